@@ -1,0 +1,28 @@
+//! `card-io` talks to the kiosk's hardware. It knows protocols, not businesses.
+//!
+//! - [`apdu`] and [`status`]: ISO 7816-4 command/response types and the status-word enum.
+//! - [`transport`]: the reader/session traits every backend implements, and the exchange
+//!   that follows `61xx` (GET RESPONSE) and `6Cxx` (resend with Le) automatically.
+//! - [`pcsc_backend`]: the PC/SC backend on the `pcsc` crate; [`watcher`]: reader and card
+//!   events on their own thread, surviving `pcscd` restarts.
+//! - [`sscard`]: the social security card application (CARD-PROFILE.md sections 2–5).
+//! - [`sam`]: the secure module (PSAM over any card session, or a software module with the
+//!   test keys) and the 3DES/SM4 primitives behind it.
+//! - [`pin`]: PINs in zeroizing buffers.
+//!
+//! Everything here is blocking and synchronous; the kiosk host puts it on its own threads.
+
+pub mod apdu;
+pub mod bcd;
+pub mod date;
+pub mod pcsc_backend;
+pub mod pin;
+pub mod sam;
+pub mod sscard;
+pub mod status;
+pub mod transport;
+pub mod watcher;
+
+pub use apdu::{Command, Response};
+pub use status::StatusWord;
+pub use transport::{CardConnection, CardSession, Disposition, ReaderProvider, TransportError};

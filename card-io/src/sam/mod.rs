@@ -1,0 +1,178 @@
+//! The secure module: key initialisation (diversification into the card's key) and MACs
+//! over commands (CARD-PROFILE.md sections 5 and 6).
+//!
+//! - [`psam::Psam`]: a PSAM in a reader, spoken to with APDUs over any [`CardConnection`]
+//!   (PC/SC in the field, the simulator in tests).
+//! - [`soft::SoftSam`]: the same operations in software with the published test master
+//!   keys. It exists for tests and the simulated kiosk only.
+//! - [`crypto`]: the 3DES/SM4 primitives both use.
+//!
+//! [`CardConnection`]: crate::transport::CardConnection
+
+pub mod crypto;
+pub mod psam;
+pub mod soft;
+
+use std::fmt;
+
+use crate::status::StatusWord;
+use crate::transport::TransportError;
+
+/// The algorithm of a card's keys, from the algorithm byte of its FCI (`9F0C 03 86 01 <alg>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    /// `01`: two-key 3DES, 16-byte keys, 8-byte blocks.
+    #[serde(rename = "3des")]
+    Tdes,
+    /// `04`: SM4, 16-byte keys and blocks. **[profile choice]**
+    Sm4,
+}
+
+impl Algorithm {
+    pub fn from_code(code: u8) -> Option<Algorithm> {
+        match code {
+            0x01 => Some(Algorithm::Tdes),
+            0x04 => Some(Algorithm::Sm4),
+            _ => None,
+        }
+    }
+    pub fn code(self) -> u8 {
+        match self {
+            Algorithm::Tdes => 0x01,
+            Algorithm::Sm4 => 0x04,
+        }
+    }
+    pub fn block_size(self) -> usize {
+        match self {
+            Algorithm::Tdes => 8,
+            Algorithm::Sm4 => 16,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Tdes => "3des",
+            Algorithm::Sm4 => "sm4",
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Key roles; the value is the key id (P1 of the PSAM's key initialisation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyRole {
+    /// `01` STK: application block / unblock.
+    Maintenance = 0x01,
+    /// `02` UPK: PIN unblock.
+    PinUnblock = 0x02,
+    /// `03` RPK: PIN reset.
+    PinReset = 0x03,
+    /// `04` CBK: card block.
+    CardBlock = 0x04,
+}
+
+impl KeyRole {
+    pub fn id(self) -> u8 {
+        self as u8
+    }
+    pub fn from_id(id: u8) -> Option<KeyRole> {
+        match id {
+            1 => Some(KeyRole::Maintenance),
+            2 => Some(KeyRole::PinUnblock),
+            3 => Some(KeyRole::PinReset),
+            4 => Some(KeyRole::CardBlock),
+            _ => None,
+        }
+    }
+}
+
+/// The two diversification factors of one card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Factors {
+    /// Factor 1: the chip serial (last 8 bytes of the ATR).
+    pub card: [u8; 8],
+    /// Factor 2: ASCII of the 6-digit region code ‖ `73 78` ("sx").
+    pub city: [u8; 8],
+}
+
+impl Factors {
+    /// Builds the factors from the ATR and the 6-digit region code.
+    pub fn new(atr: &[u8], region_code: &str) -> Result<Factors, SamError> {
+        if atr.len() < 8 {
+            return Err(SamError::BadFactor(format!(
+                "ATR of {} bytes has no 8-byte chip serial",
+                atr.len()
+            )));
+        }
+        let rc = region_code.as_bytes();
+        if rc.len() != 6 || !rc.iter().all(u8::is_ascii_digit) {
+            return Err(SamError::BadFactor(format!(
+                "region code {region_code:?} is not 6 digits"
+            )));
+        }
+        let mut card = [0u8; 8];
+        card.copy_from_slice(&atr[atr.len() - 8..]);
+        let mut city = [0u8; 8];
+        city[..6].copy_from_slice(rc);
+        city[6..].copy_from_slice(b"sx");
+        Ok(Factors { card, city })
+    }
+}
+
+/// Secure-module failures.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SamError {
+    #[error("PSAM not found: no reader holds a card with the PSAM application")]
+    NotFound,
+    #[error("the PSAM does not hold key {0:02X}")]
+    KeyMissing(u8),
+    #[error("no key initialised in the secure module before MAC")]
+    NoKey,
+    #[error("PSAM answered {0}")]
+    Status(StatusWord),
+    #[error("PSAM answer malformed: {0}")]
+    Malformed(String),
+    #[error("bad diversification input: {0}")]
+    BadFactor(String),
+    #[error("MAC input: {0}")]
+    MacInput(#[from] crypto::MacInputError),
+    #[error("PSAM transport: {0}")]
+    Transport(#[from] TransportError),
+}
+
+/// Key initialisation and MAC, as a PSAM offers them.
+pub trait SecureModule: Send {
+    /// Derives the card key for `key` from the master key and the card's factors.
+    fn init_key(&mut self, key: KeyRole, alg: Algorithm, factors: &Factors) -> Result<(), SamError>;
+    /// MAC4 over `message` (the module pads it) with initial vector `iv` (8 bytes for 3DES,
+    /// 16 for SM4), under the key initialised last.
+    fn mac(&mut self, iv: &[u8], message: &[u8]) -> Result<[u8; 4], SamError>;
+    /// The terminal number held by the module (6 BCD bytes as 12 digits).
+    fn terminal_number(&mut self) -> Result<String, SamError>;
+    /// True for a software module with test keys (refused outside simulated hardware).
+    fn is_test_module(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factors_from_atr_and_region() {
+        let atr = hex::decode("3B6800008600112233445566").unwrap();
+        let f = Factors::new(&atr, "652300").unwrap();
+        assert_eq!(hex::encode_upper(f.card), "8600112233445566");
+        assert_eq!(&f.city, b"652300sx");
+        assert!(Factors::new(&atr[..5], "652300").is_err());
+        assert!(Factors::new(&atr, "65230").is_err());
+        assert!(Factors::new(&atr, "65230A").is_err());
+    }
+}

@@ -1,0 +1,97 @@
+//! A PSAM in a reader slot (CARD-PROFILE.md section 6), spoken to with APDUs over any
+//! [`CardConnection`].
+//!
+//! Key initialisation is `80 1A <key id> <alg> 10 <factor1 ‖ factor2>`. The profile gives
+//! P2 = `01`; this crate sends the card's algorithm byte there (`01` 3DES, `04` SM4), which
+//! keeps the profile's 3DES form byte for byte and tells the PSAM which cipher to derive
+//! with **[profile extension]**.
+
+use crate::apdu::Command;
+use crate::status::StatusWord;
+use crate::transport::{self, CardConnection, CardSession, Disposition};
+
+use super::{Algorithm, Factors, KeyRole, SamError, SecureModule};
+
+/// AID of the PSAM application.
+pub const PSAM_AID: [u8; 6] = [0xD1, 0x56, 0x00, 0x00, 0x05, 0x90];
+
+/// SELECT of the PSAM application.
+pub fn select_command() -> Command {
+    Command::new(0x00, 0xA4, 0x04, 0x00).with_data(PSAM_AID.to_vec())
+}
+
+/// Selects the PSAM application on `session`; `Ok(false)` when the card is not a PSAM.
+pub fn probe(session: &mut dyn CardSession) -> Result<bool, transport::TransportError> {
+    let r = transport::transmit(session, &select_command())?;
+    Ok(r.is_ok())
+}
+
+/// A PSAM reached through a card connection.
+pub struct Psam {
+    conn: Box<dyn CardConnection>,
+    algorithm: Option<Algorithm>,
+}
+
+impl Psam {
+    /// Takes the connection and selects the PSAM application on it.
+    pub fn open(mut conn: Box<dyn CardConnection>) -> Result<Psam, SamError> {
+        {
+            let mut s = conn.session(None)?;
+            if !probe(&mut *s)? {
+                return Err(SamError::NotFound);
+            }
+        }
+        Ok(Psam { conn, algorithm: None })
+    }
+
+    pub fn reader_name(&self) -> &str {
+        self.conn.reader_name()
+    }
+
+    /// Releases the PSAM's reader.
+    pub fn close(self) -> Result<(), SamError> {
+        self.conn.disconnect(Disposition::Leave)?;
+        Ok(())
+    }
+
+    fn run(&mut self, cmd: &Command) -> Result<Vec<u8>, SamError> {
+        let aid = PSAM_AID;
+        let mut s = self.conn.session(Some(&aid))?;
+        let r = transport::transmit(&mut *s, cmd)?;
+        match r.status() {
+            StatusWord::Success => Ok(r.data),
+            StatusWord::KeyNotFound => Err(SamError::KeyMissing(cmd.p1)),
+            sw => Err(SamError::Status(sw)),
+        }
+    }
+}
+
+impl SecureModule for Psam {
+    fn init_key(&mut self, key: KeyRole, alg: Algorithm, factors: &Factors) -> Result<(), SamError> {
+        let mut data = factors.card.to_vec();
+        data.extend_from_slice(&factors.city);
+        self.run(&Command::new(0x80, 0x1A, key.id(), alg.code()).with_data(data))?;
+        self.algorithm = Some(alg);
+        Ok(())
+    }
+
+    fn mac(&mut self, iv: &[u8], message: &[u8]) -> Result<[u8; 4], SamError> {
+        if self.algorithm.is_none() {
+            return Err(SamError::NoKey);
+        }
+        let mut data = iv.to_vec();
+        data.extend_from_slice(message);
+        let out = self.run(&Command::new(0x80, 0xFA, 0x05, 0x00).with_data(data))?;
+        out.get(..4)
+            .and_then(|m| <[u8; 4]>::try_from(m).ok())
+            .ok_or_else(|| SamError::Malformed(format!("MAC of {} bytes, expected 4", out.len())))
+    }
+
+    fn terminal_number(&mut self) -> Result<String, SamError> {
+        let out = self.run(&Command::new(0x00, 0xB0, 0x96, 0x00).with_le(6))?;
+        if out.len() != 6 {
+            return Err(SamError::Malformed(format!("terminal number of {} bytes", out.len())));
+        }
+        Ok(hex::encode_upper(out))
+    }
+}
