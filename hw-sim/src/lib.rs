@@ -13,6 +13,7 @@ pub mod backend;
 pub mod card_os;
 pub mod device;
 pub mod error;
+mod framing;
 pub mod personalisation;
 pub mod psam;
 pub mod settings;

@@ -480,11 +480,12 @@ mod tests {
         let (a, b) = split_name_gbk(name).unwrap();
         assert!(a.len() <= 30 && !b.is_empty() && b.len() <= 20);
         assert_eq!(a.len() % 2, 0);
-        let (decoded, _, bad) = encoding_rs::GBK.decode(&[a.clone(), b].concat());
+        let joined = [a.clone(), b].concat();
+        let (decoded, _, bad) = encoding_rs::GBK.decode(&joined);
         assert!(!bad);
         assert_eq!(decoded, name);
         assert!(a.windows(2).any(|w| w == [0xA1, 0xA4]), "middle dot is GBK A1A4");
-        let long = "阿卜杜热依木·买买提明·吐尔逊托合提·阿卜杜拉";
+        let long = "阿卜杜热依木·买买提明·吐尔逊托合提·阿卜杜拉赫曼江";
         assert!(split_name_gbk(long).unwrap_err().contains("more than"));
         assert!(split_name_gbk("").is_err());
         assert!(split_name_gbk("😀").unwrap_err().contains("no GBK"));
@@ -508,7 +509,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_file_and_the_field() {
-        let e = error_for(&base().replace("张伟", "阿卜杜热依木·买买提明·吐尔逊托合提"));
+        let long = "name = \"阿卜杜热依木·买买提明·吐尔逊托合提\"\nname_extension = false";
+        let e = error_for(&base().replace("name = \"张伟\"", long));
         assert!(e.starts_with("test.toml: field `ef06.name`"), "{e}");
         let e = error_for(&base().replace("\"652300", "\"6A2300"));
         assert!(e.contains("ef05.card_id_code") && e.contains("region"), "{e}");
@@ -520,8 +522,20 @@ mod tests {
         assert!(e.contains("`ef0d`"), "{e}");
         let e = error_for(&base().replace("ethnicity = 1", "ethnicity = 57"));
         assert!(e.contains("ef06.ethnicity"), "{e}");
-        let e = error_for(&base().replace("[card]", "[settings]\npin_retry_limit = 4\n[card]"));
+        let e = error_for(&base().replace("[settings]", "[settings]\npin_retry_limit = 4"));
         assert!(e.contains("retry limit"), "{e}");
+    }
+
+    #[test]
+    fn v2_card_gets_the_extension_record_only_when_needed() {
+        let long = base().replace("张伟", "阿卜杜热依木·买买提明·吐尔逊托合提");
+        let img = CardFile::from_toml_str(&long, "test.toml").unwrap().image().unwrap();
+        assert_eq!(img.files.ef06.len(), 7);
+        assert_eq!(img.files.ef06[2].tag, 0x4E);
+        assert_eq!(img.files.ef06[2].value[6..], [0xFF; 14]);
+        let v3 = std::fs::read_to_string(cards_dir().join("v3-sm4.toml")).unwrap();
+        let e = error_for(&v3.replace("name = \"马丽\"", "name = \"马丽\"\nname_extension = false"));
+        assert!(e.contains("ef06.name_extension"), "{e}");
     }
 
     #[test]

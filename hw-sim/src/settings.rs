@@ -93,10 +93,12 @@ impl Default for Settings {
 impl Settings {
     /// Checks the values serde cannot (settings built in code).
     pub fn validate(&self) -> Result<(), SimError> {
-        check_retry_limit(self.pin_retry_limit).map_err(|problem| SimError::Setting {
-            field: "pin_retry_limit".into(),
-            problem,
-        })
+        check_retry_limit(self.pin_retry_limit)
+            .map(|_| ())
+            .map_err(|problem| SimError::Setting {
+                field: "pin_retry_limit".into(),
+                problem,
+            })
     }
 }
 

@@ -1,0 +1,196 @@
+//! `hw-sim`: attaches the simulated card (and PSAM) to pcscd's vpcd driver.
+//!
+//! ```text
+//! hw-sim vpcd --card hw-sim/cards/v3-uyghur.toml [--psam] [--card-port 35963]
+//!             [--psam-port 35964] [--transport t0|t1]
+//! ```
+//!
+//! Control commands on stdin, one per line: `remove`, `insert`, `insert PATH`, `quit`.
+//! End of stdin does not stop it: it runs until `quit` or a signal.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use hw_sim::vpcd::{VPCD_PORT_SLOT0, VPCD_PORT_SLOT1};
+use hw_sim::{CardOs, PsamOptions, PsamOs, SimDevice, SimError, Transport, VpcdBridge};
+
+#[derive(Parser)]
+#[command(name = "hw-sim", about = "Simulated social security card and PSAM for the kiosk", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Attach the card (slot 0) and optionally the PSAM (slot 1) to pcscd's vpcd driver.
+    Vpcd {
+        /// Card file (TOML personalisation).
+        #[arg(long)]
+        card: PathBuf,
+        /// Also attach the PSAM.
+        #[arg(long)]
+        psam: bool,
+        #[arg(long, default_value_t = VPCD_PORT_SLOT0)]
+        card_port: u16,
+        #[arg(long, default_value_t = VPCD_PORT_SLOT1)]
+        psam_port: u16,
+        /// Transport of the card and the PSAM (overrides the card file).
+        #[arg(long, value_enum)]
+        transport: Option<TransportArg>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TransportArg {
+    T0,
+    T1,
+}
+
+impl From<TransportArg> for Transport {
+    fn from(t: TransportArg) -> Transport {
+        match t {
+            TransportArg::T0 => Transport::T0,
+            TransportArg::T1 => Transport::T1,
+        }
+    }
+}
+
+fn load_card(path: &Path, transport: Option<Transport>) -> Result<CardOs, SimError> {
+    let mut card = CardOs::from_file(path)?;
+    if let Some(t) = transport {
+        card.settings_mut().transport = t;
+    }
+    Ok(card)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    // stdout closed (daemon without a terminal): nothing to report to.
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn describe_card(card: &CardOs, path: &Path) -> String {
+    let s = card.settings();
+    format!(
+        "{}, ATR {}, spec {}, {}, {:?}",
+        file_name(path),
+        hex::encode_upper(card.atr()),
+        s.spec_version,
+        s.algorithm,
+        s.transport
+    )
+}
+
+enum Control {
+    Remove,
+    Insert(Option<PathBuf>),
+    Quit,
+}
+
+fn read_stdin(tx: mpsc::Sender<Control>) {
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let line = line.trim();
+        let msg = match line.split_once(char::is_whitespace) {
+            _ if line.is_empty() => continue,
+            None if line == "remove" => Control::Remove,
+            None if line == "insert" => Control::Insert(None),
+            None if line == "quit" || line == "exit" => Control::Quit,
+            Some(("insert", path)) => Control::Insert(Some(PathBuf::from(path.trim()))),
+            _ => {
+                eprintln!("hw-sim: unknown command {line:?} (remove, insert [PATH], quit)");
+                continue;
+            }
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+    }
+    // End of stdin: keep running (daemon mode); the main thread keeps its own sender.
+}
+
+fn vpcd(card_path: &Path, psam: bool, card_port: u16, psam_port: u16, transport: Option<Transport>) -> Result<(), SimError> {
+    let card = load_card(card_path, transport)?;
+    let psam_dev = if psam {
+        let mut options = PsamOptions::default();
+        if let Some(t) = transport {
+            options.transport = t;
+        }
+        Some(PsamOs::new(options)?)
+    } else {
+        None
+    };
+    let description = describe_card(&card, card_path);
+    let card_bridge = VpcdBridge::start(card_port, Box::new(card));
+    say(&format!("card attached: vpcd 127.0.0.1:{card_port} ({description})"));
+    let _psam_bridge = psam_dev.map(|p| {
+        let atr = hex::encode_upper(p.atr());
+        let bridge = VpcdBridge::start(psam_port, Box::new(p));
+        say(&format!("psam attached: vpcd 127.0.0.1:{psam_port} (ATR {atr})"));
+        bridge
+    });
+
+    let (tx, rx) = mpsc::channel();
+    let keep_open = tx.clone();
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || read_stdin(tx))
+        .map_err(|source| SimError::Io { path: PathBuf::from("<stdin>"), source })?;
+    let mut current = card_path.to_path_buf();
+    while let Ok(msg) = rx.recv() {
+        match msg {
+            Control::Quit => break,
+            Control::Remove => {
+                card_bridge.remove();
+                say(&format!("card removed ({})", file_name(&current)));
+            }
+            Control::Insert(None) => {
+                card_bridge.insert();
+                say(&format!("card inserted ({})", file_name(&current)));
+            }
+            Control::Insert(Some(path)) => match load_card(&path, transport) {
+                Ok(card) => {
+                    let description = describe_card(&card, &path);
+                    card_bridge.replace(Box::new(card));
+                    card_bridge.insert();
+                    current = path;
+                    say(&format!("card inserted ({description})"));
+                }
+                Err(e) => eprintln!("hw-sim: {e}"),
+            },
+        }
+    }
+    drop(keep_open);
+    card_bridge.stop();
+    say("stopped");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Vpcd { card, psam, card_port, psam_port, transport } => {
+            vpcd(&card, psam, card_port, psam_port, transport.map(Transport::from))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hw-sim: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Command-line parsing and dispatch. Failures print one plain line on standard error and
+//! exit non-zero.
+
+mod card;
+mod readers;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "kiosk", version, about = "Social security card kiosk (DB 6523/T 372-2023)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List card readers and what is in them.
+    Readers {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Technician operations on the social security card.
+    Card(card::CardArgs),
+}
+
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let provider = card_io::pcsc_backend::PcscProvider::new();
+    match cli.command {
+        Command::Readers { json } => readers::run(&provider, json),
+        Command::Card(args) => card::run(&provider, args),
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the kiosk's technician commands on simulated hardware through the real PC/SC stack:
+# pcscd + the vpcd driver, with hw-sim attaching a simulated card (slot 0) and PSAM (slot 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+ensure_packages
+ensure_pcscd
+cargo build --release --locked --bin kiosk --bin hw-sim
+CARD="${1:-hw-sim/cards/v3-uyghur.toml}"
+./target/release/hw-sim vpcd --card "$CARD" --psam </dev/null &
+SIM=$!
+cleanup() { kill "$SIM" 2>/dev/null || true; stop_pcscd_if_started; }
+trap cleanup EXIT
+K=./target/release/kiosk
+for _ in $(seq 1 50); do
+    if $K readers 2>/dev/null | grep -q "social security card"; then break; fi
+    sleep 0.2
+done
+run() { echo; echo "\$ $*"; "$@" || echo "(exit $?)"; }
+runin() { local input="$1"; shift; echo; echo "\$ printf '${input//$'\n'/\\n}' | $*"; printf '%s' "$input" | "$@" || echo "(exit $?)"; }
+run $K readers
+run $K card info
+run $K card info --json
+run $K card status --json
+runin $'000000\n' $K card verify
+runin $'123456\n' $K card verify
+runin $'111111\n' $K card activate
+runin $'704915\n' $K card activate
+run $K card block-app
+run $K card status
+run $K card unblock-app
+runin $'802613\n' $K card reset-pin
+run $K card status --json
+echo
+echo "The simulated card stays attached while this script runs; press Ctrl-C to stop,"
+echo "or set DEMO_EXIT=1 to stop now."
+if [ "${DEMO_EXIT:-0}" != 1 ] && [ -t 0 ]; then wait "$SIM"; fi

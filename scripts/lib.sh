@@ -1,0 +1,46 @@
+# Shared helpers for scripts/*.sh (sourced, not run).
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# Debian packages the kiosk and its tests need: PC/SC (pcscd, the vpcd virtual reader
+# driver, pcsc-tools and opensc for independent clients), libudev for serial ports.
+PACKAGES="pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config"
+
+ensure_packages() {
+    local missing=""
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        echo "installing:$missing"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    fi
+}
+
+# Starts pcscd in the foreground mode the vpcd driver needs (socket activation leaves the
+# vpcd ports closed). Sets STARTED_PCSCD=1 when this script started it.
+STARTED_PCSCD=0
+ensure_pcscd() {
+    if pgrep -x pcscd >/dev/null; then
+        return 0
+    fi
+    mkdir -p target
+    $SUDO sh -c 'pcscd -f >target/pcscd.log 2>&1 &'
+    STARTED_PCSCD=1
+    for _ in $(seq 1 50); do
+        if (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "pcscd did not open the vpcd port 35963; see target/pcscd.log" >&2
+    return 1
+}
+
+stop_pcscd_if_started() {
+    if [ "$STARTED_PCSCD" = 1 ]; then
+        $SUDO pkill -x pcscd || true
+    fi
+}

@@ -1,0 +1,195 @@
+//! Where a scenario's card lives: in-process ([`InProcess`], on `hw-sim`'s reader backend)
+//! or behind the real PC/SC stack ([`Vpcd`]: `pcscd` with the vpcd driver, `hw-sim`'s vpcd
+//! bridge attaching the card to slot 0 and the PSAM to slot 1, and card-io's PC/SC backend).
+
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use card_io::pcsc_backend::PcscProvider;
+use card_io::transport::ReaderProvider;
+use hw_sim::backend::{CARD_SLOT, PSAM_SLOT};
+use hw_sim::{CardOs, PsamOptions, PsamOs, SimDevice, SimReaders, Transport, VpcdBridge};
+
+/// The operations scenarios need from a rig.
+pub trait Rig {
+    fn provider(&self) -> &dyn ReaderProvider;
+    /// Puts `card` in the card reader (taking out whatever was there) and waits until the
+    /// provider sees it.
+    fn insert(&self, card: CardOs);
+    /// Pulls the card and waits until the provider no longer sees it.
+    fn remove(&self);
+    /// Puts the card pulled last back in, with its state.
+    fn reinsert(&self);
+    fn label(&self) -> &'static str;
+}
+
+fn psam(transport: Transport) -> Box<dyn SimDevice> {
+    let options = PsamOptions {
+        transport,
+        ..PsamOptions::default()
+    };
+    Box::new(PsamOs::new(options).expect("default PSAM options are valid"))
+}
+
+/// In-process simulated readers.
+pub struct InProcess {
+    pub readers: SimReaders,
+    pulled: Mutex<Option<Box<dyn SimDevice>>>,
+}
+
+impl InProcess {
+    pub fn new(transport: Transport) -> InProcess {
+        let readers = SimReaders::new();
+        readers.insert(PSAM_SLOT, psam(transport));
+        InProcess {
+            readers,
+            pulled: Mutex::new(None),
+        }
+    }
+}
+
+impl Rig for InProcess {
+    fn provider(&self) -> &dyn ReaderProvider {
+        &self.readers
+    }
+    fn insert(&self, card: CardOs) {
+        self.readers.remove(CARD_SLOT);
+        assert!(self.readers.insert(CARD_SLOT, Box::new(card)));
+    }
+    fn remove(&self) {
+        let dev = self
+            .readers
+            .remove(CARD_SLOT)
+            .or_else(|| self.readers.take_removed(CARD_SLOT));
+        *self.pulled.lock().unwrap_or_else(|p| p.into_inner()) = dev;
+    }
+    fn reinsert(&self) {
+        let dev = self
+            .pulled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .or_else(|| self.readers.take_removed(CARD_SLOT))
+            .expect("a pulled card to reinsert");
+        assert!(self.readers.insert(CARD_SLOT, dev));
+    }
+    fn label(&self) -> &'static str {
+        "in-process"
+    }
+}
+
+/// vpcd's reader names for slots 0 and 1.
+pub const VPCD_CARD_READER: &str = "Virtual PCD 00 00";
+pub const VPCD_PSAM_READER: &str = "Virtual PCD 00 01";
+
+/// The real PC/SC stack. There is one per process (vpcd's ports are fixed); [`Vpcd::lock`]
+/// hands it to one scenario at a time.
+pub struct Vpcd {
+    provider: PcscProvider,
+    /// Started with the first card inserted.
+    card: Mutex<Option<VpcdBridge>>,
+    psam: VpcdBridge,
+    transport: Transport,
+    present_atr: Mutex<Option<Vec<u8>>>,
+}
+
+static VPCD: OnceLock<Mutex<Vpcd>> = OnceLock::new();
+
+impl Vpcd {
+    /// Takes the shared rig, with the PSAM on `transport`. Fails loudly when `pcscd` with
+    /// the vpcd driver is not running: these tests must not pass by skipping.
+    pub fn lock(transport: Transport) -> MutexGuard<'static, Vpcd> {
+        let m = VPCD.get_or_init(|| {
+            let provider = PcscProvider::new();
+            let readers = provider.list_readers().unwrap_or_else(|e| {
+                panic!("pcscd with the vpcd driver must be running for these tests ({e}); run ./scripts/test.sh")
+            });
+            assert!(
+                readers.iter().any(|r| r.name == VPCD_CARD_READER),
+                "pcscd runs but has no {VPCD_CARD_READER:?} reader: install vsmartcard-vpcd and restart pcscd (readers: {readers:?})"
+            );
+            let card = Mutex::new(None);
+            let psam = VpcdBridge::start(35964, psam(transport));
+            let rig = Vpcd {
+                provider,
+                card,
+                psam,
+                transport,
+                present_atr: Mutex::new(None),
+            };
+            rig.wait(VPCD_PSAM_READER, |atr| atr.is_some());
+            Mutex::new(rig)
+        });
+        let guard = m.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.transport != transport {
+            guard.psam.remove();
+            guard.wait(VPCD_PSAM_READER, |atr| atr.is_none());
+            guard.psam.replace(psam(transport));
+            guard.psam.insert();
+            guard.wait(VPCD_PSAM_READER, |atr| atr.is_some());
+        }
+        let mut guard = guard;
+        guard.transport = transport;
+        guard
+    }
+
+    fn card_bridge(&self) -> MutexGuard<'_, Option<VpcdBridge>> {
+        self.card.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until `reader`'s card presence satisfies `ok` (pcscd polls the vpcd driver).
+    pub fn wait(&self, reader: &str, ok: impl Fn(Option<&[u8]>) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let atr = self
+                .provider
+                .list_readers()
+                .ok()
+                .and_then(|rs| rs.into_iter().find(|r| r.name == reader))
+                .and_then(|r| r.atr);
+            if ok(atr.as_deref()) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {reader:?} (ATR now {atr:02X?})");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Rig for Vpcd {
+    fn provider(&self) -> &dyn ReaderProvider {
+        &self.provider
+    }
+    fn insert(&self, card: CardOs) {
+        let atr = card.atr();
+        let mut bridge = self.card_bridge();
+        match bridge.as_ref() {
+            None => *bridge = Some(VpcdBridge::start(35963, Box::new(card))),
+            Some(b) => {
+                b.remove();
+                self.wait(VPCD_CARD_READER, |a| a.is_none());
+                b.replace(Box::new(card));
+                b.insert();
+            }
+        }
+        drop(bridge);
+        self.wait(VPCD_CARD_READER, |a| a == Some(atr.as_slice()));
+        *self.present_atr.lock().unwrap_or_else(|p| p.into_inner()) = Some(atr);
+    }
+    fn remove(&self) {
+        if let Some(b) = self.card_bridge().as_ref() {
+            b.remove();
+        }
+        self.wait(VPCD_CARD_READER, |a| a.is_none());
+    }
+    fn reinsert(&self) {
+        if let Some(b) = self.card_bridge().as_ref() {
+            b.insert();
+        }
+        let atr = self.present_atr.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        self.wait(VPCD_CARD_READER, |a| a.is_some() && (atr.is_none() || a == atr.as_deref()));
+    }
+    fn label(&self) -> &'static str {
+        "pcscd+vpcd"
+    }
+}
