@@ -4,7 +4,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use card_io::transport::{CardConnection, CardSession, Disposition, ReaderInfo, ReaderProvider, TransportError};
+use card_io::transport::{
+    CardConnection, CardSession, Disposition, ReaderInfo, ReaderProvider, TransportError,
+};
 
 use crate::device::SimDevice;
 
@@ -73,7 +75,9 @@ impl Default for SimReaders {
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     // A panic while holding the lock leaves plain data behind; keep going with it.
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl SimReaders {
@@ -135,12 +139,19 @@ impl SimReaders {
 
     /// The card pulled by [`SimReaders::remove_after`], to inspect or re-insert.
     pub fn take_removed(&self, slot: &str) -> Option<Box<dyn SimDevice>> {
-        lock(&self.state).slots.iter_mut().find(|s| s.name == slot)?.removed.take()
+        lock(&self.state)
+            .slots
+            .iter_mut()
+            .find(|s| s.name == slot)?
+            .removed
+            .take()
     }
 
     /// True when a card is in the slot.
     pub fn has_card(&self, slot: &str) -> bool {
-        lock(&self.state).slot(slot).is_some_and(|s| s.device.is_some())
+        lock(&self.state)
+            .slot(slot)
+            .is_some_and(|s| s.device.is_some())
     }
 
     /// Runs `f` on the device in the slot (inspection, state changes in tests).
@@ -228,11 +239,17 @@ impl SimConnection {
     fn exchange(&self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut st = lock(&self.state);
         st.check_service()?;
-        let slot = st.slot_mut(&self.reader).ok_or(TransportError::CardRemoved)?;
+        let slot = st
+            .slot_mut(&self.reader)
+            .ok_or(TransportError::CardRemoved)?;
         if slot.generation != self.generation || slot.device.is_none() {
             return Err(TransportError::CardRemoved);
         }
-        let answer = slot.device.as_mut().map(|d| d.process(command)).unwrap_or_default();
+        let answer = slot
+            .device
+            .as_mut()
+            .map(|d| d.process(command))
+            .unwrap_or_default();
         if let Some(n) = slot.remove_after.as_mut() {
             *n = n.saturating_sub(1);
             if *n == 0 {
@@ -252,7 +269,10 @@ impl CardConnection for SimConnection {
         &self.atr
     }
 
-    fn session(&mut self, reselect: Option<&[u8]>) -> Result<Box<dyn CardSession + '_>, TransportError> {
+    fn session(
+        &mut self,
+        reselect: Option<&[u8]>,
+    ) -> Result<Box<dyn CardSession + '_>, TransportError> {
         let resets = {
             let st = lock(&self.state);
             st.check_service()?;
@@ -271,7 +291,10 @@ impl CardConnection for SimConnection {
                 self.exchange(&select)?;
             }
         }
-        Ok(Box::new(SimSession { conn: self, was_reset }))
+        Ok(Box::new(SimSession {
+            conn: self,
+            was_reset,
+        }))
     }
 
     fn disconnect(self: Box<Self>, disposition: Disposition) -> Result<(), TransportError> {

@@ -12,9 +12,11 @@ pub enum SimError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{origin}: {source}")]
+    /// `location` is `file:line` when the parser knows the line.
+    #[error("{location}: {message}")]
     Toml {
-        origin: String,
+        location: String,
+        message: String,
         #[source]
         source: toml::de::Error,
     },

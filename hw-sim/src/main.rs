@@ -18,7 +18,11 @@ use hw_sim::vpcd::{VPCD_PORT_SLOT0, VPCD_PORT_SLOT1};
 use hw_sim::{CardOs, PsamOptions, PsamOs, SimDevice, SimError, Transport, VpcdBridge};
 
 #[derive(Parser)]
-#[command(name = "hw-sim", about = "Simulated social security card and PSAM for the kiosk", version)]
+#[command(
+    name = "hw-sim",
+    about = "Simulated social security card and PSAM for the kiosk",
+    version
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -121,7 +125,13 @@ fn read_stdin(tx: mpsc::Sender<Control>) {
     // End of stdin: keep running (daemon mode); the main thread keeps its own sender.
 }
 
-fn vpcd(card_path: &Path, psam: bool, card_port: u16, psam_port: u16, transport: Option<Transport>) -> Result<(), SimError> {
+fn vpcd(
+    card_path: &Path,
+    psam: bool,
+    card_port: u16,
+    psam_port: u16,
+    transport: Option<Transport>,
+) -> Result<(), SimError> {
     let card = load_card(card_path, transport)?;
     let psam_dev = if psam {
         let mut options = PsamOptions::default();
@@ -134,11 +144,15 @@ fn vpcd(card_path: &Path, psam: bool, card_port: u16, psam_port: u16, transport:
     };
     let description = describe_card(&card, card_path);
     let card_bridge = VpcdBridge::start(card_port, Box::new(card));
-    say(&format!("card attached: vpcd 127.0.0.1:{card_port} ({description})"));
+    say(&format!(
+        "card attached: vpcd 127.0.0.1:{card_port} ({description})"
+    ));
     let _psam_bridge = psam_dev.map(|p| {
         let atr = hex::encode_upper(p.atr());
         let bridge = VpcdBridge::start(psam_port, Box::new(p));
-        say(&format!("psam attached: vpcd 127.0.0.1:{psam_port} (ATR {atr})"));
+        say(&format!(
+            "psam attached: vpcd 127.0.0.1:{psam_port} (ATR {atr})"
+        ));
         bridge
     });
 
@@ -147,7 +161,10 @@ fn vpcd(card_path: &Path, psam: bool, card_port: u16, psam_port: u16, transport:
     std::thread::Builder::new()
         .name("stdin".into())
         .spawn(move || read_stdin(tx))
-        .map_err(|source| SimError::Io { path: PathBuf::from("<stdin>"), source })?;
+        .map_err(|source| SimError::Io {
+            path: PathBuf::from("<stdin>"),
+            source,
+        })?;
     let mut current = card_path.to_path_buf();
     while let Ok(msg) = rx.recv() {
         match msg {
@@ -182,9 +199,19 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Vpcd { card, psam, card_port, psam_port, transport } => {
-            vpcd(&card, psam, card_port, psam_port, transport.map(Transport::from))
-        }
+        Cmd::Vpcd {
+            card,
+            psam,
+            card_port,
+            psam_port,
+            transport,
+        } => vpcd(
+            &card,
+            psam,
+            card_port,
+            psam_port,
+            transport.map(Transport::from),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

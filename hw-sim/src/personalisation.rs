@@ -183,9 +183,22 @@ impl CardFile {
 
     /// Parses and validates card-file text; `origin` names it in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<CardFile, SimError> {
-        let mut file: CardFile = toml::from_str(text).map_err(|source| SimError::Toml {
-            origin: origin.to_string(),
-            source,
+        let mut file: CardFile = toml::from_str(text).map_err(|source| {
+            let line = source
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            let snippet = line
+                .and_then(|l| text.lines().nth(l - 1))
+                .map(|l| format!(" (in `{}`)", l.trim()))
+                .unwrap_or_default();
+            SimError::Toml {
+                location: match line {
+                    Some(line) => format!("{origin}:{line}"),
+                    None => origin.to_string(),
+                },
+                message: format!("{}{snippet}", source.message().trim()),
+                source,
+            }
         })?;
         file.origin = origin.to_string();
         file.image()?;
@@ -213,7 +226,11 @@ impl CardFile {
 
     fn invalid(&self, field: &str, problem: impl Into<String>) -> SimError {
         SimError::Invalid {
-            origin: if self.origin.is_empty() { "card file".into() } else { self.origin.clone() },
+            origin: if self.origin.is_empty() {
+                "card file".into()
+            } else {
+                self.origin.clone()
+            },
             field: field.into(),
             problem: problem.into(),
         }
@@ -222,12 +239,17 @@ impl CardFile {
     /// Validates every field and builds the card's files.
     pub fn image(&self) -> Result<CardImage, SimError> {
         let bad = |field: &str, problem: String| self.invalid(field, problem);
-        self.settings.validate().map_err(|e| bad("settings.pin_retry_limit", e.to_string()))?;
+        self.settings
+            .validate()
+            .map_err(|e| bad("settings.pin_retry_limit", e.to_string()))?;
         let v3 = self.settings.spec_version == SpecVersion::V3;
 
-        let chip_serial = self
-            .chip_serial()
-            .ok_or_else(|| bad("card.chip_serial", format!("{:?} is not 16 hex digits", self.card.chip_serial)))?;
+        let chip_serial = self.chip_serial().ok_or_else(|| {
+            bad(
+                "card.chip_serial",
+                format!("{:?} is not 16 hex digits", self.card.chip_serial),
+            )
+        })?;
 
         // EF05
         let e5 = &self.ef05;
@@ -235,24 +257,36 @@ impl CardFile {
         let region_code = self.region_code().ok_or_else(|| {
             bad(
                 "ef05.card_id_code",
-                format!("first 3 bytes {} are not a 6-digit BCD region code", &e5.card_id_code[..6.min(e5.card_id_code.len())]),
+                format!(
+                    "first 3 bytes {} are not a 6-digit BCD region code",
+                    &e5.card_id_code[..6.min(e5.card_id_code.len())]
+                ),
             )
         })?;
         if e5.card_type.len() != 1 || !e5.card_type.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("ef05.card_type", format!("{:?} is not one ASCII digit", e5.card_type)));
+            return Err(bad(
+                "ef05.card_type",
+                format!("{:?} is not one ASCII digit", e5.card_type),
+            ));
         }
         let org = hex_exact(&e5.issuing_org, 12).map_err(|p| bad("ef05.issuing_org", p))?;
         if e5.expiry_date < e5.issue_date {
             return Err(bad(
                 "ef05.expiry_date",
-                format!("{} is before the issue date {}", e5.expiry_date, e5.issue_date),
+                format!(
+                    "{} is before the issue date {}",
+                    e5.expiry_date, e5.issue_date
+                ),
             ));
         }
         ascii_alnum(&e5.card_number, 9).map_err(|p| bad("ef05.card_number", p))?;
         let ef05 = vec![
             Record::new(0x01, id_code),
             Record::new(0x02, e5.card_type.as_bytes().to_vec()),
-            Record::new(0x03, self.settings.spec_version.as_str().as_bytes().to_vec()),
+            Record::new(
+                0x03,
+                self.settings.spec_version.as_str().as_bytes().to_vec(),
+            ),
             Record::new(0x04, org),
             Record::new(0x05, e5.issue_date.to_bcd().to_vec()),
             Record::new(0x06, e5.expiry_date.to_bcd().to_vec()),
@@ -265,7 +299,10 @@ impl CardFile {
         let (name, ext) = split_name_gbk(&e6.name).map_err(|p| bad("ef06.name", p))?;
         let with_ext = match (e6.name_extension, v3) {
             (Some(false), true) => {
-                return Err(bad("ef06.name_extension", "a 3.00 card always has the tag 4E record".into()))
+                return Err(bad(
+                    "ef06.name_extension",
+                    "a 3.00 card always has the tag 4E record".into(),
+                ))
             }
             (Some(x), _) => x,
             (None, true) => true,
@@ -282,11 +319,17 @@ impl CardFile {
             ));
         }
         if !(1..=56).contains(&e6.ethnicity) {
-            return Err(bad("ef06.ethnicity", format!("{} is not a GB/T 3304 code (1-56)", e6.ethnicity)));
+            return Err(bad(
+                "ef06.ethnicity",
+                format!("{} is not a GB/T 3304 code (1-56)", e6.ethnicity),
+            ));
         }
         let birth_place = bcd_padded(&e6.birth_place, 3).map_err(|p| bad("ef06.birth_place", p))?;
         if e6.birth_date > e5.issue_date {
-            return Err(bad("ef06.birth_date", format!("{} is after the issue date", e6.birth_date)));
+            return Err(bad(
+                "ef06.birth_date",
+                format!("{} is after the issue date", e6.birth_date),
+            ));
         }
         let mut ef06 = vec![
             Record::new(0x08, e6.ssn.as_bytes().to_vec()),
@@ -304,15 +347,24 @@ impl CardFile {
 
         // EF0D
         let ef0d = match (&self.ef0d, v3) {
-            (Some(_), false) => return Err(bad("ef0d", "a 2.00 card has no EF0D; remove the section".into())),
+            (Some(_), false) => {
+                return Err(bad(
+                    "ef0d",
+                    "a 2.00 card has no EF0D; remove the section".into(),
+                ))
+            }
             (None, true) => return Err(bad("ef0d", "a 3.00 card needs an [ef0d] section".into())),
             (None, false) => None,
             (Some(d), true) => {
                 ascii_alnum(&d.person_id, 12).map_err(|p| bad("ef0d.person_id", p))?;
                 if d.first_apply_region.len() != 6 {
-                    return Err(bad("ef0d.first_apply_region", format!("{:?} is not 6 digits", d.first_apply_region)));
+                    return Err(bad(
+                        "ef0d.first_apply_region",
+                        format!("{:?} is not 6 digits", d.first_apply_region),
+                    ));
                 }
-                let region = bcd_padded(&d.first_apply_region, 3).map_err(|p| bad("ef0d.first_apply_region", p))?;
+                let region = bcd_padded(&d.first_apply_region, 3)
+                    .map_err(|p| bad("ef0d.first_apply_region", p))?;
                 Some(vec![
                     Record::new(0xEA, d.person_id.as_bytes().to_vec()),
                     Record::new(0xEB, region),
@@ -334,7 +386,10 @@ impl CardFile {
         if st.unblocks_left > UNBLOCKS_IN_LIFE {
             return Err(bad(
                 "state.unblocks_left",
-                format!("{} is more than the {UNBLOCKS_IN_LIFE} unblocks a card allows", st.unblocks_left),
+                format!(
+                    "{} is more than the {UNBLOCKS_IN_LIFE} unblocks a card allows",
+                    st.unblocks_left
+                ),
             ));
         }
 
@@ -400,7 +455,10 @@ pub fn check_id_number(id: &str) -> Result<(), String> {
     }
     let want = id_check_digit(&id[..17]).ok_or_else(|| format!("{id:?} is not 17 digits"))?;
     if b[17] != want {
-        return Err(format!("{id:?} has check digit {} but should end in {}", b[17] as char, want as char));
+        return Err(format!(
+            "{id:?} has check digit {} but should end in {}",
+            b[17] as char, want as char
+        ));
     }
     Ok(())
 }
@@ -467,7 +525,12 @@ mod tests {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {
                 let f = CardFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(f.region_code().as_deref(), Some("652300"), "{}", path.display());
+                assert_eq!(
+                    f.region_code().as_deref(),
+                    Some("652300"),
+                    "{}",
+                    path.display()
+                );
                 n += 1;
             }
         }
@@ -484,7 +547,10 @@ mod tests {
         let (decoded, _, bad) = encoding_rs::GBK.decode(&joined);
         assert!(!bad);
         assert_eq!(decoded, name);
-        assert!(a.windows(2).any(|w| w == [0xA1, 0xA4]), "middle dot is GBK A1A4");
+        assert!(
+            a.windows(2).any(|w| w == [0xA1, 0xA4]),
+            "middle dot is GBK A1A4"
+        );
         let long = "阿卜杜热依木·买买提明·吐尔逊托合提·阿卜杜拉赫曼江";
         assert!(split_name_gbk(long).unwrap_err().contains("more than"));
         assert!(split_name_gbk("").is_err());
@@ -504,7 +570,9 @@ mod tests {
     }
 
     fn error_for(text: &str) -> String {
-        CardFile::from_toml_str(text, "test.toml").unwrap_err().to_string()
+        CardFile::from_toml_str(text, "test.toml")
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -513,12 +581,25 @@ mod tests {
         let e = error_for(&base().replace("name = \"张伟\"", long));
         assert!(e.starts_with("test.toml: field `ef06.name`"), "{e}");
         let e = error_for(&base().replace("\"652300", "\"6A2300"));
-        assert!(e.contains("ef05.card_id_code") && e.contains("region"), "{e}");
+        assert!(
+            e.contains("ef05.card_id_code") && e.contains("region"),
+            "{e}"
+        );
         let e = error_for(&base().replace("issue_date = \"2016-", "issue_date = \"2016-13-"));
-        assert!(e.starts_with("test.toml") && e.contains("issue_date"), "{e}");
+        assert!(
+            e.starts_with("test.toml") && e.contains("issue_date"),
+            "{e}"
+        );
         let e = error_for(&base().replace("[ef06]", "[ef06]\nnickname = \"x\""));
-        assert!(e.contains("nickname"), "{e}");
-        let e = error_for(&format!("{}\n[ef0d]\nperson_id = \"652300000001\"\nfirst_apply_region = \"652300\"\n", base()));
+        assert!(
+            e.starts_with("test.toml:20: unknown field `nickname`"),
+            "{e}"
+        );
+        assert_eq!(e.lines().count(), 1, "{e}");
+        let e = error_for(&format!(
+            "{}\n[ef0d]\nperson_id = \"652300000001\"\nfirst_apply_region = \"652300\"\n",
+            base()
+        ));
         assert!(e.contains("`ef0d`"), "{e}");
         let e = error_for(&base().replace("ethnicity = 1", "ethnicity = 57"));
         assert!(e.contains("ef06.ethnicity"), "{e}");
@@ -529,12 +610,16 @@ mod tests {
     #[test]
     fn v2_card_gets_the_extension_record_only_when_needed() {
         let long = base().replace("张伟", "阿卜杜热依木·买买提明·吐尔逊托合提");
-        let img = CardFile::from_toml_str(&long, "test.toml").unwrap().image().unwrap();
+        let img = CardFile::from_toml_str(&long, "test.toml")
+            .unwrap()
+            .image()
+            .unwrap();
         assert_eq!(img.files.ef06.len(), 7);
         assert_eq!(img.files.ef06[2].tag, 0x4E);
         assert_eq!(img.files.ef06[2].value[6..], [0xFF; 14]);
         let v3 = std::fs::read_to_string(cards_dir().join("v3-sm4.toml")).unwrap();
-        let e = error_for(&v3.replace("name = \"马丽\"", "name = \"马丽\"\nname_extension = false"));
+        let e =
+            error_for(&v3.replace("name = \"马丽\"", "name = \"马丽\"\nname_extension = false"));
         assert!(e.contains("ef06.name_extension"), "{e}");
     }
 

@@ -14,7 +14,9 @@ use crate::framing::{join, Framer};
 use crate::settings::Transport;
 
 /// ATR of the simulated PSAM.
-pub const PSAM_ATR: [u8; 12] = [0x3B, 0x68, 0x00, 0x00, 0x50, 0x53, 0x41, 0x4D, 0x00, 0x00, 0x00, 0x01];
+pub const PSAM_ATR: [u8; 12] = [
+    0x3B, 0x68, 0x00, 0x00, 0x50, 0x53, 0x41, 0x4D, 0x00, 0x00, 0x00, 0x01,
+];
 /// AID of the PSAM application.
 pub const PSAM_AID: [u8; 6] = [0xD1, 0x56, 0x00, 0x00, 0x05, 0x90];
 /// P1 of READ BINARY for the terminal number: SFI `16` (`80 | 16`).
@@ -229,7 +231,11 @@ mod tests {
     }
 
     fn psam(transport: Transport) -> PsamOs {
-        PsamOs::new(PsamOptions { transport, ..PsamOptions::default() }).unwrap()
+        PsamOs::new(PsamOptions {
+            transport,
+            ..PsamOptions::default()
+        })
+        .unwrap()
     }
 
     const SELECT: &str = "00A4040006D15600000590";
@@ -238,7 +244,10 @@ mod tests {
     #[test]
     fn atr_and_selection() {
         let mut p = psam(Transport::T1);
-        assert_eq!(hex::encode_upper(p.atr()), "3B680000505341 4D00000001".replace(' ', ""));
+        assert_eq!(
+            hex::encode_upper(p.atr()),
+            "3B680000505341 4D00000001".replace(' ', "")
+        );
         assert_eq!(run(&mut p, "00B0960006"), "6985");
         assert_eq!(run(&mut p, "00A4040006D15600000591"), "6A82");
         assert_eq!(run(&mut p, "00A4040000"), "6700");
@@ -262,7 +271,11 @@ mod tests {
         for transport in [Transport::T1, Transport::T0] {
             let mut p = psam(transport);
             run(&mut p, SELECT);
-            assert_eq!(run(&mut p, "80FA05000C0102030405060708841E0000"), "6985", "no key yet");
+            assert_eq!(
+                run(&mut p, "80FA05000C0102030405060708841E0000"),
+                "6985",
+                "no key yet"
+            );
             assert_eq!(run(&mut p, INIT_STK_3DES), "9000");
             let mac = run(&mut p, "80FA05000D0102030405060708841E000004");
             let answer = match transport {
@@ -274,31 +287,82 @@ mod tests {
             };
             assert_eq!(answer, "739CB4599000");
             // SM4 (P2 04): IV is challenge ‖ 00×8.
-            assert_eq!(run(&mut p, "801A0104108600112233445566 3635323330307378"), "9000");
+            assert_eq!(
+                run(&mut p, "801A0104108600112233445566 3635323330307378"),
+                "9000"
+            );
             assert_eq!(p.key_algorithm(), Some(Algorithm::Sm4));
-            let r = run(&mut p, "80FA05001501020304050607080000000000000000841E000004");
-            let r = if transport == Transport::T0 { run(&mut p, "00C0000004") } else { r };
+            let r = run(
+                &mut p,
+                "80FA05001501020304050607080000000000000000841E000004",
+            );
+            let r = if transport == Transport::T0 {
+                run(&mut p, "00C0000004")
+            } else {
+                r
+            };
             assert_eq!(r, "A7FC58069000");
-            assert_eq!(run(&mut p, "801A0304108600112233445566 3635323330307378"), "9000");
-            let r = run(&mut p, "80FA050018010203040506070800000000000000008424000107704915");
-            let r = if transport == Transport::T0 { run(&mut p, "00C0000004") } else { r };
+            assert_eq!(
+                run(&mut p, "801A0304108600112233445566 3635323330307378"),
+                "9000"
+            );
+            let r = run(
+                &mut p,
+                "80FA050018010203040506070800000000000000008424000107704915",
+            );
+            let r = if transport == Transport::T0 {
+                run(&mut p, "00C0000004")
+            } else {
+                r
+            };
             assert_eq!(r, "387F0BA59000");
         }
     }
 
     #[test]
     fn key_init_errors() {
-        let mut p = PsamOs::new(PsamOptions { key_ids: vec![1, 2], ..PsamOptions::default() }).unwrap();
+        let mut p = PsamOs::new(PsamOptions {
+            key_ids: vec![1, 2],
+            ..PsamOptions::default()
+        })
+        .unwrap();
         run(&mut p, SELECT);
-        assert_eq!(run(&mut p, "801A0301108600112233445566 3635323330307378"), "6A88");
-        assert_eq!(run(&mut p, "80FA05000D0102030405060708841E000004"), "6985", "failed init clears the key");
-        assert_eq!(run(&mut p, "801A0102108600112233445566 3635323330307378"), "6A86");
-        assert_eq!(run(&mut p, "801A01010F8600112233445566 36353233303073"), "6700");
-        assert_eq!(run(&mut p, "001A0101108600112233445566 3635323330307378"), "6E00");
-        assert_eq!(run(&mut p, "801A0101108600112233445566 3635323330307378"), "9000");
-        assert_eq!(run(&mut p, "80FA050007010203040506"), "6700", "shorter than the IV");
+        assert_eq!(
+            run(&mut p, "801A0301108600112233445566 3635323330307378"),
+            "6A88"
+        );
+        assert_eq!(
+            run(&mut p, "80FA05000D0102030405060708841E000004"),
+            "6985",
+            "failed init clears the key"
+        );
+        assert_eq!(
+            run(&mut p, "801A0102108600112233445566 3635323330307378"),
+            "6A86"
+        );
+        assert_eq!(
+            run(&mut p, "801A01010F8600112233445566 36353233303073"),
+            "6700"
+        );
+        assert_eq!(
+            run(&mut p, "001A0101108600112233445566 3635323330307378"),
+            "6E00"
+        );
+        assert_eq!(
+            run(&mut p, "801A0101108600112233445566 3635323330307378"),
+            "9000"
+        );
+        assert_eq!(
+            run(&mut p, "80FA050007010203040506"),
+            "6700",
+            "shorter than the IV"
+        );
         assert_eq!(run(&mut p, "80FA06000D0102030405060708841E000004"), "6A86");
         assert_eq!(run(&mut p, "00C0000004"), "6985", "nothing pending");
-        assert!(PsamOs::new(PsamOptions { terminal_number: "65230000000A".into(), ..PsamOptions::default() }).is_err());
+        assert!(PsamOs::new(PsamOptions {
+            terminal_number: "65230000000A".into(),
+            ..PsamOptions::default()
+        })
+        .is_err());
     }
 }

@@ -142,8 +142,10 @@ mod tests {
         assert!(e.to_string().contains("retry limit"), "{e}");
         assert!(toml::from_str::<Settings>("transport = \"t2\"").is_err());
         assert!(toml::from_str::<Settings>("colour = \"red\"").is_err());
-        let mut s = Settings::default();
-        s.pin_retry_limit = 4;
+        let mut s = Settings {
+            pin_retry_limit: 4,
+            ..Settings::default()
+        };
         assert!(s.validate().is_err());
         s.pin_retry_limit = 8;
         assert!(s.validate().is_ok());

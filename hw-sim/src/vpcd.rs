@@ -184,7 +184,9 @@ fn run(shared: &Shared) {
     let mut last_error: Option<String> = None;
     while !shared.stop.load(Ordering::SeqCst) {
         let generation = shared.generation.load(Ordering::SeqCst);
-        if !shared.inserted.load(Ordering::SeqCst) || conn.as_ref().is_some_and(|(_, g)| *g != generation) {
+        if !shared.inserted.load(Ordering::SeqCst)
+            || conn.as_ref().is_some_and(|(_, g)| *g != generation)
+        {
             if conn.take().is_some() {
                 shared.drop_connection();
                 log::info!("vpcd {}: card removed", shared.addr);
@@ -220,7 +222,10 @@ fn run(shared: &Shared) {
         let mut reader: &TcpStream = stream;
         match reader.read(&mut tmp) {
             Ok(0) => {
-                log::info!("vpcd {}: connection closed by vpcd; reconnecting", shared.addr);
+                log::info!(
+                    "vpcd {}: connection closed by vpcd; reconnecting",
+                    shared.addr
+                );
                 conn = None;
                 shared.drop_connection();
                 lock(&shared.device).power_off();
@@ -234,7 +239,11 @@ fn run(shared: &Shared) {
                     shared.drop_connection();
                 }
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) => {}
             Err(e) => {
                 log::info!("vpcd {}: read failed ({e}); reconnecting", shared.addr);
                 conn = None;

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use card_io::transport::{self, ReaderProvider};
+use card_io::transport;
 use card_io::watcher::{ReaderEvent, ReaderWatcher, WatcherConfig};
 use hw_sim::{SimDevice, Transport};
 use tests::card;

@@ -163,7 +163,16 @@ impl CardOs {
     pub fn fci(&self) -> Vec<u8> {
         let mut fci = vec![0x6F, 0x19, 0x84, 0x0F];
         fci.extend_from_slice(&SSSE_DF_NAME);
-        fci.extend_from_slice(&[0xA5, 0x06, 0x9F, 0x0C, 0x03, 0x86, 0x01, self.settings.algorithm.code()]);
+        fci.extend_from_slice(&[
+            0xA5,
+            0x06,
+            0x9F,
+            0x0C,
+            0x03,
+            0x86,
+            0x01,
+            self.settings.algorithm.code(),
+        ]);
         fci
     }
 
@@ -224,7 +233,6 @@ impl CardOs {
             _ => self.card_block(cmd, challenge),
         }
     }
-
 }
 
 impl SimDevice for CardOs {
@@ -239,7 +247,11 @@ impl SimDevice for CardOs {
         let is_get_response = matches!(&parsed, Ok(c) if Framer::is_get_response(c));
         // GET RESPONSE is transport framing: it neither consumes the challenge nor the
         // pending data of the command it completes.
-        let challenge = if is_get_response { None } else { self.session.challenge.take() };
+        let challenge = if is_get_response {
+            None
+        } else {
+            self.session.challenge.take()
+        };
         if !is_get_response {
             self.session.framer.clear();
         }
@@ -255,7 +267,9 @@ impl SimDevice for CardOs {
             _ if is_get_response => return self.session.framer.get_response(&cmd),
             _ => self.dispatch(&cmd, challenge),
         };
-        self.session.framer.frame(self.settings.transport, reply.data, reply.sw)
+        self.session
+            .framer
+            .frame(self.settings.transport, reply.data, reply.sw)
     }
 
     fn reset(&mut self) {

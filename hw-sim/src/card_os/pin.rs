@@ -98,7 +98,11 @@ impl CardOs {
     }
 
     /// `84 24 00 00 04 <MAC>` UNBLOCK PIN (UPK) or `84 24 00 01 07 <new> <MAC>` RESET PIN (RPK).
-    pub(super) fn reset_or_unblock_pin(&mut self, cmd: &Command, challenge: Option<[u8; 8]>) -> Reply {
+    pub(super) fn reset_or_unblock_pin(
+        &mut self,
+        cmd: &Command,
+        challenge: Option<[u8; 8]>,
+    ) -> Reply {
         let reset = match (cmd.p1, cmd.p2) {
             (0x00, 0x00) => false,
             (0x00, 0x01) => true,

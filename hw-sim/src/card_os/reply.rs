@@ -9,7 +9,10 @@ pub(crate) struct Reply {
 
 impl Reply {
     pub fn sw(sw: u16) -> Reply {
-        Reply { data: Vec::new(), sw }
+        Reply {
+            data: Vec::new(),
+            sw,
+        }
     }
     pub fn data(data: Vec<u8>, sw: u16) -> Reply {
         Reply { data, sw }

@@ -21,7 +21,12 @@ impl CardOs {
 
     /// Checks the MAC4 at the end of `cmd`'s data against the card key of `role` and the
     /// challenge issued by the previous command. `Err` carries the status word.
-    pub(super) fn check_mac(&self, cmd: &Command, challenge: Option<[u8; 8]>, role: KeyRole) -> Result<(), u16> {
+    pub(super) fn check_mac(
+        &self,
+        cmd: &Command,
+        challenge: Option<[u8; 8]>,
+        role: KeyRole,
+    ) -> Result<(), u16> {
         let challenge = challenge.ok_or(sw::NO_CHALLENGE)?;
         let data = cmd.data();
         if data.len() < 4 || data.len() > 255 {
@@ -31,7 +36,12 @@ impl CardOs {
         let mut input = vec![cmd.cla, cmd.ins, cmd.p1, cmd.p2, data.len() as u8];
         input.extend_from_slice(body);
         let alg = self.settings.algorithm;
-        let key = card_key(alg, &test_master_key(role.id()), &self.chip_serial, &self.city_factor());
+        let key = card_key(
+            alg,
+            &test_master_key(role.id()),
+            &self.chip_serial,
+            &self.city_factor(),
+        );
         let iv = iv_from_challenge(alg, &challenge);
         let want = mac4(alg, &key, &iv, &input).map_err(|_| sw::WRONG_MAC)?;
         let diff = want.iter().zip(mac).fold(0u8, |acc, (a, b)| acc | (a ^ b));
@@ -56,7 +66,12 @@ impl CardOs {
     }
 
     /// Common checks of the 4-byte-MAC lifecycle commands.
-    fn mac_only(&self, cmd: &Command, challenge: Option<[u8; 8]>, role: KeyRole) -> Result<(), u16> {
+    fn mac_only(
+        &self,
+        cmd: &Command,
+        challenge: Option<[u8; 8]>,
+        role: KeyRole,
+    ) -> Result<(), u16> {
         if cmd.data().len() != 4 {
             return Err(sw::WRONG_LENGTH);
         }
@@ -82,7 +97,11 @@ impl CardOs {
     }
 
     /// APPLICATION UNBLOCK `84 18 00 00 04 <MAC>`: undoes a temporary block.
-    pub(super) fn application_unblock(&mut self, cmd: &Command, challenge: Option<[u8; 8]>) -> Reply {
+    pub(super) fn application_unblock(
+        &mut self,
+        cmd: &Command,
+        challenge: Option<[u8; 8]>,
+    ) -> Reply {
         if cmd.p1 != 0 || cmd.p2 != 0 {
             return sw::WRONG_P1P2.into();
         }

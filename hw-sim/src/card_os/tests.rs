@@ -15,7 +15,9 @@ fn h(s: &str) -> Vec<u8> {
 }
 
 fn card(name: &str, t: Transport) -> CardOs {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cards").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("cards")
+        .join(name);
     let mut c = CardOs::from_file(path).unwrap();
     c.settings_mut().transport = t;
     c.set_fixed_challenge(Some(CH));
@@ -68,7 +70,10 @@ fn fci(alg: u8) -> String {
 fn atr_is_prefix_and_chip_serial() {
     let c = uyghur(Transport::T1);
     assert_eq!(hex::encode_upper(c.atr()), "3B6800008600112233445566");
-    assert_eq!(c.chip_serial(), [0x86, 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66]);
+    assert_eq!(
+        c.chip_serial(),
+        [0x86, 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66]
+    );
 }
 
 #[test]
@@ -76,15 +81,31 @@ fn select_ssse_answers_the_fci() {
     for t in BOTH {
         let mut c = uyghur(t);
         assert_eq!(x(&mut c, SELECT), format!("{}9000", fci(1)));
-        assert_eq!(x(&mut c, &SELECT[..SELECT.len() - 2]), format!("{}9000", fci(1)), "no Le");
+        assert_eq!(
+            x(&mut c, &SELECT[..SELECT.len() - 2]),
+            format!("{}9000", fci(1)),
+            "no Le"
+        );
         assert_eq!(raw(&mut c, SELECT_NO_FCI), "9000");
-        assert_eq!(x(&mut c, "00A404000F7378312E73682EC9E7BBE1B1A3D5CE00"), "6A82");
+        assert_eq!(
+            x(&mut c, "00A404000F7378312E73682EC9E7BBE1B1A3D5CE00"),
+            "6A82"
+        );
         assert_eq!(x(&mut c, "00A4040006D1560000059000"), "6A82");
         assert_eq!(x(&mut c, "00A4040000"), "6700");
         assert_eq!(x(&mut c, "00A4040C00"), "6700");
-        assert_eq!(x(&mut c, "00A408000F7378312E73682EC9E7BBE1B1A3D5CF00"), "6A86");
-        assert_eq!(x(&mut c, "00A404010F7378312E73682EC9E7BBE1B1A3D5CF00"), "6A86");
-        assert_eq!(x(&mut c, "80A404000F7378312E73682EC9E7BBE1B1A3D5CF00"), "6E00");
+        assert_eq!(
+            x(&mut c, "00A408000F7378312E73682EC9E7BBE1B1A3D5CF00"),
+            "6A86"
+        );
+        assert_eq!(
+            x(&mut c, "00A404010F7378312E73682EC9E7BBE1B1A3D5CF00"),
+            "6A86"
+        );
+        assert_eq!(
+            x(&mut c, "80A404000F7378312E73682EC9E7BBE1B1A3D5CF00"),
+            "6E00"
+        );
         let mut sm4 = card("v3-sm4.toml", t);
         assert_eq!(x(&mut sm4, SELECT), format!("{}9000", fci(4)));
     }
@@ -106,7 +127,11 @@ fn select_ef() {
         assert_eq!(x(&mut c, "00A4020302EF05"), "6A86");
         let mut v2 = card("v2-3des.toml", t);
         x(&mut v2, SELECT);
-        assert_eq!(x(&mut v2, "00A4020002EF0D"), "6A82", "no EF0D on 2.00 cards");
+        assert_eq!(
+            x(&mut v2, "00A4020002EF0D"),
+            "6A82",
+            "no EF0D on 2.00 cards"
+        );
     }
 }
 
@@ -126,13 +151,20 @@ fn read_record_in_all_four_addressings() {
         assert_eq!(rec(&mut c, 0x03, 0x00, 6), want, "current EF, identifier");
         assert_eq!(rec(&mut c, 0x03, 0x04, 6), want, "current EF, number");
         // Reading through an SFI makes that EF current.
-        assert_eq!(rec(&mut c, 0x08, 0x30, 20), "0812363532333031313938303035303630303358".to_string() + "9000");
+        assert_eq!(
+            rec(&mut c, 0x08, 0x30, 20),
+            "0812363532333031313938303035303630303358".to_string() + "9000"
+        );
         assert_eq!(rec(&mut c, 0x0B, 0x00, 3), "0B01059000");
         // Selecting the EF makes it current too.
         x(&mut c, "00A4020002EF0D");
         assert_eq!(rec(&mut c, 0xEB, 0x00, 5), "EB036523009000");
         assert_eq!(rec(&mut c, 1, 0x04, 14), "EA0C3635323330303030303030339000");
-        assert_eq!(rec(&mut c, 0xEA, 0x68, 14), "EA0C3635323330303030303030339000", "EF0D by SFI 13");
+        assert_eq!(
+            rec(&mut c, 0xEA, 0x68, 14),
+            "EA0C3635323330303030303030339000",
+            "EF0D by SFI 13"
+        );
     }
 }
 
@@ -140,12 +172,18 @@ fn read_record_in_all_four_addressings() {
 fn ef05_and_ef06_contents() {
     let mut c = uyghur(Transport::T1);
     x(&mut c, SELECT);
-    assert_eq!(rec(&mut c, 1, 0x28, 18), "011065230000000000008600112233445566".to_string() + "9000");
+    assert_eq!(
+        rec(&mut c, 1, 0x28, 18),
+        "011065230000000000008600112233445566".to_string() + "9000"
+    );
     assert_eq!(rec(&mut c, 2, 0x28, 3), "0201319000");
     assert_eq!(rec(&mut c, 4, 0x28, 14), "040C6523000000000000000000019000");
     assert_eq!(rec(&mut c, 5, 0x28, 6), "0504202103159000");
     assert_eq!(rec(&mut c, 6, 0x28, 6), "0604203103159000");
-    assert_eq!(rec(&mut c, 7, 0x28, 11), "0709413132333435363738".to_string() + "9000");
+    assert_eq!(
+        rec(&mut c, 7, 0x28, 11),
+        "0709413132333435363738".to_string() + "9000"
+    );
     // The name: 30 GBK bytes in 09 (00-padded), the rest in 4E (FF-padded).
     let name = "阿卜杜热依木·买买提明·吐尔逊托合提";
     let (gbk, _, _) = encoding_rs::GBK.encode(name);
@@ -194,7 +232,11 @@ fn read_record_errors() {
         assert_eq!(rec(&mut c, 1, 0x28, 18), "6A82", "SSSE not selected");
         assert_eq!(rec(&mut c, 1, 0x00, 18), "6986", "no current EF");
         x(&mut c, SELECT);
-        assert_eq!(rec(&mut c, 1, 0x04, 18), "6986", "no current EF after SELECT SSSE");
+        assert_eq!(
+            rec(&mut c, 1, 0x04, 18),
+            "6986",
+            "no current EF after SELECT SSSE"
+        );
         assert_eq!(rec(&mut c, 0, 0x28, 18), "6A86", "P1 0");
         for p2 in [0x29, 0x2A, 0x2B, 0x2D, 0x2E, 0x2F, 0x01] {
             assert_eq!(rec(&mut c, 1, p2, 18), "6A86", "P2 {p2:02X}");
@@ -215,8 +257,15 @@ fn read_record_le_handling() {
     assert_eq!(raw(&mut c, "00B2012811"), "6C12");
     assert_eq!(raw(&mut c, "00B2012813"), "6C12");
     assert_eq!(raw(&mut c, "00B20128"), "6C12", "no Le");
-    assert_eq!(raw(&mut c, "00B2012800"), "011065230000000000008600112233445566".to_string() + "9000", "T=1 Le 256");
-    assert_eq!(raw(&mut c, "00B2012812"), "011065230000000000008600112233445566".to_string() + "9000");
+    assert_eq!(
+        raw(&mut c, "00B2012800"),
+        "011065230000000000008600112233445566".to_string() + "9000",
+        "T=1 Le 256"
+    );
+    assert_eq!(
+        raw(&mut c, "00B2012812"),
+        "011065230000000000008600112233445566".to_string() + "9000"
+    );
 
     let mut c = uyghur(Transport::T0);
     x(&mut c, SELECT);
@@ -224,7 +273,10 @@ fn read_record_le_handling() {
     assert_eq!(raw(&mut c, "00B20128"), "6C12");
     assert_eq!(raw(&mut c, "00B2012800"), "6C12", "T=0 Le 256 is wrong");
     assert_eq!(raw(&mut c, "00B2012812"), "6112");
-    assert_eq!(raw(&mut c, "00C0000012"), "011065230000000000008600112233445566".to_string() + "9000");
+    assert_eq!(
+        raw(&mut c, "00C0000012"),
+        "011065230000000000008600112233445566".to_string() + "9000"
+    );
 }
 
 #[test]
@@ -232,10 +284,16 @@ fn t0_get_response() {
     let mut c = uyghur(Transport::T0);
     assert_eq!(raw(&mut c, "00C0000010"), "6985", "nothing pending");
     assert_eq!(raw(&mut c, SELECT), "611B");
-    assert_eq!(raw(&mut c, "00C0000010"), "6F19840F7378312E73682EC9E7BBE1B1610B");
+    assert_eq!(
+        raw(&mut c, "00C0000010"),
+        "6F19840F7378312E73682EC9E7BBE1B1610B"
+    );
     assert_eq!(raw(&mut c, "00C00000"), "6700", "no Le; data stay pending");
     assert_eq!(raw(&mut c, "00C0010005"), "6A86");
-    assert_eq!(raw(&mut c, "00C0000020"), "A3D5CFA5069F0C0386010190".to_string() + "00");
+    assert_eq!(
+        raw(&mut c, "00C0000020"),
+        "A3D5CFA5069F0C0386010190".to_string() + "00"
+    );
     assert_eq!(raw(&mut c, "00C0000001"), "6985", "all fetched");
     // Any other command discards pending data.
     assert_eq!(raw(&mut c, "0084000008"), "6108");
@@ -255,9 +313,17 @@ fn verify_counts_down_and_blocks() {
         assert_eq!(x(&mut c, "00200000"), "9000", "already verified");
         assert!(c.pin_verified());
         assert_eq!(x(&mut c, "0020000003111111"), "63C2");
-        assert_eq!(x(&mut c, "00200000"), "63C2", "failed VERIFY clears the verified state");
+        assert_eq!(
+            x(&mut c, "00200000"),
+            "63C2",
+            "failed VERIFY clears the verified state"
+        );
         assert_eq!(x(&mut c, "0020000003111111"), "63C1");
-        assert_eq!(x(&mut c, "0020000003123456"), "9000", "correct PIN restores the counter");
+        assert_eq!(
+            x(&mut c, "0020000003123456"),
+            "9000",
+            "correct PIN restores the counter"
+        );
         assert_eq!(c.pin_tries_left(), 3);
         for left in ["63C2", "63C1", "63C0"] {
             assert_eq!(x(&mut c, "0020000003654321"), left);
@@ -281,7 +347,11 @@ fn verify_status_query_never_changes_the_counter() {
         assert_eq!(x(&mut c, "00200000"), "9000");
         c.reset();
         assert!(!c.pin_verified());
-        assert_eq!(x(&mut c, "00200000"), "63C3", "reset clears the verified state");
+        assert_eq!(
+            x(&mut c, "00200000"),
+            "63C3",
+            "reset clears the verified state"
+        );
     }
 }
 
@@ -400,7 +470,11 @@ fn sm4_card_reproduces_the_vectors() {
         c.settings_mut().algorithm = Algorithm::Sm4;
         assert_eq!(x(&mut c, SELECT), format!("{}9000", fci(4)));
         x(&mut c, "0084000008");
-        assert_eq!(x(&mut c, "84240001077049153C488086"), "6988", "3DES MAC on an SM4 card");
+        assert_eq!(
+            x(&mut c, "84240001077049153C488086"),
+            "6988",
+            "3DES MAC on an SM4 card"
+        );
         x(&mut c, "0084000008");
         assert_eq!(x(&mut c, "8424000107704915387F0BA5"), "9000");
         x(&mut c, "0084000008");
@@ -422,7 +496,11 @@ fn mac_errors() {
         assert_eq!(x(&mut c, "841E000004739CB459"), "6984", "no challenge");
         x(&mut c, "0084000008");
         assert_eq!(x(&mut c, "841E000004739CB458"), "6988");
-        assert_eq!(x(&mut c, "841E000004739CB459"), "6984", "a wrong MAC consumes the challenge");
+        assert_eq!(
+            x(&mut c, "841E000004739CB459"),
+            "6984",
+            "a wrong MAC consumes the challenge"
+        );
         // The challenge is valid for the next command only.
         x(&mut c, "0084000008");
         x(&mut c, "00200000");
@@ -542,7 +620,15 @@ fn permanently_blocked_answers_9303_to_everything() {
         x(&mut c, "0084000008");
         let apdu = with_mac(&c, 1, "841E000104");
         assert_eq!(x(&mut c, &apdu), "9000");
-        for cmd in [SELECT, "00B2012812", "00200000", "0084000008", "84180000045ABF433A", "00C0000008", "00FF000000"] {
+        for cmd in [
+            SELECT,
+            "00B2012812",
+            "00200000",
+            "0084000008",
+            "84180000045ABF433A",
+            "00C0000008",
+            "00FF000000",
+        ] {
             assert_eq!(raw(&mut c, cmd), "9303", "{cmd}");
         }
         c.reset();
@@ -555,7 +641,14 @@ fn card_blocked_answers_6a81_to_everything() {
     for t in BOTH {
         let mut c = uyghur(t);
         c.set_lifecycle(Lifecycle::CardBlocked);
-        for cmd in [SELECT, SELECT_NO_FCI, "00B2012812", "0020000003123456", "0084000008", "8416000004930C84EB"] {
+        for cmd in [
+            SELECT,
+            SELECT_NO_FCI,
+            "00B2012812",
+            "0020000003123456",
+            "0084000008",
+            "8416000004930C84EB",
+        ] {
             assert_eq!(raw(&mut c, cmd), "6A81", "{cmd}");
         }
     }
@@ -571,7 +664,11 @@ fn unknown_and_malformed_commands() {
         assert_eq!(raw(&mut c, "FF20000003123456"), "6E00");
         assert_eq!(raw(&mut c, "00A4"), "6700");
         assert_eq!(raw(&mut c, ""), "6700");
-        assert_eq!(raw(&mut c, "0020000005123456"), "6700", "Lc says 5, 3 follow");
+        assert_eq!(
+            raw(&mut c, "0020000005123456"),
+            "6700",
+            "Lc says 5, 3 follow"
+        );
         assert_eq!(c.pin_tries_left(), 3);
     }
 }
