@@ -188,9 +188,17 @@ impl Command {
         );
         if !self.data.is_empty() {
             if self.is_sensitive() {
-                s.push_str(&format!(" Lc={} [{} bytes redacted]", self.data.len(), self.data.len()));
+                s.push_str(&format!(
+                    " Lc={} [{} bytes redacted]",
+                    self.data.len(),
+                    self.data.len()
+                ));
             } else {
-                s.push_str(&format!(" Lc={} {}", self.data.len(), hex::encode_upper(&*self.data)));
+                s.push_str(&format!(
+                    " Lc={} {}",
+                    self.data.len(),
+                    hex::encode_upper(&*self.data)
+                ));
             }
         }
         if let Some(le) = self.le {
@@ -275,8 +283,13 @@ mod tests {
     #[test]
     fn extended_encoding() {
         let cmd = Command::new(0, 0xB0, 0, 0).with_le(1000);
-        assert_eq!(hex::encode_upper(&*cmd.to_bytes().unwrap()), "00B000000003E8");
-        let cmd = Command::new(0, 0xD6, 0, 0).with_data(vec![7u8; 300]).with_le(65536);
+        assert_eq!(
+            hex::encode_upper(&*cmd.to_bytes().unwrap()),
+            "00B000000003E8"
+        );
+        let cmd = Command::new(0, 0xD6, 0, 0)
+            .with_data(vec![7u8; 300])
+            .with_le(65536);
         let bytes = cmd.to_bytes().unwrap();
         assert_eq!(&bytes[4..7], &[0, 0x01, 0x2C]);
         assert_eq!(&bytes[bytes.len() - 2..], &[0, 0]);
@@ -295,7 +308,8 @@ mod tests {
         let shown = format!("{:?} {}", cmd, cmd.redacted());
         assert!(!shown.contains("123456"), "{shown}");
         assert!(shown.contains("redacted"));
-        let change = Command::new(0x80, 0x5E, 1, 0).with_data(hex::decode("123456FF654321").unwrap());
+        let change =
+            Command::new(0x80, 0x5E, 1, 0).with_data(hex::decode("123456FF654321").unwrap());
         assert!(!change.redacted().contains("654321"));
     }
 
@@ -304,7 +318,10 @@ mod tests {
         assert_eq!(Command::parse(&[0, 1]), Err(ApduError::TooShort(2)));
         assert!(matches!(
             Command::parse(&[0, 0x20, 0, 0, 5, 1, 2]),
-            Err(ApduError::LengthMismatch { declared: 5, actual: 2 })
+            Err(ApduError::LengthMismatch {
+                declared: 5,
+                actual: 2
+            })
         ));
     }
 

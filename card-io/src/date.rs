@@ -23,7 +23,11 @@ impl Date {
         if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        Date::new(s[0..4].parse().ok()?, s[4..6].parse().ok()?, s[6..8].parse().ok()?)
+        Date::new(
+            s[0..4].parse().ok()?,
+            s[4..6].parse().ok()?,
+            s[6..8].parse().ok()?,
+        )
     }
 
     /// Parses 4 BCD bytes `YYYYMMDD`.
@@ -74,7 +78,11 @@ impl Date {
         let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
         let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
         let y = yoe + era * 400 + i64::from(m <= 2);
-        Date { year: y as u16, month: m, day: d }
+        Date {
+            year: y as u16,
+            month: m,
+            day: d,
+        }
     }
 
     /// Today in China Standard Time (UTC+8).
@@ -114,7 +122,9 @@ impl<'de> serde::Deserialize<'de> for Date {
         let s = String::deserialize(d)?;
         Date::parse_iso(&s)
             .or_else(|| Date::from_digits(&s))
-            .ok_or_else(|| serde::de::Error::custom(format!("invalid date {s:?}: expected YYYY-MM-DD")))
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("invalid date {s:?}: expected YYYY-MM-DD"))
+            })
     }
 }
 

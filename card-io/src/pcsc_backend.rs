@@ -16,7 +16,9 @@ use std::time::Duration;
 use pcsc::{Context, Protocols, ReaderState, Scope, ShareMode, State};
 
 use crate::apdu::Command;
-use crate::transport::{self, CardConnection, CardSession, Disposition, ReaderInfo, ReaderProvider, TransportError};
+use crate::transport::{
+    self, CardConnection, CardSession, Disposition, ReaderInfo, ReaderProvider, TransportError,
+};
 
 /// Maps a PC/SC error to the transport error a user can act on, keeping the cause.
 pub fn map_error(err: pcsc::Error, reader: &str) -> TransportError {
@@ -83,7 +85,10 @@ impl PcscProvider {
 
     /// Runs `f` with the context; when the service turns out to be gone, once more with a
     /// fresh context.
-    fn with_context<T>(&self, f: impl Fn(&Context) -> Result<T, TransportError>) -> Result<T, TransportError> {
+    fn with_context<T>(
+        &self,
+        f: impl Fn(&Context) -> Result<T, TransportError>,
+    ) -> Result<T, TransportError> {
         let ctx = self.context(false)?;
         match f(&ctx) {
             Err(e) if is_service_error(&e) => {
@@ -116,13 +121,22 @@ impl ReaderProvider for PcscProvider {
                 .map(|n| ReaderState::new(n.clone(), State::UNAWARE))
                 .collect();
             ctx.get_status_change(Duration::ZERO, &mut states)
-                .or_else(|e| if e == pcsc::Error::Timeout { Ok(()) } else { Err(e) })
+                .or_else(|e| {
+                    if e == pcsc::Error::Timeout {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
                 .map_err(|e| map_error(e, ""))?;
             Ok(states
                 .iter()
                 .map(|s| ReaderInfo {
                     name: s.name().to_string_lossy().into_owned(),
-                    atr: s.event_state().contains(State::PRESENT).then(|| s.atr().to_vec()),
+                    atr: s
+                        .event_state()
+                        .contains(State::PRESENT)
+                        .then(|| s.atr().to_vec()),
                 })
                 .collect())
         })
@@ -185,15 +199,22 @@ impl CardConnection for PcscConnection {
         &self.atr
     }
 
-    fn session(&mut self, reselect: Option<&[u8]>) -> Result<Box<dyn CardSession + '_>, TransportError> {
+    fn session(
+        &mut self,
+        reselect: Option<&[u8]>,
+    ) -> Result<Box<dyn CardSession + '_>, TransportError> {
         let reader = self.reader.as_str();
         let mut was_reset = false;
         let tx = match self.card.transaction2() {
             Ok(tx) => tx,
             Err((card, pcsc::Error::ResetCard)) => {
                 log::info!("card in {reader:?} was reset by another application; reconnecting");
-                card.reconnect(ShareMode::Shared, Protocols::ANY, pcsc::Disposition::LeaveCard)
-                    .map_err(|e| map_error(e, reader))?;
+                card.reconnect(
+                    ShareMode::Shared,
+                    Protocols::ANY,
+                    pcsc::Disposition::LeaveCard,
+                )
+                .map_err(|e| map_error(e, reader))?;
                 was_reset = true;
                 card.transaction2().map_err(|(_, e)| map_error(e, reader))?
             }
@@ -208,7 +229,9 @@ impl CardConnection for PcscConnection {
         };
         if was_reset {
             if let Some(aid) = reselect {
-                let select = Command::new(0x00, 0xA4, 0x04, 0x00).with_data(aid.to_vec()).with_le(256);
+                let select = Command::new(0x00, 0xA4, 0x04, 0x00)
+                    .with_data(aid.to_vec())
+                    .with_le(256);
                 let r = transport::transmit(&mut session, &select)?;
                 log::debug!("re-selected application after reset: SW={:04X}", r.sw);
             }

@@ -47,7 +47,11 @@ impl Pin {
 
     /// Constant-shape comparison (no early exit on the first different digit).
     pub fn same_as(&self, other: &Pin) -> bool {
-        self.0.iter().zip(other.0.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
     }
 }
 
@@ -67,8 +71,14 @@ mod tests {
         assert_eq!(*p.to_bcd(), [0x70, 0x49, 0x15]);
         assert_eq!(format!("{p:?}"), "Pin(******)");
         assert_eq!(Pin::parse("12345").unwrap_err(), PinFormatError::Length(5));
-        assert_eq!(Pin::parse("12a456").unwrap_err(), PinFormatError::NotDigit(3));
-        assert_eq!(Pin::parse("１２３４５６").unwrap_err(), PinFormatError::NotDigit(1));
+        assert_eq!(
+            Pin::parse("12a456").unwrap_err(),
+            PinFormatError::NotDigit(3)
+        );
+        assert_eq!(
+            Pin::parse("１２３４５６").unwrap_err(),
+            PinFormatError::NotDigit(1)
+        );
         assert!(p.same_as(&Pin::parse("704915").unwrap()));
         assert!(!p.same_as(&Pin::parse("704916").unwrap()));
     }

@@ -63,7 +63,10 @@ pub enum TransportError {
 impl TransportError {
     /// True when the error means "the card is no longer there".
     pub fn is_card_gone(&self) -> bool {
-        matches!(self, TransportError::CardRemoved | TransportError::NoCard(_))
+        matches!(
+            self,
+            TransportError::CardRemoved | TransportError::NoCard(_)
+        )
     }
 }
 
@@ -87,7 +90,10 @@ pub trait CardConnection: Send {
     /// Begins an exclusive session. When the card was reset by someone else, the backend
     /// reconnects, re-selects `reselect` (when given), and reports it through
     /// [`CardSession::was_reset`].
-    fn session(&mut self, reselect: Option<&[u8]>) -> Result<Box<dyn CardSession + '_>, TransportError>;
+    fn session(
+        &mut self,
+        reselect: Option<&[u8]>,
+    ) -> Result<Box<dyn CardSession + '_>, TransportError>;
     /// Ends the connection with an explicit disposition.
     fn disconnect(self: Box<Self>, disposition: Disposition) -> Result<(), TransportError>;
 }
@@ -120,7 +126,8 @@ pub fn transmit(session: &mut dyn CardSession, cmd: &Command) -> Result<Response
         if rounds > MAX_RESPONSE_CHUNKS {
             return Err(TransportError::ResponseChainTooLong(rounds - 1));
         }
-        let get = Command::new(0x00, 0xC0, 0x00, 0x00).with_le(if n == 0 { 256 } else { n as usize });
+        let get =
+            Command::new(0x00, 0xC0, 0x00, 0x00).with_le(if n == 0 { 256 } else { n as usize });
         let mut part = exchange_once(session, &get)?;
         data.append(&mut part.data);
         sw = part.sw;

@@ -23,10 +23,19 @@ pub enum ReaderEvent {
     ServiceUp,
     /// The PC/SC service is not running; the watcher keeps trying.
     ServiceDown,
-    ReaderAdded { reader: String },
-    ReaderRemoved { reader: String },
-    CardInserted { reader: String, atr: Vec<u8> },
-    CardRemoved { reader: String },
+    ReaderAdded {
+        reader: String,
+    },
+    ReaderRemoved {
+        reader: String,
+    },
+    CardInserted {
+        reader: String,
+        atr: Vec<u8>,
+    },
+    CardRemoved {
+        reader: String,
+    },
 }
 
 /// Timing of the watcher.
@@ -61,7 +70,10 @@ pub struct ReaderWatcher {
 
 impl ReaderWatcher {
     /// Starts the watcher thread; events go to `events`.
-    pub fn spawn(events: Sender<ReaderEvent>, config: WatcherConfig) -> std::io::Result<ReaderWatcher> {
+    pub fn spawn(
+        events: Sender<ReaderEvent>,
+        config: WatcherConfig,
+    ) -> std::io::Result<ReaderWatcher> {
         let stop = Arc::new(AtomicBool::new(false));
         let context = Arc::new(Mutex::new(None));
         let (wake, wake_rx) = mpsc::channel();
@@ -100,7 +112,12 @@ impl ReaderWatcher {
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         let _ = self.wake.send(());
-        if let Some(ctx) = self.context.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        if let Some(ctx) = self
+            .context
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
             let _ = ctx.cancel();
         }
         if let Some(t) = self.thread.take() {
@@ -158,7 +175,11 @@ impl Monitor {
             // Everything we knew is gone with the service.
             let known = std::mem::take(&mut self.known);
             for (reader, atr) in known {
-                if atr.is_some() && !self.emit(ReaderEvent::CardRemoved { reader: reader.clone() }) {
+                if atr.is_some()
+                    && !self.emit(ReaderEvent::CardRemoved {
+                        reader: reader.clone(),
+                    })
+                {
                     return false;
                 }
                 if !self.emit(ReaderEvent::ReaderRemoved { reader }) {
@@ -166,7 +187,11 @@ impl Monitor {
                 }
             }
         }
-        self.emit(if up { ReaderEvent::ServiceUp } else { ReaderEvent::ServiceDown })
+        self.emit(if up {
+            ReaderEvent::ServiceUp
+        } else {
+            ReaderEvent::ServiceDown
+        })
     }
 
     fn run(&mut self) {
@@ -211,11 +236,18 @@ impl Monitor {
             // Drop readers that went away.
             let mut i = 1;
             while i < states.len() {
-                if states[i].event_state().intersects(State::UNKNOWN | State::IGNORE) {
+                if states[i]
+                    .event_state()
+                    .intersects(State::UNKNOWN | State::IGNORE)
+                {
                     let name = states[i].name().to_string_lossy().into_owned();
                     states.remove(i);
                     if let Some(atr) = self.known.remove(&name) {
-                        if atr.is_some() && !self.emit(ReaderEvent::CardRemoved { reader: name.clone() }) {
+                        if atr.is_some()
+                            && !self.emit(ReaderEvent::CardRemoved {
+                                reader: name.clone(),
+                            })
+                        {
                             return Exit::Stopped;
                         }
                         if !self.emit(ReaderEvent::ReaderRemoved { reader: name }) {
@@ -269,7 +301,9 @@ impl Monitor {
                 let previous = self.known.get(&name).cloned();
                 match previous {
                     None => {
-                        if !self.emit(ReaderEvent::ReaderAdded { reader: name.clone() }) {
+                        if !self.emit(ReaderEvent::ReaderAdded {
+                            reader: name.clone(),
+                        }) {
                             return Exit::Stopped;
                         }
                         if let Some(atr) = &atr {
@@ -288,7 +322,11 @@ impl Monitor {
                             _ => true,
                         };
                         if changed {
-                            if prev.is_some() && !self.emit(ReaderEvent::CardRemoved { reader: name.clone() }) {
+                            if prev.is_some()
+                                && !self.emit(ReaderEvent::CardRemoved {
+                                    reader: name.clone(),
+                                })
+                            {
                                 return Exit::Stopped;
                             }
                             if let Some(atr) = &atr {

@@ -19,7 +19,11 @@ struct Hostile {
 
 impl CardSession for Hostile {
     fn transmit_raw(&mut self, _command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let a = self.answers.get(self.next).cloned().unwrap_or_else(|| vec![0x6F, 0x00]);
+        let a = self
+            .answers
+            .get(self.next)
+            .cloned()
+            .unwrap_or_else(|| vec![0x6F, 0x00]);
         self.next += 1;
         Ok(a)
     }
@@ -52,7 +56,10 @@ fn answer() -> impl Strategy<Value = Vec<u8>> {
             r.extend(v);
             r
         }),
-        Just(hex::decode("6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101").unwrap_or_default()),
+        Just(
+            hex::decode("6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101")
+                .unwrap_or_default()
+        ),
     ];
     prop_oneof![
         (data, sw).prop_map(|(mut d, sw)| {

@@ -18,7 +18,7 @@ pub enum SimError {
         location: String,
         message: String,
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     #[error("{origin}: field `{field}`: {problem}")]
     Invalid {

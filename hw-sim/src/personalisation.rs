@@ -197,7 +197,7 @@ impl CardFile {
                     None => origin.to_string(),
                 },
                 message: format!("{}{snippet}", source.message().trim()),
-                source,
+                source: Box::new(source),
             }
         })?;
         file.origin = origin.to_string();
@@ -592,7 +592,7 @@ mod tests {
         );
         let e = error_for(&base().replace("[ef06]", "[ef06]\nnickname = \"x\""));
         assert!(
-            e.starts_with("test.toml:20: unknown field `nickname`"),
+            e.starts_with("test.toml:18: unknown field `nickname`"),
             "{e}"
         );
         assert_eq!(e.lines().count(), 1, "{e}");

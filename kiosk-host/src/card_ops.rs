@@ -63,7 +63,10 @@ pub struct Target {
 }
 
 /// Connects to the citizen's card.
-pub fn connect_card(provider: &dyn ReaderProvider, target: &Target) -> Result<Box<dyn CardConnection>, OpError> {
+pub fn connect_card(
+    provider: &dyn ReaderProvider,
+    target: &Target,
+) -> Result<Box<dyn CardConnection>, OpError> {
     if let Some(name) = &target.reader {
         return Ok(provider.connect(name)?);
     }
@@ -102,7 +105,11 @@ pub fn connect_card(provider: &dyn ReaderProvider, target: &Target) -> Result<Bo
 }
 
 /// Opens the PSAM, skipping `card_reader` when searching.
-pub fn open_psam(provider: &dyn ReaderProvider, target: &Target, card_reader: &str) -> Result<Psam, OpError> {
+pub fn open_psam(
+    provider: &dyn ReaderProvider,
+    target: &Target,
+    card_reader: &str,
+) -> Result<Psam, OpError> {
     if let Some(name) = &target.psam_reader {
         return match Psam::open(provider.connect(name)?) {
             Err(SamError::NotFound) => Err(OpError::NoPsam),
@@ -199,26 +206,49 @@ pub fn activate(conn: Box<dyn CardConnection>, new: &Pin) -> Result<(), OpError>
     })
 }
 
-pub fn reset_pin(conn: Box<dyn CardConnection>, sam: &mut dyn SecureModule, new: &Pin) -> Result<(), OpError> {
+pub fn reset_pin(
+    conn: Box<dyn CardConnection>,
+    sam: &mut dyn SecureModule,
+    new: &Pin,
+) -> Result<(), OpError> {
     with_card(conn, Disposition::Reset, |c| {
         check_new_pin(c, new)?;
         Ok(c.reset_pin(sam, new)?)
     })
 }
 
-pub fn unblock_pin(conn: Box<dyn CardConnection>, sam: &mut dyn SecureModule) -> Result<(), OpError> {
+pub fn unblock_pin(
+    conn: Box<dyn CardConnection>,
+    sam: &mut dyn SecureModule,
+) -> Result<(), OpError> {
     with_card(conn, Disposition::Reset, |c| Ok(c.unblock_pin(sam)?))
 }
 
-pub fn block_app(conn: Box<dyn CardConnection>, sam: &mut dyn SecureModule, permanent: bool) -> Result<(), OpError> {
-    with_card(conn, Disposition::Reset, |c| Ok(c.block_application(sam, permanent)?))
+pub fn block_app(
+    conn: Box<dyn CardConnection>,
+    sam: &mut dyn SecureModule,
+    permanent: bool,
+) -> Result<(), OpError> {
+    with_card(conn, Disposition::Reset, |c| {
+        Ok(c.block_application(sam, permanent)?)
+    })
 }
 
-pub fn unblock_app(conn: Box<dyn CardConnection>, sam: &mut dyn SecureModule) -> Result<(), OpError> {
-    with_card(conn, Disposition::Reset, |c| Ok(c.unblock_application(sam)?))
+pub fn unblock_app(
+    conn: Box<dyn CardConnection>,
+    sam: &mut dyn SecureModule,
+) -> Result<(), OpError> {
+    with_card(
+        conn,
+        Disposition::Reset,
+        |c| Ok(c.unblock_application(sam)?),
+    )
 }
 
-pub fn block_card(conn: Box<dyn CardConnection>, sam: &mut dyn SecureModule) -> Result<(), OpError> {
+pub fn block_card(
+    conn: Box<dyn CardConnection>,
+    sam: &mut dyn SecureModule,
+) -> Result<(), OpError> {
     with_card(conn, Disposition::Reset, |c| Ok(c.block_card(sam)?))
 }
 

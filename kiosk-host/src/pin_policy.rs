@@ -71,8 +71,14 @@ mod tests {
         assert_eq!(check(&p("345678"), None, None), Err(WeakPin::Ascending));
         assert_eq!(check(&p("890123"), None, None), Err(WeakPin::Ascending));
         assert_eq!(check(&p("654321"), None, None), Err(WeakPin::Descending));
-        assert_eq!(check(&p("198005"), Some(id), birth), Err(WeakPin::InIdNumber));
-        assert_eq!(check(&p("061234"), Some(id), birth), Err(WeakPin::InIdNumber));
+        assert_eq!(
+            check(&p("198005"), Some(id), birth),
+            Err(WeakPin::InIdNumber)
+        );
+        assert_eq!(
+            check(&p("061234"), Some(id), birth),
+            Err(WeakPin::InIdNumber)
+        );
         assert_eq!(check(&p("800506"), None, birth), Err(WeakPin::InBirthDate));
     }
 
@@ -80,7 +86,11 @@ mod tests {
     fn accepts_ordinary_pins() {
         let id = "65230119800506123X";
         for ok in ["704915", "135790", "902468", "112233"] {
-            assert_eq!(check(&p(ok), Some(id), Date::new(1980, 5, 6)), Ok(()), "{ok}");
+            assert_eq!(
+                check(&p(ok), Some(id), Date::new(1980, 5, 6)),
+                Ok(()),
+                "{ok}"
+            );
         }
     }
 }

@@ -4,7 +4,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use card_io::transport::{CardConnection, CardSession, Disposition, ReaderInfo, ReaderProvider, TransportError};
+use card_io::transport::{
+    CardConnection, CardSession, Disposition, ReaderInfo, ReaderProvider, TransportError,
+};
 
 pub struct CountingProvider<'p> {
     inner: &'p dyn ReaderProvider,
@@ -48,7 +50,10 @@ impl CardConnection for CountingConnection {
     fn atr(&self) -> &[u8] {
         self.inner.atr()
     }
-    fn session(&mut self, reselect: Option<&[u8]>) -> Result<Box<dyn CardSession + '_>, TransportError> {
+    fn session(
+        &mut self,
+        reselect: Option<&[u8]>,
+    ) -> Result<Box<dyn CardSession + '_>, TransportError> {
         let count = self.count.clone();
         Ok(Box::new(CountingSession {
             inner: self.inner.session(reselect)?,

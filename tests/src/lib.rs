@@ -1,6 +1,7 @@
 //! Test rigs: the same scenarios run against the in-process simulator and through the real
 //! PC/SC stack (`pcscd` + the vpcd driver + `hw-sim`'s vpcd bridge).
 
+pub mod apdu_table;
 pub mod counting;
 pub mod rig;
 
@@ -10,7 +11,9 @@ use hw_sim::{CardFile, CardOs, Transport};
 
 /// `hw-sim/cards/<name>`.
 pub fn card_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../hw-sim/cards").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../hw-sim/cards")
+        .join(name)
 }
 
 /// The personalisation of a card file (the expected values).

@@ -150,7 +150,10 @@ impl Vpcd {
             if ok(atr.as_deref()) {
                 return;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {reader:?} (ATR now {atr:02X?})");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {reader:?} (ATR now {atr:02X?})"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -186,8 +189,14 @@ impl Rig for Vpcd {
         if let Some(b) = self.card_bridge().as_ref() {
             b.insert();
         }
-        let atr = self.present_atr.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        self.wait(VPCD_CARD_READER, |a| a.is_some() && (atr.is_none() || a == atr.as_deref()));
+        let atr = self
+            .present_atr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        self.wait(VPCD_CARD_READER, |a| {
+            a.is_some() && (atr.is_none() || a == atr.as_deref())
+        });
     }
     fn label(&self) -> &'static str {
         "pcscd+vpcd"

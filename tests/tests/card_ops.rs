@@ -38,18 +38,35 @@ fn status(rig: &dyn Rig) -> card_io::sscard::CardStatus {
 // ---- scenarios ----
 
 fn info_matches_personalisation(rig: &dyn Rig, t: Transport) {
-    for name in ["v2-3des.toml", "v3-uyghur.toml", "v3-sm4.toml", "expired.toml"] {
+    for name in [
+        "v2-3des.toml",
+        "v3-uyghur.toml",
+        "v3-sm4.toml",
+        "expired.toml",
+    ] {
         let file = card_file(name);
         rig.insert(card(name, t));
         let info = card_ops::info(conn(rig)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let id = &info.identity;
         assert_eq!(id.card_number, file.ef05.card_number, "{name}");
-        assert_eq!(id.card_id_code, file.ef05.card_id_code.to_uppercase(), "{name}");
-        assert_eq!(id.issuing_org, file.ef05.issuing_org.to_uppercase(), "{name}");
+        assert_eq!(
+            id.card_id_code,
+            file.ef05.card_id_code.to_uppercase(),
+            "{name}"
+        );
+        assert_eq!(
+            id.issuing_org,
+            file.ef05.issuing_org.to_uppercase(),
+            "{name}"
+        );
         assert_eq!(id.issue_date, file.ef05.issue_date, "{name}");
         assert_eq!(id.expiry_date, file.ef05.expiry_date, "{name}");
         assert_eq!(id.region_code, "652300", "{name}");
-        assert_eq!(id.spec_version, file.settings.spec_version.as_str(), "{name}");
+        assert_eq!(
+            id.spec_version,
+            file.settings.spec_version.as_str(),
+            "{name}"
+        );
         let h = info.holder.as_ref().expect("holder readable");
         assert_eq!(h.ssn, file.ef06.ssn, "{name}");
         assert_eq!(h.name, file.ef06.name, "{name}");
@@ -77,7 +94,10 @@ fn info_matches_personalisation(rig: &dyn Rig, t: Transport) {
     // The Uyghur name crosses into the 4E extension and keeps its "·".
     let file = card_file("v3-uyghur.toml");
     assert!(file.ef06.name.contains('·'));
-    assert!(encoding_len_gbk(&file.ef06.name) > 30, "the test card must need tag 4E");
+    assert!(
+        encoding_len_gbk(&file.ef06.name) > 30,
+        "the test card must need tag 4E"
+    );
 }
 
 fn encoding_len_gbk(s: &str) -> usize {
@@ -149,14 +169,22 @@ fn change_pin_and_weak_pins(rig: &dyn Rig, t: Transport) {
             other => panic!("{weak}: expected weak PIN refusal, got {other:?}"),
         }
     }
-    assert_eq!(status(rig).pin_tries_left, Some(3), "weak-PIN refusals use no tries");
+    assert_eq!(
+        status(rig).pin_tries_left,
+        Some(3),
+        "weak-PIN refusals use no tries"
+    );
     // Wrong old PIN costs one try.
     assert!(matches!(
         card_ops::change_pin(conn(rig), &pin("000000"), &pin("704915")),
         Err(OpError::Card(CardError::WrongPin { tries_left: 2 }))
     ));
     card_ops::change_pin(conn(rig), &pin("123456"), &pin("704915")).expect("change");
-    assert_eq!(status(rig).pin_tries_left, Some(3), "a right old PIN restores the tries");
+    assert_eq!(
+        status(rig).pin_tries_left,
+        Some(3),
+        "a right old PIN restores the tries"
+    );
     card_ops::verify(conn(rig), &pin("704915")).expect("new PIN works");
     assert!(matches!(
         card_ops::verify(conn(rig), &pin("123456")),
@@ -194,7 +222,8 @@ fn reset_pin_with_psam(rig: &dyn Rig, t: Transport) {
             card_ops::reset_pin(conn(rig), &mut psam, &pin("222222")),
             Err(OpError::WeakPin(_))
         ));
-        card_ops::reset_pin(conn(rig), &mut psam, &pin("704915")).unwrap_or_else(|e| panic!("{name}: {e}"));
+        card_ops::reset_pin(conn(rig), &mut psam, &pin("704915"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(status(rig).pin_tries_left, Some(3), "{name}");
         card_ops::verify(conn(rig), &pin("704915")).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
@@ -211,7 +240,11 @@ fn block_and_unblock_application(rig: &dyn Rig, t: Transport) {
         let mut psam = sam(rig);
         card_ops::block_app(conn(rig), &mut psam, false).expect("temporary block");
         let s = status(rig);
-        assert_eq!(s.application, AppState::TemporarilyBlocked, "{name} {variant:?}");
+        assert_eq!(
+            s.application,
+            AppState::TemporarilyBlocked,
+            "{name} {variant:?}"
+        );
         assert_eq!(s.pin_tries_left, None);
         assert!(s.expiry_date.is_some(), "EF05 stays readable");
         let info = card_ops::info(conn(rig)).expect("info on a blocked app");

@@ -65,7 +65,10 @@ fn prepare(rig: &InProcess, op: Op, t: Transport) {
     match op {
         Op::UnblockPin => {
             for _ in 0..3 {
-                let _ = card_ops::verify(card_ops::connect_card(rig.provider(), &Target::default()).expect("card"), &pin("000000"));
+                let _ = card_ops::verify(
+                    card_ops::connect_card(rig.provider(), &Target::default()).expect("card"),
+                    &pin("000000"),
+                );
             }
         }
         Op::UnblockApp => run(rig, Op::BlockApp).expect("block first"),
@@ -75,8 +78,11 @@ fn prepare(rig: &InProcess, op: Op, t: Transport) {
 
 /// The card after an interrupted operation is in the state before or the state after.
 fn check_consistent(rig: &InProcess, op: Op) {
-    let s = card_ops::status(card_ops::connect_card(rig.provider(), &Target::default()).expect("card back"), today())
-        .expect("status after reinsertion");
+    let s = card_ops::status(
+        card_ops::connect_card(rig.provider(), &Target::default()).expect("card back"),
+        today(),
+    )
+    .expect("status after reinsertion");
     match op {
         Op::Info | Op::Status | Op::Verify => {
             assert_eq!(s.application, AppState::Active);
@@ -86,7 +92,10 @@ fn check_consistent(rig: &InProcess, op: Op) {
             assert_eq!(s.pin_tries_left, Some(3), "{op:?}: no try lost");
             let new_ok = run_verify(rig, "704915");
             let old_ok = new_ok.is_err() && run_verify(rig, "123456").is_ok();
-            assert!(new_ok.is_ok() || old_ok, "{op:?}: neither the old nor the new PIN works");
+            assert!(
+                new_ok.is_ok() || old_ok,
+                "{op:?}: neither the old nor the new PIN works"
+            );
         }
         Op::UnblockPin => assert!(
             s.pin_tries_left == Some(0) || s.pin_tries_left == Some(3),
@@ -94,16 +103,25 @@ fn check_consistent(rig: &InProcess, op: Op) {
             s.pin_tries_left
         ),
         Op::BlockApp | Op::UnblockApp => assert!(
-            matches!(s.application, AppState::Active | AppState::TemporarilyBlocked),
+            matches!(
+                s.application,
+                AppState::Active | AppState::TemporarilyBlocked
+            ),
             "{op:?}: {:?}",
             s.application
         ),
-        Op::BlockCard => assert!(matches!(s.application, AppState::Active | AppState::CardBlocked)),
+        Op::BlockCard => assert!(matches!(
+            s.application,
+            AppState::Active | AppState::CardBlocked
+        )),
     }
 }
 
 fn run_verify(rig: &InProcess, p: &str) -> Result<(), OpError> {
-    card_ops::verify(card_ops::connect_card(rig.provider(), &Target::default())?, &pin(p))
+    card_ops::verify(
+        card_ops::connect_card(rig.provider(), &Target::default())?,
+        &pin(p),
+    )
 }
 
 fn pull_at_every_apdu(t: Transport) {
@@ -130,10 +148,15 @@ fn pull_at_every_apdu(t: Transport) {
                     break;
                 }
                 Err(e) => {
-                    assert!(is_card_gone(&e), "{op:?} pulled after {n} APDUs: unexpected error {e:?}");
+                    assert!(
+                        is_card_gone(&e),
+                        "{op:?} pulled after {n} APDUs: unexpected error {e:?}"
+                    );
                     let msg = e.to_string();
                     assert!(
-                        msg.contains("removed") || msg.contains("no card") || msg.contains("insert"),
+                        msg.contains("removed")
+                            || msg.contains("no card")
+                            || msg.contains("insert"),
                         "{op:?}: unclear message {msg:?}"
                     );
                 }
@@ -160,13 +183,21 @@ fn service_down_is_a_clear_error_and_recovers() {
     let rig = InProcess::new(Transport::T1);
     rig.insert(card("v3-uyghur.toml", Transport::T1));
     rig.readers.set_service_down(true);
-    let e = card_ops::connect_card(rig.provider(), &Target::default()).err().expect("service down");
-    assert!(matches!(e, OpError::Transport(TransportError::ServiceUnavailable(_))), "{e:?}");
+    let e = card_ops::connect_card(rig.provider(), &Target::default())
+        .err()
+        .expect("service down");
+    assert!(
+        matches!(e, OpError::Transport(TransportError::ServiceUnavailable(_))),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("pcscd"), "says how to start it: {e}");
     assert_eq!(e.exit_code(), 3);
     rig.readers.set_service_down(false);
-    card_ops::verify(card_ops::connect_card(rig.provider(), &Target::default()).expect("back"), &pin("123456"))
-        .expect("works once the service is back");
+    card_ops::verify(
+        card_ops::connect_card(rig.provider(), &Target::default()).expect("back"),
+        &pin("123456"),
+    )
+    .expect("works once the service is back");
 }
 
 #[test]
@@ -175,11 +206,18 @@ fn unplugged_reader_and_missing_psam() {
     rig.insert(card("v3-uyghur.toml", Transport::T1));
     rig.readers.unplug(PSAM_SLOT);
     let conn = card_ops::connect_card(rig.provider(), &Target::default()).expect("card");
-    let e = card_ops::open_psam(rig.provider(), &Target::default(), conn.reader_name()).err().expect("no PSAM");
+    let e = card_ops::open_psam(rig.provider(), &Target::default(), conn.reader_name())
+        .err()
+        .expect("no PSAM");
     assert!(matches!(e, OpError::NoPsam), "{e:?}");
     assert!(e.to_string().contains("PSAM missing"));
     rig.readers.unplug(CARD_SLOT);
-    let e = card_ops::connect_card(rig.provider(), &Target::default()).err().expect("no reader");
-    assert!(matches!(e, OpError::Transport(TransportError::NoReader)), "{e:?}");
+    let e = card_ops::connect_card(rig.provider(), &Target::default())
+        .err()
+        .expect("no reader");
+    assert!(
+        matches!(e, OpError::Transport(TransportError::NoReader)),
+        "{e:?}"
+    );
     assert_eq!(e.to_string(), "no card reader connected");
 }

@@ -18,7 +18,11 @@ fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
     let p = dir.join(name);
-    assert!(p.exists(), "{} not built: run `cargo build --workspace` first (scripts/test.sh does)", p.display());
+    assert!(
+        p.exists(),
+        "{} not built: run `cargo build --workspace` first (scripts/test.sh does)",
+        p.display()
+    );
     p
 }
 
@@ -48,7 +52,9 @@ fn wait_for(what: &str, f: impl Fn() -> bool) {
 impl Sim {
     fn start(card: &str) -> Sim {
         let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-        wait_for("the previous simulator to leave", || !card_present(VPCD_CARD_READER));
+        wait_for("the previous simulator to leave", || {
+            !card_present(VPCD_CARD_READER)
+        });
         let child = Command::new(bin("hw-sim"))
             .args(["vpcd", "--card"])
             .arg(card_path(card))
@@ -60,7 +66,10 @@ impl Sim {
             .expect("start hw-sim");
         wait_for("the simulated card", || card_present(VPCD_CARD_READER));
         wait_for("the simulated PSAM", || card_present(VPCD_PSAM_READER));
-        Sim { child, _serial: serial }
+        Sim {
+            child,
+            _serial: serial,
+        }
     }
 
     fn control(&mut self, line: &str) {
@@ -105,7 +114,8 @@ fn stderr(o: &Output) -> String {
 
 fn json(o: &Output) -> Value {
     assert!(o.status.success(), "kiosk failed: {}", stderr(o));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
 }
 
 #[test]
@@ -114,9 +124,24 @@ fn card_info_json_has_every_field() {
     let file = card_file("v3-uyghur.toml");
     let v = json(&kiosk(&["card", "info", "--json"], ""));
     let keys = [
-        "card_number", "card_id_code", "card_type", "spec_version", "issuing_org", "issue_date",
-        "expiry_date", "region_code", "ssn", "name", "sex", "ethnicity", "birth_place", "birth_date",
-        "person_id", "first_apply_region", "atr", "algorithm",
+        "card_number",
+        "card_id_code",
+        "card_type",
+        "spec_version",
+        "issuing_org",
+        "issue_date",
+        "expiry_date",
+        "region_code",
+        "ssn",
+        "name",
+        "sex",
+        "ethnicity",
+        "birth_place",
+        "birth_date",
+        "person_id",
+        "first_apply_region",
+        "atr",
+        "algorithm",
     ];
     for k in keys {
         assert!(v.get(k).is_some(), "missing {k} in {v}");
@@ -156,11 +181,19 @@ fn status_verify_and_plain_errors() {
 
     let o = kiosk(&["card", "verify"], "");
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("expected the PIN on line 1 of standard input"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("expected the PIN on line 1 of standard input"),
+        "{}",
+        stderr(&o)
+    );
 
     let o = kiosk(&["card", "verify"], "12345x\n");
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("character 6 is not a digit"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("character 6 is not a digit"),
+        "{}",
+        stderr(&o)
+    );
 
     // A PIN is never taken from the arguments.
     let o = kiosk(&["card", "verify", "123456"], "");
@@ -172,22 +205,36 @@ fn status_verify_and_plain_errors() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = kiosk(&["card", "change-pin"], "246800\n888888\n");
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("too weak: all six digits are the same"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("too weak: all six digits are the same"),
+        "{}",
+        stderr(&o)
+    );
 
     for _ in 0..3 {
         let _ = kiosk(&["card", "verify"], "000000\n");
     }
     let o = kiosk(&["card", "verify"], "246800\n");
-    assert_eq!(stderr(&o), "error: PIN blocked: it must be unblocked (解锁) with the secure module before use\n");
+    assert_eq!(
+        stderr(&o),
+        "error: PIN blocked: it must be unblocked (解锁) with the secure module before use\n"
+    );
     let o = kiosk(&["card", "unblock-pin", "--json"], "");
     assert_eq!(json(&o)["ok"], true);
     let o = kiosk(&["card", "verify"], "246800\n");
     assert!(o.status.success(), "{}", stderr(&o));
 
     // PSAM named wrongly: the card reader holds no PSAM.
-    let o = kiosk(&["card", "reset-pin", "--psam-reader", VPCD_CARD_READER], "704915\n");
+    let o = kiosk(
+        &["card", "reset-pin", "--psam-reader", VPCD_CARD_READER],
+        "704915\n",
+    );
     assert_eq!(o.status.code(), Some(3));
-    assert!(stderr(&o).starts_with("error: PSAM missing"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error: PSAM missing"),
+        "{}",
+        stderr(&o)
+    );
 
     let o = kiosk(&["card", "reset-pin"], "704915\n");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -201,7 +248,10 @@ fn status_verify_and_plain_errors() {
     assert!(stderr(&o).contains("insert the"), "{}", stderr(&o));
     sim.control("insert");
     wait_for("reinsertion", || card_present(VPCD_CARD_READER));
-    assert!(kiosk(&["card", "verify"], "704915\n").status.success(), "the card kept its PIN");
+    assert!(
+        kiosk(&["card", "verify"], "704915\n").status.success(),
+        "the card kept its PIN"
+    );
 }
 
 #[test]
@@ -211,14 +261,19 @@ fn block_unblock_and_activate() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = kiosk(&["card", "block-app"], "");
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(json(&kiosk(&["card", "status", "--json"], ""))["application"], "temporarily_blocked");
+    assert_eq!(
+        json(&kiosk(&["card", "status", "--json"], ""))["application"],
+        "temporarily_blocked"
+    );
     let o = kiosk(&["card", "verify"], "704915\n");
     assert!(stderr(&o).contains("temporarily blocked"), "{}", stderr(&o));
     assert!(kiosk(&["card", "unblock-app"], "").status.success());
     assert!(kiosk(&["card", "verify"], "704915\n").status.success());
     let o = kiosk(&["card", "block-card"], "");
     assert_eq!(o.status.code(), Some(2), "block-card needs --confirm");
-    assert!(kiosk(&["card", "block-app", "--permanent"], "").status.success());
+    assert!(kiosk(&["card", "block-app", "--permanent"], "")
+        .status
+        .success());
     assert_eq!(
         json(&kiosk(&["card", "status", "--json"], ""))["application"],
         "permanently_blocked"
@@ -228,12 +283,19 @@ fn block_unblock_and_activate() {
 #[test]
 fn debug_log_shows_headers_never_pins() {
     let _sim = Sim::start("v3-uyghur.toml");
-    let o = kiosk_env(&["card", "change-pin"], "123456\n704915\n", &[("RUST_LOG", "card_io=debug")]);
+    let o = kiosk_env(
+        &["card", "change-pin"],
+        "123456\n704915\n",
+        &[("RUST_LOG", "card_io=debug")],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let log = stderr(&o);
     assert!(log.contains("80 5E 01 00 Lc=7 [7 bytes redacted]"), "{log}");
     for secret in ["704915", "70 49 15", "123456", "12 34 56", "123456FF704915"] {
-        assert!(!log.contains(secret), "PIN bytes {secret:?} in the log:\n{log}");
+        assert!(
+            !log.contains(secret),
+            "PIN bytes {secret:?} in the log:\n{log}"
+        );
     }
 }
 
@@ -269,6 +331,9 @@ fn hw_sim_rejects_a_bad_card_file() {
         .expect("run hw-sim");
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("bad.toml") && err.contains("ethnicity"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("ethnicity"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -69,9 +69,16 @@ fn opensc_matches_simulator(t: Transport) {
         args.push("-s".into());
         args.push(a.into());
     }
-    let out = Command::new("opensc-tool").args(&args).output().expect("opensc-tool installed");
+    let out = Command::new("opensc-tool")
+        .args(&args)
+        .output()
+        .expect("opensc-tool installed");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "opensc-tool failed: {stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "opensc-tool failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got = parse_opensc(&stdout);
     assert_eq!(got.len(), apdus.len(), "{stdout}");
 
@@ -91,7 +98,11 @@ fn opensc_matches_simulator(t: Transport) {
     for (a, (data, sw)) in apdus.iter().zip(&got) {
         let cmd = card_io::Command::parse(&hex::decode(a).expect("hex")).expect("apdu");
         let want = transport::transmit(&mut direct, &cmd).expect("in-process");
-        assert_eq!((&want.data, want.sw), (data, *sw), "{a}: opensc-tool saw {data:02X?} {sw:04X}");
+        assert_eq!(
+            (&want.data, want.sw),
+            (data, *sw),
+            "{a}: opensc-tool saw {data:02X?} {sw:04X}"
+        );
     }
     // Spot checks against the profile itself.
     assert_eq!(got[0].1, 0x9000);
@@ -129,14 +140,30 @@ fn watcher_reports_insertion_and_removal() {
     rig.remove();
     let (watcher, rx) = ReaderWatcher::start(WatcherConfig::default()).expect("watcher thread");
     next_matching(&rx, |e| *e == ReaderEvent::ServiceUp);
-    next_matching(&rx, |e| matches!(e, ReaderEvent::ReaderAdded { reader } if reader == VPCD_CARD_READER));
+    next_matching(
+        &rx,
+        |e| matches!(e, ReaderEvent::ReaderAdded { reader } if reader == VPCD_CARD_READER),
+    );
     let c = card("v3-sm4.toml", Transport::T1);
     let atr = c.atr();
     rig.insert(c);
-    let e = next_matching(&rx, |e| matches!(e, ReaderEvent::CardInserted { reader, .. } if reader == VPCD_CARD_READER));
-    assert_eq!(e, ReaderEvent::CardInserted { reader: VPCD_CARD_READER.into(), atr });
+    let e = next_matching(
+        &rx,
+        |e| matches!(e, ReaderEvent::CardInserted { reader, .. } if reader == VPCD_CARD_READER),
+    );
+    assert_eq!(
+        e,
+        ReaderEvent::CardInserted {
+            reader: VPCD_CARD_READER.into(),
+            atr
+        }
+    );
     rig.remove();
-    next_matching(&rx, |e| *e == ReaderEvent::CardRemoved { reader: VPCD_CARD_READER.into() });
+    next_matching(&rx, |e| {
+        *e == ReaderEvent::CardRemoved {
+            reader: VPCD_CARD_READER.into(),
+        }
+    });
     // Stopping cancels the blocking get_status_change and joins the thread.
     watcher.stop();
 }
@@ -156,12 +183,19 @@ fn card_reset_by_another_application_is_detected() {
     let other = ctx
         .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
         .expect("second connection");
-    other.disconnect(pcsc::Disposition::ResetCard).map_err(|(_, e)| e).expect("reset");
+    other
+        .disconnect(pcsc::Disposition::ResetCard)
+        .map_err(|(_, e)| e)
+        .expect("reset");
     let mut s = conn
         .session(Some(&card_io::sscard::SSSE_DF_NAME))
         .expect("session after reset");
     assert!(s.was_reset(), "the reset is reported");
     // The application was re-selected: a read by SFI works at once.
-    let r = transport::transmit(&mut *s, &card_io::Command::new(0, 0xB2, 1, 0x28).with_le(18)).expect("read");
+    let r = transport::transmit(
+        &mut *s,
+        &card_io::Command::new(0, 0xB2, 1, 0x28).with_le(18),
+    )
+    .expect("read");
     assert_eq!(r.sw, 0x9000);
 }

@@ -31,7 +31,11 @@ fn next_matching(rx: &Receiver<ReaderEvent>, want: impl Fn(&ReaderEvent) -> bool
 }
 
 fn pcscd_running() -> bool {
-    Command::new("pgrep").args(["-x", "pcscd"]).output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new("pgrep")
+        .args(["-x", "pcscd"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 fn wait_until(what: &str, f: impl Fn() -> bool) {
@@ -56,20 +60,39 @@ fn pcscd_restart_needs_no_kiosk_restart() {
     };
     let (watcher, rx) = ReaderWatcher::start(config).expect("watcher");
     next_matching(&rx, |e| *e == ReaderEvent::ServiceUp);
-    next_matching(&rx, |e| matches!(e, ReaderEvent::CardInserted { reader, .. } if reader == VPCD_CARD_READER));
-    card_ops::status(card_ops::connect_card(&provider, &Target::default()).expect("card"), today).expect("status");
+    next_matching(
+        &rx,
+        |e| matches!(e, ReaderEvent::CardInserted { reader, .. } if reader == VPCD_CARD_READER),
+    );
+    card_ops::status(
+        card_ops::connect_card(&provider, &Target::default()).expect("card"),
+        today,
+    )
+    .expect("status");
 
     assert!(
-        Command::new("pkill").args(["-x", "pcscd"]).status().map(|s| s.success()).unwrap_or(false),
+        Command::new("pkill")
+            .args(["-x", "pcscd"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false),
         "could not stop pcscd (this test needs root)"
     );
     wait_until("pcscd to exit", || !pcscd_running());
-    let err = card_ops::connect_card(&provider, &Target::default()).err().expect("service down");
+    let err = card_ops::connect_card(&provider, &Target::default())
+        .err()
+        .expect("service down");
     assert!(
-        matches!(err, OpError::Transport(TransportError::ServiceUnavailable(_))),
+        matches!(
+            err,
+            OpError::Transport(TransportError::ServiceUnavailable(_))
+        ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("pcscd"), "tells how to start it: {err}");
+    assert!(
+        err.to_string().contains("pcscd"),
+        "tells how to start it: {err}"
+    );
     next_matching(&rx, |e| *e == ReaderEvent::ServiceDown);
 
     let started = Command::new("sh")
@@ -81,12 +104,21 @@ fn pcscd_restart_needs_no_kiosk_restart() {
     wait_until("the card behind the new pcscd", || {
         provider
             .list_readers()
-            .map(|rs| rs.iter().any(|r| r.name == VPCD_CARD_READER && r.atr.is_some()))
+            .map(|rs| {
+                rs.iter()
+                    .any(|r| r.name == VPCD_CARD_READER && r.atr.is_some())
+            })
             .unwrap_or(false)
     });
-    card_ops::status(card_ops::connect_card(&provider, &Target::default()).expect("card again"), today)
-        .expect("the same provider works after the restart");
+    card_ops::status(
+        card_ops::connect_card(&provider, &Target::default()).expect("card again"),
+        today,
+    )
+    .expect("the same provider works after the restart");
     next_matching(&rx, |e| *e == ReaderEvent::ServiceUp);
-    next_matching(&rx, |e| matches!(e, ReaderEvent::CardInserted { reader, .. } if reader == VPCD_CARD_READER));
+    next_matching(
+        &rx,
+        |e| matches!(e, ReaderEvent::CardInserted { reader, .. } if reader == VPCD_CARD_READER),
+    );
     watcher.stop();
 }

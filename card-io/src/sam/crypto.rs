@@ -60,7 +60,12 @@ pub fn diversify(alg: Algorithm, key: &[u8; 16], factor: &[u8; 8]) -> Key16 {
 }
 
 /// The card key: DIV(DIV(master, city factor), card factor).
-pub fn card_key(alg: Algorithm, master: &[u8; 16], card_factor: &[u8; 8], city_factor: &[u8; 8]) -> Key16 {
+pub fn card_key(
+    alg: Algorithm,
+    master: &[u8; 16],
+    card_factor: &[u8; 8],
+    city_factor: &[u8; 8],
+) -> Key16 {
     let city = diversify(alg, master, city_factor);
     diversify(alg, &city, card_factor)
 }
@@ -80,14 +85,27 @@ pub fn pad_80(message: &[u8], block: usize) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MacInputError {
     #[error("initial vector must be {expected} bytes for {alg}, got {got}")]
-    IvLength { alg: Algorithm, expected: usize, got: usize },
+    IvLength {
+        alg: Algorithm,
+        expected: usize,
+        got: usize,
+    },
 }
 
 /// The full MAC (8 bytes for 3DES, 16 for SM4) over `message` with initial vector `iv`.
-pub fn mac_full(alg: Algorithm, key: &[u8; 16], iv: &[u8], message: &[u8]) -> Result<Vec<u8>, MacInputError> {
+pub fn mac_full(
+    alg: Algorithm,
+    key: &[u8; 16],
+    iv: &[u8],
+    message: &[u8],
+) -> Result<Vec<u8>, MacInputError> {
     let bs = alg.block_size();
     if iv.len() != bs {
-        return Err(MacInputError::IvLength { alg, expected: bs, got: iv.len() });
+        return Err(MacInputError::IvLength {
+            alg,
+            expected: bs,
+            got: iv.len(),
+        });
     }
     let padded = pad_80(message, bs);
     match alg {
@@ -101,7 +119,11 @@ pub fn mac_full(alg: Algorithm, key: &[u8; 16], iv: &[u8], message: &[u8]) -> Re
                 for i in 0..8 {
                     x[i] ^= blk[i];
                 }
-                x = if n == last { tdes_encrypt(key, x) } else { des_encrypt(&k1, x) };
+                x = if n == last {
+                    tdes_encrypt(key, x)
+                } else {
+                    des_encrypt(&k1, x)
+                };
             }
             Ok(x.to_vec())
         }
@@ -119,7 +141,12 @@ pub fn mac_full(alg: Algorithm, key: &[u8; 16], iv: &[u8], message: &[u8]) -> Re
 }
 
 /// MAC4: the first four bytes of [`mac_full`].
-pub fn mac4(alg: Algorithm, key: &[u8; 16], iv: &[u8], message: &[u8]) -> Result<[u8; 4], MacInputError> {
+pub fn mac4(
+    alg: Algorithm,
+    key: &[u8; 16],
+    iv: &[u8],
+    message: &[u8],
+) -> Result<[u8; 4], MacInputError> {
     let full = mac_full(alg, key, iv, message)?;
     Ok([full[0], full[1], full[2], full[3]])
 }
@@ -154,13 +181,19 @@ mod tests {
 
     #[test]
     fn des_fips46_worked_example() {
-        assert_eq!(des_encrypt(&h("133457799BBCDFF1"), h("0123456789ABCDEF")), h::<8>("85E813540F0AB405"));
+        assert_eq!(
+            des_encrypt(&h("133457799BBCDFF1"), h("0123456789ABCDEF")),
+            h::<8>("85E813540F0AB405")
+        );
     }
 
     #[test]
     fn sm4_gbt32907_example() {
         let k = h("0123456789ABCDEFFEDCBA9876543210");
-        assert_eq!(sm4_encrypt(&k, k), h::<16>("681EDF34D206965E86B3E94F536E4246"));
+        assert_eq!(
+            sm4_encrypt(&k, k),
+            h::<16>("681EDF34D206965E86B3E94F536E4246")
+        );
     }
 
     #[test]
@@ -171,30 +204,78 @@ mod tests {
     #[test]
     fn tdes_diversification_vectors() {
         let table = [
-            (1, "5506615CFE463C8CA6EDA718262528EE", "9950C52528089C042330650FE8D6606A"),
-            (2, "749D99E7A5C10A0436ED8A7ACDE0DE5D", "EC9BEB435C73A0F24B4731449C3881F8"),
-            (3, "1A9DE3924F1FCC248B9B6311FE84E20B", "B1C8B468D6EF971C30EAB2FB7FCCA64A"),
-            (4, "B5BD5B686B0D5CEE560D7E5C79F39BD8", "4FA9E36675CD8F4262BBEFC7650F2E15"),
+            (
+                1,
+                "5506615CFE463C8CA6EDA718262528EE",
+                "9950C52528089C042330650FE8D6606A",
+            ),
+            (
+                2,
+                "749D99E7A5C10A0436ED8A7ACDE0DE5D",
+                "EC9BEB435C73A0F24B4731449C3881F8",
+            ),
+            (
+                3,
+                "1A9DE3924F1FCC248B9B6311FE84E20B",
+                "B1C8B468D6EF971C30EAB2FB7FCCA64A",
+            ),
+            (
+                4,
+                "B5BD5B686B0D5CEE560D7E5C79F39BD8",
+                "4FA9E36675CD8F4262BBEFC7650F2E15",
+            ),
         ];
         for (id, city, card) in table {
             let m = test_master_key(id);
-            assert_eq!(*diversify(Algorithm::Tdes, &m, &h(CITY)), h::<16>(city), "key {id}");
-            assert_eq!(*card_key(Algorithm::Tdes, &m, &h(CARD), &h(CITY)), h::<16>(card), "key {id}");
+            assert_eq!(
+                *diversify(Algorithm::Tdes, &m, &h(CITY)),
+                h::<16>(city),
+                "key {id}"
+            );
+            assert_eq!(
+                *card_key(Algorithm::Tdes, &m, &h(CARD), &h(CITY)),
+                h::<16>(card),
+                "key {id}"
+            );
         }
     }
 
     #[test]
     fn sm4_diversification_vectors() {
         let table = [
-            (1, "7318D0E02C6D78D1371DED799397B735", "574C38B248B0647D2FD81158D76DA79D"),
-            (2, "6657AC9D87E1E9143B227DA8F8D0635D", "9E91B8E223F678897C0A3EE81A459F07"),
-            (3, "C6CEB92D54015792718CF16855A1DFF2", "02AEA8A6383E268662194C558D398FCD"),
-            (4, "9AAC35FD4339A13D3E64FEE803D388D3", "4660D832E194463E8AE3EE9720D6F85A"),
+            (
+                1,
+                "7318D0E02C6D78D1371DED799397B735",
+                "574C38B248B0647D2FD81158D76DA79D",
+            ),
+            (
+                2,
+                "6657AC9D87E1E9143B227DA8F8D0635D",
+                "9E91B8E223F678897C0A3EE81A459F07",
+            ),
+            (
+                3,
+                "C6CEB92D54015792718CF16855A1DFF2",
+                "02AEA8A6383E268662194C558D398FCD",
+            ),
+            (
+                4,
+                "9AAC35FD4339A13D3E64FEE803D388D3",
+                "4660D832E194463E8AE3EE9720D6F85A",
+            ),
         ];
         for (id, city, card) in table {
             let m = test_master_key(id);
-            assert_eq!(*diversify(Algorithm::Sm4, &m, &h(CITY)), h::<16>(city), "key {id}");
-            assert_eq!(*card_key(Algorithm::Sm4, &m, &h(CARD), &h(CITY)), h::<16>(card), "key {id}");
+            assert_eq!(
+                *diversify(Algorithm::Sm4, &m, &h(CITY)),
+                h::<16>(city),
+                "key {id}"
+            );
+            assert_eq!(
+                *card_key(Algorithm::Sm4, &m, &h(CARD), &h(CITY)),
+                h::<16>(card),
+                "key {id}"
+            );
         }
     }
 
@@ -212,11 +293,19 @@ mod tests {
             let msg = hex::decode(input).unwrap();
             let k = card_key(Algorithm::Tdes, &test_master_key(id), &h(CARD), &h(CITY));
             let iv = iv_from_challenge(Algorithm::Tdes, &challenge);
-            assert_eq!(mac4(Algorithm::Tdes, &k, &iv, &msg).unwrap(), h::<4>(tdes), "{input}");
+            assert_eq!(
+                mac4(Algorithm::Tdes, &k, &iv, &msg).unwrap(),
+                h::<4>(tdes),
+                "{input}"
+            );
             if let Some(sm4) = sm4 {
                 let k = card_key(Algorithm::Sm4, &test_master_key(id), &h(CARD), &h(CITY));
                 let iv = iv_from_challenge(Algorithm::Sm4, &challenge);
-                assert_eq!(mac4(Algorithm::Sm4, &k, &iv, &msg).unwrap(), h::<4>(sm4), "{input} sm4");
+                assert_eq!(
+                    mac4(Algorithm::Sm4, &k, &iv, &msg).unwrap(),
+                    h::<4>(sm4),
+                    "{input} sm4"
+                );
             }
         }
     }

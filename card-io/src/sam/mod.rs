@@ -149,7 +149,8 @@ pub enum SamError {
 /// Key initialisation and MAC, as a PSAM offers them.
 pub trait SecureModule: Send {
     /// Derives the card key for `key` from the master key and the card's factors.
-    fn init_key(&mut self, key: KeyRole, alg: Algorithm, factors: &Factors) -> Result<(), SamError>;
+    fn init_key(&mut self, key: KeyRole, alg: Algorithm, factors: &Factors)
+        -> Result<(), SamError>;
     /// MAC4 over `message` (the module pads it) with initial vector `iv` (8 bytes for 3DES,
     /// 16 for SM4), under the key initialised last.
     fn mac(&mut self, iv: &[u8], message: &[u8]) -> Result<[u8; 4], SamError>;

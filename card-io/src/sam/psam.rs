@@ -41,7 +41,10 @@ impl Psam {
                 return Err(SamError::NotFound);
             }
         }
-        Ok(Psam { conn, algorithm: None })
+        Ok(Psam {
+            conn,
+            algorithm: None,
+        })
     }
 
     pub fn reader_name(&self) -> &str {
@@ -67,7 +70,12 @@ impl Psam {
 }
 
 impl SecureModule for Psam {
-    fn init_key(&mut self, key: KeyRole, alg: Algorithm, factors: &Factors) -> Result<(), SamError> {
+    fn init_key(
+        &mut self,
+        key: KeyRole,
+        alg: Algorithm,
+        factors: &Factors,
+    ) -> Result<(), SamError> {
         let mut data = factors.card.to_vec();
         data.extend_from_slice(&factors.city);
         self.run(&Command::new(0x80, 0x1A, key.id(), alg.code()).with_data(data))?;
@@ -90,7 +98,10 @@ impl SecureModule for Psam {
     fn terminal_number(&mut self) -> Result<String, SamError> {
         let out = self.run(&Command::new(0x00, 0xB0, 0x96, 0x00).with_le(6))?;
         if out.len() != 6 {
-            return Err(SamError::Malformed(format!("terminal number of {} bytes", out.len())));
+            return Err(SamError::Malformed(format!(
+                "terminal number of {} bytes",
+                out.len()
+            )));
         }
         Ok(hex::encode_upper(out))
     }

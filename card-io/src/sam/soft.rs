@@ -15,9 +15,17 @@ pub struct SoftSam {
 impl SoftSam {
     /// The module with the test master keys of CARD-PROFILE.md section 5 (all four roles).
     pub fn with_test_keys() -> SoftSam {
-        let roles = [KeyRole::Maintenance, KeyRole::PinUnblock, KeyRole::PinReset, KeyRole::CardBlock];
+        let roles = [
+            KeyRole::Maintenance,
+            KeyRole::PinUnblock,
+            KeyRole::PinReset,
+            KeyRole::CardBlock,
+        ];
         SoftSam {
-            masters: roles.iter().map(|r| (*r, crypto::test_master_key(r.id()))).collect(),
+            masters: roles
+                .iter()
+                .map(|r| (*r, crypto::test_master_key(r.id())))
+                .collect(),
             current: None,
             terminal: "652300000001".to_owned(),
         }
@@ -32,7 +40,12 @@ impl SoftSam {
 }
 
 impl SecureModule for SoftSam {
-    fn init_key(&mut self, key: KeyRole, alg: Algorithm, factors: &Factors) -> Result<(), SamError> {
+    fn init_key(
+        &mut self,
+        key: KeyRole,
+        alg: Algorithm,
+        factors: &Factors,
+    ) -> Result<(), SamError> {
         let master = self
             .masters
             .iter()

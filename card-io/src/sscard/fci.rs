@@ -30,7 +30,10 @@ impl Fci {
         let tlv = Tlv::from_bytes(bytes).map_err(|e| bad(format!("not BER-TLV ({e:?})")))?;
         let (tag84, tag_a5, tag_9f0c) = (tag(&[0x84])?, tag(&[0xA5])?, tag(&[0x9F, 0x0C])?);
         if tlv.tag() != &tag(&[0x6F])? {
-            return Err(bad(format!("starts with tag {:02X?}, expected 6F", tlv.tag().to_bytes())));
+            return Err(bad(format!(
+                "starts with tag {:02X?}, expected 6F",
+                tlv.tag().to_bytes()
+            )));
         }
         // `Tlv::find` does not return constructed objects, so walk the children by hand.
         let children = match tlv.value() {
@@ -41,7 +44,11 @@ impl Fci {
             Some(Value::Primitive(v)) => v.clone(),
             _ => return Err(bad("no DF name (tag 84)")),
         };
-        let inner = match children.iter().find(|t| t.tag() == &tag_a5).map(|t| t.find(&tag_9f0c)) {
+        let inner = match children
+            .iter()
+            .find(|t| t.tag() == &tag_a5)
+            .map(|t| t.find(&tag_9f0c))
+        {
             Some(Some(t)) => match t.value() {
                 Value::Primitive(v) => v.clone(),
                 Value::Constructed(_) => return Err(bad("tag 9F0C is constructed")),
@@ -52,10 +59,18 @@ impl Fci {
         // 9F0C holds `86 01 <alg>`.
         let algorithm_code = match inner.as_slice() {
             [0x86, 0x01, alg, ..] => *alg,
-            other => return Err(bad(format!("9F0C holds {:02X?}, expected 86 01 <alg>", other))),
+            other => {
+                return Err(bad(format!(
+                    "9F0C holds {:02X?}, expected 86 01 <alg>",
+                    other
+                )))
+            }
         };
-        let algorithm = Algorithm::from_code(algorithm_code)
-            .ok_or_else(|| bad(format!("unknown algorithm byte {algorithm_code:02X} (01 = 3DES, 04 = SM4)")))?;
+        let algorithm = Algorithm::from_code(algorithm_code).ok_or_else(|| {
+            bad(format!(
+                "unknown algorithm byte {algorithm_code:02X} (01 = 3DES, 04 = SM4)"
+            ))
+        })?;
         Ok(Fci {
             df_name,
             algorithm,
@@ -80,7 +95,11 @@ mod tests {
     fn rejects_bad_fci() {
         assert!(Fci::parse(&[]).is_err());
         assert!(Fci::parse(&hex::decode("6F03840100").unwrap()).is_err());
-        let unknown = hex::decode("6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860109").unwrap();
-        assert!(Fci::parse(&unknown).unwrap_err().to_string().contains("algorithm byte 09"));
+        let unknown =
+            hex::decode("6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860109").unwrap();
+        assert!(Fci::parse(&unknown)
+            .unwrap_err()
+            .to_string()
+            .contains("algorithm byte 09"));
     }
 }

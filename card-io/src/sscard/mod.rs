@@ -66,7 +66,10 @@ pub enum CardError {
     #[error("card data unreadable: {0}")]
     Record(#[from] RecordError),
     #[error("{operation}: card answered {sw}")]
-    Status { operation: &'static str, sw: StatusWord },
+    Status {
+        operation: &'static str,
+        sw: StatusWord,
+    },
 }
 
 /// What `status` reports.
@@ -154,7 +157,10 @@ impl<'s> SsCard<'s> {
 
     /// The algorithm of the card's keys (from the FCI).
     pub fn algorithm(&self) -> Result<Algorithm, CardError> {
-        self.fci.as_ref().map(|f| f.algorithm).ok_or_else(|| self.blocked_error())
+        self.fci
+            .as_ref()
+            .map(|f| f.algorithm)
+            .ok_or_else(|| self.blocked_error())
     }
 
     fn blocked_error(&self) -> CardError {
@@ -258,7 +264,15 @@ impl<'s> SsCard<'s> {
         let eth = self.require_item(records::ETHNICITY)?;
         let place = self.require_item(records::BIRTH_PLACE)?;
         let birth = self.require_item(records::BIRTH_DATE)?;
-        Ok(records::holder(&ssn, &name, ext.as_deref(), &sex, &eth, &place, &birth)?)
+        Ok(records::holder(
+            &ssn,
+            &name,
+            ext.as_deref(),
+            &sex,
+            &eth,
+            &place,
+            &birth,
+        )?)
     }
 
     /// EF0D (3.00 cards): two commands; `None` when the card has no EF0D.
@@ -277,7 +291,11 @@ impl<'s> SsCard<'s> {
         let identity = self.read_identity()?;
         let (holder, ef0d) = if self.state == AppState::Active {
             let holder = self.read_holder()?;
-            let ef0d = if identity.is_v3() { self.read_ef0d()? } else { None };
+            let ef0d = if identity.is_v3() {
+                self.read_ef0d()?
+            } else {
+                None
+            };
             (Some(holder), ef0d)
         } else {
             (None, None)
@@ -425,9 +443,20 @@ impl<'s> SsCard<'s> {
     }
 
     /// APPLICATION BLOCK, temporary or permanent. Key: STK.
-    pub fn block_application(&mut self, sam: &mut dyn SecureModule, permanent: bool) -> Result<(), CardError> {
+    pub fn block_application(
+        &mut self,
+        sam: &mut dyn SecureModule,
+        permanent: bool,
+    ) -> Result<(), CardError> {
         self.require(&[AppState::Active, AppState::TemporarilyBlocked])?;
-        let r = self.secured(sam, KeyRole::Maintenance, 0x1E, 0x00, u8::from(permanent), &[])?;
+        let r = self.secured(
+            sam,
+            KeyRole::Maintenance,
+            0x1E,
+            0x00,
+            u8::from(permanent),
+            &[],
+        )?;
         if !r.is_ok() {
             return Err(self.common_error("APPLICATION BLOCK", &r));
         }

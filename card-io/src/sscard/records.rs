@@ -43,29 +43,112 @@ pub const SFI_EF05: u8 = 5;
 pub const SFI_EF06: u8 = 6;
 pub const SFI_EF0D: u8 = 13;
 
-pub const CARD_ID_CODE: Item = Item { sfi: SFI_EF05, tag: 0x01, len: 16, name: "EF05 tag 01 card identification code" };
-pub const CARD_TYPE: Item = Item { sfi: SFI_EF05, tag: 0x02, len: 1, name: "EF05 tag 02 card type" };
-pub const SPEC_VERSION: Item = Item { sfi: SFI_EF05, tag: 0x03, len: 4, name: "EF05 tag 03 spec version" };
-pub const ISSUING_ORG: Item = Item { sfi: SFI_EF05, tag: 0x04, len: 12, name: "EF05 tag 04 initialising organisation" };
-pub const ISSUE_DATE: Item = Item { sfi: SFI_EF05, tag: 0x05, len: 4, name: "EF05 tag 05 issue date" };
-pub const EXPIRY_DATE: Item = Item { sfi: SFI_EF05, tag: 0x06, len: 4, name: "EF05 tag 06 expiry date" };
-pub const CARD_NUMBER: Item = Item { sfi: SFI_EF05, tag: 0x07, len: 9, name: "EF05 tag 07 card number" };
-pub const SSN: Item = Item { sfi: SFI_EF06, tag: 0x08, len: 18, name: "EF06 tag 08 social security number" };
-pub const NAME: Item = Item { sfi: SFI_EF06, tag: 0x09, len: 30, name: "EF06 tag 09 name" };
-pub const NAME_EXT: Item = Item { sfi: SFI_EF06, tag: 0x4E, len: 20, name: "EF06 tag 4E name extension" };
-pub const SEX: Item = Item { sfi: SFI_EF06, tag: 0x0A, len: 1, name: "EF06 tag 0A sex" };
-pub const ETHNICITY: Item = Item { sfi: SFI_EF06, tag: 0x0B, len: 1, name: "EF06 tag 0B ethnicity" };
-pub const BIRTH_PLACE: Item = Item { sfi: SFI_EF06, tag: 0x0C, len: 3, name: "EF06 tag 0C birthplace" };
-pub const BIRTH_DATE: Item = Item { sfi: SFI_EF06, tag: 0x0D, len: 4, name: "EF06 tag 0D birth date" };
-pub const PERSON_ID: Item = Item { sfi: SFI_EF0D, tag: 0xEA, len: 12, name: "EF0D tag EA person identification number" };
-pub const FIRST_APPLY_REGION: Item = Item { sfi: SFI_EF0D, tag: 0xEB, len: 3, name: "EF0D tag EB first application region" };
+pub const CARD_ID_CODE: Item = Item {
+    sfi: SFI_EF05,
+    tag: 0x01,
+    len: 16,
+    name: "EF05 tag 01 card identification code",
+};
+pub const CARD_TYPE: Item = Item {
+    sfi: SFI_EF05,
+    tag: 0x02,
+    len: 1,
+    name: "EF05 tag 02 card type",
+};
+pub const SPEC_VERSION: Item = Item {
+    sfi: SFI_EF05,
+    tag: 0x03,
+    len: 4,
+    name: "EF05 tag 03 spec version",
+};
+pub const ISSUING_ORG: Item = Item {
+    sfi: SFI_EF05,
+    tag: 0x04,
+    len: 12,
+    name: "EF05 tag 04 initialising organisation",
+};
+pub const ISSUE_DATE: Item = Item {
+    sfi: SFI_EF05,
+    tag: 0x05,
+    len: 4,
+    name: "EF05 tag 05 issue date",
+};
+pub const EXPIRY_DATE: Item = Item {
+    sfi: SFI_EF05,
+    tag: 0x06,
+    len: 4,
+    name: "EF05 tag 06 expiry date",
+};
+pub const CARD_NUMBER: Item = Item {
+    sfi: SFI_EF05,
+    tag: 0x07,
+    len: 9,
+    name: "EF05 tag 07 card number",
+};
+pub const SSN: Item = Item {
+    sfi: SFI_EF06,
+    tag: 0x08,
+    len: 18,
+    name: "EF06 tag 08 social security number",
+};
+pub const NAME: Item = Item {
+    sfi: SFI_EF06,
+    tag: 0x09,
+    len: 30,
+    name: "EF06 tag 09 name",
+};
+pub const NAME_EXT: Item = Item {
+    sfi: SFI_EF06,
+    tag: 0x4E,
+    len: 20,
+    name: "EF06 tag 4E name extension",
+};
+pub const SEX: Item = Item {
+    sfi: SFI_EF06,
+    tag: 0x0A,
+    len: 1,
+    name: "EF06 tag 0A sex",
+};
+pub const ETHNICITY: Item = Item {
+    sfi: SFI_EF06,
+    tag: 0x0B,
+    len: 1,
+    name: "EF06 tag 0B ethnicity",
+};
+pub const BIRTH_PLACE: Item = Item {
+    sfi: SFI_EF06,
+    tag: 0x0C,
+    len: 3,
+    name: "EF06 tag 0C birthplace",
+};
+pub const BIRTH_DATE: Item = Item {
+    sfi: SFI_EF06,
+    tag: 0x0D,
+    len: 4,
+    name: "EF06 tag 0D birth date",
+};
+pub const PERSON_ID: Item = Item {
+    sfi: SFI_EF0D,
+    tag: 0xEA,
+    len: 12,
+    name: "EF0D tag EA person identification number",
+};
+pub const FIRST_APPLY_REGION: Item = Item {
+    sfi: SFI_EF0D,
+    tag: 0xEB,
+    len: 3,
+    name: "EF0D tag EB first application region",
+};
 
 /// Splits a record into its value after checking the tag.
 pub fn record_value(item: Item, record: &[u8]) -> Result<Vec<u8>, RecordError> {
     let (tlv, rest) = Tlv::parse(record);
     let tlv = tlv.map_err(|e| bad(item.name, format!("record is not a TLV ({e:?})")))?;
     if !rest.is_empty() && rest.iter().any(|&b| b != 0x00 && b != 0xFF) {
-        return Err(bad(item.name, format!("{} unexpected bytes after the TLV", rest.len())));
+        return Err(bad(
+            item.name,
+            format!("{} unexpected bytes after the TLV", rest.len()),
+        ));
     }
     let tag: u8 = tlv.tag().into();
     if tag != item.tag {
@@ -83,7 +166,10 @@ fn ascii(item: Item, v: &[u8]) -> Result<String, RecordError> {
 }
 
 fn trim_end<'a>(v: &'a [u8], pad: &[u8]) -> &'a [u8] {
-    let end = v.iter().rposition(|b| !pad.contains(b)).map_or(0, |p| p + 1);
+    let end = v
+        .iter()
+        .rposition(|b| !pad.contains(b))
+        .map_or(0, |p| p + 1);
     &v[..end]
 }
 
@@ -94,7 +180,12 @@ fn gbk(item: Item, v: &[u8]) -> Result<String, RecordError> {
 }
 
 fn date(item: Item, v: &[u8]) -> Result<Date, RecordError> {
-    Date::from_bcd(v).ok_or_else(|| bad(item.name, format!("not a BCD date: {}", hex::encode_upper(v))))
+    Date::from_bcd(v).ok_or_else(|| {
+        bad(
+            item.name,
+            format!("not a BCD date: {}", hex::encode_upper(v)),
+        )
+    })
 }
 
 fn bcd_code(item: Item, v: &[u8]) -> Result<String, RecordError> {
@@ -155,11 +246,17 @@ pub struct Ef0d {
 
 pub fn region_from_id_code(v: &[u8]) -> Result<String, RecordError> {
     if v.len() < 3 {
-        return Err(bad(CARD_ID_CODE.name, format!("{} bytes, expected 16", v.len())));
+        return Err(bad(
+            CARD_ID_CODE.name,
+            format!("{} bytes, expected 16", v.len()),
+        ));
     }
     let r = bcd_code(CARD_ID_CODE, &v[..3])?;
     if r.len() != 6 {
-        return Err(bad(CARD_ID_CODE.name, format!("region code {r:?} is not 6 digits")));
+        return Err(bad(
+            CARD_ID_CODE.name,
+            format!("region code {r:?} is not 6 digits"),
+        ));
     }
     Ok(r)
 }
@@ -168,7 +265,10 @@ pub fn region_from_id_code(v: &[u8]) -> Result<String, RecordError> {
 pub fn card_identity(values: &[Vec<u8>; 7]) -> Result<CardIdentity, RecordError> {
     let [id, ty, ver, org, issue, expiry, number] = values;
     if id.len() != 16 {
-        return Err(bad(CARD_ID_CODE.name, format!("{} bytes, expected 16", id.len())));
+        return Err(bad(
+            CARD_ID_CODE.name,
+            format!("{} bytes, expected 16", id.len()),
+        ));
     }
     Ok(CardIdentity {
         card_number: ascii(CARD_NUMBER, number)?,
@@ -206,12 +306,22 @@ pub fn holder(
         [b'2'] => Sex::Female,
         [b'0'] => Sex::Unknown,
         [b'9'] => Sex::Unspecified,
-        other => return Err(bad(SEX.name, format!("code {} is not 0, 1, 2 or 9", hex::encode_upper(other)))),
+        other => {
+            return Err(bad(
+                SEX.name,
+                format!("code {} is not 0, 1, 2 or 9", hex::encode_upper(other)),
+            ))
+        }
     };
     let ethnicity = match ethnicity {
         [e @ 1..=56] => *e,
         [e] if *e == 97 || *e == 98 => *e,
-        other => return Err(bad(ETHNICITY.name, format!("code {} is not 1-56", hex::encode_upper(other)))),
+        other => {
+            return Err(bad(
+                ETHNICITY.name,
+                format!("code {} is not 1-56", hex::encode_upper(other)),
+            ))
+        }
     };
     Ok(Holder {
         ssn: ascii(SSN, ssn)?,
@@ -259,11 +369,38 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_field() {
-        let e = holder(b"x", b"A", None, b"3", &[5], &[0x65, 0x23, 0x01], &[0x19, 0x80, 0x05, 0x06]).unwrap_err();
+        let e = holder(
+            b"x",
+            b"A",
+            None,
+            b"3",
+            &[5],
+            &[0x65, 0x23, 0x01],
+            &[0x19, 0x80, 0x05, 0x06],
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("EF06 tag 0A sex"), "{e}");
-        let e = holder(b"x", &[0x81], None, b"1", &[5], &[0x65, 0x23, 0x01], &[0x19, 0x80, 0x05, 0x06]).unwrap_err();
+        let e = holder(
+            b"x",
+            &[0x81],
+            None,
+            b"1",
+            &[5],
+            &[0x65, 0x23, 0x01],
+            &[0x19, 0x80, 0x05, 0x06],
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("GBK"), "{e}");
-        let e = holder(b"x", b"A", None, b"1", &[5], &[0x65, 0x23, 0x01], &[0x19, 0x80, 0x13, 0x06]).unwrap_err();
+        let e = holder(
+            b"x",
+            b"A",
+            None,
+            b"1",
+            &[5],
+            &[0x65, 0x23, 0x01],
+            &[0x19, 0x80, 0x13, 0x06],
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("birth date"), "{e}");
     }
 }

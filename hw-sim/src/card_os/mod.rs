@@ -140,7 +140,7 @@ impl CardOs {
     }
 
     /// Changes settings on the fly (e.g. the transport). The tries left are capped at a
-    /// lowered retry limit on the next PIN command.
+    /// lowered retry limit at the next command.
     pub fn settings_mut(&mut self) -> &mut Settings {
         &mut self.settings
     }

@@ -119,7 +119,10 @@ pub fn run(provider: &dyn ReaderProvider, args: CardArgs) -> i32 {
         Err(msg) => return fail(msg, 2),
     };
     if let Op::BlockCard { confirm: false } = args.op {
-        return fail("block-card cannot be undone; add --confirm to block the card", 2);
+        return fail(
+            "block-card cannot be undone; add --confirm to block the card",
+            2,
+        );
     }
     match execute(provider, &target, &args, &pins) {
         Ok(code) => code,
@@ -134,7 +137,12 @@ fn needs_psam(op: &Op) -> bool {
     )
 }
 
-fn execute(provider: &dyn ReaderProvider, target: &Target, args: &CardArgs, pins: &[Pin]) -> Result<i32, OpError> {
+fn execute(
+    provider: &dyn ReaderProvider,
+    target: &Target,
+    args: &CardArgs,
+    pins: &[Pin],
+) -> Result<i32, OpError> {
     let conn = card_ops::connect_card(provider, target)?;
     let mut psam: Option<Psam> = if needs_psam(&args.op) {
         Some(card_ops::open_psam(provider, target, conn.reader_name())?)
@@ -157,8 +165,12 @@ fn execute(provider: &dyn ReaderProvider, target: &Target, args: &CardArgs, pins
             if json {
                 println!("{}", card_ops::status_json(&s));
             } else {
-                let tries = s.pin_tries_left.map_or("unknown".to_owned(), |t| t.to_string());
-                let expiry = s.expiry_date.map_or("unknown".to_owned(), |d| d.to_string());
+                let tries = s
+                    .pin_tries_left
+                    .map_or("unknown".to_owned(), |t| t.to_string());
+                let expiry = s
+                    .expiry_date
+                    .map_or("unknown".to_owned(), |d| d.to_string());
                 let expired = match s.expired {
                     Some(true) => " (expired)",
                     _ => "",

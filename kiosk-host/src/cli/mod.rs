@@ -7,7 +7,11 @@ mod readers;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "kiosk", version, about = "Social security card kiosk (DB 6523/T 372-2023)")]
+#[command(
+    name = "kiosk",
+    version,
+    about = "Social security card kiosk (DB 6523/T 372-2023)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

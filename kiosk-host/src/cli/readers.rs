@@ -59,7 +59,9 @@ pub fn run(provider: &dyn ReaderProvider, as_json: bool) -> i32 {
     } else {
         for (r, kind) in rows {
             match (&r.atr, kind) {
-                (Some(atr), Some(kind)) => println!("{}: {kind} (ATR {})", r.name, hex::encode_upper(atr)),
+                (Some(atr), Some(kind)) => {
+                    println!("{}: {kind} (ATR {})", r.name, hex::encode_upper(atr))
+                }
                 _ => println!("{}: empty", r.name),
             }
         }
