@@ -10,4 +10,12 @@ trap stop_pcscd_if_started EXIT
 cargo build --workspace --all-targets --locked
 # Test binaries that share pcscd's vpcd ports serialise themselves; cargo runs binaries
 # one after another.
-cargo test --workspace --locked -- --test-threads=2
+mkdir -p target
+set +e
+cargo test --workspace --locked -- --test-threads=2 2>&1 | tee target/test-output.log
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\nworkspace: %d passed, %d failed\n", p, f }' target/test-output.log
+exit "$status"
