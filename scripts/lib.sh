@@ -22,16 +22,19 @@ ensure_packages() {
 # Starts pcscd in the foreground mode the vpcd driver needs (socket activation leaves the
 # vpcd ports closed). Sets STARTED_PCSCD=1 when this script started it.
 STARTED_PCSCD=0
+vpcd_port_open() {
+    (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null
+}
 ensure_pcscd() {
-    if pgrep -x pcscd >/dev/null; then
-        return 0
-    fi
     mkdir -p target
-    $SUDO sh -c 'pcscd -f >target/pcscd.log 2>&1 &'
-    STARTED_PCSCD=1
-    for _ in $(seq 1 50); do
-        if (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null; then
+    for _ in $(seq 1 100); do
+        if vpcd_port_open; then
             return 0
+        fi
+        # Not listening: start pcscd unless one is still starting (or shutting down).
+        if ! pgrep -x pcscd >/dev/null; then
+            $SUDO sh -c 'pcscd -f >target/pcscd.log 2>&1 &'
+            STARTED_PCSCD=1
         fi
         sleep 0.1
     done
