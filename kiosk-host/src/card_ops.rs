@@ -81,22 +81,33 @@ pub fn connect_card(
             readers.len()
         )));
     }
+    // A card that failed to answer (pulled, mute) explains more than "no card" does.
+    let mut transport_error = None;
     for r in &with_card {
         let mut conn = match provider.connect(&r.name) {
             Ok(c) => c,
             Err(e) => {
                 log::debug!("skipping {:?}: {e}", r.name);
+                transport_error = Some(e);
                 continue;
             }
         };
-        let is_ss = {
-            let mut s = conn.session(None)?;
-            SsCard::select(&mut *s).is_ok()
+        let selected = match conn.session(None) {
+            Ok(mut s) => SsCard::select(&mut *s).map(|_| ()),
+            Err(e) => Err(e.into()),
         };
-        if is_ss {
-            return Ok(conn);
+        match selected {
+            Ok(()) => return Ok(conn),
+            Err(CardError::Transport(e)) => {
+                log::debug!("skipping {:?}: {e}", r.name);
+                transport_error = Some(e);
+            }
+            Err(e) => log::debug!("{:?} holds no social security card: {e}", r.name),
         }
         let _ = conn.disconnect(Disposition::Leave);
+    }
+    if let Some(e) = transport_error {
+        return Err(e.into());
     }
     Err(OpError::NoCard(format!(
         "none of the {} card(s) present has the social security application: insert the social security card",

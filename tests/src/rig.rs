@@ -108,6 +108,22 @@ impl Vpcd {
                 readers.iter().any(|r| r.name == VPCD_CARD_READER),
                 "pcscd runs but has no {VPCD_CARD_READER:?} reader: install vsmartcard-vpcd and restart pcscd (readers: {readers:?})"
             );
+            // A card emulator of a previous test process may still look present until
+            // pcscd notices its socket closed; start only once both slots are empty.
+            let empty = |name: &str| {
+                provider
+                    .list_readers()
+                    .map(|rs| rs.iter().all(|r| r.name != name || r.atr.is_none()))
+                    .unwrap_or(false)
+            };
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !(empty(VPCD_CARD_READER) && empty(VPCD_PSAM_READER)) {
+                assert!(
+                    Instant::now() < deadline,
+                    "another card emulator stays attached to vpcd (a running `hw-sim vpcd` or demo?): stop it first"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
             let card = Mutex::new(None);
             let psam = VpcdBridge::start(35964, psam(transport));
             let rig = Vpcd {

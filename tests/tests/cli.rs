@@ -53,7 +53,7 @@ impl Sim {
     fn start(card: &str) -> Sim {
         let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         wait_for("the previous simulator to leave", || {
-            !card_present(VPCD_CARD_READER)
+            !card_present(VPCD_CARD_READER) && !card_present(VPCD_PSAM_READER)
         });
         let child = Command::new(bin("hw-sim"))
             .args(["vpcd", "--card"])

@@ -3,7 +3,7 @@
 //! PINs come from standard input, one per line, never from arguments (arguments show up
 //! in `ps` and shell history).
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 
 use card_io::date::Date;
 use card_io::pin::Pin;
@@ -71,10 +71,21 @@ impl PinInput {
     fn next(&mut self, what: &str) -> Result<Pin, String> {
         self.line += 1;
         let mut buf = Zeroizing::new(String::new());
-        let n = std::io::stdin()
-            .lock()
-            .read_line(&mut buf)
-            .map_err(|e| format!("cannot read the {what} from standard input: {e}"))?;
+        let stdin = std::io::stdin();
+        let n = {
+            // At a terminal: prompt, and do not echo the digits.
+            let _quiet = if stdin.is_terminal() {
+                eprint!("{what}: ");
+                Some(NoEcho::new())
+            } else {
+                None
+            };
+            stdin.lock().read_line(&mut buf)
+        }
+        .map_err(|e| format!("cannot read the {what} from standard input: {e}"))?;
+        if stdin.is_terminal() {
+            eprintln!();
+        }
         if n == 0 {
             return Err(format!(
                 "expected the {what} on line {} of standard input (one PIN per line)",
@@ -82,6 +93,41 @@ impl PinInput {
             ));
         }
         Pin::parse(&buf).map_err(|e| format!("standard input line {} ({what}): {e}", self.line))
+    }
+}
+
+/// Turns terminal echo off on standard input while it lives.
+struct NoEcho {
+    saved: Option<libc::termios>,
+}
+
+impl NoEcho {
+    fn new() -> NoEcho {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a zero-initialised termios we own; failure
+        // (not a terminal) leaves `saved` empty and changes nothing.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return NoEcho { saved: None };
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            if libc::tcsetattr(0, libc::TCSANOW, &t) != 0 {
+                return NoEcho { saved: None };
+            }
+            NoEcho { saved: Some(saved) }
+        }
+    }
+}
+
+impl Drop for NoEcho {
+    fn drop(&mut self) {
+        if let Some(t) = self.saved {
+            // SAFETY: restores the attributes read in `new` on the same descriptor.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, &t);
+            }
+        }
     }
 }
 
