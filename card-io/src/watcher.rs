@@ -132,6 +132,37 @@ impl Drop for ReaderWatcher {
     }
 }
 
+/// The events that take a reader from what was known (`None`: reader not seen yet;
+/// `Some(None)`: empty; `Some(Some(atr))`: a card) to what is seen now. A different ATR
+/// without an empty state in between is a removal and an insertion.
+fn diff(reader: &str, known: Option<&Option<Vec<u8>>>, now: Option<&[u8]>) -> Vec<ReaderEvent> {
+    let mut events = Vec::new();
+    let before = match known {
+        None => {
+            events.push(ReaderEvent::ReaderAdded {
+                reader: reader.to_owned(),
+            });
+            None
+        }
+        Some(prev) => prev.as_deref(),
+    };
+    if before == now {
+        return events;
+    }
+    if before.is_some() {
+        events.push(ReaderEvent::CardRemoved {
+            reader: reader.to_owned(),
+        });
+    }
+    if let Some(atr) = now {
+        events.push(ReaderEvent::CardInserted {
+            reader: reader.to_owned(),
+            atr: atr.to_vec(),
+        });
+    }
+    events
+}
+
 struct Monitor {
     events: Sender<ReaderEvent>,
     config: WatcherConfig,
@@ -298,50 +329,51 @@ impl Monitor {
                 let name = s.name().to_string_lossy().into_owned();
                 let present = ev.contains(State::PRESENT) && !ev.contains(State::MUTE);
                 let atr = present.then(|| s.atr().to_vec());
-                let previous = self.known.get(&name).cloned();
-                match previous {
-                    None => {
-                        if !self.emit(ReaderEvent::ReaderAdded {
-                            reader: name.clone(),
-                        }) {
-                            return Exit::Stopped;
-                        }
-                        if let Some(atr) = &atr {
-                            if !self.emit(ReaderEvent::CardInserted {
-                                reader: name.clone(),
-                                atr: atr.clone(),
-                            }) {
-                                return Exit::Stopped;
-                            }
-                        }
-                    }
-                    Some(prev) => {
-                        let changed = match (&prev, &atr) {
-                            (None, None) => false,
-                            (Some(a), Some(b)) => a != b,
-                            _ => true,
-                        };
-                        if changed {
-                            if prev.is_some()
-                                && !self.emit(ReaderEvent::CardRemoved {
-                                    reader: name.clone(),
-                                })
-                            {
-                                return Exit::Stopped;
-                            }
-                            if let Some(atr) = &atr {
-                                if !self.emit(ReaderEvent::CardInserted {
-                                    reader: name.clone(),
-                                    atr: atr.clone(),
-                                }) {
-                                    return Exit::Stopped;
-                                }
-                            }
-                        }
+                for event in diff(&name, self.known.get(&name), atr.as_deref()) {
+                    if !self.emit(event) {
+                        return Exit::Stopped;
                     }
                 }
                 self.known.insert(name, atr);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn added(r: &str) -> ReaderEvent {
+        ReaderEvent::ReaderAdded { reader: r.into() }
+    }
+    fn inserted(r: &str, atr: &[u8]) -> ReaderEvent {
+        ReaderEvent::CardInserted {
+            reader: r.into(),
+            atr: atr.to_vec(),
+        }
+    }
+    fn removed(r: &str) -> ReaderEvent {
+        ReaderEvent::CardRemoved { reader: r.into() }
+    }
+
+    #[test]
+    fn reader_state_transitions() {
+        assert_eq!(diff("R", None, None), vec![added("R")]);
+        assert_eq!(
+            diff("R", None, Some(&[1])),
+            vec![added("R"), inserted("R", &[1])]
+        );
+        assert_eq!(diff("R", Some(&None), None), vec![]);
+        assert_eq!(
+            diff("R", Some(&None), Some(&[1])),
+            vec![inserted("R", &[1])]
+        );
+        assert_eq!(diff("R", Some(&Some(vec![1])), Some(&[1])), vec![]);
+        assert_eq!(diff("R", Some(&Some(vec![1])), None), vec![removed("R")]);
+        assert_eq!(
+            diff("R", Some(&Some(vec![1])), Some(&[2])),
+            vec![removed("R"), inserted("R", &[2])]
+        );
     }
 }
