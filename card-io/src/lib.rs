@@ -9,14 +9,22 @@
 //! - [`sam`]: the secure module (PSAM over any card session, or a software module with the
 //!   test keys) and the 3DES/SM4 primitives behind it.
 //! - [`pin`]: PINs in zeroizing buffers.
+//! - [`idcard`]: the resident ID card module (GA 467 frames over a serial port).
+//! - [`qr`], [`printer`]: the e-card QR scanner and the ESC/POS receipt printer.
+//! - [`camera`], [`photo`]: frame sources and the card-making photo pipeline.
 //!
 //! Everything here is blocking and synchronous; the kiosk host puts it on its own threads.
 
 pub mod apdu;
 pub mod bcd;
+pub mod camera;
 pub mod date;
+pub mod idcard;
 pub mod pcsc_backend;
+pub mod photo;
 pub mod pin;
+pub mod printer;
+pub mod qr;
 pub mod sam;
 pub mod sscard;
 pub mod status;

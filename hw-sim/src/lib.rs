@@ -10,12 +10,16 @@
 //!   PC/SC tools see it.
 
 pub mod backend;
+pub mod camera;
 pub mod card_os;
 pub mod device;
 pub mod error;
 mod framing;
+pub mod idcard;
 pub mod personalisation;
+pub mod printer;
 pub mod psam;
+pub mod qr;
 pub mod settings;
 pub mod vpcd;
 

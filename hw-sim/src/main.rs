@@ -46,6 +46,12 @@ enum Cmd {
         #[arg(long, value_enum)]
         transport: Option<TransportArg>,
     },
+    /// The resident ID card module (GA 467) on a pseudo-terminal.
+    Idcard(hw_sim::idcard::cli::IdcardArgs),
+    /// The e-card QR scanner on a pseudo-terminal.
+    Qr(hw_sim::qr::cli::QrArgs),
+    /// The ESC/POS receipt printer on a pseudo-terminal.
+    Printer(hw_sim::printer::cli::PrinterArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -211,7 +217,11 @@ fn main() -> ExitCode {
             card_port,
             psam_port,
             transport.map(Transport::from),
-        ),
+        )
+        .map_err(|e| e.to_string()),
+        Cmd::Idcard(args) => hw_sim::idcard::cli::run(args).map_err(|e| e.to_string()),
+        Cmd::Qr(args) => hw_sim::qr::cli::run(args).map_err(|e| e.to_string()),
+        Cmd::Printer(args) => hw_sim::printer::cli::run(args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

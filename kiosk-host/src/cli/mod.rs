@@ -2,6 +2,8 @@
 //! exit non-zero.
 
 mod card;
+mod idcard;
+mod photo;
 mod readers;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +29,12 @@ enum Command {
     },
     /// Technician operations on the social security card.
     Card(card::CardArgs),
+    /// The resident ID card module.
+    #[command(subcommand)]
+    Idcard(idcard::IdcardCmd),
+    /// The card-making photo pipeline.
+    #[command(subcommand)]
+    Photo(photo::PhotoCmd),
 }
 
 pub fn run() -> i32 {
@@ -35,5 +43,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Readers { json } => readers::run(&provider, json),
         Command::Card(args) => card::run(&provider, args),
+        Command::Idcard(cmd) => idcard::run(cmd),
+        Command::Photo(cmd) => photo::run(cmd),
     }
 }
