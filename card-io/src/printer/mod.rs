@@ -1,0 +1,65 @@
+//! The receipt printer (CARD-PROFILE.md section 8): ESC/POS over serial, text in GB18030.
+//!
+//! - [`escpos`]: the commands as pure functions (init, Chinese mode, text, line feed, bold,
+//!   character size, alignment, feed, cut, status query).
+//! - [`status`]: the DLE EOT answers parsed into [`PrinterStatus`].
+//! - [`receipt`]: [`Receipt`], a renderer of titled label/value receipts into lines and bytes.
+//!   It prints what it is given: masking personal data (BUSINESS-RULES.md section 7) is the
+//!   caller's job (`kiosk-host`'s `mask` module).
+//! - [`device`]: [`Printer`] over a serial port: status checked before (and after) printing;
+//!   paper out, offline and silence are typed errors within a timeout, never a hang.
+
+pub mod device;
+pub mod escpos;
+pub mod receipt;
+pub mod status;
+
+use std::path::PathBuf;
+
+pub use device::{PrintReport, Printer, PrinterConfig, DEFAULT_BAUD_RATE};
+pub use escpos::Align;
+pub use receipt::{Line, Receipt, DEFAULT_WIDTH};
+pub use status::{Paper, PrinterStatus, StatusQuery};
+
+/// What can go wrong between the kiosk and a printed receipt.
+#[derive(Debug, thiserror::Error)]
+pub enum PrinterError {
+    /// Text holding a character GB18030 cannot carry.
+    #[error("character U+{:04X} cannot be printed (no GB18030 code)", u32::from(*ch))]
+    Unencodable { ch: char },
+    /// Text holding a control character, which the printer would take for a command.
+    #[error("control character U+{:04X} in receipt text", u32::from(*ch))]
+    ControlCharacter { ch: char },
+    /// A status answer without the fixed bits every DLE EOT answer has.
+    #[error("printer answered {byte:02X} to status query {query}: not a status byte")]
+    BadStatus { query: u8, byte: u8 },
+    /// The paper roll is empty: nothing was sent.
+    #[error("printer out of paper")]
+    PaperOut,
+    /// The paper ran out while the receipt was printing: it may be incomplete.
+    #[error("printer ran out of paper while printing: the receipt may be incomplete")]
+    PaperRanOut,
+    /// The printer reports itself offline (cover open, error, button feed).
+    #[error("printer offline")]
+    Offline,
+    /// No answer to a status query in time (unpowered, cable, wrong speed).
+    #[error("printer not answering (status query {query}, {timeout_ms} ms)")]
+    NotAnswering { query: u8, timeout_ms: u128 },
+    /// The port stopped taking data (flow control held, or the printer hung).
+    #[error("printer not taking data ({timeout_ms} ms)")]
+    Stalled { timeout_ms: u128 },
+    /// The serial port could not be opened.
+    #[error("cannot open printer port {path}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: serialport::Error,
+    },
+    /// The serial port failed.
+    #[error("printer port failed while {during}")]
+    Port {
+        during: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+}
