@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the kiosk's technician commands on simulated hardware through the real PC/SC stack:
-# pcscd + the vpcd driver, with hw-sim attaching a simulated card (slot 0) and PSAM (slot 1).
+# pcscd + the vpcd driver, with hw-sim attaching a simulated card (slot 0) and PSAM (slot 1);
+# then the ID card module on a pseudo-terminal and the card-making photo pipeline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -32,6 +33,24 @@ run $K card status
 run $K card unblock-app
 runin $'802613\n' $K card reset-pin
 run $K card status --json
+
+# The resident ID card module on a pseudo-terminal, and the photo pipeline.
+PERSON="${CARD/cards/people}"
+./target/release/hw-sim idcard --person "$PERSON" </dev/null >target/demo-idcard.out 2>&1 &
+IDSIM=$!
+trap 'kill "$IDSIM" 2>/dev/null || true; cleanup' EXIT
+PORT=""
+for _ in $(seq 1 50); do
+    PORT="$(head -n1 target/demo-idcard.out 2>/dev/null | grep -o '/dev/pts/[0-9]*' || true)"
+    if [ -n "$PORT" ]; then break; fi
+    sleep 0.1
+done
+run $K idcard read --port "$PORT"
+run $K idcard read --port "$PORT" --json
+run ./target/release/hw-sim camera --scene good -o target/demo-frame.png
+run $K photo make target/demo-frame.png -o target/demo-photo.jpg
+run ./target/release/hw-sim camera --scene cluttered -o target/demo-cluttered.png
+run $K photo check target/demo-cluttered.png
 echo
 echo "The simulated card stays attached while this script runs; press Ctrl-C to stop,"
 echo "or set DEMO_EXIT=1 to stop now."

@@ -52,6 +52,18 @@ enum Cmd {
     Qr(hw_sim::qr::cli::QrArgs),
     /// The ESC/POS receipt printer on a pseudo-terminal.
     Printer(hw_sim::printer::cli::PrinterArgs),
+    /// One frame of the simulated camera, written to a PNG file.
+    Camera {
+        /// good, cluttered, studio-backdrop, too-far, too-close, off-centre, two-faces, no-face.
+        #[arg(long, default_value = "good")]
+        scene: String,
+        /// Frame size, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1280x720")]
+        resolution: String,
+        /// Where to write the frame (PNG).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -201,6 +213,29 @@ fn vpcd(
     Ok(())
 }
 
+/// `hw-sim camera`: writes one frame of a scene.
+fn camera_frame(scene: &str, resolution: &str, output: &Path) -> Result<(), String> {
+    use card_io::camera::{FrameSource, Resolution};
+    let names: Vec<&str> = hw_sim::camera::Scene::ALL.iter().map(|s| s.name()).collect();
+    let scene = hw_sim::camera::Scene::from_name(scene)
+        .ok_or_else(|| format!("unknown scene {scene:?}; one of: {}", names.join(", ")))?;
+    let (w, h) = resolution
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .filter(|(w, h)| (320..=7680).contains(w) && (240..=4320).contains(h))
+        .ok_or_else(|| {
+            format!("resolution {resolution:?}: expected WIDTHxHEIGHT between 320x240 and 7680x4320")
+        })?;
+    let mut camera = hw_sim::camera::SimCamera::new(scene, Resolution { width: w, height: h })
+        .map_err(|e| e.to_string())?;
+    let frame = camera.frame().map_err(|e| e.to_string())?;
+    frame
+        .save_with_format(output, image::ImageFormat::Png)
+        .map_err(|e| format!("{}: {e}", output.display()))?;
+    say(&format!("{} ({w}x{h}) written to {}", scene.name(), output.display()));
+    Ok(())
+}
+
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
@@ -222,6 +257,11 @@ fn main() -> ExitCode {
         Cmd::Idcard(args) => hw_sim::idcard::cli::run(args).map_err(|e| e.to_string()),
         Cmd::Qr(args) => hw_sim::qr::cli::run(args).map_err(|e| e.to_string()),
         Cmd::Printer(args) => hw_sim::printer::cli::run(args).map_err(|e| e.to_string()),
+        Cmd::Camera {
+            scene,
+            resolution,
+            output,
+        } => camera_frame(&scene, &resolution, &output),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
