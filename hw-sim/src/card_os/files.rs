@@ -41,6 +41,17 @@ impl FileId {
     pub fn from_sfi(sfi: u8) -> Option<FileId> {
         FileId::ALL.into_iter().find(|f| f.sfi() == sfi)
     }
+
+    /// The tag each record number holds (CARD-PROFILE.md section 2). The numbers are fixed:
+    /// on a card without the tag 4E record, record 3 of EF06 is missing and the others keep
+    /// their numbers.
+    pub fn record_tags(self) -> &'static [u8] {
+        match self {
+            FileId::Ef05 => &[0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07],
+            FileId::Ef06 => &[0x08, 0x09, 0x4E, 0x0A, 0x0B, 0x0C, 0x0D],
+            FileId::Ef0d => &[0xEA, 0xEB],
+        }
+    }
 }
 
 /// One record: tag ‖ length ‖ value.
@@ -147,7 +158,9 @@ impl CardOs {
         }
         let records = self.files.file(file).unwrap_or_default();
         let record = if by_number {
-            records.get(usize::from(cmd.p1) - 1)
+            file.record_tags()
+                .get(usize::from(cmd.p1) - 1)
+                .and_then(|tag| records.iter().find(|r| r.tag == *tag))
         } else {
             records.iter().find(|r| r.tag == cmd.p1)
         };

@@ -209,14 +209,14 @@ fn ef05_and_ef06_contents() {
 }
 
 #[test]
-fn v2_card_without_extension_shifts_record_numbers() {
+fn v2_card_without_extension_keeps_record_numbers() {
     for t in BOTH {
         let mut c = card("v2-3des.toml", t);
         x(&mut c, SELECT);
         assert_eq!(rec(&mut c, 0x4E, 0x30, 22), "6A83");
-        assert_eq!(rec(&mut c, 3, 0x34, 3), "0A01319000", "record 3 is tag 0A");
-        assert_eq!(rec(&mut c, 6, 0x34, 6), "0D04197508219000");
-        assert_eq!(rec(&mut c, 7, 0x34, 6), "6A83");
+        assert_eq!(rec(&mut c, 3, 0x34, 22), "6A83", "record 3 (tag 4E) is missing");
+        assert_eq!(rec(&mut c, 4, 0x34, 3), "0A01319000", "record 4 is tag 0A");
+        assert_eq!(rec(&mut c, 7, 0x34, 6), "0D04197508219000");
         assert_eq!(rec(&mut c, 3, 0x28, 6), "0304322E30309000");
         assert_eq!(rec(&mut c, 0xEA, 0x68, 14), "6A82", "no EF0D");
         let r = h(&rec(&mut c, 0x09, 0x30, 32));
