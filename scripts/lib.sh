@@ -5,7 +5,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # Debian packages the kiosk and its tests need: PC/SC (pcscd, the vpcd virtual reader
 # driver, pcsc-tools and opensc for independent clients), libudev for serial ports.
-PACKAGES="pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config"
+PACKAGES="pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config procps"
 
 ensure_packages() {
     local missing=""

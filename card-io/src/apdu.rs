@@ -39,6 +39,8 @@ pub struct Command {
     pub p2: u8,
     data: Zeroizing<Vec<u8>>,
     pub le: Option<usize>,
+    /// Data marked secret by the sender (e.g. a MAC request to the PSAM carrying a new PIN).
+    secret: bool,
 }
 
 impl Command {
@@ -50,7 +52,14 @@ impl Command {
             p2,
             data: Zeroizing::new(Vec::new()),
             le: None,
+            secret: false,
         }
+    }
+
+    /// Marks the data secret: they never appear in a log, whatever the instruction.
+    pub fn secret(mut self) -> Self {
+        self.secret = true;
+        self
     }
 
     pub fn with_data(mut self, data: impl Into<Vec<u8>>) -> Self {
@@ -73,7 +82,7 @@ impl Command {
 
     /// True when this command's data are secret (PIN bytes) and must not be logged.
     pub fn is_sensitive(&self) -> bool {
-        PIN_INSTRUCTIONS.contains(&self.ins)
+        self.secret || PIN_INSTRUCTIONS.contains(&self.ins)
     }
 
     /// Whether the command needs extended length fields.

@@ -249,11 +249,26 @@ impl CardConnection for PcscConnection {
 
 impl CardSession for PcscSession<'_> {
     fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let out = self
-            .tx
-            .transmit(command, &mut self.buf)
-            .map_err(|e| map_error(e, self.reader))?;
-        Ok(out.to_vec())
+        match self.tx.transmit(command, &mut self.buf) {
+            Ok(out) => Ok(out.to_vec()),
+            Err(e) => {
+                let mapped = map_error(e, self.reader);
+                // A card pulled mid-command can surface as a generic failure (e.g. "not
+                // transacted", "unresponsive"); ask the reader whether the card is still
+                // there before reporting it as such.
+                if matches!(
+                    mapped,
+                    TransportError::Pcsc(_) | TransportError::Unresponsive
+                ) {
+                    if let Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard) =
+                        self.tx.status2_owned()
+                    {
+                        return Err(TransportError::CardRemoved);
+                    }
+                }
+                Err(mapped)
+            }
+        }
     }
 
     fn atr(&self) -> &[u8] {

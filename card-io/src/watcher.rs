@@ -112,15 +112,20 @@ impl ReaderWatcher {
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         let _ = self.wake.send(());
-        if let Some(ctx) = self
-            .context
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            let _ = ctx.cancel();
-        }
         if let Some(t) = self.thread.take() {
+            // A cancel sent just before the thread enters get_status_change is lost, so
+            // cancel until the thread has seen the stop flag.
+            while !t.is_finished() {
+                if let Some(ctx) = self
+                    .context
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .as_ref()
+                {
+                    let _ = ctx.cancel();
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
             let _ = t.join();
         }
     }
@@ -244,6 +249,10 @@ impl Monitor {
                 break;
             }
             let exit = self.monitor(&ctx);
+            if self.service == Some(true) {
+                // The service was reachable: the next outage starts again from a short wait.
+                backoff = self.config.backoff_min;
+            }
             *self.shared.lock().unwrap_or_else(|p| p.into_inner()) = None;
             match exit {
                 Exit::Stopped => break,

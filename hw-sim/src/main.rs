@@ -216,7 +216,10 @@ fn vpcd(
 /// `hw-sim camera`: writes one frame of a scene.
 fn camera_frame(scene: &str, resolution: &str, output: &Path) -> Result<(), String> {
     use card_io::camera::{FrameSource, Resolution};
-    let names: Vec<&str> = hw_sim::camera::Scene::ALL.iter().map(|s| s.name()).collect();
+    let names: Vec<&str> = hw_sim::camera::Scene::ALL
+        .iter()
+        .map(|s| s.name())
+        .collect();
     let scene = hw_sim::camera::Scene::from_name(scene)
         .ok_or_else(|| format!("unknown scene {scene:?}; one of: {}", names.join(", ")))?;
     let (w, h) = resolution
@@ -224,15 +227,27 @@ fn camera_frame(scene: &str, resolution: &str, output: &Path) -> Result<(), Stri
         .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
         .filter(|(w, h)| (320..=7680).contains(w) && (240..=4320).contains(h))
         .ok_or_else(|| {
-            format!("resolution {resolution:?}: expected WIDTHxHEIGHT between 320x240 and 7680x4320")
+            format!(
+                "resolution {resolution:?}: expected WIDTHxHEIGHT between 320x240 and 7680x4320"
+            )
         })?;
-    let mut camera = hw_sim::camera::SimCamera::new(scene, Resolution { width: w, height: h })
-        .map_err(|e| e.to_string())?;
+    let mut camera = hw_sim::camera::SimCamera::new(
+        scene,
+        Resolution {
+            width: w,
+            height: h,
+        },
+    )
+    .map_err(|e| e.to_string())?;
     let frame = camera.frame().map_err(|e| e.to_string())?;
     frame
         .save_with_format(output, image::ImageFormat::Png)
         .map_err(|e| format!("{}: {e}", output.display()))?;
-    say(&format!("{} ({w}x{h}) written to {}", scene.name(), output.display()));
+    say(&format!(
+        "{} ({w}x{h}) written to {}",
+        scene.name(),
+        output.display()
+    ));
     Ok(())
 }
 

@@ -47,7 +47,11 @@ impl OpError {
     pub fn exit_code(&self) -> i32 {
         match self {
             OpError::Transport(_) | OpError::NoPsam | OpError::NoCard(_) => 3,
-            OpError::Card(CardError::Transport(_)) | OpError::Sam(SamError::Transport(_)) => 3,
+            OpError::Card(CardError::Transport(_))
+            | OpError::Sam(SamError::Transport(_) | SamError::NotFound | SamError::KeyMissing(_))
+            | OpError::Card(CardError::Sam(
+                SamError::Transport(_) | SamError::NotFound | SamError::KeyMissing(_),
+            )) => 3,
             _ => 1,
         }
     }
@@ -134,9 +138,13 @@ pub fn open_psam(
         let Ok(mut conn) = provider.connect(&r.name) else {
             continue;
         };
-        let is_psam = {
-            let mut s = conn.session(None)?;
-            psam::probe(&mut *s).unwrap_or(false)
+        // A busy or mute reader is not the PSAM's: go on to the next one.
+        let is_psam = match conn.session(None) {
+            Ok(mut s) => psam::probe(&mut *s).unwrap_or(false),
+            Err(e) => {
+                log::debug!("skipping {:?}: {e}", r.name);
+                false
+            }
         };
         if is_psam {
             return Ok(Psam::open(conn)?);

@@ -297,6 +297,24 @@ fn debug_log_shows_headers_never_pins() {
             "PIN bytes {secret:?} in the log:\n{log}"
         );
     }
+    // RESET PIN: the new PIN travels to the PSAM inside the MAC request, too.
+    let o = kiosk_env(
+        &["card", "reset-pin"],
+        "802613\n",
+        &[("RUST_LOG", "card_io=debug")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let log = stderr(&o);
+    assert!(
+        log.contains("80 FA 05 00"),
+        "the MAC request is logged by header: {log}"
+    );
+    for secret in ["802613", "80 26 13"] {
+        assert!(
+            !log.contains(secret),
+            "PIN bytes {secret:?} in the log:\n{log}"
+        );
+    }
 }
 
 #[test]

@@ -101,14 +101,22 @@ pub struct Factors {
 }
 
 impl Factors {
-    /// Builds the factors from the ATR and the 6-digit region code.
+    /// Builds the factors from the ATR and the 6-digit region code. The chip serial is the
+    /// last 8 historical bytes of the ATR (found by walking T0 and the TDi chain, so a T=1
+    /// ATR's TCK is not taken for serial); an ATR that does not parse falls back to its last
+    /// 8 bytes, as the profile's simulated ATR has them.
     pub fn new(atr: &[u8], region_code: &str) -> Result<Factors, SamError> {
-        if atr.len() < 8 {
-            return Err(SamError::BadFactor(format!(
-                "ATR of {} bytes has no 8-byte chip serial",
-                atr.len()
-            )));
-        }
+        let hist = historical_bytes(atr).filter(|h| h.len() >= 8);
+        let serial = match hist {
+            Some(h) => &h[h.len() - 8..],
+            None if atr.len() >= 8 => &atr[atr.len() - 8..],
+            None => {
+                return Err(SamError::BadFactor(format!(
+                    "ATR of {} bytes has no 8-byte chip serial",
+                    atr.len()
+                )))
+            }
+        };
         let rc = region_code.as_bytes();
         if rc.len() != 6 || !rc.iter().all(u8::is_ascii_digit) {
             return Err(SamError::BadFactor(format!(
@@ -116,12 +124,32 @@ impl Factors {
             )));
         }
         let mut card = [0u8; 8];
-        card.copy_from_slice(&atr[atr.len() - 8..]);
+        card.copy_from_slice(serial);
         let mut city = [0u8; 8];
         city[..6].copy_from_slice(rc);
         city[6..].copy_from_slice(b"sx");
         Ok(Factors { card, city })
     }
+}
+
+/// The historical bytes of an ATR (ISO/IEC 7816-3 8.2): `None` when the ATR is too short
+/// for what its T0 and TDi bytes announce.
+pub fn historical_bytes(atr: &[u8]) -> Option<&[u8]> {
+    let t0 = *atr.get(1)?;
+    let k = usize::from(t0 & 0x0F);
+    let mut i = 2;
+    let mut y = t0 >> 4;
+    loop {
+        // TAi, TBi, TCi present per bits 1-3 of Y; TDi per bit 4.
+        i += usize::from(y & 1) + usize::from((y >> 1) & 1) + usize::from((y >> 2) & 1);
+        if y & 0x08 == 0 {
+            break;
+        }
+        let td = *atr.get(i)?;
+        i += 1;
+        y = td >> 4;
+    }
+    atr.get(i..i + k)
 }
 
 /// Secure-module failures.
@@ -142,7 +170,7 @@ pub enum SamError {
     BadFactor(String),
     #[error("MAC input: {0}")]
     MacInput(#[from] crypto::MacInputError),
-    #[error("PSAM transport: {0}")]
+    #[error("PSAM removed or not answering: {0}")]
     Transport(#[from] TransportError),
 }
 
@@ -165,6 +193,15 @@ pub trait SecureModule: Send {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chip_serial_from_a_t1_atr_skips_tck() {
+        // 3B E8 00 00 81 31 FE 45 ‖ 8 historical bytes ‖ TCK
+        let atr = hex::decode("3BE80000813 1FE45 8600112233445566 AA".replace(' ', "")).unwrap();
+        let f = Factors::new(&atr, "652300").unwrap();
+        assert_eq!(hex::encode_upper(f.card), "8600112233445566");
+        assert_eq!(historical_bytes(&hex::decode("3B680000").unwrap()), None);
+    }
 
     #[test]
     fn factors_from_atr_and_region() {

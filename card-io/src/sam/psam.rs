@@ -5,6 +5,10 @@
 //! P2 = `01`; this crate sends the card's algorithm byte there (`01` 3DES, `04` SM4), which
 //! keeps the profile's 3DES form byte for byte and tells the PSAM which cipher to derive
 //! with **[profile extension]**.
+//!
+//! KEY INIT and MAC go to the PSAM in one PC/SC transaction: `init_key` only records what to
+//! derive, and `mac` sends both. No other application can re-initialise the PSAM in between,
+//! and a PSAM reset since the last operation cannot leave a stale or missing key behind.
 
 use crate::apdu::Command;
 use crate::status::StatusWord;
@@ -29,7 +33,8 @@ pub fn probe(session: &mut dyn CardSession) -> Result<bool, transport::Transport
 /// A PSAM reached through a card connection.
 pub struct Psam {
     conn: Box<dyn CardConnection>,
-    algorithm: Option<Algorithm>,
+    /// The key to derive before the next MAC.
+    key: Option<(KeyRole, Algorithm, Factors)>,
 }
 
 impl Psam {
@@ -41,10 +46,7 @@ impl Psam {
                 return Err(SamError::NotFound);
             }
         }
-        Ok(Psam {
-            conn,
-            algorithm: None,
-        })
+        Ok(Psam { conn, key: None })
     }
 
     pub fn reader_name(&self) -> &str {
@@ -57,15 +59,20 @@ impl Psam {
         Ok(())
     }
 
-    fn run(&mut self, cmd: &Command) -> Result<Vec<u8>, SamError> {
+    /// Runs `commands` in one session; the data of the last command's answer.
+    fn run(&mut self, commands: &[Command]) -> Result<Vec<u8>, SamError> {
         let aid = PSAM_AID;
         let mut s = self.conn.session(Some(&aid))?;
-        let r = transport::transmit(&mut *s, cmd)?;
-        match r.status() {
-            StatusWord::Success => Ok(r.data),
-            StatusWord::KeyNotFound => Err(SamError::KeyMissing(cmd.p1)),
-            sw => Err(SamError::Status(sw)),
+        let mut data = Vec::new();
+        for cmd in commands {
+            let r = transport::transmit(&mut *s, cmd)?;
+            match r.status() {
+                StatusWord::Success => data = r.data,
+                StatusWord::KeyNotFound => return Err(SamError::KeyMissing(cmd.p1)),
+                sw => return Err(SamError::Status(sw)),
+            }
         }
+        Ok(data)
     }
 }
 
@@ -76,27 +83,32 @@ impl SecureModule for Psam {
         alg: Algorithm,
         factors: &Factors,
     ) -> Result<(), SamError> {
-        let mut data = factors.card.to_vec();
-        data.extend_from_slice(&factors.city);
-        self.run(&Command::new(0x80, 0x1A, key.id(), alg.code()).with_data(data))?;
-        self.algorithm = Some(alg);
+        self.key = Some((key, alg, *factors));
         Ok(())
     }
 
     fn mac(&mut self, iv: &[u8], message: &[u8]) -> Result<[u8; 4], SamError> {
-        if self.algorithm.is_none() {
-            return Err(SamError::NoKey);
-        }
-        let mut data = iv.to_vec();
+        let (key, alg, factors) = self.key.ok_or(SamError::NoKey)?;
+        let mut init = factors.card.to_vec();
+        init.extend_from_slice(&factors.city);
+        let mut data = Vec::with_capacity(iv.len() + message.len());
+        data.extend_from_slice(iv);
         data.extend_from_slice(message);
-        let out = self.run(&Command::new(0x80, 0xFA, 0x05, 0x00).with_data(data))?;
+        // The message may carry a new PIN (RESET PIN): never logged.
+        let commands = [
+            Command::new(0x80, 0x1A, key.id(), alg.code()).with_data(init),
+            Command::new(0x80, 0xFA, 0x05, 0x00)
+                .with_data(data)
+                .secret(),
+        ];
+        let out = self.run(&commands)?;
         out.get(..4)
             .and_then(|m| <[u8; 4]>::try_from(m).ok())
             .ok_or_else(|| SamError::Malformed(format!("MAC of {} bytes, expected 4", out.len())))
     }
 
     fn terminal_number(&mut self) -> Result<String, SamError> {
-        let out = self.run(&Command::new(0x00, 0xB0, 0x96, 0x00).with_le(6))?;
+        let out = self.run(&[Command::new(0x00, 0xB0, 0x96, 0x00).with_le(6)])?;
         if out.len() != 6 {
             return Err(SamError::Malformed(format!(
                 "terminal number of {} bytes",

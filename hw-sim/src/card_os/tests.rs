@@ -214,7 +214,11 @@ fn v2_card_without_extension_keeps_record_numbers() {
         let mut c = card("v2-3des.toml", t);
         x(&mut c, SELECT);
         assert_eq!(rec(&mut c, 0x4E, 0x30, 22), "6A83");
-        assert_eq!(rec(&mut c, 3, 0x34, 22), "6A83", "record 3 (tag 4E) is missing");
+        assert_eq!(
+            rec(&mut c, 3, 0x34, 22),
+            "6A83",
+            "record 3 (tag 4E) is missing"
+        );
         assert_eq!(rec(&mut c, 4, 0x34, 3), "0A01319000", "record 4 is tag 0A");
         assert_eq!(rec(&mut c, 7, 0x34, 6), "0D04197508219000");
         assert_eq!(rec(&mut c, 3, 0x28, 6), "0304322E30309000");

@@ -3,7 +3,7 @@
 //! PINs come from standard input, one per line, never from arguments (arguments show up
 //! in `ps` and shell history).
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 
 use card_io::date::Date;
 use card_io::pin::Pin;
@@ -80,7 +80,7 @@ impl PinInput {
             } else {
                 None
             };
-            stdin.lock().read_line(&mut buf)
+            read_line_unbuffered(&mut buf)
         }
         .map_err(|e| format!("cannot read the {what} from standard input: {e}"))?;
         if stdin.is_terminal() {
@@ -94,6 +94,37 @@ impl PinInput {
         }
         Pin::parse(&buf).map_err(|e| format!("standard input line {} ({what}): {e}", self.line))
     }
+}
+
+/// Reads one line from file descriptor 0 a byte at a time, into `buf` only: std's buffered
+/// stdin would keep the PIN lines in a process-wide buffer that is never wiped.
+fn read_line_unbuffered(buf: &mut Zeroizing<String>) -> std::io::Result<usize> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(16));
+    loop {
+        let mut b = [0u8; 1];
+        // SAFETY: reads at most one byte into a valid one-byte buffer we own.
+        let n = unsafe { libc::read(0, b.as_mut_ptr().cast(), 1) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if n == 0 || b[0] == b'\n' {
+            if n == 1 {
+                bytes.push(b[0]);
+            }
+            break;
+        }
+        bytes.push(b[0]);
+        // A PIN line is short; a long one is an input error caught by the parser.
+        if bytes.len() > 64 {
+            break;
+        }
+    }
+    buf.push_str(&String::from_utf8_lossy(&bytes));
+    Ok(bytes.len())
 }
 
 /// Turns terminal echo off on standard input while it lives.
