@@ -2,6 +2,7 @@
 //! exit non-zero.
 
 mod card;
+mod config;
 mod idcard;
 mod photo;
 mod readers;
@@ -29,6 +30,9 @@ enum Command {
     },
     /// Technician operations on the social security card.
     Card(card::CardArgs),
+    /// The kiosk's configuration (kiosk.toml) and signed configuration bundles.
+    #[command(subcommand)]
+    Config(config::ConfigCmd),
     /// The resident ID card module.
     #[command(subcommand)]
     Idcard(idcard::IdcardCmd),
@@ -43,6 +47,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Readers { json } => readers::run(&provider, json),
         Command::Card(args) => card::run(&provider, args),
+        Command::Config(cmd) => config::run(cmd),
         Command::Idcard(cmd) => idcard::run(cmd),
         Command::Photo(cmd) => photo::run(cmd),
     }

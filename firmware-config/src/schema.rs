@@ -1,0 +1,288 @@
+//! The `kiosk.toml` types with their defaults. Every table denies unknown keys; every key has a
+//! default except the fields of a `[[staff]]` account and of a `[[calendar.days]]` entry.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The whole `kiosk.toml`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub kiosk: Kiosk,
+    pub devices: Devices,
+    pub business: Business,
+    pub ui: Ui,
+    pub keys: Keys,
+    pub storage: Storage,
+    pub calendar: Calendar,
+    /// Staff accounts (`[[staff]]`).
+    pub staff: Vec<Staff>,
+}
+
+/// `[kiosk]`: what this kiosk is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Kiosk {
+    /// Kiosk identifier, unique in the region (letters, digits, `-`, `_`).
+    pub id: String,
+    /// Outlet (service point) code.
+    pub outlet: String,
+    /// Region code (GB/T 2260, 6 digits); Changji Hui Autonomous Prefecture is 652300.
+    pub region: String,
+    /// Archive fonds code (全宗号) used in archive numbers.
+    pub fonds: String,
+    /// Configuration version; signed bundles carry it and a kiosk refuses to go back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_version: Option<u64>,
+}
+
+impl Default for Kiosk {
+    fn default() -> Self {
+        Kiosk {
+            id: "kiosk-0001".into(),
+            outlet: "652300001".into(),
+            region: "652300".into(),
+            fonds: "0001".into(),
+            config_version: None,
+        }
+    }
+}
+
+/// `[devices]`: readers by name pattern, serial devices by port, the camera.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Devices {
+    /// PC/SC reader for the citizen's card: a substring of the reader name, or a `*` glob.
+    pub card_reader: String,
+    /// PC/SC reader holding the PSAM: a substring of the reader name, or a `*` glob.
+    pub psam_reader: String,
+    /// Serial port of the resident ID card module (GA 467).
+    pub id_module_port: String,
+    pub id_module_baud: u32,
+    /// Serial port of the e-card QR scanner.
+    pub qr_port: String,
+    pub qr_baud: u32,
+    /// Serial port of the receipt printer (ESC/POS).
+    pub printer_port: String,
+    pub printer_baud: u32,
+    /// Camera device (V4L2).
+    pub camera_device: String,
+    pub camera_width: u32,
+    pub camera_height: u32,
+}
+
+impl Default for Devices {
+    fn default() -> Self {
+        Devices {
+            card_reader: "* 00 00".into(),
+            psam_reader: "* 00 01".into(),
+            id_module_port: "/dev/ttyUSB0".into(),
+            id_module_baud: 115_200,
+            qr_port: "/dev/ttyUSB1".into(),
+            qr_baud: 9_600,
+            printer_port: "/dev/ttyUSB2".into(),
+            printer_baud: 9_600,
+            camera_device: "/dev/video0".into(),
+            camera_width: 1280,
+            camera_height: 720,
+        }
+    }
+}
+
+/// The business codes of BUSINESS-RULES.md section 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BusinessCode {
+    Apply,
+    Enable,
+    Ecard,
+    Status,
+    ChangeInfo,
+    ReportLoss,
+    CancelLoss,
+    Replace,
+    Exchange,
+    Reissue,
+    Cancel,
+    PinChange,
+    PinReset,
+    PinUnblock,
+    Photo,
+}
+
+impl BusinessCode {
+    pub const ALL: [BusinessCode; 15] = [
+        BusinessCode::Apply,
+        BusinessCode::Enable,
+        BusinessCode::Ecard,
+        BusinessCode::Status,
+        BusinessCode::ChangeInfo,
+        BusinessCode::ReportLoss,
+        BusinessCode::CancelLoss,
+        BusinessCode::Replace,
+        BusinessCode::Exchange,
+        BusinessCode::Reissue,
+        BusinessCode::Cancel,
+        BusinessCode::PinChange,
+        BusinessCode::PinReset,
+        BusinessCode::PinUnblock,
+        BusinessCode::Photo,
+    ];
+}
+
+/// `[business]`: the settings of BUSINESS-RULES.md section 8.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Business {
+    /// Days after which a temporary loss report (临时挂失) lifts by itself.
+    pub temporary_loss_days: u32,
+    /// Working days for an application (the standard allows 30–40).
+    pub application_deadline_days: u32,
+    /// Replacement fee in CNY fen (0 or 2000 in practice).
+    pub replacement_fee_fen: i64,
+    /// Card photo file-size window, KB.
+    pub photo_min_kb: u32,
+    pub photo_max_kb: u32,
+    /// Businesses offered at this kiosk.
+    pub enabled: Vec<BusinessCode>,
+}
+
+impl Default for Business {
+    fn default() -> Self {
+        Business {
+            temporary_loss_days: 15,
+            application_deadline_days: 40,
+            replacement_fee_fen: 0,
+            photo_min_kb: 14,
+            photo_max_kb: 40,
+            enabled: BusinessCode::ALL.to_vec(),
+        }
+    }
+}
+
+/// Screen languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Language {
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "ug")]
+    Ug,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// `[ui]`: languages, timeouts, elderly mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ui {
+    pub languages: Vec<Language>,
+    pub default_language: Language,
+    /// Idle timeout of an ordinary screen, seconds.
+    pub idle_timeout_s: u32,
+    /// Idle timeout of a form screen, seconds.
+    pub form_idle_timeout_s: u32,
+    /// Hard cap on one citizen session, seconds.
+    pub session_cap_s: u32,
+    /// Larger text and slower flows by default (适老化).
+    pub elderly_mode: bool,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            languages: vec![Language::ZhCn, Language::Ug, Language::En],
+            default_language: Language::ZhCn,
+            idle_timeout_s: 60,
+            form_idle_timeout_s: 120,
+            session_cap_s: 900,
+            elderly_mode: false,
+        }
+    }
+}
+
+/// Staff roles (BUSINESS-RULES.md section 6, internal control).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 受理 front desk.
+    FrontDesk,
+    /// 档案管理 archive.
+    Archive,
+    Technician,
+    Supervisor,
+}
+
+/// `[[staff]]`: one staff account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    pub user: String,
+    /// Argon2id PHC string: `$argon2id$v=19$m=…,t=…,p=…$salt$hash`.
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+}
+
+/// `[keys]`: agency ed25519 public keys, hex (64 digits) or base64.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Keys {
+    /// Keys that may sign configuration bundles.
+    pub config_bundles: Vec<String>,
+    /// Keys of the e-card platform.
+    pub ecard: Vec<String>,
+}
+
+/// `[storage]`: where data live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Storage {
+    pub database: String,
+    pub archive_dir: String,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage {
+            database: "/var/lib/kiosk/kiosk.db".into(),
+            archive_dir: "/var/lib/kiosk/archive".into(),
+        }
+    }
+}
+
+/// `[calendar]`: the working-day calendar (BUSINESS-RULES.md section 4).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Calendar {
+    /// A calendar file of `[[days]]` entries (same fields as `[[calendar.days]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Inline entries.
+    pub days: Vec<CalendarDay>,
+}
+
+/// Holiday or adjusted working day (调休).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DayKind {
+    Holiday,
+    Workday,
+}
+
+/// One calendar entry: `{ date = 2025-10-01, kind = "holiday", name = "国庆节" }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarDay {
+    /// A TOML local date (written without quotes).
+    #[schemars(with = "String", regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    pub date: toml::value::Datetime,
+    pub kind: DayKind,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A calendar file: `[[days]]` entries only.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarFile {
+    pub days: Vec<CalendarDay>,
+}

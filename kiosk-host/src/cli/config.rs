@@ -1,0 +1,230 @@
+//! `kiosk config …`: validate, show and describe kiosk.toml; make keys, sign bundles,
+//! install them and roll back. Exit codes: 0 success, 1 invalid or refused, 2 bad input
+//! (key file, version), 3 a file or directory could not be read or written.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use firmware_config::bundle::Bundle;
+use firmware_config::store::{Store, DEFAULT_DIR};
+use firmware_config::{bundle, json_schema, keys, Config, ConfigError, DEFAULT_PATH};
+
+#[derive(clap::Subcommand)]
+pub enum ConfigCmd {
+    /// Check a kiosk.toml; prints every problem with file:line:column.
+    Validate { file: PathBuf },
+    /// Print the effective configuration (defaults filled in) as TOML.
+    Show {
+        /// The file to read (default /etc/kiosk/kiosk.toml; without it, the defaults).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of kiosk.toml.
+    Schema,
+    /// Make an ed25519 key pair: the private key to OUT, the public key to OUT.pub and stdout.
+    Keygen {
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Sign a kiosk.toml into a configuration bundle.
+    Sign {
+        /// The private key file (from `kiosk config keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        file: PathBuf,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// The bundle version (default: [kiosk] config_version of the file).
+        #[arg(long = "version")]
+        version: Option<u64>,
+    },
+    /// Check a bundle and install its configuration atomically.
+    Install {
+        bundle: PathBuf,
+        #[arg(long, default_value = DEFAULT_DIR)]
+        dir: PathBuf,
+        /// Agency public key file, for a first install only.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+    },
+    /// Restore the previous configuration (once; see `kiosk config install`).
+    Rollback {
+        #[arg(long, default_value = DEFAULT_DIR)]
+        dir: PathBuf,
+    },
+}
+
+pub fn run(cmd: ConfigCmd) -> i32 {
+    match cmd {
+        ConfigCmd::Validate { file } => match Config::load(&file) {
+            Ok(_) => {
+                println!("{}: valid", file.display());
+                0
+            }
+            Err(e) => config_failure(&e),
+        },
+        ConfigCmd::Show { config } => show(config),
+        ConfigCmd::Schema => match serde_json::to_string_pretty(&json_schema::schema()) {
+            Ok(text) => {
+                println!("{text}");
+                0
+            }
+            Err(e) => fail(1, &format!("cannot print the schema: {e}")),
+        },
+        ConfigCmd::Keygen { output } => keygen(&output),
+        ConfigCmd::Sign {
+            key,
+            file,
+            output,
+            version,
+        } => sign(&key, &file, &output, version),
+        ConfigCmd::Install { bundle, dir, trust } => install(&bundle, &dir, trust.as_deref()),
+        ConfigCmd::Rollback { dir } => match Store::new(&dir).rollback(now()) {
+            Ok((restored, from)) => {
+                println!(
+                    "rolled back {}: version {} in force (was {from}); a second rollback is refused",
+                    dir.display(),
+                    restored.version
+                );
+                0
+            }
+            Err(e) => fail(e.exit_code(), &e.to_string()),
+        },
+    }
+}
+
+fn fail(code: i32, message: &str) -> i32 {
+    eprintln!("{message}");
+    code
+}
+
+fn config_failure(e: &ConfigError) -> i32 {
+    match e {
+        ConfigError::Read { .. } => fail(3, &e.to_string()),
+        ConfigError::Invalid(d) => fail(1, &d.to_string()),
+    }
+}
+
+fn show(path: Option<PathBuf>) -> i32 {
+    let config = match &path {
+        Some(p) => Config::load(p),
+        None if Path::new(DEFAULT_PATH).exists() => Config::load(DEFAULT_PATH),
+        None => Ok(Config::default()),
+    };
+    match config.map(|c| c.to_toml()) {
+        Ok(Ok(text)) => {
+            print!("{text}");
+            0
+        }
+        Ok(Err(e)) => fail(1, &format!("cannot write the configuration as TOML: {e}")),
+        Err(e) => config_failure(&e),
+    }
+}
+
+fn read(path: &Path) -> Result<String, i32> {
+    std::fs::read_to_string(path)
+        .map_err(|e| fail(3, &format!("cannot read {}: {e}", path.display())))
+}
+
+fn write_new(path: &Path, text: &str, private: bool) -> Result<(), i32> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mode = if private { 0o600 } else { 0o644 };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
+        .map_err(|e| fail(3, &format!("cannot create {}: {e}", path.display())))
+}
+
+fn keygen(output: &Path) -> i32 {
+    let key = keys::generate();
+    let public = keys::encode_public(&key.verifying_key());
+    let pub_path = PathBuf::from(format!("{}.pub", output.display()));
+    if let Err(code) = write_new(output, &keys::encode_secret(&key), true)
+        .and_then(|()| write_new(&pub_path, &format!("{public}\n"), false))
+    {
+        return code;
+    }
+    println!("{public}");
+    eprintln!(
+        "private key in {} (keep it off the kiosk); public key in {}: put it in [keys] config_bundles",
+        output.display(),
+        pub_path.display()
+    );
+    0
+}
+
+fn sign(key_path: &Path, file: &Path, output: &Path, version: Option<u64>) -> i32 {
+    let key = match read(key_path).map(|t| keys::decode_secret(&t)) {
+        Err(code) => return code,
+        Ok(Err(e)) => return fail(2, &format!("{}: {e}", key_path.display())),
+        Ok(Ok(k)) => k,
+    };
+    let text = match read(file) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let config = match Config::parse(&text, &file.display().to_string()) {
+        Ok(c) => c,
+        Err(e) => return config_failure(&e),
+    };
+    let version = match bundle::choose_version(version, config.kiosk.config_version) {
+        Ok(v) => v,
+        Err(e) => return fail(2, &e.to_string()),
+    };
+    let signed = Bundle::sign(&key, version, now(), &text);
+    match signed.to_json() {
+        Ok(json) => match write_new(output, &json, false) {
+            Ok(()) => {
+                println!(
+                    "{}: version {version}, signed by {}",
+                    output.display(),
+                    signed.key
+                );
+                0
+            }
+            Err(code) => code,
+        },
+        Err(e) => fail(1, &e.to_string()),
+    }
+}
+
+fn install(bundle_path: &Path, dir: &Path, trust: Option<&Path>) -> i32 {
+    let text = match read(bundle_path) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let trust = match trust {
+        None => None,
+        Some(p) => match read(p).map(|t| keys::decode_public(&t)) {
+            Err(code) => return code,
+            Ok(Err(e)) => return fail(2, &format!("{}: {e}", p.display())),
+            Ok(Ok(k)) => Some(k),
+        },
+    };
+    match Store::new(dir).install(&text, trust, now()) {
+        Ok(installed) => {
+            println!(
+                "installed version {} in {} (sha256 {})",
+                installed.version,
+                dir.display(),
+                installed.sha256
+            );
+            0
+        }
+        Err(e) => fail(
+            e.exit_code(),
+            &format!("{}: refused: {e}", bundle_path.display()),
+        ),
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
