@@ -39,3 +39,17 @@ pub fn all_card_files() -> Vec<String> {
     v.sort();
     v
 }
+
+/// A binary of the workspace (`kiosk`, `hw-sim`), built by `cargo build --workspace`
+/// (scripts/test.sh does) into the target directory that holds this test binary.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let p = dir.join(name);
+    assert!(
+        p.exists(),
+        "{} not built: run `cargo build --workspace` first (scripts/test.sh does)",
+        p.display()
+    );
+    p
+}

@@ -13,17 +13,8 @@ use serde_json::Value;
 use tests::rig::{VPCD_CARD_READER, VPCD_PSAM_READER};
 use tests::{card_file, card_path};
 
-/// A binary of the workspace, built by `cargo build --workspace` (scripts/test.sh does).
 fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let p = dir.join(name);
-    assert!(
-        p.exists(),
-        "{} not built: run `cargo build --workspace` first (scripts/test.sh does)",
-        p.display()
-    );
-    p
+    tests::workspace_bin(name)
 }
 
 static SERIAL: Mutex<()> = Mutex::new(());

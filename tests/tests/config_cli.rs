@@ -5,15 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn kiosk() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let p = dir.join("kiosk");
-    assert!(
-        p.exists(),
-        "{} not built: run `cargo build --workspace` first",
-        p.display()
-    );
-    p
+    tests::workspace_bin("kiosk")
 }
 
 fn run(args: &[&str]) -> Output {

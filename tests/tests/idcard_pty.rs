@@ -199,17 +199,8 @@ fn hosts_open_and_close_the_port_in_turn() {
 
 // ---- the binaries ----
 
-/// A binary of the workspace, built by `cargo build --workspace` (scripts/test.sh does).
 fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let p = dir.join(name);
-    assert!(
-        p.exists(),
-        "{} not built: run `cargo build --workspace` first (scripts/test.sh does)",
-        p.display()
-    );
-    p
+    tests::workspace_bin(name)
 }
 
 /// `hw-sim idcard` as a child process, killed on drop.

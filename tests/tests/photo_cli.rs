@@ -9,17 +9,8 @@ use card_io::photo::inspect;
 use hw_sim::camera::{Scene, SimCamera};
 use serde_json::Value;
 
-/// The `kiosk` binary, built by `cargo build --workspace` (scripts/test.sh does).
 fn kiosk() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let p = dir.join("kiosk");
-    assert!(
-        p.exists(),
-        "{} not built: run `cargo build --workspace` first (scripts/test.sh does)",
-        p.display()
-    );
-    p
+    tests::workspace_bin("kiosk")
 }
 
 /// A scratch folder for this test, emptied first.
