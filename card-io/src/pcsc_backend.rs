@@ -247,9 +247,32 @@ impl CardConnection for PcscConnection {
     }
 }
 
+impl PcscSession<'_> {
+    /// `CardRemoved` when the reader reports the card gone within about a second (readers
+    /// notice a removal on their next poll), else `otherwise`.
+    fn gone_or(&self, otherwise: TransportError) -> TransportError {
+        for _ in 0..10 {
+            match self.tx.status2_owned() {
+                Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard) => {
+                    return TransportError::CardRemoved
+                }
+                Ok(st) if st.status().contains(pcsc::Status::ABSENT) => {
+                    return TransportError::CardRemoved
+                }
+                Err(_) => return otherwise,
+                Ok(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+        otherwise
+    }
+}
+
 impl CardSession for PcscSession<'_> {
     fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         match self.tx.transmit(command, &mut self.buf) {
+            // No status word at all: the card went away mid-command (vpcd answers so when its
+            // card's connection drops), or it is mute.
+            Ok(out) if out.len() < 2 => Err(self.gone_or(TransportError::Unresponsive)),
             Ok(out) => Ok(out.to_vec()),
             Err(e) => {
                 let mapped = map_error(e, self.reader);
@@ -260,13 +283,10 @@ impl CardSession for PcscSession<'_> {
                     mapped,
                     TransportError::Pcsc(_) | TransportError::Unresponsive
                 ) {
-                    if let Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard) =
-                        self.tx.status2_owned()
-                    {
-                        return Err(TransportError::CardRemoved);
-                    }
+                    Err(self.gone_or(mapped))
+                } else {
+                    Err(mapped)
                 }
-                Err(mapped)
             }
         }
     }

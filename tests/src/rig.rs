@@ -175,25 +175,40 @@ impl Vpcd {
     }
 }
 
-impl Rig for Vpcd {
-    fn provider(&self) -> &dyn ReaderProvider {
-        &self.provider
-    }
-    fn insert(&self, card: CardOs) {
+impl Vpcd {
+    /// Puts any device in the card reader and waits until pcscd sees its ATR.
+    pub fn insert_device(&self, card: Box<dyn SimDevice>) {
         let atr = card.atr();
         let mut bridge = self.card_bridge();
         match bridge.as_ref() {
-            None => *bridge = Some(VpcdBridge::start(35963, Box::new(card))),
+            None => *bridge = Some(VpcdBridge::start(35963, card)),
             Some(b) => {
                 b.remove();
                 self.wait(VPCD_CARD_READER, |a| a.is_none());
-                b.replace(Box::new(card));
+                b.replace(card);
                 b.insert();
             }
         }
         drop(bridge);
         self.wait(VPCD_CARD_READER, |a| a == Some(atr.as_slice()));
         *self.present_atr.lock().unwrap_or_else(|p| p.into_inner()) = Some(atr);
+    }
+
+    /// Pulls the card now, without waiting for pcscd to notice (for pulls in the middle of
+    /// a command, from another thread).
+    pub fn pull_now(&self) {
+        if let Some(b) = self.card_bridge().as_ref() {
+            b.remove();
+        }
+    }
+}
+
+impl Rig for Vpcd {
+    fn provider(&self) -> &dyn ReaderProvider {
+        &self.provider
+    }
+    fn insert(&self, card: CardOs) {
+        self.insert_device(Box::new(card));
     }
     fn remove(&self) {
         if let Some(b) = self.card_bridge().as_ref() {
