@@ -186,6 +186,24 @@ fn a_step_that_fails_once_is_retried() {
     assert_eq!(r.port_mut().seen.len(), 6);
 }
 
+#[test]
+fn a_good_answer_after_a_corrupt_one_is_taken_without_a_retry() {
+    let script = |cmd: [u8; 2], nth: usize| match (cmd, nth) {
+        ([0x20, 0x01], 0) => {
+            // Line noise corrupts one answer; the module's next, intact answer follows.
+            let mut bytes = encode_answer([0, 0, 0x9F], &[0; 4]).unwrap();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0x01;
+            bytes.extend(encode_answer([0, 0, 0x9F], &[0; 4]).unwrap());
+            Reply::Bytes(bytes)
+        }
+        _ => good(cmd, nth),
+    };
+    let mut r = IdReader::new(ScriptPort::new(script), fast());
+    assert_eq!(r.read_card().unwrap().text, text());
+    assert_eq!(r.port_mut().seen.len(), 3, "find, select, read: no retry");
+}
+
 fn failing(cmd: [u8; 2], reply: impl Fn() -> Reply) -> ReaderError {
     let script = move |c: [u8; 2], nth: usize| if c == cmd { reply() } else { good(c, nth) };
     let mut r = IdReader::new(ScriptPort::new(script), fast());
@@ -228,7 +246,12 @@ fn card_failures_after_the_retry() {
     assert!(matches!(e, ReaderError::Frame { .. }), "{e}");
     assert!(e.to_string().contains("read card (30 01)"), "{e}");
     assert!(e.to_string().contains("checksum"), "{e}");
-    assert_eq!(e.failure(), Failure::Card);
+    assert!(e.to_string().contains("cable"), "{e}");
+    assert_eq!(
+        e.failure(),
+        Failure::Device,
+        "a garbled line is not the card's fault"
+    );
 }
 
 #[test]

@@ -113,7 +113,7 @@ pub enum ReaderError {
         waited: Duration,
         attempts: u8,
     },
-    #[error("corrupt answer from the ID card module to {step} ({attempts} attempts): {source}")]
+    #[error("corrupt answer from the ID card module to {step} ({attempts} attempts): {source}; check the module's cable and baud rate")]
     Frame {
         step: Step,
         attempts: u8,
@@ -149,14 +149,16 @@ pub enum ReaderError {
 impl ReaderError {
     pub fn failure(&self) -> Failure {
         match self {
+            // Answers that stay corrupt after the retry point at the line (cable, baud rate,
+            // noise), not at the citizen's card.
             ReaderError::Open { .. }
             | ReaderError::Io { .. }
             | ReaderError::Closed { .. }
             | ReaderError::Timeout { .. }
             | ReaderError::UnknownCommand { .. }
+            | ReaderError::Frame { .. }
             | ReaderError::Status { .. } => Failure::Device,
-            ReaderError::Frame { .. }
-            | ReaderError::NoCard
+            ReaderError::NoCard
             | ReaderError::SelectFailed
             | ReaderError::ReadFailed
             | ReaderError::ModuleChecksum { .. }
@@ -482,13 +484,25 @@ impl<P: Port> IdReader<P> {
         let timeout = self.config.timeout(step);
         let deadline = Instant::now() + timeout;
         let mut buf = [0u8; 512];
+        // A corrupt frame does not end the attempt: the decoder resynchronises, and a good
+        // answer may still follow before the deadline.
+        let mut corrupt = None;
         loop {
             if let Some(frame) = self.decoder.next_frame() {
-                return frame.and_then(|f| f.answer()).map_err(Attempt::Frame);
+                match frame.and_then(|f| f.answer()) {
+                    Ok(answer) => return Ok(answer),
+                    Err(e) => {
+                        corrupt = Some(e);
+                        continue;
+                    }
+                }
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(Attempt::Timeout(timeout));
+                return Err(match corrupt {
+                    Some(e) => Attempt::Frame(e),
+                    None => Attempt::Timeout(timeout),
+                });
             }
             self.port.set_read_timeout(deadline - now).map_err(io)?;
             match self.port.read(&mut buf) {
