@@ -35,3 +35,33 @@ pub enum SimError {
         source: std::io::Error,
     },
 }
+
+impl SimError {
+    /// Reads a TOML file of the simulator (card or person file) as text.
+    pub fn read_file(path: &std::path::Path) -> Result<String, SimError> {
+        std::fs::read_to_string(path).map_err(|source| SimError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// A TOML syntax or type error in `text` (from `origin`), located as `origin:line` and
+    /// quoting the offending line.
+    pub fn toml(source: toml::de::Error, text: &str, origin: &str) -> SimError {
+        let line = source
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let snippet = line
+            .and_then(|l| text.lines().nth(l - 1))
+            .map(|l| format!(" (in `{}`)", l.trim()))
+            .unwrap_or_default();
+        SimError::Toml {
+            location: match line {
+                Some(line) => format!("{origin}:{line}"),
+                None => origin.to_string(),
+            },
+            message: format!("{}{snippet}", source.message().trim()),
+            source: Box::new(source),
+        }
+    }
+}

@@ -174,32 +174,14 @@ impl CardFile {
     /// Reads and validates a card file.
     pub fn load(path: impl AsRef<Path>) -> Result<CardFile, SimError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| SimError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = SimError::read_file(path)?;
         CardFile::from_toml_str(&text, &path.display().to_string())
     }
 
     /// Parses and validates card-file text; `origin` names it in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<CardFile, SimError> {
-        let mut file: CardFile = toml::from_str(text).map_err(|source| {
-            let line = source
-                .span()
-                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-            let snippet = line
-                .and_then(|l| text.lines().nth(l - 1))
-                .map(|l| format!(" (in `{}`)", l.trim()))
-                .unwrap_or_default();
-            SimError::Toml {
-                location: match line {
-                    Some(line) => format!("{origin}:{line}"),
-                    None => origin.to_string(),
-                },
-                message: format!("{}{snippet}", source.message().trim()),
-                source: Box::new(source),
-            }
-        })?;
+        let mut file: CardFile =
+            toml::from_str(text).map_err(|source| SimError::toml(source, text, origin))?;
         file.origin = origin.to_string();
         file.image()?;
         Ok(file)

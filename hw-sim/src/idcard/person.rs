@@ -64,10 +64,7 @@ impl Person {
     /// Reads and validates a person file.
     pub fn load(path: impl AsRef<Path>) -> Result<Person, SimError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| SimError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = SimError::read_file(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         Person::from_toml_str(&text, &path.display().to_string(), dir)
     }
@@ -75,23 +72,8 @@ impl Person {
     /// Parses and validates person-file text; `origin` names it in errors, `dir` is where
     /// a relative photo path starts.
     pub fn from_toml_str(text: &str, origin: &str, dir: &Path) -> Result<Person, SimError> {
-        let file: PersonFile = toml::from_str(text).map_err(|source| {
-            let line = source
-                .span()
-                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-            let snippet = line
-                .and_then(|l| text.lines().nth(l - 1))
-                .map(|l| format!(" (in `{}`)", l.trim()))
-                .unwrap_or_default();
-            SimError::Toml {
-                location: match line {
-                    Some(line) => format!("{origin}:{line}"),
-                    None => origin.to_string(),
-                },
-                message: format!("{}{snippet}", source.message().trim()),
-                source: Box::new(source),
-            }
-        })?;
+        let file: PersonFile =
+            toml::from_str(text).map_err(|source| SimError::toml(source, text, origin))?;
         file.validate(origin, dir)
     }
 }
