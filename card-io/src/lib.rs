@@ -26,6 +26,7 @@ pub mod pin;
 pub mod printer;
 pub mod qr;
 pub mod sam;
+pub mod serial;
 pub mod sscard;
 pub mod status;
 pub mod transport;

@@ -210,13 +210,7 @@ impl fmt::Debug for SerialLine {
 impl SerialLine {
     /// Opens `path` at `baud`, 8N1, no flow control, for this process only.
     pub fn open(path: &str, baud: u32) -> Result<SerialLine, serialport::Error> {
-        let port = serialport::new(path, baud)
-            .data_bits(serialport::DataBits::Eight)
-            .parity(serialport::Parity::None)
-            .stop_bits(serialport::StopBits::One)
-            .flow_control(serialport::FlowControl::None)
-            .timeout(Duration::from_millis(100))
-            .open()?;
+        let port = crate::serial::open_8n1(path, baud, Duration::from_millis(100))?;
         Ok(SerialLine { port })
     }
 }

@@ -69,17 +69,15 @@ impl Printer {
     /// Opens the printer's port (8N1, no flow control).
     pub fn open(path: impl AsRef<Path>, config: PrinterConfig) -> Result<Printer, PrinterError> {
         let path = path.as_ref();
-        let port = serialport::new(path.to_string_lossy(), config.baud_rate)
-            .data_bits(serialport::DataBits::Eight)
-            .parity(serialport::Parity::None)
-            .stop_bits(serialport::StopBits::One)
-            .flow_control(serialport::FlowControl::None)
-            .timeout(config.answer_timeout)
-            .open()
-            .map_err(|source| PrinterError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let port = crate::serial::open_8n1(
+            &path.to_string_lossy(),
+            config.baud_rate,
+            config.answer_timeout,
+        )
+        .map_err(|source| PrinterError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(Printer::from_port(port, config))
     }
 

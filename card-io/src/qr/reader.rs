@@ -65,13 +65,7 @@ impl QrReader {
     /// Opens the scanner's serial port (8N1, no flow control) and starts reading.
     pub fn open(path: impl AsRef<Path>, config: QrConfig) -> Result<QrReader, QrError> {
         let path = path.as_ref();
-        let port = serialport::new(path.to_string_lossy(), config.baud_rate)
-            .data_bits(serialport::DataBits::Eight)
-            .parity(serialport::Parity::None)
-            .stop_bits(serialport::StopBits::One)
-            .flow_control(serialport::FlowControl::None)
-            .timeout(config.poll)
-            .open()
+        let port = crate::serial::open_8n1(&path.to_string_lossy(), config.baud_rate, config.poll)
             .map_err(|source| QrError::Open {
                 path: path.to_path_buf(),
                 source,
