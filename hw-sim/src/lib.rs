@@ -12,6 +12,7 @@
 pub mod backend;
 pub mod camera;
 pub mod card_os;
+pub mod control;
 pub mod device;
 pub mod error;
 mod framing;

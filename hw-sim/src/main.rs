@@ -8,10 +8,9 @@
 //! Control commands on stdin, one per line: `remove`, `insert`, `insert PATH`, `quit`.
 //! End of stdin does not stop it: it runs until `quit` or a signal.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hw_sim::vpcd::{VPCD_PORT_SLOT0, VPCD_PORT_SLOT1};
@@ -120,27 +119,21 @@ enum Control {
     Quit,
 }
 
-fn read_stdin(tx: mpsc::Sender<Control>) {
-    let stdin = std::io::stdin();
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else { break };
-        let line = line.trim();
-        let msg = match line.split_once(char::is_whitespace) {
-            _ if line.is_empty() => continue,
-            None if line == "remove" => Control::Remove,
-            None if line == "insert" => Control::Insert(None),
-            None if line == "quit" || line == "exit" => Control::Quit,
-            Some(("insert", path)) => Control::Insert(Some(PathBuf::from(path.trim()))),
-            _ => {
-                eprintln!("hw-sim: unknown command {line:?} (remove, insert [PATH], quit)");
-                continue;
-            }
-        };
-        if tx.send(msg).is_err() {
-            return;
+/// A control line of `hw-sim vpcd`.
+fn parse_control(line: &str) -> Result<Option<Control>, String> {
+    let line = line.trim();
+    Ok(Some(match line.split_once(char::is_whitespace) {
+        _ if line.is_empty() => return Ok(None),
+        None if line == "remove" => Control::Remove,
+        None if line == "insert" => Control::Insert(None),
+        None if line == "quit" || line == "exit" => Control::Quit,
+        Some(("insert", path)) => Control::Insert(Some(PathBuf::from(path.trim()))),
+        _ => {
+            return Err(format!(
+                "unknown command {line:?} (remove, insert [PATH], quit)"
+            ))
         }
-    }
-    // End of stdin: keep running (daemon mode); the main thread keeps its own sender.
+    }))
 }
 
 fn vpcd(
@@ -174,17 +167,9 @@ fn vpcd(
         bridge
     });
 
-    let (tx, rx) = mpsc::channel();
-    let keep_open = tx.clone();
-    std::thread::Builder::new()
-        .name("stdin".into())
-        .spawn(move || read_stdin(tx))
-        .map_err(|source| SimError::Io {
-            path: PathBuf::from("<stdin>"),
-            source,
-        })?;
+    let control = hw_sim::control::from_stdin(parse_control)?;
     let mut current = card_path.to_path_buf();
-    while let Ok(msg) = rx.recv() {
+    while let Some(msg) = control.next() {
         match msg {
             Control::Quit => break,
             Control::Remove => {
@@ -207,7 +192,6 @@ fn vpcd(
             },
         }
     }
-    drop(keep_open);
     card_bridge.stop();
     say("stopped");
     Ok(())

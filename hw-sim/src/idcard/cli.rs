@@ -12,9 +12,8 @@
 //! Each change is acknowledged with a line `faults: …`. End of standard input does not stop
 //! the simulator: it serves until `quit` or a signal.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use super::module::{FaultSpec, IdModule};
 use super::person::Person;
@@ -79,21 +78,6 @@ fn parse(line: &str) -> Result<Option<Control>, String> {
     }
 }
 
-fn read_stdin(tx: mpsc::Sender<Control>) {
-    for line in std::io::stdin().lock().lines() {
-        let Ok(line) = line else { break };
-        match parse(&line) {
-            Ok(None) => {}
-            Ok(Some(c)) => {
-                if tx.send(c).is_err() {
-                    return;
-                }
-            }
-            Err(e) => eprintln!("hw-sim: {e}"),
-        }
-    }
-}
-
 /// Runs the simulated module until `quit` or a signal.
 pub fn run(args: IdcardArgs) -> Result<(), SimError> {
     let person = Person::load(&args.person)?;
@@ -105,16 +89,8 @@ pub fn run(args: IdcardArgs) -> Result<(), SimError> {
     say(&path);
     log::info!("{}: {}", person.origin, describe(&handle));
 
-    let (tx, rx) = mpsc::channel();
-    let keep_open = tx.clone();
-    std::thread::Builder::new()
-        .name("stdin".into())
-        .spawn(move || read_stdin(tx))
-        .map_err(|source| SimError::Io {
-            path: PathBuf::from("<stdin>"),
-            source,
-        })?;
-    while let Ok(msg) = rx.recv() {
+    let control = crate::control::from_stdin(parse)?;
+    while let Some(msg) = control.next() {
         match msg {
             Control::Quit => break,
             Control::Faults(specs) => {
@@ -126,7 +102,6 @@ pub fn run(args: IdcardArgs) -> Result<(), SimError> {
             }
         }
     }
-    drop(keep_open);
     handle.stop();
     Ok(())
 }
