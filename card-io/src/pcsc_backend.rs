@@ -9,7 +9,7 @@
 //!   when the transaction begins: the backend reconnects, re-selects the application the
 //!   caller names and reports `was_reset` (the caller must ask for the PIN again).
 
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -298,14 +298,4 @@ impl CardSession for PcscSession<'_> {
     fn was_reset(&self) -> bool {
         self.was_reset
     }
-}
-
-/// Name of a reader as a C string (for callers that talk to `pcsc` directly).
-pub fn reader_cstring(name: &str) -> Option<CString> {
-    CString::new(name).ok()
-}
-
-/// True when `name` is the PnP pseudo-reader.
-pub fn is_pnp(name: &CStr) -> bool {
-    name == pcsc::PNP_NOTIFICATION()
 }

@@ -144,35 +144,6 @@ fn exchange_once(session: &mut dyn CardSession, cmd: &Command) -> Result<Respons
     Ok(resp)
 }
 
-/// A session wrapper that counts exchanges: the figure benchmarks and tests report as
-/// "APDUs per operation".
-pub struct CountingSession<'a> {
-    inner: &'a mut dyn CardSession,
-    count: usize,
-}
-
-impl<'a> CountingSession<'a> {
-    pub fn new(inner: &'a mut dyn CardSession) -> Self {
-        CountingSession { inner, count: 0 }
-    }
-    pub fn count(&self) -> usize {
-        self.count
-    }
-}
-
-impl CardSession for CountingSession<'_> {
-    fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.count += 1;
-        self.inner.transmit_raw(command)
-    }
-    fn atr(&self) -> &[u8] {
-        self.inner.atr()
-    }
-    fn was_reset(&self) -> bool {
-        self.inner.was_reset()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
