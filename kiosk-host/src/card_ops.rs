@@ -42,6 +42,15 @@ pub enum OpError {
 }
 
 impl OpError {
+    /// True when the citizen's card is no longer there (pulled, or never inserted).
+    pub fn is_card_gone(&self) -> bool {
+        match self {
+            OpError::Transport(t) | OpError::Card(CardError::Transport(t)) => t.is_card_gone(),
+            OpError::NoCard(_) => true,
+            _ => false,
+        }
+    }
+
     /// Exit code for the command line: 1 for card and PIN refusals, 3 for missing hardware
     /// or service (so scripts can tell "fix the kiosk" from "the citizen's card said no").
     pub fn exit_code(&self) -> i32 {
@@ -147,7 +156,7 @@ pub fn open_psam(
             }
         };
         if is_psam {
-            return Ok(Psam::open(conn)?);
+            return Ok(Psam::probed(conn));
         }
         let _ = conn.disconnect(Disposition::Leave);
     }

@@ -49,6 +49,12 @@ impl Psam {
         Ok(Psam { conn, key: None })
     }
 
+    /// Takes a connection whose card [`probe`] has just found to be the PSAM (its
+    /// application is selected), without selecting it again.
+    pub fn probed(conn: Box<dyn CardConnection>) -> Psam {
+        Psam { conn, key: None }
+    }
+
     pub fn reader_name(&self) -> &str {
         self.conn.reader_name()
     }
