@@ -2,20 +2,15 @@
 //! test (exact expectations) and `card-bench` (the table in BENCHMARKS.md).
 
 use card_io::date::Date;
-use card_io::pin::Pin;
 use card_io::sam::psam::Psam;
 use card_io::CardConnection;
 use hw_sim::backend::{CARD_SLOT, PSAM_SLOT};
 use hw_sim::Transport;
 use kiosk_host::card_ops::{self, OpError, Target};
 
-use crate::card;
 use crate::counting::CountingProvider;
 use crate::rig::{InProcess, Rig};
-
-pub fn pin(s: &str) -> Pin {
-    Pin::parse(s).unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::{card, pin};
 
 /// Both readers named, so discovery is not counted.
 pub fn target() -> Target {

@@ -9,6 +9,16 @@ use std::path::PathBuf;
 
 use hw_sim::{CardFile, CardOs, Transport};
 
+/// A PIN for a test (the strings are literals, always 6 digits).
+pub fn pin(s: &str) -> card_io::pin::Pin {
+    card_io::pin::Pin::parse(s).unwrap_or_else(|e| panic!("test PIN: {e}"))
+}
+
+/// The fixed "today" of the tests, so validity checks do not depend on the clock.
+pub fn today() -> card_io::date::Date {
+    card_io::date::Date::new(2026, 11, 28).expect("valid date")
+}
+
 /// `hw-sim/cards/<name>`.
 pub fn card_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

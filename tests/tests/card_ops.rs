@@ -2,23 +2,13 @@
 //! card and PSAM in T=0 and in T=1 behaviour. The kiosk code under test is the same
 //! (`kiosk_host::card_ops` over `card-io`); only the reader provider differs.
 
-use card_io::date::Date;
-use card_io::pin::Pin;
 use card_io::sam::psam::Psam;
 use card_io::sscard::{AppState, CardError, Sex};
 use card_io::transport::TransportError;
 use hw_sim::{BlockedSw, Transport};
 use kiosk_host::card_ops::{self, OpError, Target};
 use tests::rig::Rig;
-use tests::{card, card_file};
-
-fn pin(s: &str) -> Pin {
-    Pin::parse(s).expect("test PIN")
-}
-
-fn today() -> Date {
-    Date::new(2026, 11, 28).expect("date")
-}
+use tests::{card, card_file, pin, today};
 
 fn conn(rig: &dyn Rig) -> Box<dyn card_io::CardConnection> {
     card_ops::connect_card(rig.provider(), &Target::default()).expect("card found")

@@ -2,31 +2,13 @@
 //! error, the card is left either as before or as after (never half-changed), and the next
 //! operation after reinsertion works. Also: the PC/SC service down, a reader unplugged.
 
-use card_io::date::Date;
-use card_io::pin::Pin;
-use card_io::sscard::{AppState, CardError};
+use card_io::sscard::AppState;
 use card_io::transport::TransportError;
 use hw_sim::backend::{CARD_SLOT, PSAM_SLOT};
 use hw_sim::Transport;
 use kiosk_host::card_ops::{self, OpError, Target};
-use tests::card;
 use tests::rig::{InProcess, Rig};
-
-fn pin(s: &str) -> Pin {
-    Pin::parse(s).expect("test PIN")
-}
-
-fn today() -> Date {
-    Date::new(2026, 11, 28).expect("date")
-}
-
-fn is_card_gone(e: &OpError) -> bool {
-    match e {
-        OpError::Transport(t) | OpError::Card(CardError::Transport(t)) => t.is_card_gone(),
-        OpError::NoCard(_) => true,
-        _ => false,
-    }
-}
+use tests::{card, pin, today};
 
 #[derive(Clone, Copy, Debug)]
 enum Op {
@@ -149,7 +131,7 @@ fn pull_at_every_apdu(t: Transport) {
                 }
                 Err(e) => {
                     assert!(
-                        is_card_gone(&e),
+                        e.is_card_gone(),
                         "{op:?} pulled after {n} APDUs: unexpected error {e:?}"
                     );
                     let msg = e.to_string();

@@ -8,13 +8,11 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
-use card_io::date::Date;
-use card_io::pin::Pin;
-use card_io::sscard::{AppState, CardError};
+use card_io::sscard::AppState;
 use hw_sim::{CardOs, SimDevice, Transport};
 use kiosk_host::card_ops::{self, OpError, Target};
-use tests::card;
 use tests::rig::{Rig, Vpcd};
+use tests::{card, pin, today};
 
 /// Answers `left` APDUs, then signals the puller while "answering" the next one.
 struct PullAt {
@@ -50,22 +48,6 @@ impl SimDevice for PullAt {
     }
     fn power_off(&mut self) {
         self.inner.power_off()
-    }
-}
-
-fn pin(s: &str) -> Pin {
-    Pin::parse(s).expect("PIN")
-}
-
-fn today() -> Date {
-    Date::new(2026, 11, 28).expect("date")
-}
-
-fn is_card_gone(e: &OpError) -> bool {
-    match e {
-        OpError::Transport(t) | OpError::Card(CardError::Transport(t)) => t.is_card_gone(),
-        OpError::NoCard(_) => true,
-        _ => false,
     }
 }
 
@@ -159,7 +141,7 @@ fn card_pulled_mid_command_through_pcscd() {
                     break;
                 }
                 Err(e) => {
-                    assert!(is_card_gone(&e), "{op:?} pulled at APDU {n}: {e:?}");
+                    assert!(e.is_card_gone(), "{op:?} pulled at APDU {n}: {e:?}");
                     let msg = e.to_string();
                     assert!(
                         msg.contains("removed") || msg.contains("insert"),

@@ -21,9 +21,10 @@ use card_io::Command;
 use hw_sim::backend::CARD_SLOT;
 use hw_sim::Transport;
 use kiosk_host::card_ops;
-use tests::apdu_table::{op_counts, pin, target};
+use tests::apdu_table::{op_counts, target};
 use tests::card;
 use tests::counting::CountingProvider;
+use tests::pin;
 use tests::rig::{InProcess, Rig, Vpcd, VPCD_CARD_READER};
 
 /// A vendor-SDK-style read of every item: SELECT SSSE, SELECT EF, READ RECORD by number.
