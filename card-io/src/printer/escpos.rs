@@ -89,11 +89,21 @@ pub fn status_query(q: StatusQuery) -> [u8; 3] {
     [DLE, EOT, q.code()]
 }
 
-/// Text in GB18030. Refuses control characters (they would be commands) and the one code
-/// point GB18030 as the WHATWG encoder defines it cannot encode.
+/// Private-use code points: a printer has no glyph for them, and GB18030 editions map some
+/// of them to different characters (U+E78D comes back as U+FE10), so they cannot be
+/// printed faithfully.
+fn is_private_use(c: char) -> bool {
+    matches!(u32::from(c), 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD)
+}
+
+/// Text in GB18030. Refuses control characters (they would be commands), private-use
+/// characters, and anything else the WHATWG GB18030 encoder cannot encode.
 pub fn text(s: &str) -> Result<Vec<u8>, PrinterError> {
     if let Some(ch) = s.chars().find(|c| c.is_control()) {
         return Err(PrinterError::ControlCharacter { ch });
+    }
+    if let Some(ch) = s.chars().find(|c| is_private_use(*c)) {
+        return Err(PrinterError::Unencodable { ch });
     }
     let (bytes, _, had_errors) = encoding_rs::GB18030.encode(s);
     if had_errors {
@@ -157,6 +167,11 @@ mod tests {
         assert!(matches!(
             text("x\u{E5E5}"),
             Err(PrinterError::Unencodable { ch: '\u{E5E5}' })
+        ));
+        // Private use: would come back as another character (U+FE10).
+        assert!(matches!(
+            text("x\u{E78D}"),
+            Err(PrinterError::Unencodable { ch: '\u{E78D}' })
         ));
     }
 }

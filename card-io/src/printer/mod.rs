@@ -24,8 +24,8 @@ pub use status::{Paper, PrinterStatus, StatusQuery};
 /// What can go wrong between the kiosk and a printed receipt.
 #[derive(Debug, thiserror::Error)]
 pub enum PrinterError {
-    /// Text holding a character GB18030 cannot carry.
-    #[error("character U+{:04X} cannot be printed (no GB18030 code)", u32::from(*ch))]
+    /// Text holding a character GB18030 cannot carry faithfully.
+    #[error("character U+{:04X} cannot be printed (no faithful GB18030 code)", u32::from(*ch))]
     Unencodable { ch: char },
     /// Text holding a control character, which the printer would take for a command.
     #[error("control character U+{:04X} in receipt text", u32::from(*ch))]
