@@ -1,11 +1,16 @@
 //! Command-line parsing and dispatch. Failures print one plain line on standard error and
 //! exit non-zero.
 
+mod archive;
+mod audit;
 mod card;
+mod common;
 mod config;
+mod guide;
 mod idcard;
 mod photo;
 mod readers;
+mod stats;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +44,16 @@ enum Command {
     /// The card-making photo pipeline.
     #[command(subcommand)]
     Photo(photo::PhotoCmd),
+    /// The audit log: verify its hash chain, show entries.
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
+    /// Archives: seal a month, query records, verify a sealed batch.
+    #[command(subcommand)]
+    Archive(archive::ArchiveCmd),
+    /// The public service guide (8.1.2), generated from the rule table.
+    Guide(guide::GuideArgs),
+    /// Statistics per business and period: cases, on-time rate, handling time, satisfaction.
+    Stats(stats::StatsArgs),
 }
 
 pub fn run() -> i32 {
@@ -50,5 +65,9 @@ pub fn run() -> i32 {
         Command::Config(cmd) => config::run(cmd),
         Command::Idcard(cmd) => idcard::run(cmd),
         Command::Photo(cmd) => photo::run(cmd),
+        Command::Audit(cmd) => audit::run(cmd),
+        Command::Archive(cmd) => archive::run(cmd),
+        Command::Guide(args) => guide::run(args),
+        Command::Stats(args) => stats::run(args),
     }
 }

@@ -1,0 +1,1 @@
+//! Monthly sealing (placeholder until written).

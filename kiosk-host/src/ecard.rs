@@ -1,0 +1,1 @@
+//! E-card tokens (placeholder until written).

@@ -1,0 +1,1 @@
+//! Service guide (placeholder until written).

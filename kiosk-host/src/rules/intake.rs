@@ -1,0 +1,1 @@
+//! Completeness check (placeholder until written).
