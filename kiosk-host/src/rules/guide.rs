@@ -1,1 +1,281 @@
-//! Service guide (placeholder until written).
+//! The public service guide (8.1.2): per business its content, basis, procedure, time limit,
+//! materials, fee and the complaint channel. Generated from the same rule table as the
+//! completeness check ([`super::intake`]), with the kiosk's business settings filled in, so the
+//! guide and the check cannot disagree.
+
+use firmware_config::{Business, Language};
+use serde::Serialize;
+
+use super::intake::{material_text, pick, LABEL_COMPLAINT};
+use super::{AgentPolicy, BusinessRule, Fee, Material, Needed, Text, TimeLimit, COMPLAINT_CHANNEL};
+use crate::domain::BusinessCode;
+
+/// One business in the service guide, in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuideEntry {
+    pub code: BusinessCode,
+    pub name: String,
+    /// 服务内容.
+    pub content: String,
+    /// 办理依据.
+    pub basis: String,
+    /// 办理程序, in order.
+    pub procedure: Vec<String>,
+    /// 办理时限, e.g. "40个工作日" or "即时办结".
+    pub time_limit: String,
+    /// 申报材料, each with its condition.
+    pub materials: Vec<GuideMaterial>,
+    /// 收费标准, e.g. "免费" or "20元".
+    pub fee: String,
+    /// Whether and how an agent may act (委托, 6.1.3.2 d)).
+    pub agent: String,
+    /// 投诉渠道.
+    pub complaint: String,
+}
+
+/// One material of a guide entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuideMaterial {
+    pub material: Material,
+    pub needed: Needed,
+    pub clause: &'static str,
+    /// The material with its condition, e.g. "系统内无照片的,提供符合制卡要求的电子照片".
+    pub text: String,
+}
+
+/// The guide: one entry per business enabled in `settings`, in table order.
+pub fn guide(settings: &Business, lang: Language) -> Vec<GuideEntry> {
+    super::all()
+        .iter()
+        .filter(|r| settings.enabled.contains(&r.code))
+        .map(|r| entry(r, settings, lang))
+        .collect()
+}
+
+/// The guide entry of one business.
+pub fn entry(rule: &BusinessRule, settings: &Business, lang: Language) -> GuideEntry {
+    GuideEntry {
+        code: rule.code,
+        name: pick(&rule.name, lang).to_string(),
+        content: content_text(rule, settings, lang),
+        basis: rule.basis.to_string(),
+        procedure: rule
+            .procedure
+            .iter()
+            .map(|s| pick(s, lang).to_string())
+            .collect(),
+        time_limit: time_limit_text(rule.time_limit, settings, lang),
+        materials: rule
+            .requirements
+            .iter()
+            .map(|r| GuideMaterial {
+                material: r.material,
+                needed: r.needed,
+                clause: r.clause,
+                text: material_line(rule, r.material, r.needed, lang),
+            })
+            .collect(),
+        fee: fee_text(rule.fee, settings, lang),
+        agent: pick(
+            match rule.agent {
+                AgentPolicy::Allowed => &AGENT_ALLOWED,
+                AgentPolicy::Never => &AGENT_NEVER,
+            },
+            lang,
+        )
+        .to_string(),
+        complaint: pick(&COMPLAINT_CHANNEL, lang).to_string(),
+    }
+}
+
+/// The time limit as text: the configured application deadline in working days, or 即时办结.
+pub fn time_limit_text(limit: TimeLimit, settings: &Business, lang: Language) -> String {
+    match limit {
+        TimeLimit::Immediate => pick(&IMMEDIATE, lang).to_string(),
+        TimeLimit::ApplicationDeadline => {
+            let days = settings.application_deadline_days;
+            match lang {
+                Language::ZhCn => format!("{days}个工作日"),
+                Language::En => format!("{days} working days"),
+                Language::Ug => format!("{days} خىزمەت كۈنى"),
+            }
+        }
+    }
+}
+
+/// The fee as text: 免费, or the configured replacement fee in yuan (0 and below are free;
+/// configuration validation refuses negative fees).
+pub fn fee_text(fee: Fee, settings: &Business, lang: Language) -> String {
+    let fen = match fee {
+        Fee::Free => 0,
+        Fee::ReplacementFee => settings.replacement_fee_fen,
+    };
+    if fen <= 0 {
+        return pick(&FREE, lang).to_string();
+    }
+    let yuan = if fen % 100 == 0 {
+        (fen / 100).to_string()
+    } else {
+        format!("{}.{:02}", fen / 100, fen % 100)
+    };
+    match lang {
+        Language::ZhCn => format!("{yuan}元"),
+        Language::En => format!("CNY {yuan}"),
+        Language::Ug => format!("{yuan} يۈەن"),
+    }
+}
+
+/// The guide as readable text lines (the `kiosk guide` output and the printed guide).
+pub fn render(entries: &[GuideEntry], lang: Language) -> Vec<String> {
+    let label = |t: &Text| pick(t, lang);
+    let mut lines = vec![label(&TITLE).to_string()];
+    for (i, e) in entries.iter().enumerate() {
+        lines.push(String::new());
+        lines.push(format!("{}. {} [{}]", i + 1, e.name, code_str(e.code)));
+        lines.push(format!("   {}{}", label(&LABEL_CONTENT), e.content));
+        lines.push(format!("   {}{}", label(&LABEL_BASIS), e.basis));
+        lines.push(format!("   {}", label(&LABEL_PROCEDURE)));
+        for (n, step) in e.procedure.iter().enumerate() {
+            lines.push(format!("     {}) {step}", n + 1));
+        }
+        lines.push(format!("   {}{}", label(&LABEL_TIME_LIMIT), e.time_limit));
+        lines.push(format!("   {}", label(&LABEL_MATERIALS)));
+        for m in &e.materials {
+            lines.push(format!("     - {} ({})", m.text, m.clause));
+        }
+        lines.push(format!("   {}{}", label(&LABEL_FEE), e.fee));
+        lines.push(format!("   {}{}", label(&LABEL_AGENT), e.agent));
+    }
+    lines.push(String::new());
+    lines.push(label(&ONE_TIME_NOTICE).to_string());
+    lines.push(format!(
+        "{}{}",
+        label(&LABEL_COMPLAINT),
+        label(&COMPLAINT_CHANNEL)
+    ));
+    lines
+}
+
+/// The business code as the configuration and the API spell it ("apply", "pin_change" …).
+pub fn code_str(code: BusinessCode) -> &'static str {
+    match code {
+        BusinessCode::Apply => "apply",
+        BusinessCode::Enable => "enable",
+        BusinessCode::Ecard => "ecard",
+        BusinessCode::Status => "status",
+        BusinessCode::ChangeInfo => "change_info",
+        BusinessCode::ReportLoss => "report_loss",
+        BusinessCode::CancelLoss => "cancel_loss",
+        BusinessCode::Replace => "replace",
+        BusinessCode::Exchange => "exchange",
+        BusinessCode::Reissue => "reissue",
+        BusinessCode::Cancel => "cancel",
+        BusinessCode::PinChange => "pin_change",
+        BusinessCode::PinReset => "pin_reset",
+        BusinessCode::PinUnblock => "pin_unblock",
+        BusinessCode::Photo => "photo",
+    }
+}
+
+fn content_text(rule: &BusinessRule, settings: &Business, lang: Language) -> String {
+    let content = pick(&rule.content, lang);
+    if rule.code != BusinessCode::ReportLoss {
+        return content.to_string();
+    }
+    let days = settings.temporary_loss_days;
+    match lang {
+        Language::ZhCn => format!("{content}临时挂失期限为{days}天。"),
+        Language::En => format!("{content} A temporary loss report lasts {days} days."),
+        Language::Ug => format!("{content} ۋاقىتلىق يوقاتقانلىق مۇددىتى {days} كۈن."),
+    }
+}
+
+fn material_line(
+    rule: &BusinessRule,
+    material: Material,
+    needed: Needed,
+    lang: Language,
+) -> String {
+    let noun = pick(&material_text(material, rule.code), lang);
+    let mut line = match (needed, lang) {
+        (Needed::Always, Language::En) => capitalize(noun),
+        (Needed::Always, _) => noun.to_string(),
+        (_, _) => format!("{}{noun}", pick(condition(needed), lang)),
+    };
+    if material == Material::IdCard && rule.ecard_identifies {
+        line.push_str(pick(&ECARD_INSTEAD, lang));
+    }
+    line
+}
+
+fn condition(needed: Needed) -> &'static Text {
+    match needed {
+        Needed::Always => &ALWAYS,
+        Needed::WithoutPhotoOnFile => &IF_NO_PHOTO,
+        Needed::ForAgent => &IF_AGENT,
+        Needed::IfCardReadable => &IF_CARD_READABLE,
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+const fn t(zh: &'static str, en: &'static str, ug: &'static str) -> Text {
+    Text { zh, en, ug }
+}
+
+const TITLE: Text = t(
+    "社会保障卡业务服务指南(DB 6523/T 372-2023 8.1.2)",
+    "Social security card service guide (DB 6523/T 372-2023 8.1.2)",
+    "ئىجتىمائىي كاپالەت كارتىسى مۇلازىمەت قوللانمىسى (DB 6523/T 372-2023 8.1.2)",
+);
+const LABEL_CONTENT: Text = t("服务内容:", "Content: ", "مەزمۇنى: ");
+const LABEL_BASIS: Text = t("办理依据:", "Basis: ", "ئاساسى: ");
+const LABEL_PROCEDURE: Text = t("办理程序:", "Procedure:", "بېجىرىش تەرتىپى:");
+const LABEL_TIME_LIMIT: Text = t("办理时限:", "Time limit: ", "ۋاقىت چېكى: ");
+const LABEL_MATERIALS: Text = t("申报材料:", "Materials:", "ماتېرىياللار:");
+const LABEL_FEE: Text = t("收费标准:", "Fee: ", "ھەققى: ");
+const LABEL_AGENT: Text = t("委托办理:", "Agent: ", "ۋاكالەت: ");
+const ONE_TIME_NOTICE: Text = t(
+    "材料不齐全的,本机一次性告知全部应补交的材料(6.2.2 b)),可打印。",
+    "If materials are missing, the kiosk lists everything missing at once, on one printable notice (6.2.2 b)).",
+    "ماتېرىيال كەم بولسا، ئۈسكۈنە كەم ماتېرىياللارنىڭ ھەممىسىنى بىر قېتىمدىلا ئۇقتۇرىدۇ، ئۇقتۇرۇشنى بېسىپ ئالغىلى بولىدۇ (6.2.2 b)).",
+);
+const IMMEDIATE: Text = t("即时办结", "Completed on the spot", "شۇ ھامان بېجىرىلىدۇ");
+const FREE: Text = t("免费", "Free", "ھەقسىز");
+const AGENT_ALLOWED: Text = t(
+    "可委托他人办理:被委托人须提供本人有效身份证件原件,并提供委托人的材料(6.1.3.2 d))",
+    "An agent may act for the holder: the agent brings their own valid ID card and the holder's materials (6.1.3.2 d))",
+    "ۋاكالەتچى بېجىرسە بولىدۇ: ۋاكالەتچى ئۆزىنىڭ ئىناۋەتلىك كىملىكى ۋە سۇغۇرتىغا قاتناشقۇچىنىڭ ماتېرىياللىرىنى ئېلىپ كېلىدۇ (6.1.3.2 d))",
+);
+const AGENT_NEVER: Text = t(
+    "不可委托,须参保人本人办理",
+    "No agent: the holder must come in person",
+    "ۋاكالەتچى بېجىرەلمەيدۇ، سۇغۇرتىغا قاتناشقۇچىنىڭ ئۆزى بېجىرىشى كېرەك",
+);
+const ALWAYS: Text = t("", "", "");
+const IF_NO_PHOTO: Text = t(
+    "系统内无照片的,提供",
+    "If no photo is on file: ",
+    "سىستېمىدا سۈرەت بولمىسا: ",
+);
+const IF_AGENT: Text = t(
+    "委托他人办理的,提供",
+    "If an agent acts for the holder: ",
+    "ۋاكالەتچى بېجىرسە: ",
+);
+const IF_CARD_READABLE: Text = t(
+    "原卡能读取的,提供",
+    "If the card can still be read: ",
+    "كارتىنى ئوقۇغىلى بولسا: ",
+);
+const ECARD_INSTEAD: Text = t(
+    "(也可出示电子社会保障卡二维码)",
+    " (or show the electronic social security card's QR code)",
+    " (ئېلېكترونلۇق ئىجتىمائىي كاپالەت كارتىسىنىڭ QR كودىنى كۆرسەتسىڭىزمۇ بولىدۇ)",
+);
