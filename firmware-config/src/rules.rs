@@ -395,6 +395,14 @@ fn agency_keys(c: &Config, r: &mut Report<'_>) {
             }
         }
     }
+    if let Some(file) = &c.keys.ecard_signing_key {
+        absolute(
+            r,
+            &k(&["keys", "ecard_signing_key"]),
+            file,
+            "/etc/kiosk/keys/ecard.key",
+        );
+    }
 }
 
 fn short(s: &str) -> String {

@@ -222,14 +222,21 @@ pub struct Staff {
     pub roles: Vec<Role>,
 }
 
-/// `[keys]`: agency ed25519 public keys, hex (64 digits) or base64.
+/// `[keys]`: agency ed25519 public keys, hex (64 digits) or base64, and the e-card signing key
+/// file.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Keys {
     /// Keys that may sign configuration bundles.
     pub config_bundles: Vec<String>,
-    /// Keys of the e-card platform.
+    /// Keys of the e-card platform: they verify dynamic e-card QR codes (and, with this
+    /// kiosk's own public key listed, the e-card tokens it issued).
     pub ecard: Vec<String>,
+    /// Absolute path of the private key file (from `kiosk config keygen`) with which this kiosk
+    /// signs the e-card tokens it issues. The file must be readable by the kiosk's user only
+    /// (mode 600); the kiosk refuses it otherwise. Default none: no e-cards are issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ecard_signing_key: Option<String>,
 }
 
 /// `[storage]`: where data live.
