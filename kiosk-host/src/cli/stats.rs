@@ -1,7 +1,256 @@
-//! placeholder until written
-#[derive(clap::Args)]
-pub struct StatsArgs {}
+//! `kiosk stats --from YYYY-MM-DD --to YYYY-MM-DD`: per business, the cases started in the
+//! period (kiosk-local dates, inclusive), completed cases, on-time rate, mean handling time
+//! and satisfaction (8.2); then the cases by outcome.
+//!
+//! Exit codes: 0 printed, 2 a bad date, 3 the configuration or the database cannot be
+//! opened or read.
 
-pub fn run(_args: StatsArgs) -> i32 {
-    2
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use kiosk_host::domain::{BusinessCode, Outcome};
+use kiosk_host::rules;
+use kiosk_host::store::{BusinessStats, Feedback};
+
+use super::common::StoreArgs;
+
+#[derive(clap::Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The first day (YYYY-MM-DD, kiosk local date).
+    #[arg(long)]
+    from: String,
+    /// The last day, inclusive (YYYY-MM-DD).
+    #[arg(long)]
+    to: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn fail(code: i32, message: &str) -> i32 {
+    eprintln!("{message}");
+    code
+}
+
+fn parse_day(arg: &str, value: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|e| format!("{arg}: {value:?} is not a date ({e}); write YYYY-MM-DD"))
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    from: NaiveDate,
+    to: NaiveDate,
+    businesses: &'a [BusinessStats],
+    outcomes: Vec<OutcomeCount>,
+}
+
+#[derive(Serialize)]
+struct OutcomeCount {
+    outcome: Outcome,
+    cases: u64,
+}
+
+pub fn run(args: StatsArgs) -> i32 {
+    let from = match parse_day("--from", &args.from) {
+        Ok(d) => d,
+        Err(e) => return fail(2, &e),
+    };
+    let to = match parse_day("--to", &args.to) {
+        Ok(d) => d,
+        Err(e) => return fail(2, &e),
+    };
+    if from > to {
+        return fail(2, &format!("--from {from} is after --to {to}"));
+    }
+    let store = match args.store.open() {
+        Ok((_, s)) => s,
+        Err(e) => return fail(3, &e),
+    };
+    let stats = match store.stats(from, to) {
+        Ok(s) => s,
+        Err(e) => return fail(3, &format!("cannot read the statistics: {e}")),
+    };
+    let outcomes = match store.outcomes(from, to) {
+        Ok(o) => o,
+        Err(e) => return fail(3, &format!("cannot read the statistics: {e}")),
+    };
+    if args.json {
+        let report = Report {
+            from,
+            to,
+            businesses: &stats,
+            outcomes: outcomes
+                .into_iter()
+                .map(|(outcome, cases)| OutcomeCount { outcome, cases })
+                .collect(),
+        };
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => return fail(3, &format!("cannot print the statistics: {e}")),
+        }
+    } else {
+        println!("{from} – {to}");
+        print!("{}", table(&stats));
+        println!();
+        for (outcome, n) in outcomes {
+            println!("{} {}: {n}", outcome_zh(outcome), outcome.code());
+        }
+    }
+    0
+}
+
+/// The business's code and, from the rule table, its Chinese name.
+fn business_label(b: BusinessCode) -> String {
+    let code = serde_json::to_value(b)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{b:?}"));
+    match rules::all().iter().find(|r| r.code == b) {
+        Some(rule) => format!("{code} {}", rule.name.zh),
+        None => code,
+    }
+}
+
+fn outcome_zh(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Completed => "办结",
+        Outcome::ReturnedIncomplete => "退回(材料不全)",
+        Outcome::Refused => "不予办理",
+        Outcome::Abandoned => "中止",
+        Outcome::Reconciled => "对账处理",
+        Outcome::Failed => "设备故障",
+    }
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".into(), |s| format!("{:.1}%", s * 100.0))
+}
+
+fn seconds(s: Option<f64>) -> String {
+    s.map_or_else(|| "-".into(), |s| format!("{s:.0} s"))
+}
+
+/// Columns on a terminal: CJK characters take two.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match u32::from(c) {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+fn pad(s: &str, w: usize, right: bool) -> String {
+    let fill = " ".repeat(w.saturating_sub(width(s)));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+/// The table: one row per business, headers in Chinese and English.
+fn table(stats: &[BusinessStats]) -> String {
+    let header = [
+        "业务 Business",
+        "办件 Cases",
+        "办结 Completed",
+        "按时率 On time",
+        "平均用时 Mean time",
+        "评价 Ratings",
+        "平均分 Mean",
+        "满意率 Satisfied",
+        "1/2/3/4/5",
+    ];
+    let rows: Vec<[String; 9]> = stats
+        .iter()
+        .map(|s| {
+            [
+                business_label(s.business),
+                s.cases.to_string(),
+                s.completed.to_string(),
+                percent(s.on_time_rate),
+                seconds(s.mean_handling_s),
+                s.ratings.to_string(),
+                s.mean_rating
+                    .map_or_else(|| "-".into(), |m| format!("{m:.2}")),
+                percent(s.satisfied_rate),
+                s.rating_counts
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<String>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| pad(c, *w, i > 0))
+            .collect();
+        format!("{}\n", parts.join("  ").trim_end())
+    };
+    out.push_str(&line(header.iter().map(|h| h.to_string()).collect()));
+    for row in rows {
+        out.push_str(&line(row.to_vec()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_dates_name_the_argument() {
+        let e = parse_day("--from", "2026-13-01").unwrap_err();
+        assert!(e.starts_with("--from: \"2026-13-01\" is not a date"), "{e}");
+        assert_eq!(
+            parse_day("--to", "2026-02-28"),
+            Ok(NaiveDate::from_ymd_opt(2026, 2, 28).unwrap())
+        );
+    }
+
+    #[test]
+    fn table_aligns_chinese_headers() {
+        let s = BusinessStats {
+            business: BusinessCode::ReportLoss,
+            cases: 12,
+            completed: 10,
+            on_time_rate: Some(0.9),
+            mean_handling_s: Some(95.4),
+            ratings: 4,
+            mean_rating: Some(4.25),
+            satisfied_rate: Some(0.75),
+            rating_counts: [0, 0, 1, 1, 2],
+        };
+        let t = table(&[s]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("业务 Business"));
+        assert!(lines[1].contains("90.0%"));
+        assert!(lines[1].contains("95 s"));
+        assert!(lines[1].contains("4.25"));
+        assert!(lines[1].ends_with("0/0/1/1/2"));
+        // every column ends at the same terminal column in both lines
+        assert_eq!(width(lines[0]), width(lines[1]));
+    }
 }

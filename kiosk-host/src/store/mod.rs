@@ -11,13 +11,14 @@
 //!
 //! [`sqlite::SqliteStore`] implements all of them.
 
+pub mod audit_chain;
 pub mod sqlite;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Actor, Application, BusinessCode, Case, CardRecord, CardState, Ecard, Outcome, Person,
+    Actor, Application, BusinessCode, CardRecord, CardState, Case, Ecard, Outcome, Person,
     Progress, Timestamp,
 };
 
@@ -76,7 +77,9 @@ pub enum Change {
         to: CardState,
     },
     /// 补领 was requested for a lost card: 解挂 is refused from now on.
-    MarkReplacementRequested { card_number: String },
+    MarkReplacementRequested {
+        card_number: String,
+    },
     CreateApplication(Application),
     MoveApplication {
         case_id: String,
@@ -86,7 +89,9 @@ pub enum Change {
     },
     IssueEcard(Ecard),
     /// Every e-card of the person stops (card cancelled or replaced).
-    RevokeEcards { id_number: String },
+    RevokeEcards {
+        id_number: String,
+    },
 }
 
 impl Change {
@@ -225,9 +230,11 @@ pub trait Registry: Send + Sync {
     /// Every card record of the person, newest first.
     fn cards_of(&self, id_number: &str) -> Result<Vec<CardRecord>>;
     fn card(&self, card_number: &str) -> Result<Option<CardRecord>>;
+    /// The card record with this chip serial (hex, upper case): how a card whose
+    /// application is blocked is recognised.
+    fn card_by_chip(&self, chip_serial: &str) -> Result<Option<CardRecord>>;
     /// Cards in `state` that entered it before `before` (e.g. temporary losses to lift).
-    fn cards_in_state_since(&self, state: CardState, before: Timestamp)
-        -> Result<Vec<CardRecord>>;
+    fn cards_in_state_since(&self, state: CardState, before: Timestamp) -> Result<Vec<CardRecord>>;
     /// Every application of the person, newest first.
     fn applications_of(&self, id_number: &str) -> Result<Vec<Application>>;
     fn application(&self, case_id: &str) -> Result<Option<Application>>;
