@@ -60,7 +60,9 @@ impl std::str::FromStr for ArchiveNumber {
             return Err(bad("the organisation code must be letters and digits"));
         }
         let Some((category, year)) = cat_year.split_once('·') else {
-            return Err(bad("the second part must be category·year, with a middle dot"));
+            return Err(bad(
+                "the second part must be category·year, with a middle dot",
+            ));
         };
         if category != CATEGORY {
             return Err(bad("the category code must be SB"));

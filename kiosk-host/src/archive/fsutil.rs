@@ -1,0 +1,163 @@
+//! File-system helpers for batches: durable writes, read-only trees, walking.
+
+use std::fs::{self, File, OpenOptions, Permissions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::ArchiveError;
+
+/// Files of a sealed batch.
+pub(crate) const FILE_MODE: u32 = 0o444;
+/// Directories of a sealed batch.
+pub(crate) const DIR_MODE: u32 = 0o555;
+
+/// Creates `path` (which must not exist), writes `bytes`, makes it read-only and fsyncs it.
+pub(crate) fn write_new_synced(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
+    let shown = path.display();
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(path)
+        .map_err(ArchiveError::io(format!("cannot create {shown}")))?;
+    file.write_all(bytes)
+        .map_err(ArchiveError::io(format!("cannot write {shown}")))?;
+    file.set_permissions(Permissions::from_mode(FILE_MODE))
+        .map_err(ArchiveError::io(format!("cannot make {shown} read-only")))?;
+    file.sync_all()
+        .map_err(ArchiveError::io(format!("cannot fsync {shown}")))
+}
+
+/// Fsyncs a directory, so the names created in it are durable.
+pub(crate) fn sync_dir(path: &Path) -> Result<(), ArchiveError> {
+    File::open(path)
+        .and_then(|d| d.sync_all())
+        .map_err(ArchiveError::io(format!(
+            "cannot fsync the directory {}",
+            path.display()
+        )))
+}
+
+pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<(), ArchiveError> {
+    fs::set_permissions(path, Permissions::from_mode(mode)).map_err(ArchiveError::io(format!(
+        "cannot set the mode of {} to {mode:o}",
+        path.display()
+    )))
+}
+
+/// Removes a tree that may hold read-only directories (made writable first).
+pub(crate) fn remove_tree(path: &Path) -> std::io::Result<()> {
+    fn writable(path: &Path) -> std::io::Result<()> {
+        let meta = fs::symlink_metadata(path)?;
+        if meta.is_dir() {
+            fs::set_permissions(path, Permissions::from_mode(0o755))?;
+            for entry in fs::read_dir(path)? {
+                writable(&entry?.path())?;
+            }
+        }
+        Ok(())
+    }
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    writable(path)?;
+    fs::remove_dir_all(path)
+}
+
+/// What a walked path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    File,
+    Dir,
+    /// A symbolic link, device, socket …
+    Other,
+}
+
+/// One path under a walked root.
+#[derive(Debug, Clone)]
+pub(crate) struct Walked {
+    /// Relative to the root, `/`-separated (names that are not UTF-8 are shown lossily).
+    pub rel: String,
+    pub path: PathBuf,
+    pub kind: Kind,
+}
+
+/// Every path under `root` (not following links), sorted by relative path.
+pub(crate) fn walk(root: &Path) -> Result<Vec<Walked>, ArchiveError> {
+    fn visit(dir: &Path, rel: &str, out: &mut Vec<Walked>) -> Result<(), ArchiveError> {
+        let entries = fs::read_dir(dir).map_err(ArchiveError::io(format!(
+            "cannot read the directory {}",
+            dir.display()
+        )))?;
+        for entry in entries {
+            let entry = entry.map_err(ArchiveError::io(format!(
+                "cannot read the directory {}",
+                dir.display()
+            )))?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            let meta = fs::symlink_metadata(&path).map_err(ArchiveError::io(format!(
+                "cannot examine {}",
+                path.display()
+            )))?;
+            let kind = if meta.is_dir() {
+                Kind::Dir
+            } else if meta.is_file() {
+                Kind::File
+            } else {
+                Kind::Other
+            };
+            out.push(Walked {
+                rel: rel.clone(),
+                path: path.clone(),
+                kind,
+            });
+            if kind == Kind::Dir {
+                visit(&path, &rel, out)?;
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    visit(root, "", &mut out)?;
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_read_only_and_removes_read_only_trees() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("t");
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        let file = dir.join("sub").join("f");
+        write_new_synced(&file, b"abc").unwrap();
+        assert_eq!(fs::read(&file).unwrap(), b"abc");
+        let mode = fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, FILE_MODE);
+        // Never overwrites.
+        assert!(write_new_synced(&file, b"x").is_err());
+        set_mode(&dir.join("sub"), DIR_MODE).unwrap();
+        set_mode(&dir, DIR_MODE).unwrap();
+        sync_dir(&dir).unwrap();
+        let walked = walk(&dir).unwrap();
+        let rels: Vec<(&str, Kind)> = walked.iter().map(|w| (w.rel.as_str(), w.kind)).collect();
+        assert_eq!(rels, vec![("sub", Kind::Dir), ("sub/f", Kind::File)]);
+        assert_eq!(walked[1].path, file);
+        remove_tree(&dir).unwrap();
+        assert!(!dir.exists());
+        // Removing what is not there is fine.
+        remove_tree(&dir).unwrap();
+    }
+}
