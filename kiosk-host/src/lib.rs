@@ -9,6 +9,7 @@
 //! - [`calendar`]: working days (national, Xinjiang, 调休) and deadlines.
 //! - [`ecard`]: signed e-card tokens and dynamic e-card QR codes.
 //! - [`archive`]: archive numbers and sealed monthly batches.
+//! - [`demo`]: the demo registry matching hw-sim's cards and people.
 //! - [`pin_policy`]: which PINs a holder may set (BUSINESS-RULES.md section 1).
 //! - [`card_ops`]: the card operations behind `kiosk card …`, on any reader provider.
 //! - [`mask`]: masking of personal data for screens and receipts.
@@ -16,6 +17,7 @@
 pub mod archive;
 pub mod calendar;
 pub mod card_ops;
+pub mod demo;
 pub mod domain;
 pub mod ecard;
 pub mod engine;

@@ -19,6 +19,17 @@ pub enum WeakPin {
     InBirthDate,
 }
 
+/// The reason in Chinese, for the kiosk screen.
+pub fn zh(weak: &WeakPin) -> &'static str {
+    match weak {
+        WeakPin::AllSame => "六位数字全部相同",
+        WeakPin::Ascending => "数字依次递增(如123456)",
+        WeakPin::Descending => "数字依次递减(如654321)",
+        WeakPin::InIdNumber => "取自本人身份证号码",
+        WeakPin::InBirthDate => "取自本人出生日期",
+    }
+}
+
 /// Checks `pin` against the rules. `id_number` and `birth_date` are the holder's, when known.
 pub fn check(pin: &Pin, id_number: Option<&str>, birth_date: Option<Date>) -> Result<(), WeakPin> {
     let d = pin.digits();

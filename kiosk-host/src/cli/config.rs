@@ -150,7 +150,9 @@ fn keygen(output: &Path) -> i32 {
     }
     println!("{public}");
     eprintln!(
-        "private key in {} (keep it off the kiosk); public key in {}: put it in [keys] config_bundles",
+        "private key in {} (mode 600); public key in {}.\n\
+         - a configuration-signing key: keep the private key off the kiosk, put the public key in [keys] config_bundles;\n\
+         - the kiosk's e-card key: the private key goes on the kiosk ([keys] ecard_signing_key), the public key in [keys] ecard",
         output.display(),
         pub_path.display()
     );

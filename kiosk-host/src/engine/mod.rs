@@ -22,3 +22,10 @@ pub enum CardAction {
     /// CARD BLOCK (irreversible).
     BlockCard,
 }
+
+pub mod driver;
+pub mod executor;
+pub mod facts;
+pub mod plan;
+pub mod session;
+pub mod staff;

@@ -1,0 +1,294 @@
+//! The impure shell around the sessions: turns device readings into events (with the
+//! registry's facts attached), feeds them to a [`Session`], runs the effects through the
+//! [`Executor`], and does the kiosk-wide chores (reconciliation at start and on insertion,
+//! guarding lost and cancelled cards, lifting expired temporary losses).
+
+use card_io::transport::{Disposition, ReaderProvider};
+use chrono::Duration;
+
+use super::executor::{read_card, ExecError, Executor, PrintFn, Settled};
+use super::facts::{HolderFacts, IdPerson, IdSource};
+use super::plan::{Ctx, Refusal};
+use super::session::{Event, Executed, Notice, Phase, Session};
+use super::CardAction;
+use crate::calendar::WorkCalendar;
+use crate::card_ops::{self, Target};
+use crate::domain::{local_date, Actor, BusinessCode, CardState, Timestamp};
+use crate::ecard::{EcardIssuer, EcardVerifier};
+use crate::store::{Change, Commit, Store, StoreError};
+
+/// Failures of the driver (not refusals: those are session phases).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    #[error("the ID card could not be used: {0}")]
+    BadIdCard(String),
+    #[error("e-card: {0}")]
+    Ecard(String),
+}
+
+/// Everything the engine runs on.
+pub struct Engine<'a> {
+    pub config: &'a firmware_config::Config,
+    pub calendar: &'a WorkCalendar,
+    pub store: &'a dyn Store,
+    pub readers: &'a dyn ReaderProvider,
+    pub target: Target,
+    pub ecard_issuer: Option<&'a EcardIssuer>,
+    pub ecard_verifier: Option<&'a EcardVerifier>,
+    pub printer: Option<PrintFn<'a>>,
+}
+
+/// What inserting a card did.
+#[derive(Debug)]
+pub struct Insertion {
+    /// The event for the session (the card as it is after guarding).
+    pub event: Event,
+    /// Journal intents of this card that were settled.
+    pub settled: Vec<Settled>,
+    /// A block or unblock done because the registry says so.
+    pub guarded: Option<CardAction>,
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Event::IdCardRead { .. } => "IdCardRead",
+            Event::EcardScanned { .. } => "EcardScanned",
+            Event::CardRead { .. } => "CardRead",
+            Event::PhotoTaken(_) => "PhotoTaken",
+            Event::ContactGiven(_) => "ContactGiven",
+            Event::ReasonGiven(_) => "ReasonGiven",
+            Event::BankReceipt(_) => "BankReceipt",
+            Event::Lacking(_) => "Lacking",
+            Event::Confirm => "Confirm",
+            Event::Pins { .. } => "Pins(******)",
+            Event::Executed(_) => "Executed",
+            Event::Rate { .. } => "Rate",
+            Event::Finish => "Finish",
+            Event::Cancel => "Cancel",
+            Event::Timeout => "Timeout",
+        };
+        f.write_str(name)
+    }
+}
+
+impl Engine<'_> {
+    pub fn ctx(&self, now: Timestamp) -> Ctx<'_> {
+        Ctx {
+            now,
+            settings: &self.config.business,
+            kiosk: &self.config.kiosk,
+            calendar: self.calendar,
+            language: self.config.ui.default_language,
+        }
+    }
+
+    fn executor(&self) -> Executor<'_> {
+        Executor {
+            store: self.store,
+            readers: self.readers,
+            target: self.target.clone(),
+            ecard: self.ecard_issuer,
+            printer: self.printer,
+        }
+    }
+
+    /// Opens a case for `business`.
+    pub fn start(
+        &self,
+        business: BusinessCode,
+        agent: bool,
+        now: Timestamp,
+    ) -> Result<Session, DriverError> {
+        let case_id = self
+            .store
+            .next_case_id(&self.config.kiosk.id, local_date(now))?;
+        let (session, commit) = Session::start(case_id, business, agent, &self.ctx(now))?;
+        self.store.commit(&commit)?;
+        Ok(session)
+    }
+
+    /// Feeds one event; runs the effects it produces and feeds their outcome back.
+    pub fn feed(&self, s: &mut Session, event: Event, now: Timestamp) -> Result<(), Notice> {
+        let ctx = self.ctx(now);
+        let mut event = event;
+        loop {
+            let effects = s.handle(event, &ctx)?;
+            if effects.is_empty() {
+                return Ok(());
+            }
+            let executing = matches!(s.phase, Phase::Executing);
+            let result = self.executor().run(s, effects);
+            if !executing {
+                if let Executed::Failed(message) = result {
+                    log::error!("case {}: {message}", s.case_id);
+                }
+                return Ok(());
+            }
+            // The outcome goes back to the session, whose next effects (closing a failed
+            // case) run in turn.
+            event = Event::Executed(result);
+        }
+    }
+
+    /// The registry's facts of a person.
+    pub fn holder_facts(&self, id_number: &str) -> Result<HolderFacts, StoreError> {
+        Ok(HolderFacts {
+            person: self.store.person(id_number)?,
+            cards: self.store.cards_of(id_number)?,
+            applications: self.store.applications_of(id_number)?,
+            ecards: self.store.ecards_of(id_number)?,
+        })
+    }
+
+    /// The event for an ID card read.
+    pub fn id_card_read(&self, text: &card_io::idcard::text::IdText) -> Result<Event, DriverError> {
+        let person = IdPerson::from_id_text(text).ok_or_else(|| {
+            DriverError::BadIdCard("a date on the card is not a real date".into())
+        })?;
+        let facts = self.holder_facts(&person.id_number)?;
+        Ok(Event::IdCardRead { person, facts })
+    }
+
+    /// The event for a scanned dynamic e-card QR code.
+    pub fn ecard_scanned(&self, qr: &str, now: Timestamp) -> Result<Event, DriverError> {
+        let verifier = self
+            .ecard_verifier
+            .ok_or_else(|| DriverError::Ecard("no e-card platform key is configured".into()))?;
+        let identity = verifier
+            .verify_dynamic(qr, now)
+            .map_err(|e| DriverError::Ecard(e.to_string()))?;
+        let facts = self.holder_facts(&identity.id_number)?;
+        let known = facts
+            .ecards
+            .iter()
+            .any(|e| e.token_id == identity.token_id && e.card_number == identity.card_number);
+        let Some(p) = facts.person.clone().filter(|_| known) else {
+            return Err(DriverError::Ecard(
+                "this e-card is not (or no longer) valid here".into(),
+            ));
+        };
+        let person = IdPerson {
+            id_number: p.id_number,
+            name: p.name,
+            sex: p.sex,
+            ethnicity: p.ethnicity,
+            birth_date: p.birth_date,
+            address: p.address,
+            valid_to: None,
+            source: IdSource::Ecard,
+        };
+        Ok(Event::EcardScanned { person, facts })
+    }
+
+    /// A card was inserted: read it, settle its pending intents, make it agree with the
+    /// registry (block lost or cancelled cards), and read it again if anything changed.
+    pub fn card_inserted(&self, now: Timestamp) -> Result<Insertion, DriverError> {
+        let read = || -> Result<_, DriverError> {
+            let mut conn = card_ops::connect_card(self.readers, &self.target)
+                .map_err(|e| DriverError::Exec(e.into()))?;
+            let facts = read_card(&mut *conn, self.store);
+            if let Err(e) = conn.disconnect(Disposition::Leave) {
+                log::debug!("disconnect: {e}");
+            }
+            Ok(facts?)
+        };
+        let mut facts = read()?;
+        let executor = self.executor();
+        let settled = executor.reconcile(&facts, now)?;
+        let guarded = executor.guard(&facts, now)?;
+        if !settled.is_empty() || guarded.is_some() {
+            facts = read()?;
+        }
+        let holder = match facts
+            .ssn
+            .clone()
+            .or_else(|| facts.record.as_ref().map(|r| r.id_number.clone()))
+        {
+            Some(id) => self.holder_facts(&id)?,
+            None => HolderFacts::default(),
+        };
+        Ok(Insertion {
+            event: Event::CardRead {
+                card: facts,
+                holder,
+            },
+            settled,
+            guarded,
+        })
+    }
+
+    /// After a card came back to an interrupted session: tells the session what
+    /// reconciliation found.
+    pub fn resume(
+        &self,
+        s: &mut Session,
+        settled: &[Settled],
+        now: Timestamp,
+    ) -> Result<(), Notice> {
+        if !matches!(s.phase, Phase::Interrupted) {
+            return Ok(());
+        }
+        match settled.iter().rev().find(|x| x.case_id == s.case_id) {
+            Some(x) => self.feed(
+                s,
+                Event::Executed(Executed::Reconciled { applied: x.applied }),
+                now,
+            ),
+            None => Ok(()),
+        }
+    }
+
+    /// Lifts temporary losses older than the configured window (临时挂失 lifts by itself).
+    pub fn lift_expired_losses(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let days = i64::from(self.config.business.temporary_loss_days);
+        let before = now - Duration::days(days);
+        let cards = self
+            .store
+            .cards_in_state_since(CardState::LostTemporary, before)?;
+        let mut lifted = 0;
+        for card in cards {
+            let mut commit = Commit::new(Actor::System, now);
+            commit.changes.push(Change::SetCardState {
+                card_number: card.card_number.clone(),
+                from: CardState::LostTemporary,
+                to: CardState::Active,
+            });
+            commit.events.push((
+                "card.loss_lifted".into(),
+                crate::mask::card_number(&card.card_number),
+                serde_json::json!({ "window_days": days }),
+            ));
+            match self.store.commit(&commit) {
+                Ok(_) => lifted += 1,
+                // Someone else moved it first (cancel_loss, replacement): fine.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(lifted)
+    }
+
+    /// At start: lift expired losses, and settle the intents of a card left in the reader.
+    pub fn startup(&self, now: Timestamp) -> Result<Vec<Settled>, DriverError> {
+        self.lift_expired_losses(now)?;
+        if self.store.pending_intents()?.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self.card_inserted(now) {
+            Ok(ins) => Ok(ins.settled),
+            // No card (or no reader): its intents wait for its next insertion.
+            Err(DriverError::Exec(ExecError::Op(e))) if e.is_card_gone() || e.exit_code() == 3 => {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

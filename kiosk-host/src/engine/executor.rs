@@ -1,0 +1,498 @@
+//! Runs a session's effects. A card command and its registry change either both happen or
+//! are settled later, never half:
+//!
+//! 1. the intent (card, command, the commit to apply) is written to the journal and made
+//!    durable;
+//! 2. the command is sent — to the same card (chip serial checked), never with a PIN logged;
+//! 3. the card said yes → the commit is applied and the intent settled in one transaction;
+//!    the card said no → the intent is abandoned, nothing changes;
+//!    the card left mid-command → the intent stays pending and [`reconcile`] settles it from
+//!    what the card shows when it comes back (or at the next start).
+//!
+//! The same journal covers the blocking of lost and cancelled cards on insertion ([`guard`]).
+
+use card_io::sscard::{AppState, CardError, SsCard, SSSE_DF_NAME};
+use card_io::transport::{CardConnection, Disposition, ReaderProvider};
+use serde_json::json;
+
+use super::facts::{AppStateCode, CardFacts};
+use super::session::{CardPins, Effect, Executed, Session};
+use super::CardAction;
+use crate::card_ops::{self, OpError, Target};
+use crate::domain::{local_date, Actor, CardState, Outcome, Timestamp};
+use crate::ecard::EcardIssuer;
+use crate::store::{Change, Commit, IntentStatus, NewIntent, Store, StoreError};
+
+/// Failures outside the business rules: storage or devices.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExecError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Op(#[from] OpError),
+    #[error("e-card: {0}")]
+    Ecard(String),
+    #[error("the card in the reader is not the one this business started with")]
+    CardSwapped,
+    #[error("the PIN for this command was not entered")]
+    MissingPin,
+}
+
+/// Prints receipt lines on the kiosk's printer; an error says why it could not.
+pub type PrintFn<'a> = &'a dyn Fn(&[String]) -> Result<(), String>;
+
+/// The hardware and services effects need.
+pub struct Executor<'a> {
+    pub store: &'a dyn Store,
+    pub readers: &'a dyn ReaderProvider,
+    pub target: Target,
+    pub ecard: Option<&'a EcardIssuer>,
+    /// Prints receipt lines (the kiosk's printer); `None` = no printer.
+    pub printer: Option<PrintFn<'a>>,
+}
+
+/// The chip serial (hex) of a card from its ATR: the last 8 historical bytes (the ATR's last
+/// 8 bytes when it does not parse), as the PSAM's diversification uses it.
+pub fn chip_serial(atr: &[u8]) -> String {
+    let hist = card_io::sam::historical_bytes(atr).filter(|h| h.len() >= 8);
+    let serial = match hist {
+        Some(h) => &h[h.len() - 8..],
+        None => &atr[atr.len().saturating_sub(8)..],
+    };
+    hex::encode_upper(serial)
+}
+
+/// Reads what a session needs to know of the card in `conn`, in one session of at most 5
+/// APDUs: SELECT, the card number and expiry date (EF05 by SFI), the holder's number (EF06)
+/// and the PIN tries (VERIFY without data) when the application is active.
+pub fn read_card(conn: &mut dyn CardConnection, store: &dyn Store) -> Result<CardFacts, ExecError> {
+    let atr = conn.atr().to_vec();
+    let mut session = conn.session(Some(&SSSE_DF_NAME)).map_err(OpError::from)?;
+    let mut card = SsCard::select(&mut *session).map_err(OpError::from)?;
+    let state = card.state();
+    let chip = chip_serial(&atr);
+    let date = |d: card_io::date::Date| {
+        chrono::NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+    };
+    // A permanently blocked application or a blocked card answers nothing but its state:
+    // the registry knows it by its chip serial.
+    let readable = matches!(state, AppState::Active | AppState::TemporarilyBlocked);
+    let (card_number, expiry_date, record) = if readable {
+        use card_io::sscard::records::{CARD_NUMBER, EXPIRY_DATE};
+        let number = card
+            .read_item(CARD_NUMBER)
+            .map_err(OpError::from)?
+            .map(|v| String::from_utf8_lossy(&v).trim().to_string())
+            .unwrap_or_default();
+        let expiry = card
+            .read_item(EXPIRY_DATE)
+            .map_err(OpError::from)?
+            .and_then(|v| card_io::date::Date::from_bcd(&v))
+            .and_then(date);
+        let record = store.card(&number)?;
+        (number, expiry, record)
+    } else {
+        let record = store.card_by_chip(&chip)?;
+        let number = record
+            .as_ref()
+            .map(|r| r.card_number.clone())
+            .unwrap_or_default();
+        (number, record.as_ref().and_then(|r| r.expiry_date), record)
+    };
+    let ssn = if state == AppState::Active {
+        card.read_item(card_io::sscard::records::SSN)
+            .map_err(OpError::from)?
+            .map(|v| String::from_utf8_lossy(&v).trim().to_string())
+    } else {
+        None
+    };
+    let pin_tries_left = if state == AppState::Active {
+        card.pin_tries_left().map_err(OpError::from)?
+    } else {
+        None
+    };
+    let pin_blocked = pin_tries_left == Some(0);
+    Ok(CardFacts {
+        card_number,
+        chip_serial: chip,
+        ssn,
+        app_state: state.into(),
+        pin_tries_left,
+        pin_blocked,
+        expiry_date,
+        record,
+    })
+}
+
+impl Executor<'_> {
+    /// Runs `effects` of `session` and says how they ended.
+    pub fn run(&self, session: &Session, effects: Vec<Effect>) -> Executed {
+        let mut archive_no = None;
+        let mut ecard_token = None;
+        let mut outcome = None;
+        for effect in effects {
+            match effect {
+                Effect::Commit(commit) => match self.store.commit(&commit) {
+                    Ok(no) => archive_no = archive_no.or(no),
+                    Err(e) => {
+                        log::error!("case {}: commit failed: {e}", session.case_id);
+                        outcome = Some(Executed::Failed(store_failure(&e)));
+                    }
+                },
+                Effect::Card {
+                    action,
+                    pins,
+                    on_success,
+                } => match self.card_command(session, action, pins, on_success) {
+                    Ok(no) => archive_no = archive_no.or(no),
+                    Err(done) => outcome = Some(done),
+                },
+                Effect::IssueEcard {
+                    id_number,
+                    card_number,
+                    mut on_success,
+                } => {
+                    let Some(issuer) = self.ecard else {
+                        outcome = Some(Executed::Failed(
+                            "本机未配置电子社保卡签发密钥,请到服务窗口办理 / this kiosk has no e-card signing key; please go to a service counter".into(),
+                        ));
+                        continue;
+                    };
+                    let issued = issuer.issue(
+                        &id_number,
+                        &card_number,
+                        on_success.at,
+                        &mut rand::rngs::OsRng,
+                    );
+                    on_success.changes.push(Change::IssueEcard(issued.ecard));
+                    match self.store.commit(&on_success) {
+                        Ok(no) => {
+                            archive_no = archive_no.or(no);
+                            ecard_token = Some(issued.token);
+                        }
+                        Err(e) => outcome = Some(Executed::Failed(store_failure(&e))),
+                    }
+                }
+                Effect::Print(lines) => {
+                    if let Some(print) = self.printer {
+                        if let Err(e) = print(&lines) {
+                            log::warn!("case {}: printing failed: {e}", session.case_id);
+                        }
+                    }
+                }
+                Effect::Rate(rating) => {
+                    if let Err(e) = self.store.rate(&rating) {
+                        log::warn!("case {}: rating not stored: {e}", session.case_id);
+                    }
+                }
+                Effect::ReleaseCard => {}
+            }
+            if outcome.is_some() {
+                break;
+            }
+        }
+        outcome.unwrap_or(Executed::Ok {
+            archive_no,
+            ecard_token,
+        })
+    }
+
+    /// Journals, sends and settles one card command.
+    fn card_command(
+        &self,
+        session: &Session,
+        action: CardAction,
+        pins: CardPins,
+        on_success: Commit,
+    ) -> Result<Option<String>, Executed> {
+        let Some(card) = session.gathered.card.as_ref() else {
+            return Err(Executed::Failed(
+                "请插入社会保障卡 / insert the social security card".into(),
+            ));
+        };
+        let intent = NewIntent {
+            case_id: session.case_id.clone(),
+            card_number: card.card_number.clone(),
+            chip_serial: card.chip_serial.clone(),
+            action,
+            on_success: on_success.clone(),
+            created_at: on_success.at,
+        };
+        let id = self
+            .store
+            .record_intent(&intent)
+            .map_err(|e| Executed::Failed(store_failure(&e)))?;
+        match self.send(&card.chip_serial, action, &pins) {
+            Ok(()) => {
+                let mut commit = on_success;
+                commit.settle = Some((id, IntentStatus::Applied));
+                self.store
+                    .commit(&commit)
+                    .map_err(|e| Executed::Failed(store_failure(&e)))
+            }
+            Err(ExecError::Op(e)) if e.is_card_gone() => {
+                log::warn!(
+                    "case {}: card left during {action:?}; intent {id} pending",
+                    session.case_id
+                );
+                Err(Executed::Interrupted)
+            }
+            Err(ExecError::Op(OpError::NotInitialPin(_))) if action == CardAction::Activate => {
+                // The card's PIN is no longer the initial one: someone set the holder's PIN
+                // (an earlier enable whose answer was lost). The card is enabled; make the
+                // registry agree, and say so.
+                let mut commit = on_success;
+                commit.settle = Some((id, IntentStatus::Applied));
+                commit.archive = None;
+                if let Some(case) = commit.case.as_mut() {
+                    case.outcome = Some(Outcome::Reconciled);
+                    case.summary = "card PIN already set: registry moved to active".into();
+                }
+                commit.events.push((
+                    "card.already_enabled".into(),
+                    crate::mask::card_number(&card.card_number),
+                    json!({ "case": session.case_id }),
+                ));
+                match self.store.commit(&commit) {
+                    Ok(_) => Err(Executed::Failed(
+                        "此卡密码已不是初始密码,卡片已处于启用状态。如忘记密码,请办理密码重置。 / This card's PIN is no longer the initial PIN: the card is already enabled. If you forgot the PIN, use PIN reset.".into(),
+                    )),
+                    Err(e) => Err(Executed::Failed(store_failure(&e))),
+                }
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                if let Err(se) = self.store.abandon_intent(id, &session.actor(), &reason) {
+                    log::error!("intent {id}: could not abandon: {se}");
+                }
+                Err(Executed::Failed(card_failure(&e)))
+            }
+        }
+    }
+
+    /// Sends one card command to the card with `chip_serial`.
+    fn send(&self, chip: &str, action: CardAction, pins: &CardPins) -> Result<(), ExecError> {
+        let conn = card_ops::connect_card(self.readers, &self.target)?;
+        if chip_serial(conn.atr()) != chip {
+            let _ = conn.disconnect(Disposition::Leave);
+            return Err(ExecError::CardSwapped);
+        }
+        let needs_sam = !matches!(action, CardAction::Activate | CardAction::ChangePin);
+        let mut sam = if needs_sam {
+            Some(card_ops::open_psam(
+                self.readers,
+                &self.target,
+                conn.reader_name(),
+            )?)
+        } else {
+            None
+        };
+        let missing_pin = || ExecError::MissingPin;
+        match (action, sam.as_mut()) {
+            (CardAction::Activate, _) => {
+                card_ops::activate(conn, pins.new.as_ref().ok_or_else(missing_pin)?)?
+            }
+            (CardAction::ChangePin, _) => card_ops::change_pin(
+                conn,
+                pins.old.as_ref().ok_or_else(missing_pin)?,
+                pins.new.as_ref().ok_or_else(missing_pin)?,
+            )?,
+            (CardAction::ResetPin, Some(sam)) => {
+                card_ops::reset_pin(conn, sam, pins.new.as_ref().ok_or_else(missing_pin)?)?
+            }
+            (CardAction::UnblockPin, Some(sam)) => card_ops::unblock_pin(conn, sam)?,
+            (CardAction::BlockApp { permanent }, Some(sam)) => {
+                card_ops::block_app(conn, sam, permanent)?
+            }
+            (CardAction::UnblockApp, Some(sam)) => card_ops::unblock_app(conn, sam)?,
+            (CardAction::BlockCard, Some(sam)) => card_ops::block_card(conn, sam)?,
+            (_, None) => return Err(OpError::NoPsam.into()),
+        }
+        Ok(())
+    }
+
+    /// Settles the pending intents of the card just read (`facts`), from what it shows now.
+    /// Returns how many intents were settled and whether the last one took effect.
+    pub fn reconcile(&self, facts: &CardFacts, now: Timestamp) -> Result<Vec<Settled>, ExecError> {
+        let mut settled = Vec::new();
+        for pending in self.store.pending_intents()? {
+            let intent = &pending.intent;
+            if intent.chip_serial != facts.chip_serial {
+                continue;
+            }
+            let decision = decide(intent.action, facts);
+            let applied = match decision {
+                Decision::Applied => {
+                    let mut commit = intent.on_success.clone();
+                    commit.settle = Some((pending.id, IntentStatus::Applied));
+                    commit.events.push((
+                        "intent.reconciled".into(),
+                        intent.case_id.clone(),
+                        json!({ "action": intent.action, "applied": true, "at": now }),
+                    ));
+                    match self.store.commit(&commit) {
+                        Ok(_) => true,
+                        // The registry moved on meanwhile (e.g. staff): the card still did
+                        // what it did; record that, apply nothing.
+                        Err(StoreError::Conflict(why)) => {
+                            self.store.abandon_intent(
+                                pending.id,
+                                &Actor::System,
+                                &format!("card command took effect but the registry changed since: {why}"),
+                            )?;
+                            false
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Decision::NotApplied(reason) | Decision::Unknowable(reason) => {
+                    self.store
+                        .abandon_intent(pending.id, &Actor::System, reason)?;
+                    let mut close = Commit::new(Actor::System, now);
+                    if let Some(mut case) = intent.on_success.case.clone() {
+                        case.outcome = Some(if matches!(decision, Decision::Unknowable(_)) {
+                            Outcome::Reconciled
+                        } else {
+                            Outcome::Failed
+                        });
+                        case.finished_at = Some(now);
+                        case.summary = reason.to_string();
+                        close.case = Some(case);
+                    }
+                    self.store.commit(&close)?;
+                    false
+                }
+            };
+            settled.push(Settled {
+                intent: pending.id,
+                case_id: intent.case_id.clone(),
+                action: intent.action,
+                applied,
+            });
+        }
+        Ok(settled)
+    }
+
+    /// Makes a card agree with the registry when it is inserted: a card the registry marks
+    /// lost is blocked temporarily, a cancelled one permanently; a card blocked for a loss
+    /// that has since been lifted is unblocked. Journaled like any card command.
+    pub fn guard(
+        &self,
+        facts: &CardFacts,
+        now: Timestamp,
+    ) -> Result<Option<CardAction>, ExecError> {
+        let Some(record) = &facts.record else {
+            return Ok(None);
+        };
+        let action = match (record.state, facts.app_state) {
+            (CardState::LostTemporary | CardState::LostFormal, AppStateCode::Active) => {
+                CardAction::BlockApp { permanent: false }
+            }
+            (CardState::Cancelled, AppStateCode::Active | AppStateCode::TemporarilyBlocked) => {
+                CardAction::BlockApp { permanent: true }
+            }
+            (CardState::Active | CardState::Issued, AppStateCode::TemporarilyBlocked) => {
+                CardAction::UnblockApp
+            }
+            _ => return Ok(None),
+        };
+        let mut commit = Commit::new(Actor::System, now);
+        commit.events.push((
+            "card.guard".into(),
+            crate::mask::card_number(&record.card_number),
+            json!({ "registry_state": record.state, "action": action }),
+        ));
+        let intent = NewIntent {
+            case_id: format!("guard-{}", local_date(now)),
+            card_number: record.card_number.clone(),
+            chip_serial: facts.chip_serial.clone(),
+            action,
+            on_success: commit.clone(),
+            created_at: now,
+        };
+        let id = self.store.record_intent(&intent)?;
+        match self.send(&facts.chip_serial, action, &CardPins::default()) {
+            Ok(()) => {
+                commit.settle = Some((id, IntentStatus::Applied));
+                self.store.commit(&commit)?;
+                Ok(Some(action))
+            }
+            Err(ExecError::Op(e)) if e.is_card_gone() => Err(ExecError::Op(e)),
+            Err(e) => {
+                self.store
+                    .abandon_intent(id, &Actor::System, &e.to_string())?;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// One settled intent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub intent: i64,
+    pub case_id: String,
+    pub action: CardAction,
+    pub applied: bool,
+}
+
+/// What a card shows about a command whose answer was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Applied,
+    NotApplied(&'static str),
+    /// Only the PIN would tell, and the kiosk never probes a PIN.
+    Unknowable(&'static str),
+}
+
+/// Decides from the card's state whether `action` took effect.
+pub fn decide(action: CardAction, card: &CardFacts) -> Decision {
+    use AppStateCode as S;
+    let not = Decision::NotApplied(
+        "the card was removed before the command took effect; nothing changed",
+    );
+    match (action, card.app_state) {
+        (CardAction::BlockApp { permanent: true }, S::PermanentlyBlocked | S::CardBlocked) => {
+            Decision::Applied
+        }
+        (CardAction::BlockApp { permanent: false }, S::TemporarilyBlocked) => Decision::Applied,
+        (CardAction::UnblockApp, S::Active) => Decision::Applied,
+        (CardAction::BlockCard, S::CardBlocked) => Decision::Applied,
+        (CardAction::UnblockPin, S::Active) if !card.pin_blocked => Decision::Applied,
+        (CardAction::BlockApp { .. } | CardAction::UnblockApp | CardAction::BlockCard, _)
+        | (CardAction::UnblockPin, _) => not,
+        (CardAction::ChangePin | CardAction::ResetPin, _) => Decision::Unknowable(
+            "the card was removed during a PIN command; only the card knows whether the new PIN is set: try it, or reset the PIN",
+        ),
+        (CardAction::Activate, _) => Decision::Unknowable(
+            "the card was removed while enabling; if the new PIN works the card is enabled (the next enable attempt settles the registry)",
+        ),
+    }
+}
+
+fn store_failure(e: &StoreError) -> String {
+    match e {
+        StoreError::Conflict(_) => "记录已被其他业务更改,本次未办理,请重新开始 / the record changed meanwhile; nothing was done, please start again".into(),
+        _ => "记录保存失败,本次未办理,请联系工作人员 / the record could not be saved; nothing was done, please call staff".into(),
+    }
+}
+
+fn card_failure(e: &ExecError) -> String {
+    match e {
+        ExecError::CardSwapped => "读卡器中的卡已更换,本次未办理 / a different card is in the reader; nothing was done".into(),
+        ExecError::Op(OpError::Card(CardError::WrongPin { tries_left })) => format!(
+            "密码错误,还可尝试 {tries_left} 次 / wrong PIN, {tries_left} tries left"
+        ),
+        ExecError::Op(OpError::Card(CardError::PinBlocked)) => {
+            "密码已锁定,请办理密码解锁 / the PIN is blocked; use PIN unblock".into()
+        }
+        ExecError::Op(OpError::NoPsam) | ExecError::Op(OpError::Sam(_)) => {
+            "安全模块(PSAM)不可用,请联系工作人员 / the secure module (PSAM) is not available; please call staff".into()
+        }
+        ExecError::Op(e) if e.exit_code() == 3 => {
+            "读卡器不可用,请联系工作人员 / the card reader is not available; please call staff".into()
+        }
+        other => format!("卡片拒绝了操作,本次未办理 / the card refused; nothing was done ({other})"),
+    }
+}

@@ -1,0 +1,621 @@
+//! Per-business decisions: the preconditions each business checks once its materials are
+//! complete ([`precheck`]), the PINs it asks for ([`pins_needed`]), the effects that do it
+//! ([`effects`]: card command + registry changes + archive record), and its receipt
+//! ([`receipt`]). Each business is one arm of each `match`, so a business reads top to bottom.
+
+use chrono::Duration;
+use serde::Serialize;
+
+use super::facts::{AppStateCode, Contact, Reason};
+use super::session::{CardPins, Effect, Notice, Session};
+use super::CardAction;
+use crate::calendar::WorkCalendar;
+use crate::domain::{
+    local_date, Application, BusinessCode, CardRecord, CardState, Outcome, Progress, Timestamp,
+};
+use crate::rules::{self, Precondition};
+use crate::store::{ArchivedMaterial, CaseStep, Change, Commit, NewArchiveRecord};
+use firmware_config::Language;
+
+/// What decisions may look at besides the session: the time, the settings, the calendar.
+pub struct Ctx<'a> {
+    pub now: Timestamp,
+    pub settings: &'a firmware_config::Business,
+    pub kiosk: &'a firmware_config::Kiosk,
+    pub calendar: &'a WorkCalendar,
+    /// The language printed notices use.
+    pub language: Language,
+}
+
+/// Why a business was refused. Each says what is wrong and what to do, in Chinese and
+/// English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "refusal", rename_all = "snake_case")]
+pub enum Refusal {
+    #[error("本机不提供此业务,请到服务窗口办理 / this kiosk does not offer this business; please go to a service counter")]
+    NotOffered,
+    #[error("此业务不能委托他人办理,须本人办理 / this business cannot be done by an agent; the holder must come in person")]
+    AgentNotAllowed,
+    #[error("代办人须年满18周岁 / the agent must be at least 18 years old")]
+    AgentMinor,
+    #[error("系统中没有这张社会保障卡的记录,请到服务窗口 / this card is not in the registry; please go to a service counter")]
+    UnknownCard,
+    #[error("插入的社会保障卡不是本人的卡 / the card in the reader belongs to another person")]
+    CardOfAnotherPerson,
+    #[error("系统中没有您的社会保障卡 / you have no social security card in the registry")]
+    NoCard,
+    #[error("您已有有效的社会保障卡(状态:{state}),不能重复申领 / you already have a valid card (state {state}); use replacement or exchange instead")]
+    HasValidCard { state: String },
+    #[error("您有一项正在办理的申请({progress}),请等待完成 / an application of yours is in progress ({progress})")]
+    ApplicationOpen { progress: String },
+    #[error("卡片状态为{state},不能办理此业务(须为{allowed}) / the card is {state}; this business needs {allowed}")]
+    WrongState { state: String, allowed: String },
+    #[error("已申请补领,不能解除挂失 / a replacement was requested, so the loss report cannot be cancelled")]
+    ReplacementRequested,
+    #[error("您的卡不在换发批次中 / your card is not in a reissue batch")]
+    NotInReissueBatch,
+    #[error("卡片有效期至{expiry},尚未到期满前60天,不能因到期换领 / the card is valid until {expiry}; exchange for expiry opens 60 days before")]
+    NotExpiringYet { expiry: String },
+    #[error("密码未锁定,无需解锁 / the PIN is not blocked")]
+    PinNotBlocked,
+    #[error("密码已锁定,请办理密码解锁 / the PIN is blocked; use PIN unblock")]
+    PinBlocked,
+    #[error("卡片已锁定或损坏,不能办理此业务,请办理换领或到服务窗口 / the card is blocked or unusable; exchange it or go to a service counter")]
+    CardUnusable,
+}
+
+/// Checks the business's preconditions once its materials are complete.
+pub fn precheck(s: &Session, ctx: &Ctx<'_>) -> Result<(), Refusal> {
+    let rule = rules::rule(s.business);
+    let holder = s.gathered.holder.clone().unwrap_or_default();
+    let card_record: Option<CardRecord> = s
+        .gathered
+        .card
+        .as_ref()
+        .and_then(|c| c.record.clone())
+        .or_else(|| holder.current_card().cloned());
+    let state_name = |r: &CardRecord| r.state.zh().to_string();
+    match rule.precondition {
+        Precondition::NoValidCard => {
+            if let Some(c) = holder.current_card() {
+                return Err(Refusal::HasValidCard {
+                    state: state_name(c),
+                });
+            }
+        }
+        Precondition::CardIn(states) => {
+            let Some(c) = &card_record else {
+                return Err(Refusal::NoCard);
+            };
+            if !states.contains(&c.state) {
+                return Err(Refusal::WrongState {
+                    state: state_name(c),
+                    allowed: states.iter().map(|s| s.zh()).collect::<Vec<_>>().join("/"),
+                });
+            }
+        }
+        Precondition::NotCancelled => match &card_record {
+            None => return Err(Refusal::NoCard),
+            Some(c) if c.state == CardState::Cancelled => {
+                return Err(Refusal::WrongState {
+                    state: state_name(c),
+                    allowed: "非注销".into(),
+                })
+            }
+            Some(_) => {}
+        },
+        Precondition::Any => {}
+    }
+    let card = s.gathered.card.as_ref();
+    let app_usable = card.is_none_or(|c| {
+        matches!(
+            c.app_state,
+            AppStateCode::Active | AppStateCode::TemporarilyBlocked
+        )
+    });
+    let today = local_date(ctx.now);
+    match s.business {
+        BusinessCode::Apply | BusinessCode::Replace => {
+            if let Some(a) = holder.open_application() {
+                return Err(Refusal::ApplicationOpen {
+                    progress: a.progress.zh().into(),
+                });
+            }
+        }
+        BusinessCode::Exchange => {
+            if let Some(a) = holder.open_application() {
+                return Err(Refusal::ApplicationOpen {
+                    progress: a.progress.zh().into(),
+                });
+            }
+            if s.gathered.reason == Some(Reason::Expiring) {
+                let expiry = card
+                    .and_then(|c| c.expiry_date)
+                    .or(card_record.as_ref().and_then(|r| r.expiry_date));
+                if let Some(expiry) = expiry {
+                    if expiry > today + Duration::days(60) {
+                        return Err(Refusal::NotExpiringYet {
+                            expiry: expiry.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        BusinessCode::Reissue => {
+            if card_record
+                .as_ref()
+                .is_none_or(|c| c.reissue_batch.is_none())
+            {
+                return Err(Refusal::NotInReissueBatch);
+            }
+        }
+        BusinessCode::CancelLoss => {
+            if card_record
+                .as_ref()
+                .is_some_and(|c| c.replacement_requested)
+            {
+                return Err(Refusal::ReplacementRequested);
+            }
+            if !app_usable {
+                return Err(Refusal::CardUnusable);
+            }
+        }
+        BusinessCode::Enable | BusinessCode::ChangeInfo | BusinessCode::PinReset => {
+            if card.is_some_and(|c| c.app_state != AppStateCode::Active) {
+                return Err(Refusal::CardUnusable);
+            }
+        }
+        BusinessCode::PinChange => {
+            if card.is_some_and(|c| c.app_state != AppStateCode::Active) {
+                return Err(Refusal::CardUnusable);
+            }
+            if card.is_some_and(|c| c.pin_blocked) {
+                return Err(Refusal::PinBlocked);
+            }
+        }
+        BusinessCode::PinUnblock => {
+            if card.is_some_and(|c| c.app_state != AppStateCode::Active) {
+                return Err(Refusal::CardUnusable);
+            }
+            if card.is_some_and(|c| !c.pin_blocked) {
+                return Err(Refusal::PinNotBlocked);
+            }
+        }
+        BusinessCode::Ecard
+        | BusinessCode::Status
+        | BusinessCode::ReportLoss
+        | BusinessCode::Cancel
+        | BusinessCode::Photo => {}
+    }
+    Ok(())
+}
+
+/// The PINs a business asks for after confirmation: (old, new).
+pub fn pins_needed(business: BusinessCode) -> Option<(bool, bool)> {
+    match business {
+        BusinessCode::Enable | BusinessCode::PinReset => Some((false, true)),
+        BusinessCode::PinChange => Some((true, true)),
+        _ => None,
+    }
+}
+
+/// True for the PIN every card is issued with.
+pub fn is_initial_pin(pin: &card_io::pin::Pin) -> bool {
+    card_io::pin::Pin::parse(crate::card_ops::INITIAL_PIN).is_ok_and(|i| i.same_as(pin))
+}
+
+/// Checks new contact details (信息变更): a mainland mobile number (11 digits starting with
+/// 1) and an address of 5–100 characters without control characters.
+pub fn check_contact(c: &Contact) -> Result<(), Notice> {
+    if c.phone.is_none() && c.address.is_none() {
+        return Err(Notice {
+            zh: "请填写要变更的手机号码或地址".into(),
+            en: "enter the new phone number or address".into(),
+        });
+    }
+    if let Some(p) = &c.phone {
+        if p.len() != 11 || !p.starts_with('1') || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Notice {
+                zh: "手机号码应为以1开头的11位数字".into(),
+                en: "the phone number must be 11 digits starting with 1".into(),
+            });
+        }
+    }
+    if let Some(a) = &c.address {
+        let n = a.chars().count();
+        if !(5..=100).contains(&n) || a.chars().any(char::is_control) {
+            return Err(Notice {
+                zh: "地址应为5至100个字,不含控制字符".into(),
+                en: "the address must be 5-100 characters without control characters".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The effects that carry out the business (after confirmation and PIN entry).
+pub fn effects(s: &Session, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect> {
+    let g = &s.gathered;
+    let card = g.card.as_ref();
+    let record = card
+        .and_then(|c| c.record.clone())
+        .or_else(|| g.holder.as_ref().and_then(|h| h.current_card().cloned()));
+    let id_number = s.principal_id().unwrap_or_default().to_string();
+    let mut changes = Vec::new();
+    let person_changes = |changes: &mut Vec<Change>| {
+        if let Some(p) = &g.principal {
+            let mut person = p.to_person();
+            if let Some(existing) = g.holder.as_ref().and_then(|h| h.person.as_ref()) {
+                // The ID card holds at most 15 characters of a name; keep the registry's
+                // full name when the card's is its fitted form.
+                if existing.name != person.name
+                    && card_io::idcard::text::fit_name(&existing.name) == person.name
+                {
+                    person.name.clone_from(&existing.name);
+                }
+                person.phone.clone_from(&existing.phone);
+                person.photo_sha256.clone_from(&existing.photo_sha256);
+            }
+            changes.push(Change::UpsertPerson(person));
+        }
+        if let Some(photo) = &g.photo {
+            changes.push(Change::SetPhoto {
+                id_number: id_number.clone(),
+                sha256: photo.sha256.clone(),
+                jpeg: photo.jpeg.clone(),
+            });
+        }
+    };
+    let application = |old_card: Option<String>| {
+        let deadline = ctx
+            .calendar
+            .add_working_days(local_date(ctx.now), ctx.settings.application_deadline_days);
+        Change::CreateApplication(Application {
+            case_id: s.case_id.clone(),
+            id_number: id_number.clone(),
+            business: s.business,
+            progress: Progress::Submitted,
+            submitted_at: ctx.now,
+            deadline: deadline.date,
+            deadline_provisional: deadline.provisional,
+            old_card,
+            reasons: None,
+        })
+    };
+    let set_state = |r: &CardRecord, to: CardState| Change::SetCardState {
+        card_number: r.card_number.clone(),
+        from: r.state,
+        to,
+    };
+    let app_state = card.map(|c| c.app_state);
+    let card_answers = matches!(
+        app_state,
+        Some(AppStateCode::Active | AppStateCode::TemporarilyBlocked)
+    );
+    let mut action = None;
+    match (s.business, &record) {
+        (BusinessCode::Apply | BusinessCode::Photo, _) => {
+            person_changes(&mut changes);
+            if s.business == BusinessCode::Apply {
+                changes.push(application(None));
+            }
+        }
+        (BusinessCode::Enable, Some(r)) => {
+            changes.push(set_state(r, CardState::Active));
+            action = Some(CardAction::Activate);
+        }
+        (BusinessCode::Ecard, Some(r)) => {
+            let mut commit = done_commit(s, ctx, changes, Some(r));
+            commit.events.push((
+                "ecard.requested".into(),
+                s.case_id.clone(),
+                serde_json::json!({}),
+            ));
+            return vec![Effect::IssueEcard {
+                id_number,
+                card_number: r.card_number.clone(),
+                on_success: commit,
+            }];
+        }
+        (BusinessCode::ChangeInfo, _) => {
+            if let Some(c) = &g.contact {
+                changes.push(Change::SetContact {
+                    id_number: id_number.clone(),
+                    phone: c.phone.clone(),
+                    address: c.address.clone(),
+                });
+            }
+        }
+        (BusinessCode::ReportLoss, Some(r)) => changes.push(set_state(r, CardState::LostTemporary)),
+        (BusinessCode::CancelLoss, Some(r)) => {
+            changes.push(set_state(r, CardState::Active));
+            if app_state == Some(AppStateCode::TemporarilyBlocked) {
+                action = Some(CardAction::UnblockApp);
+            }
+        }
+        (BusinessCode::Replace, Some(r)) => {
+            let mut from = r.state;
+            if from == CardState::LostTemporary {
+                changes.push(Change::SetCardState {
+                    card_number: r.card_number.clone(),
+                    from,
+                    to: CardState::LostFormal,
+                });
+                from = CardState::LostFormal;
+            }
+            changes.push(Change::MarkReplacementRequested {
+                card_number: r.card_number.clone(),
+            });
+            changes.push(Change::SetCardState {
+                card_number: r.card_number.clone(),
+                from,
+                to: CardState::Cancelled,
+            });
+            changes.push(Change::RevokeEcards {
+                id_number: id_number.clone(),
+            });
+            person_changes(&mut changes);
+            changes.push(application(Some(r.card_number.clone())));
+        }
+        (BusinessCode::Exchange | BusinessCode::Reissue, Some(r)) => {
+            changes.push(set_state(r, CardState::Cancelled));
+            changes.push(Change::RevokeEcards {
+                id_number: id_number.clone(),
+            });
+            person_changes(&mut changes);
+            changes.push(application(Some(r.card_number.clone())));
+            if app_state == Some(AppStateCode::Active) {
+                action = Some(CardAction::BlockApp { permanent: true });
+            }
+        }
+        (BusinessCode::Cancel, Some(r)) => {
+            changes.push(set_state(r, CardState::Cancelled));
+            changes.push(Change::RevokeEcards {
+                id_number: id_number.clone(),
+            });
+            if card_answers {
+                action = Some(CardAction::BlockCard);
+            }
+        }
+        (BusinessCode::PinChange, _) => action = Some(CardAction::ChangePin),
+        (BusinessCode::PinReset, _) => action = Some(CardAction::ResetPin),
+        (BusinessCode::PinUnblock, _) => action = Some(CardAction::UnblockPin),
+        (BusinessCode::Status, _) => {}
+        // Preconditions guarantee a card record for the businesses above; without one
+        // nothing is changed.
+        (_, None) => {}
+    }
+    let commit = done_commit(s, ctx, changes, record.as_ref());
+    match action {
+        Some(action) => vec![Effect::Card {
+            action,
+            pins,
+            on_success: commit,
+        }],
+        None => vec![Effect::Commit(commit)],
+    }
+}
+
+/// The commit that finishes a case: its changes, the case closed as completed, and its
+/// archive record.
+fn done_commit(
+    s: &Session,
+    ctx: &Ctx<'_>,
+    changes: Vec<Change>,
+    record: Option<&CardRecord>,
+) -> Commit {
+    let mut commit = Commit::new(s.actor(), ctx.now);
+    let rule = rules::rule(s.business);
+    let summary = format!("{} 办结", rule.name.zh);
+    let mut case = s.case_row(Some(Outcome::Completed), Some(ctx.now), &summary);
+    if let Some(Change::CreateApplication(a)) = changes
+        .iter()
+        .find(|c| matches!(c, Change::CreateApplication(_)))
+    {
+        case.deadline = Some(a.deadline);
+    }
+    commit.case = Some(case);
+    commit.changes = changes;
+    commit.archive = Some(archive_record(s, ctx, record));
+    commit
+}
+
+/// The archive record of a finished case: its materials and steps (6.4).
+pub fn archive_record(s: &Session, ctx: &Ctx<'_>, record: Option<&CardRecord>) -> NewArchiveRecord {
+    let g = &s.gathered;
+    let json = |kind: &str, title: &str, v: serde_json::Value| ArchivedMaterial {
+        kind: kind.into(),
+        title: title.into(),
+        media_type: "application/json".into(),
+        content: serde_json::to_vec_pretty(&v).unwrap_or_default(),
+    };
+    let mut materials = Vec::new();
+    if let Some(p) = &g.principal {
+        materials.push(json(
+            "id_card",
+            "参保人有效身份证件信息",
+            serde_json::to_value(p).unwrap_or_default(),
+        ));
+    }
+    if let Some(a) = &g.agent {
+        materials.push(json(
+            "agent_id_card",
+            "被委托人有效身份证件信息",
+            serde_json::to_value(a).unwrap_or_default(),
+        ));
+    }
+    if let Some(c) = &g.card {
+        materials.push(json(
+            "ss_card",
+            "社会保障卡读取信息",
+            serde_json::json!({
+                "card_number": c.card_number,
+                "chip_serial": c.chip_serial,
+                "app_state": c.app_state,
+                "expiry_date": c.expiry_date,
+            }),
+        ));
+    }
+    if let Some(p) = &g.photo {
+        materials.push(ArchivedMaterial {
+            kind: "photo".into(),
+            title: "制卡照片".into(),
+            media_type: "image/jpeg".into(),
+            content: p.jpeg.clone(),
+        });
+    }
+    if let Some(c) = &g.contact {
+        materials.push(json(
+            "contact_details",
+            "变更后的联系信息",
+            serde_json::to_value(c).unwrap_or_default(),
+        ));
+    }
+    if let Some(r) = &g.reason {
+        materials.push(json(
+            "reason",
+            "办理原因",
+            serde_json::json!({ "reason": r, "text": r.zh() }),
+        ));
+    }
+    if let Some(b) = &g.bank_receipt {
+        materials.push(json(
+            "bank_materials",
+            "合作银行销户回执",
+            serde_json::json!({ "receipt_number": b }),
+        ));
+    }
+    let mut steps = s.steps.clone();
+    steps.push(CaseStep {
+        at: ctx.now,
+        step: "办结".into(),
+        detail: String::new(),
+    });
+    let name = g
+        .principal
+        .as_ref()
+        .map(|p| crate::mask::name(&p.name))
+        .unwrap_or_default();
+    NewArchiveRecord {
+        case_id: s.case_id.clone(),
+        business: s.business,
+        id_number: s.principal_id().unwrap_or_default().to_string(),
+        card_number: g
+            .card
+            .as_ref()
+            .map(|c| c.card_number.clone())
+            .or(record.map(|r| r.card_number.clone())),
+        finished_at: ctx.now,
+        fonds: ctx.kiosk.fonds.clone(),
+        organisation: ctx.kiosk.outlet.clone(),
+        retention_years: crate::archive::number::CARD_MATERIALS_YEARS,
+        title: format!("{name} 社会保障卡{}", rules::rule(s.business).name.zh),
+        materials,
+        steps,
+    }
+}
+
+/// Receipt lines (masked: no PIN, no photo, no full ID number).
+pub fn receipt(
+    s: &Session,
+    ctx: &Ctx<'_>,
+    archive_no: Option<&str>,
+    ecard_token: Option<&str>,
+) -> Vec<String> {
+    let g = &s.gathered;
+    let rule = rules::rule(s.business);
+    let local = ctx.now + Duration::seconds(i64::from(crate::domain::LOCAL_OFFSET_S));
+    let mut lines = vec![
+        "社会保障卡业务回执".to_string(),
+        format!("业务: {}", rule.name.zh),
+        format!("办件编号: {}", s.case_id),
+        format!("时间: {}", local.format("%Y-%m-%d %H:%M")),
+    ];
+    if let Some(p) = &g.principal {
+        lines.push(format!("姓名: {}", crate::mask::name(&p.name)));
+    }
+    if let Some(id) = s.principal_id() {
+        lines.push(format!("证件号码: {}", crate::mask::id_number(id)));
+    }
+    if s.agent {
+        if let Some(a) = &g.agent {
+            lines.push(format!(
+                "代办人: {} {}",
+                crate::mask::name(&a.name),
+                crate::mask::id_number(&a.id_number)
+            ));
+        }
+    }
+    let record = g
+        .card
+        .as_ref()
+        .and_then(|c| c.record.clone())
+        .or_else(|| g.holder.as_ref().and_then(|h| h.current_card().cloned()));
+    if let Some(r) = &record {
+        lines.push(format!(
+            "卡号: {}",
+            crate::mask::card_number(&r.card_number)
+        ));
+    }
+    match s.business {
+        BusinessCode::Apply
+        | BusinessCode::Replace
+        | BusinessCode::Exchange
+        | BusinessCode::Reissue => {
+            let d = ctx.calendar.add_working_days(
+                local_date(s.started_at),
+                ctx.settings.application_deadline_days,
+            );
+            lines.push(format!(
+                "办理时限: {}个工作日,{} 前{}",
+                ctx.settings.application_deadline_days,
+                d.date,
+                if d.provisional { "(暂定)" } else { "" }
+            ));
+            if rule.fee == rules::Fee::ReplacementFee && ctx.settings.replacement_fee_fen > 0 {
+                lines.push(format!(
+                    "工本费: {}.{:02} 元",
+                    ctx.settings.replacement_fee_fen / 100,
+                    ctx.settings.replacement_fee_fen % 100
+                ));
+            }
+        }
+        BusinessCode::ReportLoss => lines.push(format!(
+            "卡状态: 临时挂失,{} 日后自动解除",
+            ctx.settings.temporary_loss_days
+        )),
+        BusinessCode::Status => {
+            if let Some(r) = &record {
+                lines.push(format!("卡状态: {}", r.state.zh()));
+            }
+            if let Some(c) = &g.card {
+                match (c.pin_blocked, c.pin_tries_left) {
+                    (true, _) => lines.push("密码: 已锁定".into()),
+                    (false, Some(n)) => lines.push(format!("密码剩余尝试次数: {n}")),
+                    _ => {}
+                }
+                if let Some(e) = c.expiry_date {
+                    lines.push(format!("有效期至: {e}"));
+                }
+            }
+            if let Some(a) = g.holder.as_ref().and_then(|h| h.open_application()) {
+                lines.push(format!(
+                    "申请进度: {}(时限 {})",
+                    a.progress.zh(),
+                    a.deadline
+                ));
+            }
+        }
+        BusinessCode::Ecard => {
+            if ecard_token.is_some() {
+                lines.push("电子社保卡已签发,请在屏幕上扫码领取".into());
+            }
+        }
+        _ => lines.push("结果: 已办结".into()),
+    }
+    if let Some(no) = archive_no {
+        lines.push(format!("档号: {no}"));
+    }
+    lines.push(format!("监督投诉: {}", rules::COMPLAINT_CHANNEL.zh));
+    lines
+}

@@ -1,0 +1,774 @@
+//! A citizen session as a pure state machine: `(session, event) → (session', effects)`.
+//!
+//! The flow is the same for every business, driven by its row of the rule table:
+//! 申报 (gather each material from the devices; the citizen may say "I don't have it") →
+//! 受理 (completeness check; anything missing ends the case with one notice listing every
+//! missing item) → preconditions on the registry and the card (refusals say why) →
+//! confirmation with masked data → PIN entry where the business needs one → 办理 (effects run
+//! by the executor) → 办结 (receipt, rating).
+//!
+//! PINs never enter the session: a PIN-entry event hands them straight to the card effect.
+
+use std::collections::BTreeSet;
+
+use card_io::pin::Pin;
+use serde::Serialize;
+
+use super::facts::{CardFacts, Contact, HolderFacts, IdPerson, PhotoFacts, Reason};
+use super::plan;
+use crate::domain::{local_date, Actor, BusinessCode, Case, Outcome, Timestamp};
+use crate::rules::{self, intake, Material};
+use crate::store::{CaseStep, Commit, Rating};
+
+pub use super::plan::{Ctx, Refusal};
+
+/// Whose document a prompt asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Whose {
+    Principal,
+    Agent,
+}
+
+/// The session's phase; the screen shown follows from it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    /// Waiting for a material.
+    Gathering { material: Material },
+    /// 退回: the one-time notice (terminal).
+    Returned { notice: intake::MissingNotice },
+    /// Refused on the rules (terminal).
+    Refused { refusal: Refusal },
+    /// Waiting for the citizen to confirm.
+    Confirming,
+    /// Waiting for PIN entry (after confirmation).
+    EnteringPins { old: bool, new: bool },
+    /// Effects are running.
+    Executing,
+    /// The card left the reader during a card command; its outcome is settled when the card
+    /// comes back (or at the next start).
+    Interrupted,
+    /// 办结: the result and receipt are shown; a rating may follow.
+    Done { receipt: Vec<String> },
+    /// A device or card failure stopped the business; nothing was changed (terminal).
+    Failed { message: String },
+    /// The session is over.
+    Closed,
+}
+
+/// A session event.
+pub enum Event {
+    /// An ID card was read.
+    IdCardRead {
+        person: IdPerson,
+        /// The registry's facts of that person.
+        facts: HolderFacts,
+    },
+    /// A dynamic e-card QR identified the holder (only where the business allows it).
+    EcardScanned {
+        person: IdPerson,
+        facts: HolderFacts,
+    },
+    /// The social security card was read; `holder` are the registry facts of its holder.
+    CardRead {
+        card: CardFacts,
+        holder: HolderFacts,
+    },
+    PhotoTaken(PhotoFacts),
+    ContactGiven(Contact),
+    ReasonGiven(Reason),
+    /// The bank's account-closure receipt number (注销, 6.1.3.2 e).
+    BankReceipt(String),
+    /// The citizen does not have the material asked for.
+    Lacking(Material),
+    Confirm,
+    /// PINs from the PIN pad: the old one, the new one and its repetition, as the business
+    /// asked for.
+    Pins {
+        old: Option<Pin>,
+        new: Option<Pin>,
+        repeat: Option<Pin>,
+    },
+    /// The executor finished the effects.
+    Executed(Executed),
+    Rate {
+        level: u8,
+        reasons: Vec<String>,
+        comment: Option<String>,
+    },
+    /// "Finish" on the result screen, or no rating.
+    Finish,
+    Cancel,
+    Timeout,
+}
+
+/// How the executor's run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Executed {
+    /// Done; with the archive number and, for an e-card, the token to show as a QR.
+    Ok {
+        archive_no: Option<String>,
+        ecard_token: Option<String>,
+    },
+    /// The card or PSAM refused, or a device failed before anything changed.
+    Failed(String),
+    /// The card left mid-command.
+    Interrupted,
+    /// After an interruption, reconciliation found the command had (true) or had not
+    /// (false) taken effect.
+    Reconciled { applied: bool },
+}
+
+/// The PINs for a card command; moved from the PIN pad to the executor, then dropped.
+#[derive(Default)]
+pub struct CardPins {
+    pub old: Option<Pin>,
+    pub new: Option<Pin>,
+}
+
+/// What the executor must do.
+pub enum Effect {
+    /// Run a card command under the intent journal; apply `on_success` once it took effect.
+    Card {
+        action: super::CardAction,
+        pins: CardPins,
+        on_success: Commit,
+    },
+    /// Issue an e-card token, then apply `on_success` with the e-card added.
+    IssueEcard {
+        id_number: String,
+        card_number: String,
+        on_success: Commit,
+    },
+    /// Apply a commit.
+    Commit(Commit),
+    /// Print receipt lines.
+    Print(Vec<String>),
+    Rate(Rating),
+    /// Let the card go (end of session).
+    ReleaseCard,
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::Card { action, .. } => write!(f, "Card({action:?})"),
+            Effect::IssueEcard { .. } => f.write_str("IssueEcard"),
+            Effect::Commit(c) => write!(f, "Commit({} changes)", c.changes.len()),
+            Effect::Print(l) => write!(f, "Print({} lines)", l.len()),
+            Effect::Rate(r) => write!(f, "Rate({})", r.level),
+            Effect::ReleaseCard => f.write_str("ReleaseCard"),
+        }
+    }
+}
+
+/// A problem with an event that does not end the session ("the two new PINs differ").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{zh} / {en}")]
+pub struct Notice {
+    pub zh: String,
+    pub en: String,
+}
+
+/// One citizen session (one case).
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub case_id: String,
+    pub business: BusinessCode,
+    pub agent: bool,
+    pub started_at: Timestamp,
+    pub phase: Phase,
+    #[serde(skip)]
+    pub gathered: Gathered,
+    /// Materials the citizen said they do not have.
+    pub lacking: BTreeSet<Material>,
+    #[serde(skip)]
+    pub steps: Vec<CaseStep>,
+}
+
+/// The materials gathered so far.
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    pub principal: Option<IdPerson>,
+    pub holder: Option<HolderFacts>,
+    pub agent: Option<IdPerson>,
+    pub card: Option<CardFacts>,
+    pub photo: Option<PhotoFacts>,
+    pub contact: Option<Contact>,
+    pub reason: Option<Reason>,
+    pub bank_receipt: Option<String>,
+}
+
+impl Gathered {
+    fn has(&self, m: Material) -> bool {
+        match m {
+            Material::IdCard => self.principal.is_some(),
+            Material::Photo => self.photo.is_some(),
+            Material::SsCard => self.card.is_some(),
+            Material::AgentIdCard => self.agent.is_some(),
+            Material::BankMaterials => self.bank_receipt.is_some(),
+            Material::ContactDetails => self.contact.is_some(),
+            Material::Reason => self.reason.is_some(),
+        }
+    }
+
+    pub fn provided(&self) -> BTreeSet<Material> {
+        Material::ALL.into_iter().filter(|m| self.has(*m)).collect()
+    }
+}
+
+/// The order in which materials are asked for.
+const ASK_ORDER: [Material; 7] = [
+    Material::IdCard,
+    Material::AgentIdCard,
+    Material::SsCard,
+    Material::Photo,
+    Material::ContactDetails,
+    Material::Reason,
+    Material::BankMaterials,
+];
+
+impl Session {
+    /// Opens a case. Refuses an agent for a business agents may not do, and a business this
+    /// kiosk does not offer. The commit opens the case in the registry.
+    pub fn start(
+        case_id: String,
+        business: BusinessCode,
+        agent: bool,
+        ctx: &Ctx<'_>,
+    ) -> Result<(Session, Commit), Refusal> {
+        if !ctx.settings.enabled.contains(&business) {
+            return Err(Refusal::NotOffered);
+        }
+        if agent && !intake::agent_allowed(rules::rule(business)) {
+            return Err(Refusal::AgentNotAllowed);
+        }
+        let mut s = Session {
+            case_id,
+            business,
+            agent,
+            started_at: ctx.now,
+            phase: Phase::Closed,
+            gathered: Gathered::default(),
+            lacking: BTreeSet::new(),
+            steps: vec![CaseStep {
+                at: ctx.now,
+                step: "申报".into(),
+                detail: format!(
+                    "{}{}",
+                    rules::rule(business).name.zh,
+                    if agent { "(委托办理)" } else { "" }
+                ),
+            }],
+        };
+        let mut commit = Commit::new(s.actor(), ctx.now);
+        commit.case = Some(s.case_row(None, None, ""));
+        s.phase = s.next_phase(ctx);
+        Ok((s, commit))
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::Citizen(self.case_id.clone())
+    }
+
+    /// True once the session needs no more events.
+    pub fn is_over(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    /// True when the card may be taken out without harm.
+    pub fn card_may_leave(&self) -> bool {
+        !matches!(self.phase, Phase::Executing)
+    }
+
+    /// The registry row of this case.
+    pub fn case_row(
+        &self,
+        outcome: Option<Outcome>,
+        finished_at: Option<Timestamp>,
+        summary: &str,
+    ) -> Case {
+        Case {
+            case_id: self.case_id.clone(),
+            business: self.business,
+            id_number: self.principal_id().map(str::to_string),
+            agent_id_number: self.gathered.agent.as_ref().map(|a| a.id_number.clone()),
+            started_at: self.started_at,
+            finished_at,
+            outcome,
+            deadline: Some(local_date(self.started_at)),
+            summary: summary.to_string(),
+        }
+    }
+
+    /// The principal's ID number: from the ID card, else from the card's holder.
+    pub fn principal_id(&self) -> Option<&str> {
+        if let Some(p) = &self.gathered.principal {
+            return Some(&p.id_number);
+        }
+        let card = self.gathered.card.as_ref()?;
+        card.ssn
+            .as_deref()
+            .or(card.record.as_ref().map(|r| r.id_number.as_str()))
+    }
+
+    /// The intake context as far as it is known now.
+    pub fn intake_context(&self) -> intake::IntakeContext {
+        intake::IntakeContext {
+            agent: self.agent,
+            photo_on_file: self
+                .gathered
+                .holder
+                .as_ref()
+                .is_some_and(HolderFacts::photo_on_file),
+            card_readable: !self.lacking.contains(&Material::SsCard),
+        }
+    }
+
+    /// The next material to ask for, if any.
+    fn next_material(&self) -> Option<Material> {
+        let required = intake::required(rules::rule(self.business), &self.intake_context());
+        ASK_ORDER.into_iter().find(|m| {
+            required.iter().any(|r| r.material == *m)
+                && !self.gathered.has(*m)
+                && !self.lacking.contains(m)
+        })
+    }
+
+    /// After a material arrived or was declared lacking: ask for the next, or run intake.
+    fn next_phase(&mut self, ctx: &Ctx<'_>) -> Phase {
+        if let Some(material) = self.next_material() {
+            return Phase::Gathering { material };
+        }
+        let rule = rules::rule(self.business);
+        let provided: intake::Provided = self.gathered.provided().into_iter().collect();
+        if let Err(notice) = intake::check(rule, &self.intake_context(), &provided) {
+            return Phase::Returned { notice };
+        }
+        self.steps.push(CaseStep {
+            at: ctx.now,
+            step: "受理".into(),
+            detail: "材料齐全".into(),
+        });
+        match plan::precheck(self, ctx) {
+            Err(refusal) => Phase::Refused { refusal },
+            Ok(()) => Phase::Confirming,
+        }
+    }
+
+    /// Handles one event. Returns the effects to run; a [`Notice`] when the event was not
+    /// acceptable but the session goes on (the phase is unchanged).
+    pub fn handle(&mut self, event: Event, ctx: &Ctx<'_>) -> Result<Vec<Effect>, Notice> {
+        let before = self.phase.clone();
+        let effects = match (&before, event) {
+            (Phase::Closed, _) => return Err(notice("本次业务已结束", "this session is over")),
+            (_, Event::Cancel | Event::Timeout) => self.abandon(ctx),
+            (Phase::Gathering { material }, event) => self.gather(*material, event, ctx)?,
+            (Phase::Confirming, Event::Confirm) => match plan::pins_needed(self.business) {
+                Some((old, new)) => {
+                    self.phase = Phase::EnteringPins { old, new };
+                    Vec::new()
+                }
+                None => self.execute(CardPins::default(), ctx),
+            },
+            (
+                Phase::EnteringPins { old, new },
+                Event::Pins {
+                    old: o,
+                    new: n,
+                    repeat,
+                },
+            ) => {
+                let pins = self.check_pins(*old, *new, o, n, repeat)?;
+                self.execute(pins, ctx)
+            }
+            (Phase::Executing | Phase::Interrupted, Event::Executed(result)) => {
+                self.executed(result, ctx)
+            }
+            (
+                Phase::Done { .. },
+                Event::Rate {
+                    level,
+                    reasons,
+                    comment,
+                },
+            ) => {
+                if !(1..=5).contains(&level) {
+                    return Err(notice("评价分为1至5级", "a rating is a level from 1 to 5"));
+                }
+                self.phase = Phase::Closed;
+                vec![
+                    Effect::Rate(Rating {
+                        case_id: self.case_id.clone(),
+                        level,
+                        reasons: if level <= 2 { reasons } else { Vec::new() },
+                        comment,
+                        at: ctx.now,
+                    }),
+                    Effect::ReleaseCard,
+                ]
+            }
+            (
+                Phase::Done { .. }
+                | Phase::Returned { .. }
+                | Phase::Refused { .. }
+                | Phase::Failed { .. },
+                Event::Finish,
+            ) => {
+                self.phase = Phase::Closed;
+                vec![Effect::ReleaseCard]
+            }
+            (Phase::Returned { notice: n }, Event::Confirm) => {
+                // "Print the notice".
+                vec![Effect::Print(n.lines(ctx.language))]
+            }
+            (Phase::Done { receipt }, Event::Confirm) => {
+                // "Print the receipt".
+                vec![Effect::Print(receipt.clone())]
+            }
+            _ => {
+                return Err(notice(
+                    "现在不能进行此操作",
+                    "that is not possible at this step",
+                ))
+            }
+        };
+        Ok(self.close_if_terminal(before, effects, ctx))
+    }
+
+    /// When the phase just became terminal, closes the case in the registry.
+    fn close_if_terminal(
+        &mut self,
+        before: Phase,
+        mut effects: Vec<Effect>,
+        ctx: &Ctx<'_>,
+    ) -> Vec<Effect> {
+        if std::mem::discriminant(&before) == std::mem::discriminant(&self.phase) {
+            return effects;
+        }
+        let (outcome, summary, event) = match &self.phase {
+            Phase::Returned { notice } => (
+                Outcome::ReturnedIncomplete,
+                format!(
+                    "一次性告知: {}",
+                    notice
+                        .missing
+                        .iter()
+                        .map(|m| m.material.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "case.returned",
+            ),
+            Phase::Refused { refusal } => (Outcome::Refused, refusal.to_string(), "case.refused"),
+            Phase::Failed { message } => (Outcome::Failed, message.clone(), "case.failed"),
+            _ => return effects,
+        };
+        let mut commit = Commit::new(self.actor(), ctx.now);
+        commit.case = Some(self.case_row(Some(outcome), Some(ctx.now), &summary));
+        commit.events.push((
+            event.into(),
+            self.case_id.clone(),
+            serde_json::json!({ "business": self.business, "summary": summary }),
+        ));
+        effects.push(Effect::Commit(commit));
+        effects
+    }
+
+    fn abandon(&mut self, ctx: &Ctx<'_>) -> Vec<Effect> {
+        let was = std::mem::replace(&mut self.phase, Phase::Closed);
+        // A finished case stays finished; an interrupted one is settled by reconciliation.
+        if matches!(
+            was,
+            Phase::Done { .. }
+                | Phase::Returned { .. }
+                | Phase::Refused { .. }
+                | Phase::Failed { .. }
+                | Phase::Interrupted
+                | Phase::Executing
+        ) {
+            return vec![Effect::ReleaseCard];
+        }
+        let mut commit = Commit::new(self.actor(), ctx.now);
+        commit.case = Some(self.case_row(
+            Some(Outcome::Abandoned),
+            Some(ctx.now),
+            "citizen left or cancelled",
+        ));
+        vec![Effect::Commit(commit), Effect::ReleaseCard]
+    }
+
+    fn gather(
+        &mut self,
+        asked: Material,
+        event: Event,
+        ctx: &Ctx<'_>,
+    ) -> Result<Vec<Effect>, Notice> {
+        let today = local_date(ctx.now);
+        match (asked, event) {
+            (Material::IdCard, Event::IdCardRead { person, facts }) => {
+                if !person.valid_on(today) {
+                    self.lacking.insert(Material::IdCard);
+                    self.step(ctx, "读取身份证", "证件已过有效期");
+                } else {
+                    self.step(
+                        ctx,
+                        "读取身份证",
+                        &crate::mask::id_number(&person.id_number),
+                    );
+                    self.gathered.principal = Some(person);
+                    self.gathered.holder = Some(facts);
+                }
+            }
+            (Material::IdCard, Event::EcardScanned { person, facts }) => {
+                if !rules::rule(self.business).ecard_identifies {
+                    return Err(notice(
+                        "本业务须使用居民身份证",
+                        "this business needs the resident ID card",
+                    ));
+                }
+                self.step(
+                    ctx,
+                    "扫描电子社保卡",
+                    &crate::mask::id_number(&person.id_number),
+                );
+                self.gathered.principal = Some(person);
+                self.gathered.holder = Some(facts);
+            }
+            (Material::AgentIdCard, Event::IdCardRead { person, .. }) => {
+                if Some(person.id_number.as_str()) == self.principal_id() {
+                    return Err(notice(
+                        "请读取受托人(代办人)本人的身份证",
+                        "read the agent's own ID card (this is the principal's)",
+                    ));
+                }
+                if person.age_on(today) < 18 {
+                    self.phase = Phase::Refused {
+                        refusal: Refusal::AgentMinor,
+                    };
+                    return Ok(Vec::new());
+                }
+                if !person.valid_on(today) {
+                    self.lacking.insert(Material::AgentIdCard);
+                    self.step(ctx, "读取代办人身份证", "证件已过有效期");
+                } else {
+                    self.step(
+                        ctx,
+                        "读取代办人身份证",
+                        &crate::mask::id_number(&person.id_number),
+                    );
+                    self.gathered.agent = Some(person);
+                }
+            }
+            (Material::SsCard, Event::CardRead { card, holder }) => {
+                let card_holder = card
+                    .ssn
+                    .clone()
+                    .or_else(|| card.record.as_ref().map(|r| r.id_number.clone()));
+                if card.record.is_none() {
+                    self.phase = Phase::Refused {
+                        refusal: Refusal::UnknownCard,
+                    };
+                    return Ok(Vec::new());
+                }
+                if let (Some(p), Some(h)) = (self.principal_id(), card_holder.as_deref()) {
+                    if p != h {
+                        self.phase = Phase::Refused {
+                            refusal: Refusal::CardOfAnotherPerson,
+                        };
+                        return Ok(Vec::new());
+                    }
+                }
+                self.step(
+                    ctx,
+                    "读取社会保障卡",
+                    &crate::mask::card_number(&card.card_number),
+                );
+                if self.gathered.holder.is_none() {
+                    self.gathered.holder = Some(holder);
+                }
+                self.gathered.card = Some(card);
+            }
+            (Material::Photo, Event::PhotoTaken(photo)) => {
+                self.step(ctx, "照片采集", &photo.sha256);
+                self.gathered.photo = Some(photo);
+            }
+            (Material::ContactDetails, Event::ContactGiven(c)) => {
+                plan::check_contact(&c)?;
+                self.step(ctx, "填写联系信息", "");
+                self.gathered.contact = Some(c);
+            }
+            (Material::Reason, Event::ReasonGiven(r)) => {
+                let fits = match self.business {
+                    BusinessCode::Exchange => r.for_exchange(),
+                    BusinessCode::Cancel => r.for_cancel(),
+                    _ => true,
+                };
+                if !fits {
+                    return Err(notice(
+                        "请选择本业务的原因",
+                        "choose a reason of this business",
+                    ));
+                }
+                self.step(ctx, "选择原因", r.zh());
+                self.gathered.reason = Some(r);
+            }
+            (Material::BankMaterials, Event::BankReceipt(no)) => {
+                let no = no.trim().to_string();
+                if no.is_empty()
+                    || no.len() > 40
+                    || !no.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                {
+                    return Err(notice(
+                        "银行回执编号应为1至40位字母、数字或'-'",
+                        "the bank receipt number is 1-40 letters, digits or '-'",
+                    ));
+                }
+                self.step(ctx, "银行销户回执", &no);
+                self.gathered.bank_receipt = Some(no);
+            }
+            (m, Event::Lacking(l)) if m == l => {
+                self.step(ctx, "材料缺失", m.code());
+                self.lacking.insert(m);
+            }
+            _ => {
+                return Err(notice(
+                    "请按屏幕提示提供材料",
+                    "please provide what the screen asks for",
+                ))
+            }
+        }
+        if matches!(self.phase, Phase::Gathering { .. }) {
+            self.phase = self.next_phase(ctx);
+        }
+        Ok(Vec::new())
+    }
+
+    fn step(&mut self, ctx: &Ctx<'_>, step: &str, detail: &str) {
+        self.steps.push(CaseStep {
+            at: ctx.now,
+            step: step.into(),
+            detail: detail.into(),
+        });
+    }
+
+    fn check_pins(
+        &self,
+        want_old: bool,
+        want_new: bool,
+        old: Option<Pin>,
+        new: Option<Pin>,
+        repeat: Option<Pin>,
+    ) -> Result<CardPins, Notice> {
+        if want_old && old.is_none() {
+            return Err(notice("请输入原密码", "enter the current PIN"));
+        }
+        if !want_new {
+            return Ok(CardPins { old, new: None });
+        }
+        let (Some(new), Some(repeat)) = (new, repeat) else {
+            return Err(notice("请输入两次新密码", "enter the new PIN twice"));
+        };
+        if !new.same_as(&repeat) {
+            return Err(notice("两次输入的新密码不一致", "the two new PINs differ"));
+        }
+        if let Some(old) = &old {
+            if old.same_as(&new) {
+                return Err(notice(
+                    "新密码不能与原密码相同",
+                    "the new PIN must differ from the old one",
+                ));
+            }
+        }
+        let id = self.principal_id();
+        let birth = self
+            .gathered
+            .principal
+            .as_ref()
+            .map(|p| p.birth_date)
+            .or_else(|| {
+                self.gathered
+                    .holder
+                    .as_ref()
+                    .and_then(|h| h.person.as_ref())
+                    .map(|p| p.birth_date)
+            })
+            .and_then(|d| {
+                use chrono::Datelike;
+                card_io::date::Date::new(
+                    u16::try_from(d.year()).ok()?,
+                    u8::try_from(d.month()).ok()?,
+                    u8::try_from(d.day()).ok()?,
+                )
+            });
+        if let Err(weak) = crate::pin_policy::check(&new, id, birth) {
+            return Err(Notice {
+                zh: format!("新密码过于简单:{}", crate::pin_policy::zh(&weak)),
+                en: format!("the new PIN is too weak: {weak}"),
+            });
+        }
+        if self.business == BusinessCode::Enable && plan::is_initial_pin(&new) {
+            return Err(notice(
+                "新密码不能是初始密码",
+                "the new PIN cannot be the initial PIN",
+            ));
+        }
+        Ok(CardPins {
+            old,
+            new: Some(new),
+        })
+    }
+
+    fn execute(&mut self, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect> {
+        self.step(ctx, "办理", "");
+        self.phase = Phase::Executing;
+        plan::effects(self, pins, ctx)
+    }
+
+    fn executed(&mut self, result: Executed, ctx: &Ctx<'_>) -> Vec<Effect> {
+        match result {
+            Executed::Ok {
+                archive_no,
+                ecard_token,
+            } => {
+                self.phase = Phase::Done {
+                    receipt: plan::receipt(
+                        self,
+                        ctx,
+                        archive_no.as_deref(),
+                        ecard_token.as_deref(),
+                    ),
+                };
+                Vec::new()
+            }
+            Executed::Reconciled { applied: true } => {
+                self.phase = Phase::Done {
+                    receipt: plan::receipt(self, ctx, None, None),
+                };
+                Vec::new()
+            }
+            Executed::Reconciled { applied: false } => {
+                self.phase = Phase::Failed {
+                    message: "卡片在办理中被取出,业务未完成,卡片和记录均未改变。请重新办理。 The card was removed during the business; nothing was changed. Please start again.".into(),
+                };
+                Vec::new()
+            }
+            Executed::Interrupted => {
+                self.phase = Phase::Interrupted;
+                Vec::new()
+            }
+            Executed::Failed(message) => {
+                self.phase = Phase::Failed { message };
+                Vec::new()
+            }
+        }
+    }
+}
+
+fn notice(zh: &str, en: &str) -> Notice {
+    Notice {
+        zh: zh.into(),
+        en: en.into(),
+    }
+}

@@ -1,0 +1,151 @@
+//! A kiosk for business tests: a fresh database seeded with the demo registry, the shipped
+//! calendar, a test e-card key pair, and a printer that records what it printed; the readers
+//! come from a [`Rig`](crate::rig::Rig).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use chrono::{TimeZone, Utc};
+use firmware_config::Config;
+use kiosk_host::calendar::WorkCalendar;
+use kiosk_host::card_ops::Target;
+use kiosk_host::demo::{self, DemoPaths};
+use kiosk_host::domain::{BusinessCode, Timestamp};
+use kiosk_host::ecard::{EcardIssuer, EcardVerifier};
+use kiosk_host::engine::driver::Engine;
+use kiosk_host::engine::session::{Event, Phase, Session};
+use kiosk_host::store::sqlite::SqliteStore;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The fixed "now" of business tests: 2026-11-28 10:00 in the kiosk's time zone (a
+/// Saturday; the calendar decides what that means for deadlines).
+pub fn now() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0)
+        .single()
+        .expect("valid instant")
+}
+
+/// An ID card text of `hw-sim/people/<name>`.
+pub fn id_text(name: &str) -> card_io::idcard::text::IdText {
+    hw_sim::idcard::person::Person::load(root().join("hw-sim/people").join(name))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .text
+}
+
+/// The test e-card platform key (test only, never valid on a kiosk).
+pub fn ecard_test_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+}
+
+pub struct TestKiosk {
+    pub config: Config,
+    pub calendar: WorkCalendar,
+    pub store: SqliteStore,
+    pub issuer: EcardIssuer,
+    pub verifier: EcardVerifier,
+    pub printed: Mutex<Vec<Vec<String>>>,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestKiosk {
+    /// A kiosk with the demo registry.
+    pub fn new() -> TestKiosk {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::default();
+        config.storage.database = dir.path().join("kiosk.db").display().to_string();
+        config.storage.archive_dir = dir.path().join("archive").display().to_string();
+        config.calendar.file = Some(
+            root()
+                .join("data/calendar/cn-xj-2026.toml")
+                .display()
+                .to_string(),
+        );
+        let calendar = WorkCalendar::load(&config.calendar, &root()).expect("calendar loads");
+        let store = SqliteStore::open(dir.path().join("kiosk.db").as_path()).expect("database");
+        demo::seed(&store, &DemoPaths::in_workspace(&root()), now()).expect("demo seed");
+        let key = ecard_test_key();
+        TestKiosk {
+            issuer: EcardIssuer::new(key.clone()),
+            verifier: EcardVerifier::new(vec![key.verifying_key()]),
+            config,
+            calendar,
+            store,
+            printed: Mutex::new(Vec::new()),
+            dir,
+        }
+    }
+
+    pub fn engine<'a>(
+        &'a self,
+        readers: &'a dyn card_io::transport::ReaderProvider,
+        printer: &'a dyn Fn(&[String]) -> Result<(), String>,
+    ) -> Engine<'a> {
+        Engine {
+            config: &self.config,
+            calendar: &self.calendar,
+            store: &self.store,
+            readers,
+            target: Target::default(),
+            ecard_issuer: Some(&self.issuer),
+            ecard_verifier: Some(&self.verifier),
+            printer: Some(printer),
+        }
+    }
+}
+
+impl Default for TestKiosk {
+    fn default() -> Self {
+        TestKiosk::new()
+    }
+}
+
+/// Feeds an event and panics with the notice if it was not accepted.
+pub fn feed(engine: &Engine<'_>, s: &mut Session, event: Event) {
+    let name = format!("{event:?}");
+    if let Err(n) = engine.feed(s, event, now()) {
+        panic!("{:?} {}: {name} refused: {n}", s.business, s.case_id);
+    }
+}
+
+/// Starts a business, panicking on a refusal.
+pub fn start(engine: &Engine<'_>, business: BusinessCode, agent: bool) -> Session {
+    engine
+        .start(business, agent, now())
+        .unwrap_or_else(|e| panic!("{business:?}: {e}"))
+}
+
+/// The receipt of a finished session.
+pub fn receipt(s: &Session) -> Vec<String> {
+    match &s.phase {
+        Phase::Done { receipt } => receipt.clone(),
+        other => panic!("{:?}: not done: {other:?}", s.business),
+    }
+}
+
+/// A compliant card photo: the simulated camera's good scene through the photo pipeline
+/// (made once per test process).
+pub fn compliant_photo() -> kiosk_host::engine::facts::PhotoFacts {
+    use card_io::camera::{FrameSource, Resolution};
+    static PHOTO: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let jpeg = PHOTO
+        .get_or_init(|| {
+            let frame = hw_sim::camera::SimCamera::new(hw_sim::camera::Scene::Good, Resolution::HD)
+                .expect("camera")
+                .frame()
+                .expect("frame");
+            card_io::photo::Pipeline::new(card_io::photo::PhotoSettings::default())
+                .expect("pipeline")
+                .make(&frame)
+                .expect("a compliant photo")
+                .jpeg
+        })
+        .clone();
+    kiosk_host::engine::facts::PhotoFacts {
+        sha256: kiosk_host::demo::sha256_hex(&jpeg),
+        jpeg,
+    }
+}
