@@ -614,3 +614,80 @@ both!(
     refusals,
     walk_away,
 );
+
+/// A month of cases becomes one sealed archive batch: every finished case is in it with its
+/// materials, the batch verifies, queries find the records and are themselves audited.
+#[test]
+fn a_month_of_cases_is_sealed_and_queried() {
+    use kiosk_host::archive::{seal, verify};
+    use kiosk_host::domain::Actor;
+    use kiosk_host::store::{ArchiveQuery, ArchiveStore};
+
+    let rig = InProcess::new(Transport::T1);
+    let k = TestKiosk::new();
+    let e = k.engine(rig.provider(), &no_printer);
+    let mut s = start(&e, B::ReportLoss, false);
+    feed(&e, &mut s, id_card(&e, ZHANG));
+    feed(&e, &mut s, Event::Confirm);
+    let mut s = start(&e, B::Apply, false);
+    feed(&e, &mut s, id_card(&e, "long-term.toml"));
+    feed(
+        &e,
+        &mut s,
+        Event::PhotoTaken(tests::kiosk::compliant_photo()),
+    );
+    feed(&e, &mut s, Event::Confirm);
+    // A refused case is not archived: only finished (办结) cases are.
+    let mut r = start(&e, B::Enable, false);
+    feed(&e, &mut r, id_card(&e, ZHANG));
+
+    let out = k.dir.path().join("archive");
+    let december = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 1, 0, 0).unwrap();
+    let sealed = seal::seal_month(&k.store, "2026-11", "0001", &out, &Actor::System, december)
+        .expect("seal");
+    assert_eq!(sealed.info.records, 2);
+    let report =
+        verify::verify_batch(&sealed.dir, Some(&sealed.info.manifest_sha256)).expect("verify");
+    assert!(report.ok(), "{report:?}");
+    // The photo is filed as a material of the application.
+    let photo_files = walk(&sealed.dir)
+        .into_iter()
+        .filter(|p| p.ends_with(".jpg"))
+        .count();
+    assert_eq!(photo_files, 1);
+
+    let staff = Actor::Staff("archivist".into());
+    let found = k
+        .store
+        .query_archive(
+            &ArchiveQuery {
+                id_number: Some(ZHANG_ID.into()),
+                ..Default::default()
+            },
+            &staff,
+        )
+        .expect("query");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].record.business, B::ReportLoss);
+    assert_eq!(found[0].sealed_in.as_deref(), Some("2026-11"));
+    let audited = k.store.entries(0, 10_000).unwrap();
+    assert!(audited
+        .iter()
+        .any(|a| a.action == "archive.query" && a.actor.contains("archivist")));
+    assert!(k.store.verify().unwrap().ok());
+    // A second seal of the month is refused.
+    assert!(seal::seal_month(&k.store, "2026-11", "0001", &out, &Actor::System, december).is_err());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}

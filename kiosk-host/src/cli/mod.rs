@@ -1,11 +1,13 @@
 //! Command-line parsing and dispatch. Failures print one plain line on standard error and
 //! exit non-zero.
 
+mod application;
 mod archive;
 mod audit;
 mod card;
 mod common;
 mod config;
+mod demo;
 mod guide;
 mod idcard;
 mod photo;
@@ -50,6 +52,12 @@ enum Command {
     /// Archives: seal a month, query records, verify a sealed batch.
     #[command(subcommand)]
     Archive(archive::ArchiveCmd),
+    /// Applications for new cards: list them, move them along their progress states.
+    #[command(subcommand)]
+    Application(application::ApplicationCmd),
+    /// The demo registry for simulated hardware.
+    #[command(subcommand)]
+    Demo(demo::DemoCmd),
     /// The public service guide (8.1.2), generated from the rule table.
     Guide(guide::GuideArgs),
     /// Statistics per business and period: cases, on-time rate, handling time, satisfaction.
@@ -68,6 +76,8 @@ pub fn run() -> i32 {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Archive(cmd) => archive::run(cmd),
         Command::Guide(args) => guide::run(args),
+        Command::Application(cmd) => application::run(cmd),
+        Command::Demo(cmd) => demo::run(cmd),
         Command::Stats(args) => stats::run(args),
     }
 }
