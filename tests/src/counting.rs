@@ -11,6 +11,8 @@ use card_io::transport::{
 pub struct CountingProvider<'p> {
     inner: &'p dyn ReaderProvider,
     count: Arc<AtomicUsize>,
+    /// Count only the APDUs sent to this reader.
+    only: Option<String>,
 }
 
 impl<'p> CountingProvider<'p> {
@@ -18,6 +20,15 @@ impl<'p> CountingProvider<'p> {
         CountingProvider {
             inner,
             count: Arc::new(AtomicUsize::new(0)),
+            only: None,
+        }
+    }
+
+    /// Counts only the APDUs sent to `reader` (the card's, not the PSAM's).
+    pub fn for_reader(inner: &'p dyn ReaderProvider, reader: &str) -> Self {
+        CountingProvider {
+            only: Some(reader.to_string()),
+            ..CountingProvider::new(inner)
         }
     }
     /// APDUs sent since the last call.
@@ -31,6 +42,9 @@ impl ReaderProvider for CountingProvider<'_> {
         self.inner.list_readers()
     }
     fn connect(&self, reader: &str) -> Result<Box<dyn CardConnection>, TransportError> {
+        if self.only.as_deref().is_some_and(|only| only != reader) {
+            return self.inner.connect(reader);
+        }
         Ok(Box::new(CountingConnection {
             inner: self.inner.connect(reader)?,
             count: self.count.clone(),

@@ -288,27 +288,37 @@ impl Executor<'_> {
         } else {
             None
         };
-        let missing_pin = || ExecError::MissingPin;
-        match (action, sam.as_mut()) {
-            (CardAction::Activate, _) => {
-                card_ops::activate(conn, pins.new.as_ref().ok_or_else(missing_pin)?)?
-            }
-            (CardAction::ChangePin, _) => card_ops::change_pin(
-                conn,
-                pins.old.as_ref().ok_or_else(missing_pin)?,
-                pins.new.as_ref().ok_or_else(missing_pin)?,
-            )?,
-            (CardAction::ResetPin, Some(sam)) => {
-                card_ops::reset_pin(conn, sam, pins.new.as_ref().ok_or_else(missing_pin)?)?
-            }
-            (CardAction::UnblockPin, Some(sam)) => card_ops::unblock_pin(conn, sam)?,
-            (CardAction::BlockApp { permanent }, Some(sam)) => {
-                card_ops::block_app(conn, sam, permanent)?
-            }
-            (CardAction::UnblockApp, Some(sam)) => card_ops::unblock_app(conn, sam)?,
-            (CardAction::BlockCard, Some(sam)) => card_ops::block_card(conn, sam)?,
-            (_, None) => return Err(OpError::NoPsam.into()),
+        let new_pin = pins.new.as_ref();
+        let old_pin = pins.old.as_ref();
+        if matches!(action, CardAction::Activate | CardAction::ResetPin) && new_pin.is_none()
+            || action == CardAction::ChangePin && (old_pin.is_none() || new_pin.is_none())
+        {
+            return Err(ExecError::MissingPin);
         }
+        // The session checked the new PIN (weak PINs, repetition) against the holder's ID
+        // card before confirming, so the card sees only the command itself: one SELECT and
+        // the command (plus GET CHALLENGE for secured ones).
+        card_ops::with_card(conn, Disposition::Reset, |c| {
+            match (action, sam.as_mut(), old_pin, new_pin) {
+                (CardAction::Activate, _, _, Some(new)) => {
+                    let initial = card_io::pin::Pin::parse(card_ops::INITIAL_PIN)
+                        .map_err(|_| OpError::SamePin)?;
+                    match c.change_pin(&initial, new) {
+                        Err(e @ CardError::WrongPin { .. }) => Err(OpError::NotInitialPin(e)),
+                        other => Ok(other?),
+                    }
+                }
+                (CardAction::ChangePin, _, Some(old), Some(new)) => Ok(c.change_pin(old, new)?),
+                (CardAction::ResetPin, Some(sam), _, Some(new)) => Ok(c.reset_pin(sam, new)?),
+                (CardAction::UnblockPin, Some(sam), _, _) => Ok(c.unblock_pin(sam)?),
+                (CardAction::BlockApp { permanent }, Some(sam), _, _) => {
+                    Ok(c.block_application(sam, permanent)?)
+                }
+                (CardAction::UnblockApp, Some(sam), _, _) => Ok(c.unblock_application(sam)?),
+                (CardAction::BlockCard, Some(sam), _, _) => Ok(c.block_card(sam)?),
+                _ => Err(OpError::NoPsam),
+            }
+        })?;
         Ok(())
     }
 
