@@ -51,6 +51,15 @@ run ./target/release/hw-sim camera --scene good -o target/demo-frame.png
 run $K photo make target/demo-frame.png -o target/demo-photo.jpg
 run ./target/release/hw-sim camera --scene cluttered -o target/demo-cluttered.png
 run $K photo check target/demo-cluttered.png
+
+# The business side: the demo registry matching the simulated cards, the service guide, the
+# audit chain and the statistics (the kiosk screens come with `kiosk serve`).
+DB=target/demo-kiosk.db
+rm -f "$DB" "$DB-wal" "$DB-shm"
+run $K demo seed --db "$DB"
+run $K guide --lang zh-CN
+run $K audit verify --db "$DB"
+run $K stats --from "$(date +%Y-%m-01)" --to "$(date +%Y-%m-%d)" --db "$DB"
 echo
 echo "The simulated card stays attached while this script runs; press Ctrl-C to stop,"
 echo "or set DEMO_EXIT=1 to stop now."

@@ -14,8 +14,15 @@ mkdir -p target
 set +e
 cargo test --workspace --locked -- --test-threads=2 2>&1 | tee target/test-output.log
 status=${PIPESTATUS[0]}
+# The Debian package: built, installed, checked, removed (one PASS/FAIL line per check).
+bash scripts/check-deb.sh 2>&1 | tee target/check-deb-output.log
+deb_status=${PIPESTATUS[0]}
 set -e
-# One closing line for the whole run, summed over every test binary.
+# One closing line for the whole run, summed over every test binary and the package checks.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     END { printf "\nworkspace: %d passed, %d failed\n", p, f }' target/test-output.log
-exit "$status"
+     FILENAME ~ /check-deb/ && /^PASS / { p++; d++ }
+     FILENAME ~ /check-deb/ && /^FAIL / { f++; d++ }
+     END { printf "\nworkspace: %d passed, %d failed (including %d package checks)\n", p, f, d }' \
+    target/test-output.log target/check-deb-output.log
+if [ "$status" != 0 ]; then exit "$status"; fi
+exit "$deb_status"

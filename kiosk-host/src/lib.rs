@@ -23,5 +23,7 @@ pub mod ecard;
 pub mod engine;
 pub mod mask;
 pub mod pin_policy;
+pub mod provision;
 pub mod rules;
+pub mod selftest;
 pub mod store;

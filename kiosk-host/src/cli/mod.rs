@@ -11,7 +11,9 @@ mod demo;
 mod guide;
 mod idcard;
 mod photo;
+mod provision;
 mod readers;
+mod selftest;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -62,6 +64,10 @@ enum Command {
     Guide(guide::GuideArgs),
     /// Statistics per business and period: cases, on-time rate, handling time, satisfaction.
     Stats(stats::StatsArgs),
+    /// Find the kiosk's devices and write them into kiosk.toml (after confirmation).
+    Provision(provision::ProvisionArgs),
+    /// Check every device and resource of the kiosk; exit 1 when any check fails.
+    Selftest(selftest::SelftestArgs),
 }
 
 pub fn run() -> i32 {
@@ -79,5 +85,7 @@ pub fn run() -> i32 {
         Command::Application(cmd) => application::run(cmd),
         Command::Demo(cmd) => demo::run(cmd),
         Command::Stats(args) => stats::run(args),
+        Command::Provision(args) => provision::run(&provider, args),
+        Command::Selftest(args) => selftest::run(&provider, args),
     }
 }

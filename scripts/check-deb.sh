@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Builds the kiosk's Debian package (`cargo deb -p kiosk-host`), installs it with dpkg, checks
+# what the installed package gives (the binary validating the configuration it installed and
+# the example, the kiosk user and /var/lib/kiosk, the systemd unit, the service left
+# disabled), then removes and purges it and checks the binary is gone.
+#
+# One line per check, PASS or FAIL; exits non-zero when any check fails. Needs root (or
+# sudo) for dpkg. Details of every step go to target/check-deb.log.
+#
+# The package is installed on this machine for the duration of the check: run it on a CI or
+# development machine, not on a kiosk (it refuses when a kiosk package is already installed).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_packages
+mkdir -p target
+LOG="$PWD/target/check-deb.log"
+: >"$LOG"
+passed=0
+failed=0
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1${2:+: $2} (details in target/check-deb.log)"; failed=$((failed + 1)); }
+
+# check NAME COMMAND...: runs the command (output to the log) and reports it.
+check() {
+    local name=$1
+    shift
+    echo "== $name: $*" >>"$LOG"
+    if "$@" >>"$LOG" 2>&1; then pass "$name"; else fail "$name"; fi
+}
+
+# What this script creates on the machine and should take away again: the kiosk user and
+# /var/lib/kiosk stay after a purge by design (archives), so they are removed here when they
+# did not exist before.
+had_user=0
+getent passwd kiosk >/dev/null && had_user=1
+had_state=0
+[ -e /var/lib/kiosk ] && had_state=1
+cleanup() {
+    if [ "$had_state" = 0 ] && [ -d /var/lib/kiosk ]; then $SUDO rm -rf /var/lib/kiosk; fi
+    if [ "$had_user" = 0 ] && getent passwd kiosk >/dev/null; then
+        $SUDO userdel kiosk >>"$LOG" 2>&1 || true
+        getent group kiosk >/dev/null && { $SUDO groupdel kiosk >>"$LOG" 2>&1 || true; }
+    fi
+}
+
+finish() {
+    cleanup
+    echo "check-deb: $passed passed, $failed failed"
+    [ "$failed" = 0 ]
+    exit $?
+}
+
+# cargo-deb: installed once, then reused (CI caches ~/.cargo).
+if ! cargo deb --version >/dev/null 2>&1; then
+    echo "installing cargo-deb (once; a few minutes)"
+    check "install cargo-deb" cargo install cargo-deb --locked
+fi
+if ! cargo deb --version >/dev/null 2>&1; then
+    fail "cargo-deb available"
+    finish
+fi
+
+if dpkg-query -W -f='${Status}' kiosk 2>/dev/null | grep -q "installed"; then
+    fail "no kiosk package installed beforehand" "this machine has one; check-deb.sh installs and removes its own"
+    finish
+fi
+
+# The calendar data, when the repository has them, go in as /usr/share/kiosk/calendar/.
+variant=()
+if compgen -G "data/calendar/*" >/dev/null; then
+    variant=(--variant calendar)
+fi
+OUT="$PWD/target/deb"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+build="cargo deb -p kiosk-host${variant[*]:+ ${variant[*]}}"
+echo "== build: $build" >>"$LOG"
+if cargo deb -p kiosk-host "${variant[@]}" --locked -o "$OUT/" >>"$LOG" 2>&1; then
+    pass "build the package ($build)"
+else
+    fail "build the package ($build)"
+    finish
+fi
+deb=$(ls "$OUT"/kiosk_*.deb 2>/dev/null | head -1)
+if [ -z "$deb" ]; then
+    fail "package file in target/deb"
+    finish
+fi
+
+contents=$(dpkg-deb -c "$deb")
+fields=$(dpkg-deb -f "$deb")
+conffiles=$(dpkg-deb -I "$deb" conffiles 2>/dev/null)
+echo "== contents" >>"$LOG"
+echo "$contents" >>"$LOG"
+echo "$fields" >>"$LOG"
+package_has() {
+    local f
+    for f in "$@"; do
+        grep -q " \./$f\$" <<<"$contents" || { echo "missing: $f"; return 1; }
+    done
+}
+check "package has /usr/bin/kiosk, the unit, the configuration and the example" \
+    package_has usr/bin/kiosk lib/systemd/system/kiosk.service etc/kiosk/kiosk.toml \
+    usr/share/doc/kiosk/kiosk.example.toml
+if [ ${#variant[@]} -gt 0 ]; then
+    check "package has the calendar data" grep -q "./usr/share/kiosk/calendar/" <<<"$contents"
+fi
+check "/etc/kiosk/kiosk.toml is a conffile" grep -qx "/etc/kiosk/kiosk.toml" <<<"$conffiles"
+check "package depends on pcscd" grep -Eq "^Depends:.*\bpcscd\b" <<<"$fields"
+
+echo "== install: dpkg -i $deb" >>"$LOG"
+if $SUDO dpkg -i "$deb" >>"$LOG" 2>&1 ||
+    { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -f -y -qq >>"$LOG" 2>&1 &&
+        dpkg-query -W -f='${Status}' kiosk 2>/dev/null | grep -q "install ok installed"; }; then
+    pass "install (dpkg -i)"
+else
+    fail "install (dpkg -i)"
+    $SUDO dpkg --purge kiosk >>"$LOG" 2>&1
+    finish
+fi
+
+check "installed kiosk validates /etc/kiosk/kiosk.toml" /usr/bin/kiosk config validate /etc/kiosk/kiosk.toml
+check "installed kiosk validates /usr/share/doc/kiosk/kiosk.example.toml" \
+    /usr/bin/kiosk config validate /usr/share/doc/kiosk/kiosk.example.toml
+check "system user kiosk exists" getent passwd kiosk
+check "/var/lib/kiosk belongs to kiosk" bash -c '[ "$(stat -c %U /var/lib/kiosk)" = kiosk ]'
+check "/etc/kiosk/kiosk.toml readable by the kiosk group only" \
+    bash -c '[ "$(stat -c %a:%G /etc/kiosk/kiosk.toml)" = 640:kiosk ]'
+check "kiosk.service installed, not enabled" \
+    bash -c '[ -f /lib/systemd/system/kiosk.service ] && ! ls /etc/systemd/system/*.wants/kiosk.service >/dev/null 2>&1'
+if command -v systemd-analyze >/dev/null; then
+    check "systemd-analyze verify kiosk.service" systemd-analyze verify /lib/systemd/system/kiosk.service
+else
+    echo "(systemd-analyze not installed: unit not verified)"
+fi
+
+check "remove (dpkg -r kiosk)" $SUDO dpkg -r kiosk
+check "/usr/bin/kiosk gone after removal" bash -c '! [ -e /usr/bin/kiosk ]'
+check "configuration kept after removal" test -f /etc/kiosk/kiosk.toml
+check "purge (dpkg -P kiosk)" $SUDO dpkg -P kiosk
+check "/etc/kiosk/kiosk.toml gone after purge" bash -c '! [ -e /etc/kiosk/kiosk.toml ]'
+check "data in /var/lib/kiosk kept after purge" test -d /var/lib/kiosk
+check "package no longer known to dpkg" bash -c '! dpkg-query -W -f="\${Status}" kiosk 2>/dev/null | grep -q installed'
+
+finish
