@@ -17,7 +17,7 @@ use kiosk_host::domain::{Actor, BusinessCode, Timestamp, LOCAL_OFFSET_S};
 use kiosk_host::mask;
 use kiosk_host::store::{ArchiveQuery, ArchiveRecord, ArchiveStore, BatchInfo};
 
-use super::common::StoreArgs;
+use super::common::{width, StoreArgs};
 
 #[derive(clap::Subcommand)]
 pub enum ArchiveCmd {
@@ -459,26 +459,6 @@ fn query(args: QueryArgs) -> i32 {
     );
     println!("({} record(s); ID numbers masked)", rows.len());
     0
-}
-
-/// Terminal columns of a string: CJK and full-width characters take two.
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match u32::from(c) {
-            0x1100..=0x115F
-            | 0x2E80..=0x303E
-            | 0x3041..=0x33FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xA000..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
 }
 
 /// Columns padded to their widest cell; the last column is not padded.

@@ -12,7 +12,7 @@ use kiosk_host::domain::{BusinessCode, Outcome};
 use kiosk_host::rules;
 use kiosk_host::store::{BusinessStats, Feedback};
 
-use super::common::StoreArgs;
+use super::common::{width, StoreArgs};
 
 #[derive(clap::Args)]
 pub struct StatsArgs {
@@ -131,22 +131,6 @@ fn percent(share: Option<f64>) -> String {
 
 fn seconds(s: Option<f64>) -> String {
     s.map_or_else(|| "-".into(), |s| format!("{s:.0} s"))
-}
-
-/// Columns on a terminal: CJK characters take two.
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match u32::from(c) {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
 }
 
 fn pad(s: &str, w: usize, right: bool) -> String {
