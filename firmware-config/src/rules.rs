@@ -304,6 +304,13 @@ fn ui(c: &Config, r: &mut Report<'_>) {
             "the session cap must be at least the longest idle timeout (default 900)",
         );
     }
+    if u.listen.parse::<std::net::SocketAddr>().is_err() {
+        r.error(
+            &k(&["ui", "listen"]),
+            format!("[ui] listen {:?} is not an address and port", u.listen),
+            "write e.g. \"127.0.0.1:8080\" (loopback: only the kiosk's own screen can reach it)",
+        );
+    }
 }
 
 fn staff(c: &Config, r: &mut Report<'_>) {

@@ -185,6 +185,9 @@ pub struct Ui {
     pub session_cap_s: u32,
     /// Larger text and slower flows by default (适老化).
     pub elderly_mode: bool,
+    /// Where `kiosk serve` listens. Loopback by default: only the kiosk's own screen (and
+    /// staff on the kiosk) reach it.
+    pub listen: String,
 }
 
 impl Default for Ui {
@@ -196,6 +199,7 @@ impl Default for Ui {
             form_idle_timeout_s: 120,
             session_cap_s: 900,
             elderly_mode: false,
+            listen: "127.0.0.1:8080".into(),
         }
     }
 }

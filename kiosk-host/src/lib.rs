@@ -11,6 +11,7 @@
 //! - [`archive`]: archive numbers and sealed monthly batches.
 //! - [`demo`]: the demo registry matching hw-sim's cards and people.
 //! - [`pin_policy`]: which PINs a holder may set (BUSINESS-RULES.md section 1).
+//! - [`server`]: `kiosk serve`: the HTTP service, screens, device events, `--sim`.
 //! - [`card_ops`]: the card operations behind `kiosk card …`, on any reader provider.
 //! - [`mask`]: masking of personal data for screens and receipts.
 
@@ -26,4 +27,5 @@ pub mod pin_policy;
 pub mod provision;
 pub mod rules;
 pub mod selftest;
+pub mod server;
 pub mod store;

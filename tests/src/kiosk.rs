@@ -121,7 +121,7 @@ pub fn start(engine: &Engine<'_>, business: BusinessCode, agent: bool) -> Sessio
 /// The receipt of a finished session.
 pub fn receipt(s: &Session) -> Vec<String> {
     match &s.phase {
-        Phase::Done { receipt } => receipt.clone(),
+        Phase::Done { receipt, .. } => receipt.clone(),
         other => panic!("{:?}: not done: {other:?}", s.business),
     }
 }

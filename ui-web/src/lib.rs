@@ -3,6 +3,7 @@
 //! of [`view`] that `kiosk-host` hands over. It knows no business rule.
 
 pub mod assets;
+pub mod i18n;
 pub mod render;
 pub mod view;
 

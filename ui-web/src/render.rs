@@ -1,7 +1,428 @@
-//! Rendering (placeholder until the screens are written).
-use crate::view::Page;
+//! Rendering: each [`Screen`] has its own compiled template (`ui-web/templates/*.html`), all
+//! extending one base layout (`base.html`) that draws the chrome of [`Page`]: language, the
+//! language switcher, elderly mode, the session controls and the idle countdown. Templates
+//! escape every value (askama's HTML escaper); the only unescaped insert is the QR code's SVG,
+//! which this module draws itself and which carries no text of the view model.
+//!
+//! Every screen works without JavaScript: plain forms posting to the host, which answers with
+//! a redirect. `kiosk.js` adds the countdown, live events, the PIN pad and speech.
 
-/// The HTML of a page.
+use askama::Template;
+use qrcode::render::svg;
+use qrcode::{EcLevel, QrCode};
+
+use crate::i18n::{endonym, Key, Texts};
+use crate::view::{Ask, Choice, Field, GuideEntry, Lang, MenuItem, Page, Screen};
+
+/// The HTML document of a page.
 pub fn render_page(page: &Page) -> String {
-    format!("<!doctype html><title>{}</title>", page.title)
+    let c = Chrome::new(page);
+    let rendered = match &page.screen {
+        Screen::Home { items } => HomeTpl { c, items }.render(),
+        Screen::Ask {
+            business,
+            ask,
+            can_lack,
+            problem,
+        } => AskTpl {
+            c,
+            business,
+            ask,
+            can_lack: *can_lack,
+            problem: problem.as_deref(),
+        }
+        .render(),
+        Screen::Notice {
+            business,
+            intro,
+            items,
+            complaint,
+        } => NoticeTpl {
+            c,
+            business,
+            intro,
+            items,
+            complaint,
+        }
+        .render(),
+        Screen::Refused { business, message } => RefusedTpl {
+            c,
+            business,
+            message,
+        }
+        .render(),
+        Screen::Confirm {
+            business,
+            fields,
+            notes,
+        } => ConfirmTpl {
+            c,
+            business,
+            fields,
+            notes,
+        }
+        .render(),
+        Screen::Pins {
+            business,
+            old,
+            new,
+            digits,
+            problem,
+        } => PinsTpl {
+            c,
+            business,
+            old: *old,
+            new: *new,
+            digits,
+            problem: problem.as_deref(),
+        }
+        .render(),
+        Screen::Interrupted { business, message } => InterruptedTpl {
+            c,
+            business,
+            message,
+        }
+        .render(),
+        Screen::Done {
+            business,
+            fields,
+            receipt,
+            ecard_qr,
+            rating_reasons,
+        } => DoneTpl {
+            c,
+            business,
+            fields,
+            receipt,
+            qr: QrView::of(ecard_qr.as_deref()),
+            levels: RatingLevel::all(page.lang),
+            rating_reasons,
+        }
+        .render(),
+        Screen::Failed { business, message } => FailedTpl {
+            c,
+            business,
+            message,
+        }
+        .render(),
+        Screen::Error {
+            message,
+            what_to_do,
+        } => ErrorTpl {
+            c,
+            message,
+            what_to_do,
+        }
+        .render(),
+        Screen::Guide { entries } => GuideTpl { c, entries }.render(),
+    };
+    // Rendering into a `String` fails only if a value's `Display` fails, which none of ours
+    // does; should it ever, the citizen still gets a page, never an error text.
+    rendered.unwrap_or_else(|_| fallback_page(page.lang))
+}
+
+/// A page of fixed text only, for the case a template could not be rendered.
+fn fallback_page(lang: Lang) -> String {
+    let t = Texts(lang);
+    let dir = if lang.rtl() { "rtl" } else { "ltr" };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{tag}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{heading}</title>\n<link rel=\"stylesheet\" href=\"/static/kiosk.css\">\n</head>\n\
+         <body>\n<main id=\"main\">\n<h1>{heading}</h1>\n<p class=\"message\">{ask}</p>\n\
+         <form method=\"post\" action=\"/staff-call\"><button type=\"submit\" class=\"btn staff big\">{call}</button></form>\n\
+         <p class=\"links\"><a class=\"btn link\" href=\"/\">{home}</a></p>\n</main>\n</body>\n</html>\n",
+        tag = lang.tag(),
+        heading = t.get(Key::ErrorHeading),
+        ask = t.get(Key::AskStaff),
+        call = t.get(Key::CallStaff),
+        home = t.get(Key::BackHome),
+    )
+}
+
+/// What the base layout needs: the page and its language's texts.
+struct Chrome<'a> {
+    page: &'a Page,
+    texts: Texts,
+}
+
+/// A language on the switcher.
+struct LangLink {
+    tag: &'static str,
+    name: &'static str,
+    dir: &'static str,
+    href: String,
+    current: bool,
+}
+
+impl<'a> Chrome<'a> {
+    fn new(page: &'a Page) -> Self {
+        Chrome {
+            page,
+            texts: Texts(page.lang),
+        }
+    }
+
+    fn t(&self, key: Key) -> &'static str {
+        self.texts.get(key)
+    }
+
+    fn lang_tag(&self) -> &'static str {
+        self.page.lang.tag()
+    }
+
+    fn dir(&self) -> &'static str {
+        dir_of(self.page.lang)
+    }
+
+    /// The query of a chrome link: both settings, so that neither is lost on the way.
+    fn query(lang: Lang, elderly: bool) -> String {
+        format!("?lang={}&elderly={}", lang.tag(), u8::from(elderly))
+    }
+
+    fn languages(&self) -> Vec<LangLink> {
+        Lang::ALL
+            .into_iter()
+            .map(|lang| LangLink {
+                tag: lang.tag(),
+                name: endonym(lang),
+                dir: dir_of(lang),
+                href: Self::query(lang, self.page.elderly),
+                current: lang == self.page.lang,
+            })
+            .collect()
+    }
+
+    fn elderly_href(&self) -> String {
+        Self::query(self.page.lang, !self.page.elderly)
+    }
+
+    fn elderly_label(&self) -> &'static str {
+        if self.page.elderly {
+            self.t(Key::ElderlyOff)
+        } else {
+            self.t(Key::ElderlyOn)
+        }
+    }
+}
+
+fn dir_of(lang: Lang) -> &'static str {
+    if lang.rtl() {
+        "rtl"
+    } else {
+        "ltr"
+    }
+}
+
+/// The e-card QR code as the Done screen shows it.
+enum QrView {
+    Absent,
+    /// Inline SVG drawn here from the token (the token's text is not in it).
+    Svg(String),
+    /// The token does not fit a QR code.
+    Unavailable,
+}
+
+impl QrView {
+    fn of(token: Option<&str>) -> Self {
+        match token {
+            None => QrView::Absent,
+            Some(token) => qr_svg(token).map_or(QrView::Unavailable, QrView::Svg),
+        }
+    }
+}
+
+/// An inline SVG QR code of `text` (medium error correction, quiet zone included), without the
+/// XML declaration so that it can sit inside HTML.
+pub fn qr_svg(text: &str) -> Option<String> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
+    let image = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(264, 264)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .quiet_zone(true)
+        .build();
+    let start = image.find("<svg")?;
+    Some(image[start..].to_owned())
+}
+
+/// One of the five rating buttons.
+struct RatingLevel {
+    value: u8,
+    label: &'static str,
+}
+
+impl RatingLevel {
+    /// 非常满意 (5) … 非常不满意 (1), in that order.
+    fn all(lang: Lang) -> [RatingLevel; 5] {
+        [
+            (5, Key::Rate5),
+            (4, Key::Rate4),
+            (3, Key::Rate3),
+            (2, Key::Rate2),
+            (1, Key::Rate1),
+        ]
+        .map(|(value, key)| RatingLevel {
+            value,
+            label: key.text(lang),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomeTpl<'a> {
+    c: Chrome<'a>,
+    items: &'a [MenuItem],
+}
+
+#[derive(Template)]
+#[template(path = "ask.html")]
+struct AskTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    ask: &'a Ask,
+    can_lack: bool,
+    problem: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticeTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    intro: &'a str,
+    items: &'a [String],
+    complaint: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "refused.html")]
+struct RefusedTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    fields: &'a [Field],
+    notes: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "pins.html")]
+struct PinsTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    old: bool,
+    new: bool,
+    digits: &'a [u8],
+    problem: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "interrupted.html")]
+struct InterruptedTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DoneTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    fields: &'a [Field],
+    receipt: &'a [String],
+    qr: QrView,
+    levels: [RatingLevel; 5],
+    rating_reasons: &'a [Choice],
+}
+
+#[derive(Template)]
+#[template(path = "failed.html")]
+struct FailedTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTpl<'a> {
+    c: Chrome<'a>,
+    message: &'a str,
+    what_to_do: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "guide.html")]
+struct GuideTpl<'a> {
+    c: Chrome<'a>,
+    entries: &'a [GuideEntry],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qr_svg_is_inline_svg_without_the_token_text() {
+        let token = "ECARD-<b>&token\"1";
+        let svg = qr_svg(token).expect("a short token fits");
+        assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+        assert!(!svg.contains("<?xml"));
+        assert!(!svg.contains("ECARD"));
+        assert!(svg.contains("#000000"));
+    }
+
+    #[test]
+    fn a_token_too_long_for_a_qr_code_is_unavailable() {
+        let token = "x".repeat(8000);
+        assert!(qr_svg(&token).is_none());
+        assert!(matches!(QrView::of(Some(&token)), QrView::Unavailable));
+        assert!(matches!(QrView::of(None), QrView::Absent));
+    }
+
+    #[test]
+    fn fallback_page_is_a_whole_page_in_its_language() {
+        for lang in Lang::ALL {
+            let html = fallback_page(lang);
+            assert!(html.starts_with("<!DOCTYPE html>"));
+            assert!(html.contains(&format!("lang=\"{}\"", lang.tag())));
+            assert!(html.contains(Key::AskStaff.text(lang)));
+            assert_eq!(html.matches("<h1").count(), 1);
+            assert_eq!(html.contains("dir=\"rtl\""), lang == Lang::Ug);
+        }
+    }
+
+    #[test]
+    fn chrome_links_carry_both_settings() {
+        let page = Page {
+            lang: Lang::Ug,
+            elderly: true,
+            title: String::new(),
+            idle_timeout_s: None,
+            in_session: false,
+            sim: false,
+            screen: Screen::Guide { entries: vec![] },
+        };
+        let c = Chrome::new(&page);
+        let hrefs: Vec<String> = c.languages().into_iter().map(|l| l.href).collect();
+        assert_eq!(
+            hrefs,
+            [
+                "?lang=zh-CN&elderly=1",
+                "?lang=ug&elderly=1",
+                "?lang=en&elderly=1"
+            ]
+        );
+        assert_eq!(c.elderly_href(), "?lang=ug&elderly=0");
+        assert_eq!(c.elderly_label(), Key::ElderlyOff.text(Lang::Ug));
+    }
 }

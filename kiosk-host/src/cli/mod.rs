@@ -14,6 +14,7 @@ mod photo;
 mod provision;
 mod readers;
 mod selftest;
+mod serve;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -60,6 +61,8 @@ enum Command {
     /// The demo registry for simulated hardware.
     #[command(subcommand)]
     Demo(demo::DemoCmd),
+    /// Run the kiosk service (screens, API, device events).
+    Serve(serve::ServeArgs),
     /// The public service guide (8.1.2), generated from the rule table.
     Guide(guide::GuideArgs),
     /// Statistics per business and period: cases, on-time rate, handling time, satisfaction.
@@ -82,6 +85,7 @@ pub fn run() -> i32 {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Archive(cmd) => archive::run(cmd),
         Command::Guide(args) => guide::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Application(cmd) => application::run(cmd),
         Command::Demo(cmd) => demo::run(cmd),
         Command::Stats(args) => stats::run(args),

@@ -50,7 +50,12 @@ pub enum Phase {
     /// comes back (or at the next start).
     Interrupted,
     /// 办结: the result and receipt are shown; a rating may follow.
-    Done { receipt: Vec<String> },
+    Done {
+        receipt: Vec<String>,
+        /// The e-card token issued, to show as a QR code (not secret: it is signed, and the
+        /// holder takes it away).
+        ecard_qr: Option<String>,
+    },
     /// A device or card failure stopped the business; nothing was changed (terminal).
     Failed { message: String },
     /// The session is over.
@@ -423,7 +428,7 @@ impl Session {
                 // "Print the notice".
                 vec![Effect::Print(n.lines(ctx.language))]
             }
-            (Phase::Done { receipt }, Event::Confirm) => {
+            (Phase::Done { receipt, .. }, Event::Confirm) => {
                 // "Print the receipt".
                 vec![Effect::Print(receipt.clone())]
             }
@@ -739,12 +744,14 @@ impl Session {
                         archive_no.as_deref(),
                         ecard_token.as_deref(),
                     ),
+                    ecard_qr: ecard_token,
                 };
                 Vec::new()
             }
             Executed::Reconciled { applied: true } => {
                 self.phase = Phase::Done {
                     receipt: plan::receipt(self, ctx, None, None),
+                    ecard_qr: None,
                 };
                 Vec::new()
             }

@@ -1,0 +1,45 @@
+//! `kiosk serve [--config FILE] [--sim]`: the kiosk service. Exit codes: 0 stopped by Ctrl-C,
+//! 2 a bad configuration or address, 3 a device, file or port that could not be used.
+
+use std::path::PathBuf;
+
+use kiosk_host::server::{self, ServeError, ServeOptions};
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The kiosk configuration (default /etc/kiosk/kiosk.toml; with --sim, the defaults).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Run on in-process simulated hardware with the demo registry.
+    #[arg(long)]
+    sim: bool,
+    /// Listen here instead of `[ui] listen` (default 127.0.0.1:8080).
+    #[arg(long)]
+    listen: Option<String>,
+    /// The database (with --sim: default a fresh temporary one).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// The source tree with hw-sim/ and data/ (for --sim).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+}
+
+pub fn run(args: ServeArgs) -> i32 {
+    let opts = ServeOptions {
+        config: args.config,
+        sim: args.sim,
+        listen: args.listen,
+        db: args.db,
+        root: args.root,
+    };
+    match server::serve(opts) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("kiosk serve: {e}");
+            match e {
+                ServeError::Config(_) => 2,
+                _ => 3,
+            }
+        }
+    }
+}

@@ -1,0 +1,525 @@
+//! The kiosk's state behind the HTTP service: its configuration, store and devices, and the
+//! one citizen session at a time. Everything here is synchronous (card I/O blocks); the HTTP
+//! layer calls it from blocking tasks under one mutex, so two requests never drive the
+//! session at once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use card_io::transport::ReaderProvider;
+use chrono::Utc;
+use firmware_config::{Config, Language};
+use rand::seq::SliceRandom;
+
+use crate::calendar::WorkCalendar;
+use crate::card_ops::Target;
+use crate::domain::BusinessCode;
+use crate::ecard::{EcardIssuer, EcardVerifier};
+use crate::engine::driver::{DriverError, Engine};
+use crate::engine::facts::{Contact, PhotoFacts, Reason};
+use crate::engine::session::{Event, Notice, Phase, Session};
+use crate::rules::Material;
+use crate::store::sqlite::SqliteStore;
+
+/// What the sessions' screens need besides the session itself.
+pub struct Live {
+    pub session: Session,
+    pub last_activity: Instant,
+    pub started: Instant,
+    /// The PIN pad's key order for the current entry.
+    pub digits: Vec<u8>,
+    /// A problem with the last input, shown on the screen.
+    pub problem: Option<String>,
+    /// The photo pipeline's advice after the last refused frame.
+    pub photo_advice: Vec<String>,
+}
+
+/// Where photos come from.
+pub trait Camera: Send {
+    /// One frame from the camera.
+    fn frame(&mut self) -> Result<image::RgbImage, String>;
+}
+
+/// The photo pipeline on its own thread (its face detector cannot move between threads).
+pub struct PhotoWorker {
+    tx: std::sync::mpsc::Sender<PhotoJob>,
+}
+
+type PhotoJob = (
+    image::RgbImage,
+    std::sync::mpsc::Sender<Result<card_io::photo::CardPhoto, card_io::photo::PhotoError>>,
+);
+
+impl PhotoWorker {
+    /// Starts the worker; fails when the face model cannot be loaded.
+    pub fn start(
+        settings: card_io::photo::PhotoSettings,
+    ) -> Result<PhotoWorker, card_io::photo::PhotoError> {
+        let (tx, rx) = std::sync::mpsc::channel::<PhotoJob>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut pipeline = match card_io::photo::Pipeline::new(settings) {
+                Ok(p) => {
+                    let _ = ready_tx.send(Ok(()));
+                    p
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            for (frame, reply) in rx {
+                let _ = reply.send(pipeline.make(&frame));
+            }
+        });
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(PhotoWorker { tx }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(card_io::photo::PhotoError::Model(std::io::Error::other(
+                "the photo worker stopped",
+            ))),
+        }
+    }
+
+    /// Runs the pipeline on one frame.
+    pub fn make(
+        &self,
+        frame: image::RgbImage,
+    ) -> Result<card_io::photo::CardPhoto, card_io::photo::PhotoError> {
+        let gone =
+            || card_io::photo::PhotoError::Model(std::io::Error::other("the photo worker stopped"));
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.tx.send((frame, reply)).map_err(|_| gone())?;
+        answer.recv().map_err(|_| gone())?
+    }
+}
+
+/// The kiosk.
+pub struct Core {
+    pub config: Config,
+    pub calendar: WorkCalendar,
+    pub store: SqliteStore,
+    pub readers: Arc<dyn ReaderProvider>,
+    pub target: Target,
+    pub issuer: Option<EcardIssuer>,
+    pub verifier: Option<EcardVerifier>,
+    pub camera: Option<Box<dyn Camera>>,
+    pub photo: Option<PhotoWorker>,
+    pub printed: Vec<Vec<String>>,
+    pub live: Option<Live>,
+    /// The screen language and elderly mode (the kiosk has one screen).
+    pub lang: Language,
+    pub elderly: bool,
+    /// The device status line.
+    pub device_message: String,
+    /// True while a card is in the card reader (from the watcher).
+    pub card_present: bool,
+    pub sim: bool,
+}
+
+/// A citizen input from a screen (form or JSON), before it becomes an engine event.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct Input {
+    pub action: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub receipt: Option<String>,
+    #[serde(default)]
+    pub old: Option<String>,
+    #[serde(default)]
+    pub new: Option<String>,
+    #[serde(default)]
+    pub repeat: Option<String>,
+    #[serde(default)]
+    pub level: Option<u8>,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for pin in [&mut self.old, &mut self.new, &mut self.repeat]
+            .into_iter()
+            .flatten()
+        {
+            pin.zeroize();
+        }
+    }
+}
+
+impl Core {
+    pub fn engine(&self) -> Engine<'_> {
+        Engine {
+            config: &self.config,
+            calendar: &self.calendar,
+            store: &self.store,
+            readers: &*self.readers,
+            target: self.target.clone(),
+            ecard_issuer: self.issuer.as_ref(),
+            ecard_verifier: self.verifier.as_ref(),
+            printer: None,
+        }
+    }
+
+    fn shuffled_digits() -> Vec<u8> {
+        let mut d: Vec<u8> = (0..10).collect();
+        d.shuffle(&mut rand::thread_rng());
+        d
+    }
+
+    /// Starts a business (any open session is cancelled first).
+    pub fn start(&mut self, business: BusinessCode, agent: bool) -> Result<(), DriverError> {
+        self.cancel();
+        let session = self.engine().start(business, agent, Utc::now())?;
+        let now = Instant::now();
+        self.live = Some(Live {
+            session,
+            last_activity: now,
+            started: now,
+            digits: Core::shuffled_digits(),
+            problem: None,
+            photo_advice: Vec::new(),
+        });
+        self.after_event();
+        Ok(())
+    }
+
+    /// Ends the session as cancelled, if one is open.
+    pub fn cancel(&mut self) {
+        self.feed(Event::Cancel);
+        self.live = None;
+    }
+
+    /// Feeds an event to the session; keeps a problem to show when it was refused.
+    pub fn feed(&mut self, event: Event) {
+        let Some(mut live) = self.live.take() else {
+            return;
+        };
+        let result = self.engine().feed(&mut live.session, event, Utc::now());
+        live.last_activity = Instant::now();
+        live.problem = result.err().map(|n: Notice| self.pick(&n));
+        if matches!(live.session.phase, Phase::EnteringPins { .. }) {
+            live.digits = Core::shuffled_digits();
+        }
+        // The session's data leave memory once it is over.
+        if !live.session.is_over() {
+            self.live = Some(live);
+        }
+        self.after_event();
+    }
+
+    fn pick(&self, n: &Notice) -> String {
+        match self.lang {
+            Language::ZhCn | Language::Ug => n.zh.clone(),
+            Language::En => n.en.clone(),
+        }
+    }
+
+    /// After any change: a session waiting for the card reads it when one is present.
+    fn after_event(&mut self) {
+        let waiting = self.live.as_ref().is_some_and(|l| {
+            matches!(
+                l.session.phase,
+                Phase::Gathering {
+                    material: Material::SsCard
+                }
+            )
+        });
+        if waiting && self.card_present {
+            self.card_inserted();
+        }
+    }
+
+    /// The watcher saw a card come in (or a session started with one present).
+    pub fn card_inserted(&mut self) {
+        self.card_present = true;
+        let Some(live) = &self.live else {
+            return;
+        };
+        let wants = matches!(
+            live.session.phase,
+            Phase::Gathering {
+                material: Material::SsCard
+            } | Phase::Interrupted
+        );
+        if !wants {
+            return;
+        }
+        let interrupted = matches!(live.session.phase, Phase::Interrupted);
+        let result = self.engine().card_inserted(Utc::now());
+        match result {
+            Ok(ins) => {
+                if interrupted {
+                    if let Some(mut live) = self.live.take() {
+                        let _ = self
+                            .engine()
+                            .resume(&mut live.session, &ins.settled, Utc::now());
+                        self.live = Some(live);
+                    }
+                } else {
+                    self.feed(ins.event);
+                }
+                self.device_message.clear();
+            }
+            Err(e) => {
+                log::warn!("card read failed: {e}");
+                self.device_message = card_message(&e, self.lang);
+            }
+        }
+    }
+
+    pub fn card_removed(&mut self) {
+        self.card_present = false;
+    }
+
+    /// An ID card was read by the module (or placed on the simulated one).
+    pub fn id_card(&mut self, text: &card_io::idcard::text::IdText) {
+        let wants = self.live.as_ref().is_some_and(|l| {
+            matches!(
+                l.session.phase,
+                Phase::Gathering {
+                    material: Material::IdCard | Material::AgentIdCard
+                }
+            )
+        });
+        if !wants {
+            return;
+        }
+        match self.engine().id_card_read(text) {
+            Ok(ev) => self.feed(ev),
+            Err(e) => self.device_message = e.to_string(),
+        }
+    }
+
+    /// A QR code was scanned.
+    pub fn qr_scanned(&mut self, qr: &str) {
+        let wants = self.live.as_ref().is_some_and(|l| {
+            matches!(
+                l.session.phase,
+                Phase::Gathering {
+                    material: Material::IdCard
+                }
+            )
+        });
+        if !wants {
+            return;
+        }
+        match self.engine().ecard_scanned(qr, Utc::now()) {
+            Ok(ev) => self.feed(ev),
+            Err(e) => {
+                if let Some(live) = self.live.as_mut() {
+                    live.problem = Some(e.to_string());
+                }
+            }
+        }
+    }
+
+    /// Takes a photo: a frame from the camera through the photo pipeline.
+    pub fn take_photo(&mut self) {
+        let frame = match self.camera.as_mut().map(|c| c.frame()) {
+            Some(Ok(f)) => f,
+            Some(Err(e)) => {
+                self.device_message = format!("摄像头不可用: {e} / camera not available");
+                return;
+            }
+            None => {
+                self.device_message =
+                    "本机没有摄像头,请到服务窗口 / no camera on this kiosk".into();
+                return;
+            }
+        };
+        let Some(worker) = self.photo.as_ref() else {
+            return;
+        };
+        match worker.make(frame) {
+            Ok(photo) => {
+                let facts = PhotoFacts {
+                    sha256: crate::demo::sha256_hex(&photo.jpeg),
+                    jpeg: photo.jpeg,
+                };
+                if let Some(live) = self.live.as_mut() {
+                    live.photo_advice.clear();
+                }
+                self.feed(Event::PhotoTaken(facts));
+            }
+            Err(card_io::photo::PhotoError::Refused(r)) => {
+                let a = r.advice();
+                if let Some(live) = self.live.as_mut() {
+                    live.photo_advice = vec![match self.lang {
+                        Language::En => a.en.to_string(),
+                        _ => a.zh_cn.to_string(),
+                    }];
+                    live.last_activity = Instant::now();
+                }
+            }
+            Err(e) => self.device_message = e.to_string(),
+        }
+    }
+
+    /// A citizen input from a screen.
+    pub fn input(&mut self, input: &Input) {
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        let pin = |s: &Option<String>| {
+            s.as_deref()
+                .filter(|p| !p.is_empty())
+                .map(card_io::pin::Pin::parse)
+        };
+        let event = match input.action.as_str() {
+            "confirm" | "print" => Event::Confirm,
+            "cancel" => Event::Cancel,
+            "timeout" => Event::Timeout,
+            "finish" => Event::Finish,
+            "more_time" => {
+                live.last_activity = Instant::now();
+                return;
+            }
+            "lack" => match live.session.phase {
+                Phase::Gathering { material } => Event::Lacking(material),
+                _ => return,
+            },
+            "photo" => {
+                self.take_photo();
+                return;
+            }
+            "contact" => Event::ContactGiven(Contact {
+                phone: input.phone.clone().filter(|p| !p.trim().is_empty()),
+                address: input.address.clone().filter(|a| !a.trim().is_empty()),
+            }),
+            "reason" => match input.reason.as_deref().and_then(parse_reason) {
+                Some(r) => Event::ReasonGiven(r),
+                None => {
+                    live.problem = Some(self_text(self.lang, "请选择原因", "choose a reason"));
+                    return;
+                }
+            },
+            "bank" => Event::BankReceipt(input.receipt.clone().unwrap_or_default()),
+            "pins" => {
+                let parsed = (pin(&input.old), pin(&input.new), pin(&input.repeat));
+                match parsed {
+                    (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => {
+                        live.problem = Some(e.to_string());
+                        live.digits = Core::shuffled_digits();
+                        return;
+                    }
+                    (old, new, repeat) => Event::Pins {
+                        old: old.and_then(Result::ok),
+                        new: new.and_then(Result::ok),
+                        repeat: repeat.and_then(Result::ok),
+                    },
+                }
+            }
+            "rate" => Event::Rate {
+                level: input.level.unwrap_or(0),
+                reasons: input.reasons.clone(),
+                comment: input
+                    .comment
+                    .clone()
+                    .map(|c| c.chars().take(500).collect::<String>())
+                    .filter(|c| !c.trim().is_empty()),
+            },
+            _ => {
+                live.problem = Some(self_text(self.lang, "无法识别的操作", "unknown action"));
+                return;
+            }
+        };
+        self.feed(event);
+    }
+
+    /// Ends the session when the citizen has been idle too long or the session cap passed.
+    /// Returns true when it did.
+    pub fn expire(&mut self) -> bool {
+        let Some(live) = &self.live else {
+            return false;
+        };
+        let ui = &self.config.ui;
+        let form = matches!(
+            live.session.phase,
+            Phase::Gathering {
+                material: Material::ContactDetails | Material::BankMaterials
+            } | Phase::EnteringPins { .. }
+        );
+        let mut idle = if form {
+            ui.form_idle_timeout_s
+        } else {
+            ui.idle_timeout_s
+        };
+        if self.elderly {
+            idle = idle.saturating_mul(2);
+        }
+        let idle_over = live.last_activity.elapsed() > Duration::from_secs(u64::from(idle));
+        let cap_over = live.started.elapsed() > Duration::from_secs(u64::from(ui.session_cap_s));
+        if idle_over || cap_over {
+            self.feed(Event::Timeout);
+            self.live = None;
+            return true;
+        }
+        false
+    }
+
+    /// Seconds of idleness allowed on the current screen.
+    pub fn idle_timeout_s(&self) -> Option<u32> {
+        let live = self.live.as_ref()?;
+        let ui = &self.config.ui;
+        let form = matches!(
+            live.session.phase,
+            Phase::Gathering {
+                material: Material::ContactDetails | Material::BankMaterials
+            } | Phase::EnteringPins { .. }
+        );
+        let t = if form {
+            ui.form_idle_timeout_s
+        } else {
+            ui.idle_timeout_s
+        };
+        Some(if self.elderly { t.saturating_mul(2) } else { t })
+    }
+}
+
+fn self_text(lang: Language, zh: &str, en: &str) -> String {
+    match lang {
+        Language::En => en.into(),
+        _ => zh.into(),
+    }
+}
+
+/// The reason codes the screens post.
+pub fn parse_reason(code: &str) -> Option<Reason> {
+    Some(match code {
+        "damaged" => Reason::Damaged,
+        "expiring" => Reason::Expiring,
+        "key_data_changed" => Reason::KeyDataChanged,
+        "death" => Reason::Death,
+        "emigration" => Reason::Emigration,
+        "duplicate" => Reason::Duplicate,
+        _ => return None,
+    })
+}
+
+/// What the citizen sees when the card could not be read.
+fn card_message(e: &DriverError, lang: Language) -> String {
+    let (zh, en) = match e {
+        DriverError::Exec(crate::engine::executor::ExecError::Op(op)) if op.is_card_gone() => (
+            "未能读取社会保障卡,请重新插卡",
+            "the card could not be read: insert it again",
+        ),
+        DriverError::Exec(crate::engine::executor::ExecError::Op(op)) if op.exit_code() == 3 => (
+            "读卡器不可用,请联系工作人员",
+            "the card reader is not available: please call staff",
+        ),
+        _ => (
+            "这张卡无法读取,请确认插入的是社会保障卡",
+            "this card cannot be read: is it the social security card?",
+        ),
+    };
+    self_text(lang, zh, en)
+}

@@ -1,0 +1,382 @@
+//! From the kiosk's state to the view models of `ui-web`: localised, masked, with no rule
+//! left for the screen to decide.
+
+use firmware_config::Language;
+use ui_web::view::{Ask, Field, GuideEntry, Lang, MenuItem, Page, Screen};
+
+use super::core::Core;
+use crate::domain::BusinessCode;
+use crate::engine::session::Phase;
+use crate::rules::{self, intake, Material, Text};
+
+pub fn lang(l: Language) -> Lang {
+    match l {
+        Language::ZhCn => Lang::ZhCn,
+        Language::Ug => Lang::Ug,
+        Language::En => Lang::En,
+    }
+}
+
+pub fn language(l: Lang) -> Language {
+    match l {
+        Lang::ZhCn => Language::ZhCn,
+        Lang::Ug => Language::Ug,
+        Lang::En => Language::En,
+    }
+}
+
+fn t(text: &Text, l: Language) -> String {
+    intake::pick(text, l).to_string()
+}
+
+/// A message given as "中文 / English": the part for the language (Uyghur screens show the
+/// Chinese, the binding text, until the messages are translated).
+fn split(message: &str, l: Language) -> String {
+    match (message.split_once(" / "), l) {
+        (Some((_, en)), Language::En) => en.to_string(),
+        (Some((zh, _)), _) => zh.to_string(),
+        (None, _) => message.to_string(),
+    }
+}
+
+fn ui(l: Language, zh: &str, en: &str, ug: &str) -> String {
+    match l {
+        Language::ZhCn => zh,
+        Language::En => en,
+        Language::Ug => ug,
+    }
+    .to_string()
+}
+
+/// The home menu.
+pub fn home(core: &Core) -> Page {
+    let l = core.lang;
+    let items = rules::all()
+        .iter()
+        .filter(|r| core.config.business.enabled.contains(&r.code))
+        .map(|r| MenuItem {
+            code: code(r.code),
+            name: t(&r.name, l),
+            hint: t(&r.content, l),
+            agent_allowed: intake::agent_allowed(r),
+        })
+        .collect();
+    page(
+        core,
+        ui(
+            l,
+            "社会保障卡自助服务",
+            "Social security card self-service",
+            "ئىجتىمائىي كاپالەت كارتىسى ئۆزى مۇلازىمەت",
+        ),
+        Screen::Home { items },
+    )
+}
+
+/// The business code as posted by the screens.
+pub fn code(c: BusinessCode) -> String {
+    serde_json::to_value(c)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+pub fn parse_code(s: &str) -> Option<BusinessCode> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+}
+
+/// The public service guide.
+pub fn guide(core: &Core) -> Page {
+    let l = core.lang;
+    let entries = rules::guide::guide(&core.config.business, l)
+        .into_iter()
+        .map(|e| GuideEntry {
+            code: code(e.code),
+            name: e.name,
+            content: e.content,
+            basis: e.basis,
+            procedure: e.procedure,
+            time_limit: e.time_limit,
+            materials: e.materials.into_iter().map(|m| m.text).collect(),
+            fee: e.fee,
+            agent: e.agent,
+            complaint: e.complaint,
+        })
+        .collect();
+    page(
+        core,
+        ui(l, "服务指南", "Service guide", "مۇلازىمەت قوللانمىسى"),
+        Screen::Guide { entries },
+    )
+}
+
+fn page(core: &Core, title: String, screen: Screen) -> Page {
+    Page {
+        lang: lang(core.lang),
+        elderly: core.elderly,
+        title,
+        idle_timeout_s: core.idle_timeout_s(),
+        in_session: core.live.is_some(),
+        sim: core.sim,
+        screen,
+    }
+}
+
+/// An error screen (a device or the service is down).
+pub fn error(core: &Core, message: String, what_to_do: String) -> Page {
+    let l = core.lang;
+    page(
+        core,
+        ui(
+            l,
+            "暂时无法服务",
+            "Service not available",
+            "ۋاقىتلىق مۇلازىمەت قىلالمايدۇ",
+        ),
+        Screen::Error {
+            message,
+            what_to_do,
+        },
+    )
+}
+
+/// The screen of the current session (`None` when there is none: show home).
+pub fn session(core: &Core) -> Option<Page> {
+    let live = core.live.as_ref()?;
+    let l = core.lang;
+    let s = &live.session;
+    let rule = rules::rule(s.business);
+    let business = t(&rule.name, l);
+    let screen = match &s.phase {
+        Phase::Gathering { material } => Screen::Ask {
+            business: business.clone(),
+            ask: match material {
+                Material::IdCard => Ask::IdCard {
+                    agent: false,
+                    ecard_allowed: rule.ecard_identifies,
+                },
+                Material::AgentIdCard => Ask::IdCard {
+                    agent: true,
+                    ecard_allowed: false,
+                },
+                Material::SsCard => Ask::Card,
+                Material::Photo => Ask::Photo {
+                    advice: live.photo_advice.clone(),
+                },
+                Material::ContactDetails => Ask::Contact,
+                Material::Reason => Ask::Reason {
+                    options: reasons(s.business, l),
+                },
+                Material::BankMaterials => Ask::BankReceipt,
+            },
+            can_lack: true,
+            problem: live.problem.clone().or_else(|| {
+                (!core.device_message.is_empty()).then(|| core.device_message.clone())
+            }),
+        },
+        Phase::Returned { notice } => Screen::Notice {
+            business: business.clone(),
+            intro: ui(
+                l,
+                "您办理本业务还需提供以下材料(一次性告知):",
+                "To do this business you still need (all at once):",
+                "بۇ ئىشنى بېجىرىش ئۈچۈن تۆۋەندىكى ماتېرىياللار كېرەك:",
+            ),
+            items: notice
+                .missing
+                .iter()
+                .map(|m| t(&m.bring, l))
+                .collect(),
+            complaint: t(&rules::COMPLAINT_CHANNEL, l),
+        },
+        Phase::Refused { refusal } => Screen::Refused {
+            business: business.clone(),
+            message: split(&refusal.to_string(), l),
+        },
+        Phase::Confirming => Screen::Confirm {
+            business: business.clone(),
+            fields: fields(core),
+            notes: notes(core, s.business),
+        },
+        Phase::EnteringPins { old, new } => Screen::Pins {
+            business: business.clone(),
+            old: *old,
+            new: *new,
+            digits: live.digits.clone(),
+            problem: live.problem.clone(),
+        },
+        Phase::Executing | Phase::Interrupted => Screen::Interrupted {
+            business: business.clone(),
+            message: ui(
+                l,
+                "办理中卡片被取出。请把卡片插回读卡器,系统将核对并完成。",
+                "The card was taken out during the business. Put it back: the kiosk will check and finish.",
+                "بېجىرىش جەريانىدا كارتا چىقىرىۋېلىندى. كارتىنى قايتا سېلىڭ.",
+            ),
+        },
+        Phase::Done { receipt, ecard_qr } => Screen::Done {
+            business: business.clone(),
+            fields: fields(core),
+            receipt: receipt.clone(),
+            ecard_qr: ecard_qr.clone(),
+            rating_reasons: rating_reasons(l),
+        },
+        Phase::Failed { message } => Screen::Failed {
+            business: business.clone(),
+            message: split(message, l),
+        },
+        Phase::Closed => return None,
+    };
+    Some(page(core, business, screen))
+}
+
+fn reasons(b: BusinessCode, l: Language) -> Vec<(String, String)> {
+    let all: &[(&str, &str, &str, &str)] = match b {
+        BusinessCode::Cancel => &[
+            ("death", "死亡", "death", "ۋاپات بولۇش"),
+            (
+                "emigration",
+                "出国(境)定居",
+                "settled abroad",
+                "چەتئەلدە ئولتۇراقلىشىش",
+            ),
+            ("duplicate", "重复持卡", "duplicate card", "تەكرار كارتا"),
+        ],
+        _ => &[
+            (
+                "damaged",
+                "卡片损坏",
+                "the card is damaged",
+                "كارتا بۇزۇلغان",
+            ),
+            (
+                "expiring",
+                "有效期将满",
+                "the card expires soon",
+                "ئىناۋەتلىك مۇددىتى توشاي دەپ قالدى",
+            ),
+            (
+                "key_data_changed",
+                "姓名、身份证号等关键信息变更",
+                "name, ID number or other key data changed",
+                "ئاساسلىق ئۇچۇر ئۆزگەردى",
+            ),
+        ],
+    };
+    all.iter()
+        .map(|(code, zh, en, ug)| (code.to_string(), ui(l, zh, en, ug)))
+        .collect()
+}
+
+fn rating_reasons(l: Language) -> Vec<(String, String)> {
+    [
+        (
+            "slow",
+            "办理时间长",
+            "it took too long",
+            "ۋاقىت ئۇزۇن كەتتى",
+        ),
+        (
+            "unclear",
+            "指引不清楚",
+            "the instructions were unclear",
+            "كۆرسەتمە ئېنىق ئەمەس",
+        ),
+        (
+            "device",
+            "设备故障",
+            "a device did not work",
+            "ئۈسكۈنە كاشىلىسى",
+        ),
+        (
+            "materials",
+            "材料要求多",
+            "too many materials were asked for",
+            "ماتېرىيال تەلىپى كۆپ",
+        ),
+    ]
+    .iter()
+    .map(|(code, zh, en, ug)| (code.to_string(), ui(l, zh, en, ug)))
+    .collect()
+}
+
+/// The masked facts of the session for confirmation and result screens.
+fn fields(core: &Core) -> Vec<Field> {
+    let l = core.lang;
+    let Some(live) = &core.live else {
+        return Vec::new();
+    };
+    let g = &live.session.gathered;
+    let mut out = Vec::new();
+    if let Some(p) = &g.principal {
+        out.push(Field {
+            label: ui(l, "姓名", "Name", "ئىسمى"),
+            value: crate::mask::name(&p.name),
+        });
+    }
+    if let Some(id) = live.session.principal_id() {
+        out.push(Field {
+            label: ui(l, "证件号码", "ID number", "كىملىك نومۇرى"),
+            value: crate::mask::id_number(id),
+        });
+    }
+    if let Some(a) = &g.agent {
+        out.push(Field {
+            label: ui(l, "代办人", "Agent", "ۋاكالەتچى"),
+            value: format!(
+                "{} {}",
+                crate::mask::name(&a.name),
+                crate::mask::id_number(&a.id_number)
+            ),
+        });
+    }
+    let card = g.card.as_ref().map(|c| c.card_number.clone()).or_else(|| {
+        g.holder
+            .as_ref()
+            .and_then(|h| h.current_card().map(|c| c.card_number.clone()))
+    });
+    if let Some(c) = card {
+        out.push(Field {
+            label: ui(l, "社会保障卡号", "Card number", "كارتا نومۇرى"),
+            value: crate::mask::card_number(&c),
+        });
+    }
+    if let Some(c) = &g.contact {
+        if let Some(p) = &c.phone {
+            out.push(Field {
+                label: ui(l, "新手机号码", "New phone", "يېڭى تېلېفون"),
+                value: crate::mask::phone(p),
+            });
+        }
+        if let Some(a) = &c.address {
+            out.push(Field {
+                label: ui(l, "新地址", "New address", "يېڭى ئادرېس"),
+                value: a.clone(),
+            });
+        }
+    }
+    if let Some(r) = g.reason {
+        out.push(Field {
+            label: ui(l, "原因", "Reason", "سەۋەب"),
+            value: r.zh().to_string(),
+        });
+    }
+    out
+}
+
+fn notes(core: &Core, b: BusinessCode) -> Vec<String> {
+    let l = core.lang;
+    let rule = rules::rule(b);
+    vec![
+        format!(
+            "{}: {}",
+            ui(l, "办理时限", "Time limit", "بېجىرىش مۇددىتى"),
+            rules::guide::time_limit_text(rule.time_limit, &core.config.business, l)
+        ),
+        format!(
+            "{}: {}",
+            ui(l, "收费", "Fee", "ھەق"),
+            rules::guide::fee_text(rule.fee, &core.config.business, l)
+        ),
+    ]
+}

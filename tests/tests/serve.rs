@@ -1,0 +1,363 @@
+//! `kiosk serve --sim` as a process, driven over HTTP like the kiosk's browser and the tests'
+//! hardware panel: the JSON API, the server-rendered forms (POST, redirect), server-sent
+//! events, the simulated devices.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+struct Kiosk {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Kiosk {
+    let mut child = Command::new(tests::workspace_bin("kiosk"))
+        .args(["serve", "--sim", "--listen", "127.0.0.1:0", "--root"])
+        .arg(tests::kiosk::root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("kiosk serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the serving line");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Kiosk { child, addr }
+}
+
+/// One HTTP/1.1 request; returns (status, headers, body).
+fn request(k: &Kiosk, method: &str, path: &str, ctype: &str, body: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(&k.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n{body}",
+        k.addr,
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("response");
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+fn api(k: &Kiosk, method: &str, path: &str, body: Value) -> Value {
+    let (status, _, text) = request(k, method, path, "application/json", &body.to_string());
+    assert!(status < 400, "{method} {path}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+fn screen(k: &Kiosk) -> Value {
+    let (_, _, text) = request(k, "GET", "/api/session", "text/plain", "");
+    serde_json::from_str(&text).expect("JSON page")
+}
+
+/// Waits until the session screen satisfies `ok` (the card watcher polls the reader).
+fn wait_screen(k: &Kiosk, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..100 {
+        let page = screen(k);
+        if ok(&page) {
+            return page;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}: {}", screen(k));
+}
+
+fn kind(page: &Value) -> &str {
+    page["screen"]["screen"].as_str().unwrap_or("")
+}
+
+#[test]
+fn status_query_through_the_json_api() {
+    let k = serve();
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "status" }),
+    );
+    assert_eq!(kind(&page), "ask");
+    assert_eq!(page["screen"]["ask"]["kind"], "card");
+    api(
+        &k,
+        "POST",
+        "/api/sim/card",
+        json!({ "card": "v2-3des.toml" }),
+    );
+    let page = wait_screen(&k, "confirmation", |p| kind(p) == "confirm");
+    let text = page.to_string();
+    assert!(text.contains("652301********0015"), "{text}");
+    assert!(
+        !text.contains("652301197508210015"),
+        "unmasked ID number: {text}"
+    );
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "confirm" }),
+    );
+    assert_eq!(kind(&page), "done", "{page}");
+    let receipt = page["screen"]["receipt"].to_string();
+    assert!(receipt.contains("正常"), "{receipt}");
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "rate", "level": 4 }),
+    );
+    assert_eq!(kind(&page), "home", "{page}");
+}
+
+#[test]
+fn loss_report_through_the_forms_with_redirects() {
+    let k = serve();
+    let (status, head, _) = request(
+        &k,
+        "POST",
+        "/session/start",
+        "application/x-www-form-urlencoded",
+        "business=report_loss",
+    );
+    assert_eq!(status, 303, "{head}");
+    assert!(head.to_lowercase().contains("location: /session"), "{head}");
+    api(
+        &k,
+        "POST",
+        "/api/sim/idcard",
+        json!({ "person": "v2-3des.toml" }),
+    );
+    assert_eq!(kind(&screen(&k)), "confirm");
+    let (status, _, _) = request(
+        &k,
+        "POST",
+        "/session/event",
+        "application/x-www-form-urlencoded",
+        "action=confirm",
+    );
+    assert_eq!(status, 303);
+    let page = screen(&k);
+    assert_eq!(kind(&page), "done", "{page}");
+    let (status, _, html) = request(&k, "GET", "/session", "text/plain", "");
+    assert_eq!(status, 200);
+    assert!(html.contains("<html"), "{html}");
+}
+
+#[test]
+fn pin_change_with_a_weak_pin_then_a_good_one() {
+    let k = serve();
+    api(
+        &k,
+        "POST",
+        "/api/sim/card",
+        json!({ "card": "v2-3des.toml" }),
+    );
+    api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "pin_change" }),
+    );
+    wait_screen(&k, "confirmation", |p| kind(p) == "confirm");
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "confirm" }),
+    );
+    assert_eq!(kind(&page), "pins");
+    let digits = page["screen"]["digits"].as_array().expect("digits").len();
+    assert_eq!(digits, 10);
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "pins", "old": "123456", "new": "111111", "repeat": "111111" }),
+    );
+    assert_eq!(kind(&page), "pins");
+    assert!(
+        page["screen"]["problem"]
+            .as_str()
+            .is_some_and(|p| !p.is_empty()),
+        "{page}"
+    );
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "pins", "old": "123456", "new": "580317", "repeat": "580317" }),
+    );
+    assert_eq!(kind(&page), "done", "{page}");
+    assert!(
+        !page.to_string().contains("580317"),
+        "a PIN on a screen: {page}"
+    );
+}
+
+#[test]
+fn a_card_pulled_before_confirmation_fails_cleanly_and_the_kiosk_serves_on() {
+    let k = serve();
+    api(
+        &k,
+        "POST",
+        "/api/sim/card",
+        json!({ "card": "v2-3des.toml" }),
+    );
+    api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "pin_change" }),
+    );
+    wait_screen(&k, "confirmation", |p| kind(p) == "confirm");
+    api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "confirm" }),
+    );
+    api(&k, "DELETE", "/api/sim/card", json!({}));
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "pins", "old": "123456", "new": "580317", "repeat": "580317" }),
+    );
+    assert!(matches!(kind(&page), "interrupted" | "failed"), "{page}");
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "cancel" }),
+    );
+    assert_eq!(kind(&page), "home");
+    // The next citizen.
+    api(
+        &k,
+        "POST",
+        "/api/sim/card",
+        json!({ "card": "v3-sm4.toml" }),
+    );
+    api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "status" }),
+    );
+    wait_screen(&k, "the next citizen's confirmation", |p| {
+        kind(p) == "confirm"
+    });
+}
+
+#[test]
+fn refusals_and_bad_input_say_what_is_wrong() {
+    let k = serve();
+    let (status, _, text) = request(
+        &k,
+        "POST",
+        "/api/session/start",
+        "application/json",
+        &json!({ "business": "pin_reset", "agent": "1" }).to_string(),
+    );
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("agent") || text.contains("委托"), "{text}");
+    let (status, _, text) = request(
+        &k,
+        "POST",
+        "/api/session/start",
+        "application/json",
+        &json!({ "business": "teleport" }).to_string(),
+    );
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("teleport"), "{text}");
+    let (status, _, _) = request(
+        &k,
+        "POST",
+        "/api/sim/card",
+        "application/json",
+        &json!({ "card": "../../etc/passwd" }).to_string(),
+    );
+    assert_eq!(status, 400);
+    // The one-time notice: every missing item at once.
+    api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "replace" }),
+    );
+    let mut page = screen(&k);
+    for _ in 0..5 {
+        if kind(&page) != "ask" {
+            break;
+        }
+        page = api(
+            &k,
+            "POST",
+            "/api/session/event",
+            json!({ "action": "lack" }),
+        );
+    }
+    assert_eq!(kind(&page), "notice", "{page}");
+    assert!(!page["screen"]["items"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn server_sent_events_tell_the_screen_a_card_arrived() {
+    let k = serve();
+    let mut s = TcpStream::connect(&k.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET /api/events HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        k.addr
+    )
+    .unwrap();
+    let mut reader = BufReader::new(s);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.contains("200"), "{line}");
+    api(
+        &k,
+        "POST",
+        "/api/sim/card",
+        json!({ "card": "v2-3des.toml" }),
+    );
+    let mut seen = String::new();
+    for _ in 0..200 {
+        line.clear();
+        if reader.read_line(&mut line).is_err() {
+            break;
+        }
+        seen.push_str(&line);
+        if seen.contains("event: device") && seen.contains("card_present") {
+            return;
+        }
+    }
+    panic!("no device event: {seen}");
+}

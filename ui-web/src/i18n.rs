@@ -1,0 +1,309 @@
+//! Every fixed string of the screens (buttons, prompts, headings, the countdown) in the three
+//! screen languages, looked up by [`Key`]. Texts that depend on a business or a citizen come
+//! already localised in the view models; these are the words of the kiosk itself.
+
+use crate::view::Lang;
+
+/// Defines [`Key`], [`Key::ALL`] and [`Key::text`] from one table, so a key cannot exist
+/// without its three texts.
+macro_rules! texts {
+    ($($(#[$doc:meta])* $key:ident => { zh: $zh:literal, ug: $ug:literal, en: $en:literal $(,)? },)*) => {
+        /// A fixed text of the screens.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Key {
+            $($(#[$doc])* $key,)*
+        }
+
+        impl Key {
+            /// Every key, in table order.
+            pub const ALL: &'static [Key] = &[$(Key::$key,)*];
+
+            /// The text in `lang`.
+            pub fn text(self, lang: Lang) -> &'static str {
+                match self {
+                    $(Key::$key => match lang {
+                        Lang::ZhCn => $zh,
+                        Lang::Ug => $ug,
+                        Lang::En => $en,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+texts! {
+    // ---- the chrome around every screen ----
+    /// Label of the language switcher.
+    Language => { zh: "语言", ug: "تىل", en: "Language" },
+    /// Switches elderly mode on.
+    ElderlyOn => { zh: "长者模式（大字）", ug: "ياشانغانلار ھالىتى (چوڭ خەت)", en: "Elderly mode (large text)" },
+    /// Switches elderly mode off.
+    ElderlyOff => { zh: "标准模式", ug: "ئادەتتىكى ھالەت", en: "Standard mode" },
+    /// Label of the group of session controls (cancel, countdown).
+    SessionControls => { zh: "办理操作", ug: "بېجىرىش مەشغۇلاتى", en: "Session controls" },
+    /// Ends the session.
+    Cancel => { zh: "取消办理", ug: "بىكار قىلىش", en: "Cancel" },
+    /// Resets the idle countdown.
+    MoreTime => { zh: "延长时间", ug: "ۋاقىت ئۇزارتىش", en: "More time" },
+    /// Before the seconds of the countdown.
+    TimeLeft => { zh: "剩余时间", ug: "قالغان ۋاقىت", en: "Time left" },
+    /// After the seconds of the countdown.
+    Seconds => { zh: "秒", ug: "سېكۇنت", en: "seconds" },
+    /// Announced when the countdown is nearly over.
+    TimeAlmostUp => {
+        zh: "时间快到了。如需继续办理，请点击“延长时间”。",
+        ug: "ۋاقىت توشاي دەپ قالدى. داۋاملاشتۇرماقچى بولسىڭىز «ۋاقىت ئۇزارتىش» نى بېسىڭ.",
+        en: "Time is almost up. Press “More time” to go on.",
+    },
+    /// Calls a member of staff.
+    CallStaff => { zh: "呼叫工作人员", ug: "خىزمەتچىنى چاقىرىش", en: "Call staff" },
+    /// Link to the simulated hardware panel.
+    SimPanel => { zh: "模拟硬件面板", ug: "تەقلىدىي ئۈسكۈنە تاختىسى", en: "Simulated hardware panel" },
+    /// Label of the live device status line.
+    DeviceStatus => { zh: "设备状态", ug: "ئۈسكۈنە ھالىتى", en: "Device status" },
+
+    // ---- home ----
+    ChooseService => { zh: "请选择要办理的业务", ug: "بېجىرمەكچى بولغان مۇلازىمەتنى تاللاڭ", en: "Choose a service" },
+    /// The smaller button that starts a business as an agent (委托代办).
+    AsAgent => { zh: "办理人为代办人", ug: "ۋاكالەتچى بېجىرىدۇ", en: "Agent acting for someone" },
+    ServiceGuide => { zh: "办事指南", ug: "ئىش بېجىرىش قوللانمىسى", en: "Service guide" },
+    BackHome => { zh: "返回首页", ug: "باش بەتكە قايتىش", en: "Back to the start" },
+
+    // ---- gathering steps ----
+    PlaceIdCard => { zh: "请将身份证放在读卡区", ug: "كىملىكىڭىزنى ئوقۇش رايونىغا قويۇڭ", en: "Place your ID card on the reader" },
+    PlaceAgentIdCard => {
+        zh: "请代办人将本人身份证放在读卡区",
+        ug: "ۋاكالەتچى ئۆز كىملىكىنى ئوقۇش رايونىغا قويسۇن",
+        en: "Agent: place your own ID card on the reader",
+    },
+    EcardAlso => {
+        zh: "也可以向扫码器出示电子社会保障卡二维码",
+        ug: "ئېلېكترونلۇق ئىجتىمائىي كاپالەت كارتىسىنىڭ QR كودىنى سايىلىغۇچقا كۆرسەتسىڭىزمۇ بولىدۇ",
+        en: "You can also show your electronic social security card QR code to the scanner",
+    },
+    InsertCard => {
+        zh: "请将社会保障卡插入读卡口",
+        ug: "ئىجتىمائىي كاپالەت كارتىڭىزنى كارتا ئېغىزىغا سېلىڭ",
+        en: "Insert your social security card into the card slot",
+    },
+    WaitForDevice => {
+        zh: "放好后请稍候，屏幕会自动继续",
+        ug: "قويۇپ بولغاندىن كېيىن سەل ساقلاڭ، ئېكران ئۆزلۈكىدىن داۋاملىشىدۇ",
+        en: "Then wait a moment: the screen goes on by itself",
+    },
+    FaceCamera => { zh: "请正对摄像头，保持不动", ug: "كامېراغا توغرا قاراپ، مىدىرلىماي تۇرۇڭ", en: "Look straight at the camera and keep still" },
+    CameraPreview => { zh: "摄像头实时画面", ug: "كامېرانىڭ نەق مەيدان كۆرۈنۈشى", en: "Live camera picture" },
+    TakePhoto => { zh: "拍照", ug: "سۈرەتكە تارتىش", en: "Take the photo" },
+    PhotoAdvice => { zh: "拍照提示", ug: "سۈرەت تارتىش ئەسكەرتمىسى", en: "Advice for the photo" },
+    ContactPrompt => {
+        zh: "请填写新的联系电话或通讯地址",
+        ug: "يېڭى تېلېفون نومۇرى ياكى ئادرېسىڭىزنى تولدۇرۇڭ",
+        en: "Enter your new phone number or address",
+    },
+    Phone => { zh: "手机号码（11位数字）", ug: "يانفون نومۇرى (11 خانىلىق سان)", en: "Mobile number (11 digits)" },
+    Address => { zh: "通讯地址", ug: "ئالاقە ئادرېسى", en: "Postal address" },
+    Next => { zh: "下一步", ug: "كېيىنكى قەدەم", en: "Next" },
+    ChooseReason => { zh: "请选择原因", ug: "سەۋەبنى تاللاڭ", en: "Choose the reason" },
+    BankReceiptPrompt => {
+        zh: "请输入合作银行出具的销户回执编号",
+        ug: "بانكا بەرگەن ھېسابات تاقاش تالونىنىڭ نومۇرىنى كىرگۈزۈڭ",
+        en: "Enter the number on the bank's account-closure receipt",
+    },
+    ReceiptNumber => { zh: "回执编号", ug: "تالون نومۇرى", en: "Receipt number" },
+    /// "I don't have it": the material is listed in the one-time notice at the end.
+    DontHave => { zh: "我没有", ug: "مەندە يوق", en: "I don't have it" },
+    DontHaveHint => {
+        zh: "缺少的材料会在最后一次性告知",
+        ug: "كەم ماتېرىياللار ئاخىرىدا بىر قېتىمدىلا ئۇقتۇرۇلىدۇ",
+        en: "Anything missing is listed for you at the end, all at once",
+    },
+
+    // ---- one-time notice ----
+    NoticeHeading => {
+        zh: "一次性告知：请补齐以下全部材料",
+        ug: "بىر قېتىملىق ئۇقتۇرۇش: تۆۋەندىكى ماتېرىياللارنىڭ ھەممىسىنى تولۇقلاڭ",
+        en: "Missing materials: everything you still need, listed at once",
+    },
+    PrintNotice => { zh: "打印告知单", ug: "ئۇقتۇرۇشنى بېسىش", en: "Print this list" },
+    Finish => { zh: "完成", ug: "تاماملاش", en: "Finish" },
+    Complaint => { zh: "投诉渠道", ug: "ئەرز-شىكايەت يولى", en: "Complaints" },
+
+    // ---- outcomes ----
+    RefusedHeading => {
+        zh: "暂不能办理此业务",
+        ug: "بۇ مۇلازىمەتنى ھازىرچە بېجىرگىلى بولمايدۇ",
+        en: "This service cannot be done now",
+    },
+    FailedHeading => { zh: "办理未成功", ug: "بېجىرىش مۇۋەپپەقىيەتلىك بولمىدى", en: "The service did not go through" },
+    InterruptedHeading => {
+        zh: "卡片被取出，请放回",
+        ug: "كارتا چىقىرىۋېلىندى، قايتا سېلىڭ",
+        en: "The card was taken out: put it back",
+    },
+    ErrorHeading => {
+        zh: "自助机暂时出现问题",
+        ug: "ئۆزلۈكىدىن مۇلازىمەت ئۈسكۈنىسىدە مەسىلە كۆرۈلدى",
+        en: "The kiosk has a problem",
+    },
+    WhatHappened => { zh: "发生了什么", ug: "نېمە بولدى", en: "What happened" },
+    WhatToDo => { zh: "请这样做", ug: "نېمە قىلىش كېرەك", en: "What to do" },
+    AskStaff => {
+        zh: "请呼叫工作人员协助您",
+        ug: "خىزمەتچىنى چاقىرىپ ياردەم سوراڭ",
+        en: "Please call a member of staff to help you",
+    },
+
+    // ---- confirmation ----
+    ConfirmHeading => { zh: "请核对以下信息", ug: "تۆۋەندىكى ئۇچۇرلارنى تەكشۈرۈڭ", en: "Check these details" },
+    Notes => { zh: "须知", ug: "دىققەت", en: "Please note" },
+    ConfirmButton => { zh: "确认办理", ug: "جەزملەشتۈرۈش", en: "Confirm" },
+
+    // ---- PIN pad ----
+    PinHeading => { zh: "请输入密码（6位数字）", ug: "پارولنى كىرگۈزۈڭ (6 خانىلىق سان)", en: "Enter the PIN (6 digits)" },
+    PinShield => { zh: "输入时请用手遮挡", ug: "كىرگۈزگەندە قولىڭىز بىلەن توسۇۋېلىڭ", en: "Shield the keypad with your hand" },
+    OldPin => { zh: "原密码", ug: "كونا پارول", en: "Current PIN" },
+    NewPin => { zh: "新密码", ug: "يېڭى پارول", en: "New PIN" },
+    RepeatPin => { zh: "再次输入新密码", ug: "يېڭى پارولنى قايتا كىرگۈزۈڭ", en: "New PIN again" },
+    PinPad => { zh: "密码键盘", ug: "پارول كۇنۇپكا تاختىسى", en: "PIN pad" },
+    Clear => { zh: "清除", ug: "تازىلاش", en: "Clear" },
+    Backspace => { zh: "退格", ug: "بىر خانە ئۆچۈرۈش", en: "Delete a digit" },
+    PinSubmit => { zh: "确定", ug: "ماقۇل", en: "OK" },
+
+    // ---- result and rating ----
+    DoneHeading => { zh: "办理完成", ug: "بېجىرىلدى", en: "Done" },
+    Receipt => { zh: "回执", ug: "تالون", en: "Receipt" },
+    PrintReceipt => { zh: "打印回执", ug: "تالون بېسىش", en: "Print the receipt" },
+    EcardQr => {
+        zh: "您的电子社会保障卡二维码",
+        ug: "ئېلېكترونلۇق ئىجتىمائىي كاپالەت كارتىڭىزنىڭ QR كودى",
+        en: "Your electronic social security card QR code",
+    },
+    QrUnavailable => {
+        zh: "二维码无法显示，请呼叫工作人员",
+        ug: "QR كودىنى كۆرسەتكىلى بولمىدى، خىزمەتچىنى چاقىرىڭ",
+        en: "The QR code cannot be shown: please call staff",
+    },
+    RateHeading => {
+        zh: "请对本次服务进行评价（可以跳过）",
+        ug: "بۇ قېتىملىق مۇلازىمەتكە باھا بېرىڭ (ئاتلاپ ئۆتسىڭىزمۇ بولىدۇ)",
+        en: "How was this service? (you may skip this)",
+    },
+    Rate5 => { zh: "非常满意", ug: "ناھايىتى رازى", en: "Very satisfied" },
+    Rate4 => { zh: "满意", ug: "رازى", en: "Satisfied" },
+    Rate3 => { zh: "基本满意", ug: "ئاساسەن رازى", en: "Fairly satisfied" },
+    Rate2 => { zh: "不满意", ug: "رازى ئەمەس", en: "Dissatisfied" },
+    Rate1 => { zh: "非常不满意", ug: "ناھايىتى نارازى", en: "Very dissatisfied" },
+    RateReasons => {
+        zh: "不满意的原因（选择“不满意”或“非常不满意”时填写，可多选，选填）",
+        ug: "نارازى بولۇش سەۋەبى («رازى ئەمەس» ياكى «ناھايىتى نارازى» تاللىغاندا؛ بىر قانچىنى تاللىسىڭىز بولىدۇ، ئىختىيارىي)",
+        en: "Reasons (with “Dissatisfied” or “Very dissatisfied”; choose any or none)",
+    },
+    Comment => { zh: "意见建议（选填）", ug: "پىكىر-تەكلىپ (ئىختىيارىي)", en: "Comments or suggestions (optional)" },
+    SendRating => { zh: "提交评价", ug: "باھانى يوللاش", en: "Send the rating" },
+    SkipFinish => { zh: "跳过评价，完成", ug: "باھا بەرمەي تاماملاش", en: "Skip and finish" },
+
+    // ---- service guide ----
+    GuideContent => { zh: "办理内容", ug: "مۇلازىمەت مەزمۇنى", en: "What it is" },
+    GuideBasis => { zh: "设定依据", ug: "قانۇنىي ئاساسى", en: "Legal basis" },
+    GuideProcedure => { zh: "办理流程", ug: "بېجىرىش تەرتىپى", en: "Procedure" },
+    GuideTimeLimit => { zh: "办理时限", ug: "بېجىرىش مۇددىتى", en: "Time limit" },
+    GuideMaterials => { zh: "申请材料", ug: "كېرەكلىك ماتېرىياللار", en: "Materials" },
+    GuideFee => { zh: "收费标准", ug: "ھەققى", en: "Fee" },
+    GuideAgent => { zh: "委托代办", ug: "ۋاكالىتەن بېجىرىش", en: "Agents" },
+}
+
+/// The fixed texts of one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Texts(pub Lang);
+
+impl Texts {
+    pub fn get(self, key: Key) -> &'static str {
+        key.text(self.0)
+    }
+}
+
+/// How each language names itself on the language switcher.
+pub fn endonym(lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhCn => "中文",
+        Lang::Ug => "ئۇيغۇرچە",
+        Lang::En => "English",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_arabic_script(c: char) -> bool {
+        matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+    }
+
+    fn is_cjk(c: char) -> bool {
+        matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF)
+    }
+
+    /// Letters of `s` outside the acronym "QR" (written in Latin letters in Uyghur too).
+    fn letters_outside_qr(s: &str) -> Vec<char> {
+        s.replace("QR", "")
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .collect()
+    }
+
+    #[test]
+    fn every_key_has_three_texts_in_their_scripts() {
+        assert!(Key::ALL.len() > 50, "{} keys", Key::ALL.len());
+        for &key in Key::ALL {
+            let zh = key.text(Lang::ZhCn);
+            let ug = key.text(Lang::Ug);
+            let en = key.text(Lang::En);
+            for (lang, text) in [("zh", zh), ("ug", ug), ("en", en)] {
+                assert!(!text.trim().is_empty(), "{key:?}: empty {lang} text");
+                assert_eq!(text, text.trim(), "{key:?}: {lang} text has outer spaces");
+            }
+            assert!(
+                zh.chars().any(is_cjk),
+                "{key:?}: zh-CN text has no Chinese: {zh}"
+            );
+            assert!(
+                !zh.contains([',', ':', ';', '(', ')', '?', '!']),
+                "{key:?}: zh-CN text has half-width punctuation: {zh}"
+            );
+            let ug_letters = letters_outside_qr(ug);
+            assert!(!ug_letters.is_empty(), "{key:?}: ug text has no letters");
+            assert!(
+                ug_letters.iter().all(|&c| is_arabic_script(c)),
+                "{key:?}: ug text is not all Arabic script: {ug}"
+            );
+            assert!(
+                en.chars()
+                    .all(|c| !c.is_alphabetic() || c.is_ascii_alphabetic()),
+                "{key:?}: en text has non-Latin letters: {en}"
+            );
+            assert!(
+                en.chars().any(|c| c.is_ascii_alphabetic()),
+                "{key:?}: en has no letters"
+            );
+        }
+    }
+
+    #[test]
+    fn texts_differ_between_languages() {
+        for &key in Key::ALL {
+            let texts = Lang::ALL.map(|l| key.text(l));
+            assert_ne!(texts[0], texts[1], "{key:?}");
+            assert_ne!(texts[1], texts[2], "{key:?}");
+            assert_ne!(texts[0], texts[2], "{key:?}");
+        }
+    }
+
+    #[test]
+    fn endonyms_name_each_language_in_itself() {
+        assert_eq!(endonym(Lang::ZhCn), "中文");
+        assert!(endonym(Lang::Ug).chars().all(is_arabic_script));
+        assert_eq!(endonym(Lang::En), "English");
+        assert_eq!(Texts(Lang::Ug).get(Key::Cancel), Key::Cancel.text(Lang::Ug));
+    }
+}

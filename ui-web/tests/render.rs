@@ -1,0 +1,1873 @@
+//! Every screen rendered in every language, with and without elderly mode: whole, well-formed
+//! documents with the right language and direction, forms the host can take (POST only, the
+//! actions and field names of its contract), PIN fields never filled in, ratings never
+//! pre-selected, and text from the view models always escaped.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use ui_web::assets::{SCRIPT_PATH, STYLE_PATH};
+use ui_web::i18n::{endonym, Key};
+use ui_web::render_page;
+use ui_web::view::{Ask, Field, GuideEntry, Lang, MenuItem, Page, Screen};
+
+// ---------------------------------------------------------------------------------------------
+// A small HTML tokenizer, strict enough to notice anything that escaped from a value.
+
+mod html {
+    /// A tag or a run of text.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Token {
+        Doctype(String),
+        Open {
+            name: String,
+            attrs: Vec<(String, String)>,
+            self_closing: bool,
+        },
+        Close(String),
+        /// Text as written (still escaped).
+        Text(String),
+    }
+
+    impl Token {
+        pub fn attr(&self, wanted: &str) -> Option<&str> {
+            match self {
+                Token::Open { attrs, .. } => attrs
+                    .iter()
+                    .find(|(name, _)| name == wanted)
+                    .map(|(_, value)| value.as_str()),
+                _ => None,
+            }
+        }
+
+        pub fn is_open(&self, wanted: &str) -> bool {
+            matches!(self, Token::Open { name, .. } if name == wanted)
+        }
+    }
+
+    fn skip_ws(b: &[u8], mut j: usize) -> usize {
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        j
+    }
+
+    /// Splits a document into tags and text. A `<` that starts no tag, a quote or `<` inside
+    /// an attribute name or an unquoted value, and an unterminated tag are errors.
+    pub fn tokenize(src: &str) -> Result<Vec<Token>, String> {
+        let b = src.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        let mut text_start = 0;
+        while i < b.len() {
+            if b[i] != b'<' {
+                i += 1;
+                continue;
+            }
+            if text_start < i {
+                out.push(Token::Text(src[text_start..i].to_owned()));
+            }
+            match b.get(i + 1) {
+                Some(b'!') => {
+                    if src[i..].starts_with("<!--") {
+                        let end = src[i..].find("-->").ok_or("unterminated comment")?;
+                        i += end + 3;
+                    } else {
+                        let end = src[i..].find('>').ok_or("unterminated <!")?;
+                        out.push(Token::Doctype(src[i + 2..i + end].to_owned()));
+                        i += end + 1;
+                    }
+                }
+                Some(b'/') => {
+                    let end = src[i..].find('>').ok_or("unterminated end tag")?;
+                    let name = src[i + 2..i + end].trim().to_ascii_lowercase();
+                    if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric()) {
+                        return Err(format!("bad end tag at {i}: {:?}", &src[i..i + end + 1]));
+                    }
+                    out.push(Token::Close(name));
+                    i += end + 1;
+                }
+                Some(c) if c.is_ascii_alphabetic() => {
+                    let mut j = i + 1;
+                    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'-') {
+                        j += 1;
+                    }
+                    let name = src[i + 1..j].to_ascii_lowercase();
+                    let mut attrs = Vec::new();
+                    let self_closing;
+                    loop {
+                        j = skip_ws(b, j);
+                        match b.get(j) {
+                            None => return Err(format!("unterminated <{name}> tag")),
+                            Some(b'>') => {
+                                self_closing = false;
+                                j += 1;
+                                break;
+                            }
+                            Some(b'/') if b.get(j + 1) == Some(&b'>') => {
+                                self_closing = true;
+                                j += 2;
+                                break;
+                            }
+                            Some(_) => {}
+                        }
+                        let start = j;
+                        while j < b.len()
+                            && !b[j].is_ascii_whitespace()
+                            && !matches!(b[j], b'=' | b'>' | b'/')
+                        {
+                            if matches!(b[j], b'"' | b'\'' | b'<') {
+                                return Err(format!("bad attribute name in <{name}> at {j}"));
+                            }
+                            j += 1;
+                        }
+                        if start == j {
+                            return Err(format!("empty attribute name in <{name}> at {j}"));
+                        }
+                        let attr = src[start..j].to_ascii_lowercase();
+                        j = skip_ws(b, j);
+                        let mut value = String::new();
+                        if b.get(j) == Some(&b'=') {
+                            j = skip_ws(b, j + 1);
+                            match b.get(j) {
+                                Some(&q) if q == b'"' || q == b'\'' => {
+                                    let end = src[j + 1..]
+                                        .find(q as char)
+                                        .ok_or_else(|| format!("unterminated {attr}="))?;
+                                    value = src[j + 1..j + 1 + end].to_owned();
+                                    j += end + 2;
+                                }
+                                _ => {
+                                    let start = j;
+                                    while j < b.len() && !b[j].is_ascii_whitespace() && b[j] != b'>'
+                                    {
+                                        if matches!(b[j], b'"' | b'\'' | b'<' | b'=' | b'`') {
+                                            return Err(format!("bad unquoted {attr}= at {j}"));
+                                        }
+                                        j += 1;
+                                    }
+                                    value = src[start..j].to_owned();
+                                }
+                            }
+                        }
+                        attrs.push((attr, value));
+                    }
+                    out.push(Token::Open {
+                        name,
+                        attrs,
+                        self_closing,
+                    });
+                    i = j;
+                }
+                _ => return Err(format!("raw '<' in text at {i}: {:?}", excerpt(src, i))),
+            }
+            text_start = i;
+        }
+        if text_start < b.len() {
+            out.push(Token::Text(src[text_start..].to_owned()));
+        }
+        Ok(out)
+    }
+
+    fn excerpt(src: &str, at: usize) -> String {
+        src[at..].chars().take(40).collect()
+    }
+
+    /// Resolves character references (named ones of the five HTML escapes, numeric ones).
+    pub fn unescape(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(pos) = rest.find('&') {
+            out.push_str(&rest[..pos]);
+            rest = &rest[pos..];
+            let Some(end) = rest.find(';') else { break };
+            let entity = &rest[1..end];
+            let decoded = match entity {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => entity
+                    .strip_prefix("#x")
+                    .or_else(|| entity.strip_prefix("#X"))
+                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                    .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            match decoded {
+                Some(c) => {
+                    out.push(c);
+                    rest = &rest[end + 1..];
+                }
+                None => {
+                    out.push('&');
+                    rest = &rest[1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    /// Elements that end an open `<p>` in a browser (so must never be written inside one).
+    const ENDS_P: &[&str] = &[
+        "address", "article", "aside", "div", "dl", "fieldset", "figure", "footer", "form", "h1",
+        "h2", "h3", "h4", "h5", "h6", "header", "main", "nav", "ol", "p", "section", "table", "ul",
+    ];
+    const INTERACTIVE: &[&str] = &["a", "button", "input", "select", "textarea"];
+
+    /// Checks that the tags nest as written (so a browser builds the tree the template meant),
+    /// and the rules axe and the HTML spec care about: unique ids, labelled controls, typed
+    /// buttons, lists and definition lists with the right children, no interactive content
+    /// in a button or a link, no form in a form.
+    pub fn check_structure(tokens: &[Token]) -> Result<(), String> {
+        let mut stack: Vec<&str> = Vec::new();
+        let mut ids = std::collections::BTreeSet::new();
+        let mut label_for = std::collections::BTreeSet::new();
+        let mut controls = Vec::new();
+        for token in tokens {
+            match token {
+                Token::Open {
+                    name, self_closing, ..
+                } => {
+                    let in_svg = stack.contains(&"svg");
+                    if *self_closing && !in_svg {
+                        return Err(format!("self-closing <{name}/> outside SVG"));
+                    }
+                    if let Some(&parent) = stack.last() {
+                        if parent == "p" && ENDS_P.contains(&name.as_str()) {
+                            return Err(format!("<{name}> inside <p>"));
+                        }
+                        if matches!(parent, "ul" | "ol") && name != "li" {
+                            return Err(format!("<{name}> directly in <{parent}>"));
+                        }
+                        if parent == "dl" && name != "div" {
+                            return Err(format!("<{name}> directly in <dl>"));
+                        }
+                    }
+                    if INTERACTIVE.contains(&name.as_str())
+                        && stack.iter().any(|open| matches!(*open, "a" | "button"))
+                    {
+                        return Err(format!("<{name}> inside a link or a button"));
+                    }
+                    if name == "form" && stack.contains(&"form") {
+                        return Err("a form inside a form".into());
+                    }
+                    if let Some(id) = token.attr("id") {
+                        if !ids.insert(id.to_owned()) {
+                            return Err(format!("duplicate id {id:?}"));
+                        }
+                    }
+                    match name.as_str() {
+                        "label" => {
+                            if let Some(target) = token.attr("for") {
+                                label_for.insert(target.to_owned());
+                            }
+                        }
+                        "input" if token.attr("type") != Some("hidden") => {
+                            controls.push((name.clone(), token.attr("id").map(str::to_owned)));
+                        }
+                        "textarea" | "select" => {
+                            controls.push((name.clone(), token.attr("id").map(str::to_owned)));
+                        }
+                        "button" if token.attr("type").is_none() => {
+                            return Err("a <button> without a type".into());
+                        }
+                        "img" if token.attr("alt").is_none() => {
+                            return Err("an <img> without alt".into());
+                        }
+                        "form" if token.attr("method") != Some("post") => {
+                            return Err(format!("a form that does not POST: {token:?}"));
+                        }
+                        _ => {}
+                    }
+                    if !*self_closing && !VOID.contains(&name.as_str()) {
+                        stack.push(name);
+                    }
+                }
+                Token::Close(name) => match stack.pop() {
+                    Some(open) if open == name => {}
+                    other => return Err(format!("</{name}> closes {other:?}; open: {stack:?}")),
+                },
+                Token::Doctype(_) | Token::Text(_) => {}
+            }
+        }
+        if !stack.is_empty() {
+            return Err(format!("left open: {stack:?}"));
+        }
+        for (control, id) in controls {
+            match id {
+                Some(id) if label_for.contains(&id) => {}
+                _ => return Err(format!("<{control}> id={id:?} has no <label for>")),
+            }
+        }
+        Ok(())
+    }
+
+    /// A control inside a form.
+    #[derive(Debug, Clone)]
+    pub struct Control {
+        pub tag: String,
+        pub ty: String,
+        pub name: String,
+        pub value: Option<String>,
+        pub attrs: Vec<(String, String)>,
+    }
+
+    impl Control {
+        pub fn has(&self, attr: &str) -> bool {
+            self.attrs.iter().any(|(name, _)| name == attr)
+        }
+
+        pub fn get(&self, attr: &str) -> Option<&str> {
+            self.attrs
+                .iter()
+                .find(|(name, _)| name == attr)
+                .map(|(_, value)| value.as_str())
+        }
+    }
+
+    /// A form and its controls (values unescaped).
+    #[derive(Debug, Clone)]
+    pub struct Form {
+        pub method: String,
+        pub action: String,
+        pub attrs: Vec<(String, String)>,
+        pub controls: Vec<Control>,
+    }
+
+    impl Form {
+        /// The value of the hidden `action` field, if any.
+        pub fn action_field(&self) -> Option<&str> {
+            self.hidden("action")
+        }
+
+        pub fn hidden(&self, name: &str) -> Option<&str> {
+            self.controls
+                .iter()
+                .find(|c| c.ty == "hidden" && c.name == name)
+                .and_then(|c| c.value.as_deref())
+        }
+
+        pub fn buttons(&self) -> impl Iterator<Item = &Control> {
+            self.controls.iter().filter(|c| c.tag == "button")
+        }
+
+        pub fn has_attr(&self, attr: &str) -> bool {
+            self.attrs.iter().any(|(name, _)| name == attr)
+        }
+    }
+
+    pub fn forms(tokens: &[Token]) -> Vec<Form> {
+        let mut out: Vec<Form> = Vec::new();
+        let mut open = false;
+        for token in tokens {
+            match token {
+                Token::Open { name, attrs, .. } if name == "form" => {
+                    out.push(Form {
+                        method: token.attr("method").unwrap_or("get").to_owned(),
+                        action: unescape(token.attr("action").unwrap_or("")),
+                        attrs: attrs.clone(),
+                        controls: Vec::new(),
+                    });
+                    open = true;
+                }
+                Token::Close(name) if name == "form" => open = false,
+                Token::Open { name, attrs, .. }
+                    if open && matches!(name.as_str(), "input" | "button" | "textarea") =>
+                {
+                    let default_type = if name == "button" { "submit" } else { "text" };
+                    let form = out.last_mut().expect("a form is open");
+                    form.controls.push(Control {
+                        tag: name.clone(),
+                        ty: token.attr("type").unwrap_or(default_type).to_owned(),
+                        name: unescape(token.attr("name").unwrap_or("")),
+                        value: token.attr("value").map(unescape),
+                        attrs: attrs.clone(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+use html::{check_structure, forms, tokenize, unescape, Form, Token};
+
+// ---------------------------------------------------------------------------------------------
+// View models.
+
+fn s(text: &str) -> String {
+    text.to_owned()
+}
+
+fn field(label: &str, value: &str) -> Field {
+    Field {
+        label: s(label),
+        value: s(value),
+    }
+}
+
+fn menu() -> Vec<MenuItem> {
+    vec![
+        MenuItem {
+            code: s("report_loss"),
+            name: s("社会保障卡挂失"),
+            hint: s("卡丢了先挂失"),
+            agent_allowed: true,
+        },
+        MenuItem {
+            code: s("pin_change"),
+            name: s("社会保障卡密码修改"),
+            hint: s("需要原密码"),
+            agent_allowed: false,
+        },
+        MenuItem {
+            code: s("status"),
+            name: s("应用状态查询"),
+            hint: s("插卡即可查询"),
+            agent_allowed: true,
+        },
+    ]
+}
+
+fn guide_entry(code: &str, name: &str) -> GuideEntry {
+    GuideEntry {
+        code: s(code),
+        name: s(name),
+        content: format!("{name}:内容说明"),
+        basis: format!("{name}:DB 6523/T 372-2023"),
+        procedure: vec![
+            format!("{name}:申报"),
+            format!("{name}:受理"),
+            format!("{name}:办结"),
+        ],
+        time_limit: format!("{name}:即时办结"),
+        materials: vec![format!("{name}:居民身份证"), format!("{name}:社会保障卡")],
+        fee: format!("{name}:不收费"),
+        agent: format!("{name}:可以代办"),
+        complaint: format!("{name}:12333"),
+    }
+}
+
+/// One of each screen, and each kind of question; the gathering steps in several shapes.
+fn samples() -> Vec<Screen> {
+    let ask = |ask: Ask, can_lack: bool, problem: Option<&str>| Screen::Ask {
+        business: s("社会保障卡挂失"),
+        ask,
+        can_lack,
+        problem: problem.map(s),
+    };
+    vec![
+        Screen::Home { items: menu() },
+        ask(
+            Ask::IdCard {
+                agent: false,
+                ecard_allowed: true,
+            },
+            false,
+            None,
+        ),
+        ask(
+            Ask::IdCard {
+                agent: true,
+                ecard_allowed: false,
+            },
+            true,
+            Some("身份证读取失败,请重新放置"),
+        ),
+        ask(Ask::Card, true, None),
+        ask(
+            Ask::Photo {
+                advice: vec![s("请摘下眼镜"), s("请靠近一些")],
+            },
+            false,
+            None,
+        ),
+        ask(Ask::Contact, false, Some("手机号码须为11位数字")),
+        ask(
+            Ask::Reason {
+                options: vec![
+                    (s("damaged"), s("卡片损坏")),
+                    (s("expiring"), s("即将到期")),
+                    (s("key_data"), s("关键信息变更")),
+                ],
+            },
+            false,
+            None,
+        ),
+        ask(Ask::BankReceipt, true, None),
+        Screen::Notice {
+            business: s("社会保障卡注销"),
+            intro: s("您的材料不齐全,请补齐以下全部材料后再来办理。"),
+            items: vec![s("居民身份证"), s("社会保障卡"), s("合作银行销户回执")],
+            complaint: s("12333"),
+        },
+        Screen::Refused {
+            business: s("社会保障卡解挂"),
+            message: s("该卡已申请补领,不能解挂。"),
+        },
+        Screen::Confirm {
+            business: s("社会保障卡挂失"),
+            fields: vec![
+                field("姓名", "张*"),
+                field("身份证号码", "650102********1234"),
+                field("卡号", "****5678"),
+            ],
+            notes: vec![s("挂失后卡立即停用"), s("不收费")],
+        },
+        Screen::Pins {
+            business: s("社会保障卡密码修改"),
+            old: true,
+            new: true,
+            digits: vec![7, 3, 0, 9, 1, 5, 8, 2, 6, 4],
+            problem: None,
+        },
+        Screen::Pins {
+            business: s("社会保障卡启用"),
+            old: false,
+            new: true,
+            digits: vec![2, 9, 4, 0, 6, 1, 3, 8, 5, 7],
+            problem: Some(s("两次输入的新密码不一致")),
+        },
+        Screen::Pins {
+            business: s("核验密码"),
+            old: true,
+            new: false,
+            digits: vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+            problem: None,
+        },
+        Screen::Interrupted {
+            business: s("社会保障卡密码修改"),
+            message: s("请把卡插回读卡口,办理会继续。"),
+        },
+        Screen::Done {
+            business: s("电子社会保障卡申领"),
+            fields: vec![field("姓名", "张*"), field("办理时间", "2026-11-02 10:15")],
+            receipt: vec![
+                s("电子社会保障卡申领 回执"),
+                s("身份证号码 650102********1234"),
+            ],
+            ecard_qr: Some(s("ECARD1.eyJzdWIiOiI2NTAxMDIifQ.c2lnbmF0dXJl")),
+            rating_reasons: vec![
+                (s("slow"), s("办理时间太长")),
+                (s("unclear"), s("提示不清楚")),
+                (s("device"), s("设备故障")),
+            ],
+        },
+        Screen::Done {
+            business: s("应用状态查询"),
+            fields: vec![field("卡状态", "正常"), field("密码剩余次数", "3")],
+            receipt: vec![],
+            ecard_qr: None,
+            rating_reasons: vec![],
+        },
+        Screen::Failed {
+            business: s("社会保障卡挂失"),
+            message: s("卡片写入未完成,卡和记录都没有改变。"),
+        },
+        Screen::Error {
+            message: s("读卡器没有响应。"),
+            what_to_do: s("请稍后再试,或到人工窗口办理。"),
+        },
+        Screen::Guide {
+            entries: vec![
+                guide_entry("report_loss", "社会保障卡挂失"),
+                guide_entry("pin_change", "社会保障卡密码修改"),
+            ],
+        },
+    ]
+}
+
+/// The variant's name; exhaustive, so a new screen fails to compile here until it has a sample.
+fn variant(screen: &Screen) -> &'static str {
+    match screen {
+        Screen::Home { .. } => "home",
+        Screen::Ask { .. } => "ask",
+        Screen::Notice { .. } => "notice",
+        Screen::Refused { .. } => "refused",
+        Screen::Confirm { .. } => "confirm",
+        Screen::Pins { .. } => "pins",
+        Screen::Interrupted { .. } => "interrupted",
+        Screen::Done { .. } => "done",
+        Screen::Failed { .. } => "failed",
+        Screen::Error { .. } => "error",
+        Screen::Guide { .. } => "guide",
+    }
+}
+
+const VARIANTS: [&str; 11] = [
+    "home",
+    "ask",
+    "notice",
+    "refused",
+    "confirm",
+    "pins",
+    "interrupted",
+    "done",
+    "failed",
+    "error",
+    "guide",
+];
+
+fn in_session(screen: &Screen) -> bool {
+    !matches!(screen, Screen::Home { .. } | Screen::Guide { .. })
+}
+
+fn page(lang: Lang, elderly: bool, screen: Screen) -> Page {
+    let session = in_session(&screen);
+    Page {
+        lang,
+        elderly,
+        title: s("社会保障卡自助服务"),
+        idle_timeout_s: session.then_some(if elderly { 120 } else { 60 }),
+        in_session: session,
+        sim: false,
+        screen,
+    }
+}
+
+/// Every sample page: each screen × language × elderly mode.
+fn all_pages() -> Vec<Page> {
+    let mut pages = Vec::new();
+    for screen in samples() {
+        for lang in Lang::ALL {
+            for elderly in [false, true] {
+                pages.push(page(lang, elderly, screen.clone()));
+            }
+        }
+    }
+    pages
+}
+
+fn parse(html: &str) -> Vec<Token> {
+    match tokenize(html) {
+        Ok(tokens) => tokens,
+        Err(e) => panic!("{e}\n{html}"),
+    }
+}
+
+fn opens<'t>(tokens: &'t [Token], name: &str) -> Vec<&'t Token> {
+    tokens.iter().filter(|t| t.is_open(name)).collect()
+}
+
+/// The text of the document (tags removed, references resolved).
+fn text_of(tokens: &[Token]) -> String {
+    tokens
+        .iter()
+        .filter_map(|t| match t {
+            Token::Text(text) => Some(unescape(text)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn session_forms(forms: &[Form]) -> Vec<&Form> {
+    forms
+        .iter()
+        .filter(|f| f.action == "/session/event")
+        .collect()
+}
+
+fn actions(forms: &[Form]) -> BTreeSet<String> {
+    session_forms(forms)
+        .iter()
+        .filter_map(|f| f.action_field().map(str::to_owned))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every page.
+
+#[test]
+fn the_samples_cover_every_screen() {
+    let covered: BTreeSet<&str> = samples().iter().map(variant).collect();
+    assert_eq!(covered, VARIANTS.into_iter().collect());
+}
+
+#[test]
+fn every_page_is_a_whole_well_formed_document() {
+    for page in all_pages() {
+        let html = render_page(&page);
+        let what = format!(
+            "{} {:?} elderly={}",
+            variant(&page.screen),
+            page.lang,
+            page.elderly
+        );
+        assert!(html.starts_with("<!DOCTYPE html>\n"), "{what}");
+        assert!(html.trim_end().ends_with("</html>"), "{what}");
+        let tokens = parse(&html);
+        if let Err(e) = check_structure(&tokens) {
+            panic!("{what}: {e}\n{html}");
+        }
+        assert_eq!(opens(&tokens, "h1").len(), 1, "{what}: one h1");
+        assert_eq!(opens(&tokens, "main").len(), 1, "{what}: one main");
+        assert_eq!(opens(&tokens, "title").len(), 1, "{what}");
+
+        let root = opens(&tokens, "html");
+        assert_eq!(root.len(), 1);
+        assert_eq!(root[0].attr("lang"), Some(page.lang.tag()), "{what}");
+        let dir = if page.lang == Lang::Ug { "rtl" } else { "ltr" };
+        assert_eq!(root[0].attr("dir"), Some(dir), "{what}");
+
+        let styles: Vec<_> = opens(&tokens, "link")
+            .into_iter()
+            .filter(|l| l.attr("rel") == Some("stylesheet"))
+            .collect();
+        assert_eq!(styles.len(), 1);
+        assert_eq!(styles[0].attr("href"), Some(STYLE_PATH));
+        let scripts = opens(&tokens, "script");
+        assert_eq!(scripts.len(), 1, "{what}: the one script");
+        assert_eq!(scripts[0].attr("src"), Some(SCRIPT_PATH));
+        assert!(scripts[0].attr("defer").is_some());
+        assert!(!html.contains("<script>"), "{what}: no inline script");
+
+        // The device status line, live.
+        let status: Vec<_> = tokens
+            .iter()
+            .filter(|t| t.attr("id") == Some("device-status"))
+            .collect();
+        assert_eq!(status.len(), 1);
+        assert_eq!(status[0].attr("aria-live"), Some("polite"));
+
+        // Every form posts; none sends anything in its URL.
+        for form in forms(&tokens) {
+            assert_eq!(form.method, "post", "{what}");
+            assert!(!form.action.contains('?'), "{what}: {}", form.action);
+            assert!(
+                ["/session/event", "/session/start", "/staff-call"].contains(&form.action.as_str()),
+                "{what}: {}",
+                form.action
+            );
+        }
+    }
+}
+
+#[test]
+fn every_page_has_the_language_switcher_and_the_elderly_toggle() {
+    for page in all_pages() {
+        let tokens = parse(&render_page(&page));
+        let what = format!("{} {:?}", variant(&page.screen), page.lang);
+        let elderly = u8::from(page.elderly);
+        for lang in Lang::ALL {
+            let href = format!("?lang={}&elderly={elderly}", lang.tag());
+            let position = tokens
+                .iter()
+                .position(|t| t.is_open("a") && t.attr("href").map(unescape) == Some(href.clone()))
+                .unwrap_or_else(|| panic!("{what}: no link {href}"));
+            assert_eq!(tokens[position].attr("lang"), Some(lang.tag()));
+            assert_eq!(tokens[position].attr("hreflang"), Some(lang.tag()));
+            assert_eq!(
+                tokens[position + 1],
+                Token::Text(endonym(lang).to_owned()),
+                "{what}: each language named in itself"
+            );
+            let current = tokens[position].attr("aria-current").is_some();
+            assert_eq!(current, lang == page.lang, "{what}");
+        }
+        let toggle = format!("?lang={}&elderly={}", page.lang.tag(), 1 - elderly);
+        assert!(
+            tokens
+                .iter()
+                .any(|t| t.is_open("a") && t.attr("href").map(unescape) == Some(toggle.clone())),
+            "{what}: elderly toggle {toggle}"
+        );
+    }
+}
+
+#[test]
+fn every_fixed_text_comes_in_the_page_language() {
+    for lang in Lang::ALL {
+        let screen = Screen::Home { items: menu() };
+        let text = text_of(&parse(&render_page(&page(lang, false, screen))));
+        for key in [Key::ChooseService, Key::ServiceGuide, Key::ElderlyOn] {
+            assert!(text.contains(key.text(lang)), "{lang:?} {key:?}");
+        }
+        for other in Lang::ALL.into_iter().filter(|&l| l != lang) {
+            assert!(!text.contains(Key::ChooseService.text(other)), "{lang:?}");
+        }
+    }
+}
+
+#[test]
+fn uyghur_pages_are_right_to_left_and_the_others_left_to_right() {
+    for page in all_pages() {
+        let html = render_page(&page);
+        let head = &html[..html.find("<head>").expect("a head")];
+        match page.lang {
+            Lang::Ug => assert!(head.contains(r#"<html lang="ug" dir="rtl">"#), "{head}"),
+            Lang::ZhCn => assert!(head.contains(r#"<html lang="zh-CN" dir="ltr">"#), "{head}"),
+            Lang::En => assert!(head.contains(r#"<html lang="en" dir="ltr">"#), "{head}"),
+        }
+    }
+}
+
+#[test]
+fn elderly_pages_have_the_class_and_a_call_staff_button() {
+    for page in all_pages() {
+        let html = render_page(&page);
+        let tokens = parse(&html);
+        let body = opens(&tokens, "body");
+        let staff: Vec<Form> = forms(&tokens)
+            .into_iter()
+            .filter(|f| f.action == "/staff-call")
+            .collect();
+        let what = format!("{} {:?}", variant(&page.screen), page.lang);
+        if page.elderly {
+            assert!(html.contains(r#"<body class="elderly">"#), "{what}");
+            assert_eq!(staff.len(), 1, "{what}: one call-staff button");
+            let button = staff[0].buttons().next().expect("a button");
+            assert_eq!(button.ty, "submit");
+            assert!(text_of(&tokens).contains(Key::CallStaff.text(page.lang)));
+        } else {
+            assert_eq!(body[0].attr("class"), None, "{what}");
+            // Only the error screen offers to call staff outside elderly mode.
+            let expected = usize::from(variant(&page.screen) == "error");
+            assert_eq!(staff.len(), expected, "{what}");
+        }
+    }
+}
+
+#[test]
+fn a_session_shows_cancel_and_the_countdown() {
+    for page in all_pages() {
+        let html = render_page(&page);
+        let tokens = parse(&html);
+        let forms = forms(&tokens);
+        let what = format!("{} {:?}", variant(&page.screen), page.lang);
+        let cancel = session_forms(&forms)
+            .into_iter()
+            .filter(|f| f.action_field() == Some("cancel"))
+            .count();
+        let countdown: Vec<_> = tokens
+            .iter()
+            .filter(|t| t.attr("id") == Some("countdown"))
+            .collect();
+        if page.in_session {
+            assert!(cancel >= 1, "{what}: cancel");
+            let idle = page
+                .idle_timeout_s
+                .expect("sessions have a timeout")
+                .to_string();
+            assert_eq!(countdown.len(), 1, "{what}");
+            assert_eq!(countdown[0].attr("data-idle"), Some(idle.as_str()));
+            let more = session_forms(&forms)
+                .into_iter()
+                .filter(|f| f.action_field() == Some("more_time"))
+                .count();
+            assert_eq!(more, 1, "{what}: more time");
+            let live = tokens
+                .iter()
+                .find(|t| t.attr("id") == Some("countdown-live"))
+                .expect("the countdown's live region");
+            assert_eq!(live.attr("aria-live"), Some("assertive"));
+            assert_eq!(
+                live.attr("data-soon").map(unescape).as_deref(),
+                Some(Key::TimeAlmostUp.text(page.lang))
+            );
+            let shown = tokens
+                .iter()
+                .position(|t| t.attr("id") == Some("countdown-s"))
+                .expect("the visible seconds");
+            assert_eq!(tokens[shown + 1], Token::Text(idle));
+        } else {
+            assert_eq!(cancel, 0, "{what}");
+            assert!(countdown.is_empty(), "{what}");
+            assert!(!html.contains("data-idle"), "{what}");
+        }
+    }
+}
+
+#[test]
+fn no_countdown_without_a_timeout_and_the_sim_link_only_in_sim_mode() {
+    let mut page = page(
+        Lang::ZhCn,
+        false,
+        Screen::Ask {
+            business: s("挂失"),
+            ask: Ask::Card,
+            can_lack: false,
+            problem: None,
+        },
+    );
+    page.idle_timeout_s = None;
+    let html = render_page(&page);
+    assert!(!html.contains("data-idle"));
+    assert!(html.contains(r#"value="cancel""#), "still in a session");
+    assert!(!html.contains(r#"href="/sim""#));
+
+    page.sim = true;
+    let tokens = parse(&render_page(&page));
+    let sim: Vec<_> = opens(&tokens, "a")
+        .into_iter()
+        .filter(|a| a.attr("href") == Some("/sim"))
+        .collect();
+    assert_eq!(sim.len(), 1);
+}
+
+#[test]
+fn one_prompt_per_page_is_marked_to_be_spoken() {
+    for page in all_pages() {
+        let tokens = parse(&render_page(&page));
+        let speak = tokens
+            .iter()
+            .filter(|t| t.attr("data-speak").is_some())
+            .count();
+        assert_eq!(speak, 1, "{} {:?}", variant(&page.screen), page.lang);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Screens.
+
+#[test]
+fn home_offers_each_business_and_the_agent_button_only_where_allowed() {
+    for lang in Lang::ALL {
+        let html = render_page(&page(lang, false, Screen::Home { items: menu() }));
+        let tokens = parse(&html);
+        let starts: Vec<Form> = forms(&tokens)
+            .into_iter()
+            .filter(|f| f.action == "/session/start")
+            .collect();
+        assert_eq!(starts.len(), menu().len());
+        for (form, item) in starts.iter().zip(menu()) {
+            assert_eq!(form.hidden("business"), Some(item.code.as_str()));
+            let agent: Vec<_> = form.buttons().filter(|b| b.name == "agent").collect();
+            if item.agent_allowed {
+                assert_eq!(agent.len(), 1, "{}", item.code);
+                assert_eq!(agent[0].value.as_deref(), Some("1"));
+            } else {
+                assert!(agent.is_empty(), "{}: no agent button", item.code);
+            }
+            // The main button posts no agent field.
+            let main: Vec<_> = form.buttons().filter(|b| b.name.is_empty()).collect();
+            assert_eq!(main.len(), 1);
+        }
+        let text = text_of(&tokens);
+        for item in menu() {
+            assert!(text.contains(&item.name) && text.contains(&item.hint));
+        }
+        assert!(text.contains(Key::AsAgent.text(lang)));
+        assert!(opens(&tokens, "a")
+            .iter()
+            .any(|a| a.attr("href") == Some("/guide")));
+    }
+}
+
+fn ask_page(lang: Lang, ask: Ask, can_lack: bool, problem: Option<&str>) -> (String, Vec<Token>) {
+    let screen = Screen::Ask {
+        business: s("社会保障卡挂失"),
+        ask,
+        can_lack,
+        problem: problem.map(s),
+    };
+    let html = render_page(&page(lang, false, screen));
+    let tokens = parse(&html);
+    (html, tokens)
+}
+
+#[test]
+fn the_id_card_prompt_says_whose_card_and_mentions_the_e_card_when_allowed() {
+    for lang in Lang::ALL {
+        for agent in [false, true] {
+            for ecard_allowed in [false, true] {
+                let ask = Ask::IdCard {
+                    agent,
+                    ecard_allowed,
+                };
+                let (_, tokens) = ask_page(lang, ask, false, None);
+                let text = text_of(&tokens);
+                let prompt = if agent {
+                    Key::PlaceAgentIdCard
+                } else {
+                    Key::PlaceIdCard
+                };
+                assert!(text.contains(prompt.text(lang)), "{lang:?} agent={agent}");
+                assert_eq!(text.contains(Key::EcardAlso.text(lang)), ecard_allowed);
+                assert_eq!(opens(&tokens, "svg").len(), 1, "the pictogram");
+            }
+        }
+        let (_, tokens) = ask_page(lang, Ask::Card, false, None);
+        assert!(text_of(&tokens).contains(Key::InsertCard.text(lang)));
+    }
+}
+
+#[test]
+fn i_dont_have_it_and_the_problem_are_shown_only_when_given() {
+    for lang in Lang::ALL {
+        for can_lack in [false, true] {
+            for problem in [None, Some("身份证读取失败 <重试>")] {
+                let (html, tokens) = ask_page(lang, Ask::Card, can_lack, problem);
+                let lack = actions(&forms(&tokens)).contains("lack");
+                assert_eq!(lack, can_lack, "{lang:?}");
+                assert_eq!(
+                    text_of(&tokens).contains(Key::DontHave.text(lang)),
+                    can_lack
+                );
+                let alerts: Vec<_> = tokens
+                    .iter()
+                    .filter(|t| t.attr("role") == Some("alert"))
+                    .collect();
+                assert_eq!(alerts.len(), usize::from(problem.is_some()));
+                if let Some(problem) = problem {
+                    assert!(text_of(&tokens).contains(problem));
+                    assert!(html.contains("身份证读取失败 &#60;重试&#62;"), "escaped");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_photo_step_has_the_live_preview_the_button_and_the_advice() {
+    for lang in Lang::ALL {
+        let advice = vec![s("请摘下眼镜"), s("光线太暗")];
+        let (_, tokens) = ask_page(
+            lang,
+            Ask::Photo {
+                advice: advice.clone(),
+            },
+            false,
+            None,
+        );
+        let images = opens(&tokens, "img");
+        assert_eq!(images.len(), 1);
+        assert_eq!(images[0].attr("id"), Some("preview"));
+        assert_eq!(images[0].attr("src"), Some("/camera/preview.jpg"));
+        assert_eq!(
+            images[0].attr("alt").map(unescape).as_deref(),
+            Some(Key::CameraPreview.text(lang))
+        );
+        assert!(actions(&forms(&tokens)).contains("photo"));
+        let items: Vec<String> = tokens
+            .windows(2)
+            .filter(|w| w[0].is_open("li"))
+            .filter_map(|w| match &w[1] {
+                Token::Text(t) => Some(unescape(t)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(items, advice);
+
+        let (_, tokens) = ask_page(lang, Ask::Photo { advice: vec![] }, false, None);
+        assert!(!text_of(&tokens).contains(Key::PhotoAdvice.text(lang)));
+        assert_eq!(opens(&tokens, "img").len(), 1);
+    }
+}
+
+#[test]
+fn the_contact_reason_and_bank_steps_post_their_fields() {
+    for lang in Lang::ALL {
+        let (_, tokens) = ask_page(lang, Ask::Contact, false, None);
+        let forms_ = forms(&tokens);
+        let form = session_forms(&forms_)
+            .into_iter()
+            .find(|f| f.action_field() == Some("contact"))
+            .expect("the contact form");
+        let phone = form
+            .controls
+            .iter()
+            .find(|c| c.name == "phone")
+            .expect("phone");
+        assert_eq!(phone.get("inputmode"), Some("numeric"));
+        assert_eq!(phone.get("maxlength"), Some("11"));
+        assert_eq!(phone.value, None);
+        let address = form
+            .controls
+            .iter()
+            .find(|c| c.name == "address")
+            .expect("address");
+        assert_eq!(address.tag, "textarea");
+
+        let options = vec![
+            (s("damaged"), s("卡片损坏")),
+            (s("a&b\"c"), s("其他 <原因>")),
+        ];
+        let (_, tokens) = ask_page(
+            lang,
+            Ask::Reason {
+                options: options.clone(),
+            },
+            false,
+            None,
+        );
+        let forms_ = forms(&tokens);
+        let form = session_forms(&forms_)
+            .into_iter()
+            .find(|f| f.action_field() == Some("reason"))
+            .expect("the reason form");
+        let radios: Vec<_> = form.controls.iter().filter(|c| c.ty == "radio").collect();
+        assert_eq!(radios.len(), 2);
+        for (radio, (value, _)) in radios.iter().zip(&options) {
+            assert_eq!(radio.name, "reason");
+            assert_eq!(radio.value.as_deref(), Some(value.as_str()));
+            assert!(!radio.has("checked"), "no reason pre-selected");
+        }
+        let text = text_of(&tokens);
+        assert!(options.iter().all(|(_, label)| text.contains(label)));
+
+        let (_, tokens) = ask_page(lang, Ask::BankReceipt, true, None);
+        let forms_ = forms(&tokens);
+        let form = session_forms(&forms_)
+            .into_iter()
+            .find(|f| f.action_field() == Some("bank"))
+            .expect("the bank form");
+        let receipt = form
+            .controls
+            .iter()
+            .find(|c| c.name == "receipt")
+            .expect("receipt");
+        assert_eq!(receipt.ty, "text");
+        assert_eq!(receipt.value, None);
+        assert!(actions(&forms_).contains("lack"));
+    }
+}
+
+#[test]
+fn the_notice_lists_every_item_with_print_and_finish() {
+    let items = vec![
+        s("居民身份证"),
+        s("社会保障卡"),
+        s("合作银行销户回执"),
+        s("委托书"),
+    ];
+    for lang in Lang::ALL {
+        for elderly in [false, true] {
+            let screen = Screen::Notice {
+                business: s("社会保障卡注销"),
+                intro: s("请补齐以下材料"),
+                items: items.clone(),
+                complaint: s("12333"),
+            };
+            let tokens = parse(&render_page(&page(lang, elderly, screen)));
+            let lists = opens(&tokens, "ol");
+            assert_eq!(lists.len(), 1);
+            let listed: Vec<String> = tokens
+                .windows(2)
+                .filter(|w| w[0].is_open("li"))
+                .filter_map(|w| match &w[1] {
+                    Token::Text(t) => Some(unescape(t)),
+                    _ => None,
+                })
+                .filter(|t| items.contains(t))
+                .collect();
+            assert_eq!(listed, items, "every item, in order, at once");
+            let acts = actions(&forms(&tokens));
+            assert!(
+                acts.contains("print") && acts.contains("finish"),
+                "{acts:?}"
+            );
+            let text = text_of(&tokens);
+            assert!(text.contains(Key::NoticeHeading.text(lang)));
+            assert!(text.contains("12333") && text.contains("请补齐以下材料"));
+        }
+    }
+}
+
+#[test]
+fn outcomes_say_what_happened_and_offer_finish_where_it_makes_sense() {
+    for lang in Lang::ALL {
+        let cases = [
+            (
+                Screen::Refused {
+                    business: s("解挂"),
+                    message: s("已申请补领,不能解挂"),
+                },
+                Key::RefusedHeading,
+                true,
+            ),
+            (
+                Screen::Failed {
+                    business: s("挂失"),
+                    message: s("卡和记录都没有改变"),
+                },
+                Key::FailedHeading,
+                true,
+            ),
+            (
+                Screen::Interrupted {
+                    business: s("密码修改"),
+                    message: s("请把卡插回读卡口"),
+                },
+                Key::InterruptedHeading,
+                false,
+            ),
+        ];
+        for (screen, heading, finish) in cases {
+            let message = match &screen {
+                Screen::Refused { message, .. }
+                | Screen::Failed { message, .. }
+                | Screen::Interrupted { message, .. } => message.clone(),
+                _ => unreachable!(),
+            };
+            let tokens = parse(&render_page(&page(lang, false, screen)));
+            let text = text_of(&tokens);
+            assert!(text.contains(heading.text(lang)) && text.contains(&message));
+            assert_eq!(
+                actions(&forms(&tokens)).contains("finish"),
+                finish,
+                "{heading:?}"
+            );
+        }
+
+        let screen = Screen::Error {
+            message: s("打印机缺纸"),
+            what_to_do: s("请到人工窗口领取回执"),
+        };
+        let tokens = parse(&render_page(&page(lang, false, screen)));
+        let text = text_of(&tokens);
+        assert!(text.contains("打印机缺纸") && text.contains("请到人工窗口领取回执"));
+        assert!(text.contains(Key::AskStaff.text(lang)));
+        let acts = actions(&forms(&tokens));
+        assert!(!acts.contains("finish"), "no finish on the error screen");
+        assert!(forms(&tokens).iter().any(|f| f.action == "/staff-call"));
+    }
+}
+
+#[test]
+fn confirm_lists_the_fields_and_notes_and_posts_confirm_or_cancel() {
+    for lang in Lang::ALL {
+        let fields = vec![
+            field("姓名", "张*"),
+            field("身份证号码", "650102********1234"),
+        ];
+        let screen = Screen::Confirm {
+            business: s("挂失"),
+            fields: fields.clone(),
+            notes: vec![s("挂失后卡立即停用")],
+        };
+        let tokens = parse(&render_page(&page(lang, false, screen)));
+        let terms: Vec<String> = tokens
+            .windows(2)
+            .filter(|w| w[0].is_open("dt"))
+            .filter_map(|w| match &w[1] {
+                Token::Text(t) => Some(unescape(t)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(terms, ["姓名", "身份证号码"]);
+        // Values sit in <bdi>, so that a masked number keeps its order in a right-to-left page.
+        let values: Vec<String> = tokens
+            .windows(3)
+            .filter(|w| w[0].is_open("dd") && w[1].is_open("bdi"))
+            .filter_map(|w| match &w[2] {
+                Token::Text(t) => Some(unescape(t)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(values, ["张*", "650102********1234"]);
+        assert!(text_of(&tokens).contains("挂失后卡立即停用"));
+        let acts = actions(&forms(&tokens));
+        assert!(acts.contains("confirm") && acts.contains("cancel"));
+    }
+}
+
+#[test]
+fn the_pin_form_posts_empty_password_fields_and_the_pad_in_the_hosts_order() {
+    for lang in Lang::ALL {
+        for (old, new) in [(true, true), (false, true), (true, false)] {
+            let digits = vec![7, 3, 0, 9, 1, 5, 8, 2, 6, 4];
+            let screen = Screen::Pins {
+                business: s("密码修改"),
+                old,
+                new,
+                digits: digits.clone(),
+                problem: Some(s("新密码过于简单")),
+            };
+            let html = render_page(&page(lang, true, screen));
+            let tokens = parse(&html);
+            let forms_ = forms(&tokens);
+            let pin_forms: Vec<&Form> = session_forms(&forms_)
+                .into_iter()
+                .filter(|f| f.action_field() == Some("pins"))
+                .collect();
+            assert_eq!(pin_forms.len(), 1);
+            let form = pin_forms[0];
+            assert_eq!(form.method, "post");
+            assert_eq!(form.action, "/session/event");
+            assert!(form.has_attr("data-pin-form"));
+
+            let pins: Vec<_> = form
+                .controls
+                .iter()
+                .filter(|c| c.ty == "password")
+                .collect();
+            let mut expected = Vec::new();
+            if old {
+                expected.push("old");
+            }
+            if new {
+                expected.extend(["new", "repeat"]);
+            }
+            let names: Vec<&str> = pins.iter().map(|c| c.name.as_str()).collect();
+            assert_eq!(names, expected, "{lang:?} old={old} new={new}");
+            for pin in &pins {
+                assert!(!pin.has("value"), "a PIN field is never prefilled");
+                assert_eq!(pin.get("autocomplete"), Some("off"));
+                assert_eq!(pin.get("inputmode"), Some("numeric"));
+                assert_eq!(pin.get("pattern"), Some("[0-9]{6}"));
+                assert_eq!(pin.get("maxlength"), Some("6"));
+                assert!(pin.has("required"));
+            }
+            // Nothing but the action and the PINs travels with the form.
+            let named: BTreeSet<&str> = form
+                .controls
+                .iter()
+                .filter(|c| !c.name.is_empty())
+                .map(|c| c.name.as_str())
+                .collect();
+            let mut allowed: BTreeSet<&str> = expected.iter().copied().collect();
+            allowed.insert("action");
+            assert_eq!(named, allowed);
+
+            let keys: Vec<String> = form
+                .buttons()
+                .filter_map(|b| b.get("data-key").map(str::to_owned))
+                .collect();
+            let digit_keys: Vec<String> = keys
+                .iter()
+                .filter(|k| k.len() == 1 && k.as_bytes()[0].is_ascii_digit())
+                .cloned()
+                .collect();
+            let order: Vec<String> = digits.iter().map(u8::to_string).collect();
+            assert_eq!(digit_keys, order, "the keys in the host's order");
+            assert!(keys.contains(&s("clear")) && keys.contains(&s("back")));
+            assert!(form
+                .buttons()
+                .filter(|b| b.has("data-key"))
+                .all(|b| b.ty == "button"));
+
+            assert!(html.contains(r#"autocomplete="off""#));
+            assert!(!html.contains("?old=") && !html.contains("?new="));
+            assert_eq!(
+                tokens
+                    .iter()
+                    .filter(|t| t.attr("role") == Some("alert"))
+                    .count(),
+                1
+            );
+        }
+    }
+}
+
+#[test]
+fn done_shows_the_result_the_qr_code_and_an_unsteered_rating() {
+    let reasons = vec![
+        (s("slow"), s("办理时间太长")),
+        (s("unclear"), s("提示不清楚")),
+    ];
+    for lang in Lang::ALL {
+        for elderly in [false, true] {
+            let screen = Screen::Done {
+                business: s("电子社会保障卡申领"),
+                fields: vec![field("姓名", "张*")],
+                receipt: vec![s("回执第一行"), s("回执第二行")],
+                ecard_qr: Some(s("ECARD1.payload.signature")),
+                rating_reasons: reasons.clone(),
+            };
+            let html = render_page(&page(lang, elderly, screen));
+            let tokens = parse(&html);
+            let text = text_of(&tokens);
+            assert!(text.contains("张*"));
+            let receipt: Vec<String> = tokens
+                .windows(3)
+                .filter(|w| w[0].is_open("li") && w[1].is_open("bdi"))
+                .filter_map(|w| match &w[2] {
+                    Token::Text(t) => Some(unescape(t)),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                receipt,
+                ["回执第一行", "回执第二行"],
+                "isolated receipt lines"
+            );
+            assert!(!html.contains("ECARD1"), "the token is drawn, not written");
+            assert_eq!(opens(&tokens, "svg").len(), 1, "the QR code");
+            let qr = tokens
+                .iter()
+                .find(|t| t.attr("class") == Some("qr-code"))
+                .expect("the QR box");
+            assert_eq!(qr.attr("role"), Some("img"));
+
+            let forms_ = forms(&tokens);
+            let acts = actions(&forms_);
+            for action in ["print", "rate", "finish"] {
+                assert!(acts.contains(action), "{action}");
+            }
+            let rate = session_forms(&forms_)
+                .into_iter()
+                .find(|f| f.action_field() == Some("rate"))
+                .expect("the rating form");
+            let levels: Vec<_> = rate.buttons().filter(|b| b.name == "level").collect();
+            assert_eq!(levels.len(), 5, "five rating buttons");
+            let values: Vec<&str> = levels.iter().filter_map(|b| b.value.as_deref()).collect();
+            assert_eq!(values, ["5", "4", "3", "2", "1"]);
+            for (button, key) in
+                levels
+                    .iter()
+                    .zip([Key::Rate5, Key::Rate4, Key::Rate3, Key::Rate2, Key::Rate1])
+            {
+                assert_eq!(button.ty, "submit");
+                let position = tokens
+                    .iter()
+                    .position(|t| {
+                        t.is_open("button")
+                            && t.attr("value") == button.value.as_deref()
+                            && t.attr("name") == Some("level")
+                    })
+                    .expect("the button");
+                assert_eq!(tokens[position + 1], Token::Text(key.text(lang).to_owned()));
+            }
+            for control in &rate.controls {
+                for attr in ["checked", "selected", "autofocus", "required"] {
+                    assert!(!control.has(attr), "{attr} on {control:?}");
+                }
+                assert_ne!(control.get("aria-pressed"), Some("true"));
+            }
+            let boxes: Vec<_> = rate
+                .controls
+                .iter()
+                .filter(|c| c.ty == "checkbox")
+                .collect();
+            assert_eq!(boxes.len(), reasons.len());
+            for (checkbox, (value, label)) in boxes.iter().zip(&reasons) {
+                assert_eq!(checkbox.name, "reasons");
+                assert_eq!(checkbox.value.as_deref(), Some(value.as_str()));
+                assert!(text.contains(label));
+            }
+            let comment = rate
+                .controls
+                .iter()
+                .find(|c| c.name == "comment")
+                .expect("comment");
+            assert_eq!(comment.tag, "textarea");
+            assert!(!html.contains(" checked"), "nothing pre-selected");
+            assert!(!html.contains(" selected"), "nothing pre-selected");
+        }
+    }
+}
+
+#[test]
+fn done_without_qr_receipt_or_reasons_leaves_them_out() {
+    for lang in Lang::ALL {
+        let screen = Screen::Done {
+            business: s("应用状态查询"),
+            fields: vec![field("卡状态", "正常")],
+            receipt: vec![],
+            ecard_qr: None,
+            rating_reasons: vec![],
+        };
+        let tokens = parse(&render_page(&page(lang, false, screen)));
+        assert!(opens(&tokens, "svg").is_empty());
+        let forms_ = forms(&tokens);
+        let acts = actions(&forms_);
+        assert!(!acts.contains("print"));
+        assert!(acts.contains("rate") && acts.contains("finish"));
+        assert!(!tokens.iter().any(|t| t.attr("type") == Some("checkbox")));
+    }
+}
+
+#[test]
+fn a_token_too_long_for_a_qr_code_says_so_instead() {
+    let screen = Screen::Done {
+        business: s("电子社会保障卡申领"),
+        fields: vec![],
+        receipt: vec![],
+        ecard_qr: Some("x".repeat(5000)),
+        rating_reasons: vec![],
+    };
+    let tokens = parse(&render_page(&page(Lang::En, false, screen)));
+    assert!(opens(&tokens, "svg").is_empty());
+    assert!(text_of(&tokens).contains(Key::QrUnavailable.text(Lang::En)));
+}
+
+#[test]
+fn the_guide_shows_every_part_of_every_entry() {
+    let entries = vec![
+        guide_entry("report_loss", "社会保障卡挂失"),
+        guide_entry("pin_change", "社会保障卡密码修改"),
+        guide_entry("photo", "照片采集"),
+    ];
+    for lang in Lang::ALL {
+        let screen = Screen::Guide {
+            entries: entries.clone(),
+        };
+        let tokens = parse(&render_page(&page(lang, false, screen)));
+        let text = text_of(&tokens);
+        assert_eq!(opens(&tokens, "article").len(), entries.len());
+        for entry in &entries {
+            for part in [
+                &entry.name,
+                &entry.content,
+                &entry.basis,
+                &entry.time_limit,
+                &entry.fee,
+                &entry.agent,
+                &entry.complaint,
+            ] {
+                assert!(text.contains(part.as_str()), "{part}");
+            }
+            for part in entry.procedure.iter().chain(&entry.materials) {
+                assert!(text.contains(part.as_str()), "{part}");
+            }
+        }
+        for key in [
+            Key::GuideContent,
+            Key::GuideBasis,
+            Key::GuideProcedure,
+            Key::GuideTimeLimit,
+            Key::GuideMaterials,
+            Key::GuideFee,
+            Key::GuideAgent,
+            Key::Complaint,
+        ] {
+            assert_eq!(
+                text.matches(key.text(lang)).count(),
+                entries.len(),
+                "{key:?} once per entry"
+            );
+        }
+        assert!(opens(&tokens, "a")
+            .iter()
+            .any(|a| a.attr("href") == Some("/")));
+    }
+}
+
+#[test]
+fn the_host_gets_exactly_these_actions_and_fields() {
+    let mut by_action: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut other_forms: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for page in all_pages() {
+        let tokens = parse(&render_page(&page));
+        for form in forms(&tokens) {
+            let names: BTreeSet<String> = form
+                .controls
+                .iter()
+                .filter(|c| !c.name.is_empty())
+                .map(|c| c.name.clone())
+                .collect();
+            match form.action_field() {
+                Some(action) if form.action == "/session/event" => {
+                    by_action
+                        .entry(action.to_owned())
+                        .or_default()
+                        .extend(names);
+                }
+                _ => other_forms
+                    .entry(form.action.clone())
+                    .or_default()
+                    .extend(names),
+            }
+        }
+    }
+    let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>();
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("bank", set(&["action", "receipt"])),
+        ("cancel", set(&["action"])),
+        ("confirm", set(&["action"])),
+        ("contact", set(&["action", "phone", "address"])),
+        ("finish", set(&["action"])),
+        ("lack", set(&["action"])),
+        ("more_time", set(&["action"])),
+        ("photo", set(&["action"])),
+        ("pins", set(&["action", "old", "new", "repeat"])),
+        ("print", set(&["action"])),
+        ("rate", set(&["action", "level", "reasons", "comment"])),
+        ("reason", set(&["action", "reason"])),
+    ]
+    .into_iter()
+    .map(|(action, names)| (action.to_owned(), names))
+    .collect();
+    assert_eq!(by_action, expected);
+    let others: BTreeMap<String, BTreeSet<String>> = [
+        ("/session/start".to_owned(), set(&["business", "agent"])),
+        ("/staff-call".to_owned(), BTreeSet::new()),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(other_forms, others);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escaping.
+
+/// `page` with every string replaced by `f(string)`.
+fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
+    fn strings(v: &[String], f: &mut dyn FnMut(&str) -> String) -> Vec<String> {
+        v.iter().map(|s| f(s)).collect()
+    }
+    fn pairs(v: &[(String, String)], f: &mut dyn FnMut(&str) -> String) -> Vec<(String, String)> {
+        v.iter().map(|(a, b)| (f(a), f(b))).collect()
+    }
+    fn fields(v: &[Field], f: &mut dyn FnMut(&str) -> String) -> Vec<Field> {
+        v.iter()
+            .map(|x| Field {
+                label: f(&x.label),
+                value: f(&x.value),
+            })
+            .collect()
+    }
+    let screen = match &page.screen {
+        Screen::Home { items } => Screen::Home {
+            items: items
+                .iter()
+                .map(|i| MenuItem {
+                    code: f(&i.code),
+                    name: f(&i.name),
+                    hint: f(&i.hint),
+                    agent_allowed: i.agent_allowed,
+                })
+                .collect(),
+        },
+        Screen::Ask {
+            business,
+            ask,
+            can_lack,
+            problem,
+        } => Screen::Ask {
+            business: f(business),
+            ask: match ask {
+                Ask::Photo { advice } => Ask::Photo {
+                    advice: strings(advice, f),
+                },
+                Ask::Reason { options } => Ask::Reason {
+                    options: pairs(options, f),
+                },
+                other => other.clone(),
+            },
+            can_lack: *can_lack,
+            problem: problem.as_deref().map(&mut *f),
+        },
+        Screen::Notice {
+            business,
+            intro,
+            items,
+            complaint,
+        } => Screen::Notice {
+            business: f(business),
+            intro: f(intro),
+            items: strings(items, f),
+            complaint: f(complaint),
+        },
+        Screen::Refused { business, message } => Screen::Refused {
+            business: f(business),
+            message: f(message),
+        },
+        Screen::Confirm {
+            business,
+            fields: fs,
+            notes,
+        } => Screen::Confirm {
+            business: f(business),
+            fields: fields(fs, f),
+            notes: strings(notes, f),
+        },
+        Screen::Pins {
+            business,
+            old,
+            new,
+            digits,
+            problem,
+        } => Screen::Pins {
+            business: f(business),
+            old: *old,
+            new: *new,
+            digits: digits.clone(),
+            problem: problem.as_deref().map(&mut *f),
+        },
+        Screen::Interrupted { business, message } => Screen::Interrupted {
+            business: f(business),
+            message: f(message),
+        },
+        Screen::Done {
+            business,
+            fields: fs,
+            receipt,
+            ecard_qr,
+            rating_reasons,
+        } => Screen::Done {
+            business: f(business),
+            fields: fields(fs, f),
+            receipt: strings(receipt, f),
+            ecard_qr: ecard_qr.as_deref().map(&mut *f),
+            rating_reasons: pairs(rating_reasons, f),
+        },
+        Screen::Failed { business, message } => Screen::Failed {
+            business: f(business),
+            message: f(message),
+        },
+        Screen::Error {
+            message,
+            what_to_do,
+        } => Screen::Error {
+            message: f(message),
+            what_to_do: f(what_to_do),
+        },
+        Screen::Guide { entries } => Screen::Guide {
+            entries: entries
+                .iter()
+                .map(|e| GuideEntry {
+                    code: f(&e.code),
+                    name: f(&e.name),
+                    content: f(&e.content),
+                    basis: f(&e.basis),
+                    procedure: strings(&e.procedure, f),
+                    time_limit: f(&e.time_limit),
+                    materials: strings(&e.materials, f),
+                    fee: f(&e.fee),
+                    agent: f(&e.agent),
+                    complaint: f(&e.complaint),
+                })
+                .collect(),
+        },
+    };
+    Page {
+        title: f(&page.title),
+        screen,
+        ..page.clone()
+    }
+}
+
+/// The shape of a document: its tags and their attribute names, in order (text left out).
+fn shape(tokens: &[Token]) -> Vec<String> {
+    tokens
+        .iter()
+        .filter_map(|t| match t {
+            Token::Open {
+                name,
+                attrs,
+                self_closing,
+            } => {
+                let names: Vec<&str> = attrs.iter().map(|(n, _)| n.as_str()).collect();
+                Some(format!(
+                    "<{name} {}{}>",
+                    names.join(" "),
+                    if *self_closing { "/" } else { "" }
+                ))
+            }
+            Token::Close(name) => Some(format!("</{name}>")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every text and attribute value of the document, references resolved.
+fn values(tokens: &[Token]) -> Vec<String> {
+    let mut out = Vec::new();
+    for token in tokens {
+        match token {
+            Token::Text(text) => out.push(unescape(text)),
+            Token::Open { attrs, .. } => out.extend(attrs.iter().map(|(_, v)| unescape(v))),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Checks that the strings of `attack` change no tag of the page and come back whole.
+fn assert_contained(attack: &Page) {
+    // The same page with harmless text of the same emptiness (what shows depends on it).
+    let harmless = map_page(attack, &mut |text| {
+        if text.is_empty() {
+            String::new()
+        } else {
+            s("x")
+        }
+    });
+    let html = render_page(attack);
+    let tokens = parse(&html);
+    if let Err(e) = check_structure(&tokens) {
+        panic!("{e}\n{html}");
+    }
+    assert_eq!(
+        shape(&tokens),
+        shape(&parse(&render_page(&harmless))),
+        "{html}"
+    );
+    assert_eq!(html.matches("<script").count(), 1);
+
+    // Every string shown comes back intact (the e-card token is drawn, not shown).
+    let found = values(&tokens);
+    let mut shown = Vec::new();
+    let without_token = match &attack.screen {
+        Screen::Done { .. } => {
+            let mut page = attack.clone();
+            if let Screen::Done { ecard_qr, .. } = &mut page.screen {
+                *ecard_qr = None;
+            }
+            page
+        }
+        _ => attack.clone(),
+    };
+    map_page(&without_token, &mut |s| {
+        shown.push(s.to_owned());
+        s.to_owned()
+    });
+    for text in shown.iter().filter(|t| !t.is_empty()) {
+        assert!(
+            found.iter().any(|v| v.contains(text.as_str())),
+            "{text:?} lost\n{html}"
+        );
+    }
+}
+
+#[test]
+fn script_in_any_field_comes_out_escaped() {
+    let evil = "<script>alert(\"x\")</script>' onload='x";
+    for page in all_pages() {
+        let attack = map_page(&page, &mut |_| evil.to_owned());
+        let html = render_page(&attack);
+        assert!(!html.contains("<script>alert"), "{}", variant(&page.screen));
+        assert!(!html.contains("' onload='"), "{}", variant(&page.screen));
+        assert!(
+            html.contains("&#60;script&#62;"),
+            "{}",
+            variant(&page.screen)
+        );
+        assert_contained(&attack);
+    }
+}
+
+fn text_strategy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[<>&\"'=/` a-zA-Z0-9-]{0,16}",
+        Just(s("")),
+        Just(s("</textarea></title><script>alert(1)</script>")),
+        Just(s("\" autofocus onfocus=\"alert(1)")),
+        Just(s("' src=x onerror='alert(1)")),
+        Just(s("&lt;&#60;&amp;")),
+        Just(s("<!-- -->")),
+        Just(s("كىملىك <b>")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Arbitrary strings in any field of any screen, in any language and mode, never break out
+    /// of escaping: the page keeps its tags, and every string is shown as it was given.
+    #[test]
+    fn arbitrary_strings_never_break_out(
+        pool in prop::collection::vec(text_strategy(), 1..24),
+        lang in prop::sample::select(Lang::ALL.to_vec()),
+        elderly in any::<bool>(),
+        sim in any::<bool>(),
+    ) {
+        for screen in samples() {
+            let mut base = page(lang, elderly, screen);
+            base.sim = sim;
+            let mut next = pool.iter().cycle();
+            let attack = map_page(&base, &mut |_| next.next().expect("a non-empty pool").clone());
+            assert_contained(&attack);
+        }
+    }
+}
