@@ -61,6 +61,8 @@ run $K guide --lang zh-CN
 run $K audit verify --db "$DB"
 run $K stats --from "$(date +%Y-%m-01)" --to "$(date +%Y-%m-%d)" --db "$DB"
 echo
-echo "The simulated card stays attached while this script runs; press Ctrl-C to stop,"
-echo "or set DEMO_EXIT=1 to stop now."
-if [ "${DEMO_EXIT:-0}" != 1 ] && [ -t 0 ]; then wait "$SIM"; fi
+if [ "${DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
+# The kiosk itself, on in-process simulated hardware with the demo registry: open the
+# address it prints in a browser (Ctrl-C stops it). Simulated devices are driven through
+# /api/sim/card, /api/sim/idcard and /api/sim/scene (see README.md).
+run ./target/release/kiosk serve --sim --listen "${KIOSK_LISTEN:-127.0.0.1:8080}"
