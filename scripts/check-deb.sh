@@ -125,6 +125,7 @@ fi
 check "installed kiosk validates /etc/kiosk/kiosk.toml" /usr/bin/kiosk config validate /etc/kiosk/kiosk.toml
 check "installed kiosk validates /usr/share/doc/kiosk/kiosk.example.toml" \
     /usr/bin/kiosk config validate /usr/share/doc/kiosk/kiosk.example.toml
+check "installed kiosk has the service command the unit runs" /usr/bin/kiosk serve --help
 check "system user kiosk exists" getent passwd kiosk
 check "/var/lib/kiosk belongs to kiosk" bash -c '[ "$(stat -c %U /var/lib/kiosk)" = kiosk ]'
 check "/etc/kiosk/kiosk.toml readable by the kiosk group only" \
