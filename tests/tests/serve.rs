@@ -361,3 +361,48 @@ fn server_sent_events_tell_the_screen_a_card_arrived() {
     }
     panic!("no device event: {seen}");
 }
+
+#[test]
+fn the_hardware_panel_inserts_cards_and_shows_printed_receipts() {
+    let k = serve();
+    let (status, _, html) = request(&k, "GET", "/sim", "text/plain", "");
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("v2-3des.toml") && html.contains("long-term.toml"),
+        "{html}"
+    );
+    let (status, head, _) = request(
+        &k,
+        "POST",
+        "/sim/card",
+        "application/x-www-form-urlencoded",
+        "card=v2-3des.toml",
+    );
+    assert_eq!(status, 303, "{head}");
+    api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "status" }),
+    );
+    wait_screen(&k, "confirmation", |p| kind(p) == "confirm");
+    api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "confirm" }),
+    );
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "print" }),
+    );
+    assert_eq!(kind(&page), "done");
+    let (_, _, html) = request(&k, "GET", "/sim", "text/plain", "");
+    assert!(
+        html.contains("*****0001"),
+        "the printed receipt on the panel: {html}"
+    );
+    assert!(!html.contains("652301197508210015"), "{html}");
+}

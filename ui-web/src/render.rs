@@ -115,6 +115,21 @@ pub fn render_page(page: &Page) -> String {
         }
         .render(),
         Screen::Guide { entries } => GuideTpl { c, entries }.render(),
+        Screen::SimPanel {
+            cards,
+            people,
+            scenes,
+            card_present,
+            printed,
+        } => SimTpl {
+            c,
+            cards,
+            people,
+            scenes,
+            card_present: *card_present,
+            printed,
+        }
+        .render(),
     };
     // Rendering into a `String` fails only if a value's `Display` fails, which none of ours
     // does; should it ever, the citizen still gets a page, never an error text.
@@ -358,6 +373,17 @@ struct ErrorTpl<'a> {
     c: Chrome<'a>,
     message: &'a str,
     what_to_do: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "sim.html")]
+struct SimTpl<'a> {
+    c: Chrome<'a>,
+    cards: &'a [String],
+    people: &'a [String],
+    scenes: &'a [String],
+    card_present: bool,
+    printed: &'a [Vec<String>],
 }
 
 #[derive(Template)]

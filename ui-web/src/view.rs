@@ -163,6 +163,16 @@ pub enum Screen {
     Guide {
         entries: Vec<GuideEntry>,
     },
+    /// `kiosk serve --sim` only: the simulated hardware's controls (file names of the
+    /// simulator's cards, people and camera scenes).
+    SimPanel {
+        cards: Vec<String>,
+        people: Vec<String>,
+        scenes: Vec<String>,
+        card_present: bool,
+        /// Receipts the simulated printer printed, newest last.
+        printed: Vec<Vec<String>>,
+    },
 }
 
 /// One business in the public service guide.

@@ -582,6 +582,13 @@ fn samples() -> Vec<Screen> {
                 guide_entry("pin_change", "社会保障卡密码修改"),
             ],
         },
+        Screen::SimPanel {
+            cards: vec![s("v2-3des.toml"), s("v3-uyghur.toml")],
+            people: vec![s("long-term.toml")],
+            scenes: vec![s("good"), s("too_far")],
+            card_present: true,
+            printed: vec![vec![s("社会保障卡业务回执"), s("卡号: *****0001")]],
+        },
     ]
 }
 
@@ -599,10 +606,11 @@ fn variant(screen: &Screen) -> &'static str {
         Screen::Failed { .. } => "failed",
         Screen::Error { .. } => "error",
         Screen::Guide { .. } => "guide",
+        Screen::SimPanel { .. } => "sim_panel",
     }
 }
 
-const VARIANTS: [&str; 11] = [
+const VARIANTS: [&str; 12] = [
     "home",
     "ask",
     "notice",
@@ -614,10 +622,14 @@ const VARIANTS: [&str; 11] = [
     "failed",
     "error",
     "guide",
+    "sim_panel",
 ];
 
 fn in_session(screen: &Screen) -> bool {
-    !matches!(screen, Screen::Home { .. } | Screen::Guide { .. })
+    !matches!(
+        screen,
+        Screen::Home { .. } | Screen::Guide { .. } | Screen::SimPanel { .. }
+    )
 }
 
 fn page(lang: Lang, elderly: bool, screen: Screen) -> Page {
@@ -742,7 +754,16 @@ fn every_page_is_a_whole_well_formed_document() {
             assert_eq!(form.method, "post", "{what}");
             assert!(!form.action.contains('?'), "{what}: {}", form.action);
             assert!(
-                ["/session/event", "/session/start", "/staff-call"].contains(&form.action.as_str()),
+                [
+                    "/session/event",
+                    "/session/start",
+                    "/staff-call",
+                    "/sim/card",
+                    "/sim/card/remove",
+                    "/sim/idcard",
+                    "/sim/scene"
+                ]
+                .contains(&form.action.as_str()),
                 "{what}: {}",
                 form.action
             );
@@ -1590,6 +1611,11 @@ fn the_host_gets_exactly_these_actions_and_fields() {
     let others: BTreeMap<String, BTreeSet<String>> = [
         ("/session/start".to_owned(), set(&["business", "agent"])),
         ("/staff-call".to_owned(), BTreeSet::new()),
+        // The simulated hardware panel (`kiosk serve --sim` only).
+        ("/sim/card".to_owned(), set(&["card"])),
+        ("/sim/card/remove".to_owned(), BTreeSet::new()),
+        ("/sim/idcard".to_owned(), set(&["person"])),
+        ("/sim/scene".to_owned(), set(&["scene"])),
     ]
     .into_iter()
     .collect();
@@ -1727,6 +1753,19 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                     complaint: f(&e.complaint),
                 })
                 .collect(),
+        },
+        Screen::SimPanel {
+            cards,
+            people,
+            scenes,
+            card_present,
+            printed,
+        } => Screen::SimPanel {
+            cards: strings(cards, f),
+            people: strings(people, f),
+            scenes: strings(scenes, f),
+            card_present: *card_present,
+            printed: printed.iter().map(|r| strings(r, f)).collect(),
         },
     };
     Page {

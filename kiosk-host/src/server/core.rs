@@ -105,7 +105,10 @@ pub struct Core {
     pub verifier: Option<EcardVerifier>,
     pub camera: Option<Box<dyn Camera>>,
     pub photo: Option<PhotoWorker>,
-    pub printed: Vec<Vec<String>>,
+    /// Receipts printed by the simulated printer (`--sim`), newest last.
+    pub printed: Arc<std::sync::Mutex<Vec<Vec<String>>>>,
+    /// The receipt printer.
+    pub printer: Option<Box<dyn Fn(&[String]) -> Result<(), String> + Send>>,
     pub live: Option<Live>,
     /// The screen language and elderly mode (the kiosk has one screen).
     pub lang: Language,
@@ -165,7 +168,10 @@ impl Core {
             target: self.target.clone(),
             ecard_issuer: self.issuer.as_ref(),
             ecard_verifier: self.verifier.as_ref(),
-            printer: None,
+            printer: self
+                .printer
+                .as_deref()
+                .map(|p| p as &dyn Fn(&[String]) -> Result<(), String>),
         }
     }
 

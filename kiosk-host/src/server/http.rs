@@ -65,7 +65,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 post(super::sim::insert_card).delete(super::sim::remove_card),
             )
             .route("/api/sim/idcard", post(super::sim::place_id_card))
-            .route("/api/sim/scene", post(super::sim::camera_scene));
+            .route("/api/sim/scene", post(super::sim::camera_scene))
+            .route("/sim", get(super::sim::panel))
+            .route("/sim/card", post(super::sim::panel_card))
+            .route("/sim/card/remove", post(super::sim::panel_remove))
+            .route("/sim/idcard", post(super::sim::panel_idcard))
+            .route("/sim/scene", post(super::sim::panel_scene));
     }
     r.with_state(shared)
 }

@@ -198,6 +198,20 @@ pub fn build(
     let photo = core::PhotoWorker::start(card_io::photo::PhotoSettings::default())?;
     let lang = config.ui.default_language;
     let elderly = config.ui.elderly_mode;
+    let printed = Arc::new(Mutex::new(Vec::new()));
+    let printer: Option<Box<dyn Fn(&[String]) -> Result<(), String> + Send>> = if opts.sim {
+        let sink = printed.clone();
+        Some(Box::new(move |lines: &[String]| {
+            let mut all = sink.lock().unwrap_or_else(|p| p.into_inner());
+            all.push(lines.to_vec());
+            // Keep the last few receipts only.
+            let excess = all.len().saturating_sub(20);
+            all.drain(..excess);
+            Ok(())
+        }))
+    } else {
+        None
+    };
     let core = Core {
         config,
         calendar,
@@ -208,7 +222,8 @@ pub fn build(
         verifier,
         camera,
         photo: Some(photo),
-        printed: Vec::new(),
+        printed,
+        printer,
         live: None,
         lang,
         elderly,

@@ -186,3 +186,90 @@ pub async fn camera_scene(State(s): State<Arc<Shared>>, Json(req): Json<SceneReq
     *sim.scene.lock().unwrap_or_else(|p| p.into_inner()) = scene;
     StatusCode::NO_CONTENT.into_response()
 }
+
+/// The file names (`*.toml`) of a simulator folder, sorted.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The scenes `/api/sim/scene` and the panel offer.
+pub const SCENES: [&str; 6] = [
+    "good",
+    "cluttered",
+    "too_far",
+    "too_close",
+    "off_centre",
+    "studio_backdrop",
+];
+
+/// `GET /sim`: the hardware panel.
+pub async fn panel(State(s): State<Arc<Shared>>) -> Response {
+    let Some(sim) = &s.sim else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let cards = names(&sim.cards);
+    let people = names(&sim.people);
+    let shared = s.clone();
+    let page = tokio::task::spawn_blocking(move || {
+        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        let printed = core
+            .printed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        ui_web::Page {
+            lang: super::screens::lang(core.lang),
+            elderly: core.elderly,
+            title: "模拟硬件 / Simulated hardware".into(),
+            idle_timeout_s: None,
+            in_session: false,
+            sim: true,
+            screen: ui_web::Screen::SimPanel {
+                cards,
+                people,
+                scenes: SCENES.iter().map(|s| s.to_string()).collect(),
+                card_present: core.card_present,
+                printed,
+            },
+        }
+    })
+    .await;
+    match page {
+        Ok(p) => axum::response::Html(ui_web::render_page(&p)).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The panel's forms: the same controls as the JSON API, answered with a redirect back.
+pub async fn panel_card(state: State<Arc<Shared>>, form: axum::Form<CardReq>) -> Response {
+    back(insert_card(state, Json(form.0)).await)
+}
+
+pub async fn panel_remove(state: State<Arc<Shared>>) -> Response {
+    back(remove_card(state).await)
+}
+
+pub async fn panel_idcard(state: State<Arc<Shared>>, form: axum::Form<PersonReq>) -> Response {
+    back(place_id_card(state, Json(form.0)).await)
+}
+
+pub async fn panel_scene(state: State<Arc<Shared>>, form: axum::Form<SceneReq>) -> Response {
+    back(camera_scene(state, Json(form.0)).await)
+}
+
+fn back(r: Response) -> Response {
+    if r.status().is_success() {
+        axum::response::Redirect::to("/sim").into_response()
+    } else {
+        r
+    }
+}
