@@ -94,6 +94,9 @@ impl PhotoWorker {
     }
 }
 
+/// The receipt printer: prints lines or says why it could not.
+pub type Printer = Box<dyn Fn(&[String]) -> Result<(), String> + Send>;
+
 /// The kiosk.
 pub struct Core {
     pub config: Config,
@@ -108,7 +111,7 @@ pub struct Core {
     /// Receipts printed by the simulated printer (`--sim`), newest last.
     pub printed: Arc<std::sync::Mutex<Vec<Vec<String>>>>,
     /// The receipt printer.
-    pub printer: Option<Box<dyn Fn(&[String]) -> Result<(), String> + Send>>,
+    pub printer: Option<Printer>,
     pub live: Option<Live>,
     /// The screen language and elderly mode (the kiosk has one screen).
     pub lang: Language,

@@ -199,7 +199,7 @@ pub fn build(
     let lang = config.ui.default_language;
     let elderly = config.ui.elderly_mode;
     let printed = Arc::new(Mutex::new(Vec::new()));
-    let printer: Option<Box<dyn Fn(&[String]) -> Result<(), String> + Send>> = if opts.sim {
+    let printer: Option<core::Printer> = if opts.sim {
         let sink = printed.clone();
         Some(Box::new(move |lines: &[String]| {
             let mut all = sink.lock().unwrap_or_else(|p| p.into_inner());
