@@ -14,6 +14,9 @@ mkdir -p target
 set +e
 cargo test --workspace --locked -- --test-threads=2 2>&1 | tee target/test-output.log
 status=${PIPESTATUS[0]}
+# The screens in a real browser: playwright-core driving Chromium against kiosk serve --sim.
+bash scripts/browser-test.sh 2>&1 | tee target/browser-test-output.log
+browser_status=${PIPESTATUS[0]}
 # The Debian package: built, installed, checked, removed (one PASS/FAIL line per check).
 bash scripts/check-deb.sh 2>&1 | tee target/check-deb-output.log
 deb_status=${PIPESTATUS[0]}
@@ -22,7 +25,10 @@ set -e
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      FILENAME ~ /check-deb/ && /^PASS / { p++; d++ }
      FILENAME ~ /check-deb/ && /^FAIL / { f++; d++ }
-     END { printf "\nworkspace: %d passed, %d failed (including %d package checks)\n", p, f, d }' \
-    target/test-output.log target/check-deb-output.log
+     FILENAME ~ /browser-test/ && NF == 3 && $2 == "pass" && $3 ~ /^[0-9]+$/ { p += $3; b += $3 }
+     FILENAME ~ /browser-test/ && NF == 3 && $2 == "fail" && $3 ~ /^[0-9]+$/ { f += $3; b += $3 }
+     END { printf "\nworkspace: %d passed, %d failed (including %d browser tests and %d package checks)\n", p, f, b, d }' \
+    target/test-output.log target/browser-test-output.log target/check-deb-output.log
 if [ "$status" != 0 ]; then exit "$status"; fi
+if [ "$browser_status" != 0 ]; then exit "$browser_status"; fi
 exit "$deb_status"
