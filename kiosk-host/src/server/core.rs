@@ -250,6 +250,16 @@ impl Core {
     /// The watcher saw a card come in (or a session started with one present).
     pub fn card_inserted(&mut self) {
         self.card_present = true;
+        if let Some(live) = self.live.as_mut() {
+            if matches!(
+                live.session.phase,
+                Phase::Confirming | Phase::EnteringPins { .. }
+            ) {
+                // The card is back before anything was sent to it.
+                live.problem = None;
+                self.device_message.clear();
+            }
+        }
         let Some(live) = &self.live else {
             return;
         };
@@ -287,6 +297,23 @@ impl Core {
 
     pub fn card_removed(&mut self) {
         self.card_present = false;
+        let lang = self.lang;
+        if let Some(live) = self.live.as_mut() {
+            let needs_card = live.session.gathered.card.is_some()
+                && matches!(
+                    live.session.phase,
+                    Phase::Confirming | Phase::EnteringPins { .. }
+                );
+            if needs_card {
+                let message = self_text(
+                    lang,
+                    "卡片已取出，请把卡片插回读卡器再继续",
+                    "the card was taken out: put it back before going on",
+                );
+                live.problem = Some(message.clone());
+                self.device_message = message;
+            }
+        }
     }
 
     /// An ID card was read by the module (or placed on the simulated one).

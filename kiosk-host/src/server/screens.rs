@@ -209,7 +209,7 @@ pub fn session(core: &Core) -> Option<Page> {
             business: business.clone(),
             message: ui(
                 l,
-                "办理中卡片被取出。请把卡片插回读卡器,系统将核对并完成。",
+                "办理中卡片被取出。请把卡片插回读卡器，系统将核对并完成。",
                 "The card was taken out during the business. Put it back: the kiosk will check and finish.",
                 "بېجىرىش جەريانىدا كارتا چىقىرىۋېلىندى. كارتىنى قايتا سېلىڭ.",
             ),
