@@ -123,8 +123,9 @@ pub struct Core {
     pub sim: bool,
 }
 
-/// A citizen input from a screen (form or JSON), before it becomes an engine event.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+/// A citizen input from a screen (form or JSON), before it becomes an engine event. The PIN
+/// fields are wiped when it is dropped and never shown by `Debug`.
+#[derive(Default, Clone, serde::Deserialize)]
 pub struct Input {
     pub action: String,
     #[serde(default)]
@@ -147,6 +148,16 @@ pub struct Input {
     pub reasons: Vec<String>,
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("action", &self.action)
+            .field("pins", &"******")
+            .field("level", &self.level)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Drop for Input {
