@@ -22,9 +22,14 @@ impl Drop for Kiosk {
 }
 
 fn serve() -> Kiosk {
+    serve_with(&[])
+}
+
+fn serve_with(extra: &[&str]) -> Kiosk {
     let mut child = Command::new(tests::workspace_bin("kiosk"))
         .args(["serve", "--sim", "--listen", "127.0.0.1:0", "--root"])
         .arg(tests::kiosk::root())
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -405,4 +410,181 @@ fn the_hardware_panel_inserts_cards_and_shows_printed_receipts() {
         "the printed receipt on the panel: {html}"
     );
     assert!(!html.contains("652301197508210015"), "{html}");
+}
+
+fn phc(password: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(b"kiosk-test-salt!").unwrap();
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .unwrap()
+        .to_string()
+}
+
+fn form(k: &Kiosk, path: &str, body: &str, cookie: Option<&str>) -> (u16, String, String) {
+    let mut s = TcpStream::connect(&k.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{cookie}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        k.addr,
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+fn get_with_cookie(k: &Kiosk, path: &str, cookie: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(&k.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n",
+        k.addr
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+#[test]
+fn the_technician_page_needs_a_login_and_shows_the_self_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[staff]]\nuser = \"tech\"\npassword_hash = \"{}\"\nroles = [\"technician\"]\n\n\
+             [[staff]]\nuser = \"desk\"\npassword_hash = \"{}\"\nroles = [\"front_desk\"]\n",
+            phc("correct horse"),
+            phc("battery staple")
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("kiosk.db");
+    let k = serve_with(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    // Not logged in: to the login page.
+    let (status, head, _) = request(&k, "GET", "/staff/selftest", "text/plain", "");
+    assert_eq!(status, 303, "{head}");
+    assert!(
+        head.to_lowercase().contains("location: /staff/login"),
+        "{head}"
+    );
+    // A wrong password says so and sets no cookie.
+    let (status, head, body) = form(&k, "/staff/login", "user=tech&password=wrong", None);
+    assert_eq!(status, 200);
+    assert!(!head.to_lowercase().contains("set-cookie"), "{head}");
+    assert!(body.contains("wrong user or password"), "{body}");
+    // The right one logs in with a cookie limited to /staff.
+    let (status, head, _) = form(&k, "/staff/login", "user=tech&password=correct+horse", None);
+    assert_eq!(status, 303, "{head}");
+    let cookie_line = head
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("set-cookie:"))
+        .expect("a session cookie");
+    assert!(
+        cookie_line.contains("HttpOnly")
+            && cookie_line.contains("SameSite=Strict")
+            && cookie_line.contains("Path=/staff"),
+        "{cookie_line}"
+    );
+    let cookie = cookie_line
+        .split_once(':')
+        .unwrap()
+        .1
+        .split(';')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let (status, _, page) = get_with_cookie(&k, "/staff/selftest", &cookie);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("card reader") || page.contains("PSAM"),
+        "{page}"
+    );
+    // Forms need the page's token.
+    let (status, _, _) = form(&k, "/staff/logout", "csrf=forged", Some(&cookie));
+    assert_eq!(status, 403);
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a csrf token")
+        .to_string();
+    let (status, _, _) = form(&k, "/staff/logout", &format!("csrf={csrf}"), Some(&cookie));
+    assert_eq!(status, 303);
+    let (status, _, _) = get_with_cookie(&k, "/staff/selftest", &cookie);
+    assert_eq!(status, 303, "the session ended with the logout");
+    // A front-desk user may not see the technician page.
+    let (_, head, _) = form(
+        &k,
+        "/staff/login",
+        "user=desk&password=battery+staple",
+        None,
+    );
+    let desk = head
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("set-cookie:"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.split(';').next().unwrap().trim().to_string())
+        .expect("desk cookie");
+    let (status, _, _) = get_with_cookie(&k, "/staff/selftest", &desk);
+    assert_eq!(status, 403);
+    // Five failures lock the user, even with the right password afterwards.
+    for _ in 0..5 {
+        form(&k, "/staff/login", "user=tech&password=nope", None);
+    }
+    let (_, head, body) = form(&k, "/staff/login", "user=tech&password=correct+horse", None);
+    assert!(!head.to_lowercase().contains("set-cookie"), "{head}");
+    assert!(body.contains("too many failed logins"), "{body}");
+    // Every staff action is in the audit log.
+    drop(k);
+    let out = Command::new(tests::workspace_bin("kiosk"))
+        .args([
+            "audit",
+            "show",
+            "--limit",
+            "10000",
+            "--json",
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout);
+    for action in [
+        "staff.login",
+        "staff.login_failed",
+        "staff.selftest",
+        "staff.logout",
+        "staff.login_locked",
+    ] {
+        assert!(log.contains(action), "{action} not audited");
+    }
 }

@@ -8,4 +8,4 @@ pub mod render;
 pub mod view;
 
 pub use render::render_page;
-pub use view::{Ask, Field, GuideEntry, Lang, MenuItem, Page, Screen};
+pub use view::{Ask, CheckRow, Field, GuideEntry, Lang, MenuItem, Page, Screen};

@@ -115,6 +115,18 @@ pub fn render_page(page: &Page) -> String {
         }
         .render(),
         Screen::Guide { entries } => GuideTpl { c, entries }.render(),
+        Screen::StaffLogin { problem } => StaffLoginTpl {
+            c,
+            problem: problem.as_deref(),
+        }
+        .render(),
+        Screen::SelfTest { user, checks, csrf } => SelfTestTpl {
+            c,
+            user,
+            checks,
+            csrf,
+        }
+        .render(),
         Screen::SimPanel {
             cards,
             people,
@@ -373,6 +385,22 @@ struct ErrorTpl<'a> {
     c: Chrome<'a>,
     message: &'a str,
     what_to_do: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "staff_login.html")]
+struct StaffLoginTpl<'a> {
+    c: Chrome<'a>,
+    problem: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "selftest.html")]
+struct SelfTestTpl<'a> {
+    c: Chrome<'a>,
+    user: &'a str,
+    checks: &'a [crate::view::CheckRow],
+    csrf: &'a str,
 }
 
 #[derive(Template)]

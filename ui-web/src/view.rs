@@ -163,6 +163,19 @@ pub enum Screen {
     Guide {
         entries: Vec<GuideEntry>,
     },
+    /// Staff login (staff pages need it).
+    StaffLogin {
+        /// Why the last attempt failed (wrong password, locked, session expired).
+        problem: Option<String>,
+    },
+    /// The technician's self-test page: the same checks as `kiosk selftest`.
+    SelfTest {
+        /// The logged-in staff user.
+        user: String,
+        checks: Vec<CheckRow>,
+        /// The anti-forgery token the page's forms carry.
+        csrf: String,
+    },
     /// `kiosk serve --sim` only: the simulated hardware's controls (file names of the
     /// simulator's cards, people and camera scenes).
     SimPanel {
@@ -188,4 +201,15 @@ pub struct GuideEntry {
     pub fee: String,
     pub agent: String,
     pub complaint: String,
+}
+
+/// One self-test check as the technician page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckRow {
+    pub name: String,
+    /// `pass`, `warn` or `fail`.
+    pub status: String,
+    pub detail: String,
+    /// What to do, for a failure or a warning.
+    pub hint: Option<String>,
 }

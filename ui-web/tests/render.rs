@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use ui_web::assets::{SCRIPT_PATH, STYLE_PATH};
 use ui_web::i18n::{endonym, Key};
 use ui_web::render_page;
-use ui_web::view::{Ask, Field, GuideEntry, Lang, MenuItem, Page, Screen};
+use ui_web::view::{Ask, CheckRow, Field, GuideEntry, Lang, MenuItem, Page, Screen};
 
 // ---------------------------------------------------------------------------------------------
 // A small HTML tokenizer, strict enough to notice anything that escaped from a value.
@@ -582,6 +582,27 @@ fn samples() -> Vec<Screen> {
                 guide_entry("pin_change", "社会保障卡密码修改"),
             ],
         },
+        Screen::StaffLogin {
+            problem: Some(s("用户名或密码错误")),
+        },
+        Screen::SelfTest {
+            user: s("tech"),
+            checks: vec![
+                CheckRow {
+                    name: s("card reader"),
+                    status: s("pass"),
+                    detail: s("HW-SIM Card Reader 00"),
+                    hint: None,
+                },
+                CheckRow {
+                    name: s("PSAM"),
+                    status: s("fail"),
+                    detail: s("no PSAM answers"),
+                    hint: Some(s("insert the PSAM in slot 1")),
+                },
+            ],
+            csrf: s("0123abcd"),
+        },
         Screen::SimPanel {
             cards: vec![s("v2-3des.toml"), s("v3-uyghur.toml")],
             people: vec![s("long-term.toml")],
@@ -606,11 +627,13 @@ fn variant(screen: &Screen) -> &'static str {
         Screen::Failed { .. } => "failed",
         Screen::Error { .. } => "error",
         Screen::Guide { .. } => "guide",
+        Screen::StaffLogin { .. } => "staff_login",
+        Screen::SelfTest { .. } => "selftest",
         Screen::SimPanel { .. } => "sim_panel",
     }
 }
 
-const VARIANTS: [&str; 12] = [
+const VARIANTS: [&str; 14] = [
     "home",
     "ask",
     "notice",
@@ -622,13 +645,19 @@ const VARIANTS: [&str; 12] = [
     "failed",
     "error",
     "guide",
+    "staff_login",
+    "selftest",
     "sim_panel",
 ];
 
 fn in_session(screen: &Screen) -> bool {
     !matches!(
         screen,
-        Screen::Home { .. } | Screen::Guide { .. } | Screen::SimPanel { .. }
+        Screen::Home { .. }
+            | Screen::Guide { .. }
+            | Screen::SimPanel { .. }
+            | Screen::StaffLogin { .. }
+            | Screen::SelfTest { .. }
     )
 }
 
@@ -761,7 +790,10 @@ fn every_page_is_a_whole_well_formed_document() {
                     "/sim/card",
                     "/sim/card/remove",
                     "/sim/idcard",
-                    "/sim/scene"
+                    "/sim/scene",
+                    "/staff/login",
+                    "/staff/selftest",
+                    "/staff/logout"
                 ]
                 .contains(&form.action.as_str()),
                 "{what}: {}",
@@ -1616,6 +1648,10 @@ fn the_host_gets_exactly_these_actions_and_fields() {
         ("/sim/card/remove".to_owned(), BTreeSet::new()),
         ("/sim/idcard".to_owned(), set(&["person"])),
         ("/sim/scene".to_owned(), set(&["scene"])),
+        // Staff pages.
+        ("/staff/login".to_owned(), set(&["user", "password"])),
+        ("/staff/selftest".to_owned(), set(&["csrf"])),
+        ("/staff/logout".to_owned(), set(&["csrf"])),
     ]
     .into_iter()
     .collect();
@@ -1753,6 +1789,22 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                     complaint: f(&e.complaint),
                 })
                 .collect(),
+        },
+        Screen::StaffLogin { problem } => Screen::StaffLogin {
+            problem: problem.as_deref().map(&mut *f),
+        },
+        Screen::SelfTest { user, checks, csrf } => Screen::SelfTest {
+            user: f(user),
+            checks: checks
+                .iter()
+                .map(|c| CheckRow {
+                    name: f(&c.name),
+                    status: f(&c.status),
+                    detail: f(&c.detail),
+                    hint: c.hint.as_deref().map(&mut *f),
+                })
+                .collect(),
+            csrf: f(csrf),
         },
         Screen::SimPanel {
             cards,

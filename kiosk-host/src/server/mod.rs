@@ -8,6 +8,7 @@ pub mod core;
 pub mod http;
 pub mod screens;
 pub mod sim;
+pub mod staff;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,7 @@ pub struct Shared {
     /// (event name, JSON data) for the server-sent events.
     pub events: broadcast::Sender<(&'static str, String)>,
     pub sim: Option<sim::SimDevices>,
+    pub staff: Mutex<staff::StaffSessions>,
 }
 
 impl Shared {
@@ -236,6 +238,7 @@ pub fn build(
         core: Mutex::new(core),
         events,
         sim,
+        staff: Mutex::new(staff::StaffSessions::default()),
     });
     Ok((shared, addr, temp))
 }
