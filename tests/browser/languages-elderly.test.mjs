@@ -51,7 +51,10 @@ test("enable in Uyghur (?lang=ug, right to left) for the demo's issued card", as
 test("elderly mode (?elderly=1): larger mode, call-staff button, report_loss walked", async () => {
   await home(page, kiosk, "?lang=zh-CN&elderly=1");
   assert.equal(await page.evaluate(() => document.body.classList.contains("elderly")), true);
+  // A `session` event from the card pulled at the end of the previous test may still reload
+  // the page once: wait for the button instead of sampling it.
   const staff = page.getByRole("button", { name: "呼叫工作人员" });
+  await staff.waitFor({ state: "visible", timeout: 5000 });
   assert.equal(await staff.isVisible(), true, "the call-staff button is visible");
   await screens.visit(page, "elderly-home");
   await startBusiness(page, "report_loss");
@@ -63,7 +66,9 @@ test("elderly mode (?elderly=1): larger mode, call-staff button, report_loss wal
         true,
         `${s}: still elderly`,
       );
-      assert.equal(await page.getByRole("button", { name: "呼叫工作人员" }).isVisible(), true, `${s}: call staff`);
+      const call = page.getByRole("button", { name: "呼叫工作人员" });
+      await call.waitFor({ state: "visible", timeout: 5000 });
+      assert.equal(await call.isVisible(), true, `${s}: call staff`);
       await screens.visit(page, `elderly-loss-${s}`);
     },
   });

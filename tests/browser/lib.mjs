@@ -116,8 +116,21 @@ export const insertCard = (k, card) => sim(k, "POST", "/api/sim/card", { card })
 export const pullCard = (k) => sim(k, "DELETE", "/api/sim/card");
 export const placeIdCard = (k, person) => sim(k, "POST", "/api/sim/idcard", { person });
 
-/** Which screen the page shows, from its markup. */
+/** Which screen the page shows, from its markup (looked at again when the page navigated
+ * while we looked: its forms redirect, and server-sent events reload it). */
 export async function screenOf(page) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await page.waitForLoadState("domcontentloaded");
+      return await screenNow(page);
+    } catch (e) {
+      if (attempt >= 30 || !/context was destroyed|navigat/i.test(String(e))) throw e;
+      await page.waitForTimeout(100);
+    }
+  }
+}
+
+async function screenNow(page) {
   return page.evaluate(() => {
     const q = (s) => document.querySelector(s);
     if (q("ul.menu")) return "home";
@@ -235,6 +248,19 @@ export async function padType(page, digits) {
 
 /** A fresh start on the home screen in zh-CN, ordinary mode. */
 export async function home(page, kiosk, query = "?lang=zh-CN&elderly=0") {
-  await page.goto(kiosk.url + "/" + query);
+  // Each test starts from no session, whatever the previous one left.
+  await fetch(kiosk.url + "/api/session/event", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ action: "cancel" }),
+  });
+  // A server-sent `session` event can make the open page navigate at the same moment; a
+  // navigation aborted by that is retried once.
+  try {
+    await page.goto(kiosk.url + "/" + query);
+  } catch (e) {
+    if (!String(e).includes("ERR_ABORTED")) throw e;
+    await page.goto(kiosk.url + "/" + query);
+  }
   await waitScreen(page, "home");
 }

@@ -254,16 +254,21 @@ pub fn spawn_watcher(shared: Arc<Shared>) -> std::thread::JoinHandle<()> {
             };
             if now_present != present {
                 present = now_present;
-                {
+                let in_session = {
                     let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+                    let before = core.live.is_some();
                     if present {
                         core.card_inserted();
                     } else {
                         core.card_removed();
                     }
-                }
+                    before || core.live.is_some()
+                };
                 shared.notify("device");
-                shared.notify("session");
+                // Screens reload on `session`: only when there is a session to show.
+                if in_session {
+                    shared.notify("session");
+                }
             }
             if Arc::strong_count(&shared) == 1 {
                 return;
