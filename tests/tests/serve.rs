@@ -50,11 +50,26 @@ fn serve_with(extra: &[&str]) -> Kiosk {
 
 /// One HTTP/1.1 request; returns (status, headers, body).
 fn request(k: &Kiosk, method: &str, path: &str, ctype: &str, body: &str) -> (u16, String, String) {
+    request_with(k, method, path, ctype, body, None)
+}
+
+/// One HTTP/1.1 request with an optional cookie.
+fn request_with(
+    k: &Kiosk,
+    method: &str,
+    path: &str,
+    ctype: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> (u16, String, String) {
     let mut s = TcpStream::connect(&k.addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{cookie}Content-Type: {ctype}\r\nContent-Length: {}\r\n\r\n{body}",
         k.addr,
         body.len()
     )
@@ -422,49 +437,18 @@ fn phc(password: &str) -> String {
 }
 
 fn form(k: &Kiosk, path: &str, body: &str, cookie: Option<&str>) -> (u16, String, String) {
-    let mut s = TcpStream::connect(&k.addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let cookie = cookie
-        .map(|c| format!("Cookie: {c}\r\n"))
-        .unwrap_or_default();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{cookie}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        k.addr,
-        body.len()
+    request_with(
+        k,
+        "POST",
+        path,
+        "application/x-www-form-urlencoded",
+        body,
+        cookie,
     )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_string(), body.to_string())
 }
 
 fn get_with_cookie(k: &Kiosk, path: &str, cookie: &str) -> (u16, String, String) {
-    let mut s = TcpStream::connect(&k.addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n",
-        k.addr
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_string(), body.to_string())
+    request_with(k, "GET", path, "text/plain", "", Some(cookie))
 }
 
 #[test]

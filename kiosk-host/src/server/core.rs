@@ -485,27 +485,12 @@ impl Core {
     /// Ends the session when the citizen has been idle too long or the session cap passed.
     /// Returns true when it did.
     pub fn expire(&mut self) -> bool {
-        let Some(live) = &self.live else {
+        let (Some(live), Some(idle)) = (&self.live, self.idle_timeout_s()) else {
             return false;
         };
-        let ui = &self.config.ui;
-        let form = matches!(
-            live.session.phase,
-            Phase::Gathering {
-                material: Material::ContactDetails | Material::BankMaterials
-            } | Phase::EnteringPins { .. }
-        );
-        let mut idle = if form {
-            ui.form_idle_timeout_s
-        } else {
-            ui.idle_timeout_s
-        };
-        if self.elderly {
-            idle = idle.saturating_mul(2);
-        }
         let idle_over = live.last_activity.elapsed() > Duration::from_secs(u64::from(idle));
-        let cap_over = live.started.elapsed() > Duration::from_secs(u64::from(ui.session_cap_s));
-        if idle_over || cap_over {
+        let cap = Duration::from_secs(u64::from(self.config.ui.session_cap_s));
+        if idle_over || live.started.elapsed() > cap {
             self.feed(Event::Timeout);
             self.live = None;
             return true;
