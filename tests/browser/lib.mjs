@@ -256,11 +256,14 @@ export async function home(page, kiosk, query = "?lang=zh-CN&elderly=0") {
   });
   // A server-sent `session` event can make the open page navigate at the same moment; a
   // navigation aborted by that is retried once.
-  try {
-    await page.goto(kiosk.url + "/" + query);
-  } catch (e) {
-    if (!String(e).includes("ERR_ABORTED")) throw e;
-    await page.goto(kiosk.url + "/" + query);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await page.goto(kiosk.url + "/" + query);
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !/ERR_ABORTED|interrupted by another navigation/.test(String(e))) throw e;
+      await page.waitForTimeout(200);
+    }
   }
   await waitScreen(page, "home");
 }
