@@ -65,6 +65,37 @@ impl CardState {
         }
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            CardState::InProduction => "in production",
+            CardState::Issued => "issued, not yet enabled",
+            CardState::Active => "active",
+            CardState::LostTemporary => "temporarily reported lost",
+            CardState::LostFormal => "reported lost",
+            CardState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn ug(self) -> &'static str {
+        match self {
+            CardState::InProduction => "كارتا ياسىلىۋاتىدۇ",
+            CardState::Issued => "تارقىتىلغان، قوزغىتىلمىغان",
+            CardState::Active => "نورمال",
+            CardState::LostTemporary => "ۋاقىتلىق يوقاپ كەتتى دەپ مەلۇم قىلىنغان",
+            CardState::LostFormal => "رەسمىي يوقاپ كەتتى دەپ مەلۇم قىلىنغان",
+            CardState::Cancelled => "ئەمەلدىن قالدۇرۇلغان",
+        }
+    }
+
+    /// The name in a screen language.
+    pub fn name(self, lang: firmware_config::Language) -> &'static str {
+        match lang {
+            firmware_config::Language::ZhCn => self.zh(),
+            firmware_config::Language::En => self.en(),
+            firmware_config::Language::Ug => self.ug(),
+        }
+    }
+
     /// True for the states in which the card may be used and may be replaced by a new one.
     pub fn is_valid(self) -> bool {
         !matches!(self, CardState::Cancelled)
@@ -160,6 +191,37 @@ impl Progress {
             Progress::ReadyForPickup => "待领取",
             Progress::Collected => "已领取",
             Progress::Rejected => "未通过",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Progress::Submitted => "submitted",
+            Progress::Accepted => "accepted",
+            Progress::InProduction => "in production",
+            Progress::ReadyForPickup => "ready for pickup",
+            Progress::Collected => "collected",
+            Progress::Rejected => "rejected",
+        }
+    }
+
+    pub fn ug(self) -> &'static str {
+        match self {
+            Progress::Submitted => "تاپشۇرۇلدى",
+            Progress::Accepted => "قوبۇل قىلىندى",
+            Progress::InProduction => "كارتا ياسىلىۋاتىدۇ",
+            Progress::ReadyForPickup => "ئېلىشنى ساقلاۋاتىدۇ",
+            Progress::Collected => "ئېلىندى",
+            Progress::Rejected => "ئۆتمىدى",
+        }
+    }
+
+    /// The name in a screen language.
+    pub fn name(self, lang: firmware_config::Language) -> &'static str {
+        match lang {
+            firmware_config::Language::ZhCn => self.zh(),
+            firmware_config::Language::En => self.en(),
+            firmware_config::Language::Ug => self.ug(),
         }
     }
 

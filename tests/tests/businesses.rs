@@ -8,7 +8,7 @@ use kiosk_host::card_ops::{self, Target};
 use kiosk_host::domain::{BusinessCode as B, CardState, Outcome, Progress};
 use kiosk_host::engine::driver::{DriverError, Engine};
 use kiosk_host::engine::facts::{Contact, PhotoFacts, Reason};
-use kiosk_host::engine::session::{Event, Phase, Refusal, Session};
+use kiosk_host::engine::session::{Event, Failure, Phase, Refusal, Session};
 use kiosk_host::rules::Material;
 use kiosk_host::store::{AuditLog, Journal, Registry};
 use tests::kiosk::{feed, id_text, now, receipt, start, TestKiosk};
@@ -197,7 +197,7 @@ fn pin_change_wrong_old_pin(rig: &dyn Rig) {
         },
     );
     match &s.phase {
-        Phase::Failed { message } => assert!(message.contains("还可尝试 2 次"), "{message}"),
+        Phase::Failed { failure } => assert_eq!(failure, &Failure::WrongPin { tries_left: 2 }),
         other => panic!("{other:?}"),
     }
     let case = k.store.case(&s.case_id).unwrap().unwrap();

@@ -572,3 +572,48 @@ fn the_technician_page_needs_a_login_and_shows_the_self_test() {
         assert!(log.contains(action), "{action} not audited");
     }
 }
+
+#[test]
+fn a_refusal_is_given_in_uyghur_on_a_uyghur_screen() {
+    let k = serve();
+    let (status, _, _) = request(&k, "GET", "/?lang=ug", "text/plain", "");
+    assert_eq!(status, 200);
+    // Lifting a loss report for a card that was never reported lost.
+    api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "cancel_loss" }),
+    );
+    api(
+        &k,
+        "POST",
+        "/api/sim/idcard",
+        json!({ "person": "v2-3des.toml" }),
+    );
+    let page = wait_screen(&k, "the card prompt or the refusal", |p| {
+        kind(p) == "refused" || p["screen"]["ask"]["kind"] == "card"
+    });
+    if kind(&page) != "refused" {
+        api(
+            &k,
+            "POST",
+            "/api/sim/card",
+            json!({ "card": "v2-3des.toml" }),
+        );
+    }
+    let page = wait_screen(&k, "the refusal", |p| kind(p) == "refused");
+    assert_eq!(page["lang"], "ug", "{page}");
+    let message = page["screen"]["message"].as_str().unwrap_or_default();
+    let arabic = |c: char| ('\u{0600}'..='\u{06ff}').contains(&c);
+    let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    assert!(message.chars().any(arabic), "{message}");
+    assert!(
+        !message.chars().any(han),
+        "Chinese on a Uyghur screen: {message}"
+    );
+    assert!(
+        message.contains("نورمال"),
+        "the card's state, in Uyghur: {message}"
+    );
+}

@@ -16,6 +16,7 @@ use card_io::transport::{CardConnection, Disposition, ReaderProvider};
 use serde_json::json;
 
 use super::facts::{AppStateCode, CardFacts};
+use super::failure::Failure;
 use super::session::{CardPins, Effect, Executed, Session};
 use super::CardAction;
 use crate::card_ops::{self, OpError, Target};
@@ -154,9 +155,7 @@ impl Executor<'_> {
                     mut on_success,
                 } => {
                     let Some(issuer) = self.ecard else {
-                        outcome = Some(Executed::Failed(
-                            "本机未配置电子社保卡签发密钥,请到服务窗口办理 / this kiosk has no e-card signing key; please go to a service counter".into(),
-                        ));
+                        outcome = Some(Executed::Failed(Failure::NoEcardKey));
                         continue;
                     };
                     let issued = issuer.issue(
@@ -207,9 +206,7 @@ impl Executor<'_> {
         on_success: Commit,
     ) -> Result<Option<String>, Executed> {
         let Some(card) = session.gathered.card.as_ref() else {
-            return Err(Executed::Failed(
-                "请插入社会保障卡 / insert the social security card".into(),
-            ));
+            return Err(Executed::Failed(Failure::NoCardInserted));
         };
         let intent = NewIntent {
             case_id: session.case_id.clone(),
@@ -255,9 +252,7 @@ impl Executor<'_> {
                     json!({ "case": session.case_id }),
                 ));
                 match self.store.commit(&commit) {
-                    Ok(_) => Err(Executed::Failed(
-                        "此卡密码已不是初始密码,卡片已处于启用状态。如忘记密码,请办理密码重置。 / This card's PIN is no longer the initial PIN: the card is already enabled. If you forgot the PIN, use PIN reset.".into(),
-                    )),
+                    Ok(_) => Err(Executed::Failed(Failure::AlreadyEnabled)),
                     Err(e) => Err(Executed::Failed(store_failure(&e))),
                 }
             }
@@ -481,28 +476,24 @@ pub fn decide(action: CardAction, card: &CardFacts) -> Decision {
     }
 }
 
-fn store_failure(e: &StoreError) -> String {
+fn store_failure(e: &StoreError) -> Failure {
     match e {
-        StoreError::Conflict(_) => "记录已被其他业务更改,本次未办理,请重新开始 / the record changed meanwhile; nothing was done, please start again".into(),
-        _ => "记录保存失败,本次未办理,请联系工作人员 / the record could not be saved; nothing was done, please call staff".into(),
+        StoreError::Conflict(_) => Failure::RecordChanged,
+        _ => Failure::StoreFailed,
     }
 }
 
-fn card_failure(e: &ExecError) -> String {
+fn card_failure(e: &ExecError) -> Failure {
     match e {
-        ExecError::CardSwapped => "读卡器中的卡已更换,本次未办理 / a different card is in the reader; nothing was done".into(),
-        ExecError::Op(OpError::Card(CardError::WrongPin { tries_left })) => format!(
-            "密码错误,还可尝试 {tries_left} 次 / wrong PIN, {tries_left} tries left"
-        ),
-        ExecError::Op(OpError::Card(CardError::PinBlocked)) => {
-            "密码已锁定,请办理密码解锁 / the PIN is blocked; use PIN unblock".into()
-        }
-        ExecError::Op(OpError::NoPsam) | ExecError::Op(OpError::Sam(_)) => {
-            "安全模块(PSAM)不可用,请联系工作人员 / the secure module (PSAM) is not available; please call staff".into()
-        }
-        ExecError::Op(e) if e.exit_code() == 3 => {
-            "读卡器不可用,请联系工作人员 / the card reader is not available; please call staff".into()
-        }
-        other => format!("卡片拒绝了操作,本次未办理 / the card refused; nothing was done ({other})"),
+        ExecError::CardSwapped => Failure::CardSwapped,
+        ExecError::Op(OpError::Card(CardError::WrongPin { tries_left })) => Failure::WrongPin {
+            tries_left: *tries_left,
+        },
+        ExecError::Op(OpError::Card(CardError::PinBlocked)) => Failure::PinBlocked,
+        ExecError::Op(OpError::NoPsam) | ExecError::Op(OpError::Sam(_)) => Failure::SamUnavailable,
+        ExecError::Op(e) if e.exit_code() == 3 => Failure::ReaderUnavailable,
+        other => Failure::CardRefused {
+            detail: other.to_string(),
+        },
     }
 }

@@ -26,6 +26,7 @@ pub enum CardAction {
 pub mod driver;
 pub mod executor;
 pub mod facts;
+pub mod failure;
 pub mod plan;
 pub mod session;
 pub mod staff;

@@ -20,6 +20,7 @@ use crate::domain::{local_date, Actor, BusinessCode, Case, Outcome, Timestamp};
 use crate::rules::{self, intake, Material};
 use crate::store::{CaseStep, Commit, Rating};
 
+pub use super::failure::Failure;
 pub use super::plan::{Ctx, Refusal};
 
 /// Whose document a prompt asks for.
@@ -57,7 +58,7 @@ pub enum Phase {
         ecard_qr: Option<String>,
     },
     /// A device or card failure stopped the business; nothing was changed (terminal).
-    Failed { message: String },
+    Failed { failure: Failure },
     /// The session is over.
     Closed,
 }
@@ -117,7 +118,7 @@ pub enum Executed {
         ecard_token: Option<String>,
     },
     /// The card or PSAM refused, or a device failed before anything changed.
-    Failed(String),
+    Failed(Failure),
     /// The card left mid-command.
     Interrupted,
     /// After an interruption, reconciliation found the command had (true) or had not
@@ -467,7 +468,7 @@ impl Session {
                 "case.returned",
             ),
             Phase::Refused { refusal } => (Outcome::Refused, refusal.to_string(), "case.refused"),
-            Phase::Failed { message } => (Outcome::Failed, message.clone(), "case.failed"),
+            Phase::Failed { failure } => (Outcome::Failed, failure.to_string(), "case.failed"),
             _ => return effects,
         };
         let mut commit = Commit::new(self.actor(), ctx.now);
@@ -757,7 +758,7 @@ impl Session {
             }
             Executed::Reconciled { applied: false } => {
                 self.phase = Phase::Failed {
-                    message: "卡片在办理中被取出,业务未完成,卡片和记录均未改变。请重新办理。 The card was removed during the business; nothing was changed. Please start again.".into(),
+                    failure: Failure::RemovedNothingChanged,
                 };
                 Vec::new()
             }
@@ -765,8 +766,8 @@ impl Session {
                 self.phase = Phase::Interrupted;
                 Vec::new()
             }
-            Executed::Failed(message) => {
-                self.phase = Phase::Failed { message };
+            Executed::Failed(failure) => {
+                self.phase = Phase::Failed { failure };
                 Vec::new()
             }
         }

@@ -29,16 +29,6 @@ fn t(text: &Text, l: Language) -> String {
     intake::pick(text, l).to_string()
 }
 
-/// A message given as "中文 / English": the part for the language (Uyghur screens show the
-/// Chinese, the binding text, until the messages are translated).
-fn split(message: &str, l: Language) -> String {
-    match (message.split_once(" / "), l) {
-        (Some((_, en)), Language::En) => en.to_string(),
-        (Some((zh, _)), _) => zh.to_string(),
-        (None, _) => message.to_string(),
-    }
-}
-
 fn ui(l: Language, zh: &str, en: &str, ug: &str) -> String {
     match l {
         Language::ZhCn => zh,
@@ -191,7 +181,7 @@ pub fn session(core: &Core) -> Option<Page> {
         },
         Phase::Refused { refusal } => Screen::Refused {
             business: business.clone(),
-            message: split(&refusal.to_string(), l),
+            message: refusal.text(l),
         },
         Phase::Confirming => Screen::Confirm {
             business: business.clone(),
@@ -221,9 +211,9 @@ pub fn session(core: &Core) -> Option<Page> {
             ecard_qr: ecard_qr.clone(),
             rating_reasons: rating_reasons(l),
         },
-        Phase::Failed { message } => Screen::Failed {
+        Phase::Failed { failure } => Screen::Failed {
             business: business.clone(),
-            message: split(message, l),
+            message: failure.text(l),
         },
         Phase::Closed => return None,
     };
