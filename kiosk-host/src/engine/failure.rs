@@ -159,7 +159,7 @@ mod tests {
                 zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
                 "{zh}"
             );
-            assert!(en.chars().all(|c| c.is_ascii()), "{en}");
+            assert!(en.is_ascii(), "{en}");
             assert!(
                 ug.chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c)),
                 "{ug}"
