@@ -5,6 +5,7 @@ pub mod apdu_table;
 pub mod counting;
 pub mod kiosk;
 pub mod rig;
+pub mod served;
 
 use std::path::PathBuf;
 

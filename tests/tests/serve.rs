@@ -2,50 +2,21 @@
 //! hardware panel: the JSON API, the server-rendered forms (POST, redirect), server-sent
 //! events, the simulated devices.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-struct Kiosk {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Kiosk {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use tests::served::Served as Kiosk;
 
 fn serve() -> Kiosk {
     serve_with(&[])
 }
 
 fn serve_with(extra: &[&str]) -> Kiosk {
-    let mut child = Command::new(tests::workspace_bin("kiosk"))
-        .args(["serve", "--sim", "--listen", "127.0.0.1:0", "--root"])
-        .arg(tests::kiosk::root())
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("kiosk serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the serving line");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    Kiosk { child, addr }
+    Kiosk::start_workspace(extra)
 }
 
 /// One HTTP/1.1 request; returns (status, headers, body).
@@ -62,56 +33,24 @@ fn request_with(
     body: &str,
     cookie: Option<&str>,
 ) -> (u16, String, String) {
-    let mut s = TcpStream::connect(&k.addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let cookie = cookie
-        .map(|c| format!("Cookie: {c}\r\n"))
-        .unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{cookie}Content-Type: {ctype}\r\nContent-Length: {}\r\n\r\n{body}",
-        k.addr,
-        body.len()
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("response");
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_string(), body.to_string())
+    let a = k.request_with(method, path, ctype, body, cookie);
+    (a.status, a.head, a.body)
 }
 
 fn api(k: &Kiosk, method: &str, path: &str, body: Value) -> Value {
-    let (status, _, text) = request(k, method, path, "application/json", &body.to_string());
-    assert!(status < 400, "{method} {path}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+    k.api(method, path, &body)
 }
 
 fn screen(k: &Kiosk) -> Value {
-    let (_, _, text) = request(k, "GET", "/api/session", "text/plain", "");
-    serde_json::from_str(&text).expect("JSON page")
+    k.screen()
 }
 
 /// Waits until the session screen satisfies `ok` (the card watcher polls the reader).
 fn wait_screen(k: &Kiosk, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
-        let page = screen(k);
-        if ok(&page) {
-            return page;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}: {}", screen(k));
+    k.wait_screen(what, ok)
 }
 
-fn kind(page: &Value) -> &str {
-    page["screen"]["screen"].as_str().unwrap_or("")
-}
+use tests::served::kind;
 
 #[test]
 fn status_query_through_the_json_api() {
