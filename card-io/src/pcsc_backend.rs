@@ -53,6 +53,9 @@ fn pcsc_disposition(d: Disposition) -> pcsc::Disposition {
 /// Readers through `pcscd` (or WinSCard).
 pub struct PcscProvider {
     context: Mutex<Option<Context>>,
+    /// A second context for `wait_for_change`: pcsc-lite holds a context for the whole of
+    /// a blocking `SCardGetStatusChange`, so waiting on the first would stall card commands.
+    wait_context: Mutex<Option<Context>>,
 }
 
 impl Default for PcscProvider {
@@ -67,6 +70,7 @@ impl PcscProvider {
     pub fn new() -> PcscProvider {
         PcscProvider {
             context: Mutex::new(None),
+            wait_context: Mutex::new(None),
         }
     }
 
@@ -137,9 +141,70 @@ impl ReaderProvider for PcscProvider {
                         .event_state()
                         .contains(State::PRESENT)
                         .then(|| s.atr().to_vec()),
+                    events: s.event_count(),
                 })
                 .collect())
         })
+    }
+
+    /// Blocks in `SCardGetStatusChange` on every reader and on PnP notification, on a context
+    /// of its own; returns at once when what it sees already differs from `known`.
+    fn wait_for_change(
+        &self,
+        known: &[ReaderInfo],
+        timeout: Duration,
+    ) -> Result<(), TransportError> {
+        let ctx = {
+            let mut guard = self.wait_context.lock().unwrap_or_else(|p| p.into_inner());
+            match guard.as_ref() {
+                Some(c) => c.clone(),
+                None => {
+                    let c = Context::establish(Scope::User).map_err(|e| map_error(e, ""))?;
+                    *guard = Some(c.clone());
+                    c
+                }
+            }
+        };
+        let drop_context = |e: pcsc::Error| {
+            *self.wait_context.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            map_error(e, "")
+        };
+        let names = Self::reader_names(&ctx).inspect_err(|_| {
+            *self.wait_context.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        })?;
+        let mut states: Vec<ReaderState> = std::iter::once(pcsc::PNP_NOTIFICATION().to_owned())
+            .chain(names.iter().cloned())
+            .map(|n| ReaderState::new(n, State::UNAWARE))
+            .collect();
+        // The present state of everything, without waiting.
+        match ctx.get_status_change(Duration::ZERO, &mut states) {
+            Ok(()) | Err(pcsc::Error::Timeout) => {}
+            Err(e) => return Err(drop_context(e)),
+        }
+        let now: Vec<(String, bool, u32)> = states[1..]
+            .iter()
+            .map(|s| {
+                (
+                    s.name().to_string_lossy().into_owned(),
+                    s.event_state().contains(State::PRESENT),
+                    s.event_count(),
+                )
+            })
+            .collect();
+        let before: Vec<(String, bool, u32)> = known
+            .iter()
+            .map(|r| (r.name.clone(), r.atr.is_some(), r.events))
+            .collect();
+        if now != before {
+            return Ok(());
+        }
+        for s in &mut states {
+            s.sync_current_state();
+        }
+        match ctx.get_status_change(timeout, &mut states) {
+            Ok(()) | Err(pcsc::Error::Timeout) => Ok(()),
+            Err(e) => Err(drop_context(e)),
+        }
     }
 
     fn connect(&self, reader: &str) -> Result<Box<dyn CardConnection>, TransportError> {

@@ -28,6 +28,9 @@ pub struct ReaderInfo {
     pub name: String,
     /// The ATR of the card in the reader, when one is present.
     pub atr: Option<Vec<u8>>,
+    /// Changes at every card insertion and removal (PC/SC's event counter), so a card pulled
+    /// and put back between two looks is still seen. Compare for inequality only: it wraps.
+    pub events: u32,
 }
 
 /// Transport failures, with the PC/SC cause kept where there is one.
@@ -102,6 +105,19 @@ pub trait CardConnection: Send {
 pub trait ReaderProvider: Send + Sync {
     fn list_readers(&self) -> Result<Vec<ReaderInfo>, TransportError>;
     fn connect(&self, reader: &str) -> Result<Box<dyn CardConnection>, TransportError>;
+
+    /// Blocks until the readers or their cards differ from `known` (what `list_readers`
+    /// gave), or `timeout` passes; either way the caller lists again. Backends that are
+    /// told about changes return at once; this default looks again after a short pause.
+    fn wait_for_change(
+        &self,
+        known: &[ReaderInfo],
+        timeout: std::time::Duration,
+    ) -> Result<(), TransportError> {
+        let _ = known;
+        std::thread::sleep(timeout.min(std::time::Duration::from_millis(100)));
+        Ok(())
+    }
 }
 
 /// Upper bound on GET RESPONSE rounds for one command (a card looping on `61xx` must not

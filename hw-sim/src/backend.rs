@@ -2,7 +2,8 @@
 //! named slots, with fault injection (card pulled after n APDUs, service down, reader
 //! unplugged).
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use card_io::transport::{
     CardConnection, CardSession, Disposition, ReaderInfo, ReaderProvider, TransportError,
@@ -65,6 +66,9 @@ impl State {
 #[derive(Clone)]
 pub struct SimReaders {
     state: Arc<Mutex<State>>,
+    /// Told at every insertion, removal, unplugging and service change, for
+    /// `wait_for_change`.
+    changed: Arc<(Mutex<u64>, Condvar)>,
 }
 
 impl Default for SimReaders {
@@ -93,7 +97,15 @@ impl SimReaders {
     pub fn empty() -> SimReaders {
         SimReaders {
             state: Arc::new(Mutex::new(State::default())),
+            changed: Arc::new((Mutex::new(0), Condvar::new())),
         }
+    }
+
+    /// Wakes `wait_for_change`.
+    fn changed(&self) {
+        let (count, cv) = &*self.changed;
+        *count.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        cv.notify_all();
     }
 
     /// Adds an empty slot, or plugs an unplugged one back in.
@@ -101,6 +113,8 @@ impl SimReaders {
         let mut st = lock(&self.state);
         if let Some(slot) = st.slots.iter_mut().find(|s| s.name == name) {
             slot.plugged = true;
+            drop(st);
+            self.changed();
             return;
         }
         st.slots.push(Slot {
@@ -112,6 +126,8 @@ impl SimReaders {
             remove_after: None,
             removed: None,
         });
+        drop(st);
+        self.changed();
     }
 
     /// Inserts a card (replacing any card there). False when the slot does not exist.
@@ -121,6 +137,8 @@ impl SimReaders {
             Some(s) => {
                 s.take_device();
                 s.device = Some(device);
+                drop(st);
+                self.changed();
                 true
             }
             None => false,
@@ -134,6 +152,8 @@ impl SimReaders {
         if let Some(d) = dev.as_mut() {
             d.power_off();
         }
+        drop(st);
+        self.changed();
         dev
     }
 
@@ -172,11 +192,14 @@ impl SimReaders {
                 s.remove_after = Some(n);
             }
         }
+        drop(st);
+        self.changed();
     }
 
     /// Simulates the PC/SC service being down: every call fails with `ServiceUnavailable`.
     pub fn set_service_down(&self, down: bool) {
         lock(&self.state).service_down = down;
+        self.changed();
     }
 
     /// Unplugs the reader: it is no longer listed, connecting fails with `UnknownReader`
@@ -187,6 +210,8 @@ impl SimReaders {
             s.take_device();
             s.plugged = false;
         }
+        drop(st);
+        self.changed();
     }
 }
 
@@ -201,8 +226,39 @@ impl ReaderProvider for SimReaders {
             .map(|s| ReaderInfo {
                 name: s.name.clone(),
                 atr: s.device.as_ref().map(|d| d.atr()),
+                events: s.generation as u32,
             })
             .collect())
+    }
+
+    /// Wakes at once on the simulator's own changes; a card pulled by `remove_after` in the
+    /// middle of a command is seen within 20 ms.
+    fn wait_for_change(
+        &self,
+        known: &[ReaderInfo],
+        timeout: Duration,
+    ) -> Result<(), TransportError> {
+        let deadline = Instant::now() + timeout;
+        let (count, cv) = &*self.changed;
+        let mut seen = *count.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if self.list_readers()? != known {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            let guard = count.lock().unwrap_or_else(|p| p.into_inner());
+            if *guard == seen {
+                let (guard, _) = cv
+                    .wait_timeout(guard, left.min(Duration::from_millis(20)))
+                    .unwrap_or_else(|p| p.into_inner());
+                seen = *guard;
+            } else {
+                seen = *guard;
+            }
+        }
     }
 
     fn connect(&self, reader: &str) -> Result<Box<dyn CardConnection>, TransportError> {

@@ -252,3 +252,45 @@ fn psam_through_card_io() {
         assert_eq!(hex::encode_upper(mac), "739CB459");
     }
 }
+
+#[test]
+fn wait_for_change_wakes_on_insertion_and_sees_a_quick_swap() {
+    let readers = SimReaders::new();
+    let before = readers.list_readers().unwrap();
+    // Nothing changes: the wait ends at its timeout with the same list.
+    readers
+        .wait_for_change(&before, std::time::Duration::from_millis(30))
+        .unwrap();
+    assert_eq!(readers.list_readers().unwrap(), before);
+    let other = readers.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        other.insert(CARD_SLOT, card(Transport::T1));
+    });
+    // A long timeout: the insertion wakes it (a broken wake would stall here for a minute
+    // and then fail on the comparison below).
+    readers
+        .wait_for_change(&before, std::time::Duration::from_secs(60))
+        .unwrap();
+    t.join().unwrap();
+    let with_card = readers.list_readers().unwrap();
+    assert_ne!(with_card, before);
+    // Pulled and put back between two looks: same ATR, but the event counter moved.
+    readers.remove(CARD_SLOT);
+    readers.insert(CARD_SLOT, card(Transport::T1));
+    let after = readers.list_readers().unwrap();
+    let slot = |l: &[card_io::transport::ReaderInfo]| {
+        l.iter().find(|r| r.name == CARD_SLOT).cloned().unwrap()
+    };
+    assert_eq!(slot(&after).atr, slot(&with_card).atr);
+    assert_ne!(slot(&after).events, slot(&with_card).events);
+    readers
+        .wait_for_change(&with_card, std::time::Duration::from_secs(60))
+        .unwrap();
+    // The service going down is an error, not a wait.
+    readers.set_service_down(true);
+    assert!(matches!(
+        readers.wait_for_change(&after, std::time::Duration::from_secs(60)),
+        Err(TransportError::ServiceUnavailable(_))
+    ));
+}

@@ -41,6 +41,13 @@ impl ReaderProvider for CountingProvider<'_> {
     fn list_readers(&self) -> Result<Vec<ReaderInfo>, TransportError> {
         self.inner.list_readers()
     }
+    fn wait_for_change(
+        &self,
+        known: &[ReaderInfo],
+        timeout: std::time::Duration,
+    ) -> Result<(), TransportError> {
+        self.inner.wait_for_change(known, timeout)
+    }
     fn connect(&self, reader: &str) -> Result<Box<dyn CardConnection>, TransportError> {
         if self.only.as_deref().is_some_and(|only| only != reader) {
             return self.inner.connect(reader);

@@ -6,6 +6,7 @@ pub mod counting;
 pub mod kiosk;
 pub mod rig;
 pub mod served;
+pub mod timing;
 
 use std::path::PathBuf;
 

@@ -58,6 +58,11 @@ impl Served {
         Served { child, addr }
     }
 
+    /// The process id (for its memory use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The workspace's `kiosk` binary (see [`crate::workspace_bin`]).
     pub fn start_workspace(extra: &[&str]) -> Served {
         Served::start(&crate::workspace_bin("kiosk"), extra)

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use card_io::transport;
+use card_io::transport::{self, ReaderProvider};
 use card_io::watcher::{ReaderEvent, ReaderWatcher, WatcherConfig};
 use hw_sim::{SimDevice, Transport};
 use tests::card;
@@ -166,6 +166,46 @@ fn watcher_reports_insertion_and_removal() {
     });
     // Stopping cancels the blocking get_status_change and joins the thread.
     watcher.stop();
+}
+
+#[test]
+fn the_provider_waits_for_a_change_through_pcscd() {
+    let rig = Vpcd::lock(Transport::T1);
+    rig.remove();
+    let provider = card_io::pcsc_backend::PcscProvider::new();
+    let before = provider.list_readers().expect("readers");
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            rig.insert(card("v3-sm4.toml", Transport::T1));
+        });
+        // A long timeout: pcscd's notification ends the wait (a broken wait would stall
+        // for a minute and then fail on the comparison below).
+        provider
+            .wait_for_change(&before, std::time::Duration::from_secs(60))
+            .expect("wait");
+    });
+    let mut after = provider.list_readers().expect("readers");
+    for _ in 0..50 {
+        if after != before {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        after = provider.list_readers().expect("readers");
+    }
+    let slot = |l: &[card_io::transport::ReaderInfo]| {
+        l.iter()
+            .find(|r| r.name == VPCD_CARD_READER)
+            .cloned()
+            .expect("the vpcd reader")
+    };
+    assert!(slot(&after).atr.is_some(), "{after:?}");
+    assert_ne!(slot(&after).events, slot(&before).events);
+    // Already different from what the caller knows: no waiting at all.
+    provider
+        .wait_for_change(&before, std::time::Duration::from_secs(60))
+        .expect("wait");
+    rig.remove();
 }
 
 #[test]

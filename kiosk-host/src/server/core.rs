@@ -254,7 +254,12 @@ impl Core {
             )
         });
         if waiting && self.card_present {
-            self.card_inserted();
+            // The watcher may not have seen the card leave yet: look before reading.
+            if super::card_slot(&*self.readers, &self.target).present {
+                self.card_inserted();
+            } else {
+                self.card_present = false;
+            }
         }
     }
 

@@ -243,24 +243,35 @@ pub fn build(
     Ok((shared, addr, temp))
 }
 
-/// Watches the card reader: insertion and removal become session events.
+/// Watches the card reader: insertion and removal become session events. A card pulled and
+/// put back between two looks is seen by the reader's event counter, as a removal followed by
+/// an insertion.
 pub fn spawn_watcher(shared: Arc<Shared>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
-        let mut present = false;
+        let (readers, target) = {
+            let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+            (core.readers.clone(), core.target.clone())
+        };
+        let mut last = CardSlot::default();
         loop {
-            let now_present = {
-                let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-                card_in_reader(&*core.readers, &core.target)
-            };
-            if now_present != present {
-                present = now_present;
+            // Listing and waiting happen without the kiosk's lock: the readers are shared.
+            let list = readers.list_readers();
+            let now = list
+                .as_deref()
+                .map(|l| card_slot_in(l, &target))
+                .unwrap_or_default();
+            if now != last {
+                let changes = slot_changes(last, now);
+                last = now;
                 let in_session = {
                     let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
                     let before = core.live.is_some();
-                    if present {
-                        core.card_inserted();
-                    } else {
-                        core.card_removed();
+                    for inserted in changes {
+                        if inserted {
+                            core.card_inserted();
+                        } else {
+                            core.card_removed();
+                        }
                     }
                     before || core.live.is_some()
                 };
@@ -273,23 +284,96 @@ pub fn spawn_watcher(shared: Arc<Shared>) -> std::thread::JoinHandle<()> {
             if Arc::strong_count(&shared) == 1 {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(150));
+            // Woken by the reader's own change notification; the timeout bounds how long the
+            // thread takes to notice the service is shutting down.
+            let waited = match &list {
+                Ok(l) => readers.wait_for_change(l, WATCH_TIMEOUT),
+                Err(_) => Err(card_io::transport::TransportError::NoReader),
+            };
+            if let Err(e) = waited {
+                log::debug!("card watcher: {e}");
+                std::thread::sleep(RETRY_PAUSE);
+            }
         }
     })
 }
 
-fn card_in_reader(readers: &dyn ReaderProvider, target: &Target) -> bool {
-    let Ok(list) = readers.list_readers() else {
-        return false;
-    };
-    list.iter().any(|r| {
-        r.atr.is_some()
-            && match (&target.reader, &target.psam_reader) {
-                (Some(name), _) => &r.name == name,
-                (None, Some(psam)) => &r.name != psam,
-                (None, None) => true,
-            }
-    })
+/// Longest wait for a reader change before the watcher looks again.
+const WATCH_TIMEOUT: Duration = Duration::from_millis(500);
+/// Pause after the reader service failed, before trying again.
+const RETRY_PAUSE: Duration = Duration::from_millis(250);
+
+/// What the watcher last saw in the card reader.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CardSlot {
+    pub present: bool,
+    /// The reader's event counter (`None`: no reader).
+    events: Option<u32>,
+}
+
+/// The card events between two looks, in order (`true`: inserted, `false`: removed).
+fn slot_changes(last: CardSlot, now: CardSlot) -> Vec<bool> {
+    let swapped = last.events.is_some() && now.events.is_some() && last.events != now.events;
+    match (last.present, now.present) {
+        (false, true) => vec![true],
+        (true, false) => vec![false],
+        (true, true) if swapped => vec![false, true],
+        _ => Vec::new(),
+    }
+}
+
+/// What is in the card reader now (no reader service: nothing).
+pub(crate) fn card_slot(readers: &dyn ReaderProvider, target: &Target) -> CardSlot {
+    readers
+        .list_readers()
+        .map(|l| card_slot_in(&l, target))
+        .unwrap_or_default()
+}
+
+fn card_slot_in(list: &[card_io::transport::ReaderInfo], target: &Target) -> CardSlot {
+    list.iter()
+        .find(|r| match (&target.reader, &target.psam_reader) {
+            (Some(name), _) => &r.name == name,
+            (None, Some(psam)) => &r.name != psam && r.atr.is_some(),
+            (None, None) => r.atr.is_some(),
+        })
+        .map(|r| CardSlot {
+            present: r.atr.is_some(),
+            events: Some(r.events),
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod watcher_tests {
+    use super::*;
+
+    fn slot(present: bool, events: u32) -> CardSlot {
+        CardSlot {
+            present,
+            events: Some(events),
+        }
+    }
+
+    #[test]
+    fn a_card_put_back_between_two_looks_is_a_removal_and_an_insertion() {
+        assert_eq!(
+            slot_changes(slot(true, 4), slot(true, 6)),
+            vec![false, true]
+        );
+        assert_eq!(
+            slot_changes(slot(true, 4), slot(true, 4)),
+            Vec::<bool>::new()
+        );
+        assert_eq!(slot_changes(slot(false, 4), slot(true, 5)), vec![true]);
+        assert_eq!(slot_changes(slot(true, 5), slot(false, 6)), vec![false]);
+        assert_eq!(
+            slot_changes(slot(false, 5), slot(false, 7)),
+            Vec::<bool>::new()
+        );
+        // The reader came back: no counter to compare.
+        assert_eq!(slot_changes(CardSlot::default(), slot(true, 1)), vec![true]);
+    }
 }
 
 /// Runs the service until Ctrl-C.
