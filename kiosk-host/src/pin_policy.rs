@@ -30,6 +30,17 @@ pub fn zh(weak: &WeakPin) -> &'static str {
     }
 }
 
+/// The reason in Uyghur, for the kiosk screen.
+pub fn ug(weak: &WeakPin) -> &'static str {
+    match weak {
+        WeakPin::AllSame => "ئالتە رەقەمنىڭ ھەممىسى ئوخشاش",
+        WeakPin::Ascending => "رەقەملەر تەرتىپ بىلەن ئۆسۈپ بارىدۇ (مەسىلەن 123456)",
+        WeakPin::Descending => "رەقەملەر تەرتىپ بىلەن كېمىيىپ بارىدۇ (مەسىلەن 654321)",
+        WeakPin::InIdNumber => "ئۆزىنىڭ كىملىك نومۇرىدىن ئېلىنغان",
+        WeakPin::InBirthDate => "ئۆزىنىڭ تۇغۇلغان كۈنىدىن ئېلىنغان",
+    }
+}
+
 /// Checks `pin` against the rules. `id_number` and `birth_date` are the holder's, when known.
 pub fn check(pin: &Pin, id_number: Option<&str>, birth_date: Option<Date>) -> Result<(), WeakPin> {
     let d = pin.digits();

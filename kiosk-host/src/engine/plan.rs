@@ -340,6 +340,7 @@ pub fn check_contact(c: &Contact) -> Result<(), Notice> {
         return Err(Notice {
             zh: "请填写要变更的手机号码或地址".into(),
             en: "enter the new phone number or address".into(),
+            ug: "يېڭى تېلېفون نومۇرى ياكى ئادرېسنى تولدۇرۇڭ".into(),
         });
     }
     if let Some(p) = &c.phone {
@@ -347,6 +348,7 @@ pub fn check_contact(c: &Contact) -> Result<(), Notice> {
             return Err(Notice {
                 zh: "手机号码应为以1开头的11位数字".into(),
                 en: "the phone number must be 11 digits starting with 1".into(),
+                ug: "يانفون نومۇرى 1 بىلەن باشلانغان 11 خانىلىق رەقەم بولۇشى كېرەك".into(),
             });
         }
     }
@@ -356,6 +358,7 @@ pub fn check_contact(c: &Contact) -> Result<(), Notice> {
             return Err(Notice {
                 zh: "地址应为5至100个字,不含控制字符".into(),
                 en: "the address must be 5-100 characters without control characters".into(),
+                ug: "ئادرېس 5 تىن 100 گىچە ھەرپ بولۇشى، كونترول ھەرپى بولماسلىقى كېرەك".into(),
             });
         }
     }

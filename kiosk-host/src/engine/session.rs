@@ -175,6 +175,18 @@ impl std::fmt::Debug for Effect {
 pub struct Notice {
     pub zh: String,
     pub en: String,
+    pub ug: String,
+}
+
+impl Notice {
+    /// The text in a screen language.
+    pub fn text(&self, lang: firmware_config::Language) -> &str {
+        match lang {
+            firmware_config::Language::ZhCn => &self.zh,
+            firmware_config::Language::En => &self.en,
+            firmware_config::Language::Ug => &self.ug,
+        }
+    }
 }
 
 /// One citizen session (one case).
@@ -368,7 +380,13 @@ impl Session {
     pub fn handle(&mut self, event: Event, ctx: &Ctx<'_>) -> Result<Vec<Effect>, Notice> {
         let before = self.phase.clone();
         let effects = match (&before, event) {
-            (Phase::Closed, _) => return Err(notice("本次业务已结束", "this session is over")),
+            (Phase::Closed, _) => {
+                return Err(notice(
+                    "本次业务已结束",
+                    "this session is over",
+                    "بۇ قېتىملىق ئىش ئاخىرلاشتى",
+                ))
+            }
             (_, Event::Cancel | Event::Timeout) => self.abandon(ctx),
             (Phase::Gathering { material }, event) => self.gather(*material, event, ctx)?,
             (Phase::Confirming, Event::Confirm) => match plan::pins_needed(self.business) {
@@ -401,7 +419,11 @@ impl Session {
                 },
             ) => {
                 if !(1..=5).contains(&level) {
-                    return Err(notice("评价分为1至5级", "a rating is a level from 1 to 5"));
+                    return Err(notice(
+                        "评价分为1至5级",
+                        "a rating is a level from 1 to 5",
+                        "باھا 1 دىن 5 كىچە دەرىجىگە بۆلۈنىدۇ",
+                    ));
                 }
                 self.phase = Phase::Closed;
                 vec![
@@ -437,6 +459,7 @@ impl Session {
                 return Err(notice(
                     "现在不能进行此操作",
                     "that is not possible at this step",
+                    "بۇ باسقۇچتا بۇ مەشغۇلاتنى قىلغىلى بولمايدۇ",
                 ))
             }
         };
@@ -532,6 +555,7 @@ impl Session {
                     return Err(notice(
                         "本业务须使用居民身份证",
                         "this business needs the resident ID card",
+                        "بۇ ئىشقا ئاھالە كىملىكى كېرەك",
                     ));
                 }
                 self.step(
@@ -547,6 +571,7 @@ impl Session {
                     return Err(notice(
                         "请读取受托人(代办人)本人的身份证",
                         "read the agent's own ID card (this is the principal's)",
+                        "ۋاكالەتچىنىڭ ئۆز كىملىكىنى ئوقۇتۇڭ",
                     ));
                 }
                 if person.age_on(today) < 18 {
@@ -615,6 +640,7 @@ impl Session {
                     return Err(notice(
                         "请选择本业务的原因",
                         "choose a reason of this business",
+                        "بۇ ئىشنىڭ سەۋەبىنى تاللاڭ",
                     ));
                 }
                 self.step(ctx, "选择原因", r.zh());
@@ -629,6 +655,7 @@ impl Session {
                     return Err(notice(
                         "银行回执编号应为1至40位字母、数字或'-'",
                         "the bank receipt number is 1-40 letters, digits or '-'",
+                        "بانكا تالونىنىڭ نومۇرى 1 دىن 40 غىچە ھەرپ، رەقەم ياكى '-' بولۇشى كېرەك",
                     ));
                 }
                 self.step(ctx, "银行销户回执", &no);
@@ -642,6 +669,7 @@ impl Session {
                 return Err(notice(
                     "请按屏幕提示提供材料",
                     "please provide what the screen asks for",
+                    "ئېكراندىكى كۆرسەتمە بويىچە ماتېرىيال تەمىنلەڭ",
                 ))
             }
         }
@@ -668,22 +696,35 @@ impl Session {
         repeat: Option<Pin>,
     ) -> Result<CardPins, Notice> {
         if want_old && old.is_none() {
-            return Err(notice("请输入原密码", "enter the current PIN"));
+            return Err(notice(
+                "请输入原密码",
+                "enter the current PIN",
+                "ئەسلى پارولنى كىرگۈزۈڭ",
+            ));
         }
         if !want_new {
             return Ok(CardPins { old, new: None });
         }
         let (Some(new), Some(repeat)) = (new, repeat) else {
-            return Err(notice("请输入两次新密码", "enter the new PIN twice"));
+            return Err(notice(
+                "请输入两次新密码",
+                "enter the new PIN twice",
+                "يېڭى پارولنى ئىككى قېتىم كىرگۈزۈڭ",
+            ));
         };
         if !new.same_as(&repeat) {
-            return Err(notice("两次输入的新密码不一致", "the two new PINs differ"));
+            return Err(notice(
+                "两次输入的新密码不一致",
+                "the two new PINs differ",
+                "ئىككى قېتىم كىرگۈزۈلگەن يېڭى پارول ئوخشاش ئەمەس",
+            ));
         }
         if let Some(old) = &old {
             if old.same_as(&new) {
                 return Err(notice(
                     "新密码不能与原密码相同",
                     "the new PIN must differ from the old one",
+                    "يېڭى پارول ئەسلى پارول بىلەن ئوخشاش بولسا بولمايدۇ",
                 ));
             }
         }
@@ -712,12 +753,14 @@ impl Session {
             return Err(Notice {
                 zh: format!("新密码过于简单:{}", crate::pin_policy::zh(&weak)),
                 en: format!("the new PIN is too weak: {weak}"),
+                ug: format!("يېڭى پارول بەك ئاددىي: {}", crate::pin_policy::ug(&weak)),
             });
         }
         if self.business == BusinessCode::Enable && plan::is_initial_pin(&new) {
             return Err(notice(
                 "新密码不能是初始密码",
                 "the new PIN cannot be the initial PIN",
+                "يېڭى پارول دەسلەپكى پارول بولسا بولمايدۇ",
             ));
         }
         Ok(CardPins {
@@ -774,9 +817,10 @@ impl Session {
     }
 }
 
-fn notice(zh: &str, en: &str) -> Notice {
+fn notice(zh: &str, en: &str, ug: &str) -> Notice {
     Notice {
         zh: zh.into(),
         en: en.into(),
+        ug: ug.into(),
     }
 }

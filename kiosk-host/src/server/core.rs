@@ -237,10 +237,7 @@ impl Core {
     }
 
     fn pick(&self, n: &Notice) -> String {
-        match self.lang {
-            Language::ZhCn | Language::Ug => n.zh.clone(),
-            Language::En => n.en.clone(),
-        }
+        n.text(self.lang).to_string()
     }
 
     /// After any change: a session waiting for the card reads it when one is present.
