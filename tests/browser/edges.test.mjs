@@ -1,123 +1,167 @@
 // The one-time notice, a card pulled mid-flow, and the idle timeout driven by the page's own
 // countdown.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Screens, actionButton, home, insertCard, pullCard, screenOf, startBrowser, startKiosk, waitScreen,
+  accessibilityTest, actionButton, home, insertCard, pullCard, screenOf, sim, step, useKiosk, waitScreen,
 } from "./lib.mjs";
 import { CARD_PIN, GOOD_PIN, enterPins, startBusiness } from "./walk.mjs";
 
-const screens = new Screens("edges");
-let kiosk;
-let browser;
-let page;
+const t = useKiosk("edges");
 
-before(async () => {
-  kiosk = await startKiosk("edges");
-  browser = await startBrowser();
-  page = await browser.newPage();
-});
+/**
+ * Makes the session screens count down from `seconds` instead of the configured idle time
+ * (10 s or more): before kiosk.js runs (the document turns "interactive" just before deferred
+ * scripts run), data-idle is changed and the configured value kept in data-idle-configured.
+ * Only while localStorage says so: `undo()` ends it.
+ */
+let idleScriptAdded = false;
+async function shortenIdle(page, seconds) {
+  if (!idleScriptAdded) {
+    idleScriptAdded = true;
+    await page.addInitScript(() => {
+      document.addEventListener("readystatechange", () => {
+        const n = window.localStorage.getItem("test-idle-s");
+        const box = document.getElementById("countdown");
+        if (document.readyState === "interactive" && n && box) {
+          box.setAttribute("data-idle-configured", box.getAttribute("data-idle"));
+          box.setAttribute("data-idle", n);
+        }
+      });
+    });
+  }
+  await page.evaluate((n) => window.localStorage.setItem("test-idle-s", String(n)), seconds);
+  return {
+    configured: async () => Number(await page.getAttribute("#countdown", "data-idle-configured")),
+    undo: () => page.evaluate(() => window.localStorage.removeItem("test-idle-s")),
+  };
+}
 
-after(async () => {
-  console.log(screens.summary());
-  await browser?.close();
-  await kiosk?.stop();
-});
+/** The event posts the page sends (form bodies). */
+function recordPosts(page) {
+  const posted = [];
+  const on = (r) => {
+    if (r.method() === "POST" && r.url().endsWith("/session/event")) {
+      posted.push(r.postData() || "");
+    }
+  };
+  page.on("request", on);
+  return { posted, stop: () => page.off("request", on) };
+}
 
 test("replace: pressing 我没有 until the one-time notice, which lists every missing item", async () => {
+  const { page, kiosk } = t;
   await home(page, kiosk);
-  await startBusiness(page, "replace");
+  let s = await startBusiness(page, "replace");
   let presses = 0;
-  for (; presses < 8; presses += 1) {
-    const s = await screenOf(page);
-    if (s === "notice") {
-      break;
-    }
-    await screens.visit(page, `replace-${s}`);
+  for (; presses < 8 && s !== "notice"; presses += 1) {
+    await t.visit(`replace-${s}`);
     const lack = page.getByRole("button", { name: "我没有" });
     assert.equal(await lack.isVisible(), true, `screen ${s} offers 我没有`);
-    await lack.click();
-    await page.waitForLoadState("load");
-    await page.waitForTimeout(200);
+    s = await step(page, () => lack.click());
   }
-  await waitScreen(page, "notice");
+  assert.equal(s, "notice");
   assert.ok(presses >= 1);
   const items = await page.locator("ol.notice-items li").allInnerTexts();
   assert.ok(items.length >= 1, "the notice lists the missing items");
   for (const item of items) {
     assert.ok(item.trim().length > 0, "no empty item");
   }
-  await screens.visit(page, "replace-notice");
-  await actionButton(page, "finish").click();
-  await waitScreen(page, "home");
+  await t.visit("replace-notice");
+  await step(page, () => actionButton(page, "finish").click(), "home");
 });
 
 test("a card pulled before the PIN is entered: a clear message, then cancel goes home", async () => {
-  await insertCard(kiosk, "v2-3des.toml");
+  const { page, kiosk } = t;
   await home(page, kiosk);
+  await insertCard(kiosk, "v2-3des.toml");
   await startBusiness(page, "pin_change");
   await waitScreen(page, "confirm");
-  await actionButton(page, "confirm").click();
-  await waitScreen(page, "pins");
-  await pullCard(kiosk);
-  // The kiosk may tell at once (a server-sent event) or when the PINs are sent.
-  await page.waitForTimeout(1500);
-  if ((await screenOf(page)) === "pins") {
-    await screens.visit(page, "pulled-pins");
-    await enterPins(page, { old: CARD_PIN, new: GOOD_PIN });
-    await page.locator("form[data-pin-form] button[type=submit]").click();
-  }
-  const s = await waitScreen(page, ["interrupted", "failed"]);
-  const message = (await page.locator(".outcome .message").first().innerText()).trim();
+  await step(page, () => actionButton(page, "confirm").click(), "pins");
+  // The kiosk says so at once: the page reloads on the host's event, still on the PIN screen
+  // (nothing was sent to the card), with the problem shown.
+  await step(page, () => pullCard(kiosk), "pins");
+  const problem = (await page.locator("#problem").innerText()).trim();
+  assert.match(problem, /卡片已取出/, `said at once: ${problem}`);
+  await t.visit("pulled-pins");
+  await enterPins(page, { old: CARD_PIN, new: GOOD_PIN });
+  const s = await step(page, () => page.locator("form[data-pin-form] button[type=submit]").click());
+  assert.ok(["interrupted", "failed", "pins"].includes(s), `after sending without the card: ${s}`);
+  const message = (await page.locator(".outcome .message, #problem").first().innerText()).trim();
   assert.ok(message.length >= 4, `a clear message: ${JSON.stringify(message)}`);
   assert.doesNotMatch(message, /panic|error:|Err\(|0x[0-9a-f]{4}|^[0-9A-F]{4}$/i, "no raw error");
   assert.doesNotMatch(await page.content(), new RegExp(GOOD_PIN), "the PIN is not in the page");
-  await screens.visit(page, `pulled-${s}`);
-  await actionButton(page, "cancel").click();
-  await waitScreen(page, "home");
-  await screens.visit(page, "pulled-home");
+  await t.visit(`pulled-${s}`);
+  await step(page, () => page.locator('.session-bar form.cancel button').click(), "home");
+  await t.visit("pulled-home");
 });
 
 test("idle timeout: the page's countdown posts timeout and the kiosk goes home", async () => {
+  const { page, kiosk } = t;
   await home(page, kiosk);
-  const seen = [];
-  // The configured idle time is 10 s or more: shorten it in the screens the page loads, before
-  // kiosk.js reads it, so that the script's own countdown runs out.
-  await page.route(/\/session(\?.*)?$/, async (route) => {
-    if (route.request().method() !== "GET") {
-      return route.continue();
-    }
-    const res = await route.fetch();
-    const body = await res.text();
-    const m = /data-idle="(\d+)"/.exec(body);
-    if (m) {
-      seen.push(Number(m[1]));
-    }
-    await route.fulfill({ response: res, body: body.replace(/data-idle="\d+"/, 'data-idle="3"') });
-  });
-  const posted = [];
-  page.on("request", (r) => {
-    if (r.method() === "POST" && r.url().endsWith("/session/event")) {
-      posted.push(r.postData() || "");
-    }
-  });
-  await startBusiness(page, "status");
-  await waitScreen(page, "ask-card");
-  assert.ok(seen.length >= 1 && seen[0] >= 10, `the configured idle time: ${seen}`);
-  assert.equal(await page.locator("#countdown").isVisible(), true, "a visible countdown");
-  await screens.visit(page, "timeout-ask-card");
-  await waitScreen(page, "home", 10000);
-  assert.ok(posted.some((p) => p.includes("action=timeout")), `posted: ${posted}`);
-  await page.unroute(/\/session(\?.*)?$/);
+  // The configured idle time is 10 s or more: the page counts down from 3 s instead.
+  const idle = await shortenIdle(page, 3);
+  const posts = recordPosts(page);
+  try {
+    await startBusiness(page, "status");
+    await waitScreen(page, "ask-card");
+    assert.ok((await idle.configured()) >= 10, `the configured idle time: ${await idle.configured()}`);
+    assert.equal(await page.getAttribute("#countdown", "data-idle"), "3");
+    assert.equal(await page.locator("#countdown").isVisible(), true, "a visible countdown");
+    await t.visit("timeout-ask-card");
+    await waitScreen(page, "home", 10000);
+    assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
+  } finally {
+    posts.stop();
+    await idle.undo();
+  }
   // The session is gone on the server too.
-  const res = await fetch(kiosk.url + "/api/session");
-  const json = await res.json();
+  const json = await sim(kiosk, "GET", "/api/session");
   assert.equal(json.screen.screen, "home", JSON.stringify(json).slice(0, 300));
-  await screens.visit(page, "timeout-home");
+  await t.visit("timeout-home");
 });
 
-test("accessibility (axe-core): no serious or critical violations on this file's screens", (t) => {
-  t.diagnostic(screens.summary());
-  assert.deepEqual(screens.serious(), []);
+test("more time: the button restarts the countdown on the same page, nothing typed is lost", async () => {
+  const { page, kiosk } = t;
+  await home(page, kiosk);
+  const idle = await shortenIdle(page, 5);
+  const posts = recordPosts(page);
+  try {
+    await startBusiness(page, "change_info");
+    await waitScreen(page, "ask-idcard");
+    await step(page, () => sim(kiosk, "POST", "/api/sim/idcard", { person: "v3-sm4.toml" }), "ask-card");
+    await step(page, () => insertCard(kiosk, "v3-sm4.toml"), "ask-contact");
+    await page.locator("#address").fill("新疆阜康市博峰街14号");
+    await page.evaluate(() => {
+      window.__samePage = true;
+    });
+    // Wait for the warning (the last seconds), then ask for more time.
+    await page.locator("#countdown.soon").waitFor({ timeout: 6000 });
+    const left = Number(await page.locator("#countdown-s").innerText());
+    assert.ok(left <= 2, `the warning comes in the last seconds: ${left}`);
+    assert.ok((await page.locator("#countdown-live").innerText()).length > 0, "the warning is said");
+    await t.visit("more-time-soon");
+    await page.locator("#countdown form[data-more-time] button").click();
+    await page.waitForFunction(() => !document.getElementById("countdown").classList.contains("soon"), null, {
+      timeout: 3000,
+    });
+    assert.ok(Number(await page.locator("#countdown-s").innerText()) >= 4, "the countdown starts again");
+    assert.ok(posts.posted.some((p) => p === "action=more_time"), `posted: ${posts.posted}`);
+    // Past the first deadline: still the same page, with what was typed.
+    await page.waitForTimeout(2500);
+    assert.equal(await page.evaluate(() => window.__samePage === true), true, "the page was not reloaded");
+    assert.equal(await screenOf(page), "ask-contact");
+    assert.equal(await page.locator("#address").inputValue(), "新疆阜康市博峰街14号", "the address typed is kept");
+    assert.ok(!posts.posted.some((p) => p.includes("action=timeout")), `no timeout yet: ${posts.posted}`);
+    // And then it runs out for real.
+    await waitScreen(page, "home", 8000);
+    assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
+  } finally {
+    posts.stop();
+    await idle.undo();
+    await pullCard(kiosk);
+  }
 });
+
+accessibilityTest(t);

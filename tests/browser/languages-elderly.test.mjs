@@ -1,86 +1,129 @@
-// Uyghur (right to left) and elderly mode.
+// Uyghur (right to left) and elderly mode, two businesses each: enable and change_info in
+// Uyghur; report_loss and pin_reset (the PIN pad) in elderly mode.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Screens, actionButton, home, pullCard, startBrowser, startKiosk, waitScreen } from "./lib.mjs";
-import { startBusiness, walk } from "./walk.mjs";
+import { accessibilityTest, home, useKiosk } from "./lib.mjs";
+import { mainText, walkBusiness } from "./walk.mjs";
 
-const screens = new Screens("languages-elderly");
-let kiosk;
-let browser;
-let page;
-
-before(async () => {
-  kiosk = await startKiosk("languages-elderly");
-  browser = await startBrowser();
-  page = await browser.newPage();
-});
-
-after(async () => {
-  console.log(screens.summary());
-  await browser?.close();
-  await kiosk?.stop();
-});
+const t = useKiosk("languages-elderly");
 
 async function assertRtl(label) {
-  assert.equal(await page.getAttribute("html", "dir"), "rtl", `${label}: dir=rtl`);
-  assert.equal(await page.getAttribute("html", "lang"), "ug", `${label}: lang=ug`);
+  assert.equal(await t.page.getAttribute("html", "dir"), "rtl", `${label}: dir=rtl`);
+  assert.equal(await t.page.getAttribute("html", "lang"), "ug", `${label}: lang=ug`);
+}
+
+const UYGHUR = /[\u0600-\u06FF]/;
+const HAN = /\p{Script=Han}/u;
+
+/** On every Uyghur screen: right to left, and the prompt in Uyghur script, not Chinese. */
+async function uyghurScreen(page, label) {
+  await assertRtl(label);
+  const prompt = await page.locator("main .prompt, main legend.prompt").first().innerText();
+  assert.match(prompt, UYGHUR, `${label}: the prompt in Uyghur: ${prompt}`);
+  assert.doesNotMatch(prompt, HAN, `${label}: no Chinese in the prompt: ${prompt}`);
+}
+
+/** On every elderly screen: the larger mode and the call-staff button. */
+async function elderlyScreen(page, label) {
+  assert.equal(await page.evaluate(() => document.body.classList.contains("elderly")), true, `${label}: still elderly`);
+  assert.equal(await page.getByRole("button", { name: "呼叫工作人员" }).isVisible(), true, `${label}: call staff`);
 }
 
 test("enable in Uyghur (?lang=ug, right to left) for the demo's issued card", async () => {
-  await home(page, kiosk, "?lang=ug&elderly=0");
+  await home(t.page, t.kiosk, "?lang=ug&elderly=0");
   await assertRtl("home");
-  await screens.visit(page, "ug-home");
-  await startBusiness(page, "enable");
-  const end = await walk(page, kiosk, {
+  await t.visit("ug-home");
+  const r = await walkBusiness(t, {
+    code: "enable",
+    label: "ug-enable",
+    query: "?lang=ug&elderly=0",
+    people: ["v3-uyghur.toml"],
     card: "v3-uyghur.toml",
-    person: "v3-uyghur.toml",
-    visit: async (s) => {
-      await assertRtl(s);
-      await screens.visit(page, `ug-enable-${s}`);
+    holder: "v3-uyghur.toml",
+    path: ["ask-idcard", "ask-card", "confirm", "pins", "done"],
+    each: uyghurScreen,
+    checks: {
+      pins: async (page) => {
+        assert.equal(await page.locator("#pin-old").count(), 0, "the initial PIN is not asked for");
+        assert.equal(await page.locator("[data-pin-pad]").getAttribute("dir"), "ltr", "the pad stays left to right");
+      },
     },
   });
-  assert.equal(end, "done");
-  assert.match(await page.locator("main").innerText(), /[\u0600-\u06FF]/, "Uyghur text on the result");
-  await actionButton(page, "finish").click();
-  await waitScreen(page, "home");
+  assert.match(r.doneText, UYGHUR, "Uyghur text on the result");
   await assertRtl("home again");
-  await pullCard(kiosk);
+});
+
+test("change_info in Uyghur: the contact form right to left, the phone field left to right", async () => {
+  const r = await walkBusiness(t, {
+    code: "change_info",
+    label: "ug-change",
+    query: "?lang=ug&elderly=0",
+    people: ["pin-blocked.toml"],
+    card: "pin-blocked.toml",
+    holder: "pin-blocked.toml",
+    contact: { phone: "13987654321", address: "新疆昌吉市建国路11号" },
+    path: ["ask-idcard", "ask-card", "ask-contact", "confirm", "done"],
+    each: uyghurScreen,
+    checks: {
+      "ask-contact": async (page) => {
+        assert.equal(await page.locator("#phone").getAttribute("dir"), "ltr", "digits left to right");
+        assert.equal(await page.locator("#address").getAttribute("dir"), "auto");
+        assert.match(await page.locator("label[for=phone]").innerText(), UYGHUR, "the label in Uyghur");
+      },
+      confirm: async (page) => assert.match(await mainText(page), /139\*\*\*\*4321/, "the new phone masked"),
+    },
+    rate: 5,
+  });
+  assert.match(r.doneText, UYGHUR);
 });
 
 test("elderly mode (?elderly=1): larger mode, call-staff button, report_loss walked", async () => {
-  await home(page, kiosk, "?lang=zh-CN&elderly=1");
-  assert.equal(await page.evaluate(() => document.body.classList.contains("elderly")), true);
-  // A `session` event from the card pulled at the end of the previous test may still reload
-  // the page once: wait for the button instead of sampling it.
-  const staff = page.getByRole("button", { name: "呼叫工作人员" });
-  await staff.waitFor({ state: "visible", timeout: 5000 });
-  assert.equal(await staff.isVisible(), true, "the call-staff button is visible");
-  await screens.visit(page, "elderly-home");
-  await startBusiness(page, "report_loss");
-  const end = await walk(page, kiosk, {
-    person: "v2-3des.toml",
-    visit: async (s) => {
-      assert.equal(
-        await page.evaluate(() => document.body.classList.contains("elderly")),
-        true,
-        `${s}: still elderly`,
-      );
-      const call = page.getByRole("button", { name: "呼叫工作人员" });
-      await call.waitFor({ state: "visible", timeout: 5000 });
-      assert.equal(await call.isVisible(), true, `${s}: call staff`);
-      await screens.visit(page, `elderly-loss-${s}`);
-    },
+  await home(t.page, t.kiosk, "?lang=zh-CN&elderly=1");
+  await elderlyScreen(t.page, "home");
+  await t.visit("elderly-home");
+  const r = await walkBusiness(t, {
+    code: "report_loss",
+    label: "elderly-loss",
+    query: "?lang=zh-CN&elderly=1",
+    people: ["v2-3des.toml"],
+    holder: "v2-3des.toml",
+    path: ["ask-idcard", "confirm", "done"],
+    each: elderlyScreen,
   });
-  assert.equal(end, "done");
-  await actionButton(page, "finish").click();
-  await waitScreen(page, "home");
-  // Back to ordinary mode for whoever comes next.
-  await home(page, kiosk);
-  assert.equal(await page.evaluate(() => document.body.classList.contains("elderly")), false);
+  assert.ok(r.receipt.some((l) => /^卡状态: 临时挂失/.test(l)), `temporary loss: ${r.receipt}`);
 });
 
-test("accessibility (axe-core): no serious or critical violations on this file's screens", (t) => {
-  t.diagnostic(screens.summary());
-  assert.deepEqual(screens.serious(), []);
+test("elderly mode: pin_reset on the PIN pad, larger keys, twice the idle time", async () => {
+  let idle = 0;
+  const r = await walkBusiness(t, {
+    code: "pin_reset",
+    label: "elderly-reset",
+    query: "?lang=zh-CN&elderly=1",
+    people: ["v3-sm4.toml"],
+    card: "v3-sm4.toml",
+    holder: "v3-sm4.toml",
+    path: ["ask-idcard", "ask-card", "confirm", "pins", "done"],
+    each: elderlyScreen,
+    checks: {
+      confirm: async (page) => {
+        idle = Number(await page.getAttribute("#countdown", "data-idle"));
+      },
+      pins: async (page) => {
+        const key = await page.locator("[data-pin-pad] button.key").first().boundingBox();
+        // kiosk.css: 110 px high in elderly mode (88 px otherwise).
+        assert.ok(key.height >= 110, `larger keys in elderly mode: ${JSON.stringify(key)}`);
+        const formIdle = Number(await page.getAttribute("#countdown", "data-idle"));
+        assert.ok(formIdle >= idle, `forms get at least the screen idle time: ${formIdle} vs ${idle}`);
+      },
+    },
+  });
+  assert.ok(r.receipt.some((l) => l === "结果: 已办结"));
+  // Twice the configured idle time (60 s by default).
+  assert.ok(idle >= 120, `elderly idle time: ${idle}`);
+  // Back to ordinary mode for whoever comes next.
+  await home(t.page, t.kiosk);
+  assert.equal(await t.page.evaluate(() => document.body.classList.contains("elderly")), false);
 });
+
+accessibilityTest(t);

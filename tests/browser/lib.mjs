@@ -10,6 +10,7 @@ import { dirname, join, resolve, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
+import { before, after, test } from "node:test";
 import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
@@ -116,59 +117,88 @@ export const insertCard = (k, card) => sim(k, "POST", "/api/sim/card", { card })
 export const pullCard = (k) => sim(k, "DELETE", "/api/sim/card");
 export const placeIdCard = (k, person) => sim(k, "POST", "/api/sim/idcard", { person });
 
-/** Which screen the page shows, from its markup (looked at again when the page navigated
- * while we looked: its forms redirect, and server-sent events reload it). */
-export async function screenOf(page) {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await page.waitForLoadState("domcontentloaded");
-      return await screenNow(page);
-    } catch (e) {
-      if (attempt >= 30 || !/context was destroyed|navigat/i.test(String(e))) throw e;
-      await page.waitForTimeout(100);
-    }
-  }
+/** Which screen a kiosk page shows, from its markup. Runs in the page (no closures). */
+function detectScreen() {
+  const q = (sel) => document.querySelector(sel);
+  if (q("ul.menu")) return "home";
+  if (q("form[data-pin-form]")) return "pins";
+  if (q(".ask-card")) return "ask-card";
+  if (q(".ask-idcard")) return "ask-idcard";
+  if (q(".ask-photo")) return "ask-photo";
+  if (q(".ask-contact")) return "ask-contact";
+  if (q(".ask-reason")) return "ask-reason";
+  if (q(".ask-bank")) return "ask-bank";
+  if (q(".ask")) return "ask";
+  if (q("section.notice")) return "notice";
+  if (q("section.rating")) return "done";
+  if (q(".outcome.interrupted")) return "interrupted";
+  if (q(".outcome.failed")) return "failed";
+  if (q(".outcome.refused")) return "refused";
+  if (q(".outcome.error")) return "error";
+  if (q('input[name="action"][value="confirm"]')) return "confirm";
+  if (q(".guide-index")) return "guide";
+  if (q(".sim-panel")) return "sim";
+  return "unknown";
 }
 
-async function screenNow(page) {
-  return page.evaluate(() => {
-    const q = (s) => document.querySelector(s);
-    if (q("ul.menu")) return "home";
-    if (q("form[data-pin-form]")) return "pins";
-    if (q(".ask-card")) return "ask-card";
-    if (q(".ask-idcard")) return "ask-idcard";
-    if (q(".ask")) return "ask";
-    if (q("section.notice")) return "notice";
-    if (q("section.rating")) return "done";
-    if (q(".outcome.interrupted")) return "interrupted";
-    if (q(".outcome.failed")) return "failed";
-    if (q(".outcome.refused")) return "refused";
-    if (q(".outcome.error")) return "error";
-    if (q('input[name="action"][value="confirm"]')) return "confirm";
-    if (q(".guide-index")) return "guide";
-    return "unknown";
-  });
+/* kiosk.js sets <html data-kiosk> to "ready" once the page is set up and listens to the
+   host's events (see ui-web/static/kiosk.js): only then is the screen stable — what it shows
+   is the host's state, and a change will reload it. A page that is leaving or reloading
+   says so, and the wait goes on into the next document (waitForFunction survives
+   navigations). */
+const STABLE_SCREEN = `(() => {
+  if (document.readyState === "loading") return false;
+  if (document.documentElement.getAttribute("data-kiosk") !== "ready") return false;
+  return (${detectScreen.toString()})();
+})()`;
+
+/** The screen the page shows once it is stable (see STABLE_SCREEN). */
+export async function screenOf(page, timeout = 10000) {
+  const handle = await page.waitForFunction(STABLE_SCREEN, null, { timeout, polling: 50 });
+  return handle.jsonValue();
 }
 
-/** Waits until the page (which may reload itself on server-sent events) shows `want`. */
+/** Waits until the page is stable on one of the screens `want`. */
 export async function waitScreen(page, want, timeout = 10000) {
   const wants = Array.isArray(want) ? want : [want];
-  const end = Date.now() + timeout;
-  let last = "";
-  while (Date.now() < end) {
-    try {
-      await page.waitForLoadState("domcontentloaded");
-      last = await screenOf(page);
-      if (wants.includes(last)) {
-        return last;
-      }
-    } catch (e) {
-      // The page navigated while we looked: look again.
-      last = `(navigating: ${e.message.split("\n")[0]})`;
-    }
-    await page.waitForTimeout(100);
+  const expr = `(() => { const s = ${STABLE_SCREEN}; return s && ${JSON.stringify(wants)}.includes(s) ? s : false; })()`;
+  try {
+    const handle = await page.waitForFunction(expr, null, { timeout, polling: 50 });
+    return await handle.jsonValue();
+  } catch (e) {
+    const state = await page
+      .evaluate(`[document.documentElement.getAttribute("data-kiosk"), (${detectScreen.toString()})()]`)
+      .catch((err) => ["?", String(err).split("\n")[0]]);
+    throw new Error(
+      `timed out waiting for screen ${wants.join("|")}; the page is ${state[0]} on ${state[1]} at ${page.url()}`,
+    );
   }
-  throw new Error(`timed out waiting for screen ${wants.join("|")}; last: ${last} at ${page.url()}`);
+}
+
+/**
+ * Does `action` (a click, a simulated device) and waits for the screen it leads to: the page
+ * is stable again in a new document (a form's redirect, or the reload a server-sent event
+ * asks for), even when that shows the same kind of screen (a photo refused, a weak PIN).
+ * Returns the new screen; `want` (optional) is what it must be.
+ */
+export async function step(page, action, want, timeout = 10000) {
+  await page.evaluate(() => {
+    window.__kioskStepFrom = true;
+  });
+  await action();
+  const wants = want === undefined ? null : Array.isArray(want) ? want : [want];
+  const expr = `(() => { if (window.__kioskStepFrom) return false; return ${STABLE_SCREEN}; })()`;
+  let s;
+  try {
+    const handle = await page.waitForFunction(expr, null, { timeout, polling: 50 });
+    s = await handle.jsonValue();
+  } catch (e) {
+    throw new Error(`no new screen after the action at ${page.url()}: ${String(e).split("\n")[0]}`);
+  }
+  if (wants) {
+    assert.ok(wants.includes(s), `expected screen ${wants.join("|")}, got ${s} at ${page.url()}`);
+  }
+  return s;
 }
 
 /** Clicks the submit button of the form that posts `action` (the kiosk's forms). */
@@ -184,34 +214,24 @@ export class Screens {
     this.n = 0;
   }
 
-  /** Screenshot and axe scan of the screen on the page now. */
+  /** Screenshot and axe scan of the screen on the page now, once it is stable. */
   async visit(page, label) {
     this.n += 1;
     const name = `${this.file}-${String(this.n).padStart(2, "0")}-${label}`.replace(/[^\w.-]+/g, "_");
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await page.waitForLoadState("load");
-        await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-        await page.addScriptTag({ path: AXE_PATH });
-        const res = await page.evaluate(async () => {
-          // eslint-disable-next-line no-undef
-          const r = await axe.run(document, { resultTypes: ["violations"] });
-          return r.violations.map((v) => ({
-            id: v.id,
-            impact: v.impact,
-            help: v.help,
-            nodes: v.nodes.map((n) => n.target.join(" ")),
-          }));
-        });
-        this.results.push({ screen: name, url: page.url(), violations: res });
-        return;
-      } catch (e) {
-        if (attempt >= 3) {
-          throw e;
-        }
-        await page.waitForTimeout(200);
-      }
-    }
+    await screenOf(page);
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    await page.addScriptTag({ path: AXE_PATH });
+    const res = await page.evaluate(async () => {
+      // eslint-disable-next-line no-undef
+      const r = await axe.run(document, { resultTypes: ["violations"] });
+      return r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => n.target.join(" ")),
+      }));
+    });
+    this.results.push({ screen: name, url: page.url(), violations: res });
   }
 
   serious() {
@@ -246,24 +266,64 @@ export async function padType(page, digits) {
   }
 }
 
-/** A fresh start on the home screen in zh-CN, ordinary mode. */
+/** A fresh start on the home screen (zh-CN, ordinary mode unless `query` says otherwise). */
 export async function home(page, kiosk, query = "?lang=zh-CN&elderly=0") {
-  // Each test starts from no session, whatever the previous one left.
-  await fetch(kiosk.url + "/api/session/event", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ action: "cancel" }),
-  });
-  // A server-sent `session` event can make the open page navigate at the same moment; a
-  // navigation aborted by that is retried once.
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await page.goto(kiosk.url + "/" + query);
-      break;
-    } catch (e) {
-      if (attempt >= 3 || !/ERR_ABORTED|interrupted by another navigation/.test(String(e))) throw e;
-      await page.waitForTimeout(200);
-    }
-  }
+  // Each test starts from no session, whatever the previous one left. The open page may hear
+  // of it and start reloading; kiosk.js gives that up once our navigation begins.
+  await sim(kiosk, "POST", "/api/session/event", { action: "cancel" });
+  await page.goto(kiosk.url + "/" + query);
   await waitScreen(page, "home");
+}
+
+/**
+ * The set-up every test file shares: one kiosk process and one Chromium page for the whole
+ * file (started in `before`, stopped in `after`), and the file's screenshots and axe results.
+ * Returns an object whose `kiosk` and `page` are set once `before` ran.
+ */
+export function useKiosk(name) {
+  const t = { name, screens: new Screens(name), kiosk: null, browser: null, page: null };
+  before(async () => {
+    t.kiosk = await startKiosk(name);
+    t.browser = await startBrowser();
+    t.page = await t.browser.newPage();
+  });
+  after(async () => {
+    console.log(t.screens.summary());
+    await t.browser?.close();
+    await t.kiosk?.stop();
+  });
+  /** Screenshot + axe scan of the screen now. */
+  t.visit = (label) => t.screens.visit(t.page, label);
+  return t;
+}
+
+/** The file's last test: no serious or critical axe violation on any screen it reached. */
+export function accessibilityTest(t) {
+  test("accessibility (axe-core): no serious or critical violations on this file's screens", (tc) => {
+    tc.diagnostic(t.screens.summary());
+    assert.deepEqual(t.screens.serious(), []);
+  });
+}
+
+/** The receipts the simulated printer printed so far (oldest first), from the /sim panel. */
+export async function printedReceipts(kiosk) {
+  const res = await fetch(kiosk.url + "/sim");
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  const out = [];
+  for (const m of html.matchAll(/<pre class="receipt">([\s\S]*?)<\/pre>/g)) {
+    out.push(
+      m[1]
+        .replace(/<\/?bdi>/g, "")
+        .replace(/&amp;/g, "&")
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&quot;/g, '"')
+        .replace(/&#x27;|&#39;/g, "'")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
+  }
+  return out;
 }

@@ -22,12 +22,48 @@
     input.value = action;
     form.appendChild(input);
     doc.body.appendChild(form);
+    /* form.submit() fires no submit event. */
+    setState("leaving");
     form.submit();
   }
 
   function each(list, fn) {
     Array.prototype.forEach.call(list, fn);
   }
+
+  /* ---- page state: `data-kiosk` on <html> ----
+     "loading" until the script has set the page up and listens to the host's events,
+     "ready" then (the screen is stable: what it shows is what the host has), "leaving" once
+     the page goes away (a form was sent, a link followed, a reload asked for). Tests wait
+     for "ready" rather than guessing; the script itself reloads only a "ready" page. */
+
+  var root = doc.documentElement;
+
+  function setState(state) {
+    root.setAttribute("data-kiosk", state);
+  }
+
+  function leaving() {
+    return root.getAttribute("data-kiosk") === "leaving";
+  }
+
+  setState("loading");
+  /* Any form sent (by a button or by this script) or link followed starts a navigation:
+     nothing else may start another one on top of it. */
+  doc.addEventListener("submit", function (ev) {
+    if (!ev.defaultPrevented) {
+      setState("leaving");
+    }
+  });
+  doc.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest("a[href]");
+    if (link && !ev.defaultPrevented && !link.target) {
+      setState("leaving");
+    }
+  });
+  window.addEventListener("beforeunload", function () {
+    setState("leaving");
+  });
 
   /* ---- PIN fields ---- */
 
@@ -201,15 +237,24 @@
         ev.preventDefault();
         var body = new URLSearchParams();
         body.append("action", "more_time");
+        /* The host announces every input as a `session` event: this one changes nothing on
+           the screen, so it must not reload the page (and lose what was typed). */
+        ownRequests += 1;
         fetch(EVENT_URL, { method: "POST", body: body, credentials: "same-origin" })
           .then(function (response) {
+            setTimeout(function () {
+              ownRequests -= 1;
+            }, OWN_EVENT_GRACE_MS);
             if (response.ok) {
               reset();
             } else {
+              setState("leaving");
               form.submit();
             }
           })
           .catch(function () {
+            ownRequests -= 1;
+            setState("leaving");
             form.submit();
           });
       });
@@ -218,15 +263,43 @@
 
   /* ---- live events from the host ---- */
 
+  /* A `session` event says the host's session changed: show it by loading /session again.
+     Events come in bursts (a card read, then the business going on), so the reload waits a
+     moment and happens once; none while the page is already leaving (a form just sent
+     redirects to the new screen by itself, and a second navigation would abort it). */
+  var RELOAD_DELAY_MS = 120;
+  /* Requests of this page that change no screen (more time): while one is under way, and a
+     moment after its answer (the event may come after it), `session` events are its own. */
+  var ownRequests = 0;
+  var OWN_EVENT_GRACE_MS = 300;
+
   function setupEvents() {
     if (!window.EventSource) {
+      setState("ready");
       return;
     }
     var source = new EventSource("/api/events");
+    var reloadTimer = null;
+    source.addEventListener("open", function () {
+      if (!leaving() && reloadTimer === null) {
+        setState("ready");
+      }
+    });
     source.addEventListener("session", function () {
-      source.close();
-      clearPins();
-      location.replace("/session");
+      if (leaving() || reloadTimer !== null || ownRequests > 0) {
+        return;
+      }
+      /* Not stable any more: the screen shown is out of date. */
+      setState("reloading");
+      reloadTimer = setTimeout(function () {
+        if (leaving()) {
+          return;
+        }
+        setState("leaving");
+        source.close();
+        clearPins();
+        location.replace("/session");
+      }, RELOAD_DELAY_MS);
     });
     source.addEventListener("device", function (ev) {
       var status = doc.getElementById("device-status");
@@ -251,6 +324,7 @@
   /* A page brought back from the back-forward cache shows a state that is gone. */
   window.addEventListener("pageshow", function (ev) {
     if (ev.persisted) {
+      setState("leaving");
       clearPins();
       location.reload();
     }

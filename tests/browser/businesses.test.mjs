@@ -1,0 +1,282 @@
+// Every business of BUSINESS-RULES.md not walked elsewhere, end to end in zh-CN through the
+// real pages: one row per business (who, which card, what the forms get, the screens in
+// order, what only that business shows), walked by walk.mjs, on one kiosk whose demo
+// registry changes as the rows run — so the order matters (see data/demo/registry.toml):
+//
+//   李淑珍 (no card)           apply, with a refused photo then a good one; later the agent
+//   张伟 (active, v2-3des)      ecard → change_info → photo → pin_reset → loss reported by an
+//                               agent (李淑珍) → replace (old card cancelled)
+//   艾力 (PIN blocked)          status (locked) → pin_unblock → status (tries back)
+//   古丽娜尔 (temporary loss)   cancel_loss → status (正常)
+//   王建国 (expired card)       exchange for expiry → status (注销, application submitted)
+//   马丽 (reissue batch, photo) reissue (no photo asked: one is on file)
+//   阿卜杜热依木 (issued card)  cancel with the bank's receipt → status (注销)
+//
+// Elsewhere: status, report_loss, pin_change (citizen), enable (languages-elderly).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { accessibilityTest, home, useKiosk } from "./lib.mjs";
+import { PEOPLE, mainText, maskedId, statusQuery, walkBusiness } from "./walk.mjs";
+
+const t = useKiosk("businesses");
+
+const receiptHas = (r, re, what) => assert.ok(r.receipt.some((l) => re.test(l)), `${what}: ${r.receipt.join(" | ")}`);
+const APPLICATION = /^办理时限: 40个工作日,\d{4}-\d{2}-\d{2} 前/;
+
+const ROWS = [
+  {
+    title: "apply (申领) for 李淑珍: live camera preview, the pipeline's advice on a cluttered scene, then a good photo",
+    code: "apply",
+    people: ["long-term.toml"],
+    holder: "long-term.toml",
+    scenes: ["cluttered", "good"],
+    path: ["ask-idcard", "ask-photo", "ask-photo", "confirm", "done"],
+    checks: {
+      "ask-photo": async (page, n) => {
+        const advice = page.locator("section.advice li");
+        if (n === 1) {
+          assert.equal(await advice.count(), 0, "no advice before the first photo");
+        } else {
+          const lines = await advice.allInnerTexts();
+          assert.equal(lines.length, 1, "the pipeline's advice after the refused photo");
+          assert.match(lines[0], /背景/, `advice about the background: ${lines[0]}`);
+        }
+      },
+      confirm: async (page) => assert.match(await mainText(page), /40个工作日/),
+    },
+    after: (r) => receiptHas(r, APPLICATION, "apply: the application's deadline"),
+    rate: 4,
+  },
+  {
+    title: "ecard (电子社保卡) for 张伟: the QR code of the new e-card on the result",
+    code: "ecard",
+    people: ["v2-3des.toml"],
+    holder: "v2-3des.toml",
+    path: ["ask-idcard", "confirm", "done"],
+    checks: {
+      done: async (page) => {
+        const qr = page.locator(".qr .qr-code[role=img] svg");
+        assert.equal(await qr.count(), 1, "a QR code");
+        assert.equal(await qr.isVisible(), true);
+        const box = await qr.boundingBox();
+        assert.ok(box.width >= 120 && box.height >= 120, `a QR large enough to scan: ${JSON.stringify(box)}`);
+        assert.ok((await page.locator(".qr-code").getAttribute("aria-label")).length > 0, "the QR is labelled");
+      },
+    },
+    after: (r) => receiptHas(r, /电子社保卡已签发/, "ecard: issued"),
+  },
+  {
+    title: "change_info (信息变更) for 张伟 with his card: new phone and address, the phone masked",
+    code: "change_info",
+    people: ["v2-3des.toml"],
+    card: "v2-3des.toml",
+    holder: "v2-3des.toml",
+    contact: { phone: "13800138000", address: "新疆昌吉市延安北路30号2单元" },
+    path: ["ask-idcard", "ask-card", "ask-contact", "confirm", "done"],
+    checks: {
+      "ask-contact": async (page) => {
+        assert.equal(await page.locator("#phone").getAttribute("type"), "tel");
+        assert.equal(await page.locator("label[for=phone]").isVisible(), true, "the phone field is labelled");
+      },
+      confirm: async (page) => {
+        const text = await mainText(page);
+        assert.match(text, /新手机号码\s*138\*\*\*\*8000/, "the new phone masked");
+        assert.match(text, /新地址\s*新疆昌吉市延安北路30号2单元/);
+        assert.doesNotMatch(await page.content(), /13800138000/, "not the full phone number");
+      },
+    },
+    after: (r) => {
+      receiptHas(r, /^结果: 已办结$/, "change_info: done");
+      assert.ok(!r.receipt.join("\n").includes("13800138000"), "no full phone number on the receipt");
+    },
+  },
+  {
+    title: "photo (照片采集) alone for 张伟: one good photo",
+    code: "photo",
+    people: ["v2-3des.toml"],
+    holder: "v2-3des.toml",
+    scenes: ["good"],
+    path: ["ask-idcard", "ask-photo", "confirm", "done"],
+    checks: {
+      "ask-idcard": async (page) => assert.equal(await page.locator(".ask-idcard .note").count(), 1, "an e-card QR may stand in"),
+    },
+    after: (r) => receiptHas(r, /^结果: 已办结$/, "photo: done"),
+  },
+  {
+    title: "pin_reset (密码重置) for 张伟: ID card and card, a new PIN only, on the shuffled pad",
+    code: "pin_reset",
+    people: ["v2-3des.toml"],
+    card: "v2-3des.toml",
+    holder: "v2-3des.toml",
+    path: ["ask-idcard", "ask-card", "confirm", "pins", "done"],
+    checks: {
+      pins: async (page) => {
+        assert.equal(await page.locator("#pin-old").count(), 0, "no old PIN asked for a forgotten PIN");
+        assert.equal(await page.locator("#pin-new").count(), 1);
+        assert.equal(await page.locator("#pin-repeat").count(), 1);
+      },
+    },
+    after: (r) => receiptHas(r, /^结果: 已办结$/, "pin_reset: done"),
+  },
+  {
+    title: "pin_unblock (密码解锁) for 艾力: status says locked, unblock, status says tries left",
+    code: "pin_unblock",
+    people: ["pin-blocked.toml"],
+    card: "pin-blocked.toml",
+    holder: "pin-blocked.toml",
+    path: ["ask-idcard", "ask-card", "confirm", "done"],
+    keepCard: true,
+    before: async () => {
+      const text = await statusQuery(t, "pin-blocked.toml", "unblock-before");
+      assert.match(text, /密码: 已锁定/, "the PIN is blocked before");
+    },
+    after: async (r) => {
+      receiptHas(r, /^结果: 已办结$/, "pin_unblock: done");
+      // The same card, still in the reader: the PIN counter lives on the card.
+      const text = await statusQuery(t, "pin-blocked.toml", "unblock-after", { inReader: true });
+      assert.match(text, /密码剩余尝试次数: [1-9]/, "tries are back");
+      assert.doesNotMatch(text, /已锁定/);
+    },
+    rate: { level: 2, reasons: ["slow", "materials"] },
+  },
+  {
+    title: "cancel_loss (解挂) for 古丽娜尔 with the found card: status says 正常 afterwards",
+    code: "cancel_loss",
+    people: ["t0-blocked-6a81.toml"],
+    card: "t0-blocked-6a81.toml",
+    holder: "t0-blocked-6a81.toml",
+    path: ["ask-idcard", "ask-card", "confirm", "done"],
+    after: async (r) => {
+      receiptHas(r, /^结果: 已办结$/, "cancel_loss: done");
+      const text = await statusQuery(t, "t0-blocked-6a81.toml", "cancel-loss-after");
+      assert.match(text, /卡状态: 正常/, "the card is back in normal use");
+    },
+  },
+  {
+    title: "exchange (换领) for 王建国's expired card: photo, reason, then the old card is cancelled",
+    code: "exchange",
+    people: ["expired.toml"],
+    card: "expired.toml",
+    holder: "expired.toml",
+    scenes: ["good"],
+    reason: "expiring",
+    path: ["ask-idcard", "ask-card", "ask-photo", "ask-reason", "confirm", "done"],
+    checks: {
+      "ask-reason": async (page) => {
+        const values = await page.locator('input[name="reason"]').evaluateAll((l) => l.map((i) => i.value));
+        assert.deepEqual(values, ["damaged", "expiring", "key_data_changed"]);
+      },
+      confirm: async (page) => assert.match(await mainText(page), /原因\s*有效期将满/),
+    },
+    after: async (r) => {
+      receiptHas(r, APPLICATION, "exchange: the application's deadline");
+      const text = await statusQuery(t, "expired.toml", "exchange-after");
+      assert.match(text, /卡状态: 注销/, "the old card is cancelled");
+      assert.match(text, /申请进度: 已提交/, "the new card's application is submitted");
+    },
+  },
+  {
+    title: "reissue (换发) for 马丽 in the issuer's batch: her photo is on file, none taken",
+    code: "reissue",
+    people: ["v3-sm4.toml"],
+    card: "v3-sm4.toml",
+    holder: "v3-sm4.toml",
+    path: ["ask-idcard", "ask-card", "confirm", "done"],
+    after: (r) => receiptHas(r, APPLICATION, "reissue: the application's deadline"),
+  },
+  {
+    title: "agent (委托) report_loss for 张伟 by 李淑珍: the holder's ID card, then the agent's own",
+    code: "report_loss",
+    agent: true,
+    label: "agent-loss",
+    people: ["v2-3des.toml", "long-term.toml"],
+    holder: "v2-3des.toml",
+    path: ["ask-idcard", "ask-idcard", "confirm", "done"],
+    checks: {
+      "ask-idcard": async (page, n) => {
+        const prompt = await page.locator(".ask-idcard h2").innerText();
+        if (n === 1) {
+          assert.equal(prompt, "请将身份证放在读卡区", "first the holder's ID card");
+        } else {
+          assert.equal(prompt, "请代办人将本人身份证放在读卡区", "then the agent's own");
+        }
+      },
+      confirm: async (page) => {
+        const agent = `李** ${maskedId(PEOPLE["long-term.toml"].id)}`;
+        assert.match(await mainText(page), new RegExp(`代办人\\s*${agent.replace(/\*/g, "\\*")}`));
+      },
+    },
+    after: (r) => {
+      receiptHas(r, new RegExp(`^代办人: 李\\*\\* ${maskedId(PEOPLE["long-term.toml"].id).replace(/\*/g, "\\*")}$`), "agent on the receipt");
+      receiptHas(r, /^卡状态: 临时挂失/, "report_loss: temporary loss");
+    },
+  },
+  {
+    title: "replace (补领) for 张伟 after the loss: the old card is cancelled and blocked when put in",
+    code: "replace",
+    people: ["v2-3des.toml"],
+    holder: "v2-3des.toml",
+    // His photo is on file since the photo row.
+    path: ["ask-idcard", "confirm", "done"],
+    after: async (r) => {
+      receiptHas(r, APPLICATION, "replace: the application's deadline");
+      const text = await statusQuery(t, "v2-3des.toml", "replace-after");
+      assert.match(text, /卡状态: 注销/, "the old card is cancelled");
+      assert.match(text, /申请进度: 已提交/, "the replacement's application is submitted");
+    },
+  },
+  {
+    title: "cancel (注销) of 阿卜杜热依木's card: reason and the bank's receipt number, then 注销",
+    code: "cancel",
+    people: ["v3-uyghur.toml"],
+    card: "v3-uyghur.toml",
+    holder: "v3-uyghur.toml",
+    reason: "emigration",
+    bank: "ICBC-652301-20261128-0042",
+    path: ["ask-idcard", "ask-card", "ask-reason", "ask-bank", "confirm", "done"],
+    checks: {
+      "ask-reason": async (page) => {
+        const values = await page.locator('input[name="reason"]').evaluateAll((l) => l.map((i) => i.value));
+        assert.deepEqual(values, ["death", "emigration", "duplicate"]);
+      },
+      "ask-bank": async (page) => assert.equal(await page.locator("#receipt").getAttribute("required"), ""),
+      confirm: async (page) => assert.match(await mainText(page), /原因\s*出国\(境\)定居/),
+    },
+    after: async (r) => {
+      receiptHas(r, /^结果: 已办结$/, "cancel: done");
+      const text = await statusQuery(t, "v3-uyghur.toml", "cancel-after");
+      assert.match(text, /卡状态: 注销/, "the record is cancelled");
+    },
+  },
+];
+
+test("the home menu offers an agent button only where agents are allowed", async () => {
+  await home(t.page, t.kiosk);
+  await t.visit("home");
+  const agents = await t.page
+    .locator("form:has(button.agent) input[name=business]")
+    .evaluateAll((l) => l.map((i) => i.value));
+  for (const never of ["enable", "pin_change", "pin_reset", "pin_unblock"]) {
+    assert.ok(!agents.includes(never), `no agent for ${never}`);
+  }
+  for (const allowed of ["apply", "report_loss", "cancel", "status"]) {
+    assert.ok(agents.includes(allowed), `an agent may do ${allowed}`);
+  }
+  const all = await t.page.locator("form input[name=business]").evaluateAll((l) => l.map((i) => i.value));
+  assert.equal(all.length, 15, `the 15 businesses: ${all}`);
+});
+
+for (const row of ROWS) {
+  test(row.title, async () => {
+    if (row.before) {
+      await row.before();
+    }
+    const r = await walkBusiness(t, row);
+    if (row.after) {
+      await row.after(r);
+    }
+  });
+}
+
+accessibilityTest(t);
