@@ -44,9 +44,69 @@ pub fn name(s: &str) -> String {
     middle(s, 1, 0)
 }
 
+/// Free text (a citizen's comment, an audit detail) with every run that looks like an ID
+/// number (17 digits and a digit or `X`) or a mobile number (11 digits) masked like one;
+/// other runs of 7 or more digits keep their last 4. Text without such runs is unchanged.
+pub fn free_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start == 17 && matches!(chars.get(i), Some('X' | 'x')) {
+            i += 1;
+        }
+        let run: String = chars[start..i].iter().collect();
+        out.push_str(&match run.chars().count() {
+            18 => id_number(&run),
+            11 => phone(&run),
+            n if n >= 7 => middle(&run, 0, 4),
+            _ => run,
+        });
+    }
+    out
+}
+
+/// A JSON value with [`free_text`] applied to every string in it (keys kept).
+pub fn json_strings(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(free_text(s)),
+        Value::Array(items) => Value::Array(items.iter().map(json_strings).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), json_strings(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_free_text_are_masked() {
+        assert_eq!(
+            free_text("我的身份证65230119800506118X，电话13912345678，谢谢"),
+            "我的身份证652301********118X，电话139****5678，谢谢"
+        );
+        assert_eq!(free_text("等了 15 分钟"), "等了 15 分钟");
+        assert_eq!(free_text("卡号 1234567890"), "卡号 ******7890");
+        assert_eq!(
+            json_strings(&serde_json::json!({"a": ["652301198005061234", 3]})),
+            serde_json::json!({"a": ["652301********1234", 3]})
+        );
+    }
 
     #[test]
     fn masks() {

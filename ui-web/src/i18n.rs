@@ -213,6 +213,126 @@ texts! {
     GuideAgent => { zh: "委托代办", ug: "ۋاكالىتەن بېجىرىش", en: "Agents" },
 }
 
+/// Defines [`StaffKey`] like [`Key`], for the staff pages: staff are trained in Chinese or
+/// English, so these come in zh-CN and English only; a staff page asked for in Uyghur shows
+/// the Chinese text.
+macro_rules! staff_texts {
+    ($($(#[$doc:meta])* $key:ident => { zh: $zh:literal, en: $en:literal $(,)? },)*) => {
+        /// A fixed text of the staff pages.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum StaffKey {
+            $($(#[$doc])* $key,)*
+        }
+
+        impl StaffKey {
+            /// Every key, in table order.
+            pub const ALL: &'static [StaffKey] = &[$(StaffKey::$key,)*];
+
+            /// The text in `lang` (Chinese for Uyghur).
+            pub fn text(self, lang: Lang) -> &'static str {
+                match self {
+                    $(StaffKey::$key => match lang {
+                        Lang::ZhCn | Lang::Ug => $zh,
+                        Lang::En => $en,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+staff_texts! {
+    // ---- every staff page ----
+    StaffNav => { zh: "工作人员页面", en: "Staff pages" },
+    LoggedInAs => { zh: "当前工作人员", en: "Logged in as" },
+    LogOut => { zh: "退出登录", en: "Log out" },
+    PageHome => { zh: "工作台", en: "Staff home" },
+    PageSelfTest => { zh: "设备自检", en: "Self-test" },
+    PageArchive => { zh: "档案查询", en: "Archive query" },
+    PageStats => { zh: "统计分析", en: "Statistics" },
+    PageAudit => { zh: "审计日志校验", en: "Audit log" },
+    PageApplications => { zh: "申领进度", en: "Applications" },
+    PageSuggestions => { zh: "评价与建议", en: "Ratings and suggestions" },
+    HintSelfTest => { zh: "检查读卡器、密钥卡、外设和存储", en: "Check the readers, the PSAM, the peripherals and the storage" },
+    HintArchive => { zh: "按身份证号、档号或业务和月份查询档案", en: "Find archive records by ID number, archive number, or business and month" },
+    HintStats => { zh: "各业务办件量、办理结果和满意度", en: "Cases per business, outcomes and satisfaction" },
+    HintAudit => { zh: "校验审计日志哈希链并查看最近记录", en: "Verify the audit hash chain and see the latest entries" },
+    HintApplications => { zh: "查看在办申领并推进办理状态", en: "Follow open applications and move them on" },
+    HintSuggestions => { zh: "群众的评价、原因和意见建议", en: "Citizens' ratings, reasons and suggestions" },
+    ChoosePage => { zh: "请选择要使用的功能", en: "Choose a page" },
+    NothingHere => { zh: "没有记录", en: "Nothing to show" },
+
+    // ---- archive query ----
+    ByIdNumber => { zh: "按身份证号码查询", en: "By ID number" },
+    IdNumber => { zh: "身份证号码（18位）", en: "ID number (18 characters)" },
+    ByArchiveNo => { zh: "按档号查询", en: "By archive number" },
+    ArchiveNo => { zh: "档号", en: "Archive number" },
+    ByBusiness => { zh: "按业务和月份查询", en: "By business and months" },
+    Business => { zh: "业务", en: "Business" },
+    FromMonth => { zh: "起始月份（年-月）", en: "From month (YYYY-MM)" },
+    ToMonth => { zh: "截止月份（年-月）", en: "To month (YYYY-MM)" },
+    Search => { zh: "查询", en: "Search" },
+    Criteria => { zh: "查询条件", en: "Query" },
+    Results => { zh: "查询结果", en: "Results" },
+    CaseId => { zh: "办件编号", en: "Case" },
+    Finished => { zh: "办结时间", en: "Finished" },
+    Holder => { zh: "持卡人", en: "Holder" },
+    CardNo => { zh: "卡号", en: "Card" },
+    Title => { zh: "题名", en: "Title" },
+    SealedIn => { zh: "归档批次", en: "Sealed in" },
+    RetainUntil => { zh: "保管期限至", en: "Kept until" },
+    Materials => { zh: "材料", en: "Materials" },
+    Masked => { zh: "个人信息已按规定脱敏显示", en: "Personal data are shown masked" },
+
+    // ---- statistics ----
+    Period => { zh: "统计期间", en: "Period" },
+    FromDay => { zh: "开始日期（年-月-日）", en: "From (YYYY-MM-DD)" },
+    ToDay => { zh: "结束日期（年-月-日）", en: "To (YYYY-MM-DD)" },
+    Show => { zh: "统计", en: "Show" },
+    Satisfaction => { zh: "满意率（满意及非常满意）", en: "Satisfaction (satisfied or very satisfied)" },
+    Item => { zh: "项目", en: "Item" },
+    Count => { zh: "数量", en: "Count" },
+    Cases => { zh: "办件", en: "Cases" },
+    Completed => { zh: "办结", en: "Completed" },
+    OnTime => { zh: "按时率", en: "On time" },
+    MeanTime => { zh: "平均用时", en: "Mean time" },
+    Ratings => { zh: "评价数", en: "Ratings" },
+    MeanRating => { zh: "平均分", en: "Mean rating" },
+    Satisfied => { zh: "满意率", en: "Satisfied" },
+    PerBusiness => { zh: "各业务明细", en: "Per business" },
+
+    // ---- audit ----
+    ChainVerified => { zh: "审计日志完整，未发现篡改或删除", en: "The audit log verified: nothing altered or removed" },
+    ChainBroken => { zh: "审计日志校验发现问题", en: "The audit log did not verify" },
+    EntriesChecked => { zh: "已校验条数", en: "Entries checked" },
+    Head => { zh: "链头", en: "Head" },
+    Problems => { zh: "发现的问题", en: "Problems found" },
+    Latest => { zh: "最近的审计记录", en: "Latest entries" },
+    Seq => { zh: "序号", en: "Seq" },
+    Time => { zh: "时间", en: "Time" },
+    Actor => { zh: "操作人", en: "Actor" },
+    Action => { zh: "操作", en: "Action" },
+    Subject => { zh: "对象", en: "Subject" },
+    Detail => { zh: "详情", en: "Detail" },
+
+    // ---- applications ----
+    State => { zh: "状态", en: "State" },
+    Deadline => { zh: "办理时限", en: "Deadline" },
+    DaysLeft => { zh: "剩余工作日", en: "Working days left" },
+    Overdue => { zh: "已超期", en: "Overdue" },
+    MoveTo => { zh: "改为", en: "Move to" },
+    Reasons => { zh: "原因（不予通过时必填）", en: "Reasons (needed to reject)" },
+    Move => { zh: "确认", en: "Move" },
+
+    // ---- ratings and suggestions ----
+    Rating => { zh: "评价", en: "Rating" },
+    RatingReasons => { zh: "原因", en: "Reasons" },
+    Text => { zh: "意见建议", en: "Comment or suggestion" },
+    Newer => { zh: "上一页（较新）", en: "Newer" },
+    Older => { zh: "下一页（较早）", en: "Older" },
+    PageNo => { zh: "页码", en: "Page" },
+}
+
 /// The fixed texts of one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Texts(pub Lang);
@@ -286,6 +406,26 @@ mod tests {
                 en.chars().any(|c| c.is_ascii_alphabetic()),
                 "{key:?}: en has no letters"
             );
+        }
+    }
+
+    #[test]
+    fn every_staff_key_has_chinese_and_english() {
+        for &key in StaffKey::ALL {
+            let zh = key.text(Lang::ZhCn);
+            let en = key.text(Lang::En);
+            assert!(zh.chars().any(is_cjk), "{key:?}: {zh}");
+            assert!(
+                !zh.contains([',', ':', ';', '(', ')', '?', '!']),
+                "{key:?}: zh-CN text has half-width punctuation: {zh}"
+            );
+            assert!(
+                en.chars()
+                    .all(|c| !c.is_alphabetic() || c.is_ascii_alphabetic())
+                    && en.chars().any(|c| c.is_ascii_alphabetic()),
+                "{key:?}: {en}"
+            );
+            assert_eq!(key.text(Lang::Ug), zh, "{key:?}");
         }
     }
 

@@ -8,4 +8,7 @@ pub mod render;
 pub mod view;
 
 pub use render::render_page;
-pub use view::{Ask, CheckRow, Field, GuideEntry, Lang, MenuItem, Page, Screen};
+pub use view::{
+    ApplicationRow, ArchiveResults, ArchiveRow, Ask, AuditRow, Bar, BarChart, CheckRow,
+    FeedbackRow, Field, GuideEntry, Lang, MenuItem, Page, Screen, StaffNav, StaffPage, StatsRow,
+};

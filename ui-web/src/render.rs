@@ -11,8 +11,11 @@ use askama::Template;
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 
-use crate::i18n::{endonym, Key, Texts};
-use crate::view::{Ask, Choice, Field, GuideEntry, Lang, MenuItem, Page, Screen};
+use crate::i18n::{endonym, Key, StaffKey, Texts};
+use crate::view::{
+    ApplicationRow, ArchiveResults, Ask, AuditRow, BarChart, Choice, FeedbackRow, Field,
+    GuideEntry, Lang, MenuItem, Page, Screen, StaffNav, StaffPage, StatsRow,
+};
 
 /// The HTML document of a page.
 pub fn render_page(page: &Page) -> String {
@@ -127,6 +130,84 @@ pub fn render_page(page: &Page) -> String {
             csrf,
         }
         .render(),
+        Screen::StaffHome { nav } => StaffHomeTpl { c, nav }.render(),
+        Screen::StaffArchive {
+            nav,
+            businesses,
+            problem,
+            results,
+        } => StaffArchiveTpl {
+            c,
+            nav,
+            businesses,
+            problem: problem.as_deref(),
+            results: results.as_ref(),
+        }
+        .render(),
+        Screen::StaffStats {
+            nav,
+            from,
+            to,
+            problem,
+            satisfaction,
+            charts,
+            rows,
+        } => StaffStatsTpl {
+            c,
+            nav,
+            from,
+            to,
+            problem: problem.as_deref(),
+            satisfaction,
+            charts: charts.iter().map(ChartView::of).collect(),
+            rows,
+        }
+        .render(),
+        Screen::StaffAudit {
+            nav,
+            verified,
+            entries_checked,
+            head,
+            problems,
+            latest,
+        } => StaffAuditTpl {
+            c,
+            nav,
+            verified: *verified,
+            entries_checked: *entries_checked,
+            head: head.as_deref(),
+            problems,
+            latest,
+        }
+        .render(),
+        Screen::StaffApplications {
+            nav,
+            notice,
+            problem,
+            rows,
+        } => StaffApplicationsTpl {
+            c,
+            nav,
+            notice: notice.as_deref(),
+            problem: problem.as_deref(),
+            rows,
+        }
+        .render(),
+        Screen::StaffSuggestions {
+            nav,
+            items,
+            page: number,
+            prev_page,
+            next_page,
+        } => StaffSuggestionsTpl {
+            c,
+            nav,
+            items,
+            page: *number,
+            prev_page: *prev_page,
+            next_page: *next_page,
+        }
+        .render(),
         Screen::SimPanel {
             cards,
             people,
@@ -191,6 +272,38 @@ impl<'a> Chrome<'a> {
 
     fn t(&self, key: Key) -> &'static str {
         self.texts.get(key)
+    }
+
+    /// A fixed text of the staff pages.
+    fn s(&self, key: StaffKey) -> &'static str {
+        key.text(self.page.lang)
+    }
+
+    /// A staff page's name on the staff navigation.
+    fn page_label(&self, page: &StaffPage) -> &'static str {
+        self.s(match page {
+            StaffPage::Home => StaffKey::PageHome,
+            StaffPage::SelfTest => StaffKey::PageSelfTest,
+            StaffPage::Archive => StaffKey::PageArchive,
+            StaffPage::Stats => StaffKey::PageStats,
+            StaffPage::Audit => StaffKey::PageAudit,
+            StaffPage::Applications => StaffKey::PageApplications,
+            StaffPage::Suggestions => StaffKey::PageSuggestions,
+        })
+    }
+
+    /// What a staff page is for, on the staff home (none for the home itself).
+    fn page_hint(&self, page: &StaffPage) -> Option<&'static str> {
+        let key = match page {
+            StaffPage::Home => return None,
+            StaffPage::SelfTest => StaffKey::HintSelfTest,
+            StaffPage::Archive => StaffKey::HintArchive,
+            StaffPage::Stats => StaffKey::HintStats,
+            StaffPage::Audit => StaffKey::HintAudit,
+            StaffPage::Applications => StaffKey::HintApplications,
+            StaffPage::Suggestions => StaffKey::HintSuggestions,
+        };
+        Some(self.s(key))
     }
 
     fn lang_tag(&self) -> &'static str {
@@ -271,6 +384,67 @@ pub fn qr_svg(text: &str) -> Option<String> {
         .build();
     let start = image.find("<svg")?;
     Some(image[start..].to_owned())
+}
+
+/// A bar chart laid out for its inline SVG: horizontal bars, the label on the left and the
+/// value after the bar, the longest bar filling the width.
+struct ChartView<'a> {
+    title: &'a str,
+    width: u32,
+    height: u32,
+    bar_x: u64,
+    bar_height: u32,
+    bars: Vec<BarView<'a>>,
+}
+
+struct BarView<'a> {
+    label: &'a str,
+    value: u64,
+    /// Top of the bar, baseline of its texts.
+    y: u32,
+    text_y: u32,
+    width: u64,
+    value_x: u64,
+}
+
+impl<'a> ChartView<'a> {
+    const ROW: u32 = 28;
+    const BAR: u32 = 18;
+    const BAR_X: u64 = 240;
+    const BAR_MAX: u64 = 320;
+    const WIDTH: u32 = 640;
+
+    fn of(chart: &'a BarChart) -> Self {
+        let max = chart.bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+        let bars = chart
+            .bars
+            .iter()
+            .zip(0u32..)
+            .map(|(b, i)| {
+                let y = 6 + i * Self::ROW;
+                // the longest bar fills the width; a non-zero value never draws as nothing
+                let width =
+                    (b.value.saturating_mul(Self::BAR_MAX) / max).max(u64::from(b.value > 0));
+                BarView {
+                    label: &b.label,
+                    value: b.value,
+                    y,
+                    text_y: y + 14,
+                    width,
+                    value_x: Self::BAR_X + width + 6,
+                }
+            })
+            .collect::<Vec<_>>();
+        let rows = u32::try_from(bars.len()).unwrap_or(u32::MAX / Self::ROW);
+        ChartView {
+            title: &chart.title,
+            width: Self::WIDTH,
+            bar_x: Self::BAR_X,
+            bar_height: Self::BAR,
+            height: 12 + rows.saturating_mul(Self::ROW),
+            bars,
+        }
+    }
 }
 
 /// One of the five rating buttons.
@@ -401,6 +575,69 @@ struct SelfTestTpl<'a> {
     user: &'a str,
     checks: &'a [crate::view::CheckRow],
     csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "staff_home.html")]
+struct StaffHomeTpl<'a> {
+    c: Chrome<'a>,
+    nav: &'a StaffNav,
+}
+
+#[derive(Template)]
+#[template(path = "staff_archive.html")]
+struct StaffArchiveTpl<'a> {
+    c: Chrome<'a>,
+    nav: &'a StaffNav,
+    businesses: &'a [Choice],
+    problem: Option<&'a str>,
+    results: Option<&'a ArchiveResults>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_stats.html")]
+struct StaffStatsTpl<'a> {
+    c: Chrome<'a>,
+    nav: &'a StaffNav,
+    from: &'a str,
+    to: &'a str,
+    problem: Option<&'a str>,
+    satisfaction: &'a str,
+    charts: Vec<ChartView<'a>>,
+    rows: &'a [StatsRow],
+}
+
+#[derive(Template)]
+#[template(path = "staff_audit.html")]
+struct StaffAuditTpl<'a> {
+    c: Chrome<'a>,
+    nav: &'a StaffNav,
+    verified: bool,
+    entries_checked: u64,
+    head: Option<&'a str>,
+    problems: &'a [String],
+    latest: &'a [AuditRow],
+}
+
+#[derive(Template)]
+#[template(path = "staff_applications.html")]
+struct StaffApplicationsTpl<'a> {
+    c: Chrome<'a>,
+    nav: &'a StaffNav,
+    notice: Option<&'a str>,
+    problem: Option<&'a str>,
+    rows: &'a [ApplicationRow],
+}
+
+#[derive(Template)]
+#[template(path = "staff_suggestions.html")]
+struct StaffSuggestionsTpl<'a> {
+    c: Chrome<'a>,
+    nav: &'a StaffNav,
+    items: &'a [FeedbackRow],
+    page: u32,
+    prev_page: Option<u32>,
+    next_page: Option<u32>,
 }
 
 #[derive(Template)]

@@ -176,6 +176,64 @@ pub enum Screen {
         /// The anti-forgery token the page's forms carry.
         csrf: String,
     },
+    /// The staff home: the pages the user's roles open (`nav.pages`).
+    StaffHome {
+        nav: StaffNav,
+    },
+    /// Archive query (7.2): three query forms and, after a query, its results (masked).
+    StaffArchive {
+        nav: StaffNav,
+        /// The businesses to choose from: (code posted, name).
+        businesses: Vec<Choice>,
+        /// What was wrong with the last query: which field, what to write.
+        problem: Option<String>,
+        /// The last query's criteria as shown (masked), with its results.
+        results: Option<ArchiveResults>,
+    },
+    /// Statistics over a period: charts with the same numbers in tables.
+    StaffStats {
+        nav: StaffNav,
+        /// The period shown (`YYYY-MM-DD`), also the form's values.
+        from: String,
+        to: String,
+        problem: Option<String>,
+        /// Share of ratings at the two highest levels, formatted (e.g. `75.0%`, or `-`).
+        satisfaction: String,
+        charts: Vec<BarChart>,
+        /// Per business: the figures of `kiosk stats`.
+        rows: Vec<StatsRow>,
+    },
+    /// The audit chain verified, and the latest entries.
+    StaffAudit {
+        nav: StaffNav,
+        /// True when the chain verified with no problem.
+        verified: bool,
+        entries_checked: u64,
+        /// `seq hash` of the last entry, if any.
+        head: Option<String>,
+        /// Each altered, removed or truncated entry found.
+        problems: Vec<String>,
+        /// Newest first.
+        latest: Vec<AuditRow>,
+    },
+    /// Open applications and the moves each may make.
+    StaffApplications {
+        nav: StaffNav,
+        /// The last move, done.
+        notice: Option<String>,
+        /// The last move, refused: why.
+        problem: Option<String>,
+        rows: Vec<ApplicationRow>,
+    },
+    /// Ratings with their reasons and suggestions, newest first, one page.
+    StaffSuggestions {
+        nav: StaffNav,
+        items: Vec<FeedbackRow>,
+        /// 1-based page shown, and the neighbouring pages that exist.
+        page: u32,
+        prev_page: Option<u32>,
+        next_page: Option<u32>,
+    },
     /// `kiosk serve --sim` only: the simulated hardware's controls (file names of the
     /// simulator's cards, people and camera scenes).
     SimPanel {
@@ -212,4 +270,150 @@ pub struct CheckRow {
     pub detail: String,
     /// What to do, for a failure or a warning.
     pub hint: Option<String>,
+}
+
+/// A staff page (the host decides which a user may open; the page knows its address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffPage {
+    Home,
+    SelfTest,
+    Archive,
+    Stats,
+    Audit,
+    Applications,
+    Suggestions,
+}
+
+impl StaffPage {
+    pub const ALL: [StaffPage; 7] = [
+        StaffPage::Home,
+        StaffPage::SelfTest,
+        StaffPage::Archive,
+        StaffPage::Stats,
+        StaffPage::Audit,
+        StaffPage::Applications,
+        StaffPage::Suggestions,
+    ];
+
+    /// The page's address.
+    pub fn href(self) -> &'static str {
+        match self {
+            StaffPage::Home => "/staff",
+            StaffPage::SelfTest => "/staff/selftest",
+            StaffPage::Archive => "/staff/archive",
+            StaffPage::Stats => "/staff/stats",
+            StaffPage::Audit => "/staff/audit",
+            StaffPage::Applications => "/staff/applications",
+            StaffPage::Suggestions => "/staff/suggestions",
+        }
+    }
+}
+
+/// What every staff page shows around its content: who is logged in, the pages their roles
+/// open, and the anti-forgery token of the page's forms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaffNav {
+    pub user: String,
+    pub pages: Vec<StaffPage>,
+    pub current: StaffPage,
+    pub csrf: String,
+}
+
+impl StaffNav {
+    pub fn is_current(&self, page: &StaffPage) -> bool {
+        *page == self.current
+    }
+}
+
+/// An archive query's criteria (masked) and results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArchiveResults {
+    pub criteria: String,
+    pub rows: Vec<ArchiveRow>,
+}
+
+/// One archive record as the query page shows it (personal numbers masked).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArchiveRow {
+    pub archive_no: String,
+    pub case_id: String,
+    pub business: String,
+    pub finished: String,
+    pub id_number: String,
+    pub card_number: String,
+    pub title: String,
+    /// The sealed month, or `-`.
+    pub sealed_in: String,
+    pub retain_until: String,
+    /// Each material: title, type and size.
+    pub materials: Vec<String>,
+}
+
+/// A bar chart: one bar per (label, value); the page draws it and repeats it as a table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BarChart {
+    pub title: String,
+    pub bars: Vec<Bar>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bar {
+    pub label: String,
+    pub value: u64,
+}
+
+/// One business's figures (formatted by the host).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatsRow {
+    pub business: String,
+    pub cases: u64,
+    pub completed: u64,
+    pub on_time: String,
+    pub mean_time: String,
+    pub ratings: u64,
+    pub mean_rating: String,
+    pub satisfied: String,
+}
+
+/// One audit entry (personal data masked).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// One open application.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplicationRow {
+    pub case_id: String,
+    /// Masked name and ID number.
+    pub holder: String,
+    pub business: String,
+    pub state: String,
+    /// The deadline and the working days left (or overdue), formatted.
+    pub deadline: String,
+    pub days_left: String,
+    pub overdue: bool,
+    /// The states it may move to: (code posted, label). Empty: no move.
+    pub moves: Vec<Choice>,
+}
+
+/// A rating or a suggestion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeedbackRow {
+    pub at: String,
+    /// Empty for a suggestion without a case.
+    pub case_id: String,
+    /// Empty for a suggestion.
+    pub business: String,
+    /// The level and its name, empty for a suggestion.
+    pub rating: String,
+    pub reasons: Vec<String>,
+    /// The comment or the suggestion (numbers in it masked), possibly empty.
+    pub text: String,
 }

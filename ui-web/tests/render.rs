@@ -9,7 +9,10 @@ use proptest::prelude::*;
 use ui_web::assets::{SCRIPT_PATH, STYLE_PATH};
 use ui_web::i18n::{endonym, Key};
 use ui_web::render_page;
-use ui_web::view::{Ask, CheckRow, Field, GuideEntry, Lang, MenuItem, Page, Screen};
+use ui_web::view::{
+    ApplicationRow, ArchiveResults, ArchiveRow, Ask, AuditRow, Bar, BarChart, CheckRow,
+    FeedbackRow, Field, GuideEntry, Lang, MenuItem, Page, Screen, StaffNav, StaffPage, StatsRow,
+};
 
 // ---------------------------------------------------------------------------------------------
 // A small HTML tokenizer, strict enough to notice anything that escaped from a value.
@@ -379,7 +382,8 @@ mod html {
                 }
                 Token::Close(name) if name == "form" => open = false,
                 Token::Open { name, attrs, .. }
-                    if open && matches!(name.as_str(), "input" | "button" | "textarea") =>
+                    if open
+                        && matches!(name.as_str(), "input" | "button" | "textarea" | "select") =>
                 {
                     let default_type = if name == "button" { "submit" } else { "text" };
                     let form = out.last_mut().expect("a form is open");
@@ -453,6 +457,15 @@ fn guide_entry(code: &str, name: &str) -> GuideEntry {
         fee: format!("{name}:不收费"),
         agent: format!("{name}:可以代办"),
         complaint: format!("{name}:12333"),
+    }
+}
+
+fn staff_nav(current: StaffPage) -> StaffNav {
+    StaffNav {
+        user: s("super"),
+        pages: StaffPage::ALL.to_vec(),
+        current,
+        csrf: s("0123abcd"),
     }
 }
 
@@ -603,6 +616,173 @@ fn samples() -> Vec<Screen> {
             ],
             csrf: s("0123abcd"),
         },
+        Screen::StaffHome {
+            nav: staff_nav(StaffPage::Home),
+        },
+        Screen::StaffArchive {
+            nav: staff_nav(StaffPage::Archive),
+            businesses: vec![
+                (s("report_loss"), s("社会保障卡挂失")),
+                (s("apply"), s("申领")),
+            ],
+            problem: None,
+            results: None,
+        },
+        Screen::StaffArchive {
+            nav: staff_nav(StaffPage::Archive),
+            businesses: vec![(s("report_loss"), s("社会保障卡挂失"))],
+            problem: Some(s("身份证号码：长度应为18位")),
+            results: Some(ArchiveResults {
+                criteria: s("身份证号码 652301********0015"),
+                rows: vec![ArchiveRow {
+                    archive_no: s("0001-SB·2026-D50-652300001-000001"),
+                    case_id: s("K1-20260301-000001"),
+                    business: s("社会保障卡挂失"),
+                    finished: s("2026-03-01 10:15"),
+                    id_number: s("652301********0015"),
+                    card_number: s("*****0001"),
+                    title: s("张* 社会保障卡挂失"),
+                    sealed_in: s("-"),
+                    retain_until: s("2076-12-31"),
+                    materials: vec![s("居民身份证信息 (application/json, 312 B)")],
+                }],
+            }),
+        },
+        Screen::StaffArchive {
+            nav: staff_nav(StaffPage::Archive),
+            businesses: vec![],
+            problem: None,
+            results: Some(ArchiveResults {
+                criteria: s("档号 0001-SB·2026-D50-652300001-000009"),
+                rows: vec![],
+            }),
+        },
+        Screen::StaffStats {
+            nav: staff_nav(StaffPage::Stats),
+            from: s("2026-03-01"),
+            to: s("2026-03-31"),
+            problem: Some(s("结束日期：不是日期")),
+            satisfaction: s("50.0%"),
+            charts: vec![
+                BarChart {
+                    title: s("各业务办件量"),
+                    bars: vec![
+                        Bar {
+                            label: s("社会保障卡挂失"),
+                            value: 3,
+                        },
+                        Bar {
+                            label: s("申领"),
+                            value: 0,
+                        },
+                    ],
+                },
+                BarChart {
+                    title: s("评价分布"),
+                    bars: vec![Bar {
+                        label: s("5 非常满意"),
+                        value: 1,
+                    }],
+                },
+            ],
+            rows: vec![StatsRow {
+                business: s("社会保障卡挂失"),
+                cases: 3,
+                completed: 2,
+                on_time: s("100.0%"),
+                mean_time: s("95 s"),
+                ratings: 2,
+                mean_rating: s("3.50"),
+                satisfied: s("50.0%"),
+            }],
+        },
+        Screen::StaffAudit {
+            nav: staff_nav(StaffPage::Audit),
+            verified: true,
+            entries_checked: 42,
+            head: Some(s("42 9f86d081884c7d65")),
+            problems: vec![],
+            latest: vec![AuditRow {
+                seq: 42,
+                at: s("2026-03-01 10:15"),
+                actor: s("staff:desk"),
+                action: s("application.move"),
+                subject: s("K1-20260301-000001"),
+                detail: s("{\"to\":\"accepted\"}"),
+            }],
+        },
+        Screen::StaffAudit {
+            nav: staff_nav(StaffPage::Audit),
+            verified: false,
+            entries_checked: 41,
+            head: None,
+            problems: vec![s("entry 7: hash does not match (altered)")],
+            latest: vec![],
+        },
+        Screen::StaffApplications {
+            nav: staff_nav(StaffPage::Applications),
+            notice: Some(s("已将 K1-20260301-000001 改为“已受理”")),
+            problem: Some(s("改为：下一步是“已受理”")),
+            rows: vec![
+                ApplicationRow {
+                    case_id: s("K1-20260301-000001"),
+                    holder: s("马* 652301********0023"),
+                    business: s("换发"),
+                    state: s("已提交"),
+                    deadline: s("2026-04-28"),
+                    days_left: s("40 个工作日"),
+                    overdue: false,
+                    moves: vec![(s("accepted"), s("已受理")), (s("rejected"), s("未通过"))],
+                },
+                ApplicationRow {
+                    case_id: s("K1-20260101-000002"),
+                    holder: s("张* 652301********0015"),
+                    business: s("补领"),
+                    state: s("待领取"),
+                    deadline: s("2026-02-28"),
+                    days_left: s("超期 3 个工作日"),
+                    overdue: true,
+                    moves: vec![(s("collected"), s("已领取"))],
+                },
+            ],
+        },
+        Screen::StaffApplications {
+            nav: staff_nav(StaffPage::Applications),
+            notice: None,
+            problem: None,
+            rows: vec![],
+        },
+        Screen::StaffSuggestions {
+            nav: staff_nav(StaffPage::Suggestions),
+            items: vec![
+                FeedbackRow {
+                    at: s("2026-03-01 10:20"),
+                    case_id: s("K1-20260301-000001"),
+                    business: s("换发"),
+                    rating: s("2 不满意"),
+                    reasons: vec![s("办理时间长")],
+                    text: s("等了很久"),
+                },
+                FeedbackRow {
+                    at: s("2026-03-01 09:00"),
+                    case_id: s(""),
+                    business: s(""),
+                    rating: s(""),
+                    reasons: vec![],
+                    text: s("希望增加一台自助机"),
+                },
+            ],
+            page: 2,
+            prev_page: Some(1),
+            next_page: Some(3),
+        },
+        Screen::StaffSuggestions {
+            nav: staff_nav(StaffPage::Suggestions),
+            items: vec![],
+            page: 1,
+            prev_page: None,
+            next_page: None,
+        },
         Screen::SimPanel {
             cards: vec![s("v2-3des.toml"), s("v3-uyghur.toml")],
             people: vec![s("long-term.toml")],
@@ -629,11 +809,17 @@ fn variant(screen: &Screen) -> &'static str {
         Screen::Guide { .. } => "guide",
         Screen::StaffLogin { .. } => "staff_login",
         Screen::SelfTest { .. } => "selftest",
+        Screen::StaffHome { .. } => "staff_home",
+        Screen::StaffArchive { .. } => "staff_archive",
+        Screen::StaffStats { .. } => "staff_stats",
+        Screen::StaffAudit { .. } => "staff_audit",
+        Screen::StaffApplications { .. } => "staff_applications",
+        Screen::StaffSuggestions { .. } => "staff_suggestions",
         Screen::SimPanel { .. } => "sim_panel",
     }
 }
 
-const VARIANTS: [&str; 14] = [
+const VARIANTS: [&str; 20] = [
     "home",
     "ask",
     "notice",
@@ -647,6 +833,12 @@ const VARIANTS: [&str; 14] = [
     "guide",
     "staff_login",
     "selftest",
+    "staff_home",
+    "staff_archive",
+    "staff_stats",
+    "staff_audit",
+    "staff_applications",
+    "staff_suggestions",
     "sim_panel",
 ];
 
@@ -658,6 +850,12 @@ fn in_session(screen: &Screen) -> bool {
             | Screen::SimPanel { .. }
             | Screen::StaffLogin { .. }
             | Screen::SelfTest { .. }
+            | Screen::StaffHome { .. }
+            | Screen::StaffArchive { .. }
+            | Screen::StaffStats { .. }
+            | Screen::StaffAudit { .. }
+            | Screen::StaffApplications { .. }
+            | Screen::StaffSuggestions { .. }
     )
 }
 
@@ -750,7 +948,16 @@ fn every_page_is_a_whole_well_formed_document() {
         }
         assert_eq!(opens(&tokens, "h1").len(), 1, "{what}: one h1");
         assert_eq!(opens(&tokens, "main").len(), 1, "{what}: one main");
-        assert_eq!(opens(&tokens, "title").len(), 1, "{what}");
+        // One document title (an SVG chart's own <title> is its accessible name).
+        let body = tokens
+            .iter()
+            .position(|t| t.is_open("body"))
+            .expect("a body");
+        assert_eq!(opens(&tokens[..body], "title").len(), 1, "{what}");
+        assert!(
+            opens(&tokens[body..], "title").len() <= opens(&tokens, "svg").len(),
+            "{what}: a <title> in the body outside an SVG"
+        );
 
         let root = opens(&tokens, "html");
         assert_eq!(root.len(), 1);
@@ -793,7 +1000,10 @@ fn every_page_is_a_whole_well_formed_document() {
                     "/sim/scene",
                     "/staff/login",
                     "/staff/selftest",
-                    "/staff/logout"
+                    "/staff/logout",
+                    "/staff/archive",
+                    "/staff/stats",
+                    "/staff/applications"
                 ]
                 .contains(&form.action.as_str()),
                 "{what}: {}",
@@ -1652,6 +1862,23 @@ fn the_host_gets_exactly_these_actions_and_fields() {
         ("/staff/login".to_owned(), set(&["user", "password"])),
         ("/staff/selftest".to_owned(), set(&["csrf"])),
         ("/staff/logout".to_owned(), set(&["csrf"])),
+        (
+            "/staff/archive".to_owned(),
+            set(&[
+                "csrf",
+                "by",
+                "id_number",
+                "archive_no",
+                "business",
+                "from",
+                "to",
+            ]),
+        ),
+        ("/staff/stats".to_owned(), set(&["csrf", "from", "to"])),
+        (
+            "/staff/applications".to_owned(),
+            set(&["csrf", "case", "to", "reasons"]),
+        ),
     ]
     .into_iter()
     .collect();
@@ -1668,6 +1895,13 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
     }
     fn pairs(v: &[(String, String)], f: &mut dyn FnMut(&str) -> String) -> Vec<(String, String)> {
         v.iter().map(|(a, b)| (f(a), f(b))).collect()
+    }
+    fn map_nav(nav: &StaffNav, f: &mut dyn FnMut(&str) -> String) -> StaffNav {
+        StaffNav {
+            user: f(&nav.user),
+            csrf: f(&nav.csrf),
+            ..nav.clone()
+        }
     }
     fn fields(v: &[Field], f: &mut dyn FnMut(&str) -> String) -> Vec<Field> {
         v.iter()
@@ -1805,6 +2039,149 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                 })
                 .collect(),
             csrf: f(csrf),
+        },
+        Screen::StaffHome { nav } => Screen::StaffHome {
+            nav: map_nav(nav, f),
+        },
+        Screen::StaffArchive {
+            nav,
+            businesses,
+            problem,
+            results,
+        } => Screen::StaffArchive {
+            nav: map_nav(nav, f),
+            businesses: pairs(businesses, f),
+            problem: problem.as_deref().map(&mut *f),
+            results: results.as_ref().map(|r| ArchiveResults {
+                criteria: f(&r.criteria),
+                rows: r
+                    .rows
+                    .iter()
+                    .map(|x| ArchiveRow {
+                        archive_no: f(&x.archive_no),
+                        case_id: f(&x.case_id),
+                        business: f(&x.business),
+                        finished: f(&x.finished),
+                        id_number: f(&x.id_number),
+                        card_number: f(&x.card_number),
+                        title: f(&x.title),
+                        sealed_in: f(&x.sealed_in),
+                        retain_until: f(&x.retain_until),
+                        materials: strings(&x.materials, f),
+                    })
+                    .collect(),
+            }),
+        },
+        Screen::StaffStats {
+            nav,
+            from,
+            to,
+            problem,
+            satisfaction,
+            charts,
+            rows,
+        } => Screen::StaffStats {
+            nav: map_nav(nav, f),
+            from: f(from),
+            to: f(to),
+            problem: problem.as_deref().map(&mut *f),
+            satisfaction: f(satisfaction),
+            charts: charts
+                .iter()
+                .map(|c| BarChart {
+                    title: f(&c.title),
+                    bars: c
+                        .bars
+                        .iter()
+                        .map(|b| Bar {
+                            label: f(&b.label),
+                            value: b.value,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            rows: rows
+                .iter()
+                .map(|r| StatsRow {
+                    business: f(&r.business),
+                    on_time: f(&r.on_time),
+                    mean_time: f(&r.mean_time),
+                    mean_rating: f(&r.mean_rating),
+                    satisfied: f(&r.satisfied),
+                    ..r.clone()
+                })
+                .collect(),
+        },
+        Screen::StaffAudit {
+            nav,
+            verified,
+            entries_checked,
+            head,
+            problems,
+            latest,
+        } => Screen::StaffAudit {
+            nav: map_nav(nav, f),
+            verified: *verified,
+            entries_checked: *entries_checked,
+            head: head.as_deref().map(&mut *f),
+            problems: strings(problems, f),
+            latest: latest
+                .iter()
+                .map(|e| AuditRow {
+                    seq: e.seq,
+                    at: f(&e.at),
+                    actor: f(&e.actor),
+                    action: f(&e.action),
+                    subject: f(&e.subject),
+                    detail: f(&e.detail),
+                })
+                .collect(),
+        },
+        Screen::StaffApplications {
+            nav,
+            notice,
+            problem,
+            rows,
+        } => Screen::StaffApplications {
+            nav: map_nav(nav, f),
+            notice: notice.as_deref().map(&mut *f),
+            problem: problem.as_deref().map(&mut *f),
+            rows: rows
+                .iter()
+                .map(|r| ApplicationRow {
+                    case_id: f(&r.case_id),
+                    holder: f(&r.holder),
+                    business: f(&r.business),
+                    state: f(&r.state),
+                    deadline: f(&r.deadline),
+                    days_left: f(&r.days_left),
+                    overdue: r.overdue,
+                    moves: pairs(&r.moves, f),
+                })
+                .collect(),
+        },
+        Screen::StaffSuggestions {
+            nav,
+            items,
+            page,
+            prev_page,
+            next_page,
+        } => Screen::StaffSuggestions {
+            nav: map_nav(nav, f),
+            items: items
+                .iter()
+                .map(|i| FeedbackRow {
+                    at: f(&i.at),
+                    case_id: f(&i.case_id),
+                    business: f(&i.business),
+                    rating: f(&i.rating),
+                    reasons: strings(&i.reasons, f),
+                    text: f(&i.text),
+                })
+                .collect(),
+            page: *page,
+            prev_page: *prev_page,
+            next_page: *next_page,
         },
         Screen::SimPanel {
             cards,
@@ -1960,5 +2337,133 @@ proptest! {
             let attack = map_page(&base, &mut |_| next.next().expect("a non-empty pool").clone());
             assert_contained(&attack);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff pages.
+
+fn staff_samples() -> Vec<Screen> {
+    samples()
+        .into_iter()
+        .filter(|s| variant(s).starts_with("staff_") && variant(s) != "staff_login")
+        .collect()
+}
+
+#[test]
+fn every_staff_form_carries_the_token_and_the_nav_lists_the_hosts_pages() {
+    for screen in staff_samples() {
+        for lang in [Lang::ZhCn, Lang::En] {
+            let tokens = parse(&render_page(&page(lang, false, screen.clone())));
+            let what = format!("{} {lang:?}", variant(&screen));
+            let forms = forms(&tokens);
+            assert!(forms.iter().any(|f| f.action == "/staff/logout"), "{what}");
+            for form in &forms {
+                assert_eq!(
+                    form.hidden("csrf"),
+                    Some("0123abcd"),
+                    "{what}: {}",
+                    form.action
+                );
+            }
+            for p in StaffPage::ALL {
+                let link = opens(&tokens, "a")
+                    .into_iter()
+                    .find(|a| a.attr("href") == Some(p.href()));
+                assert!(link.is_some(), "{what}: no link to {}", p.href());
+            }
+            let current: Vec<_> = opens(&tokens, "a")
+                .into_iter()
+                .filter(|a| a.attr("aria-current") == Some("page"))
+                .collect();
+            assert_eq!(current.len(), 1, "{what}");
+        }
+    }
+    // Only the pages the host lists.
+    let mut nav = staff_nav(StaffPage::Home);
+    nav.pages = vec![StaffPage::Home, StaffPage::Applications];
+    let html = render_page(&page(Lang::En, false, Screen::StaffHome { nav }));
+    assert!(html.contains("href=\"/staff/applications\""));
+    assert!(!html.contains("href=\"/staff/archive\""), "{html}");
+    assert!(html.contains(ui_web::i18n::StaffKey::HintApplications.text(Lang::En)));
+}
+
+#[test]
+fn charts_are_labelled_svg_images_with_the_same_numbers_in_a_table() {
+    let screen = samples()
+        .into_iter()
+        .find(|s| variant(s) == "staff_stats")
+        .expect("a stats sample");
+    let Screen::StaffStats { charts, .. } = &screen else {
+        unreachable!()
+    };
+    let html = render_page(&page(Lang::ZhCn, false, screen.clone()));
+    let tokens = parse(&html);
+    let svgs: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.is_open("svg"))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(svgs.len(), charts.len());
+    for (n, (&at, chart)) in svgs.iter().zip(charts).enumerate() {
+        let svg = &tokens[at];
+        assert_eq!(svg.attr("role"), Some("img"));
+        let title_id = format!("chart-{}-title", n + 1);
+        assert_eq!(svg.attr("aria-labelledby"), Some(title_id.as_str()));
+        let end = at
+            + tokens[at..]
+                .iter()
+                .position(|t| *t == Token::Close(s("svg")))
+                .expect("</svg>");
+        let inside = &tokens[at..end];
+        let title = inside
+            .iter()
+            .position(|t| t.attr("id") == Some(title_id.as_str()))
+            .expect("the chart's title");
+        assert!(inside[title].is_open("title"));
+        assert_eq!(inside[title + 1], Token::Text(chart.title.clone()));
+        let drawn: Vec<u64> = opens(inside, "rect")
+            .iter()
+            .map(|r| {
+                r.attr("data-value")
+                    .and_then(|v| v.parse().ok())
+                    .expect("a value")
+            })
+            .collect();
+        let expected: Vec<u64> = chart.bars.iter().map(|b| b.value).collect();
+        assert_eq!(drawn, expected);
+        // the longest bar is the widest; a zero draws nothing
+        let widths: Vec<u64> = opens(inside, "rect")
+            .iter()
+            .map(|r| {
+                r.attr("width")
+                    .and_then(|v| v.parse().ok())
+                    .expect("a width")
+            })
+            .collect();
+        for (w, v) in widths.iter().zip(&expected) {
+            assert_eq!(*w == 0, *v == 0);
+        }
+        // the table after the chart: one row per bar, the same numbers
+        let table_at = end
+            + tokens[end..]
+                .iter()
+                .position(|t| t.is_open("table"))
+                .expect("a table");
+        let table_end = table_at
+            + tokens[table_at..]
+                .iter()
+                .position(|t| *t == Token::Close(s("table")))
+                .expect("</table>");
+        let cells: Vec<u64> = tokens[table_at..table_end]
+            .windows(2)
+            .filter(|w| w[0].is_open("td"))
+            .filter_map(|w| match &w[1] {
+                Token::Text(t) => t.parse().ok(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(cells, expected);
     }
 }

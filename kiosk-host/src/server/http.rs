@@ -58,15 +58,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/session/event", post(api_event))
         .route("/api/guide", get(api_guide))
         .route("/api/devices", get(api_devices))
-        .route(
-            "/staff/login",
-            get(super::staff::login_form).post(super::staff::login),
-        )
-        .route(
-            "/staff/selftest",
-            get(super::staff::selftest).post(super::staff::selftest_again),
-        )
-        .route("/staff/logout", post(super::staff::logout));
+        .merge(super::staff::routes());
     if shared.sim.is_some() {
         r = r
             .route(

@@ -258,7 +258,7 @@ fn reasons(b: BusinessCode, l: Language) -> Vec<(String, String)> {
         .collect()
 }
 
-fn rating_reasons(l: Language) -> Vec<(String, String)> {
+pub(crate) fn rating_reasons(l: Language) -> Vec<(String, String)> {
     [
         (
             "slow",

@@ -394,12 +394,39 @@ pub struct Suggestion {
     pub case_id: Option<String>,
 }
 
+/// One item of the feedback that supervisors read (8.3): a rating with its reasons and
+/// comment, or a free-text suggestion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FeedbackItem {
+    Rating {
+        rating: Rating,
+        /// The business of the rated case.
+        business: Option<BusinessCode>,
+    },
+    Suggestion(Suggestion),
+}
+
+impl FeedbackItem {
+    pub fn at(&self) -> Timestamp {
+        match self {
+            FeedbackItem::Rating { rating, .. } => rating.at,
+            FeedbackItem::Suggestion(s) => s.at,
+        }
+    }
+}
+
 /// Ratings, suggestions and statistics.
 pub trait Feedback: Send + Sync {
     /// One rating per case; a second is refused with [`StoreError::Conflict`].
     fn rate(&self, rating: &Rating) -> Result<()>;
     fn suggest(&self, text: &str, case_id: Option<&str>, at: Timestamp) -> Result<i64>;
     fn suggestions(&self, limit: u32) -> Result<Vec<Suggestion>>;
+    /// Ratings and suggestions together, newest first, skipping `offset` items, at most
+    /// `limit` (the staff suggestions page).
+    fn feedback_page(&self, offset: u32, limit: u32) -> Result<Vec<FeedbackItem>>;
+    /// How many ratings and suggestions there are in all.
+    fn feedback_count(&self) -> Result<u64>;
     /// Per business (every business code, including those with no cases), for cases started
     /// on days `from..=to` (kiosk local date).
     fn stats(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<BusinessStats>>;

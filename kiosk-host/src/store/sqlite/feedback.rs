@@ -9,7 +9,7 @@ use super::codec::{date, parse_business, parse_date, parse_outcome, parse_ts, ts
 use super::registry::rows;
 use super::{invalid, SqliteStore};
 use crate::domain::{BusinessCode, Outcome, Timestamp};
-use crate::store::{BusinessStats, Feedback, Rating, Result, StoreError, Suggestion};
+use crate::store::{BusinessStats, Feedback, FeedbackItem, Rating, Result, StoreError, Suggestion};
 
 const OUTCOMES: [Outcome; 6] = [
     Outcome::Completed,
@@ -209,6 +209,65 @@ impl Feedback for SqliteStore {
         })
     }
 
+    fn feedback_page(&self, offset: u32, limit: u32) -> Result<Vec<FeedbackItem>> {
+        self.read(|tx| {
+            rows(
+                tx,
+                "SELECT 'rating', r.at, r.case_id, r.level, r.reasons, r.comment, c.business, r.id
+                     FROM ratings r LEFT JOIN cases c ON c.case_id = r.case_id
+                 UNION ALL
+                 SELECT 'suggestion', s.at, s.case_id, NULL, NULL, s.text, NULL, s.id
+                     FROM suggestions s
+                 ORDER BY 2 DESC, 8 DESC LIMIT ?1 OFFSET ?2",
+                params![limit, offset],
+                |row| {
+                    let kind: String = row.get(0)?;
+                    let at = parse_ts(&row.get::<_, String>(1)?, "feedback time")?;
+                    let case_id: Option<String> = row.get(2)?;
+                    let text: Option<String> = row.get(5)?;
+                    if kind == "suggestion" {
+                        return Ok(FeedbackItem::Suggestion(Suggestion {
+                            id: row.get(7)?,
+                            at,
+                            text: text.unwrap_or_default(),
+                            case_id,
+                        }));
+                    }
+                    let level: i64 = row.get(3)?;
+                    let reasons: String = row.get(4)?;
+                    Ok(FeedbackItem::Rating {
+                        rating: Rating {
+                            case_id: case_id.unwrap_or_default(),
+                            level: u8::try_from(level).map_err(|_| {
+                                StoreError::Corrupt(format!("rating level {level}"))
+                            })?,
+                            reasons: serde_json::from_str(&reasons).map_err(|e| {
+                                StoreError::Corrupt(format!("rating reasons {reasons:?}: {e}"))
+                            })?,
+                            comment: text,
+                            at,
+                        },
+                        business: row
+                            .get::<_, Option<String>>(6)?
+                            .map(|b| parse_business(&b))
+                            .transpose()?,
+                    })
+                },
+            )
+        })
+    }
+
+    fn feedback_count(&self) -> Result<u64> {
+        self.read(|tx| {
+            let n: i64 = tx.query_row(
+                "SELECT (SELECT count(*) FROM ratings) + (SELECT count(*) FROM suggestions)",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
     fn stats(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<BusinessStats>> {
         let mut tallies: HashMap<BusinessCode, Tally> = HashMap::new();
         for case in self.case_facts(from, to)? {
@@ -244,5 +303,33 @@ impl Feedback for SqliteStore {
                 (o, n)
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn feedback_comes_newest_first_a_page_at_a_time() {
+        let store = SqliteStore::open_in_memory().expect("a store");
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 3, 1, 2, 0, 0)
+            .single()
+            .expect("a time");
+        for i in 0..25 {
+            store
+                .suggest(&format!("suggestion {i}"), None, t0 + Duration::minutes(i))
+                .expect("stored");
+        }
+        assert_eq!(store.feedback_count().expect("a count"), 25);
+        let first = store.feedback_page(0, 20).expect("page 1");
+        assert_eq!(first.len(), 20);
+        assert!(matches!(&first[0], FeedbackItem::Suggestion(s) if s.text == "suggestion 24"));
+        let last = store.feedback_page(20, 20).expect("page 2");
+        assert_eq!(last.len(), 5);
+        assert!(matches!(&last[4], FeedbackItem::Suggestion(s) if s.text == "suggestion 0"));
+        assert!(first.windows(2).all(|w| w[0].at() >= w[1].at()));
     }
 }

@@ -1,0 +1,502 @@
+//! The staff pages of `kiosk serve --sim` as a process: two businesses done through the JSON
+//! API give them data; staff with different roles log in and each page is checked for its
+//! content (counts, masked values, the charts' numbers against their tables), role refusals,
+//! the login redirect, the anti-forgery token, bad input, an application moved and audited,
+//! and the audit chain verified.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tests::http::{csrf, get, login, post_form, post_json, serve_with, staff_config, Kiosk};
+
+/// 张伟 (hw-sim v2-3des) and 马丽 (v3-sm4), in full: never on a staff page.
+const ZHANG_ID: &str = "652301197508210015";
+const ZHANG_MASKED: &str = "652301********0015";
+const MA_ID: &str = "652302199203140023";
+const MA_MASKED: &str = "652302********0023";
+
+fn kind(page: &Value) -> String {
+    page["screen"]["screen"].as_str().unwrap_or("").to_string()
+}
+
+fn screen(k: &Kiosk) -> Value {
+    let r = get(k, "/api/session", None);
+    serde_json::from_str(&r.body).expect("JSON page")
+}
+
+fn wait_for(k: &Kiosk, want: &str) -> Value {
+    for _ in 0..200 {
+        let page = screen(k);
+        if kind(&page) == want {
+            return page;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {want}: {}", screen(k));
+}
+
+/// 挂失 for 张伟, rated 5 with a comment that has his phone number in it.
+fn report_loss(k: &Kiosk) {
+    post_json(
+        k,
+        "/api/session/start",
+        &json!({ "business": "report_loss" }),
+    );
+    post_json(k, "/api/sim/idcard", &json!({ "person": "v2-3des.toml" }));
+    wait_for(k, "confirm");
+    let page = post_json(k, "/api/session/event", &json!({ "action": "confirm" }));
+    assert_eq!(kind(&page), "done", "{page}");
+    let page = post_json(
+        k,
+        "/api/session/event",
+        &json!({ "action": "rate", "level": 5, "comment": "很方便，有事请打13912345678" }),
+    );
+    assert_eq!(kind(&page), "home", "{page}");
+}
+
+/// 换发 for 马丽 (an application), rated 2 with a reason and a comment.
+fn reissue(k: &Kiosk) {
+    post_json(k, "/api/session/start", &json!({ "business": "reissue" }));
+    post_json(k, "/api/sim/idcard", &json!({ "person": "v3-sm4.toml" }));
+    post_json(k, "/api/sim/card", &json!({ "card": "v3-sm4.toml" }));
+    wait_for(k, "confirm");
+    let page = post_json(k, "/api/session/event", &json!({ "action": "confirm" }));
+    assert_eq!(kind(&page), "done", "{page}");
+    let page = post_json(
+        k,
+        "/api/session/event",
+        &json!({ "action": "rate", "level": 2, "reasons": ["slow"], "comment": "等了很久" }),
+    );
+    assert_eq!(kind(&page), "home", "{page}");
+    let r = tests::http::request(k, "DELETE", "/api/sim/card", "application/json", "{}", None);
+    assert!(r.status < 400, "{}", r.body);
+}
+
+fn kiosk_with_staff(dir: &std::path::Path) -> Kiosk {
+    let config = dir.join("kiosk.toml");
+    staff_config(
+        &config,
+        &[
+            ("super", "super pass", &["supervisor"]),
+            ("archivist", "archive pass", &["archive"]),
+            ("desk", "desk pass", &["front_desk"]),
+        ],
+    );
+    let db = dir.join("kiosk.db");
+    serve_with(&[
+        "--config",
+        config.to_str().expect("path"),
+        "--db",
+        db.to_str().expect("path"),
+    ])
+}
+
+/// The numbers between `<td>` and `</td>` in `html`.
+fn cells(html: &str) -> Vec<u64> {
+    html.split("<td>")
+        .skip(1)
+        .filter_map(|c| c.split("</td>").next())
+        .filter_map(|c| c.trim().parse().ok())
+        .collect()
+}
+
+/// A chart of the statistics page as drawn, and the table that follows it.
+struct Chart {
+    title: String,
+    labels: Vec<String>,
+    drawn: Vec<u64>,
+    table: Vec<u64>,
+}
+
+fn charts(html: &str) -> Vec<Chart> {
+    html.split("<figure class=\"chart\">")
+        .skip(1)
+        .map(|fig| {
+            let fig = fig.split("</figure>").next().expect("</figure>");
+            let (svg, table) = fig.split_once("</svg>").expect("an svg");
+            assert!(svg.contains("role=\"img\""), "{svg}");
+            let title = svg
+                .split("<title")
+                .nth(1)
+                .and_then(|t| t.split_once('>'))
+                .and_then(|(_, t)| t.split("</title>").next())
+                .expect("a <title>")
+                .to_string();
+            let labels = svg
+                .split("class=\"bar-label\"")
+                .skip(1)
+                .filter_map(|t| t.split_once('>'))
+                .filter_map(|(_, t)| t.split("</text>").next())
+                .map(str::to_string)
+                .collect();
+            let drawn = svg
+                .split("data-value=\"")
+                .skip(1)
+                .filter_map(|v| v.split('"').next())
+                .map(|v| v.parse().expect("a number"))
+                .collect();
+            Chart {
+                title,
+                labels,
+                drawn,
+                table: cells(table),
+            }
+        })
+        .collect()
+}
+
+/// The drawn value of the first bar whose label contains `label`.
+fn value_of(chart: &Chart, label: &str) -> u64 {
+    let i = chart
+        .labels
+        .iter()
+        .position(|l| l.contains(label))
+        .unwrap_or_else(|| panic!("no bar {label}: {:?}", chart.labels));
+    chart.drawn[i]
+}
+
+#[test]
+fn staff_pages_show_the_kiosks_data_by_role() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let k = kiosk_with_staff(dir.path());
+    report_loss(&k);
+    reissue(&k);
+
+    // ---- not logged in: every page sends to the login ----
+    for path in [
+        "/staff",
+        "/staff/archive",
+        "/staff/stats",
+        "/staff/audit",
+        "/staff/applications",
+        "/staff/suggestions",
+    ] {
+        let r = get(&k, path, None);
+        assert_eq!(r.status, 303, "{path}");
+        assert_eq!(r.location(), Some("/staff/login"), "{path}");
+    }
+
+    // ---- front desk: home, applications; no archive ----
+    let desk = login(&k, "desk", "desk pass");
+    let home = get(&k, "/staff", Some(&desk));
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("href=\"/staff/applications\""));
+    assert!(home.body.contains("href=\"/staff/stats\""));
+    assert!(
+        !home.body.contains("href=\"/staff/archive\""),
+        "{}",
+        home.body
+    );
+    assert!(!home.body.contains("href=\"/staff/audit\""));
+    let english = get(&k, "/staff?lang=en", Some(&desk));
+    assert!(english.body.contains("Staff home"), "{}", english.body);
+    assert!(english.body.contains("lang=\"en\""));
+    get(&k, "/staff?lang=zh-CN", Some(&desk));
+    assert_eq!(get(&k, "/staff/archive", Some(&desk)).status, 403);
+    assert_eq!(get(&k, "/staff/audit", Some(&desk)).status, 403);
+
+    let apps = get(&k, "/staff/applications", Some(&desk));
+    assert_eq!(apps.status, 200);
+    assert_eq!(
+        apps.body.matches("<tr class=\"application").count(),
+        1,
+        "{}",
+        apps.body
+    );
+    assert!(apps.body.contains("马*"), "{}", apps.body);
+    assert!(apps.body.contains(MA_MASKED), "a masked ID number");
+    assert!(!apps.body.contains(MA_ID));
+    assert!(apps.body.contains("已提交"));
+    assert!(apps.body.contains("个工作日"));
+    assert!(apps.body.contains("<option value=\"accepted\">"));
+    assert!(apps.body.contains("<option value=\"rejected\">"));
+    assert!(!apps.body.contains("<option value=\"collected\">"));
+    let case = apps
+        .body
+        .split("name=\"case\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the case of the move form")
+        .to_string();
+    let token = csrf(&apps.body);
+    // No token, a wrong token: refused, nothing moved.
+    let r = post_form(
+        &k,
+        "/staff/applications",
+        &format!("case={case}&to=accepted"),
+        Some(&desk),
+    );
+    assert_eq!(r.status, 403);
+    let r = post_form(
+        &k,
+        "/staff/applications",
+        &format!("csrf=forged&case={case}&to=accepted"),
+        Some(&desk),
+    );
+    assert_eq!(r.status, 403);
+    // An illegal move says what the next step is; a rejection needs reasons.
+    let r = post_form(
+        &k,
+        "/staff/applications",
+        &format!("csrf={token}&case={case}&to=collected"),
+        Some(&desk),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("不能改为“已领取”，下一步是“已受理”"),
+        "{}",
+        r.body
+    );
+    let r = post_form(
+        &k,
+        "/staff/applications",
+        &format!("csrf={token}&case={case}&to=rejected&reasons=+"),
+        Some(&desk),
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("原因："), "{}", r.body);
+    let r = post_form(
+        &k,
+        "/staff/applications",
+        &format!("csrf={token}&case={case}&to=teleported"),
+        Some(&desk),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("改为：“teleported”不是办理状态"),
+        "{}",
+        r.body
+    );
+    let still = get(&k, "/staff/applications", Some(&desk));
+    assert!(still.body.contains("已提交") && !still.body.contains("已受理</td>"));
+    // The move.
+    let r = post_form(
+        &k,
+        "/staff/applications",
+        &format!("csrf={token}&case={case}&to=accepted"),
+        Some(&desk),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains(&format!("已将 {case} 改为“已受理”")),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("<td class=\"state\">已受理</td>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<option value=\"in_production\">"));
+
+    // ---- archive role: queries, masked results, bad input named ----
+    let arch = login(&k, "archivist", "archive pass");
+    assert_eq!(get(&k, "/staff/stats", Some(&arch)).status, 403);
+    let page = get(&k, "/staff/archive", Some(&arch));
+    assert_eq!(page.status, 200);
+    let token = csrf(&page.body);
+    let r = post_form(
+        &k,
+        "/staff/archive",
+        &format!("by=id_number&id_number={ZHANG_ID}"),
+        Some(&arch),
+    );
+    assert_eq!(r.status, 403, "a query without the token");
+    let r = post_form(
+        &k,
+        "/staff/archive",
+        &format!("csrf={token}&by=id_number&id_number={ZHANG_ID}"),
+        Some(&arch),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body.matches("<tr class=\"record\">").count(),
+        1,
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(ZHANG_MASKED));
+    assert!(r.body.contains("挂失"));
+    assert!(
+        !r.body.contains(ZHANG_ID),
+        "an unmasked ID number: {}",
+        r.body
+    );
+    let archive_no = r
+        .body
+        .split("<tr class=\"record\"><td><bdi>")
+        .nth(1)
+        .and_then(|x| x.split('<').next())
+        .expect("an archive number")
+        .to_string();
+    let r = post_form(
+        &k,
+        "/staff/archive",
+        &format!("csrf={token}&by=archive_no&archive_no={archive_no}"),
+        Some(&arch),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.matches("<tr class=\"record\">").count(), 1);
+    let r = post_form(
+        &k,
+        "/staff/archive",
+        &format!("csrf={token}&by=business&business=reissue&from=&to="),
+        Some(&arch),
+    );
+    assert_eq!(
+        r.body.matches("<tr class=\"record\">").count(),
+        1,
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(MA_MASKED) && !r.body.contains(MA_ID));
+    for (body, says) in [
+        ("by=id_number&id_number=65230119750821", "身份证号码："),
+        ("by=id_number&id_number=652301197508210016", "身份证号码："),
+        ("by=archive_no&archive_no=12-34", "档号："),
+        (
+            "by=business&business=teleport",
+            "业务：“teleport”不是本机办理的业务",
+        ),
+        (
+            "by=business&business=report_loss&from=2026-05&to=2026-03",
+            "起止月份：起始月份 2026-05 晚于截止月份 2026-03",
+        ),
+        (
+            "by=business&business=report_loss&from=2026-13",
+            "起始月份：",
+        ),
+    ] {
+        let r = post_form(
+            &k,
+            "/staff/archive",
+            &format!("csrf={token}&{body}"),
+            Some(&arch),
+        );
+        assert_eq!(r.status, 422, "{body}");
+        assert!(r.body.contains("role=\"alert\""), "{body}");
+        assert!(r.body.contains(says), "{body}: {}", r.body);
+        assert!(!r.body.contains("<tr class=\"record\">"), "{body}");
+    }
+
+    // ---- supervisor: statistics, suggestions, audit ----
+    let sup = login(&k, "super", "super pass");
+    assert_eq!(get(&k, "/staff/archive", Some(&sup)).status, 403);
+    let stats = get(&k, "/staff/stats", Some(&sup));
+    assert_eq!(stats.status, 200, "{}", stats.body);
+    let found = charts(&stats.body);
+    assert_eq!(found.len(), 3, "{}", stats.body);
+    for c in &found {
+        assert_eq!(c.drawn, c.table, "{}: the chart and its table", c.title);
+        assert_eq!(c.labels.len(), c.drawn.len(), "{}", c.title);
+    }
+    let by_business = &found[0];
+    assert_eq!(by_business.title, "各业务办件量");
+    assert_eq!(by_business.drawn.iter().sum::<u64>(), 2, "two cases");
+    assert_eq!(value_of(by_business, "挂失"), 1);
+    assert_eq!(value_of(by_business, "换发"), 1);
+    assert_eq!(value_of(&found[1], "办结"), 2);
+    let ratings = &found[2];
+    assert_eq!(value_of(ratings, "5 非常满意"), 1);
+    assert_eq!(value_of(ratings, "2 不满意"), 1);
+    assert_eq!(ratings.drawn.iter().sum::<u64>(), 2);
+    assert!(
+        stats
+            .body
+            .contains("<strong id=\"satisfaction\">50.0%</strong>"),
+        "{}",
+        stats.body
+    );
+    let token = csrf(&stats.body);
+    let r = post_form(
+        &k,
+        "/staff/stats",
+        &format!("csrf={token}&from=2026-04-01&to=2026-03-01"),
+        Some(&sup),
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .contains("统计期间：开始日期 2026-04-01 晚于结束日期 2026-03-01"),
+        "{}",
+        r.body
+    );
+    let r = post_form(
+        &k,
+        "/staff/stats",
+        &format!("csrf={token}&from=2001-01-01&to=2001-12-31"),
+        Some(&sup),
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        charts(&r.body)[0].drawn.iter().all(|n| *n == 0),
+        "nothing in 2001"
+    );
+
+    let sugg = get(&k, "/staff/suggestions", Some(&sup));
+    assert_eq!(sugg.status, 200);
+    assert_eq!(sugg.body.matches("<tr class=\"feedback-item\">").count(), 2);
+    let newest = sugg.body.find("2 不满意").expect("the reissue rating");
+    let older = sugg
+        .body
+        .find("5 非常满意")
+        .expect("the loss report rating");
+    assert!(newest < older, "newest first");
+    assert!(sugg.body.contains("<li>办理时间长</li>"), "{}", sugg.body);
+    assert!(sugg.body.contains("等了很久"));
+    assert!(sugg.body.contains("139****5678"), "{}", sugg.body);
+    assert!(!sugg.body.contains("13912345678"));
+    assert!(!sugg.body.contains("rel=\"next\""), "one page");
+
+    let audit = get(&k, "/staff/audit", Some(&sup));
+    assert_eq!(audit.status, 200);
+    assert!(audit.body.contains("审计日志完整"), "{}", audit.body);
+    let checked: u64 = audit
+        .body
+        .split("<dd id=\"entries-checked\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .and_then(|n| n.parse().ok())
+        .expect("entries checked");
+    assert!(checked > 10, "{checked}");
+    assert!(audit.body.contains("<dd id=\"chain-head\"><code>"));
+    assert!(audit.body.contains("application.move"));
+    assert!(audit.body.contains("staff:desk"));
+    assert!(audit.body.contains("archive.query"));
+    assert!(!audit.body.contains(ZHANG_ID), "{}", audit.body);
+    assert!(!audit.body.contains(MA_ID));
+    assert!(!audit.body.contains("13912345678"));
+
+    // ---- every use is in the audit log, with the staff user as the actor ----
+    drop(k);
+    let out = Command::new(tests::workspace_bin("kiosk"))
+        .args(["audit", "show", "--limit", "100000", "--json", "--db"])
+        .arg(dir.path().join("kiosk.db"))
+        .output()
+        .expect("kiosk audit show");
+    let log: Vec<Value> = serde_json::from_slice(&out.stdout).expect("audit entries");
+    let by = |actor: &str, action: &str| {
+        log.iter()
+            .filter(|e| e["actor"] == actor && e["action"] == action)
+            .count()
+    };
+    assert_eq!(by("staff:desk", "application.move"), 1);
+    assert_eq!(by("staff:desk", "staff.application_move_refused"), 3);
+    assert_eq!(by("staff:archivist", "archive.query"), 3);
+    assert_eq!(by("staff:archivist", "staff.archive_refused"), 6);
+    assert!(by("staff:desk", "staff.home") >= 3);
+    assert_eq!(by("staff:super", "staff.stats"), 3);
+    assert_eq!(by("staff:super", "staff.suggestions"), 1);
+    assert_eq!(by("staff:super", "staff.audit_verify"), 1);
+    let verify = Command::new(tests::workspace_bin("kiosk"))
+        .args(["audit", "verify", "--db"])
+        .arg(dir.path().join("kiosk.db"))
+        .output()
+        .expect("kiosk audit verify");
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+}
