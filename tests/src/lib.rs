@@ -3,10 +3,10 @@
 
 pub mod apdu_table;
 pub mod counting;
-pub mod http;
 pub mod kiosk;
 pub mod rig;
 pub mod served;
+pub mod staff;
 pub mod timing;
 
 use std::path::PathBuf;

@@ -31,6 +31,27 @@ pub struct Answer {
     pub body: String,
 }
 
+impl Answer {
+    /// The `Location` header, if any.
+    pub fn location(&self) -> Option<&str> {
+        self.head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("location:"))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim())
+    }
+
+    /// `name=value` of the first `Set-Cookie` header, if any.
+    pub fn cookie(&self) -> Option<String> {
+        self.head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+            .and_then(|l| l.split_once(':'))
+            .and_then(|(_, v)| v.split(';').next())
+            .map(|c| c.trim().to_string())
+    }
+}
+
 impl Served {
     /// Starts `bin serve --sim` with the repository's data, plus `extra` arguments, and waits
     /// for its "serving on http://…" line.
@@ -108,6 +129,26 @@ impl Served {
 
     pub fn request(&self, method: &str, path: &str, ctype: &str, body: &str) -> Answer {
         self.request_with(method, path, ctype, body, None)
+    }
+
+    pub fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        self.request_with("GET", path, "text/plain", "", cookie)
+    }
+
+    /// A form post (`body` already URL-encoded).
+    pub fn post_form(&self, path: &str, body: &str, cookie: Option<&str>) -> Answer {
+        self.request_with(
+            "POST",
+            path,
+            "application/x-www-form-urlencoded",
+            body,
+            cookie,
+        )
+    }
+
+    /// A JSON post that must succeed; its JSON answer.
+    pub fn post_json(&self, path: &str, body: &Value) -> Value {
+        self.api("POST", path, body)
     }
 
     /// A JSON request that must succeed; its JSON answer (`Null` when the body is not JSON).

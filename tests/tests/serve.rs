@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use tests::served::Served as Kiosk;
+use tests::staff::phc;
 
 fn serve() -> Kiosk {
     serve_with(&[])
@@ -364,15 +365,6 @@ fn the_hardware_panel_inserts_cards_and_shows_printed_receipts() {
         "the printed receipt on the panel: {html}"
     );
     assert!(!html.contains("652301197508210015"), "{html}");
-}
-
-fn phc(password: &str) -> String {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let salt = SaltString::encode_b64(b"kiosk-test-salt!").unwrap();
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .unwrap()
-        .to_string()
 }
 
 fn form(k: &Kiosk, path: &str, body: &str, cookie: Option<&str>) -> (u16, String, String) {

@@ -8,7 +8,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tests::http::{csrf, get, login, post_form, post_json, serve_with, staff_config, Kiosk};
+use tests::served::Served as Kiosk;
+use tests::staff::{csrf, login, staff_config};
 
 /// 张伟 (hw-sim v2-3des) and 马丽 (v3-sm4), in full: never on a staff page.
 const ZHANG_ID: &str = "652301197508210015";
@@ -21,7 +22,7 @@ fn kind(page: &Value) -> String {
 }
 
 fn screen(k: &Kiosk) -> Value {
-    let r = get(k, "/api/session", None);
+    let r = k.get("/api/session", None);
     serde_json::from_str(&r.body).expect("JSON page")
 }
 
@@ -38,17 +39,12 @@ fn wait_for(k: &Kiosk, want: &str) -> Value {
 
 /// 挂失 for 张伟, rated 5 with a comment that has his phone number in it.
 fn report_loss(k: &Kiosk) {
-    post_json(
-        k,
-        "/api/session/start",
-        &json!({ "business": "report_loss" }),
-    );
-    post_json(k, "/api/sim/idcard", &json!({ "person": "v2-3des.toml" }));
+    k.post_json("/api/session/start", &json!({ "business": "report_loss" }));
+    k.post_json("/api/sim/idcard", &json!({ "person": "v2-3des.toml" }));
     wait_for(k, "confirm");
-    let page = post_json(k, "/api/session/event", &json!({ "action": "confirm" }));
+    let page = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
     assert_eq!(kind(&page), "done", "{page}");
-    let page = post_json(
-        k,
+    let page = k.post_json(
         "/api/session/event",
         &json!({ "action": "rate", "level": 5, "comment": "很方便，有事请打13912345678" }),
     );
@@ -57,19 +53,18 @@ fn report_loss(k: &Kiosk) {
 
 /// 换发 for 马丽 (an application), rated 2 with a reason and a comment.
 fn reissue(k: &Kiosk) {
-    post_json(k, "/api/session/start", &json!({ "business": "reissue" }));
-    post_json(k, "/api/sim/idcard", &json!({ "person": "v3-sm4.toml" }));
-    post_json(k, "/api/sim/card", &json!({ "card": "v3-sm4.toml" }));
+    k.post_json("/api/session/start", &json!({ "business": "reissue" }));
+    k.post_json("/api/sim/idcard", &json!({ "person": "v3-sm4.toml" }));
+    k.post_json("/api/sim/card", &json!({ "card": "v3-sm4.toml" }));
     wait_for(k, "confirm");
-    let page = post_json(k, "/api/session/event", &json!({ "action": "confirm" }));
+    let page = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
     assert_eq!(kind(&page), "done", "{page}");
-    let page = post_json(
-        k,
+    let page = k.post_json(
         "/api/session/event",
         &json!({ "action": "rate", "level": 2, "reasons": ["slow"], "comment": "等了很久" }),
     );
     assert_eq!(kind(&page), "home", "{page}");
-    let r = tests::http::request(k, "DELETE", "/api/sim/card", "application/json", "{}", None);
+    let r = k.request("DELETE", "/api/sim/card", "application/json", "{}");
     assert!(r.status < 400, "{}", r.body);
 }
 
@@ -84,7 +79,7 @@ fn kiosk_with_staff(dir: &std::path::Path) -> Kiosk {
         ],
     );
     let db = dir.join("kiosk.db");
-    serve_with(&[
+    Kiosk::start_workspace(&[
         "--config",
         config.to_str().expect("path"),
         "--db",
@@ -172,14 +167,14 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         "/staff/applications",
         "/staff/suggestions",
     ] {
-        let r = get(&k, path, None);
+        let r = k.get(path, None);
         assert_eq!(r.status, 303, "{path}");
         assert_eq!(r.location(), Some("/staff/login"), "{path}");
     }
 
     // ---- front desk: home, applications; no archive ----
     let desk = login(&k, "desk", "desk pass");
-    let home = get(&k, "/staff", Some(&desk));
+    let home = k.get("/staff", Some(&desk));
     assert_eq!(home.status, 200);
     assert!(home.body.contains("href=\"/staff/applications\""));
     assert!(home.body.contains("href=\"/staff/stats\""));
@@ -189,14 +184,14 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         home.body
     );
     assert!(!home.body.contains("href=\"/staff/audit\""));
-    let english = get(&k, "/staff?lang=en", Some(&desk));
+    let english = k.get("/staff?lang=en", Some(&desk));
     assert!(english.body.contains("Staff home"), "{}", english.body);
     assert!(english.body.contains("lang=\"en\""));
-    get(&k, "/staff?lang=zh-CN", Some(&desk));
-    assert_eq!(get(&k, "/staff/archive", Some(&desk)).status, 403);
-    assert_eq!(get(&k, "/staff/audit", Some(&desk)).status, 403);
+    k.get("/staff?lang=zh-CN", Some(&desk));
+    assert_eq!(k.get("/staff/archive", Some(&desk)).status, 403);
+    assert_eq!(k.get("/staff/audit", Some(&desk)).status, 403);
 
-    let apps = get(&k, "/staff/applications", Some(&desk));
+    let apps = k.get("/staff/applications", Some(&desk));
     assert_eq!(apps.status, 200);
     assert_eq!(
         apps.body.matches("<tr class=\"application").count(),
@@ -221,23 +216,20 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         .to_string();
     let token = csrf(&apps.body);
     // No token, a wrong token: refused, nothing moved.
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/applications",
         &format!("case={case}&to=accepted"),
         Some(&desk),
     );
     assert_eq!(r.status, 403);
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/applications",
         &format!("csrf=forged&case={case}&to=accepted"),
         Some(&desk),
     );
     assert_eq!(r.status, 403);
     // An illegal move says what the next step is; a rejection needs reasons.
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/applications",
         &format!("csrf={token}&case={case}&to=collected"),
         Some(&desk),
@@ -248,16 +240,14 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         "{}",
         r.body
     );
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/applications",
         &format!("csrf={token}&case={case}&to=rejected&reasons=+"),
         Some(&desk),
     );
     assert_eq!(r.status, 422);
     assert!(r.body.contains("原因："), "{}", r.body);
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/applications",
         &format!("csrf={token}&case={case}&to=teleported"),
         Some(&desk),
@@ -268,11 +258,10 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         "{}",
         r.body
     );
-    let still = get(&k, "/staff/applications", Some(&desk));
+    let still = k.get("/staff/applications", Some(&desk));
     assert!(still.body.contains("已提交") && !still.body.contains("已受理</td>"));
     // The move.
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/applications",
         &format!("csrf={token}&case={case}&to=accepted"),
         Some(&desk),
@@ -292,19 +281,17 @@ fn staff_pages_show_the_kiosks_data_by_role() {
 
     // ---- archive role: queries, masked results, bad input named ----
     let arch = login(&k, "archivist", "archive pass");
-    assert_eq!(get(&k, "/staff/stats", Some(&arch)).status, 403);
-    let page = get(&k, "/staff/archive", Some(&arch));
+    assert_eq!(k.get("/staff/stats", Some(&arch)).status, 403);
+    let page = k.get("/staff/archive", Some(&arch));
     assert_eq!(page.status, 200);
     let token = csrf(&page.body);
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/archive",
         &format!("by=id_number&id_number={ZHANG_ID}"),
         Some(&arch),
     );
     assert_eq!(r.status, 403, "a query without the token");
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/archive",
         &format!("csrf={token}&by=id_number&id_number={ZHANG_ID}"),
         Some(&arch),
@@ -330,16 +317,14 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         .and_then(|x| x.split('<').next())
         .expect("an archive number")
         .to_string();
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/archive",
         &format!("csrf={token}&by=archive_no&archive_no={archive_no}"),
         Some(&arch),
     );
     assert_eq!(r.status, 200);
     assert_eq!(r.body.matches("<tr class=\"record\">").count(), 1);
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/archive",
         &format!("csrf={token}&by=business&business=reissue&from=&to="),
         Some(&arch),
@@ -368,8 +353,7 @@ fn staff_pages_show_the_kiosks_data_by_role() {
             "起始月份：",
         ),
     ] {
-        let r = post_form(
-            &k,
+        let r = k.post_form(
             "/staff/archive",
             &format!("csrf={token}&{body}"),
             Some(&arch),
@@ -382,8 +366,8 @@ fn staff_pages_show_the_kiosks_data_by_role() {
 
     // ---- supervisor: statistics, suggestions, audit ----
     let sup = login(&k, "super", "super pass");
-    assert_eq!(get(&k, "/staff/archive", Some(&sup)).status, 403);
-    let stats = get(&k, "/staff/stats", Some(&sup));
+    assert_eq!(k.get("/staff/archive", Some(&sup)).status, 403);
+    let stats = k.get("/staff/stats", Some(&sup));
     assert_eq!(stats.status, 200, "{}", stats.body);
     let found = charts(&stats.body);
     assert_eq!(found.len(), 3, "{}", stats.body);
@@ -409,8 +393,7 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         stats.body
     );
     let token = csrf(&stats.body);
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/stats",
         &format!("csrf={token}&from=2026-04-01&to=2026-03-01"),
         Some(&sup),
@@ -422,8 +405,7 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         "{}",
         r.body
     );
-    let r = post_form(
-        &k,
+    let r = k.post_form(
         "/staff/stats",
         &format!("csrf={token}&from=2001-01-01&to=2001-12-31"),
         Some(&sup),
@@ -434,7 +416,7 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         "nothing in 2001"
     );
 
-    let sugg = get(&k, "/staff/suggestions", Some(&sup));
+    let sugg = k.get("/staff/suggestions", Some(&sup));
     assert_eq!(sugg.status, 200);
     assert_eq!(sugg.body.matches("<tr class=\"feedback-item\">").count(), 2);
     let newest = sugg.body.find("2 不满意").expect("the reissue rating");
@@ -449,7 +431,7 @@ fn staff_pages_show_the_kiosks_data_by_role() {
     assert!(!sugg.body.contains("13912345678"));
     assert!(!sugg.body.contains("rel=\"next\""), "one page");
 
-    let audit = get(&k, "/staff/audit", Some(&sup));
+    let audit = k.get("/staff/audit", Some(&sup));
     assert_eq!(audit.status, 200);
     assert!(audit.body.contains("审计日志完整"), "{}", audit.body);
     let checked: u64 = audit
