@@ -1,11 +1,20 @@
 //! The view models `kiosk-host` hands over: plain data, already localised and masked. A
 //! screen never sees an unmasked ID number or a PIN, and holds no rule: what it shows and
 //! which buttons it offers are decided by the host.
+//!
+//! The same types are the JSON API's answers (`GET /api/session` and the posts return a
+//! [`Page`]), so each also derives `utoipa::ToSchema`: the host's OpenAPI document takes its
+//! schemas from these definitions and cannot drift from them. `utoipa` is a plain dependency
+//! rather than an optional feature: the host, this crate's one user, always wants the schemas;
+//! a feature would put a `cfg_attr` on every type and leave a build of this crate in which the
+//! schema attributes are never compiled or checked. Its cost is a proc macro plus a few data
+//! types, nothing at run time unless a document is generated.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Screen languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub enum Lang {
     #[serde(rename = "zh-CN")]
     ZhCn,
@@ -38,7 +47,7 @@ impl Lang {
 }
 
 /// One page: the chrome (language, elderly mode, countdown) around a screen.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Page {
     pub lang: Lang,
     /// Larger text and targets, spoken prompts, a visible "call staff" button.
@@ -55,7 +64,7 @@ pub struct Page {
 }
 
 /// A business on the home menu.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MenuItem {
     /// Business code, e.g. `report_loss` (the value posted to start it).
     pub code: String,
@@ -67,7 +76,7 @@ pub struct MenuItem {
 }
 
 /// What a gathering step asks the citizen for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Ask {
     /// Put an ID card on the reader (`agent`: the agent's own).
@@ -85,7 +94,7 @@ pub enum Ask {
 }
 
 /// A labelled value on a confirmation or result screen (masked by the host).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Field {
     pub label: String,
     pub value: String,
@@ -95,7 +104,7 @@ pub struct Field {
 pub type Choice = (String, String);
 
 /// The screens.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(tag = "screen", rename_all = "snake_case")]
 pub enum Screen {
     Home {
@@ -147,6 +156,7 @@ pub enum Screen {
         /// An e-card token to show as a QR code (as text; the page draws it).
         ecard_qr: Option<String>,
         /// Reasons offered with the two lowest ratings.
+        #[schema(value_type = Vec<(String, String)>)]
         rating_reasons: Vec<Choice>,
     },
     Failed {
@@ -189,7 +199,7 @@ pub enum Screen {
 }
 
 /// One business in the public service guide.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct GuideEntry {
     pub code: String,
     pub name: String,
@@ -204,7 +214,7 @@ pub struct GuideEntry {
 }
 
 /// One self-test check as the technician page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CheckRow {
     pub name: String,
     /// `pass`, `warn` or `fail`.
