@@ -32,6 +32,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// A header's value (names compared without case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
     /// The `Location` header, if any.
     pub fn location(&self) -> Option<&str> {
         self.head
@@ -89,6 +97,58 @@ impl Served {
         Served::start(&crate::workspace_bin("kiosk"), extra)
     }
 
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        ctype: Option<&str>,
+        cookie: Option<&str>,
+        body: &[u8],
+    ) -> TcpStream {
+        let mut s = TcpStream::connect(&self.addr).expect("connect to the kiosk");
+        s.set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("read timeout");
+        let ctype = ctype
+            .map(|c| format!("Content-Type: {c}\r\n"))
+            .unwrap_or_default();
+        let cookie = cookie
+            .map(|c| format!("Cookie: {c}\r\n"))
+            .unwrap_or_default();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{cookie}{ctype}Content-Length: {}\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        s.write_all(head.as_bytes()).expect("send the request head");
+        // The service may answer (413) and close before reading all of a large body.
+        let _ = s.write_all(body);
+        s
+    }
+
+    /// One request on a fresh connection: any bytes as the body, any or no content type.
+    pub fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        ctype: Option<&str>,
+        cookie: Option<&str>,
+        body: &[u8],
+    ) -> Answer {
+        let mut s = self.send(method, path, ctype, cookie, body);
+        let mut raw = Vec::new();
+        if let Err(e) = s.read_to_end(&mut raw) {
+            // A reset after the answer arrived (the body was not read) is still an answer.
+            assert!(!raw.is_empty(), "{method} {path}: {e}");
+        }
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        Answer {
+            status: status_of(head),
+            head: head.to_string(),
+            body: body.to_string(),
+        }
+    }
+
     /// One request on a fresh connection, with an optional cookie.
     pub fn request_with(
         &self,
@@ -98,32 +158,34 @@ impl Served {
         body: &str,
         cookie: Option<&str>,
     ) -> Answer {
-        let mut s = TcpStream::connect(&self.addr).expect("connect to the kiosk");
-        s.set_read_timeout(Some(Duration::from_secs(60)))
+        self.request_raw(method, path, Some(ctype), cookie, body.as_bytes())
+    }
+
+    /// A JSON request, whatever its status.
+    pub fn json(&self, method: &str, path: &str, body: &Value) -> Answer {
+        self.request(method, path, "application/json", &body.to_string())
+    }
+
+    /// Only the status line and headers (for endless answers such as server-sent events);
+    /// the body is left unread.
+    pub fn head_only(&self, method: &str, path: &str) -> Answer {
+        let s = self.send(method, path, None, None, b"");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("read timeout");
-        let cookie = cookie
-            .map(|c| format!("Cookie: {c}\r\n"))
-            .unwrap_or_default();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{cookie}Content-Type: {ctype}\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        )
-        .expect("send the request");
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).expect("the response");
-        let text = String::from_utf8_lossy(&raw).to_string();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
+        let mut reader = BufReader::new(s);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) if line == "\r\n" => break,
+                Ok(_) => head.push_str(&line),
+            }
+        }
         Answer {
-            status,
-            head: head.to_string(),
-            body: body.to_string(),
+            status: status_of(&head),
+            head: head.trim_end().to_string(),
+            body: String::new(),
         }
     }
 
@@ -175,6 +237,13 @@ impl Served {
         }
         panic!("timed out waiting for {what}: {}", self.screen());
     }
+}
+
+fn status_of(head: &str) -> u16 {
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The screen kind of a JSON page (`home`, `ask`, `confirm`, …).

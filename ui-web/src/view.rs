@@ -1,11 +1,20 @@
 //! The view models `kiosk-host` hands over: plain data, already localised and masked. A
 //! screen never sees an unmasked ID number or a PIN, and holds no rule: what it shows and
 //! which buttons it offers are decided by the host.
+//!
+//! The same types are the JSON API's answers (`GET /api/session` and the posts return a
+//! [`Page`]), so each also derives `utoipa::ToSchema`: the host's OpenAPI document takes its
+//! schemas from these definitions and cannot drift from them. `utoipa` is a plain dependency
+//! rather than an optional feature: the host, this crate's one user, always wants the schemas;
+//! a feature would put a `cfg_attr` on every type and leave a build of this crate in which the
+//! schema attributes are never compiled or checked. Its cost is a proc macro plus a few data
+//! types, nothing at run time unless a document is generated.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Screen languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub enum Lang {
     #[serde(rename = "zh-CN")]
     ZhCn,
@@ -38,7 +47,7 @@ impl Lang {
 }
 
 /// One page: the chrome (language, elderly mode, countdown) around a screen.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Page {
     pub lang: Lang,
     /// Larger text and targets, spoken prompts, a visible "call staff" button.
@@ -55,7 +64,7 @@ pub struct Page {
 }
 
 /// A business on the home menu.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MenuItem {
     /// Business code, e.g. `report_loss` (the value posted to start it).
     pub code: String,
@@ -67,7 +76,7 @@ pub struct MenuItem {
 }
 
 /// What a gathering step asks the citizen for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Ask {
     /// Put an ID card on the reader (`agent`: the agent's own).
@@ -85,7 +94,7 @@ pub enum Ask {
 }
 
 /// A labelled value on a confirmation or result screen (masked by the host).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Field {
     pub label: String,
     pub value: String,
@@ -95,7 +104,7 @@ pub struct Field {
 pub type Choice = (String, String);
 
 /// The screens.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(tag = "screen", rename_all = "snake_case")]
 pub enum Screen {
     Home {
@@ -147,6 +156,7 @@ pub enum Screen {
         /// An e-card token to show as a QR code (as text; the page draws it).
         ecard_qr: Option<String>,
         /// Reasons offered with the two lowest ratings.
+        #[schema(value_type = Vec<(String, String)>)]
         rating_reasons: Vec<Choice>,
     },
     Failed {
@@ -184,6 +194,7 @@ pub enum Screen {
     StaffArchive {
         nav: StaffNav,
         /// The businesses to choose from: (code posted, name).
+        #[schema(value_type = Vec<(String, String)>)]
         businesses: Vec<Choice>,
         /// What was wrong with the last query: which field, what to write.
         problem: Option<String>,
@@ -247,7 +258,7 @@ pub enum Screen {
 }
 
 /// One business in the public service guide.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct GuideEntry {
     pub code: String,
     pub name: String,
@@ -262,7 +273,7 @@ pub struct GuideEntry {
 }
 
 /// One self-test check as the technician page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CheckRow {
     pub name: String,
     /// `pass`, `warn` or `fail`.
@@ -273,7 +284,7 @@ pub struct CheckRow {
 }
 
 /// A staff page (the host decides which a user may open; the page knows its address).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffPage {
     Home,
@@ -312,7 +323,7 @@ impl StaffPage {
 
 /// What every staff page shows around its content: who is logged in, the pages their roles
 /// open, and the anti-forgery token of the page's forms.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct StaffNav {
     pub user: String,
     pub pages: Vec<StaffPage>,
@@ -327,14 +338,14 @@ impl StaffNav {
 }
 
 /// An archive query's criteria (masked) and results.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ArchiveResults {
     pub criteria: String,
     pub rows: Vec<ArchiveRow>,
 }
 
 /// One archive record as the query page shows it (personal numbers masked).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ArchiveRow {
     pub archive_no: String,
     pub case_id: String,
@@ -351,20 +362,20 @@ pub struct ArchiveRow {
 }
 
 /// A bar chart: one bar per (label, value); the page draws it and repeats it as a table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct BarChart {
     pub title: String,
     pub bars: Vec<Bar>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Bar {
     pub label: String,
     pub value: u64,
 }
 
 /// One business's figures (formatted by the host).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct StatsRow {
     pub business: String,
     pub cases: u64,
@@ -377,7 +388,7 @@ pub struct StatsRow {
 }
 
 /// One audit entry (personal data masked).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: String,
@@ -388,7 +399,7 @@ pub struct AuditRow {
 }
 
 /// One open application.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ApplicationRow {
     pub case_id: String,
     /// Masked name and ID number.
@@ -400,11 +411,12 @@ pub struct ApplicationRow {
     pub days_left: String,
     pub overdue: bool,
     /// The states it may move to: (code posted, label). Empty: no move.
+    #[schema(value_type = Vec<(String, String)>)]
     pub moves: Vec<Choice>,
 }
 
 /// A rating or a suggestion.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FeedbackRow {
     pub at: String,
     /// Empty for a suggestion without a case.

@@ -10,9 +10,12 @@ use super::intake::{material_text, pick, LABEL_COMPLAINT};
 use super::{AgentPolicy, BusinessRule, Fee, Material, Needed, Text, TimeLimit, COMPLAINT_CHANNEL};
 use crate::domain::BusinessCode;
 
-/// One business in the service guide, in one language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One business in the service guide, in one language (`GET /api/guide`; named apart from the
+/// screen's `ui_web::GuideEntry` in the OpenAPI document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ServiceGuideEntry)]
 pub struct GuideEntry {
+    #[schema(schema_with = business_code_schema)]
     pub code: BusinessCode,
     pub name: String,
     /// 服务内容.
@@ -34,13 +37,27 @@ pub struct GuideEntry {
 }
 
 /// One material of a guide entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ServiceGuideMaterial)]
 pub struct GuideMaterial {
     pub material: Material,
     pub needed: Needed,
     pub clause: &'static str,
     /// The material with its condition, e.g. "系统内无照片的,提供符合制卡要求的电子照片".
     pub text: String,
+}
+
+/// The JSON schema of a [`BusinessCode`]: a string, one of the codes as serde writes them
+/// (`firmware-config` owns the type, so the schema is built here from `BusinessCode::ALL`).
+pub fn business_code_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(BusinessCode::ALL.iter().map(|c| {
+            serde_json::to_value(c).expect("a business code serialises as a string")
+        })))
+        .description(Some("A business code (BUSINESS-RULES.md section 1)"))
+        .build()
 }
 
 /// The guide: one entry per business enabled in `settings`, in table order.

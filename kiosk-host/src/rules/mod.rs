@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::domain::{BusinessCode, CardState};
 
 /// Something the citizen provides (申报材料).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Material {
     /// a) 参保人有效身份证件原件 — read by the ID card module.
@@ -58,7 +58,7 @@ impl Material {
 }
 
 /// When a material is required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Needed {
     Always,

@@ -125,7 +125,7 @@ pub struct Core {
 
 /// A citizen input from a screen (form or JSON), before it becomes an engine event. The PIN
 /// fields are wiped when it is dropped and never shown by `Debug`.
-#[derive(Default, Clone, serde::Deserialize)]
+#[derive(Default, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct Input {
     pub action: String,
     #[serde(default)]

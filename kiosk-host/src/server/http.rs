@@ -1,6 +1,9 @@
 //! The HTTP surface: server-rendered screens (forms work without JavaScript), a JSON API that
 //! drives the same flows, server-sent events for device and session changes, and in `--sim`
 //! mode the simulated hardware's controls.
+//!
+//! The JSON API (everything under `/api` but the simulator's controls) is built by [`api`]
+//! from handlers that carry their OpenAPI operation; its errors are all [`ApiError`] bodies.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -11,20 +14,25 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::core::{Core, Input};
+use super::openapi::{self, ApiError, ApiJson, ErrorCode};
 use super::screens;
 use super::Shared;
 use crate::rules;
 
-/// Runs `f` on the kiosk's state in a blocking task (card I/O blocks).
+/// Runs `f` on the kiosk's state in a blocking task (card I/O blocks). A failed task is a
+/// 503 [`ApiError`]; the screens turn it into plain text ([`page_error`]).
 async fn with_core<T: Send + 'static>(
     shared: &Arc<Shared>,
     f: impl FnOnce(&mut Core) -> T + Send + 'static,
-) -> Result<T, Response> {
+) -> Result<T, ApiError> {
     let s = shared.clone();
     tokio::task::spawn_blocking(move || {
         let mut core = s.core.lock().unwrap_or_else(|p| p.into_inner());
@@ -33,15 +41,35 @@ async fn with_core<T: Send + 'static>(
     .await
     .map_err(|e| {
         log::error!("kiosk task failed: {e}");
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "服务暂时不可用,请联系工作人员 / the service is not available; please call staff",
-        )
-            .into_response()
+        ApiError::unavailable()
     })
 }
 
+/// A failure on a screen route: its status with the message as plain text.
+fn page_error(e: ApiError) -> Response {
+    (e.status, e.message).into_response()
+}
+
+/// The JSON API. Each handler is registered through `routes!`, which takes its method and
+/// path from the handler's `#[utoipa::path]` attribute and adds that operation to the
+/// document: a route here cannot exist without its documentation. Add new JSON routes here
+/// (staff ones in [`openapi::staff_api`]), never with `Router::route` in [`router`].
+pub fn api() -> OpenApiRouter<Arc<Shared>> {
+    OpenApiRouter::with_openapi(openapi::frame())
+        .routes(routes!(api_session))
+        .routes(routes!(api_start))
+        .routes(routes!(api_event))
+        .routes(routes!(api_guide))
+        .routes(routes!(api_devices))
+        .routes(routes!(events))
+        .routes(routes!(openapi::openapi_json))
+        .merge(openapi::staff_api())
+}
+
 pub fn router(shared: Arc<Shared>) -> Router {
+    let (api, _) = api().split_for_parts();
+    // A documented path with another method: 405 with the JSON error body.
+    let api = api.method_not_allowed_fallback(openapi::method_not_allowed);
     let mut r = Router::new()
         .route("/", get(home))
         .route("/session", get(session_page))
@@ -52,12 +80,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/static/kiosk.css", get(css))
         .route("/static/kiosk.js", get(js))
         .route("/camera/preview.jpg", get(preview))
-        .route("/api/events", get(events))
-        .route("/api/session", get(api_session))
-        .route("/api/session/start", post(api_start))
-        .route("/api/session/event", post(api_event))
-        .route("/api/guide", get(api_guide))
-        .route("/api/devices", get(api_devices))
+        .merge(api)
         .merge(super::staff::routes());
     if shared.sim.is_some() {
         r = r
@@ -73,7 +96,16 @@ pub fn router(shared: Arc<Shared>) -> Router {
             .route("/sim/idcard", post(super::sim::panel_idcard))
             .route("/sim/scene", post(super::sim::panel_scene));
     }
-    r.with_state(shared)
+    r.fallback(not_found).with_state(shared)
+}
+
+/// No such route: under `/api/` the JSON error body, elsewhere an empty 404 as before.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        openapi::not_found(uri.path()).into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
 }
 
 /// `?lang=` and `?elderly=` on any screen.
@@ -116,7 +148,7 @@ async fn home(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Respo
     {
         Ok(Some(page)) => html(&page),
         Ok(None) => Redirect::to("/session").into_response(),
-        Err(r) => r,
+        Err(e) => page_error(e),
     }
 }
 
@@ -129,7 +161,7 @@ async fn session_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) 
     {
         Ok(Some(page)) => html(&page),
         Ok(None) => Redirect::to("/").into_response(),
-        Err(r) => r,
+        Err(e) => page_error(e),
     }
 }
 
@@ -141,24 +173,68 @@ async fn guide_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) ->
     .await
     {
         Ok(page) => html(&page),
-        Err(r) => r,
+        Err(e) => page_error(e),
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// Starting a business (the home screen's form, or JSON).
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Start {
+    #[schema(schema_with = rules::guide::business_code_schema)]
     business: String,
+    /// `"1"` or `"true"`: an agent does the business for the holder (委托).
     #[serde(default)]
     agent: Option<String>,
 }
 
+/// Why a business did not start.
+#[derive(Debug)]
+enum StartError {
+    /// No business has this code.
+    Unknown(String),
+    /// The engine refused (not offered, agent not allowed …) or its storage failed.
+    Driver(crate::engine::driver::DriverError),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Unknown(b) => write!(f, "没有这项业务 / unknown business {b:?}"),
+            StartError::Driver(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<StartError> for ApiError {
+    fn from(e: StartError) -> ApiError {
+        use crate::engine::driver::DriverError;
+        match e {
+            StartError::Unknown(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::UnknownBusiness,
+                e.to_string(),
+            )
+            .with_field("business"),
+            StartError::Driver(DriverError::Refused(r)) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::Refused,
+                r.to_string(),
+            ),
+            StartError::Driver(other) => {
+                log::error!("a business did not start: {other}");
+                ApiError::unavailable()
+            }
+        }
+    }
+}
+
 /// Starts a business; a refusal (not offered, agent not allowed) becomes its screen.
-fn start(core: &mut Core, form: &Start) -> Result<(), String> {
+fn start(core: &mut Core, form: &Start) -> Result<(), StartError> {
     let Some(code) = screens::parse_code(&form.business) else {
-        return Err(format!("unknown business {:?}", form.business));
+        return Err(StartError::Unknown(form.business.clone()));
     };
     let agent = matches!(form.agent.as_deref(), Some("1" | "true"));
-    core.start(code, agent).map_err(|e| e.to_string())
+    core.start(code, agent).map_err(StartError::Driver)
 }
 
 async fn start_form(State(s): State<Arc<Shared>>, Form(form): Form<Start>) -> Response {
@@ -167,7 +243,7 @@ async fn start_form(State(s): State<Arc<Shared>>, Form(form): Form<Start>) -> Re
         let page = r
             .as_ref()
             .err()
-            .map(|e| screens::error(c, e.clone(), String::new()));
+            .map(|e| screens::error(c, e.to_string(), String::new()));
         page
     })
     .await;
@@ -175,7 +251,7 @@ async fn start_form(State(s): State<Arc<Shared>>, Form(form): Form<Start>) -> Re
     match result {
         Ok(None) => Redirect::to("/session").into_response(),
         Ok(Some(page)) => html(&page),
-        Err(r) => r,
+        Err(e) => page_error(e),
     }
 }
 
@@ -184,7 +260,7 @@ async fn event_form(State(s): State<Arc<Shared>>, Form(input): Form<Input>) -> R
     s.notify("session");
     match result {
         Ok(()) => Redirect::to("/session").into_response(),
-        Err(r) => r,
+        Err(e) => page_error(e),
     }
 }
 
@@ -210,7 +286,7 @@ async fn staff_call(State(s): State<Arc<Shared>>) -> Response {
             log::error!("staff call not audited: {e}");
             Redirect::to("/session").into_response()
         }
-        Err(r) => r,
+        Err(e) => page_error(e),
     }
 }
 
@@ -236,7 +312,7 @@ async fn preview(State(s): State<Arc<Shared>>) -> Response {
     let frame = match frame {
         Ok(Some(Ok(f))) => f,
         Ok(_) => return StatusCode::NOT_FOUND.into_response(),
-        Err(r) => return r,
+        Err(e) => return page_error(e),
     };
     let small = image::imageops::thumbnail(&frame, 480, 270);
     let mut out = std::io::Cursor::new(Vec::new());
@@ -254,6 +330,18 @@ async fn preview(State(s): State<Arc<Shared>>) -> Response {
 }
 
 /// Server-sent events: `session` when the session changed, `device` with a status line.
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    tag = "kiosk",
+    responses(
+        (status = 200, description = "An endless `text/event-stream`: an event `session` \
+            with data `{}` whenever the session changed (read `GET /api/session` again), an \
+            event `device` with data `{\"message\": …, \"card_present\": …}` when a device \
+            changed; comment lines keep the connection alive",
+            content_type = "text/event-stream", body = String),
+    )
+)]
 async fn events(
     State(s): State<Arc<Shared>>,
 ) -> Sse<impl tokio_stream::Stream<Item = Result<SseEvent, Infallible>>> {
@@ -265,65 +353,142 @@ async fn events(
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-async fn api_session(State(s): State<Arc<Shared>>) -> Response {
-    match with_core(&s, |c| {
-        screens::session(c).unwrap_or_else(|| screens::home(c))
-    })
-    .await
-    {
-        Ok(page) => Json(page).into_response(),
-        Err(r) => r,
-    }
+/// The page the screen shows now: the session's, or home when there is none.
+fn current_page(c: &mut Core) -> ui_web::Page {
+    screens::session(c).unwrap_or_else(|| screens::home(c))
 }
 
-async fn api_start(State(s): State<Arc<Shared>>, Json(form): Json<Start>) -> Response {
-    let result = with_core(&s, move |c| {
-        start(c, &form).map(|()| screens::session(c).unwrap_or_else(|| screens::home(c)))
-    })
-    .await;
+/// The page the kiosk's screen shows now.
+#[utoipa::path(
+    get,
+    path = "/api/session",
+    tag = "session",
+    responses(
+        (status = 200, description = "The current session's page, or the home page when no \
+            session is open", body = ui_web::Page),
+        (status = 503, description = "The kiosk cannot answer now", body = ApiError),
+    )
+)]
+async fn api_session(State(s): State<Arc<Shared>>) -> Result<Json<ui_web::Page>, ApiError> {
+    with_core(&s, current_page).await.map(Json)
+}
+
+/// Starts a business (any open session is cancelled first).
+#[utoipa::path(
+    post,
+    path = "/api/session/start",
+    tag = "session",
+    request_body = Start,
+    responses(
+        (status = 200, description = "The business started: its first page", body = ui_web::Page),
+        (status = 400, description = "`bad_json`: the body is not JSON", body = ApiError),
+        (status = 413, description = "`too_large`: the body is too large", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: not sent as \
+            `application/json`", body = ApiError),
+        (status = 422, description = "`invalid_body` (a missing field or a wrong type), \
+            `unknown_business`, or `refused` (not offered here, not for an agent …)",
+            body = ApiError),
+        (status = 503, description = "`unavailable`: the kiosk cannot start a business now",
+            body = ApiError),
+    )
+)]
+async fn api_start(
+    State(s): State<Arc<Shared>>,
+    ApiJson(form): ApiJson<Start>,
+) -> Result<Json<ui_web::Page>, ApiError> {
+    let result = with_core(&s, move |c| start(c, &form).map(|()| current_page(c))).await;
     s.notify("session");
-    match result {
-        Ok(Ok(page)) => Json(page).into_response(),
-        Ok(Err(e)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({ "error": e })),
-        )
-            .into_response(),
-        Err(r) => r,
-    }
+    Ok(Json(result??))
 }
 
-async fn api_event(State(s): State<Arc<Shared>>, Json(input): Json<Input>) -> Response {
+/// A citizen input, as the screen's buttons and forms post it.
+#[utoipa::path(
+    post,
+    path = "/api/session/event",
+    tag = "session",
+    request_body(content = Input, description = "`action` is what the screen's button posts \
+        (`confirm`, `cancel`, `pins`, `rate` …) with the fields that action takes. An action the \
+        session cannot take now is not an error: the page comes back with its `problem`. \
+        `cancel` with no session open answers the home page."),
+    responses(
+        (status = 200, description = "The page after the input (home once the session is \
+            over)", body = ui_web::Page),
+        (status = 400, description = "`bad_json`: the body is not JSON", body = ApiError),
+        (status = 409, description = "`no_session`: no session is open (it ended or timed \
+            out); read `GET /api/session`", body = ApiError),
+        (status = 413, description = "`too_large`: the body is too large", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: not sent as \
+            `application/json`", body = ApiError),
+        (status = 422, description = "`invalid_body`: a missing field or a wrong type",
+            body = ApiError),
+        (status = 503, description = "`unavailable`: the kiosk cannot answer now",
+            body = ApiError),
+    )
+)]
+async fn api_event(
+    State(s): State<Arc<Shared>>,
+    ApiJson(input): ApiJson<Input>,
+) -> Result<Json<ui_web::Page>, ApiError> {
     let result = with_core(&s, move |c| {
+        if c.live.is_none() && input.action != "cancel" {
+            return Err(ApiError::no_session());
+        }
         c.input(&input);
-        screens::session(c).unwrap_or_else(|| screens::home(c))
+        Ok(current_page(c))
     })
     .await;
     s.notify("session");
-    match result {
-        Ok(page) => Json(page).into_response(),
-        Err(r) => r,
-    }
+    Ok(Json(result??))
 }
 
-async fn api_guide(State(s): State<Arc<Shared>>) -> Response {
-    match with_core(&s, |c| rules::guide::guide(&c.config.business, c.lang)).await {
-        Ok(g) => Json(g).into_response(),
-        Err(r) => r,
-    }
+/// The public service guide (8.1.2) in the screen's language.
+#[utoipa::path(
+    get,
+    path = "/api/guide",
+    tag = "kiosk",
+    responses(
+        (status = 200, description = "One entry per business this kiosk offers",
+            body = Vec<rules::guide::GuideEntry>),
+        (status = 503, description = "`unavailable`: the kiosk cannot answer now",
+            body = ApiError),
+    )
+)]
+async fn api_guide(
+    State(s): State<Arc<Shared>>,
+) -> Result<Json<Vec<rules::guide::GuideEntry>>, ApiError> {
+    with_core(&s, |c| rules::guide::guide(&c.config.business, c.lang))
+        .await
+        .map(Json)
 }
 
-async fn api_devices(State(s): State<Arc<Shared>>) -> Response {
-    match with_core(&s, |c| {
-        serde_json::json!({
-            "card_present": c.card_present,
-            "message": c.device_message,
-            "sim": c.sim,
-        })
+/// The devices as the screen reports them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Devices {
+    /// True while a card is in the card reader.
+    pub card_present: bool,
+    /// The device status line (empty when all is well).
+    pub message: String,
+    /// True in `kiosk serve --sim` (simulated hardware).
+    pub sim: bool,
+}
+
+/// The card reader and the device status line.
+#[utoipa::path(
+    get,
+    path = "/api/devices",
+    tag = "kiosk",
+    responses(
+        (status = 200, description = "The devices' state", body = Devices),
+        (status = 503, description = "`unavailable`: the kiosk cannot answer now",
+            body = ApiError),
+    )
+)]
+async fn api_devices(State(s): State<Arc<Shared>>) -> Result<Json<Devices>, ApiError> {
+    with_core(&s, |c| Devices {
+        card_present: c.card_present,
+        message: c.device_message.clone(),
+        sim: c.sim,
     })
     .await
-    {
-        Ok(v) => Json(v).into_response(),
-        Err(r) => r,
-    }
+    .map(Json)
 }

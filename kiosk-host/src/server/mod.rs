@@ -6,6 +6,7 @@
 
 pub mod core;
 pub mod http;
+pub mod openapi;
 pub mod screens;
 pub mod sim;
 pub mod staff;
