@@ -133,6 +133,11 @@ pub fn render_page(page: &Page) -> String {
             scenes,
             card_present,
             printed,
+            reader_plugged,
+            id_card_on,
+            id_faults,
+            paper,
+            devices,
         } => SimTpl {
             c,
             cards,
@@ -140,6 +145,11 @@ pub fn render_page(page: &Page) -> String {
             scenes,
             card_present: *card_present,
             printed,
+            reader_plugged: *reader_plugged,
+            id_card_on: *id_card_on,
+            id_faults,
+            paper,
+            devices,
         }
         .render(),
     };
@@ -412,6 +422,11 @@ struct SimTpl<'a> {
     scenes: &'a [String],
     card_present: bool,
     printed: &'a [Vec<String>],
+    reader_plugged: bool,
+    id_card_on: bool,
+    id_faults: &'a [String],
+    paper: &'a str,
+    devices: &'a [(String, String, String)],
 }
 
 #[derive(Template)]
