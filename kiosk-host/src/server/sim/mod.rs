@@ -1,22 +1,60 @@
-//! `kiosk serve --sim`: in-process simulated hardware (hw-sim's card OS and PSAM on its
-//! reader backend, the camera's scenes) and the controls tests and the developer panel use:
-//! insert or pull a card, place a demo person's ID card, show the camera a scene.
+//! `kiosk serve --sim`: simulated hardware and the controls tests and the developer panel
+//! use. The card and the PSAM are hw-sim's card OS on its in-process reader backend; the ID
+//! card module, the QR scanner and the receipt printer are hw-sim's devices on
+//! pseudo-terminals, opened by the kiosk's production device threads by their `/dev/pts/N`
+//! paths; the camera serves scenes built from photographs.
+//!
+//! - [`cards`]: the card reader (insert, pull, unplug and plug back) and the camera's scene.
+//! - [`serial`]: the ID card module (place or lift a person's card, faults), the QR scanner
+//!   (scan a text or a demo person's e-card code), the printer (paper, silence, receipts
+//!   decoded from the ESC/POS bytes it received).
+//! - [`panel`]: the `/sim` page and its forms.
 
-use std::path::PathBuf;
+pub mod cards;
+pub mod panel;
+pub mod serial;
+
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use card_io::camera::{FrameSource, Resolution};
-use hw_sim::backend::{CARD_SLOT, PSAM_SLOT};
+use hw_sim::backend::PSAM_SLOT;
 use hw_sim::camera::{Scene, SimCamera};
-use hw_sim::{CardOs, PsamOptions, PsamOs, SimReaders};
-use serde::Deserialize;
+use hw_sim::idcard::{IdModule, PtyHandle};
+use hw_sim::printer::{PrinterControl, PrinterSim, PrinterState};
+use hw_sim::qr::QrSim;
+use hw_sim::{PsamOptions, PsamOs, SimReaders};
+
+pub use cards::{camera_scene, insert_card, reader, remove_card, SCENES};
+pub use panel::{
+    panel, panel_card, panel_id_fault, panel_idcard, panel_printer, panel_qr, panel_reader,
+    panel_remove, panel_scene,
+};
+pub use serial::{
+    ecard_qr, id_module_fault, lift_id_card, place_id_card, printer, printer_get, scan_qr,
+};
 
 use super::core::Camera;
-use super::Shared;
+
+/// Failures setting up the simulated hardware.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimSetupError {
+    #[error("simulated PSAM: {0}")]
+    Psam(#[source] hw_sim::SimError),
+    #[error("simulated ID card module: {0}")]
+    IdModule(#[source] hw_sim::SimError),
+    #[error("simulated QR scanner: {0}")]
+    Qr(#[from] hw_sim::qr::QrSimError),
+    #[error("simulated printer: {0}")]
+    Printer(#[from] hw_sim::printer::PrinterSimError),
+}
+
+/// Receipts kept for the panel (the newest).
+const KEEP_RECEIPTS: usize = 20;
 
 /// The simulated devices.
 pub struct SimDevices {
@@ -25,20 +63,67 @@ pub struct SimDevices {
     pub cards: PathBuf,
     pub people: PathBuf,
     pub scene: Arc<Mutex<Scene>>,
+    /// The GA 467 module on its pty.
+    pub id_module: PtyHandle,
+    /// The QR scanner on its pty.
+    pub qr: QrSim,
+    /// The printer on its pty (its thread decodes what the kiosk sends).
+    pub printer: PrinterControl,
+    pub printer_path: String,
+    printer_sim: Mutex<PrinterSim>,
+    /// Receipts the printer printed (decoded from ESC/POS), newest last.
+    pub printed: Arc<Mutex<Vec<Vec<String>>>>,
+    /// The e-card platform's key of this run (signs demo people's dynamic codes).
+    pub ecard_key: ed25519_dalek::SigningKey,
 }
 
 impl SimDevices {
-    /// Readers with the PSAM in its slot and no card.
-    pub fn new(root: &std::path::Path) -> Result<SimDevices, String> {
+    /// Readers with the PSAM in its slot and no card; an empty ID module, a scanner and a
+    /// printer with paper on their ptys.
+    pub fn new(root: &Path) -> Result<SimDevices, SimSetupError> {
         let readers = Arc::new(SimReaders::new());
-        let psam = PsamOs::new(PsamOptions::default()).map_err(|e| e.to_string())?;
+        let psam = PsamOs::new(PsamOptions::default()).map_err(SimSetupError::Psam)?;
         readers.insert(PSAM_SLOT, Box::new(psam));
+        let (_, id_module) =
+            hw_sim::idcard::spawn_pty(IdModule::empty()).map_err(SimSetupError::IdModule)?;
+        let (_, qr) = hw_sim::qr::spawn_pty(0, rand::random())?;
+        let (printer_path, sim_printer) = hw_sim::printer::spawn_pty(PrinterState::default())?;
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let control = sim_printer.control();
         Ok(SimDevices {
             readers,
             cards: root.join("hw-sim/cards"),
             people: root.join("hw-sim/people"),
             scene: Arc::new(Mutex::new(Scene::Good)),
+            id_module,
+            qr,
+            printer: control,
+            printer_path,
+            printer_sim: Mutex::new(sim_printer),
+            printed,
+            ecard_key: ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng),
         })
+    }
+
+    /// Points the configuration's serial devices at the simulators' ptys.
+    pub fn configure(&self, devices: &mut firmware_config::Devices) {
+        devices.id_module_port = self.id_module.path().to_string();
+        devices.qr_port = self.qr.path().to_string();
+        devices.printer_port = self.printer_path.clone();
+    }
+
+    /// The receipts printed so far (the newest [`KEEP_RECEIPTS`]), newest last. The printer
+    /// decodes a receipt before it answers the status query that follows it, so a receipt
+    /// the kiosk has finished printing is here.
+    pub fn printed(&self) -> Vec<Vec<String>> {
+        let sim = self.printer_sim.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = self.printed.lock().unwrap_or_else(|p| p.into_inner());
+        for r in sim.receipts().try_iter() {
+            all.push(r.lines.into_iter().map(|l| l.text).collect());
+        }
+        let excess = all.len().saturating_sub(KEEP_RECEIPTS);
+        all.drain(..excess);
+        all.clone()
     }
 
     pub fn camera(&self) -> Box<dyn Camera> {
@@ -61,8 +146,17 @@ impl Camera for SimCam {
     }
 }
 
+/// A 400 answer with a message.
+fn bad(message: impl Into<String>) -> Response {
+    error(StatusCode::BAD_REQUEST, message)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
 /// A file name inside one of the simulator's folders (no paths from the network).
-fn file_in(dir: &std::path::Path, name: &str) -> Result<PathBuf, Box<Response>> {
+fn file_in(dir: &Path, name: &str) -> Result<PathBuf, Box<Response>> {
     let ok = !name.is_empty()
         && name.ends_with(".toml")
         && name
@@ -73,122 +167,12 @@ fn file_in(dir: &std::path::Path, name: &str) -> Result<PathBuf, Box<Response>> 
     if ok && path.is_file() {
         Ok(path)
     } else {
-        Err(Box::new(
-            (
-                StatusCode::BAD_REQUEST,
-                Json(serde_json::json!({ "error": format!("no such simulated file: {name:?}") })),
-            )
-                .into_response(),
-        ))
+        Err(Box::new(bad(format!("no such simulated file: {name:?}"))))
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CardReq {
-    card: String,
-}
-
-/// Puts a simulated card (a file of `hw-sim/cards`) in the card reader.
-pub async fn insert_card(State(s): State<Arc<Shared>>, Json(req): Json<CardReq>) -> Response {
-    let Some(sim) = &s.sim else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let path = match file_in(&sim.cards, &req.card) {
-        Ok(p) => p,
-        Err(r) => return *r,
-    };
-    match CardOs::from_file(&path) {
-        Ok(card) => {
-            sim.readers.remove(CARD_SLOT);
-            sim.readers.insert(CARD_SLOT, Box::new(card));
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(e) => (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({ "error": e.to_string() })),
-        )
-            .into_response(),
-    }
-}
-
-/// Pulls the card out of the reader.
-pub async fn remove_card(State(s): State<Arc<Shared>>) -> Response {
-    let Some(sim) = &s.sim else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    sim.readers.remove(CARD_SLOT);
-    StatusCode::NO_CONTENT.into_response()
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PersonReq {
-    person: String,
-}
-
-/// Places a demo person's ID card (a file of `hw-sim/people`) on the ID card module.
-pub async fn place_id_card(State(s): State<Arc<Shared>>, Json(req): Json<PersonReq>) -> Response {
-    let Some(sim) = &s.sim else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let path = match file_in(&sim.people, &req.person) {
-        Ok(p) => p,
-        Err(r) => return *r,
-    };
-    let person = match hw_sim::idcard::person::Person::load(&path) {
-        Ok(p) => p,
-        Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(serde_json::json!({ "error": e.to_string() })),
-            )
-                .into_response()
-        }
-    };
-    let shared = s.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.id_card(&person.text);
-    })
-    .await;
-    s.notify("session");
-    match done {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SceneReq {
-    scene: String,
-}
-
-/// What the simulated camera sees: `good`, `cluttered`, `too_far`, `too_close`, `off_centre`,
-/// `empty`.
-pub async fn camera_scene(State(s): State<Arc<Shared>>, Json(req): Json<SceneReq>) -> Response {
-    let Some(sim) = &s.sim else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let scene = match req.scene.as_str() {
-        "good" => Scene::Good,
-        "cluttered" => Scene::Cluttered,
-        "too_far" => Scene::TooFar,
-        "too_close" => Scene::TooClose,
-        "off_centre" => Scene::OffCentre,
-        "studio_backdrop" => Scene::StudioBackdrop,
-        other => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(serde_json::json!({ "error": format!("unknown scene {other:?}") })),
-            )
-                .into_response()
-        }
-    };
-    *sim.scene.lock().unwrap_or_else(|p| p.into_inner()) = scene;
-    StatusCode::NO_CONTENT.into_response()
 }
 
 /// The file names (`*.toml`) of a simulator folder, sorted.
-fn names(dir: &std::path::Path) -> Vec<String> {
+fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())
@@ -199,77 +183,4 @@ fn names(dir: &std::path::Path) -> Vec<String> {
         .unwrap_or_default();
     v.sort();
     v
-}
-
-/// The scenes `/api/sim/scene` and the panel offer.
-pub const SCENES: [&str; 6] = [
-    "good",
-    "cluttered",
-    "too_far",
-    "too_close",
-    "off_centre",
-    "studio_backdrop",
-];
-
-/// `GET /sim`: the hardware panel.
-pub async fn panel(State(s): State<Arc<Shared>>) -> Response {
-    let Some(sim) = &s.sim else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let cards = names(&sim.cards);
-    let people = names(&sim.people);
-    let shared = s.clone();
-    let page = tokio::task::spawn_blocking(move || {
-        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        let printed = core
-            .printed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        ui_web::Page {
-            lang: super::screens::lang(core.lang),
-            elderly: core.elderly,
-            title: "模拟硬件 / Simulated hardware".into(),
-            idle_timeout_s: None,
-            in_session: false,
-            sim: true,
-            screen: ui_web::Screen::SimPanel {
-                cards,
-                people,
-                scenes: SCENES.iter().map(|s| s.to_string()).collect(),
-                card_present: core.card_present,
-                printed,
-            },
-        }
-    })
-    .await;
-    match page {
-        Ok(p) => axum::response::Html(ui_web::render_page(&p)).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-/// The panel's forms: the same controls as the JSON API, answered with a redirect back.
-pub async fn panel_card(state: State<Arc<Shared>>, form: axum::Form<CardReq>) -> Response {
-    back(insert_card(state, Json(form.0)).await)
-}
-
-pub async fn panel_remove(state: State<Arc<Shared>>) -> Response {
-    back(remove_card(state).await)
-}
-
-pub async fn panel_idcard(state: State<Arc<Shared>>, form: axum::Form<PersonReq>) -> Response {
-    back(place_id_card(state, Json(form.0)).await)
-}
-
-pub async fn panel_scene(state: State<Arc<Shared>>, form: axum::Form<SceneReq>) -> Response {
-    back(camera_scene(state, Json(form.0)).await)
-}
-
-fn back(r: Response) -> Response {
-    if r.status().is_success() {
-        axum::response::Redirect::to("/sim").into_response()
-    } else {
-        r
-    }
 }
