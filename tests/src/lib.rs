@@ -5,6 +5,7 @@ pub mod apdu_table;
 pub mod counting;
 pub mod kiosk;
 pub mod rig;
+pub mod serve_client;
 
 use std::path::PathBuf;
 
