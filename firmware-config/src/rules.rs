@@ -120,11 +120,15 @@ fn devices(c: &Config, r: &mut Report<'_>) {
     for (i, (name, port, baud, _)) in ports.iter().enumerate() {
         let port_key = format!("{name}_port");
         let path = k(&["devices", &port_key]);
-        absolute(r, &path, port, "/dev/ttyUSB0");
-        if let Some((_, _, _, other)) = ports[..i].iter().find(|(_, p, _, _)| p == port) {
+        // An empty port: the kiosk has no such device (e.g. no receipt printer).
+        if !port.is_empty() {
+            absolute(r, &path, port, "/dev/ttyUSB0");
+        }
+        let same = |(_, p, _, _): &&(&str, &String, u32, &str)| !port.is_empty() && p == port;
+        if let Some((_, _, _, other)) = ports[..i].iter().find(same) {
             let other_key = ports[..i]
                 .iter()
-                .find(|(_, p, _, _)| p == port)
+                .find(same)
                 .map(|(n, _, _, _)| format!("{n}_port"))
                 .unwrap_or_default();
             r.error(

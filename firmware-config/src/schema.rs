@@ -56,13 +56,13 @@ pub struct Devices {
     pub card_reader: String,
     /// PC/SC reader holding the PSAM: a substring of the reader name, or a `*` glob.
     pub psam_reader: String,
-    /// Serial port of the resident ID card module (GA 467).
+    /// Serial port of the resident ID card module (GA 467); empty: the kiosk has none.
     pub id_module_port: String,
     pub id_module_baud: u32,
-    /// Serial port of the e-card QR scanner.
+    /// Serial port of the e-card QR scanner; empty: the kiosk has none.
     pub qr_port: String,
     pub qr_baud: u32,
-    /// Serial port of the receipt printer (ESC/POS).
+    /// Serial port of the receipt printer (ESC/POS); empty: the kiosk has none.
     pub printer_port: String,
     pub printer_baud: u32,
     /// Camera device (V4L2).

@@ -76,6 +76,14 @@ fn two_devices_on_one_port() {
 }
 
 #[test]
+fn devices_left_out() {
+    let text = "[devices]\nprinter_port = \"\"\nqr_port = \"\"\n";
+    let config = firmware_config::Config::parse(text, "kiosk.toml")
+        .unwrap_or_else(|e| panic!("two devices left out are valid: {e}"));
+    assert!(config.devices.printer_port.is_empty());
+}
+
+#[test]
 fn device_values() {
     let (pos, msg) = one("[devices]\nid_module_baud = 12345\n");
     assert_eq!(pos, (2, 1));

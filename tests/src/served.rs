@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -64,8 +64,16 @@ impl Served {
     /// Starts `bin serve --sim` with the repository's data, plus `extra` arguments, and waits
     /// for its "serving on http://…" line.
     pub fn start(bin: &Path, extra: &[&str]) -> Served {
+        Served::start_args(bin, &["--sim"], extra)
+    }
+
+    /// Starts `bin serve ARGS --listen 127.0.0.1:0 --root REPO EXTRA` and waits for its
+    /// "serving on http://…" line.
+    pub fn start_args(bin: &Path, args: &[&str], extra: &[&str]) -> Served {
         let mut child = Command::new(bin)
-            .args(["serve", "--sim", "--listen", "127.0.0.1:0", "--root"])
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0", "--root"])
             .arg(crate::kiosk::root())
             .args(extra)
             .stdout(Stdio::piped())
@@ -85,6 +93,11 @@ impl Served {
             .trim()
             .to_string();
         Served { child, addr }
+    }
+
+    /// The workspace's `kiosk serve --sim` with `extra` arguments.
+    pub fn sim(extra: &[&str]) -> Served {
+        Served::start_workspace(extra)
     }
 
     /// The process id (for its memory use).
@@ -214,10 +227,25 @@ impl Served {
     }
 
     /// A JSON request that must succeed; its JSON answer (`Null` when the body is not JSON).
-    pub fn api(&self, method: &str, path: &str, body: &Value) -> Value {
-        let a = self.request(method, path, "application/json", &body.to_string());
+    pub fn api(&self, method: &str, path: &str, body: impl std::borrow::Borrow<Value>) -> Value {
+        let a = self.request(method, path, "application/json", &body.borrow().to_string());
         assert!(a.status < 400, "{method} {path}: {} {}", a.status, a.body);
         serde_json::from_str(&a.body).unwrap_or(Value::Null)
+    }
+
+    /// `/api/devices`.
+    pub fn devices(&self) -> Value {
+        self.api("GET", "/api/devices", Value::Null)
+    }
+
+    /// One device's entry of `/api/devices/health` (`id_module`, `qr_scanner`, `printer`,
+    /// `card_reader`).
+    pub fn health(&self, device: &str) -> Value {
+        let all = self.api("GET", "/api/devices/health", Value::Null);
+        all["devices"]
+            .as_array()
+            .and_then(|v| v.iter().find(|d| d["device"] == device).cloned())
+            .unwrap_or(Value::Null)
     }
 
     /// The current page as JSON.
@@ -249,4 +277,32 @@ fn status_of(head: &str) -> u16 {
 /// The screen kind of a JSON page (`home`, `ask`, `confirm`, …).
 pub fn kind(page: &Value) -> &str {
     page["screen"]["screen"].as_str().unwrap_or("")
+}
+
+/// Polls `probe` until it gives `Some`, for up to a minute (generous: the device threads
+/// work on their own time); panics with `what` and the last value otherwise.
+pub fn eventually<T>(what: &str, mut probe: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match probe() {
+            Ok(v) => return v,
+            Err(last) if Instant::now() >= deadline => {
+                panic!("timed out waiting for {what}; last seen: {last}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// A file in a fresh temporary directory (kept as long as the returned guard lives).
+pub fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("temp file written");
+    (dir, path)
+}
+
+/// Whether `path` exists (a pty the kiosk opens).
+pub fn exists(path: &str) -> bool {
+    Path::new(path).exists()
 }

@@ -214,6 +214,11 @@ pub fn render_page(page: &Page) -> String {
             scenes,
             card_present,
             printed,
+            reader_plugged,
+            id_card_on,
+            id_faults,
+            paper,
+            devices,
         } => SimTpl {
             c,
             cards,
@@ -221,6 +226,11 @@ pub fn render_page(page: &Page) -> String {
             scenes,
             card_present: *card_present,
             printed,
+            reader_plugged: *reader_plugged,
+            id_card_on: *id_card_on,
+            id_faults,
+            paper,
+            devices,
         }
         .render(),
     };
@@ -649,6 +659,11 @@ struct SimTpl<'a> {
     scenes: &'a [String],
     card_present: bool,
     printed: &'a [Vec<String>],
+    reader_plugged: bool,
+    id_card_on: bool,
+    id_faults: &'a [String],
+    paper: &'a str,
+    devices: &'a [(String, String, String)],
 }
 
 #[derive(Template)]

@@ -252,8 +252,18 @@ pub enum Screen {
         people: Vec<String>,
         scenes: Vec<String>,
         card_present: bool,
-        /// Receipts the simulated printer printed, newest last.
+        /// Receipts the simulated printer printed (decoded from its ESC/POS bytes), newest last.
         printed: Vec<Vec<String>>,
+        /// The card reader is plugged in (false after "stop").
+        reader_plugged: bool,
+        /// A card lies on the ID card module.
+        id_card_on: bool,
+        /// The ID card module's faults offered (`none` clears).
+        id_faults: Vec<String>,
+        /// The printer's paper: `ok`, `near_end`, `out`.
+        paper: String,
+        /// Every device's health: (device, state, message).
+        devices: Vec<(String, String, String)>,
     },
 }
 

@@ -789,6 +789,15 @@ fn samples() -> Vec<Screen> {
             scenes: vec![s("good"), s("too_far")],
             card_present: true,
             printed: vec![vec![s("社会保障卡业务回执"), s("卡号: *****0001")]],
+            reader_plugged: true,
+            id_card_on: false,
+            id_faults: vec![s("none"), s("silence")],
+            paper: s("out"),
+            devices: vec![(
+                s("printer"),
+                s("down"),
+                s("打印机缺纸 / the printer is out of paper"),
+            )],
         },
     ]
 }
@@ -996,7 +1005,11 @@ fn every_page_is_a_whole_well_formed_document() {
                     "/staff-call",
                     "/sim/card",
                     "/sim/card/remove",
+                    "/sim/reader",
                     "/sim/idcard",
+                    "/sim/idmodule",
+                    "/sim/qr",
+                    "/sim/printer",
                     "/sim/scene",
                     "/staff/login",
                     "/staff/selftest",
@@ -1856,7 +1869,11 @@ fn the_host_gets_exactly_these_actions_and_fields() {
         // The simulated hardware panel (`kiosk serve --sim` only).
         ("/sim/card".to_owned(), set(&["card"])),
         ("/sim/card/remove".to_owned(), BTreeSet::new()),
+        ("/sim/reader".to_owned(), set(&["action"])),
         ("/sim/idcard".to_owned(), set(&["person"])),
+        ("/sim/idmodule".to_owned(), set(&["fault"])),
+        ("/sim/qr".to_owned(), set(&["ecard", "text"])),
+        ("/sim/printer".to_owned(), set(&["paper"])),
         ("/sim/scene".to_owned(), set(&["scene"])),
         // Staff pages.
         ("/staff/login".to_owned(), set(&["user", "password"])),
@@ -2189,12 +2206,25 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             scenes,
             card_present,
             printed,
+            reader_plugged,
+            id_card_on,
+            id_faults,
+            paper,
+            devices,
         } => Screen::SimPanel {
             cards: strings(cards, f),
             people: strings(people, f),
             scenes: strings(scenes, f),
             card_present: *card_present,
             printed: printed.iter().map(|r| strings(r, f)).collect(),
+            reader_plugged: *reader_plugged,
+            id_card_on: *id_card_on,
+            id_faults: strings(id_faults, f),
+            paper: f(paper),
+            devices: devices
+                .iter()
+                .map(|(d, st, m)| (f(d), f(st), f(m)))
+                .collect(),
         },
     };
     Page {

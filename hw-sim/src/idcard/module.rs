@@ -122,9 +122,12 @@ enum CardState {
     Selected,
 }
 
-/// The simulated module with one person's card on it.
+/// The simulated module, with one person's card on its antenna or none.
 pub struct IdModule {
-    read_data: Vec<u8>,
+    /// The answer data of `30 01` for the card on the antenna; `None`: no card.
+    read_data: Option<Vec<u8>>,
+    /// Successful `30 01` answers sent so far.
+    reads: u64,
     faults: Vec<FaultSpec>,
     state: CardState,
     decoder: Decoder,
@@ -134,6 +137,7 @@ pub struct IdModule {
 impl fmt::Debug for IdModule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IdModule")
+            .field("card", &self.read_data.is_some())
             .field("faults", &self.faults)
             .field("state", &self.state)
             .finish_non_exhaustive()
@@ -149,32 +153,69 @@ const SW_CHECKSUM: u8 = 0x10;
 const SW_LENGTH: u8 = 0x11;
 const SW_UNKNOWN: u8 = 0x21;
 
-impl IdModule {
-    pub fn new(person: &Person) -> Result<IdModule, SimError> {
-        let text = person.text.encode().map_err(|e| SimError::Invalid {
+/// The answer data of `30 01` for `person`'s card: text length ‖ photo length ‖ text ‖ photo.
+fn read_data(person: &Person) -> Result<Vec<u8>, SimError> {
+    let text = person.text.encode().map_err(|e| SimError::Invalid {
+        origin: person.origin.clone(),
+        field: "text".into(),
+        problem: e.to_string(),
+    })?;
+    if person.photo.len() != WLT_LEN {
+        return Err(SimError::Invalid {
             origin: person.origin.clone(),
-            field: "text".into(),
-            problem: e.to_string(),
-        })?;
-        if person.photo.len() != WLT_LEN {
-            return Err(SimError::Invalid {
-                origin: person.origin.clone(),
-                field: "photo".into(),
-                problem: format!("{} bytes, expected {WLT_LEN}", person.photo.len()),
-            });
-        }
-        let mut read_data = Vec::with_capacity(4 + TEXT_LEN + WLT_LEN);
-        read_data.extend_from_slice(&(TEXT_LEN as u16).to_be_bytes());
-        read_data.extend_from_slice(&(WLT_LEN as u16).to_be_bytes());
-        read_data.extend_from_slice(&text);
-        read_data.extend_from_slice(&person.photo);
-        Ok(IdModule {
-            read_data,
+            field: "photo".into(),
+            problem: format!("{} bytes, expected {WLT_LEN}", person.photo.len()),
+        });
+    }
+    let mut data = Vec::with_capacity(4 + TEXT_LEN + WLT_LEN);
+    data.extend_from_slice(&(TEXT_LEN as u16).to_be_bytes());
+    data.extend_from_slice(&(WLT_LEN as u16).to_be_bytes());
+    data.extend_from_slice(&text);
+    data.extend_from_slice(&person.photo);
+    Ok(data)
+}
+
+impl IdModule {
+    /// A module with `person`'s card on it.
+    pub fn new(person: &Person) -> Result<IdModule, SimError> {
+        let mut m = IdModule::empty();
+        m.place(person)?;
+        Ok(m)
+    }
+
+    /// A module with no card on it (find answers `80`).
+    pub fn empty() -> IdModule {
+        IdModule {
+            read_data: None,
+            reads: 0,
             faults: Vec::new(),
             state: CardState::Idle,
             decoder: Decoder::new(),
             rng: StdRng::seed_from_u64(467),
-        })
+        }
+    }
+
+    /// Puts `person`'s card on the antenna (replacing any card there).
+    pub fn place(&mut self, person: &Person) -> Result<(), SimError> {
+        self.read_data = Some(read_data(person)?);
+        self.state = CardState::Idle;
+        Ok(())
+    }
+
+    /// Takes the card off the antenna.
+    pub fn lift(&mut self) {
+        self.read_data = None;
+        self.state = CardState::Idle;
+    }
+
+    /// Whether a card is on the antenna.
+    pub fn has_card(&self) -> bool {
+        self.read_data.is_some()
+    }
+
+    /// Successful card reads (`30 01` answered with text and photo) so far.
+    pub fn reads(&self) -> u64 {
+        self.reads
     }
 
     /// Replaces every fault with `spec`.
@@ -241,7 +282,7 @@ impl IdModule {
             (0x11, 0xFF) => (SW_OK, Vec::new()),
             (0x12, 0xFF) => (SW_OK, MODULE_ID.to_vec()),
             (0x20, 0x01) => {
-                if self.take(Fault::NoCard) {
+                if !self.has_card() || self.take(Fault::NoCard) {
                     self.state = CardState::Idle;
                     (SW_NO_CARD, Vec::new())
                 } else {
@@ -261,13 +302,15 @@ impl IdModule {
                 }
             }
             (0x30, 0x01) => {
-                if self.state != CardState::Selected
+                let failed = self.state != CardState::Selected
                     || self.take(Fault::NoCard)
-                    || self.take(Fault::ReadFail)
-                {
-                    (SW_READ_FAILED, Vec::new())
-                } else {
-                    (SW_OK, self.read_data.clone())
+                    || self.take(Fault::ReadFail);
+                match self.read_data.clone() {
+                    Some(data) if !failed => {
+                        self.reads += 1;
+                        (SW_OK, data)
+                    }
+                    _ => (SW_READ_FAILED, Vec::new()),
                 }
             }
             _ => (SW_UNKNOWN, Vec::new()),
@@ -353,6 +396,28 @@ mod tests {
         assert_eq!(IdText::decode(&a.data[4..260]).unwrap().name, "张伟");
         assert_eq!(sw3(&ask(&mut m, 0x11, 0xFF)), SW_OK);
         assert_eq!(sw3(&ask(&mut m, 0x99, 0x00)), SW_UNKNOWN);
+    }
+
+    #[test]
+    fn empty_module_place_and_lift() {
+        let mut m = IdModule::empty();
+        assert_eq!(sw3(&ask(&mut m, 0x20, 0x01)), SW_NO_CARD);
+        let person = Person::from_toml_str(
+            include_str!("../../people/v2-3des.toml"),
+            "v2-3des.toml",
+            Path::new("."),
+        )
+        .unwrap();
+        m.place(&person).unwrap();
+        assert!(m.has_card());
+        assert_eq!(sw3(&ask(&mut m, 0x20, 0x01)), SW_FIND_OK);
+        assert_eq!(sw3(&ask(&mut m, 0x20, 0x02)), SW_OK);
+        assert_eq!(sw3(&ask(&mut m, 0x30, 0x01)), SW_OK);
+        assert_eq!(m.reads(), 1);
+        m.lift();
+        assert_eq!(sw3(&ask(&mut m, 0x20, 0x01)), SW_NO_CARD);
+        assert_eq!(sw3(&ask(&mut m, 0x30, 0x01)), SW_READ_FAILED);
+        assert_eq!(m.reads(), 1);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::time::Duration;
 use serialport::{SerialPort, TTYPort};
 
 use super::module::{FaultSpec, IdModule, Outgoing};
+use super::person::Person;
 use crate::error::SimError;
 
 /// Chunk sizes of the `split` fault, cycled.
@@ -99,6 +100,26 @@ impl PtyHandle {
 
     pub fn faults(&self) -> Vec<FaultSpec> {
         self.module().faults().to_vec()
+    }
+
+    /// Puts `person`'s card on the module (replacing any card there).
+    pub fn place(&self, person: &Person) -> Result<(), SimError> {
+        self.module().place(person)
+    }
+
+    /// Takes the card off the module.
+    pub fn lift(&self) {
+        self.module().lift();
+    }
+
+    /// Whether a card is on the module.
+    pub fn has_card(&self) -> bool {
+        self.module().has_card()
+    }
+
+    /// Successful card reads served so far.
+    pub fn reads(&self) -> u64 {
+        self.module().reads()
     }
 
     /// Stops serving and closes the pseudo-terminal.

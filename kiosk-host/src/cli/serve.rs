@@ -31,6 +31,7 @@ pub fn run(args: ServeArgs) -> i32 {
         listen: args.listen,
         db: args.db,
         root: args.root,
+        timing: Default::default(),
     };
     match server::serve(opts) {
         Ok(()) => 0,

@@ -11,6 +11,8 @@ use chrono::Utc;
 use firmware_config::{Config, Language};
 use rand::seq::SliceRandom;
 
+use super::devices::printer::{Printed, ReceiptPrinter};
+use super::devices::Board;
 use crate::calendar::WorkCalendar;
 use crate::card_ops::Target;
 use crate::domain::BusinessCode;
@@ -32,6 +34,8 @@ pub struct Live {
     pub problem: Option<String>,
     /// The photo pipeline's advice after the last refused frame.
     pub photo_advice: Vec<String>,
+    /// What became of the last "print" (receipt or notice), for the screen.
+    pub print_note: Option<String>,
 }
 
 /// Where photos come from.
@@ -121,6 +125,12 @@ pub struct Core {
     /// True while a card is in the card reader (from the watcher).
     pub card_present: bool,
     pub sim: bool,
+    /// Every peripheral's health (the device threads report there).
+    pub devices: Arc<Board>,
+    /// The receipt printer behind `printer` (`None`: the kiosk has none).
+    pub receipt_printer: Option<Arc<ReceiptPrinter>>,
+    /// The device health text last put in `device_message`.
+    pub shown_health: String,
 }
 
 /// A citizen input from a screen (form or JSON), before it becomes an engine event. The PIN
@@ -207,6 +217,7 @@ impl Core {
             digits: Core::shuffled_digits(),
             problem: None,
             photo_advice: Vec::new(),
+            print_note: None,
         });
         self.after_event();
         Ok(())
@@ -252,7 +263,10 @@ impl Core {
         });
         if waiting && self.card_present {
             // The watcher may not have seen the card leave yet: look before reading.
-            if super::card_slot(&*self.readers, &self.target).present {
+            if matches!(
+                super::devices::card_reader::look(&*self.readers, &self.target),
+                super::devices::card_reader::Look::Present { card: true, .. }
+            ) {
                 self.card_inserted();
             } else {
                 self.card_present = false;
@@ -424,7 +438,11 @@ impl Core {
                 .map(card_io::pin::Pin::parse)
         };
         let event = match input.action.as_str() {
-            "confirm" | "print" => Event::Confirm,
+            "print" => {
+                self.print();
+                return;
+            }
+            "confirm" => Event::Confirm,
             "cancel" => Event::Cancel,
             "timeout" => Event::Timeout,
             "finish" => Event::Finish,
@@ -484,6 +502,75 @@ impl Core {
         self.feed(event);
     }
 
+    /// "Print" on the receipt or notice screen: prints through the engine (the business is
+    /// committed already, so nothing depends on the paper) and keeps the outcome to show.
+    fn print(&mut self) {
+        if let Some(p) = &self.receipt_printer {
+            // A stale outcome must not pass for this one.
+            p.take_outcome();
+        }
+        self.feed(Event::Confirm);
+        let outcome = self.receipt_printer.as_ref().and_then(|p| p.take_outcome());
+        let note = match (&self.receipt_printer, outcome) {
+            (None, _) => Some(no_printer(self.lang)),
+            (Some(_), None) => None,
+            (Some(_), Some(Printed::Ok)) => Some(self_text(self.lang, "凭条已打印", "printed")),
+            (Some(_), Some(Printed::Failed(why))) => Some(format!(
+                "{}{}",
+                self_text(
+                    self.lang,
+                    "未能打印。业务已办结,不受影响;处理好后可再次打印。",
+                    "Not printed. Your business is done all the same; print again once this is fixed. "
+                ),
+                split_message(&why, self.lang)
+            )),
+        };
+        if let Some(live) = self.live.as_mut() {
+            live.print_note = note;
+        }
+        self.refresh_device_message();
+    }
+
+    /// The case id when a screen waits for one of `materials`.
+    pub fn waiting_for(&self, materials: &[Material]) -> Option<String> {
+        let live = self.live.as_ref()?;
+        match live.session.phase {
+            Phase::Gathering { material } if materials.contains(&material) => {
+                Some(live.session.case_id.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// A problem with a device input (an ID card the module could not read, a QR code that
+    /// could not be decoded) for the screen waiting for it; true when it changed.
+    pub fn input_problem(&mut self, message: String) -> bool {
+        let Some(live) = self.live.as_mut() else {
+            return false;
+        };
+        if !matches!(live.session.phase, Phase::Gathering { .. }) {
+            return false;
+        }
+        let message = split_message(&message, self.lang);
+        if live.problem.as_deref() == Some(message.as_str()) {
+            return false;
+        }
+        live.problem = Some(message);
+        true
+    }
+
+    /// Puts the devices' health in the status line: what is down, or clears what was shown
+    /// once the device is back.
+    pub fn refresh_device_message(&mut self) {
+        let summary = self.devices.summary();
+        if !summary.is_empty() {
+            self.device_message = summary.clone();
+        } else if self.device_message == self.shown_health {
+            self.device_message.clear();
+        }
+        self.shown_health = summary;
+    }
+
     /// Ends the session when the citizen has been idle too long or the session cap passed.
     /// Returns true when it did.
     pub fn expire(&mut self) -> bool {
@@ -516,6 +603,24 @@ impl Core {
             ui.idle_timeout_s
         };
         Some(if self.elderly { t.saturating_mul(2) } else { t })
+    }
+}
+
+/// What the receipt screen says on a kiosk without a printer.
+pub fn no_printer(lang: Language) -> String {
+    self_text(
+        lang,
+        "本机没有凭条打印机,请拍照或记下以上内容",
+        "this kiosk has no receipt printer: take a photo of the screen or write it down",
+    )
+}
+
+/// The part of a "中文 / English" message for the language.
+pub fn split_message(message: &str, lang: Language) -> String {
+    match (message.split_once(" / "), lang) {
+        (Some((_, en)), Language::En) => en.to_string(),
+        (Some((zh, _)), _) => zh.to_string(),
+        (None, _) => message.to_string(),
     }
 }
 

@@ -88,12 +88,27 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 "/api/sim/card",
                 post(super::sim::insert_card).delete(super::sim::remove_card),
             )
-            .route("/api/sim/idcard", post(super::sim::place_id_card))
+            .route(
+                "/api/sim/idcard",
+                post(super::sim::place_id_card).delete(super::sim::lift_id_card),
+            )
+            .route("/api/sim/idmodule", post(super::sim::id_module_fault))
+            .route("/api/sim/qr", post(super::sim::scan_qr))
+            .route("/api/sim/ecard-qr", get(super::sim::ecard_qr))
+            .route(
+                "/api/sim/printer",
+                get(super::sim::printer_get).post(super::sim::printer),
+            )
+            .route("/api/sim/reader", post(super::sim::reader))
             .route("/api/sim/scene", post(super::sim::camera_scene))
             .route("/sim", get(super::sim::panel))
             .route("/sim/card", post(super::sim::panel_card))
             .route("/sim/card/remove", post(super::sim::panel_remove))
+            .route("/sim/reader", post(super::sim::panel_reader))
             .route("/sim/idcard", post(super::sim::panel_idcard))
+            .route("/sim/idmodule", post(super::sim::panel_id_fault))
+            .route("/sim/qr", post(super::sim::panel_qr))
+            .route("/sim/printer", post(super::sim::panel_printer))
             .route("/sim/scene", post(super::sim::panel_scene));
     }
     r.fallback(not_found).with_state(shared)

@@ -1,10 +1,12 @@
 //! `kiosk serve`: the kiosk service. One [`core::Core`] (configuration, store, devices, the
 //! citizen session) behind a mutex; the HTTP layer ([`http`]) renders `ui-web` screens and a
-//! JSON API; a watcher thread turns card insertions and removals into session events; a timer
-//! ends idle sessions. `--sim` runs on in-process simulated hardware ([`sim`]) with the demo
-//! registry.
+//! JSON API; device threads ([`devices`]) turn card insertions and removals, ID cards read
+//! and QR codes scanned into session events and report each peripheral's health; a timer
+//! ends idle sessions. `--sim` runs on simulated hardware ([`sim`]: the card on hw-sim's
+//! in-process backend, the serial devices on pseudo-terminals) with the demo registry.
 
 pub mod core;
+pub mod devices;
 pub mod http;
 pub mod openapi;
 pub mod screens;
@@ -37,7 +39,9 @@ pub enum ServeError {
     #[error("demo registry: {0}")]
     Demo(#[from] crate::demo::DemoError),
     #[error("simulated hardware: {0}")]
-    Sim(String),
+    Sim(#[from] sim::SimSetupError),
+    #[error("devices: {0}")]
+    Devices(#[from] devices::DeviceError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -59,6 +63,8 @@ pub struct Shared {
     pub events: broadcast::Sender<(&'static str, String)>,
     pub sim: Option<sim::SimDevices>,
     pub staff: Mutex<staff::StaffSessions>,
+    /// Every peripheral's health (the same board as `Core::devices`).
+    pub devices: Arc<devices::Board>,
 }
 
 impl Shared {
@@ -67,8 +73,12 @@ impl Shared {
         let data = match what {
             "device" => {
                 let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-                serde_json::json!({ "message": core.device_message, "card_present": core.card_present })
-                    .to_string()
+                serde_json::json!({
+                    "message": core.device_message,
+                    "card_present": core.card_present,
+                    "devices": core.devices.all(),
+                })
+                .to_string()
             }
             _ => "{}".to_string(),
         };
@@ -88,6 +98,8 @@ pub struct ServeOptions {
     pub db: Option<PathBuf>,
     /// The source tree with `hw-sim/` and `data/` (for `--sim`).
     pub root: PathBuf,
+    /// Device polling and reopening.
+    pub timing: devices::Timing,
 }
 
 /// The devices and keys a kiosk runs with.
@@ -153,41 +165,50 @@ pub fn build(
         .unwrap_or_else(|| PathBuf::from("/"));
     let calendar = WorkCalendar::load(&config.calendar, &base)?;
     let store = SqliteStore::open(&db)?;
-    let devices = if opts.sim {
-        let devices = sim::SimDevices::new(&opts.root).map_err(ServeError::Sim)?;
+    let sim_devices = if opts.sim {
+        let sim = sim::SimDevices::new(&opts.root)?;
+        sim.configure(&mut config.devices);
         crate::demo::seed(
             &store,
             &crate::demo::DemoPaths::in_workspace(&opts.root),
             chrono::Utc::now(),
         )?;
-        // A fresh e-card key per simulated run (never valid anywhere else).
-        let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
-        let verifier = crate::ecard::EcardVerifier::new(vec![key.verifying_key()]);
-        Devices {
-            readers: devices.readers.clone(),
-            target: Target {
-                reader: Some(hw_sim::backend::CARD_SLOT.into()),
-                psam_reader: Some(hw_sim::backend::PSAM_SLOT.into()),
-            },
-            camera: Some(devices.camera()),
-            sim: Some(devices),
-            issuer: Some(crate::ecard::EcardIssuer::new(key)),
-            verifier: Some(verifier),
-        }
+        Some(sim)
     } else {
-        let issuer = match &config.keys.ecard_signing_key {
-            Some(path) => Some(crate::ecard::EcardIssuer::new(
-                crate::ecard::load_signing_key(Path::new(path))?,
-            )),
-            None => None,
-        };
-        Devices {
-            readers: Arc::new(card_io::pcsc_backend::PcscProvider::new()),
-            target: Target::default(),
-            camera: None,
-            sim: None,
-            issuer,
-            verifier: crate::ecard::EcardVerifier::from_config(&config.keys).ok(),
+        None
+    };
+    let devices = match sim_devices {
+        Some(sim) => {
+            // A fresh e-card key per simulated run (never valid anywhere else).
+            let key = sim.ecard_key.clone();
+            let verifier = crate::ecard::EcardVerifier::new(vec![key.verifying_key()]);
+            Devices {
+                readers: sim.readers.clone(),
+                target: Target {
+                    reader: Some(hw_sim::backend::CARD_SLOT.into()),
+                    psam_reader: Some(hw_sim::backend::PSAM_SLOT.into()),
+                },
+                camera: Some(sim.camera()),
+                sim: Some(sim),
+                issuer: Some(crate::ecard::EcardIssuer::new(key)),
+                verifier: Some(verifier),
+            }
+        }
+        None => {
+            let issuer = match &config.keys.ecard_signing_key {
+                Some(path) => Some(crate::ecard::EcardIssuer::new(
+                    crate::ecard::load_signing_key(Path::new(path))?,
+                )),
+                None => None,
+            };
+            Devices {
+                readers: Arc::new(card_io::pcsc_backend::PcscProvider::new()),
+                target: Target::default(),
+                camera: None,
+                sim: None,
+                issuer,
+                verifier: crate::ecard::EcardVerifier::from_config(&config.keys).ok(),
+            }
         }
     };
     let Devices {
@@ -201,20 +222,20 @@ pub fn build(
     let photo = core::PhotoWorker::start(card_io::photo::PhotoSettings::default())?;
     let lang = config.ui.default_language;
     let elderly = config.ui.elderly_mode;
-    let printed = Arc::new(Mutex::new(Vec::new()));
-    let printer: Option<core::Printer> = if opts.sim {
-        let sink = printed.clone();
-        Some(Box::new(move |lines: &[String]| {
-            let mut all = sink.lock().unwrap_or_else(|p| p.into_inner());
-            all.push(lines.to_vec());
-            // Keep the last few receipts only.
-            let excess = all.len().saturating_sub(20);
-            all.drain(..excess);
-            Ok(())
-        }))
-    } else {
-        None
-    };
+    let board = Arc::new(devices::Board::default());
+    devices::declare(&board, &config.devices);
+    let receipt_printer = devices::port(&config.devices.printer_port).map(|path| {
+        Arc::new(devices::printer::ReceiptPrinter::new(
+            path,
+            config.devices.printer_baud,
+            opts.timing,
+            board.clone(),
+        ))
+    });
+    let printer: Option<core::Printer> = receipt_printer
+        .clone()
+        .map(|p| Box::new(move |lines: &[String]| p.print_lines(lines)) as core::Printer);
+    let printed = sim.as_ref().map(|s| s.printed.clone()).unwrap_or_default();
     let core = Core {
         config,
         calendar,
@@ -233,6 +254,9 @@ pub fn build(
         device_message: String::new(),
         card_present: false,
         sim: opts.sim,
+        devices: board.clone(),
+        receipt_printer,
+        shown_health: String::new(),
     };
     let (events, _) = broadcast::channel(64);
     let shared = Arc::new(Shared {
@@ -240,141 +264,20 @@ pub fn build(
         events,
         sim,
         staff: Mutex::new(staff::StaffSessions::default()),
+        devices: board,
     });
     Ok((shared, addr, temp))
 }
 
-/// Watches the card reader: insertion and removal become session events. A card pulled and
-/// put back between two looks is seen by the reader's event counter, as a removal followed by
-/// an insertion.
-pub fn spawn_watcher(shared: Arc<Shared>) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let (readers, target) = {
-            let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-            (core.readers.clone(), core.target.clone())
-        };
-        let mut last = CardSlot::default();
-        loop {
-            // Listing and waiting happen without the kiosk's lock: the readers are shared.
-            let list = readers.list_readers();
-            let now = list
-                .as_deref()
-                .map(|l| card_slot_in(l, &target))
-                .unwrap_or_default();
-            if now != last {
-                let changes = slot_changes(last, now);
-                last = now;
-                let in_session = {
-                    let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-                    let before = core.live.is_some();
-                    for inserted in changes {
-                        if inserted {
-                            core.card_inserted();
-                        } else {
-                            core.card_removed();
-                        }
-                    }
-                    before || core.live.is_some()
-                };
-                shared.notify("device");
-                // Screens reload on `session`: only when there is a session to show.
-                if in_session {
-                    shared.notify("session");
-                }
-            }
-            if Arc::strong_count(&shared) == 1 {
-                return;
-            }
-            // Woken by the reader's own change notification; the timeout bounds how long the
-            // thread takes to notice the service is shutting down.
-            let waited = match &list {
-                Ok(l) => readers.wait_for_change(l, WATCH_TIMEOUT),
-                Err(_) => Err(card_io::transport::TransportError::NoReader),
-            };
-            if let Err(e) = waited {
-                log::debug!("card watcher: {e}");
-                std::thread::sleep(RETRY_PAUSE);
-            }
-        }
-    })
-}
-
-/// Longest wait for a reader change before the watcher looks again.
-const WATCH_TIMEOUT: Duration = Duration::from_millis(500);
-/// Pause after the reader service failed, before trying again.
-const RETRY_PAUSE: Duration = Duration::from_millis(250);
-
-/// What the watcher last saw in the card reader.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct CardSlot {
-    pub present: bool,
-    /// The reader's event counter (`None`: no reader).
-    events: Option<u32>,
-}
-
-/// The card events between two looks, in order (`true`: inserted, `false`: removed).
-fn slot_changes(last: CardSlot, now: CardSlot) -> Vec<bool> {
-    let swapped = last.events.is_some() && now.events.is_some() && last.events != now.events;
-    match (last.present, now.present) {
-        (false, true) => vec![true],
-        (true, false) => vec![false],
-        (true, true) if swapped => vec![false, true],
-        _ => Vec::new(),
-    }
-}
-
-/// What is in the card reader now (no reader service: nothing).
-pub(crate) fn card_slot(readers: &dyn ReaderProvider, target: &Target) -> CardSlot {
-    readers
-        .list_readers()
-        .map(|l| card_slot_in(&l, target))
-        .unwrap_or_default()
-}
-
-fn card_slot_in(list: &[card_io::transport::ReaderInfo], target: &Target) -> CardSlot {
-    list.iter()
-        .find(|r| match (&target.reader, &target.psam_reader) {
-            (Some(name), _) => &r.name == name,
-            (None, Some(psam)) => &r.name != psam && r.atr.is_some(),
-            (None, None) => r.atr.is_some(),
-        })
-        .map(|r| CardSlot {
-            present: r.atr.is_some(),
-            events: Some(r.events),
-        })
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod watcher_tests {
-    use super::*;
-
-    fn slot(present: bool, events: u32) -> CardSlot {
-        CardSlot {
-            present,
-            events: Some(events),
-        }
-    }
-
-    #[test]
-    fn a_card_put_back_between_two_looks_is_a_removal_and_an_insertion() {
-        assert_eq!(
-            slot_changes(slot(true, 4), slot(true, 6)),
-            vec![false, true]
-        );
-        assert_eq!(
-            slot_changes(slot(true, 4), slot(true, 4)),
-            Vec::<bool>::new()
-        );
-        assert_eq!(slot_changes(slot(false, 4), slot(true, 5)), vec![true]);
-        assert_eq!(slot_changes(slot(true, 5), slot(false, 6)), vec![false]);
-        assert_eq!(
-            slot_changes(slot(false, 5), slot(false, 7)),
-            Vec::<bool>::new()
-        );
-        // The reader came back: no counter to compare.
-        assert_eq!(slot_changes(CardSlot::default(), slot(true, 1)), vec![true]);
-    }
+/// Starts the device threads: the card reader's watcher and one per configured serial
+/// device. They end once the kiosk is dropped.
+pub fn start_devices(
+    shared: &Arc<Shared>,
+    timing: devices::Timing,
+) -> Result<devices::Threads, ServeError> {
+    let mut threads = devices::start(shared, timing)?;
+    threads.handles.push(devices::card_reader::spawn(shared)?);
+    Ok(threads)
 }
 
 /// Runs the service until Ctrl-C.
@@ -392,7 +295,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
                 source,
             })?;
         let local = listener.local_addr()?;
-        let _watcher = spawn_watcher(shared.clone());
+        let _devices = start_devices(&shared, opts.timing)?;
         let timer = shared.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -428,7 +331,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
                 ""
             }
         );
-        let app = http::router(shared);
+        let app = http::router(shared.clone()).merge(devices::routes(shared));
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

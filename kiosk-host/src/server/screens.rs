@@ -5,6 +5,7 @@ use firmware_config::Language;
 use ui_web::view::{Ask, Field, GuideEntry, Lang, MenuItem, Page, Screen};
 
 use super::core::Core;
+use super::devices::{Device, State};
 use crate::domain::BusinessCode;
 use crate::engine::session::Phase;
 use crate::rules::{self, intake, Material, Text};
@@ -27,6 +28,16 @@ pub fn language(l: Lang) -> Language {
 
 fn t(text: &Text, l: Language) -> String {
     intake::pick(text, l).to_string()
+}
+
+/// A device message given as "中文 / English": the part for the language (Uyghur screens show
+/// the Chinese until the device messages are translated).
+fn split(message: &str, l: Language) -> String {
+    match (message.split_once(" / "), l) {
+        (Some((_, en)), Language::En) => en.to_string(),
+        (Some((zh, _)), _) => zh.to_string(),
+        (None, _) => message.to_string(),
+    }
 }
 
 fn ui(l: Language, zh: &str, en: &str, ug: &str) -> String {
@@ -138,6 +149,11 @@ pub fn session(core: &Core) -> Option<Page> {
     let rule = rules::rule(s.business);
     let business = t(&rule.name, l);
     let screen = match &s.phase {
+        Phase::Gathering {
+            material: Material::SsCard,
+        } if core.devices.state(Device::CardReader) == Some(State::Down) => {
+            return Some(reader_down(core, &business));
+        }
         Phase::Gathering { material } => Screen::Ask {
             business: business.clone(),
             ask: match material {
@@ -160,18 +176,28 @@ pub fn session(core: &Core) -> Option<Page> {
                 Material::BankMaterials => Ask::BankReceipt,
             },
             can_lack: true,
-            problem: live.problem.clone().or_else(|| {
-                (!core.device_message.is_empty()).then(|| core.device_message.clone())
-            }),
+            problem: live
+                .problem
+                .clone()
+                .or_else(|| waiting_device_down(core, *material).map(|m| split(&m, l)))
+                .or_else(|| {
+                    (!core.device_message.is_empty()).then(|| core.device_message.clone())
+                }),
         },
         Phase::Returned { notice } => Screen::Notice {
             business: business.clone(),
-            intro: ui(
-                l,
-                "您办理本业务还需提供以下材料(一次性告知):",
-                "To do this business you still need (all at once):",
-                "بۇ ئىشنى بېجىرىش ئۈچۈن تۆۋەندىكى ماتېرىياللار كېرەك:",
-            ),
+            intro: {
+                let intro = ui(
+                    l,
+                    "您办理本业务还需提供以下材料(一次性告知):",
+                    "To do this business you still need (all at once):",
+                    "بۇ ئىشنى بېجىرىش ئۈچۈن تۆۋەندىكى ماتېرىياللار كېرەك:",
+                );
+                match &live.print_note {
+                    Some(note) => format!("{intro} ({note})"),
+                    None => intro,
+                }
+            },
             items: notice
                 .missing
                 .iter()
@@ -206,7 +232,21 @@ pub fn session(core: &Core) -> Option<Page> {
         },
         Phase::Done { receipt, ecard_qr } => Screen::Done {
             business: business.clone(),
-            fields: fields(core),
+            fields: {
+                let mut f = fields(core);
+                let note = live.print_note.clone().or_else(|| {
+                    core.receipt_printer
+                        .is_none()
+                        .then(|| super::core::no_printer(l))
+                });
+                if let Some(value) = note {
+                    f.push(Field {
+                        label: ui(l, "凭条", "Receipt", "تالون"),
+                        value,
+                    });
+                }
+                f
+            },
             receipt: receipt.clone(),
             ecard_qr: ecard_qr.clone(),
             rating_reasons: rating_reasons(l),
@@ -218,6 +258,38 @@ pub fn session(core: &Core) -> Option<Page> {
         Phase::Closed => return None,
     };
     Some(page(core, business, screen))
+}
+
+/// The message of the device a gathering step waits on, when it is down.
+fn waiting_device_down(core: &Core, material: Material) -> Option<String> {
+    let device = match material {
+        Material::IdCard | Material::AgentIdCard => Device::IdModule,
+        _ => return None,
+    };
+    core.devices.down_message(device)
+}
+
+/// The screen while the card reader is gone and the session needs the card: what happened
+/// and what to do (cancel stays available).
+fn reader_down(core: &Core, business: &str) -> Page {
+    let l = core.lang;
+    let message = core
+        .devices
+        .down_message(Device::CardReader)
+        .map(|m| split(&m, l))
+        .unwrap_or_default();
+    let mut p = error(
+        core,
+        message,
+        ui(
+            l,
+            "请联系工作人员。读卡器恢复后本页面会自动继续;您也可以取消本次办理。",
+            "Please call staff. This screen goes on by itself once the reader is back; you can also cancel.",
+            "خىزمەتچىلەرنى چاقىرىڭ. ئوقۇغۇچ ئەسلىگە كەلگەندىن كېيىن داۋاملىشىدۇ.",
+        ),
+    );
+    p.title = business.to_string();
+    p
 }
 
 fn reasons(b: BusinessCode, l: Language) -> Vec<(String, String)> {

@@ -1,0 +1,202 @@
+//! The ID card module's thread: the module opened by its serial path; while a screen waits
+//! for an ID card, find → select → read every [`Timing::id_poll`]; otherwise a module status
+//! check every [`Timing::heartbeat`]. A card read is fed to `Core::id_card` once per session
+//! (the card may stay on the antenna). A module that is silent, sends garbled frames or whose
+//! port fails is reported down and reopened with backoff.
+
+use std::sync::Weak;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use card_io::idcard::{self, Failure, IdReader, ReaderConfig, ReaderError, SerialLine};
+
+use super::{nap, report, Device, DeviceError, State, Timing};
+use crate::rules::Material;
+use crate::server::Shared;
+
+/// Where the module is and how to talk to it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub path: String,
+    pub reader: ReaderConfig,
+}
+
+impl Settings {
+    pub fn new(path: String, baud: u32) -> Settings {
+        Settings {
+            path,
+            reader: ReaderConfig {
+                baud,
+                ..ReaderConfig::default()
+            },
+        }
+    }
+}
+
+/// Starts the thread; it ends once the kiosk is dropped.
+pub fn spawn(
+    weak: Weak<Shared>,
+    settings: Settings,
+    timing: Timing,
+) -> Result<JoinHandle<()>, DeviceError> {
+    std::thread::Builder::new()
+        .name("id-module".into())
+        .spawn(move || Module::new(settings, timing).run(&weak))
+        .map_err(|source| DeviceError::Thread {
+            device: Device::IdModule,
+            source,
+        })
+}
+
+/// The message for a module failure that needs staff.
+pub fn device_message(e: &ReaderError) -> String {
+    match e {
+        ReaderError::Open { path, .. } => format!(
+            "身份证阅读器未连接(无法打开 {path}),请联系工作人员 / ID reader not connected (cannot open {path}); please call staff"
+        ),
+        ReaderError::Frame { .. }
+        | ReaderError::Status { .. }
+        | ReaderError::UnknownCommand { .. } => {
+            "身份证阅读器数据错误,请联系工作人员 / ID reader sends garbled data; please call staff"
+                .into()
+        }
+        _ => "身份证阅读器无响应,请联系工作人员 / ID reader not answering; please call staff".into(),
+    }
+}
+
+/// The message for a card the module could not read.
+fn card_message(e: &ReaderError) -> String {
+    match e {
+        ReaderError::Text { .. } => {
+            "身份证信息有误,请到服务窗口办理 / the ID card's data are not valid; please go to a service counter".into()
+        }
+        _ => "未能读取身份证,请拿起后重新放置 / the ID card could not be read: lift it and place it again".into(),
+    }
+}
+
+struct Module {
+    settings: Settings,
+    timing: Timing,
+    reader: Option<IdReader<SerialLine>>,
+    backoff: super::Backoff,
+    next_check: Instant,
+    /// The case and ID number last fed: the same card is not fed twice to one session.
+    fed: Option<(String, String)>,
+}
+
+impl Module {
+    fn new(settings: Settings, timing: Timing) -> Module {
+        Module {
+            settings,
+            timing,
+            reader: None,
+            backoff: timing.backoff(),
+            next_check: Instant::now(),
+            fed: None,
+        }
+    }
+
+    fn run(mut self, weak: &Weak<Shared>) {
+        loop {
+            let Some(shared) = weak.upgrade() else {
+                return;
+            };
+            let wait = self.tick(&shared);
+            drop(shared);
+            if !nap(weak, wait) {
+                return;
+            }
+        }
+    }
+
+    /// One look at the module; returns how long to wait before the next.
+    fn tick(&mut self, shared: &Shared) -> Duration {
+        if self.reader.is_none() {
+            if !self.backoff.due() {
+                return self.backoff.wait().min(self.timing.id_poll);
+            }
+            self.open(shared);
+            return self.timing.id_poll;
+        }
+        let waiting = {
+            let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+            core.waiting_for(&[Material::IdCard, Material::AgentIdCard])
+        };
+        match waiting {
+            Some(case) => {
+                self.read(shared, &case);
+                self.timing.id_poll
+            }
+            None => {
+                if Instant::now() >= self.next_check {
+                    self.next_check = Instant::now() + self.timing.heartbeat;
+                    let checked = self.reader.as_mut().map(|r| r.module_status());
+                    match checked {
+                        Some(Ok(())) => report(shared, Device::IdModule, State::Ok, ""),
+                        Some(Err(e)) => self.failed(shared, &e),
+                        None => {}
+                    }
+                }
+                self.timing.id_poll
+            }
+        }
+    }
+
+    fn open(&mut self, shared: &Shared) {
+        let opened = idcard::open_with(&self.settings.path, self.settings.reader.clone())
+            .and_then(|mut r| r.module_status().map(|()| r));
+        match opened {
+            Ok(r) => {
+                self.reader = Some(r);
+                self.backoff.reset();
+                self.next_check = Instant::now() + self.timing.heartbeat;
+                report(shared, Device::IdModule, State::Ok, "");
+            }
+            Err(e) => {
+                self.backoff.failed();
+                report(shared, Device::IdModule, State::Down, device_message(&e));
+            }
+        }
+    }
+
+    /// The module failed: report it, close the port, reopen after the backoff.
+    fn failed(&mut self, shared: &Shared, e: &ReaderError) {
+        log::warn!("ID module {}: {e}", self.settings.path);
+        self.reader = None;
+        self.backoff.failed();
+        report(shared, Device::IdModule, State::Down, device_message(e));
+    }
+
+    fn read(&mut self, shared: &Shared, case: &str) {
+        let Some(reader) = self.reader.as_mut() else {
+            return;
+        };
+        match reader.read_card() {
+            Ok(read) => {
+                report(shared, Device::IdModule, State::Ok, "");
+                let key = (case.to_string(), read.text.id_number.clone());
+                if self.fed.as_ref() == Some(&key) {
+                    // The same card still on the antenna.
+                    return;
+                }
+                self.fed = Some(key);
+                let in_session = {
+                    let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+                    core.id_card(&read.text);
+                    core.devices.count_event(Device::IdModule);
+                    core.live.is_some()
+                };
+                if in_session {
+                    shared.notify("session");
+                }
+            }
+            Err(ReaderError::NoCard) => report(shared, Device::IdModule, State::Ok, ""),
+            Err(e) if e.failure() == Failure::Card => {
+                report(shared, Device::IdModule, State::Ok, "");
+                let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+                core.input_problem(card_message(&e));
+            }
+            Err(e) => self.failed(shared, &e),
+        }
+    }
+}

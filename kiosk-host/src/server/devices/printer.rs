@@ -1,0 +1,227 @@
+//! The receipt printer: [`ReceiptPrinter`] prints receipts and notices on the port named in
+//! `[devices]` (opened on first use, reopened after a failure), and a watch thread asks its
+//! status (DLE EOT) every few seconds so paper out or a silent printer shows before anyone
+//! presses "print".
+
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::thread::JoinHandle;
+
+use card_io::printer::{Paper, Printer, PrinterConfig, PrinterError, Receipt};
+
+use super::{nap, report, Board, Device, DeviceError, State, Timing};
+use crate::server::Shared;
+
+/// What became of the last print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Printed {
+    Ok,
+    /// Not printed (or maybe incomplete): the message says why and what to do.
+    Failed(String),
+}
+
+/// The printer and its port.
+pub struct ReceiptPrinter {
+    path: String,
+    config: PrinterConfig,
+    port: Mutex<Port>,
+    board: Arc<Board>,
+}
+
+struct Port {
+    printer: Option<Printer>,
+    backoff: super::Backoff,
+    last: Option<Printed>,
+}
+
+impl std::fmt::Debug for ReceiptPrinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceiptPrinter")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The health a printer error means, with what to do.
+pub fn failure(e: &PrinterError) -> (State, String) {
+    let m = match e {
+        PrinterError::PaperOut | PrinterError::PaperRanOut => {
+            "打印机缺纸,请联系工作人员 / the printer is out of paper; please call staff"
+        }
+        PrinterError::Offline => {
+            "打印机未就绪(盖子打开或故障),请联系工作人员 / the printer is offline (cover open or fault); please call staff"
+        }
+        PrinterError::Open { .. } => {
+            "打印机未连接,请联系工作人员 / the printer is not connected; please call staff"
+        }
+        PrinterError::Unencodable { .. } | PrinterError::ControlCharacter { .. } => {
+            "凭条内容无法打印 / the receipt's text cannot be printed"
+        }
+        _ => "打印机无响应,请联系工作人员 / the printer is not answering; please call staff",
+    };
+    (State::Down, m.into())
+}
+
+impl ReceiptPrinter {
+    pub fn new(path: String, baud: u32, timing: Timing, board: Arc<Board>) -> ReceiptPrinter {
+        ReceiptPrinter {
+            path,
+            config: PrinterConfig {
+                baud_rate: baud,
+                ..PrinterConfig::default()
+            },
+            port: Mutex::new(Port {
+                printer: None,
+                backoff: timing.backoff(),
+                last: None,
+            }),
+            board,
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Port> {
+        // A panic while printing leaves at worst a port to reopen.
+        self.port.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the open printer (opening it first); a port failure closes it.
+    fn with_printer<T>(
+        &self,
+        port: &mut Port,
+        force_open: bool,
+        f: impl FnOnce(&mut Printer) -> Result<T, PrinterError>,
+    ) -> Result<T, PrinterError> {
+        if port.printer.is_none() {
+            if !force_open && !port.backoff.due() {
+                return Err(PrinterError::NotAnswering {
+                    query: 1,
+                    timeout_ms: 0,
+                });
+            }
+            match Printer::open(&self.path, self.config) {
+                Ok(p) => port.printer = Some(p),
+                Err(e) => {
+                    port.backoff.failed();
+                    return Err(e);
+                }
+            }
+        }
+        let Some(printer) = port.printer.as_mut() else {
+            return Err(PrinterError::NotAnswering {
+                query: 1,
+                timeout_ms: 0,
+            });
+        };
+        let result = f(printer);
+        match &result {
+            Ok(_) => port.backoff.reset(),
+            // The printer answered: the port is fine.
+            Err(
+                PrinterError::PaperOut
+                | PrinterError::PaperRanOut
+                | PrinterError::Offline
+                | PrinterError::Unencodable { .. }
+                | PrinterError::ControlCharacter { .. },
+            ) => port.backoff.reset(),
+            Err(_) => {
+                port.printer = None;
+                port.backoff.failed();
+            }
+        }
+        result
+    }
+
+    /// Asks the printer's status; returns what the board should say (`None`: a failed port
+    /// is not due to be reopened yet).
+    pub fn check(&self) -> Option<(State, String)> {
+        let mut port = self.lock();
+        if port.printer.is_none() && !port.backoff.due() {
+            return None;
+        }
+        let status = self.with_printer(&mut port, false, |p| p.ready());
+        Some(match status {
+            Ok(s) if s.paper == Paper::NearEnd => (
+                State::Warning,
+                "打印纸将用完 / the paper roll is near its end".into(),
+            ),
+            Ok(_) => (State::Ok, String::new()),
+            Err(e) => failure(&e),
+        })
+    }
+
+    /// Prints receipt lines (the first is the title); the outcome is kept for the screen.
+    pub fn print_lines(&self, lines: &[String]) -> Result<(), String> {
+        let Some((title, rest)) = lines.split_first() else {
+            return Ok(());
+        };
+        let receipt = Receipt::new(title.clone()).text(rest.join("\n"));
+        let mut port = self.lock();
+        let result = self.with_printer(&mut port, true, |p| p.print(&receipt));
+        let (outcome, health) = match &result {
+            Ok(report) if report.paper_near_end => (
+                Printed::Ok,
+                (
+                    State::Warning,
+                    "打印纸将用完 / the paper roll is near its end".to_string(),
+                ),
+            ),
+            Ok(_) => (Printed::Ok, (State::Ok, String::new())),
+            Err(e) => {
+                let (state, message) = failure(e);
+                (Printed::Failed(message.clone()), (state, message))
+            }
+        };
+        port.last = Some(outcome.clone());
+        drop(port);
+        self.board.report(Device::Printer, health.0, health.1);
+        if outcome == Printed::Ok {
+            self.board.count_event(Device::Printer);
+        }
+        result.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// Whether the port is open now.
+    pub fn is_open(&self) -> bool {
+        self.lock().printer.is_some()
+    }
+
+    /// The outcome of the last print, taken (the next call answers `None` until another).
+    pub fn take_outcome(&self) -> Option<Printed> {
+        self.lock().last.take()
+    }
+}
+
+/// Starts the status watch; it ends once the kiosk is dropped.
+pub fn spawn_watch(
+    weak: Weak<Shared>,
+    printer: Arc<ReceiptPrinter>,
+    timing: Timing,
+) -> Result<JoinHandle<()>, DeviceError> {
+    std::thread::Builder::new()
+        .name("printer".into())
+        .spawn(move || loop {
+            let checked = printer.check();
+            let Some(shared) = weak.upgrade() else {
+                return;
+            };
+            if let Some((state, message)) = checked {
+                report(&shared, Device::Printer, state, message);
+            }
+            drop(shared);
+            let wait = if printer.is_open() {
+                timing.heartbeat
+            } else {
+                timing.backoff_first
+            };
+            if !nap(&weak, wait) {
+                return;
+            }
+        })
+        .map_err(|source| DeviceError::Thread {
+            device: Device::Printer,
+            source,
+        })
+}

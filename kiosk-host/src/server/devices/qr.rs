@@ -1,0 +1,125 @@
+//! The e-card QR scanner's thread: card-io's reader thread on the scanner's serial path; each
+//! scan goes to `Core::qr_scanned`. A lost port is reported down and reopened with backoff.
+//! (A scanner is silent until something is scanned, so silence is not a failure.)
+
+use std::sync::Weak;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use card_io::qr::{QrConfig, QrEvent, QrReader};
+
+use super::{nap, report, Device, DeviceError, State, Timing};
+use crate::server::Shared;
+
+/// How long one wait for a scanner event lasts (the thread looks at the kiosk in between).
+const EVENT_WAIT: Duration = Duration::from_millis(200);
+
+/// Starts the thread; it ends once the kiosk is dropped.
+pub fn spawn(
+    weak: Weak<Shared>,
+    path: String,
+    baud: u32,
+    timing: Timing,
+) -> Result<JoinHandle<()>, DeviceError> {
+    let config = QrConfig {
+        baud_rate: baud,
+        ..QrConfig::default()
+    };
+    std::thread::Builder::new()
+        .name("qr-scanner".into())
+        .spawn(move || run(&weak, &path, config, timing))
+        .map_err(|source| DeviceError::Thread {
+            device: Device::QrScanner,
+            source,
+        })
+}
+
+fn run(weak: &Weak<Shared>, path: &str, config: QrConfig, timing: Timing) {
+    let mut backoff = timing.backoff();
+    let mut reader: Option<QrReader> = None;
+    loop {
+        let Some(shared) = weak.upgrade() else {
+            return;
+        };
+        let wait = match reader.as_ref() {
+            None if !backoff.due() => backoff.wait().min(EVENT_WAIT),
+            None => {
+                match QrReader::open(path, config) {
+                    Ok(r) => {
+                        reader = Some(r);
+                        backoff.reset();
+                        report(&shared, Device::QrScanner, State::Ok, "");
+                    }
+                    Err(e) => {
+                        log::warn!("QR scanner: {e}");
+                        backoff.failed();
+                        report(
+                            &shared,
+                            Device::QrScanner,
+                            State::Down,
+                            format!("扫码器未连接(无法打开 {path}),请联系工作人员 / QR scanner not connected (cannot open {path}); please call staff"),
+                        );
+                    }
+                }
+                Duration::ZERO
+            }
+            Some(r) => {
+                let event = r.next_event(EVENT_WAIT);
+                let lost = match event {
+                    Some(QrEvent::Scan(scan)) => {
+                        scanned(&shared, &scan.payload);
+                        false
+                    }
+                    Some(QrEvent::Error(e)) => {
+                        log::info!("QR scanner: {e}");
+                        let changed = shared
+                            .core
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .input_problem(
+                            "未能识别二维码,请重新扫码 / the code could not be read: scan it again"
+                                .into(),
+                        );
+                        if changed {
+                            shared.notify("session");
+                        }
+                        false
+                    }
+                    Some(QrEvent::PortLost(e)) => {
+                        log::warn!("QR scanner: {e}");
+                        true
+                    }
+                    None => !r.is_running(),
+                };
+                if lost {
+                    reader = None;
+                    backoff.failed();
+                    report(
+                        &shared,
+                        Device::QrScanner,
+                        State::Down,
+                        "扫码器连接中断,请联系工作人员 / QR scanner disconnected; please call staff",
+                    );
+                }
+                Duration::ZERO
+            }
+        };
+        drop(shared);
+        if !nap(weak, wait) {
+            return;
+        }
+    }
+}
+
+/// A scan: to the session, counted, screens told.
+fn scanned(shared: &Shared, payload: &str) {
+    let in_session = {
+        let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.qr_scanned(payload);
+        core.devices.count_event(Device::QrScanner);
+        core.live.is_some()
+    };
+    if in_session {
+        shared.notify("session");
+    }
+}
