@@ -163,7 +163,7 @@ fn walks(k: &Served, iterations: usize) -> Result<(Bench<'_>, Samples, Samples),
         b.expect(&page, "ask", "status start")?;
         drain(&events);
         let t = Instant::now();
-        k.api("POST", "/api/sim/card", &json!({ "card": CARD }));
+        k.api("POST", "/api/sim/card", json!({ "card": CARD }));
         let told = wait_event(&events, "session")?;
         to_event.push(told.duration_since(t));
         let page = k.wait_screen("the status confirmation", |p| kind(p) == "confirm");
@@ -213,7 +213,7 @@ fn walks(k: &Served, iterations: usize) -> Result<(Bench<'_>, Samples, Samples),
             "/api/session/event",
             json!({ "action": "rate", "level": 5 }),
         )?;
-        k.api("DELETE", "/api/sim/card", &json!({}));
+        k.api("DELETE", "/api/sim/card", json!({}));
         k.wait_screen("home", |p| kind(p) == "home");
 
         // Loss report by ID card (no card in the reader), then its cancellation.
@@ -223,7 +223,7 @@ fn walks(k: &Served, iterations: usize) -> Result<(Bench<'_>, Samples, Samples),
             json!({ "business": "report_loss" }),
         )?;
         let t = Instant::now();
-        k.api("POST", "/api/sim/idcard", &json!({ "person": PERSON }));
+        k.api("POST", "/api/sim/idcard", json!({ "person": PERSON }));
         let page = k.wait_screen("the loss report confirmation", |p| kind(p) == "confirm");
         b.steps
             .entry("report_loss: ID card read → confirmation".into())
@@ -247,12 +247,12 @@ fn walks(k: &Served, iterations: usize) -> Result<(Bench<'_>, Samples, Samples),
             "/api/session/start",
             json!({ "business": "cancel_loss" }),
         )?;
-        k.api("POST", "/api/sim/idcard", &json!({ "person": PERSON }));
+        k.api("POST", "/api/sim/idcard", json!({ "person": PERSON }));
         let page = k.wait_screen("the card prompt or the confirmation", |p| {
             kind(p) == "confirm" || p["screen"]["ask"]["kind"] == "card" || kind(p) == "refused"
         });
         if page["screen"]["ask"]["kind"] == "card" {
-            k.api("POST", "/api/sim/card", &json!({ "card": CARD }));
+            k.api("POST", "/api/sim/card", json!({ "card": CARD }));
         }
         let page = k.wait_screen("the cancellation's confirmation", |p| {
             kind(p) == "confirm" || kind(p) == "refused"
@@ -272,7 +272,7 @@ fn walks(k: &Served, iterations: usize) -> Result<(Bench<'_>, Samples, Samples),
         if k.screen()["screen"]["screen"] != "home" {
             return Err(format!("not home after the walks: {}", k.screen()));
         }
-        k.api("DELETE", "/api/sim/card", &json!({}));
+        k.api("DELETE", "/api/sim/card", json!({}));
         k.wait_screen("home", |p| kind(p) == "home");
     }
     Ok((b, to_event, to_screen))
