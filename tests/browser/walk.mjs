@@ -229,11 +229,7 @@ export async function rate(t, how, label) {
       assert.equal(await page.locator(`input[name="reasons"][value="${r}"]`).isVisible(), true, `reason ${r}`);
     }
     await t.visit(`${label}-rating-low`);
-    // KIOSK BUG (rating reasons): sending the rating with any reason ticked answers
-    // 422 "Failed to deserialize form body: reasons: invalid type: string, expected a
-    // sequence" (POST /session/event cannot take the repeated `reasons` field), a bare text
-    // page with no way back. Step skipped: the low rating is sent without its reasons.
-    // for (const r of reasons) await page.locator(`input[name="reasons"][value="${r}"]`).check();
+    for (const r of reasons) await page.locator(`input[name="reasons"][value="${r}"]`).check();
   }
   await step(page, () => page.locator("[data-rating-submit]").click(), "home");
 }

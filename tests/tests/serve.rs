@@ -127,6 +127,16 @@ fn loss_report_through_the_forms_with_redirects() {
     let (status, _, html) = request(&k, "GET", "/session", "text/plain", "");
     assert_eq!(status, 200);
     assert!(html.contains("<html"), "{html}");
+    // A low rating with two reasons ticked: the form repeats the field.
+    let (status, head, body) = request(
+        &k,
+        "POST",
+        "/session/event",
+        "application/x-www-form-urlencoded",
+        "action=rate&level=2&reasons=slow&reasons=unclear",
+    );
+    assert_eq!(status, 303, "{head}\n{body}");
+    assert_eq!(kind(&screen(&k)), "home");
 }
 
 #[test]

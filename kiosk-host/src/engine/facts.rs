@@ -212,6 +212,56 @@ pub enum Reason {
 }
 
 impl Reason {
+    pub const ALL: [Reason; 6] = [
+        Reason::Damaged,
+        Reason::Expiring,
+        Reason::KeyDataChanged,
+        Reason::Death,
+        Reason::Emigration,
+        Reason::Duplicate,
+    ];
+
+    /// The stable code a screen posts.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::Damaged => "damaged",
+            Reason::Expiring => "expiring",
+            Reason::KeyDataChanged => "key_data_changed",
+            Reason::Death => "death",
+            Reason::Emigration => "emigration",
+            Reason::Duplicate => "duplicate",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// What the citizen reads on a screen, in its language.
+    pub fn label(self, lang: firmware_config::Language) -> &'static str {
+        use firmware_config::Language::{En, Ug, ZhCn};
+        match (self, lang) {
+            (Reason::Damaged, ZhCn) => "卡片损坏",
+            (Reason::Damaged, En) => "the card is damaged",
+            (Reason::Damaged, Ug) => "كارتا بۇزۇلغان",
+            (Reason::Expiring, ZhCn) => "有效期将满",
+            (Reason::Expiring, En) => "the card expires soon",
+            (Reason::Expiring, Ug) => "ئىناۋەتلىك مۇددىتى توشاي دەپ قالدى",
+            (Reason::KeyDataChanged, ZhCn) => "姓名、身份证号等关键信息变更",
+            (Reason::KeyDataChanged, En) => "name, ID number or other key data changed",
+            (Reason::KeyDataChanged, Ug) => "ئاساسلىق ئۇچۇر ئۆزگەردى",
+            (Reason::Death, ZhCn) => "死亡",
+            (Reason::Death, En) => "death",
+            (Reason::Death, Ug) => "ۋاپات بولۇش",
+            (Reason::Emigration, ZhCn) => "出国(境)定居",
+            (Reason::Emigration, En) => "settled abroad",
+            (Reason::Emigration, Ug) => "چەتئەلدە ئولتۇراقلىشىش",
+            (Reason::Duplicate, ZhCn) => "重复持卡",
+            (Reason::Duplicate, En) => "duplicate card",
+            (Reason::Duplicate, Ug) => "تەكرار كارتا",
+        }
+    }
+
     pub fn for_exchange(self) -> bool {
         matches!(
             self,

@@ -160,6 +160,34 @@ pub struct Input {
     pub comment: Option<String>,
 }
 
+impl Input {
+    /// An input from a form's fields, in order: a repeated field (the rating's reasons, one
+    /// per ticked box) adds to the list, which the form decoder's map cannot do. The values
+    /// are moved, not copied, so the PINs live only in the input (wiped when it is dropped).
+    /// Unknown fields are ignored; a level that is not a number is left out, and the
+    /// session then says what a rating is.
+    pub fn from_form(pairs: Vec<(String, String)>) -> Input {
+        let mut input = Input::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "action" => input.action = value,
+                "phone" => input.phone = Some(value),
+                "address" => input.address = Some(value),
+                "reason" => input.reason = Some(value),
+                "receipt" => input.receipt = Some(value),
+                "old" => input.old = Some(value),
+                "new" => input.new = Some(value),
+                "repeat" => input.repeat = Some(value),
+                "level" => input.level = value.trim().parse().ok(),
+                "reasons" => input.reasons.push(value),
+                "comment" => input.comment = Some(value),
+                _ => {}
+            }
+        }
+        input
+    }
+}
+
 impl std::fmt::Debug for Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Input")
@@ -462,7 +490,7 @@ impl Core {
                 phone: input.phone.clone().filter(|p| !p.trim().is_empty()),
                 address: input.address.clone().filter(|a| !a.trim().is_empty()),
             }),
-            "reason" => match input.reason.as_deref().and_then(parse_reason) {
+            "reason" => match input.reason.as_deref().and_then(Reason::from_code) {
                 Some(r) => Event::ReasonGiven(r),
                 None => {
                     live.problem = Some(self_text(self.lang, "请选择原因", "choose a reason"));
@@ -632,17 +660,6 @@ fn self_text(lang: Language, zh: &str, en: &str) -> String {
 }
 
 /// The reason codes the screens post.
-pub fn parse_reason(code: &str) -> Option<Reason> {
-    Some(match code {
-        "damaged" => Reason::Damaged,
-        "expiring" => Reason::Expiring,
-        "key_data_changed" => Reason::KeyDataChanged,
-        "death" => Reason::Death,
-        "emigration" => Reason::Emigration,
-        "duplicate" => Reason::Duplicate,
-        _ => return None,
-    })
-}
 
 /// What the citizen sees when the card could not be read.
 fn card_message(e: &DriverError, lang: Language) -> String {
@@ -661,4 +678,44 @@ fn card_message(e: &DriverError, lang: Language) -> String {
         ),
     };
     self_text(lang, zh, en)
+}
+
+#[cfg(test)]
+mod input_tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_form_with_repeated_reasons_keeps_every_reason() {
+        let input = Input::from_form(pairs(&[
+            ("action", "rate"),
+            ("level", "2"),
+            ("reasons", "slow"),
+            ("reasons", "unclear"),
+            ("comment", "排队太久"),
+            ("unexpected", "ignored"),
+        ]));
+        assert_eq!(input.action, "rate");
+        assert_eq!(input.level, Some(2));
+        assert_eq!(input.reasons, ["slow", "unclear"]);
+        assert_eq!(input.comment.as_deref(), Some("排队太久"));
+    }
+
+    #[test]
+    fn a_level_that_is_not_a_number_is_left_out_and_pins_are_not_shown() {
+        let input = Input::from_form(pairs(&[
+            ("action", "pins"),
+            ("level", "five"),
+            ("new", "580317"),
+            ("repeat", "580317"),
+        ]));
+        assert_eq!(input.level, None);
+        assert_eq!(input.new.as_deref(), Some("580317"));
+        assert!(!format!("{input:?}").contains("580317"));
+    }
 }

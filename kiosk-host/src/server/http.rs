@@ -270,7 +270,11 @@ async fn start_form(State(s): State<Arc<Shared>>, Form(form): Form<Start>) -> Re
     }
 }
 
-async fn event_form(State(s): State<Arc<Shared>>, Form(input): Form<Input>) -> Response {
+async fn event_form(
+    State(s): State<Arc<Shared>>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let input = Input::from_form(fields);
     let result = with_core(&s, move |c| c.input(&input)).await;
     s.notify("session");
     match result {

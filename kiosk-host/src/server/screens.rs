@@ -7,6 +7,7 @@ use ui_web::view::{Ask, Field, GuideEntry, Lang, MenuItem, Page, Screen};
 use super::core::Core;
 use super::devices::{Device, State};
 use crate::domain::BusinessCode;
+use crate::engine::facts::Reason;
 use crate::engine::session::Phase;
 use crate::rules::{self, intake, Material, Text};
 
@@ -293,40 +294,16 @@ fn reader_down(core: &Core, business: &str) -> Page {
 }
 
 fn reasons(b: BusinessCode, l: Language) -> Vec<(String, String)> {
-    let all: &[(&str, &str, &str, &str)] = match b {
-        BusinessCode::Cancel => &[
-            ("death", "死亡", "death", "ۋاپات بولۇش"),
-            (
-                "emigration",
-                "出国(境)定居",
-                "settled abroad",
-                "چەتئەلدە ئولتۇراقلىشىش",
-            ),
-            ("duplicate", "重复持卡", "duplicate card", "تەكرار كارتا"),
-        ],
-        _ => &[
-            (
-                "damaged",
-                "卡片损坏",
-                "the card is damaged",
-                "كارتا بۇزۇلغان",
-            ),
-            (
-                "expiring",
-                "有效期将满",
-                "the card expires soon",
-                "ئىناۋەتلىك مۇددىتى توشاي دەپ قالدى",
-            ),
-            (
-                "key_data_changed",
-                "姓名、身份证号等关键信息变更",
-                "name, ID number or other key data changed",
-                "ئاساسلىق ئۇچۇر ئۆزگەردى",
-            ),
-        ],
-    };
-    all.iter()
-        .map(|(code, zh, en, ug)| (code.to_string(), ui(l, zh, en, ug)))
+    Reason::ALL
+        .into_iter()
+        .filter(|r| {
+            if b == BusinessCode::Cancel {
+                r.for_cancel()
+            } else {
+                r.for_exchange()
+            }
+        })
+        .map(|r| (r.code().to_string(), r.label(l).to_string()))
         .collect()
 }
 
@@ -420,7 +397,7 @@ fn fields(core: &Core) -> Vec<Field> {
     if let Some(r) = g.reason {
         out.push(Field {
             label: ui(l, "原因", "Reason", "سەۋەب"),
-            value: r.zh().to_string(),
+            value: r.label(l).to_string(),
         });
     }
     out
