@@ -60,7 +60,7 @@ pub struct Timing {
 impl Default for Timing {
     fn default() -> Timing {
         Timing {
-            id_poll: Duration::from_millis(250),
+            id_poll: Duration::from_millis(100),
             heartbeat: Duration::from_secs(2),
             backoff_first: Duration::from_millis(500),
             backoff_max: Duration::from_secs(5),
