@@ -62,7 +62,23 @@ run $K audit verify --db "$DB"
 run $K stats --from "$(date +%Y-%m-01)" --to "$(date +%Y-%m-%d)" --db "$DB"
 echo
 if [ "${DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
-# The kiosk itself, on in-process simulated hardware with the demo registry: open the
-# address it prints in a browser (Ctrl-C stops it). Simulated devices are driven through
-# /api/sim/card, /api/sim/idcard and /api/sim/scene (see README.md).
-run ./target/release/kiosk serve --sim --listen "${KIOSK_LISTEN:-127.0.0.1:8080}"
+# Demo staff accounts for the staff pages (/staff/login), made the way a technician makes
+# real ones: `kiosk config staff USER --role ROLE`, the password on standard input.
+CONF=target/demo-kiosk.toml
+: > "$CONF"
+for account in "supervisor demo-supervisor supervisor technician" \
+               "archivist demo-archivist archive" \
+               "desk demo-front-desk front_desk"; do
+    set -- $account
+    user=$1 password=$2
+    shift 2
+    roles=()
+    for r in "$@"; do roles+=(--role "$r"); done
+    printf '%s\n' "$password" | $K config staff "$user" "${roles[@]}" >> "$CONF"
+    echo "staff account (demo only): $user / $password ($*)"
+done
+run $K config validate "$CONF"
+# The kiosk itself, on simulated hardware with the demo registry: open the address it prints
+# in a browser (Ctrl-C stops it). /sim is the hardware panel; the simulated devices can also
+# be driven through /api/sim/* (see README.md).
+run ./target/release/kiosk serve --sim --config "$CONF" --listen "${KIOSK_LISTEN:-127.0.0.1:8080}"

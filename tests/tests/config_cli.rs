@@ -144,3 +144,95 @@ fn keygen_sign_install_rollback() {
     assert!(text(&out.stderr).contains("nothing to roll back to"));
     let _ = fs::remove_dir_all(dir);
 }
+
+/// `kiosk config staff` with `input` on standard input.
+fn staff(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(kiosk())
+        .args(["config", "staff"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kiosk config staff");
+    // Refused before the password is read: the pipe may be closed already.
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes());
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn staff_makes_an_account_entry_whose_hash_checks_the_password() {
+    use argon2::{PasswordHash, PasswordVerifier};
+    let out = staff(
+        &[
+            "desk.1",
+            "--role",
+            "front_desk",
+            "--role",
+            "archive",
+            "--role",
+            "front_desk",
+        ],
+        "a long enough password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let entry = text(&out.stdout);
+    assert!(!entry.contains("a long enough password"), "{entry}");
+    assert!(entry.contains("user = \"desk.1\""), "{entry}");
+    assert!(
+        entry.contains("roles = [\"front_desk\", \"archive\"]"),
+        "{entry}"
+    );
+    let file = temp("staff").join("kiosk.toml");
+    std::fs::write(&file, &entry).unwrap();
+    let v = run(&["validate", file.to_str().unwrap()]);
+    assert!(v.status.success(), "{}", text(&v.stderr));
+    let hash = entry
+        .lines()
+        .find_map(|l| l.strip_prefix("password_hash = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("a hash line");
+    let parsed = PasswordHash::new(hash).expect("a PHC string");
+    argon2::Argon2::default()
+        .verify_password(b"a long enough password", &parsed)
+        .expect("the hash checks the password");
+    assert!(argon2::Argon2::default()
+        .verify_password(b"another password", &parsed)
+        .is_err());
+}
+
+#[test]
+fn staff_refuses_what_would_make_a_bad_account() {
+    for (args, input, says) in [
+        (vec!["desk", "--role", "front_desk"], "short\n", "too short"),
+        (
+            vec!["desk", "--role", "boss"],
+            "a long enough password\n",
+            "role \"boss\"",
+        ),
+        (
+            vec!["de sk", "--role", "archive"],
+            "a long enough password\n",
+            "user",
+        ),
+        (
+            vec!["desk", "--role", "archive"],
+            "",
+            "expected the password",
+        ),
+    ] {
+        let out = staff(&args, input);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}

@@ -3,8 +3,6 @@
 //! PINs come from standard input, one per line, never from arguments (arguments show up
 //! in `ps` and shell history).
 
-use std::io::IsTerminal;
-
 use card_io::date::Date;
 use card_io::pin::Pin;
 use card_io::sam::psam::Psam;
@@ -13,7 +11,6 @@ use clap::{Args, Subcommand};
 use kiosk_host::card_ops::{self, OpError, Target};
 use kiosk_host::mask;
 use serde_json::json;
-use zeroize::Zeroizing;
 
 #[derive(Args)]
 pub struct CardArgs {
@@ -70,95 +67,15 @@ struct PinInput {
 impl PinInput {
     fn next(&mut self, what: &str) -> Result<Pin, String> {
         self.line += 1;
-        let mut buf = Zeroizing::new(String::new());
-        let stdin = std::io::stdin();
-        let n = {
-            // At a terminal: prompt, and do not echo the digits.
-            let _quiet = if stdin.is_terminal() {
-                eprint!("{what}: ");
-                Some(NoEcho::new())
-            } else {
-                None
-            };
-            read_line_unbuffered(&mut buf)
-        }
-        .map_err(|e| format!("cannot read the {what} from standard input: {e}"))?;
-        if stdin.is_terminal() {
-            eprintln!();
-        }
-        if n == 0 {
-            return Err(format!(
-                "expected the {what} on line {} of standard input (one PIN per line)",
-                self.line
-            ));
-        }
-        Pin::parse(&buf).map_err(|e| format!("standard input line {} ({what}): {e}", self.line))
-    }
-}
-
-/// Reads one line from file descriptor 0 a byte at a time, into `buf` only: std's buffered
-/// stdin would keep the PIN lines in a process-wide buffer that is never wiped.
-fn read_line_unbuffered(buf: &mut Zeroizing<String>) -> std::io::Result<usize> {
-    let mut bytes = Zeroizing::new(Vec::with_capacity(16));
-    loop {
-        let mut b = [0u8; 1];
-        // SAFETY: reads at most one byte into a valid one-byte buffer we own.
-        let n = unsafe { libc::read(0, b.as_mut_ptr().cast(), 1) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        if n == 0 || b[0] == b'\n' {
-            if n == 1 {
-                bytes.push(b[0]);
-            }
-            break;
-        }
-        bytes.push(b[0]);
-        // A PIN line is short; a long one is an input error caught by the parser.
-        if bytes.len() > 64 {
-            break;
-        }
-    }
-    buf.push_str(&String::from_utf8_lossy(&bytes));
-    Ok(bytes.len())
-}
-
-/// Turns terminal echo off on standard input while it lives.
-struct NoEcho {
-    saved: Option<libc::termios>,
-}
-
-impl NoEcho {
-    fn new() -> NoEcho {
-        // SAFETY: tcgetattr/tcsetattr on fd 0 with a zero-initialised termios we own; failure
-        // (not a terminal) leaves `saved` empty and changes nothing.
-        unsafe {
-            let mut t: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(0, &mut t) != 0 {
-                return NoEcho { saved: None };
-            }
-            let saved = t;
-            t.c_lflag &= !libc::ECHO;
-            if libc::tcsetattr(0, libc::TCSANOW, &t) != 0 {
-                return NoEcho { saved: None };
-            }
-            NoEcho { saved: Some(saved) }
-        }
-    }
-}
-
-impl Drop for NoEcho {
-    fn drop(&mut self) {
-        if let Some(t) = self.saved {
-            // SAFETY: restores the attributes read in `new` on the same descriptor.
-            unsafe {
-                libc::tcsetattr(0, libc::TCSANOW, &t);
-            }
-        }
+        let line = super::secret::read_secret_line(what)
+            .map_err(|e| format!("cannot read the {what} from standard input: {e}"))?
+            .ok_or_else(|| {
+                format!(
+                    "expected the {what} on line {} of standard input (one PIN per line)",
+                    self.line
+                )
+            })?;
+        Pin::parse(&line).map_err(|e| format!("standard input line {} ({what}): {e}", self.line))
     }
 }
 

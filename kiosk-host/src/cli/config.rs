@@ -47,6 +47,15 @@ pub enum ConfigCmd {
         #[arg(long)]
         trust: Option<PathBuf>,
     },
+    /// Make a `[[staff]]` account: reads the password from standard input (twice at a
+    /// terminal, without echo) and prints the entry with its argon2id hash, to add to
+    /// kiosk.toml. The password itself is never printed or stored.
+    Staff {
+        user: String,
+        /// front_desk, archive, technician or supervisor (repeat for more than one).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
     /// Restore the previous configuration (once; see `kiosk config install`).
     Rollback {
         #[arg(long, default_value = DEFAULT_DIR)]
@@ -72,6 +81,7 @@ pub fn run(cmd: ConfigCmd) -> i32 {
             Err(e) => fail(1, &format!("cannot print the schema: {e}")),
         },
         ConfigCmd::Keygen { output } => keygen(&output),
+        ConfigCmd::Staff { user, roles } => staff(&user, &roles),
         ConfigCmd::Sign {
             key,
             file,
@@ -229,4 +239,73 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// Shortest staff password accepted.
+const MIN_PASSWORD: usize = 12;
+
+fn staff(user: &str, roles: &[String]) -> i32 {
+    match staff_entry(user, roles) {
+        Ok(entry) => {
+            print!("{entry}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn staff_entry(user: &str, roles: &[String]) -> Result<String, String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use std::io::IsTerminal;
+
+    let user = user.trim();
+    if user.is_empty()
+        || !user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        return Err(format!(
+            "user {user:?}: use letters, digits, '_', '-' or '.' (it goes into kiosk.toml and the audit log)"
+        ));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for r in roles {
+        let r = r.trim();
+        serde_json::from_value::<firmware_config::Role>(serde_json::Value::String(r.into()))
+            .map_err(|_| {
+                format!("role {r:?}: one of front_desk, archive, technician, supervisor")
+            })?;
+        if !names.iter().any(|n| n == r) {
+            names.push(r.to_string());
+        }
+    }
+    let password = super::secret::read_secret_line("password")
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?
+        .ok_or("expected the password on standard input")?;
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(format!(
+            "the password is too short: at least {MIN_PASSWORD} characters"
+        ));
+    }
+    if std::io::stdin().is_terminal() {
+        let again = super::secret::read_secret_line("the password again")
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?
+            .ok_or("expected the password a second time")?;
+        if *again != *password {
+            return Err("the two passwords differ".into());
+        }
+    }
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let hash = argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| format!("hashing failed: {e}"))?
+        .to_string();
+    let roles: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    Ok(format!(
+        "[[staff]]\nuser = \"{user}\"\npassword_hash = \"{hash}\"\nroles = [{}]\n",
+        roles.join(", ")
+    ))
 }

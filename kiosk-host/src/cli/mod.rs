@@ -13,6 +13,7 @@ mod idcard;
 mod photo;
 mod provision;
 mod readers;
+mod secret;
 mod selftest;
 mod serve;
 mod stats;

@@ -1,0 +1,96 @@
+//! Secrets typed at a terminal or piped in (PINs, staff passwords): read from file descriptor
+//! 0 a byte at a time into a zeroizing buffer, with echo off at a terminal.
+
+use std::io::IsTerminal;
+
+use zeroize::Zeroizing;
+
+/// Reads one line of standard input, prompting with `what` and without echo at a terminal;
+/// `Ok(None)` at the end of input. The line ends are not kept.
+pub fn read_secret_line(what: &str) -> std::io::Result<Option<Zeroizing<String>>> {
+    let stdin = std::io::stdin();
+    let mut buf = Zeroizing::new(String::new());
+    let n = {
+        let _quiet = if stdin.is_terminal() {
+            eprint!("{what}: ");
+            Some(NoEcho::new())
+        } else {
+            None
+        };
+        read_line_unbuffered(&mut buf)?
+    };
+    if stdin.is_terminal() {
+        eprintln!();
+    }
+    if n == 0 {
+        return Ok(None);
+    }
+    let trimmed = Zeroizing::new(buf.trim_end_matches(['\r', '\n']).to_string());
+    Ok(Some(trimmed))
+}
+
+/// Reads one line from file descriptor 0 a byte at a time, into `buf` only: std's buffered
+/// stdin would keep the PIN lines in a process-wide buffer that is never wiped.
+pub fn read_line_unbuffered(buf: &mut Zeroizing<String>) -> std::io::Result<usize> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(16));
+    loop {
+        let mut b = [0u8; 1];
+        // SAFETY: reads at most one byte into a valid one-byte buffer we own.
+        let n = unsafe { libc::read(0, b.as_mut_ptr().cast(), 1) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if n == 0 || b[0] == b'\n' {
+            if n == 1 {
+                bytes.push(b[0]);
+            }
+            break;
+        }
+        bytes.push(b[0]);
+        // A PIN or password line is short; a long one is an input error caught by the parser.
+        if bytes.len() > 256 {
+            break;
+        }
+    }
+    buf.push_str(&String::from_utf8_lossy(&bytes));
+    Ok(bytes.len())
+}
+
+/// Turns terminal echo off on standard input while it lives.
+pub struct NoEcho {
+    saved: Option<libc::termios>,
+}
+
+impl NoEcho {
+    pub fn new() -> NoEcho {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a zero-initialised termios we own; failure
+        // (not a terminal) leaves `saved` empty and changes nothing.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return NoEcho { saved: None };
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            if libc::tcsetattr(0, libc::TCSANOW, &t) != 0 {
+                return NoEcho { saved: None };
+            }
+            NoEcho { saved: Some(saved) }
+        }
+    }
+}
+
+impl Drop for NoEcho {
+    fn drop(&mut self) {
+        if let Some(t) = self.saved {
+            // SAFETY: restores the attributes read in `new` on the same descriptor.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, &t);
+            }
+        }
+    }
+}
