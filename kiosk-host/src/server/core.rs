@@ -659,8 +659,6 @@ fn self_text(lang: Language, zh: &str, en: &str) -> String {
     }
 }
 
-/// The reason codes the screens post.
-
 /// What the citizen sees when the card could not be read.
 fn card_message(e: &DriverError, lang: Language) -> String {
     let (zh, en) = match e {
