@@ -558,3 +558,55 @@ fn a_refusal_is_given_in_uyghur_on_a_uyghur_screen() {
         "the card's state, in Uyghur: {message}"
     );
 }
+
+#[test]
+fn nonsense_on_the_screens_routes_gets_the_error_screen_with_the_way_back() {
+    let k = serve();
+    for (method, path, ctype, body, status) in [
+        (
+            "POST",
+            "/session/start",
+            "application/x-www-form-urlencoded",
+            "agent=1",
+            422,
+        ),
+        (
+            "POST",
+            "/session/start",
+            "text/plain",
+            "business=status",
+            415,
+        ),
+        (
+            "POST",
+            "/session/event",
+            "application/json",
+            "{\"action\":\"confirm\"}",
+            415,
+        ),
+        ("GET", "/no/such/page", "text/plain", "", 404),
+        (
+            "POST",
+            "/sim/card",
+            "application/x-www-form-urlencoded",
+            "slot=1",
+            422,
+        ),
+    ] {
+        let (got, head, html) = request(&k, method, path, ctype, body);
+        assert_eq!(got, status, "{method} {path}: {head}");
+        assert!(
+            head.to_lowercase().contains("content-type: text/html"),
+            "{method} {path}: {head}"
+        );
+        assert!(
+            html.contains("href=\"/\""),
+            "{method} {path}: no way back: {html}"
+        );
+        for raw in ["Failed to deserialize", "Content-Type", "missing field"] {
+            assert!(!html.contains(raw), "{method} {path}: raw error {raw:?}");
+        }
+    }
+    // Nothing was started.
+    assert_eq!(kind(&screen(&k)), "home");
+}

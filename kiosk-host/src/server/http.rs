@@ -114,12 +114,46 @@ pub fn router(shared: Arc<Shared>) -> Router {
     r.fallback(not_found).with_state(shared)
 }
 
-/// No such route: under `/api/` the JSON error body, elsewhere an empty 404 as before.
-async fn not_found(uri: axum::http::Uri) -> Response {
+/// No such route: under `/api/` the JSON error body, elsewhere the error screen with the way
+/// back.
+async fn not_found(State(s): State<Arc<Shared>>, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        openapi::not_found(uri.path()).into_response()
-    } else {
-        StatusCode::NOT_FOUND.into_response()
+        return openapi::not_found(uri.path()).into_response();
+    }
+    match with_core(&s, |c| screens::unreadable(c, true)).await {
+        Ok(page) => (StatusCode::NOT_FOUND, html(&page)).into_response(),
+        Err(e) => page_error(e),
+    }
+}
+
+/// A form body for the screens. A body the form decoder cannot read (wrong content type,
+/// missing field, bad value) gives the error screen with its status, never the decoder's
+/// raw message; nothing is changed.
+pub struct PageForm<T>(pub T);
+
+impl<T> axum::extract::FromRequest<Arc<Shared>> for PageForm<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(req, state).await {
+            Ok(Form(v)) => Ok(PageForm(v)),
+            Err(rejection) => {
+                log::info!("form refused: {rejection}");
+                let status = rejection.status();
+                Err(
+                    match with_core(state, |c| screens::unreadable(c, false)).await {
+                        Ok(page) => (status, html(&page)).into_response(),
+                        Err(e) => page_error(e),
+                    },
+                )
+            }
+        }
     }
 }
 
@@ -252,7 +286,7 @@ fn start(core: &mut Core, form: &Start) -> Result<(), StartError> {
     core.start(code, agent).map_err(StartError::Driver)
 }
 
-async fn start_form(State(s): State<Arc<Shared>>, Form(form): Form<Start>) -> Response {
+async fn start_form(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Start>) -> Response {
     let result = with_core(&s, move |c| {
         let r = start(c, &form);
         let page = r
@@ -272,7 +306,7 @@ async fn start_form(State(s): State<Arc<Shared>>, Form(form): Form<Start>) -> Re
 
 async fn event_form(
     State(s): State<Arc<Shared>>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Response {
     let input = Input::from_form(fields);
     let result = with_core(&s, move |c| c.input(&input)).await;

@@ -125,6 +125,34 @@ fn page(core: &Core, title: String, screen: Screen) -> Page {
 }
 
 /// An error screen (a device or the service is down).
+/// A request the screens never send (a form that could not be read, a page that does not
+/// exist): what happened and the way back, never the decoder's or router's own words.
+pub fn unreadable(core: &Core, missing_page: bool) -> Page {
+    let l = core.lang;
+    let message = if missing_page {
+        ui(
+            l,
+            "没有这个页面",
+            "There is no such page.",
+            "بۇنداق بەت يوق",
+        )
+    } else {
+        ui(
+            l,
+            "无法识别这次操作,什么也没有改变",
+            "That request could not be read; nothing was changed.",
+            "بۇ مەشغۇلاتنى تونۇغىلى بولمىدى، ھېچنىمە ئۆزگەرمىدى",
+        )
+    };
+    let what_to_do = ui(
+        l,
+        "请返回首页重新开始",
+        "Go back to the start and try again.",
+        "باش بەتكە قايتىپ قايتا باشلاڭ",
+    );
+    error(core, message, what_to_do)
+}
+
 pub fn error(core: &Core, message: String, what_to_do: String) -> Page {
     let l = core.lang;
     page(

@@ -1,12 +1,13 @@
 //! `GET /sim`: the simulated hardware's panel, and its forms (the same controls as the JSON
 //! API, answered with a redirect back to the panel).
 
+use crate::server::http::PageForm;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use card_io::transport::ReaderProvider;
 use hw_sim::backend::CARD_SLOT;
 use serde::Deserialize;
@@ -83,7 +84,7 @@ pub async fn panel(State(s): State<Arc<Shared>>) -> Response {
     }
 }
 
-pub async fn panel_card(state: State<Arc<Shared>>, form: Form<CardReq>) -> Response {
+pub async fn panel_card(state: State<Arc<Shared>>, form: PageForm<CardReq>) -> Response {
     back(super::insert_card(state, Json(form.0)).await)
 }
 
@@ -91,15 +92,15 @@ pub async fn panel_remove(state: State<Arc<Shared>>) -> Response {
     back(super::remove_card(state).await)
 }
 
-pub async fn panel_reader(state: State<Arc<Shared>>, form: Form<ReaderReq>) -> Response {
+pub async fn panel_reader(state: State<Arc<Shared>>, form: PageForm<ReaderReq>) -> Response {
     back(super::reader(state, Json(form.0)).await)
 }
 
-pub async fn panel_idcard(state: State<Arc<Shared>>, form: Form<PersonReq>) -> Response {
+pub async fn panel_idcard(state: State<Arc<Shared>>, form: PageForm<PersonReq>) -> Response {
     back(super::place_id_card(state, Json(form.0)).await)
 }
 
-pub async fn panel_id_fault(state: State<Arc<Shared>>, form: Form<FaultReq>) -> Response {
+pub async fn panel_id_fault(state: State<Arc<Shared>>, form: PageForm<FaultReq>) -> Response {
     back(super::id_module_fault(state, Json(form.0)).await)
 }
 
@@ -112,7 +113,7 @@ pub struct QrForm {
     ecard: Option<String>,
 }
 
-pub async fn panel_qr(state: State<Arc<Shared>>, form: Form<QrForm>) -> Response {
+pub async fn panel_qr(state: State<Arc<Shared>>, form: PageForm<QrForm>) -> Response {
     let nonempty = |v: Option<String>| v.filter(|t| !t.trim().is_empty());
     let req = QrReq {
         text: nonempty(form.0.text),
@@ -121,11 +122,11 @@ pub async fn panel_qr(state: State<Arc<Shared>>, form: Form<QrForm>) -> Response
     back(serial::scan_qr(state, Json(req)).await)
 }
 
-pub async fn panel_printer(state: State<Arc<Shared>>, form: Form<PrinterReq>) -> Response {
+pub async fn panel_printer(state: State<Arc<Shared>>, form: PageForm<PrinterReq>) -> Response {
     back(super::printer(state, Json(form.0)).await)
 }
 
-pub async fn panel_scene(state: State<Arc<Shared>>, form: Form<SceneReq>) -> Response {
+pub async fn panel_scene(state: State<Arc<Shared>>, form: PageForm<SceneReq>) -> Response {
     back(super::camera_scene(state, Json(form.0)).await)
 }
 

@@ -2,12 +2,12 @@
 //! working days, overdue), each with the moves its state allows; a move is
 //! `engine::staff::move_application`, one commit audited with the staff user as the actor.
 
+use crate::server::http::PageForm;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use chrono::Utc;
 use serde::Deserialize;
 use ui_web::i18n::StaffKey;
@@ -184,7 +184,7 @@ fn refusal(e: &StaffError, lang: Lang) -> Option<String> {
 pub async fn move_one(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
-    Form(form): Form<MoveForm>,
+    PageForm(form): PageForm<MoveForm>,
 ) -> Response {
     let who = match authorise_form(&s, &headers, StaffPage::Applications, &form.csrf) {
         Ok(w) => w,

@@ -3,12 +3,12 @@
 //! archive query`, which audits it with the staff user in the same transaction. Results show
 //! ID and card numbers masked (BUSINESS-RULES.md section 7) and no material contents.
 
+use crate::server::http::PageForm;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use serde::Deserialize;
 use ui_web::i18n::StaffKey;
 use ui_web::{ArchiveResults, ArchiveRow, Lang, StaffPage};
@@ -223,7 +223,7 @@ pub async fn show(
 pub async fn query(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
-    Form(form): Form<ArchiveForm>,
+    PageForm(form): PageForm<ArchiveForm>,
 ) -> Response {
     let who = match authorise_form(&s, &headers, StaffPage::Archive, &form.csrf) {
         Ok(w) => w,

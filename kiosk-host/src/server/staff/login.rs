@@ -1,6 +1,7 @@
 //! Staff login against the argon2 hashes of `[[staff]]` (lockout after [`MAX_FAILURES`]
 //! failures for [`LOCKOUT`]), and logout. Both audited with the user as the actor.
 
+use crate::server::http::PageForm;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -8,7 +9,6 @@ use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use ui_web::StaffPage;
 use zeroize::Zeroize;
@@ -48,7 +48,7 @@ impl Drop for Login {
 }
 
 /// `POST /staff/login`.
-pub async fn login(State(s): State<Arc<Shared>>, Form(form): Form<Login>) -> Response {
+pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>) -> Response {
     let user = form.user.trim().to_string();
     {
         let mut staff = s.staff.lock().unwrap_or_else(|p| p.into_inner());
@@ -156,7 +156,7 @@ pub async fn login(State(s): State<Arc<Shared>>, Form(form): Form<Login>) -> Res
 pub async fn logout(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
-    Form(form): Form<Csrf>,
+    PageForm(form): PageForm<Csrf>,
 ) -> Response {
     let who = match authorise_form(&s, &headers, StaffPage::Home, &form.csrf) {
         Ok(x) => x,

@@ -1,12 +1,12 @@
 //! `/staff/selftest`: the technician page, the same checks as `kiosk selftest`.
 
+use crate::server::http::PageForm;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use ui_web::i18n::StaffKey;
 use ui_web::StaffPage;
 
@@ -78,7 +78,7 @@ pub async fn show(
 pub async fn again(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
-    Form(form): Form<Csrf>,
+    PageForm(form): PageForm<Csrf>,
 ) -> Response {
     match authorise_form(&s, &headers, StaffPage::SelfTest, &form.csrf) {
         Ok(_) => Redirect::to("/staff/selftest").into_response(),

@@ -2,12 +2,12 @@
 //! chosen period: cases per business, outcomes, the ratings distribution and the
 //! satisfaction rate, as bar charts with the same numbers in tables.
 
+use crate::server::http::PageForm;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use ui_web::i18n::StaffKey;
@@ -206,7 +206,7 @@ pub async fn show(
 pub async fn period_form(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
-    Form(form): Form<PeriodForm>,
+    PageForm(form): PageForm<PeriodForm>,
 ) -> Response {
     let who = match authorise_form(&s, &headers, StaffPage::Stats, &form.csrf) {
         Ok(w) => w,
