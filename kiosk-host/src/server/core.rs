@@ -364,6 +364,7 @@ impl Core {
                     lang,
                     "卡片已取出，请把卡片插回读卡器再继续",
                     "the card was taken out: put it back before going on",
+                    "كارتا چىقىرىۋېلىندى، داۋاملاشتۇرۇشتىن بۇرۇن كارتىنى قايتا سېلىڭ",
                 );
                 live.problem = Some(message.clone());
                 self.device_message = message;
@@ -418,12 +419,13 @@ impl Core {
         let frame = match self.camera.as_mut().map(|c| c.frame()) {
             Some(Ok(f)) => f,
             Some(Err(e)) => {
-                self.device_message = format!("摄像头不可用: {e} / camera not available");
+                self.device_message =
+                    format!("摄像头不可用 / camera not available / كامېرا ئىشلىمەيدۇ ({e})");
                 return;
             }
             None => {
                 self.device_message =
-                    "本机没有摄像头,请到服务窗口 / no camera on this kiosk".into();
+                    "本机没有摄像头,请到服务窗口 / no camera on this kiosk / بۇ ئاپپاراتتا كامېرا يوق، مۇلازىمەت كۆزنىكىگە بېرىڭ".into();
                 return;
             }
         };
@@ -493,7 +495,12 @@ impl Core {
             "reason" => match input.reason.as_deref().and_then(Reason::from_code) {
                 Some(r) => Event::ReasonGiven(r),
                 None => {
-                    live.problem = Some(self_text(self.lang, "请选择原因", "choose a reason"));
+                    live.problem = Some(self_text(
+                        self.lang,
+                        "请选择原因",
+                        "choose a reason",
+                        "سەۋەبنى تاللاڭ",
+                    ));
                     return;
                 }
             },
@@ -523,7 +530,12 @@ impl Core {
                     .filter(|c| !c.trim().is_empty()),
             },
             _ => {
-                live.problem = Some(self_text(self.lang, "无法识别的操作", "unknown action"));
+                live.problem = Some(self_text(
+                    self.lang,
+                    "无法识别的操作",
+                    "unknown action",
+                    "بۇ مەشغۇلاتنى تونۇغىلى بولمىدى",
+                ));
                 return;
             }
         };
@@ -542,13 +554,14 @@ impl Core {
         let note = match (&self.receipt_printer, outcome) {
             (None, _) => Some(no_printer(self.lang)),
             (Some(_), None) => None,
-            (Some(_), Some(Printed::Ok)) => Some(self_text(self.lang, "凭条已打印", "printed")),
+            (Some(_), Some(Printed::Ok)) => Some(self_text(self.lang, "凭条已打印", "printed", "تالون بېسىپ چىقىرىلدى")),
             (Some(_), Some(Printed::Failed(why))) => Some(format!(
                 "{}{}",
                 self_text(
                     self.lang,
                     "未能打印。业务已办结,不受影响;处理好后可再次打印。",
-                    "Not printed. Your business is done all the same; print again once this is fixed. "
+                    "Not printed. Your business is done all the same; print again once this is fixed. ",
+                    "بېسىپ چىقىرىلمىدى. ئىشىڭىز تاماملاندى؛ مەسىلە ھەل بولغاندىن كېيىن قايتا بېسىڭ. "
                 ),
                 split_message(&why, self.lang)
             )),
@@ -640,42 +653,55 @@ pub fn no_printer(lang: Language) -> String {
         lang,
         "本机没有凭条打印机,请拍照或记下以上内容",
         "this kiosk has no receipt printer: take a photo of the screen or write it down",
+        "بۇ ئاپپاراتتا تالون پرىنتېرى يوق، ئېكراننى رەسىمگە تارتىۋېلىڭ ياكى خاتىرىلىۋېلىڭ",
     )
 }
 
-/// The part of a "中文 / English" message for the language.
+/// The part of a device message for the screen language. Device messages travel as one
+/// string (the health board, the `device` event, logs): "中文 / English / ئۇيغۇرچە"; a part
+/// that is missing falls back to the Chinese.
 pub fn split_message(message: &str, lang: Language) -> String {
-    match (message.split_once(" / "), lang) {
-        (Some((_, en)), Language::En) => en.to_string(),
-        (Some((zh, _)), _) => zh.to_string(),
-        (None, _) => message.to_string(),
+    let mut parts = message.splitn(3, " / ");
+    let zh = parts.next().unwrap_or_default();
+    let en = parts.next();
+    let ug = parts.next();
+    match lang {
+        Language::ZhCn => zh,
+        Language::En => en.unwrap_or(zh),
+        Language::Ug => ug.unwrap_or(zh),
     }
+    .to_string()
 }
 
-fn self_text(lang: Language, zh: &str, en: &str) -> String {
+fn self_text(lang: Language, zh: &str, en: &str, ug: &str) -> String {
     match lang {
-        Language::En => en.into(),
-        _ => zh.into(),
+        Language::ZhCn => zh,
+        Language::En => en,
+        Language::Ug => ug,
     }
+    .into()
 }
 
 /// What the citizen sees when the card could not be read.
 fn card_message(e: &DriverError, lang: Language) -> String {
-    let (zh, en) = match e {
+    let (zh, en, ug) = match e {
         DriverError::Exec(crate::engine::executor::ExecError::Op(op)) if op.is_card_gone() => (
             "未能读取社会保障卡,请重新插卡",
             "the card could not be read: insert it again",
+            "ئىجتىمائىي كاپالەت كارتىسىنى ئوقۇغىلى بولمىدى، قايتا سېلىڭ",
         ),
         DriverError::Exec(crate::engine::executor::ExecError::Op(op)) if op.exit_code() == 3 => (
             "读卡器不可用,请联系工作人员",
             "the card reader is not available: please call staff",
+            "كارتا ئوقۇغۇچ ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ",
         ),
         _ => (
             "这张卡无法读取,请确认插入的是社会保障卡",
             "this card cannot be read: is it the social security card?",
+            "بۇ كارتىنى ئوقۇغىلى بولمايدۇ، ئىجتىمائىي كاپالەت كارتىسى ئىكەنلىكىنى جەزملەشتۈرۈڭ",
         ),
     };
-    self_text(lang, zh, en)
+    self_text(lang, zh, en, ug)
 }
 
 #[cfg(test)]
@@ -686,6 +712,17 @@ mod input_tests {
         list.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn device_messages_are_told_in_the_screen_language() {
+        let m = "打印机缺纸 / the printer is out of paper / پرىنتېردا قەغەز يوق";
+        assert_eq!(split_message(m, Language::ZhCn), "打印机缺纸");
+        assert_eq!(split_message(m, Language::En), "the printer is out of paper");
+        assert_eq!(split_message(m, Language::Ug), "پرىنتېردا قەغەز يوق");
+        // Older two-part messages: Uyghur falls back to the Chinese, and one part is all.
+        assert_eq!(split_message("仅中文 / only", Language::Ug), "仅中文");
+        assert_eq!(split_message("仅中文", Language::En), "仅中文");
     }
 
     #[test]

@@ -320,7 +320,8 @@ async fn event_form(
 async fn staff_call(State(s): State<Arc<Shared>>) -> Response {
     let result = with_core(&s, |c| {
         use crate::store::AuditLog;
-        c.device_message = "已呼叫工作人员,请稍候 / staff have been called".into();
+        c.device_message =
+            "已呼叫工作人员,请稍候 / staff have been called / خىزمەتچى چاقىرىلدى، سەل ساقلاڭ".into();
         c.store
             .append(
                 &crate::domain::Actor::System,

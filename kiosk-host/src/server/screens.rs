@@ -31,16 +31,6 @@ fn t(text: &Text, l: Language) -> String {
     intake::pick(text, l).to_string()
 }
 
-/// A device message given as "中文 / English": the part for the language (Uyghur screens show
-/// the Chinese until the device messages are translated).
-fn split(message: &str, l: Language) -> String {
-    match (message.split_once(" / "), l) {
-        (Some((_, en)), Language::En) => en.to_string(),
-        (Some((zh, _)), _) => zh.to_string(),
-        (None, _) => message.to_string(),
-    }
-}
-
 fn ui(l: Language, zh: &str, en: &str, ug: &str) -> String {
     match l {
         Language::ZhCn => zh,
@@ -208,7 +198,7 @@ pub fn session(core: &Core) -> Option<Page> {
             problem: live
                 .problem
                 .clone()
-                .or_else(|| waiting_device_down(core, *material).map(|m| split(&m, l)))
+                .or_else(|| waiting_device_down(core, *material).map(|m| super::core::split_message(&m, l)))
                 .or_else(|| {
                     (!core.device_message.is_empty()).then(|| core.device_message.clone())
                 }),
@@ -305,7 +295,7 @@ fn reader_down(core: &Core, business: &str) -> Page {
     let message = core
         .devices
         .down_message(Device::CardReader)
-        .map(|m| split(&m, l))
+        .map(|m| super::core::split_message(&m, l))
         .unwrap_or_default();
     let mut p = error(
         core,

@@ -112,11 +112,11 @@ fn run(weak: &Weak<Shared>) {
                 Look::Present { .. } => (State::Ok, ""),
                 Look::Missing => (
                     State::Down,
-                    "社会保障卡读卡器未连接,请联系工作人员 / the card reader is not connected; please call staff",
+                    "社会保障卡读卡器未连接,请联系工作人员 / the card reader is not connected; please call staff / ئىجتىمائىي كاپالەت كارتىسى ئوقۇغۇچ ئۇلانمىغان، خىزمەتچىنى چاقىرىڭ",
                 ),
                 Look::ServiceDown => (
                     State::Down,
-                    "读卡服务不可用,请联系工作人员 / the card reader service is not running; please call staff",
+                    "读卡服务不可用,请联系工作人员 / the card reader service is not running; please call staff / كارتا ئوقۇش مۇلازىمىتى ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ",
                 ),
             };
             report(&shared, Device::CardReader, state, message);

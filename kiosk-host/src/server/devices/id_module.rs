@@ -52,15 +52,15 @@ pub fn spawn(
 pub fn device_message(e: &ReaderError) -> String {
     match e {
         ReaderError::Open { path, .. } => format!(
-            "身份证阅读器未连接(无法打开 {path}),请联系工作人员 / ID reader not connected (cannot open {path}); please call staff"
+            "身份证阅读器未连接(无法打开 {path}),请联系工作人员 / ID reader not connected (cannot open {path}); please call staff / كىملىك ئوقۇغۇچ ئۇلانمىغان ({path} نى ئاچقىلى بولمىدى)، خىزمەتچىنى چاقىرىڭ"
         ),
         ReaderError::Frame { .. }
         | ReaderError::Status { .. }
         | ReaderError::UnknownCommand { .. } => {
-            "身份证阅读器数据错误,请联系工作人员 / ID reader sends garbled data; please call staff"
+            "身份证阅读器数据错误,请联系工作人员 / ID reader sends garbled data; please call staff / كىملىك ئوقۇغۇچنىڭ سانلىق مەلۇماتى خاتا، خىزمەتچىنى چاقىرىڭ"
                 .into()
         }
-        _ => "身份证阅读器无响应,请联系工作人员 / ID reader not answering; please call staff".into(),
+        _ => "身份证阅读器无响应,请联系工作人员 / ID reader not answering; please call staff / كىملىك ئوقۇغۇچ جاۋاب بەرمەيدۇ، خىزمەتچىنى چاقىرىڭ".into(),
     }
 }
 
@@ -68,9 +68,9 @@ pub fn device_message(e: &ReaderError) -> String {
 fn card_message(e: &ReaderError) -> String {
     match e {
         ReaderError::Text { .. } => {
-            "身份证信息有误,请到服务窗口办理 / the ID card's data are not valid; please go to a service counter".into()
+            "身份证信息有误,请到服务窗口办理 / the ID card's data are not valid; please go to a service counter / كىملىك ئۇچۇرىدا خاتالىق بار، مۇلازىمەت كۆزنىكىگە بېرىڭ".into()
         }
-        _ => "未能读取身份证,请拿起后重新放置 / the ID card could not be read: lift it and place it again".into(),
+        _ => "未能读取身份证,请拿起后重新放置 / the ID card could not be read: lift it and place it again / كىملىكنى ئوقۇغىلى بولمىدى، ئېلىپ قايتا قويۇڭ".into(),
     }
 }
 

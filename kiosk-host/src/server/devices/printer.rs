@@ -45,18 +45,18 @@ impl std::fmt::Debug for ReceiptPrinter {
 pub fn failure(e: &PrinterError) -> (State, String) {
     let m = match e {
         PrinterError::PaperOut | PrinterError::PaperRanOut => {
-            "打印机缺纸,请联系工作人员 / the printer is out of paper; please call staff"
+            "打印机缺纸,请联系工作人员 / the printer is out of paper; please call staff / پرىنتېردا قەغەز يوق، خىزمەتچىنى چاقىرىڭ"
         }
         PrinterError::Offline => {
-            "打印机未就绪(盖子打开或故障),请联系工作人员 / the printer is offline (cover open or fault); please call staff"
+            "打印机未就绪(盖子打开或故障),请联系工作人员 / the printer is offline (cover open or fault); please call staff / پرىنتېر تەييار ئەمەس (قاپقىقى ئوچۇق ياكى كاشىلا بار)، خىزمەتچىنى چاقىرىڭ"
         }
         PrinterError::Open { .. } => {
-            "打印机未连接,请联系工作人员 / the printer is not connected; please call staff"
+            "打印机未连接,请联系工作人员 / the printer is not connected; please call staff / پرىنتېر ئۇلانمىغان، خىزمەتچىنى چاقىرىڭ"
         }
         PrinterError::Unencodable { .. } | PrinterError::ControlCharacter { .. } => {
-            "凭条内容无法打印 / the receipt's text cannot be printed"
+            "凭条内容无法打印 / the receipt's text cannot be printed / تالون مەزمۇنىنى بېسىپ چىقارغىلى بولمايدۇ"
         }
-        _ => "打印机无响应,请联系工作人员 / the printer is not answering; please call staff",
+        _ => "打印机无响应,请联系工作人员 / the printer is not answering; please call staff / پرىنتېر جاۋاب بەرمەيدۇ، خىزمەتچىنى چاقىرىڭ",
     };
     (State::Down, m.into())
 }
@@ -145,7 +145,8 @@ impl ReceiptPrinter {
         Some(match status {
             Ok(s) if s.paper == Paper::NearEnd => (
                 State::Warning,
-                "打印纸将用完 / the paper roll is near its end".into(),
+                "打印纸将用完 / the paper roll is near its end / پرىنتېر قەغىزى تۈگەي دەپ قالدى"
+                    .into(),
             ),
             Ok(_) => (State::Ok, String::new()),
             Err(e) => failure(&e),
@@ -165,7 +166,7 @@ impl ReceiptPrinter {
                 Printed::Ok,
                 (
                     State::Warning,
-                    "打印纸将用完 / the paper roll is near its end".to_string(),
+                    "打印纸将用完 / the paper roll is near its end / پرىنتېر قەغىزى تۈگەي دەپ قالدى".to_string(),
                 ),
             ),
             Ok(_) => (Printed::Ok, (State::Ok, String::new())),

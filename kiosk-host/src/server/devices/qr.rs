@@ -77,7 +77,7 @@ fn run(weak: &Weak<Shared>, path: &str, config: QrConfig, timing: Timing) {
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
                             .input_problem(
-                            "未能识别二维码,请重新扫码 / the code could not be read: scan it again"
+                            "未能识别二维码,请重新扫码 / the code could not be read: scan it again / ئىككى ئۆلچەملىك كودنى تونۇغىلى بولمىدى، قايتا سىكانىرلاڭ"
                                 .into(),
                         );
                         if changed {
