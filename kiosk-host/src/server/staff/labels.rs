@@ -38,15 +38,7 @@ pub fn business(b: BusinessCode, lang: Lang) -> String {
 }
 
 pub fn progress(p: Progress, lang: Lang) -> String {
-    let en = match p {
-        Progress::Submitted => "submitted",
-        Progress::Accepted => "accepted",
-        Progress::InProduction => "in production",
-        Progress::ReadyForPickup => "ready for pickup",
-        Progress::Collected => "collected",
-        Progress::Rejected => "rejected",
-    };
-    tr(lang, p.zh(), en)
+    tr(lang, p.zh(), p.en())
 }
 
 pub fn outcome(o: Outcome, lang: Lang) -> String {
