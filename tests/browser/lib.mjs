@@ -26,12 +26,18 @@ function kioskBin() {
   return isAbsolute(bin) ? bin : join(ROOT, bin);
 }
 
-/** Starts the kiosk on simulated hardware; resolves when it printed its address. */
-export async function startKiosk(name) {
+/** The kiosk binary the tests run (`KIOSK_BIN`, default target/debug/kiosk). */
+export const KIOSK_BIN = kioskBin();
+
+/**
+ * Starts the kiosk on simulated hardware; resolves when it printed its address. `extraArgs`
+ * are added to `kiosk serve --sim …` (e.g. `["--config", FILE]`).
+ */
+export async function startKiosk(name, extraArgs = []) {
   mkdirSync(SHOTS, { recursive: true });
   const child = spawn(
     kioskBin(),
-    ["serve", "--sim", "--listen", "127.0.0.1:0", "--root", ROOT],
+    ["serve", "--sim", "--listen", "127.0.0.1:0", "--root", ROOT, ...extraArgs],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   const log = createWriteStream(join(SHOTS, `${name}.kiosk.log`));
@@ -278,12 +284,14 @@ export async function home(page, kiosk, query = "?lang=zh-CN&elderly=0") {
 /**
  * The set-up every test file shares: one kiosk process and one Chromium page for the whole
  * file (started in `before`, stopped in `after`), and the file's screenshots and axe results.
- * Returns an object whose `kiosk` and `page` are set once `before` ran.
+ * Returns an object whose `kiosk` and `page` are set once `before` ran. `options.args`: more
+ * arguments of `kiosk serve`, or a function (run in `before`, may be async) returning them.
  */
-export function useKiosk(name) {
+export function useKiosk(name, options = {}) {
   const t = { name, screens: new Screens(name), kiosk: null, browser: null, page: null };
   before(async () => {
-    t.kiosk = await startKiosk(name);
+    const args = typeof options.args === "function" ? await options.args() : options.args || [];
+    t.kiosk = await startKiosk(name, args);
     t.browser = await startBrowser();
     t.page = await t.browser.newPage();
   });
