@@ -374,13 +374,21 @@ fn the_document_lists_exactly_the_routes_the_service_answers() {
 /// literal of their own.)
 #[test]
 fn no_api_route_is_registered_around_the_document() {
-    let dir = tests::kiosk::root().join("kiosk-host/src/server");
-    let mut found = BTreeMap::new();
-    for entry in std::fs::read_dir(&dir).expect("server sources") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
+    let mut sources = Vec::new();
+    let mut dirs = vec![tests::kiosk::root().join("kiosk-host/src/server")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("server sources") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push(path);
+            }
         }
+    }
+    assert!(sources.len() > 10, "{sources:?}");
+    let mut found = BTreeMap::new();
+    for path in sources {
         let text = std::fs::read_to_string(&path).expect("source");
         for call in [".route(", ".nest(", ".route_service(", ".nest_service("] {
             for (at, _) in text.match_indices(call) {
@@ -390,10 +398,7 @@ fn no_api_route_is_registered_around_the_document() {
                 };
                 let route = lit.split('"').next().unwrap_or("");
                 if route.starts_with("/api") && !route.starts_with("/api/sim/") {
-                    found.insert(
-                        route.to_string(),
-                        path.file_name().unwrap().to_string_lossy().to_string(),
-                    );
+                    found.insert(route.to_string(), path.display().to_string());
                 }
             }
         }

@@ -718,7 +718,10 @@ mod input_tests {
     fn device_messages_are_told_in_the_screen_language() {
         let m = "打印机缺纸 / the printer is out of paper / پرىنتېردا قەغەز يوق";
         assert_eq!(split_message(m, Language::ZhCn), "打印机缺纸");
-        assert_eq!(split_message(m, Language::En), "the printer is out of paper");
+        assert_eq!(
+            split_message(m, Language::En),
+            "the printer is out of paper"
+        );
         assert_eq!(split_message(m, Language::Ug), "پرىنتېردا قەغەز يوق");
         // Older two-part messages: Uyghur falls back to the Chinese, and one part is all.
         assert_eq!(split_message("仅中文 / only", Language::Ug), "仅中文");

@@ -61,6 +61,7 @@ pub fn api() -> OpenApiRouter<Arc<Shared>> {
         .routes(routes!(api_event))
         .routes(routes!(api_guide))
         .routes(routes!(api_devices))
+        .routes(routes!(super::devices::health))
         .routes(routes!(events))
         .routes(routes!(openapi::openapi_json))
         .merge(openapi::staff_api())

@@ -331,7 +331,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
                 ""
             }
         );
-        let app = http::router(shared.clone()).merge(devices::routes(shared));
+        let app = http::router(shared);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The kiosk's peripherals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Device {
     /// The PC/SC reader of the social security card.
@@ -21,7 +22,7 @@ pub enum Device {
 }
 
 /// How a device is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// Not looked at yet.
@@ -36,11 +37,11 @@ pub enum State {
 }
 
 /// One device's health.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Health {
     pub device: Device,
     pub state: State,
-    /// "中文 / English"; empty when all is well.
+    /// "中文 / English / ئۇيغۇرچە"; empty when all is well.
     pub message: String,
     /// The serial port or reader it is on, when it has one.
     pub port: Option<String>,

@@ -23,9 +23,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use axum::extract::State as AxState;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 
 pub use backoff::Backoff;
 pub use board::{Board, Device, Health, State};
@@ -170,18 +168,27 @@ pub(crate) fn nap(weak: &Weak<Shared>, total: Duration) -> bool {
     }
 }
 
-/// `GET /api/devices/health`: every device's state, message, port and input count.
-pub async fn health(AxState(s): AxState<Arc<Shared>>) -> Response {
+/// Every device's health.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DeviceHealth {
+    pub devices: Vec<Health>,
+}
+
+/// Every device's state, message, port and input count.
+#[utoipa::path(
+    get,
+    path = "/api/devices/health",
+    tag = "kiosk",
+    responses(
+        (status = 200, description = "Each peripheral as its thread last saw it", body = DeviceHealth),
+    )
+)]
+pub async fn health(AxState(s): AxState<Arc<Shared>>) -> Json<DeviceHealth> {
     let board = {
         let core = s.core.lock().unwrap_or_else(|p| p.into_inner());
         core.devices.clone()
     };
-    Json(serde_json::json!({ "devices": board.all() })).into_response()
-}
-
-/// The routes of this module (merged into the service's router).
-pub fn routes(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/api/devices/health", get(health))
-        .with_state(shared)
+    Json(DeviceHealth {
+        devices: board.all(),
+    })
 }
