@@ -48,10 +48,12 @@ pub fn render_page(page: &Page) -> String {
             complaint,
         }
         .render(),
-        Screen::Refused { business, message } => RefusedTpl {
+        Screen::Refused { business, message } => EndedTpl {
             c,
             business,
             message,
+            kind: "refused",
+            heading: Key::RefusedHeading,
         }
         .render(),
         Screen::Confirm {
@@ -102,10 +104,12 @@ pub fn render_page(page: &Page) -> String {
             rating_reasons,
         }
         .render(),
-        Screen::Failed { business, message } => FailedTpl {
+        Screen::Failed { business, message } => EndedTpl {
             c,
             business,
             message,
+            kind: "failed",
+            heading: Key::FailedHeading,
         }
         .render(),
         Screen::Error {
@@ -507,12 +511,16 @@ struct NoticeTpl<'a> {
     complaint: &'a str,
 }
 
+/// A business that ended without being done: refused on the rules, or stopped by a failure.
 #[derive(Template)]
-#[template(path = "refused.html")]
-struct RefusedTpl<'a> {
+#[template(path = "ended.html")]
+struct EndedTpl<'a> {
     c: Chrome<'a>,
     business: &'a str,
     message: &'a str,
+    /// The section's class: `refused` or `failed`.
+    kind: &'static str,
+    heading: Key,
 }
 
 #[derive(Template)]
@@ -553,14 +561,6 @@ struct DoneTpl<'a> {
     qr: QrView,
     levels: [RatingLevel; 5],
     rating_reasons: &'a [Choice],
-}
-
-#[derive(Template)]
-#[template(path = "failed.html")]
-struct FailedTpl<'a> {
-    c: Chrome<'a>,
-    business: &'a str,
-    message: &'a str,
 }
 
 #[derive(Template)]
