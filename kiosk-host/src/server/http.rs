@@ -53,7 +53,7 @@ fn page_error(e: ApiError) -> Response {
 /// The JSON API. Each handler is registered through `routes!`, which takes its method and
 /// path from the handler's `#[utoipa::path]` attribute and adds that operation to the
 /// document: a route here cannot exist without its documentation. Add new JSON routes here
-/// (staff ones in [`openapi::staff_api`]), never with `Router::route` in [`router`].
+/// never with `Router::route` in [`router`].
 pub fn api() -> OpenApiRouter<Arc<Shared>> {
     OpenApiRouter::with_openapi(openapi::frame())
         .routes(routes!(api_session))
@@ -64,7 +64,6 @@ pub fn api() -> OpenApiRouter<Arc<Shared>> {
         .routes(routes!(super::devices::health))
         .routes(routes!(events))
         .routes(routes!(openapi::openapi_json))
-        .merge(openapi::staff_api())
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {

@@ -11,7 +11,7 @@
 //! The simulated hardware's `/api/sim/*` controls are not part of the contract (they exist
 //! only in `kiosk serve --sim`) and are not documented.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -21,9 +21,6 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::{OpenApi, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-
-use super::Shared;
 
 /// What went wrong, as a stable code (the `error` of [`ApiError`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -232,16 +229,6 @@ pub fn frame() -> Document {
     let mut doc = Frame::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     doc
-}
-
-/// Staff JSON endpoints go here, once they exist: `OpenApiRouter::new().routes(routes!(…))`
-/// over handlers with `#[utoipa::path(…, tag = "staff", security(("staff_session" = [])))]`
-/// (the `kiosk_staff` cookie of `super::staff`, declared as a security scheme with a
-/// `utoipa::Modify` on [`Frame`]). `super::http::api` already merges this router, so they
-/// are served and documented with the rest, and the tests in `tests/tests/openapi.rs` cover
-/// them without change.
-pub fn staff_api() -> OpenApiRouter<Arc<Shared>> {
-    OpenApiRouter::new()
 }
 
 /// The OpenAPI document of the API, generated from the routes.
