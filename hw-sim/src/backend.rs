@@ -26,7 +26,10 @@ struct Slot {
     resets: u64,
     /// Exchanges left before the card disappears.
     remove_after: Option<usize>,
-    /// The card that `remove_after` pulled.
+    /// Exchanges left before the one whose answer is lost: that command reaches the card
+    /// and takes effect, then the card is pulled before its answer comes back.
+    lose_answer_after: Option<usize>,
+    /// The card that `remove_after` or `lose_answer_after` pulled.
     removed: Option<Box<dyn SimDevice>>,
 }
 
@@ -34,6 +37,7 @@ impl Slot {
     fn take_device(&mut self) -> Option<Box<dyn SimDevice>> {
         self.generation += 1;
         self.remove_after = None;
+        self.lose_answer_after = None;
         self.device.take()
     }
 }
@@ -124,6 +128,7 @@ impl SimReaders {
             generation: 0,
             resets: 0,
             remove_after: None,
+            lose_answer_after: None,
             removed: None,
         });
         drop(st);
@@ -194,6 +199,17 @@ impl SimReaders {
         }
         drop(st);
         self.changed();
+    }
+
+    /// The card is pulled while it answers the (n+1)th exchange from now: that command
+    /// reaches the card and takes effect, but its answer is lost (`CardRemoved`) and the slot
+    /// is empty. The harder half of a pull: the host cannot tell whether the command ran.
+    /// `usize::MAX` disarms it.
+    pub fn lose_answer_after(&self, slot: &str, n: usize) {
+        let mut st = lock(&self.state);
+        if let Some(s) = st.slot_mut(slot) {
+            s.lose_answer_after = (n != usize::MAX).then_some(n);
+        }
     }
 
     /// Simulates the PC/SC service being down: every call fails with `ServiceUnavailable`.
@@ -311,6 +327,13 @@ impl SimConnection {
             if *n == 0 {
                 slot.removed = slot.take_device();
             }
+        }
+        if let Some(n) = slot.lose_answer_after.as_mut() {
+            if *n == 0 {
+                slot.removed = slot.take_device();
+                return Err(TransportError::CardRemoved);
+            }
+            *n -= 1;
         }
         Ok(answer)
     }

@@ -14,3 +14,13 @@ pub trait SimDevice: Send {
         self.reset()
     }
 }
+
+/// Where a card pulled in the middle of a command leaves that command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PullPoint {
+    /// The card leaves as the command is sent: it never reaches the card.
+    BeforeCommand,
+    /// The card leaves while it answers: the command ran on the card, the answer is lost.
+    /// The host cannot tell this from [`PullPoint::BeforeCommand`]; reconciliation must.
+    InAnswer,
+}

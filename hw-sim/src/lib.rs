@@ -26,7 +26,7 @@ pub mod vpcd;
 
 pub use backend::SimReaders;
 pub use card_os::{CardOs, Lifecycle};
-pub use device::SimDevice;
+pub use device::{PullPoint, SimDevice};
 pub use error::SimError;
 pub use personalisation::CardFile;
 pub use psam::{PsamOptions, PsamOs};

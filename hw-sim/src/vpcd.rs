@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::device::SimDevice;
+use crate::device::{PullPoint, SimDevice};
 
 /// vpcd's port for reader slot 0.
 pub const VPCD_PORT_SLOT0: u16 = 35963;
@@ -42,6 +42,8 @@ struct Shared {
     generation: AtomicU64,
     /// A handle on the live socket, to shut it down from outside the thread.
     stream: Mutex<Option<TcpStream>>,
+    /// An armed pull: command APDUs still answered before it, and where it lands.
+    pull: Mutex<Option<(usize, PullPoint)>>,
 }
 
 fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -81,6 +83,7 @@ impl VpcdBridge {
             connected: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             stream: Mutex::new(None),
+            pull: Mutex::new(None),
         });
         let worker = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -106,6 +109,22 @@ impl VpcdBridge {
         self.shared.generation.fetch_add(1, Ordering::SeqCst);
         self.shared.drop_connection();
         lock(&self.shared.device).power_off();
+    }
+
+    /// Pulls the card in the middle of the (n+1)th command APDU from now: the socket closes
+    /// as pcscd waits for the answer, exactly as a card leaving the field looks to the
+    /// reader. With [`PullPoint::InAnswer`] the command runs on the card first. The pull
+    /// happens on the bridge's own thread, so it lands on that APDU whatever the timing.
+    /// The device keeps its state for [`insert`]. `usize::MAX` disarms.
+    ///
+    /// [`insert`]: VpcdBridge::insert
+    pub fn pull_after(&self, n: usize, point: PullPoint) {
+        *lock(&self.shared.pull) = (n != usize::MAX).then_some((n, point));
+    }
+
+    /// True while a pull armed by [`VpcdBridge::pull_after`] has not happened yet.
+    pub fn pull_armed(&self) -> bool {
+        lock(&self.shared.pull).is_some()
     }
 
     /// Inserts the card again (the thread connects to vpcd).
@@ -292,6 +311,36 @@ fn answer(shared: &Shared, payload: &[u8]) -> Option<Vec<u8>> {
             log::debug!("vpcd {}: unknown control code {other:02X}", shared.addr);
             None
         }
-        apdu => Some(dev.process(apdu)),
+        apdu => {
+            let point = {
+                let mut pull = lock(&shared.pull);
+                match pull.as_mut() {
+                    Some((0, point)) => {
+                        let point = *point;
+                        *pull = None;
+                        Some(point)
+                    }
+                    Some((n, _)) => {
+                        *n -= 1;
+                        None
+                    }
+                    None => None,
+                }
+            };
+            match point {
+                None => Some(dev.process(apdu)),
+                Some(point) => {
+                    if point == PullPoint::InAnswer {
+                        dev.process(apdu);
+                    }
+                    shared.inserted.store(false, Ordering::SeqCst);
+                    shared.generation.fetch_add(1, Ordering::SeqCst);
+                    shared.drop_connection();
+                    dev.power_off();
+                    log::info!("vpcd {}: card pulled ({point:?})", shared.addr);
+                    None
+                }
+            }
+        }
     }
 }

@@ -98,6 +98,42 @@ fn remove_after_n_exchanges() {
 }
 
 #[test]
+fn a_lost_answer_means_the_command_ran() {
+    use card_io::pin::Pin;
+    use card_io::sscard::SsCard;
+    let r = readers_with_card(Transport::T1);
+    let mut conn = r.connect(CARD_SLOT).unwrap();
+    let mut s = conn.session(None).unwrap();
+    let mut card = SsCard::select(&mut *s).unwrap();
+    let tries = card.pin_tries_left().unwrap().unwrap();
+    // The very next exchange, this wrong VERIFY, reaches the card; its answer is lost.
+    r.lose_answer_after(CARD_SLOT, 0);
+    let wrong = Pin::parse("999999").unwrap();
+    let err = card.verify(&wrong).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("Removed") || err.to_string().contains("removed"),
+        "{err}"
+    );
+    assert!(!r.has_card(CARD_SLOT), "pulled while answering");
+    drop(card);
+    drop(s);
+    // Put back: the wrong PIN counted, though the host never saw the card say so.
+    let dev = r.take_removed(CARD_SLOT).unwrap();
+    r.insert(CARD_SLOT, dev);
+    let mut conn = r.connect(CARD_SLOT).unwrap();
+    let mut s = conn.session(None).unwrap();
+    let mut card = SsCard::select(&mut *s).unwrap();
+    assert_eq!(card.pin_tries_left().unwrap(), Some(tries - 1));
+    // Disarmed by the pull: the next exchanges are answered.
+    assert!(card.pin_tries_left().is_ok());
+    // And `usize::MAX` disarms an armed pull.
+    r.lose_answer_after(CARD_SLOT, 0);
+    r.lose_answer_after(CARD_SLOT, usize::MAX);
+    assert!(card.pin_tries_left().is_ok());
+    assert!(r.has_card(CARD_SLOT));
+}
+
+#[test]
 fn remove_after_zero_pulls_the_card_now() {
     let r = readers_with_card(Transport::T1);
     let mut conn = r.connect(CARD_SLOT).unwrap();
