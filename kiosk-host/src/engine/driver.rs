@@ -203,6 +203,12 @@ impl Engine<'_> {
         let mut facts = read()?;
         let executor = self.executor();
         let settled = executor.reconcile(&facts, now)?;
+        if !settled.is_empty() {
+            // Reconciliation may have moved the registry (a lifted loss whose answer was
+            // lost, say): guard against the registry as it is now, not as it was read, or
+            // the guard would undo on the card what the registry just recorded.
+            facts.record = self.store.card(&facts.card_number)?;
+        }
         let guarded = executor.guard(&facts, now)?;
         if !settled.is_empty() || guarded.is_some() {
             facts = read()?;
