@@ -8,7 +8,18 @@ use std::time::{Duration, Instant};
 use card_io::pcsc_backend::PcscProvider;
 use card_io::transport::ReaderProvider;
 use hw_sim::backend::{CARD_SLOT, PSAM_SLOT};
-use hw_sim::{CardOs, PsamOptions, PsamOs, SimDevice, SimReaders, Transport, VpcdBridge};
+use hw_sim::{
+    CardOs, PsamOptions, PsamOs, PullPoint, SimDevice, SimReaders, Transport, VpcdBridge,
+};
+
+/// Which reader a fault is aimed at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// The citizen's card.
+    Card,
+    /// The secure module (PSAM) inside the kiosk.
+    Psam,
+}
 
 /// The operations scenarios need from a rig.
 pub trait Rig {
@@ -21,6 +32,15 @@ pub trait Rig {
     /// Puts the card pulled last back in, with its state.
     fn reinsert(&self);
     fn label(&self) -> &'static str;
+    /// Arms a pull of the card in `slot` in the middle of its (n+1)th command APDU from now
+    /// (see [`PullPoint`]). `usize::MAX` disarms.
+    fn pull_after(&self, slot: Slot, n: usize, point: PullPoint);
+    /// Disarms any pull still armed in `slot`; true when an armed pull happened, in which
+    /// case the provider no longer sees that card when this returns.
+    fn disarm_pull(&self, slot: Slot) -> bool;
+    /// Puts the PSAM pulled by [`Rig::pull_after`] back, with its state, and waits until the
+    /// provider sees it.
+    fn reinsert_psam(&self);
 }
 
 fn psam(transport: Transport) -> Box<dyn SimDevice> {
@@ -75,6 +95,33 @@ impl Rig for InProcess {
     }
     fn label(&self) -> &'static str {
         "in-process"
+    }
+    fn pull_after(&self, slot: Slot, n: usize, point: PullPoint) {
+        let name = sim_slot(slot);
+        match point {
+            PullPoint::BeforeCommand => self.readers.remove_after(name, n),
+            PullPoint::InAnswer => self.readers.lose_answer_after(name, n),
+        }
+    }
+    fn disarm_pull(&self, slot: Slot) -> bool {
+        let name = sim_slot(slot);
+        self.readers.remove_after(name, usize::MAX);
+        self.readers.lose_answer_after(name, usize::MAX);
+        !self.readers.has_card(name)
+    }
+    fn reinsert_psam(&self) {
+        let dev = self
+            .readers
+            .take_removed(PSAM_SLOT)
+            .expect("a pulled PSAM to reinsert");
+        assert!(self.readers.insert(PSAM_SLOT, dev));
+    }
+}
+
+fn sim_slot(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Card => CARD_SLOT,
+        Slot::Psam => PSAM_SLOT,
     }
 }
 
@@ -231,5 +278,41 @@ impl Rig for Vpcd {
     }
     fn label(&self) -> &'static str {
         "pcscd+vpcd"
+    }
+    fn pull_after(&self, slot: Slot, n: usize, point: PullPoint) {
+        match slot {
+            Slot::Card => {
+                if let Some(b) = self.card_bridge().as_ref() {
+                    b.pull_after(n, point);
+                }
+            }
+            Slot::Psam => self.psam.pull_after(n, point),
+        }
+    }
+    fn disarm_pull(&self, slot: Slot) -> bool {
+        let (pulled, reader) = match slot {
+            Slot::Card => {
+                let bridge = self.card_bridge();
+                let Some(b) = bridge.as_ref() else {
+                    return false;
+                };
+                b.pull_after(usize::MAX, PullPoint::BeforeCommand);
+                (!b.is_inserted(), VPCD_CARD_READER)
+            }
+            Slot::Psam => {
+                self.psam.pull_after(usize::MAX, PullPoint::BeforeCommand);
+                (!self.psam.is_inserted(), VPCD_PSAM_READER)
+            }
+        };
+        if pulled {
+            // pcscd learns of the pull from the closed socket; wait until it has, so that
+            // a reinsertion is seen as one.
+            self.wait(reader, |a| a.is_none());
+        }
+        pulled
+    }
+    fn reinsert_psam(&self) {
+        self.psam.insert();
+        self.wait(VPCD_PSAM_READER, |a| a.is_some());
     }
 }

@@ -1,18 +1,23 @@
-//! A card pulled at every APDU of every card-writing business, then put back: after
-//! reconciliation the card and the registry agree, no intent is left pending, the case is
-//! closed, the audit chain verifies, and the kiosk serves the next citizen.
+//! The fault matrix: every card-writing business with the citizen's card pulled at every APDU
+//! position, both before the command reaches the card and after it ran (its answer lost), and
+//! with the kiosk's PSAM pulled at every one of its APDUs; once in-process and once through
+//! the real PC/SC stack (pcscd + vpcd, the pull made by closing the vpcd socket mid-APDU).
+//! After the card is put back and reconciled: the card and the registry agree, no intent is
+//! left pending, the case is closed with an audit entry, the audit chain verifies, the
+//! citizen was told what happened, and the kiosk serves the next citizen.
 
 use card_io::sscard::{AppState, SsCard, SSSE_DF_NAME};
-use hw_sim::backend::CARD_SLOT;
-use hw_sim::Transport;
+use firmware_config::Language;
+use hw_sim::{PullPoint, Transport};
 use kiosk_host::card_ops::{self, Target};
 use kiosk_host::domain::{BusinessCode as B, CardState, Outcome};
 use kiosk_host::engine::driver::Engine;
 use kiosk_host::engine::facts::Reason;
+use kiosk_host::engine::failure::Failure;
 use kiosk_host::engine::session::{Event, Phase, Session};
 use kiosk_host::store::{AuditLog, Journal, Registry};
 use tests::kiosk::{compliant_photo, feed, id_text, now, start, TestKiosk};
-use tests::rig::{InProcess, Rig};
+use tests::rig::{InProcess, Rig, Slot, Vpcd};
 use tests::{card, pin};
 
 fn no_printer(_: &[String]) -> Result<(), String> {
@@ -82,7 +87,9 @@ const CASES: [Case; 8] = [
 const NEW_PIN: &str = "580317";
 
 /// Brings a session of `c` to the point where one event executes it; returns that event.
-fn prepare(e: &Engine<'_>, rig: &InProcess, c: &Case) -> (Session, Event) {
+/// `fresh`: a new copy of the card file goes in the reader; otherwise the card already there
+/// is used, with whatever earlier runs did to it.
+fn prepare(e: &Engine<'_>, rig: &dyn Rig, c: &Case, fresh: bool) -> (Session, Event) {
     let mut s = start(e, c.business, false);
     if c.business != B::PinChange {
         feed(
@@ -91,7 +98,9 @@ fn prepare(e: &Engine<'_>, rig: &InProcess, c: &Case) -> (Session, Event) {
             e.id_card_read(&id_text(c.person)).expect("ID card"),
         );
     }
-    rig.insert(card(c.card, Transport::T1));
+    if fresh {
+        rig.insert(card(c.card, Transport::T1));
+    }
     let ins = e.card_inserted(now()).expect("card read");
     feed(e, &mut s, ins.event);
     while let Phase::Gathering { material } = s.phase {
@@ -129,15 +138,9 @@ fn prepare(e: &Engine<'_>, rig: &InProcess, c: &Case) -> (Session, Event) {
     (s, last)
 }
 
-fn app_state(rig: &InProcess) -> AppState {
-    let mut conn = card_ops::connect_card(
-        &rig.readers,
-        &Target {
-            reader: Some(CARD_SLOT.into()),
-            psam_reader: None,
-        },
-    )
-    .expect("card back in the reader");
+fn app_state(rig: &dyn Rig) -> AppState {
+    let mut conn = card_ops::connect_card(rig.provider(), &Target::default())
+        .expect("card back in the reader");
     let mut session = conn.session(Some(&SSSE_DF_NAME)).expect("session");
     let state = match SsCard::select(&mut *session) {
         Ok(c) => c.state(),
@@ -148,16 +151,15 @@ fn app_state(rig: &InProcess) -> AppState {
     state
 }
 
-fn verifies(rig: &InProcess, p: &str) -> bool {
-    let conn = card_ops::connect_card(&rig.readers, &Target::default()).expect("card");
+fn verifies(rig: &dyn Rig, p: &str) -> bool {
+    let conn = card_ops::connect_card(rig.provider(), &Target::default()).expect("card");
     card_ops::verify(conn, &pin(p)).is_ok()
 }
 
 /// The card and the registry agree for `c` after reconciliation.
-fn consistent(k: &TestKiosk, e: &Engine<'_>, rig: &InProcess, c: &Case, n: usize) {
+fn consistent(k: &TestKiosk, e: &Engine<'_>, rig: &dyn Rig, c: &Case, at: &str) {
     let record = k.store.card(c.card_number).unwrap().expect("card record");
     let app = app_state(rig);
-    let at = format!("{:?} pulled after {n} APDUs", c.business);
     match c.business {
         B::CancelLoss => assert_eq!(
             record.state == CardState::Active,
@@ -186,7 +188,7 @@ fn consistent(k: &TestKiosk, e: &Engine<'_>, rig: &InProcess, c: &Case, n: usize
             } else if !verifies(rig, "123456") {
                 // The PIN was set but its answer was lost: the next enable settles the
                 // registry (and says the card is already enabled).
-                let (mut s, last) = prepare(e, rig, c);
+                let (mut s, last) = prepare(e, rig, c, false);
                 feed(e, &mut s, last);
                 assert!(
                     matches!(s.phase, Phase::Failed { .. }),
@@ -211,73 +213,139 @@ fn consistent(k: &TestKiosk, e: &Engine<'_>, rig: &InProcess, c: &Case, n: usize
     }
 }
 
-#[test]
-fn a_card_pulled_at_every_apdu_of_every_card_writing_business() {
-    let mut runs = 0;
-    for c in &CASES {
-        let mut finished_at = None;
-        for n in 0..40 {
-            let rig = InProcess::new(Transport::T1);
-            let k = TestKiosk::new();
-            let e = k.engine(&rig.readers, &no_printer);
-            let (mut s, last) = prepare(&e, &rig, c);
-            rig.readers.remove_after(CARD_SLOT, n);
-            let _ = e.feed(&mut s, last, now());
-            // Disarm the pull (it may not have come yet when the business used fewer APDUs).
-            rig.readers.remove_after(CARD_SLOT, usize::MAX);
-            runs += 1;
-            let done = matches!(s.phase, Phase::Done { .. });
-            let pulled = !rig.readers.has_card(CARD_SLOT);
-            if pulled {
-                // The citizen puts the card back.
-                rig.reinsert();
-            }
-            if !done {
-                let ins = e
-                    .card_inserted(now())
-                    .unwrap_or_else(|err| panic!("{:?} n={n}: reinsertion: {err}", c.business));
-                e.resume(&mut s, &ins.settled, now()).expect("resume");
-                assert!(
-                    matches!(s.phase, Phase::Done { .. } | Phase::Failed { .. }),
-                    "{:?} n={n}: {:?}",
-                    c.business,
-                    s.phase
-                );
-            }
-            assert!(
-                k.store.pending_intents().unwrap().is_empty(),
-                "{:?} n={n}: pending intent",
-                c.business
-            );
-            let case = k.store.case(&s.case_id).unwrap().expect("case row");
-            assert!(
-                case.outcome.is_some() && case.outcome != Some(Outcome::Abandoned),
-                "{:?} n={n}: {case:?}",
-                c.business
-            );
-            let report = k.store.verify().unwrap();
-            assert!(report.ok(), "{:?} n={n}: {:?}", c.business, report.problems);
-            consistent(&k, &e, &rig, c, n);
-            // The kiosk serves the next citizen.
-            let other = if c.card == "v3-sm4.toml" {
-                "v2-3des.toml"
-            } else {
-                "v3-sm4.toml"
-            };
-            rig.insert(card(other, Transport::T1));
-            let mut next = start(&e, B::Status, false);
-            let ins = e.card_inserted(now()).expect("the next card is read");
-            feed(&e, &mut next, ins.event);
-            if done {
-                finished_at = Some(n);
-                break;
-            }
-        }
+/// What the citizen is told when a business stops: a message in each screen language.
+fn told(failure: &Failure, at: &str) {
+    for lang in [Language::ZhCn, Language::Ug, Language::En] {
         assert!(
-            finished_at.is_some(),
-            "{:?} never finished within 40 APDUs",
-            c.business
+            failure.text(lang).chars().count() >= 8,
+            "{at}: no clear message in {lang:?}: {failure:?}"
         );
     }
-    eprintln!("pull matrix: {runs} runs over {} businesses", CASES.len());
+}
+
+/// One run: `c` brought to its last event, `slot` armed to be pulled at its (n+1)th APDU at
+/// `point`, the event fed, the card put back and reconciled, and everything checked. True
+/// when the business finished without the pull landing (the positions are exhausted).
+fn one_run(rig: &dyn Rig, c: &Case, slot: Slot, point: PullPoint, n: usize) -> bool {
+    let k = TestKiosk::new();
+    let e = k.engine(rig.provider(), &no_printer);
+    let (mut s, last) = prepare(&e, rig, c, true);
+    let at = format!(
+        "{} {:?}: {slot:?} pulled at APDU {n} ({point:?})",
+        rig.label(),
+        c.business
+    );
+    rig.pull_after(slot, n, point);
+    let _ = e.feed(&mut s, last, now());
+    let pulled = rig.disarm_pull(slot);
+    // What the citizen sees right after the pull.
+    match &s.phase {
+        Phase::Done { .. } | Phase::Interrupted => {}
+        Phase::Failed { failure } => told(failure, &at),
+        other => panic!("{at}: left in {other:?}"),
+    }
+    if pulled && slot == Slot::Psam {
+        assert!(
+            !matches!(s.phase, Phase::Interrupted),
+            "{at}: a PSAM fault happens before the card command, so nothing is in doubt"
+        );
+        // The technician puts the PSAM back.
+        rig.reinsert_psam();
+    }
+    if pulled && slot == Slot::Card {
+        // The citizen puts the card back.
+        rig.reinsert();
+    }
+    let finished = matches!(s.phase, Phase::Done { .. });
+    if !finished {
+        let ins = e
+            .card_inserted(now())
+            .unwrap_or_else(|err| panic!("{at}: reinsertion: {err}"));
+        e.resume(&mut s, &ins.settled, now()).expect("resume");
+        match &s.phase {
+            Phase::Done { .. } => {}
+            Phase::Failed { failure } => told(failure, &at),
+            other => panic!("{at}: after reinsertion: {other:?}"),
+        }
+    }
+    assert!(
+        k.store.pending_intents().unwrap().is_empty(),
+        "{at}: pending intent"
+    );
+    let case = k.store.case(&s.case_id).unwrap().expect("case row");
+    assert!(
+        case.outcome.is_some() && case.outcome != Some(Outcome::Abandoned),
+        "{at}: {case:?}"
+    );
+    let audit = k.store.entries(1, 10_000).unwrap();
+    assert!(
+        audit.iter().any(|a| a.subject == s.case_id),
+        "{at}: no audit entry for the case"
+    );
+    let report = k.store.verify().unwrap();
+    assert!(report.ok(), "{at}: {:?}", report.problems);
+    consistent(&k, &e, rig, c, &at);
+    // The kiosk serves the next citizen.
+    let other = if c.card == "v3-sm4.toml" {
+        "v2-3des.toml"
+    } else {
+        "v3-sm4.toml"
+    };
+    rig.insert(card(other, Transport::T1));
+    let mut next = start(&e, B::Status, false);
+    let ins = e.card_inserted(now()).expect("the next card is read");
+    feed(&e, &mut next, ins.event);
+    assert!(
+        matches!(next.phase, Phase::Confirming | Phase::Done { .. }),
+        "{at}: the next citizen's status query: {:?}",
+        next.phase
+    );
+    finished && !pulled
+}
+
+/// Runs the whole matrix on `rig`; returns (runs, pulls that landed).
+fn matrix(rig: &dyn Rig) -> (usize, usize) {
+    let (mut runs, mut landed) = (0, 0);
+    let slots = [
+        (Slot::Card, PullPoint::BeforeCommand),
+        (Slot::Card, PullPoint::InAnswer),
+        (Slot::Psam, PullPoint::BeforeCommand),
+    ];
+    for c in &CASES {
+        for (slot, point) in slots {
+            let mut exhausted = false;
+            for n in 0..40 {
+                runs += 1;
+                if one_run(rig, c, slot, point, n) {
+                    exhausted = true;
+                    break;
+                }
+                landed += 1;
+            }
+            assert!(
+                exhausted,
+                "{:?}: {slot:?} {point:?}: never finished within 40 APDUs",
+                c.business
+            );
+        }
+    }
+    eprintln!(
+        "fault matrix ({}): {runs} runs over {} businesses, {landed} pulls landed",
+        rig.label(),
+        CASES.len()
+    );
+    (runs, landed)
+}
+
+#[test]
+fn fault_matrix_in_process() {
+    let (runs, landed) = matrix(&InProcess::new(Transport::T1));
+    assert!(landed >= CASES.len() * 3, "{landed} of {runs}");
+}
+
+#[test]
+fn fault_matrix_through_pcscd_and_vpcd() {
+    let rig = Vpcd::lock(Transport::T1);
+    let (runs, landed) = matrix(&*rig);
+    assert!(landed >= CASES.len() * 3, "{landed} of {runs}");
 }
