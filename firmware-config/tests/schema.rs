@@ -146,3 +146,14 @@ fn schema_names_the_sections() {
     }
     assert_eq!(s["additionalProperties"], Value::Bool(false));
 }
+
+#[test]
+fn the_service_listens_on_loopback_unless_told_otherwise() {
+    // Nothing configured, and a file that sets [ui] without `listen`: both loopback only, so
+    // the staff pages and the API are not on the hall's network by accident.
+    for text in ["", "[ui]\ndefault_language = \"en\"\n"] {
+        let config = firmware_config::Config::parse(text, "kiosk.toml").expect("valid");
+        let addr: std::net::SocketAddr = config.ui.listen.parse().expect("an address");
+        assert!(addr.ip().is_loopback(), "{text:?} listens on {addr}");
+    }
+}

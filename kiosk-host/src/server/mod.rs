@@ -134,6 +134,11 @@ pub fn build(
     let addr: SocketAddr = listen
         .parse()
         .map_err(|e| ServeError::Config(format!("listen address {listen:?}: {e}")))?;
+    if !addr.ip().is_loopback() {
+        log::warn!(
+            "listening on {addr}, not on loopback: the citizen API and the staff pages can be reached from the network; put them behind TLS and a firewall, or use the default 127.0.0.1"
+        );
+    }
     let mut temp = None;
     let db = match (&opts.db, opts.sim) {
         (Some(p), _) => p.clone(),
