@@ -413,6 +413,15 @@ fn the_technician_page_needs_a_login_and_shows_the_self_test() {
         "--db",
         db.to_str().unwrap(),
     ]);
+    // The citizen's screens lead nowhere near the staff pages.
+    for path in ["/", "/guide"] {
+        let (status, _, page) = request(&k, "GET", path, "text/plain", "");
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            !page.contains("/staff/") && !page.contains("\"/staff\""),
+            "{path} links to staff pages"
+        );
+    }
     // Not logged in: to the login page.
     let (status, head, _) = request(&k, "GET", "/staff/selftest", "text/plain", "");
     assert_eq!(status, 303, "{head}");
@@ -425,6 +434,19 @@ fn the_technician_page_needs_a_login_and_shows_the_self_test() {
     assert_eq!(status, 200);
     assert!(!head.to_lowercase().contains("set-cookie"), "{head}");
     assert!(body.contains("wrong user or password"), "{body}");
+    // A name that is no staff user gets the very same answer (it tells nothing about which
+    // names exist), and so does a name of 10 000 characters, which is not audited in full.
+    for user in ["nobody".to_string(), "x".repeat(10_000)] {
+        let (status, head, other) = form(
+            &k,
+            "/staff/login",
+            &format!("user={user}&password=wrong"),
+            None,
+        );
+        assert_eq!(status, 200);
+        assert!(!head.to_lowercase().contains("set-cookie"), "{head}");
+        assert_eq!(other, body, "{} characters", user.len());
+    }
     // The right one logs in with a cookie limited to /staff.
     let (status, head, _) = form(&k, "/staff/login", "user=tech&password=correct+horse", None);
     assert_eq!(status, 303, "{head}");
@@ -512,6 +534,10 @@ fn the_technician_page_needs_a_login_and_shows_the_self_test() {
     ] {
         assert!(log.contains(action), "{action} not audited");
     }
+    assert!(
+        !log.contains(&"x".repeat(66)),
+        "an over-long user name is audited cut short"
+    );
 }
 
 #[test]

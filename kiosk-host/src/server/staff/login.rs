@@ -1,11 +1,14 @@
 //! Staff login against the argon2 hashes of `[[staff]]` (lockout after [`MAX_FAILURES`]
-//! failures for [`LOCKOUT`]), and logout. Both audited with the user as the actor.
+//! failures for [`LOCKOUT`]), and logout. Both audited with the user as the actor. A name
+//! that is not a staff user costs the same argon2 check as a wrong password, and gets the same
+//! answer, so neither the time nor the text tells a guesser which names exist.
 
 use crate::server::http::PageForm;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use argon2::password_hash::SaltString;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,7 +18,7 @@ use zeroize::Zeroize;
 
 use super::{
     audit, authorise_form, html, lang, random_hex, staff_lang, token, Csrf, StaffSession, COOKIE,
-    LOCKOUT, MAX_FAILURES,
+    LOCKOUT,
 };
 use crate::domain::Actor;
 use crate::server::Shared;
@@ -47,33 +50,49 @@ impl Drop for Login {
     }
 }
 
+/// The longest user name looked up; a longer one is a wrong login (and is not written to the
+/// audit log in full).
+const MAX_USER: usize = 64;
+
+/// An argon2id hash of a random password, checked when the name is not a staff user, so an
+/// unknown name takes as long as a known one.
+fn decoy_hash() -> Option<&'static str> {
+    static DECOY: OnceLock<Option<String>> = OnceLock::new();
+    DECOY
+        .get_or_init(|| {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            Argon2::default()
+                .hash_password(random_hex(16).as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| log::error!("decoy password hash: {e}"))
+                .ok()
+        })
+        .as_deref()
+}
+
 /// `POST /staff/login`.
 pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>) -> Response {
-    let user = form.user.trim().to_string();
-    {
-        let mut staff = s.staff.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((n, since)) = staff.failures.get(&user).copied() {
-            if n >= MAX_FAILURES && since.elapsed() < LOCKOUT {
-                drop(staff);
-                audit(
-                    &s,
-                    &Actor::Staff(user.clone()),
-                    "staff.login_locked",
-                    serde_json::json!({}),
-                );
-                return login_page(
-                    &s,
-                    Some(format!(
-                        "登录失败次数过多，请 {} 分钟后再试 / too many failed logins: try again in {} minutes",
-                        LOCKOUT.as_secs() / 60,
-                        LOCKOUT.as_secs() / 60
-                    )),
-                );
-            }
-            if since.elapsed() >= LOCKOUT {
-                staff.failures.remove(&user);
-            }
-        }
+    let user: String = form.user.trim().chars().take(MAX_USER + 1).collect();
+    let locked = s
+        .staff
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .locked(&user, Instant::now());
+    if locked {
+        audit(
+            &s,
+            &Actor::Staff(user.clone()),
+            "staff.login_locked",
+            serde_json::json!({}),
+        );
+        return login_page(
+            &s,
+            Some(format!(
+                "登录失败次数过多，请 {} 分钟后再试 / too many failed logins: try again in {} minutes",
+                LOCKOUT.as_secs() / 60,
+                LOCKOUT.as_secs() / 60
+            )),
+        );
     }
     let (account, default_lang) = {
         let core = s.core.lock().unwrap_or_else(|p| p.into_inner());
@@ -81,7 +100,7 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
             core.config
                 .staff
                 .iter()
-                .find(|a| a.user == user)
+                .find(|a| a.user == user && user.chars().count() <= MAX_USER)
                 .map(|a| (a.password_hash.clone(), a.roles.clone())),
             core.config.ui.default_language,
         )
@@ -89,7 +108,7 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
     let password = std::mem::take(&mut { form }.password);
     let verified = tokio::task::spawn_blocking(move || {
         let mut password = password;
-        let ok = account.as_ref().is_some_and(|(hash, _)| {
+        let check = |hash: &str| {
             PasswordHash::new(hash)
                 .map(|h| {
                     Argon2::default()
@@ -97,7 +116,17 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
                         .is_ok()
                 })
                 .unwrap_or(false)
-        });
+        };
+        let ok = match account.as_ref() {
+            Some((hash, _)) => check(hash),
+            None => {
+                // The same work for a name that is no staff user; never a match.
+                if let Some(decoy) = decoy_hash() {
+                    check(decoy);
+                }
+                false
+            }
+        };
         password.zeroize();
         ok.then(|| account.map(|(_, roles)| roles).unwrap_or_default())
     })
@@ -105,13 +134,10 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
     .unwrap_or(None);
     let Some(roles) = verified else {
         {
-            let mut staff = s.staff.lock().unwrap_or_else(|p| p.into_inner());
-            let entry = staff
-                .failures
-                .entry(user.clone())
-                .or_insert((0, Instant::now()));
-            entry.0 += 1;
-            entry.1 = Instant::now();
+            s.staff
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .failed(&user, Instant::now());
         }
         audit(
             &s,
@@ -123,17 +149,17 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
     };
     let token = random_hex(32);
     {
-        let mut staff = s.staff.lock().unwrap_or_else(|p| p.into_inner());
-        staff.failures.remove(&user);
-        staff.sessions.insert(
+        let now = Instant::now();
+        s.staff.lock().unwrap_or_else(|p| p.into_inner()).open(
             token.clone(),
             StaffSession {
                 user: user.clone(),
                 roles,
                 csrf: random_hex(16),
                 lang: staff_lang(crate::server::screens::lang(default_lang)),
-                last: Instant::now(),
+                last: now,
             },
+            now,
         );
     }
     audit(
@@ -163,11 +189,7 @@ pub async fn logout(
         Err(r) => return *r,
     };
     if let Some(t) = token(&headers) {
-        s.staff
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .sessions
-            .remove(&t);
+        s.staff.lock().unwrap_or_else(|p| p.into_inner()).close(&t);
     }
     audit(&s, &who.actor(), "staff.logout", serde_json::json!({}));
     (

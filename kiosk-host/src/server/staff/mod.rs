@@ -11,12 +11,12 @@ mod audit_log;
 mod labels;
 mod login;
 mod selftest;
+mod sessions;
 mod stats;
 mod suggestions;
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -33,12 +33,8 @@ use super::Shared;
 use crate::domain::Actor;
 use crate::store::AuditLog;
 
-/// A staff session ends after this long without a request.
-pub const IDLE: Duration = Duration::from_secs(15 * 60);
-/// Failed logins of one user before it is locked.
-pub const MAX_FAILURES: u32 = 5;
-/// How long a locked user waits.
-pub const LOCKOUT: Duration = Duration::from_secs(5 * 60);
+use sessions::StaffSession;
+pub use sessions::{StaffSessions, IDLE, LOCKOUT, MAX_FAILURES};
 
 const COOKIE: &str = "kiosk_staff";
 
@@ -84,21 +80,6 @@ impl PageError {
         )
             .into_response()
     }
-}
-
-struct StaffSession {
-    user: String,
-    roles: Vec<Role>,
-    csrf: String,
-    lang: Lang,
-    last: Instant,
-}
-
-/// Logged-in staff and failed attempts.
-#[derive(Default)]
-pub struct StaffSessions {
-    sessions: HashMap<String, StaffSession>,
-    failures: HashMap<String, (u32, Instant)>,
 }
 
 /// The logged-in user a request is for.
@@ -253,14 +234,8 @@ fn authorise(
     let Some(t) = token(headers) else {
         return Err(Box::new(Redirect::to("/staff/login").into_response()));
     };
-    let expired = staff
-        .sessions
-        .get(&t)
-        .is_some_and(|x| x.last.elapsed() > IDLE);
-    if expired {
-        staff.sessions.remove(&t);
-    }
-    let Some(session) = staff.sessions.get_mut(&t) else {
+    let now = Instant::now();
+    let Some(session) = staff.live(&t, now) else {
         return Err(Box::new(Redirect::to("/staff/login").into_response()));
     };
     if let Some(c) = ask.csrf {
@@ -286,7 +261,7 @@ fn authorise(
     if let Some(l) = ask.lang.and_then(Lang::from_tag) {
         session.lang = staff_lang(l);
     }
-    session.last = Instant::now();
+    session.last = now;
     Ok(Who {
         user: session.user.clone(),
         roles: session.roles.clone(),
