@@ -303,34 +303,44 @@ fn one_run(rig: &dyn Rig, c: &Case, slot: Slot, point: PullPoint, n: usize) -> b
     finished && !pulled
 }
 
-/// Runs the whole matrix on `rig`; returns (runs, pulls that landed).
+/// Runs the whole matrix on `rig`; returns (runs, pulls that landed). Prints the pulls that
+/// landed per business and fault, as a Markdown table.
 fn matrix(rig: &dyn Rig) -> (usize, usize) {
     let (mut runs, mut landed) = (0, 0);
-    let slots = [
+    let faults = [
         (Slot::Card, PullPoint::BeforeCommand),
         (Slot::Card, PullPoint::InAnswer),
         (Slot::Psam, PullPoint::BeforeCommand),
     ];
+    let mut table = format!(
+        "| business ({}) | card pulled before the command | card pulled in the answer | PSAM pulled |\n|---|---|---|---|\n",
+        rig.label()
+    );
     for c in &CASES {
-        for (slot, point) in slots {
+        table.push_str(&format!("| {:?} |", c.business));
+        for (slot, point) in faults {
             let mut exhausted = false;
+            let mut here = 0;
             for n in 0..40 {
                 runs += 1;
                 if one_run(rig, c, slot, point, n) {
                     exhausted = true;
                     break;
                 }
-                landed += 1;
+                here += 1;
             }
             assert!(
                 exhausted,
                 "{:?}: {slot:?} {point:?}: never finished within 40 APDUs",
                 c.business
             );
+            landed += here;
+            table.push_str(&format!(" {here} |"));
         }
+        table.push('\n');
     }
     eprintln!(
-        "fault matrix ({}): {runs} runs over {} businesses, {landed} pulls landed",
+        "fault matrix ({}): {runs} runs over {} businesses, {landed} pulls landed\n{table}",
         rig.label(),
         CASES.len()
     );
