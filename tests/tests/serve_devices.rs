@@ -230,6 +230,37 @@ fn paper_out_is_said_on_the_receipt_screen_and_nothing_is_lost() {
 }
 
 #[test]
+fn a_camera_unplugged_is_said_plainly_and_the_photo_is_taken_once_it_is_back() {
+    let k = Kiosk::sim(&[]);
+    let page = start(&k, "photo");
+    assert_eq!(page["screen"]["ask"]["kind"], "id_card", "{page}");
+    k.api("POST", "/api/sim/idcard", json!({ "person": ZHANG }));
+    let page = wait_kind(&k, "ask");
+    assert_eq!(page["screen"]["ask"]["kind"], "photo", "{page}");
+    k.api("POST", "/api/sim/scene", json!({ "scene": "unplugged" }));
+    let page = event(&k, json!({ "action": "photo" }));
+    let problem = page["screen"]["problem"].as_str().unwrap_or("").to_string();
+    assert!(problem.contains("摄像头暂不可用"), "{page}");
+    assert!(
+        !problem.contains("os error") && !problem.contains("/dev/") && !problem.contains(" / "),
+        "the citizen gets the message in the screen's language only, without the cause: {problem}"
+    );
+    assert_eq!(
+        page["screen"]["ask"]["kind"], "photo",
+        "still waiting for the photo: {page}"
+    );
+    // The same on an English screen.
+    assert_eq!(k.get("/session?lang=en", None).status, 200);
+    let page = k.screen();
+    let problem = page["screen"]["problem"].as_str().unwrap_or("");
+    assert!(problem.contains("camera is not available"), "{page}");
+    // Plugged back: the photo is taken and the business goes on.
+    k.api("POST", "/api/sim/scene", json!({ "scene": "good" }));
+    let page = event(&k, json!({ "action": "photo" }));
+    assert_eq!(kind(&page), "confirm", "{page}");
+}
+
+#[test]
 fn a_kiosk_without_a_printer_says_so_on_the_receipt_screen() {
     let (_dir, config) = temp_file("kiosk.toml", "[devices]\nprinter_port = \"\"\n");
     let config_arg = config.to_string_lossy().to_string();

@@ -23,6 +23,11 @@ use crate::engine::session::{Event, Notice, Phase, Session};
 use crate::rules::Material;
 use crate::store::sqlite::SqliteStore;
 
+/// The camera failed to give a frame (the cause goes to the log, not the screen).
+const CAMERA_UNAVAILABLE: &str = "摄像头暂不可用,请稍后再试或到服务窗口 / the camera is not available: try again in a moment or go to a service counter / كامېرا ۋاقىتلىق ئىشلىمەيدۇ، سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
+/// The photo pipeline failed on a frame for a reason other than the photo rules.
+const PHOTO_FAILED: &str = "照片处理失败,请再拍一次或到服务窗口 / the photo could not be processed: take it again or go to a service counter / رەسىمنى بىر تەرەپ قىلغىلى بولمىدى، قايتا تارتىڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
+
 /// What the sessions' screens need besides the session itself.
 pub struct Live {
     pub session: Session,
@@ -419,8 +424,9 @@ impl Core {
         let frame = match self.camera.as_mut().map(|c| c.frame()) {
             Some(Ok(f)) => f,
             Some(Err(e)) => {
-                self.device_message =
-                    format!("摄像头不可用 / camera not available / كامېرا ئىشلىمەيدۇ ({e})");
+                // The cause is for the technician's log; the citizen is told what to do.
+                log::warn!("camera: {e}");
+                self.device_message = CAMERA_UNAVAILABLE.into();
                 return;
             }
             None => {
@@ -453,7 +459,10 @@ impl Core {
                     live.last_activity = Instant::now();
                 }
             }
-            Err(e) => self.device_message = e.to_string(),
+            Err(e) => {
+                log::warn!("photo pipeline: {e}");
+                self.device_message = PHOTO_FAILED.into();
+            }
         }
     }
 

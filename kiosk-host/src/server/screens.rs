@@ -200,7 +200,8 @@ pub fn session(core: &Core) -> Option<Page> {
                 .clone()
                 .or_else(|| waiting_device_down(core, *material).map(|m| super::core::split_message(&m, l)))
                 .or_else(|| {
-                    (!core.device_message.is_empty()).then(|| core.device_message.clone())
+                    (!core.device_message.is_empty())
+                        .then(|| super::core::split_message(&core.device_message, l))
                 }),
         },
         Phase::Returned { notice } => Screen::Notice {

@@ -75,14 +75,16 @@ pub struct SceneReq {
     pub scene: String,
 }
 
-/// The scenes `/api/sim/scene` and the panel offer.
-pub const SCENES: [&str; 6] = [
+/// The scenes `/api/sim/scene` and the panel offer; `unplugged` takes the camera away (any
+/// other scene plugs it back).
+pub const SCENES: [&str; 7] = [
     "good",
     "cluttered",
     "too_far",
     "too_close",
     "off_centre",
     "studio_backdrop",
+    "unplugged",
 ];
 
 /// What the simulated camera sees: one of [`SCENES`].
@@ -90,6 +92,12 @@ pub async fn camera_scene(State(s): State<Arc<Shared>>, Json(req): Json<SceneReq
     let Some(sim) = &s.sim else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let plugged = req.scene != "unplugged";
+    sim.camera_plugged
+        .store(plugged, std::sync::atomic::Ordering::SeqCst);
+    if !plugged {
+        return StatusCode::NO_CONTENT.into_response();
+    }
     let scene = match req.scene.as_str() {
         "good" => Scene::Good,
         "cluttered" => Scene::Cluttered,

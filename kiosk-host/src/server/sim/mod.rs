@@ -63,6 +63,9 @@ pub struct SimDevices {
     pub cards: PathBuf,
     pub people: PathBuf,
     pub scene: Arc<Mutex<Scene>>,
+    /// False while the simulated camera is unplugged: frames fail as a camera that left
+    /// the USB bus does.
+    pub camera_plugged: Arc<std::sync::atomic::AtomicBool>,
     /// The GA 467 module on its pty.
     pub id_module: PtyHandle,
     /// The QR scanner on its pty.
@@ -95,6 +98,7 @@ impl SimDevices {
             cards: root.join("hw-sim/cards"),
             people: root.join("hw-sim/people"),
             scene: Arc::new(Mutex::new(Scene::Good)),
+            camera_plugged: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             id_module,
             qr,
             printer: control,
@@ -135,16 +139,21 @@ impl SimDevices {
     pub fn camera(&self) -> Box<dyn Camera> {
         Box::new(SimCam {
             scene: self.scene.clone(),
+            plugged: self.camera_plugged.clone(),
         })
     }
 }
 
 struct SimCam {
     scene: Arc<Mutex<Scene>>,
+    plugged: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Camera for SimCam {
     fn frame(&mut self) -> Result<image::RgbImage, String> {
+        if !self.plugged.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err("cannot open the camera /dev/video0: No such device (os error 19)".into());
+        }
         let scene = *self.scene.lock().unwrap_or_else(|p| p.into_inner());
         SimCamera::new(scene, Resolution::HD)
             .and_then(|mut c| c.frame())
