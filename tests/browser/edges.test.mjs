@@ -164,4 +164,31 @@ test("more time: the button restarts the countdown on the same page, nothing typ
   }
 });
 
+test("suggestion box: from the home screen, an empty text is refused, then one is sent (and in Uyghur)", async () => {
+  const { page, kiosk } = t;
+  await home(page, kiosk);
+  await page.getByRole("link", { name: "意见建议" }).click();
+  await waitScreen(page, "suggest");
+  await t.visit("suggest");
+  // Blank text passes the browser's `required` check; the kiosk refuses it and says why.
+  await page.locator("#suggest-text").fill("   ");
+  await page.getByRole("button", { name: "提交" }).click();
+  await waitScreen(page, "suggest");
+  assert.match(await page.getByRole("alert").innerText(), /请先写下您的意见或建议/);
+  await t.visit("suggest-refused");
+  await page.locator("#suggest-text").fill("希望周末也能办理");
+  await page.getByRole("button", { name: "提交" }).click();
+  await waitScreen(page, "suggest-sent");
+  assert.match(await page.locator(".suggest .thanks").innerText(), /已收到/);
+  await t.visit("suggest-sent");
+  await page.getByRole("link", { name: "返回首页" }).click();
+  await waitScreen(page, "home");
+  // The same box in Uyghur.
+  await home(page, kiosk, "?lang=ug&elderly=0");
+  await page.getByRole("link", { name: "پىكىر-تەكلىپ" }).click();
+  await waitScreen(page, "suggest");
+  assert.equal(await page.locator("html").getAttribute("lang"), "ug");
+  await t.visit("suggest-ug");
+});
+
 accessibilityTest(t);

@@ -143,6 +143,8 @@ function detectScreen() {
   if (q(".outcome.error")) return "error";
   if (q('input[name="action"][value="confirm"]')) return "confirm";
   if (q(".guide-index")) return "guide";
+  if (q("section.suggest .thanks")) return "suggest-sent";
+  if (q("section.suggest")) return "suggest";
   if (q(".sim-panel")) return "sim";
   return "unknown";
 }

@@ -68,6 +68,51 @@ fn reissue(k: &Kiosk) {
     assert!(r.status < 400, "{}", r.body);
 }
 
+/// A citizen leaves a suggestion through the home screen's form, one through the JSON API,
+/// and tries an empty and an over-long one.
+fn leave_suggestions(k: &Kiosk) {
+    let home = k.get("/", None);
+    assert!(
+        home.body.contains("href=\"/suggest\""),
+        "the home screen links to it"
+    );
+    let r = k.get("/suggest", None);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("name=\"text\"") && r.body.contains("maxlength=\"500\""));
+    let r = k.post_form(
+        "/suggest",
+        "text=%E8%87%AA%E5%8A%A9%E6%9C%BA%E6%97%81%E8%BE%B9%E5%8A%A0%E4%B8%80%E6%8A%8A%E6%A4%85%E5%AD%90+13800001111",
+        None,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), Some("/suggest?sent=1"));
+    let thanks = k.get("/suggest?sent=1", None);
+    assert!(
+        thanks.body.contains("您的意见建议已收到"),
+        "{}",
+        thanks.body
+    );
+    // Nothing written: the form again, saying why.
+    let r = k.post_form("/suggest", "text=+++", None);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("请先写下您的意见或建议"), "{}", r.body);
+    let r = k.json(
+        "POST",
+        "/api/suggestion",
+        &serde_json::json!({ "text": "请增加维吾尔语语音" }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body.contains("\"id\""), "{}", r.body);
+    let r = k.json(
+        "POST",
+        "/api/suggestion",
+        &serde_json::json!({ "text": "长".repeat(501) }),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("\"field\":\"text\""), "{}", r.body);
+    assert!(r.body.contains("501"), "{}", r.body);
+}
+
 fn kiosk_with_staff(dir: &std::path::Path) -> Kiosk {
     let config = dir.join("kiosk.toml");
     staff_config(
@@ -157,6 +202,7 @@ fn staff_pages_show_the_kiosks_data_by_role() {
     let k = kiosk_with_staff(dir.path());
     report_loss(&k);
     reissue(&k);
+    leave_suggestions(&k);
 
     // ---- not logged in: every page sends to the login ----
     for path in [
@@ -418,7 +464,18 @@ fn staff_pages_show_the_kiosks_data_by_role() {
 
     let sugg = k.get("/staff/suggestions", Some(&sup));
     assert_eq!(sugg.status, 200);
-    assert_eq!(sugg.body.matches("<tr class=\"feedback-item\">").count(), 2);
+    assert_eq!(sugg.body.matches("<tr class=\"feedback-item\">").count(), 4);
+    // The citizens' suggestions, left after the two businesses' ratings, come first; masked.
+    let form_one = sugg
+        .body
+        .find("自助机旁边加一把椅子")
+        .expect("the form's suggestion");
+    let json_one = sugg
+        .body
+        .find("请增加维吾尔语语音")
+        .expect("the JSON suggestion");
+    assert!(json_one < form_one, "newest first");
+    assert!(!sugg.body.contains("13800001111"), "{}", sugg.body);
     let newest = sugg.body.find("2 不满意").expect("the reissue rating");
     let older = sugg
         .body

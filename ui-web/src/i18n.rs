@@ -69,6 +69,20 @@ texts! {
     AsAgent => { zh: "办理人为代办人", ug: "ۋاكالەتچى بېجىرىدۇ", en: "Agent acting for someone" },
     ServiceGuide => { zh: "办事指南", ug: "ئىش بېجىرىش قوللانمىسى", en: "Service guide" },
     BackHome => { zh: "返回首页", ug: "باش بەتكە قايتىش", en: "Back to the start" },
+    /// The suggestion box (8.3).
+    Suggestions => { zh: "意见建议", ug: "پىكىر-تەكلىپ", en: "Suggestions" },
+    SuggestionHint => {
+        zh: "请写下您对本服务的意见或建议，工作人员会阅读。请不要填写身份证号、电话等个人信息。",
+        ug: "بۇ مۇلازىمەتكە بولغان پىكىر-تەكلىپىڭىزنى يېزىڭ، خىزمەتچىلەر ئوقۇيدۇ. كىملىك نومۇرى، تېلېفون قاتارلىق شەخسىي ئۇچۇرلارنى يازماڭ.",
+        en: "Write what you think of this service or how to improve it; staff read every one. Please leave out ID numbers, phone numbers and other personal details."
+    },
+    SuggestionLabel => { zh: "意见或建议", ug: "پىكىر ياكى تەكلىپ", en: "Your suggestion" },
+    SuggestionSend => { zh: "提交", ug: "يوللاش", en: "Send" },
+    SuggestionThanks => {
+        zh: "谢谢！您的意见建议已收到。",
+        ug: "رەھمەت! پىكىر-تەكلىپىڭىز تاپشۇرۇۋېلىندى.",
+        en: "Thank you: your suggestion has been received."
+    },
 
     // ---- gathering steps ----
     PlaceIdCard => { zh: "请将身份证放在读卡区", ug: "كىملىكىڭىزنى ئوقۇش رايونىغا قويۇڭ", en: "Place your ID card on the reader" },

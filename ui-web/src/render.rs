@@ -122,6 +122,17 @@ pub fn render_page(page: &Page) -> String {
         }
         .render(),
         Screen::Guide { entries } => GuideTpl { c, entries }.render(),
+        Screen::Suggest {
+            sent,
+            problem,
+            max_chars,
+        } => SuggestTpl {
+            c,
+            sent: *sent,
+            problem: problem.as_deref(),
+            max_chars: *max_chars,
+        }
+        .render(),
         Screen::StaffLogin { problem } => StaffLoginTpl {
             c,
             problem: problem.as_deref(),
@@ -671,6 +682,15 @@ struct SimTpl<'a> {
 struct GuideTpl<'a> {
     c: Chrome<'a>,
     entries: &'a [GuideEntry],
+}
+
+#[derive(Template)]
+#[template(path = "suggest.html")]
+struct SuggestTpl<'a> {
+    c: Chrome<'a>,
+    sent: bool,
+    problem: Option<&'a str>,
+    max_chars: u32,
 }
 
 #[cfg(test)]

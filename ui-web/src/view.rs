@@ -173,6 +173,15 @@ pub enum Screen {
     Guide {
         entries: Vec<GuideEntry>,
     },
+    /// The suggestion box (8.3): a form, or the thanks once a suggestion was saved.
+    Suggest {
+        /// True once the suggestion was saved.
+        sent: bool,
+        /// What was wrong with the text sent (empty, too long), in the screen's language.
+        problem: Option<String>,
+        /// The longest suggestion taken, in characters.
+        max_chars: u32,
+    },
     /// Staff login (staff pages need it).
     StaffLogin {
         /// Why the last attempt failed (wrong password, locked, session expired).

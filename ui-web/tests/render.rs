@@ -595,6 +595,16 @@ fn samples() -> Vec<Screen> {
                 guide_entry("pin_change", "社会保障卡密码修改"),
             ],
         },
+        Screen::Suggest {
+            sent: false,
+            problem: Some(s("请先写下您的意见或建议")),
+            max_chars: 500,
+        },
+        Screen::Suggest {
+            sent: true,
+            problem: None,
+            max_chars: 500,
+        },
         Screen::StaffLogin {
             problem: Some(s("用户名或密码错误")),
         },
@@ -816,6 +826,7 @@ fn variant(screen: &Screen) -> &'static str {
         Screen::Failed { .. } => "failed",
         Screen::Error { .. } => "error",
         Screen::Guide { .. } => "guide",
+        Screen::Suggest { .. } => "suggest",
         Screen::StaffLogin { .. } => "staff_login",
         Screen::SelfTest { .. } => "selftest",
         Screen::StaffHome { .. } => "staff_home",
@@ -828,7 +839,7 @@ fn variant(screen: &Screen) -> &'static str {
     }
 }
 
-const VARIANTS: [&str; 20] = [
+const VARIANTS: [&str; 21] = [
     "home",
     "ask",
     "notice",
@@ -840,6 +851,7 @@ const VARIANTS: [&str; 20] = [
     "failed",
     "error",
     "guide",
+    "suggest",
     "staff_login",
     "selftest",
     "staff_home",
@@ -856,6 +868,7 @@ fn in_session(screen: &Screen) -> bool {
         screen,
         Screen::Home { .. }
             | Screen::Guide { .. }
+            | Screen::Suggest { .. }
             | Screen::SimPanel { .. }
             | Screen::StaffLogin { .. }
             | Screen::SelfTest { .. }
@@ -1016,7 +1029,8 @@ fn every_page_is_a_whole_well_formed_document() {
                     "/staff/logout",
                     "/staff/archive",
                     "/staff/stats",
-                    "/staff/applications"
+                    "/staff/applications",
+                    "/suggest"
                 ]
                 .contains(&form.action.as_str()),
                 "{what}: {}",
@@ -1892,6 +1906,7 @@ fn the_host_gets_exactly_these_actions_and_fields() {
             ]),
         ),
         ("/staff/stats".to_owned(), set(&["csrf", "from", "to"])),
+        ("/suggest".to_owned(), set(&["text"])),
         (
             "/staff/applications".to_owned(),
             set(&["csrf", "case", "to", "reasons"]),
@@ -2040,6 +2055,15 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                     complaint: f(&e.complaint),
                 })
                 .collect(),
+        },
+        Screen::Suggest {
+            sent,
+            problem,
+            max_chars,
+        } => Screen::Suggest {
+            sent: *sent,
+            problem: problem.as_deref().map(&mut *f),
+            max_chars: *max_chars,
         },
         Screen::StaffLogin { problem } => Screen::StaffLogin {
             problem: problem.as_deref().map(&mut *f),

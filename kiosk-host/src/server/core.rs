@@ -682,7 +682,7 @@ pub fn split_message(message: &str, lang: Language) -> String {
     .to_string()
 }
 
-fn self_text(lang: Language, zh: &str, en: &str, ug: &str) -> String {
+pub(crate) fn self_text(lang: Language, zh: &str, en: &str, ug: &str) -> String {
     match lang {
         Language::ZhCn => zh,
         Language::En => en,

@@ -29,7 +29,7 @@ use crate::rules;
 
 /// Runs `f` on the kiosk's state in a blocking task (card I/O blocks). A failed task is a
 /// 503 [`ApiError`]; the screens turn it into plain text ([`page_error`]).
-async fn with_core<T: Send + 'static>(
+pub(crate) async fn with_core<T: Send + 'static>(
     shared: &Arc<Shared>,
     f: impl FnOnce(&mut Core) -> T + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -46,7 +46,7 @@ async fn with_core<T: Send + 'static>(
 }
 
 /// A failure on a screen route: its status with the message as plain text.
-fn page_error(e: ApiError) -> Response {
+pub(crate) fn page_error(e: ApiError) -> Response {
     (e.status, e.message).into_response()
 }
 
@@ -60,6 +60,7 @@ pub fn api() -> OpenApiRouter<Arc<Shared>> {
         .routes(routes!(api_start))
         .routes(routes!(api_event))
         .routes(routes!(api_guide))
+        .routes(routes!(super::suggest::api))
         .routes(routes!(api_devices))
         .routes(routes!(super::devices::health))
         .routes(routes!(events))
@@ -74,6 +75,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/", get(home))
         .route("/session", get(session_page))
         .route("/guide", get(guide_page))
+        .route(
+            "/suggest",
+            get(super::suggest::page).post(super::suggest::form),
+        )
         .route("/session/start", post(start_form))
         .route("/session/event", post(event_form))
         .route("/staff-call", post(staff_call))
@@ -164,7 +169,7 @@ pub struct Prefs {
     elderly: Option<String>,
 }
 
-fn apply_prefs(core: &mut Core, prefs: &Prefs) {
+pub(crate) fn apply_prefs(core: &mut Core, prefs: &Prefs) {
     if let Some(l) = prefs.lang.as_deref().and_then(ui_web::Lang::from_tag) {
         let lang = screens::language(l);
         if core.config.ui.languages.contains(&lang) {
@@ -176,7 +181,7 @@ fn apply_prefs(core: &mut Core, prefs: &Prefs) {
     }
 }
 
-fn html(page: &ui_web::Page) -> Response {
+pub(crate) fn html(page: &ui_web::Page) -> Response {
     (
         [(header::CACHE_CONTROL, "no-store")],
         Html(ui_web::render_page(page)),

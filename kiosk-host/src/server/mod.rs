@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod screens;
 pub mod sim;
 pub mod staff;
+pub mod suggest;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -102,6 +102,20 @@ pub fn guide(core: &Core) -> Page {
     )
 }
 
+/// The suggestion box: the form (with what was wrong with the last text), or the thanks.
+pub fn suggest(core: &Core, sent: bool, problem: Option<String>) -> Page {
+    let l = core.lang;
+    page(
+        core,
+        ui(l, "意见建议", "Suggestions", "پىكىر-تەكلىپ"),
+        Screen::Suggest {
+            sent,
+            problem,
+            max_chars: super::suggest::MAX_CHARS as u32,
+        },
+    )
+}
+
 fn page(core: &Core, title: String, screen: Screen) -> Page {
     Page {
         lang: lang(core.lang),

@@ -1,0 +1,220 @@
+//! The suggestion box (8.3 改进): any citizen may leave a suggestion at the kiosk, without
+//! starting a business; supervisors read them on `/staff/suggestions`. The text is kept as
+//! written, except that control characters are dropped and numbers that look like ID or
+//! phone numbers are masked (as in rating comments); at most [`MAX_CHARS`] characters.
+//!
+//! `GET /suggest` shows the form, `POST /suggest` (form field `text`) saves and answers 303 to
+//! the thanks (`/suggest?sent=1`); `POST /api/suggestion` is the same in JSON.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use chrono::Utc;
+use firmware_config::Language;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::core::{self_text, Core};
+use super::http::{apply_prefs, html, page_error, with_core, PageForm, Prefs};
+use super::openapi::{ApiError, ApiJson, ErrorCode};
+use super::{screens, Shared};
+use crate::store::Feedback;
+
+/// The longest suggestion taken, in characters.
+pub const MAX_CHARS: usize = 500;
+
+/// Why a suggestion was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SuggestionError {
+    #[error("the suggestion is empty")]
+    Empty,
+    #[error("the suggestion has {chars} characters; at most {MAX_CHARS} are taken")]
+    TooLong { chars: usize },
+}
+
+impl SuggestionError {
+    /// The problem as the citizen reads it.
+    pub fn text(&self, lang: Language) -> String {
+        match self {
+            SuggestionError::Empty => self_text(
+                lang,
+                "请先写下您的意见或建议",
+                "write your suggestion first",
+                "ئالدى بىلەن پىكىر-تەكلىپىڭىزنى يېزىڭ",
+            ),
+            SuggestionError::TooLong { chars } => match lang {
+                Language::En => {
+                    format!("your text has {chars} characters: please shorten it to {MAX_CHARS}")
+                }
+                Language::Ug => format!("تېكىستىڭىز {chars} ھەرپ، {MAX_CHARS} ھەرپكىچە قىسقارتىڭ"),
+                Language::ZhCn => format!("内容共 {chars} 字,请缩短到 {MAX_CHARS} 字以内"),
+            },
+        }
+    }
+}
+
+/// The text to store: control characters other than line breaks dropped, surrounding blanks
+/// trimmed, ID- and phone-like numbers masked.
+pub fn clean(raw: &str) -> Result<String, SuggestionError> {
+    let kept: String = raw
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .collect();
+    let text = kept.trim();
+    let chars = text.chars().count();
+    if chars == 0 {
+        return Err(SuggestionError::Empty);
+    }
+    if chars > MAX_CHARS {
+        return Err(SuggestionError::TooLong { chars });
+    }
+    Ok(crate::mask::free_text(text))
+}
+
+/// Why the store refused, or what it gave back.
+enum Saved {
+    Id(i64),
+    Refused(SuggestionError, Language),
+    StoreFailed,
+}
+
+fn save(c: &mut Core, raw: &str) -> Saved {
+    let text = match clean(raw) {
+        Ok(t) => t,
+        Err(e) => return Saved::Refused(e, c.lang),
+    };
+    match c.store.suggest(&text, None, Utc::now()) {
+        Ok(id) => Saved::Id(id),
+        Err(e) => {
+            log::error!("suggestion not saved: {e}");
+            Saved::StoreFailed
+        }
+    }
+}
+
+/// `?sent=1` after a suggestion was saved.
+#[derive(Debug, Default, Deserialize)]
+pub struct SuggestQuery {
+    sent: Option<String>,
+    #[serde(flatten)]
+    prefs: Prefs,
+}
+
+/// `GET /suggest`.
+pub async fn page(State(s): State<Arc<Shared>>, Query(q): Query<SuggestQuery>) -> Response {
+    let sent = q.sent.as_deref() == Some("1");
+    match with_core(&s, move |c| {
+        apply_prefs(c, &q.prefs);
+        screens::suggest(c, sent, None)
+    })
+    .await
+    {
+        Ok(p) => html(&p),
+        Err(e) => page_error(e),
+    }
+}
+
+/// The form of `POST /suggest`.
+#[derive(Debug, Deserialize)]
+pub struct SuggestForm {
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /suggest`: saved → 303 to the thanks; a problem → the form again with it (422).
+pub async fn form(State(s): State<Arc<Shared>>, PageForm(f): PageForm<SuggestForm>) -> Response {
+    let result = with_core(&s, move |c| match save(c, &f.text) {
+        Saved::Id(_) => Ok(()),
+        Saved::Refused(e, lang) => Err(Some(Box::new(screens::suggest(
+            c,
+            false,
+            Some(e.text(lang)),
+        )))),
+        Saved::StoreFailed => Err(None),
+    })
+    .await;
+    match result {
+        Ok(Ok(())) => Redirect::to("/suggest?sent=1").into_response(),
+        Ok(Err(Some(p))) => (StatusCode::UNPROCESSABLE_ENTITY, html(&p)).into_response(),
+        Ok(Err(None)) => page_error(ApiError::unavailable()),
+        Err(e) => page_error(e),
+    }
+}
+
+/// A suggestion sent as JSON.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SuggestionIn {
+    /// The suggestion, 1 to 500 characters.
+    text: String,
+}
+
+/// A saved suggestion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionSaved {
+    /// Its number in the kiosk's store.
+    pub id: i64,
+}
+
+/// Leaves a suggestion for the kiosk's supervisors (8.3), outside any business.
+#[utoipa::path(
+    post,
+    path = "/api/suggestion",
+    tag = "kiosk",
+    request_body = SuggestionIn,
+    responses(
+        (status = 201, description = "Saved", body = SuggestionSaved),
+        (status = 400, description = "`bad_json`: the body is not JSON", body = ApiError),
+        (status = 413, description = "`too_large`: the body is too large", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: not sent as \
+            `application/json`", body = ApiError),
+        (status = 422, description = "`invalid_body`: a missing field, a wrong type, or a \
+            text that is empty or longer than 500 characters (`field` is `text`)",
+            body = ApiError),
+        (status = 503, description = "`unavailable`: the suggestion could not be saved",
+            body = ApiError),
+    )
+)]
+pub async fn api(
+    State(s): State<Arc<Shared>>,
+    ApiJson(body): ApiJson<SuggestionIn>,
+) -> Result<(StatusCode, Json<SuggestionSaved>), ApiError> {
+    match with_core(&s, move |c| save(c, &body.text)).await? {
+        Saved::Id(id) => Ok((StatusCode::CREATED, Json(SuggestionSaved { id }))),
+        Saved::Refused(e, _) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidBody,
+            format!("{} / {e}", e.text(Language::ZhCn)),
+        )
+        .with_field("text")),
+        Saved::StoreFailed => Err(ApiError::unavailable()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_cleaned_and_masked() {
+        assert_eq!(clean("  排队太久 \n").unwrap(), "排队太久");
+        assert_eq!(clean("a\u{0}b\u{7}c\nd").unwrap(), "abc\nd");
+        let masked = clean("我的电话13912345678,身份证652301198001010015").unwrap();
+        assert!(!masked.contains("13912345678"), "{masked}");
+        assert!(!masked.contains("652301198001010015"), "{masked}");
+    }
+
+    #[test]
+    fn empty_and_too_long_are_named_in_each_language() {
+        assert_eq!(clean(" \t\n"), Err(SuggestionError::Empty));
+        assert_eq!(clean("\u{1b}\u{7f}"), Err(SuggestionError::Empty));
+        assert!(clean(&"好".repeat(MAX_CHARS)).is_ok());
+        let e = clean(&"好".repeat(MAX_CHARS + 1)).unwrap_err();
+        assert_eq!(e, SuggestionError::TooLong { chars: 501 });
+        assert!(e.text(Language::ZhCn).contains("501"));
+        assert!(e.text(Language::En).contains("shorten it to 500"));
+        assert!(e.text(Language::Ug).contains("500"));
+    }
+}
