@@ -1,6 +1,8 @@
 //! `pcscd` stopped and started again under a running kiosk: commands fail with a clear
 //! message while it is down, the reader watcher reports the service going and coming, and
-//! the same provider and watcher work again afterwards. No kiosk restart.
+//! the same provider and watcher work again afterwards. No kiosk restart. Also in the middle
+//! of a business: the citizen is told, nothing changes, and the business works once pcscd is
+//! back.
 //!
 //! This binary stops the system's `pcscd` and starts a new one (`pcscd -f`), so it needs
 //! root, like scripts/test.sh.
@@ -15,8 +17,13 @@ use card_io::transport::{ReaderProvider, TransportError};
 use card_io::watcher::{ReaderEvent, ReaderWatcher, WatcherConfig};
 use hw_sim::Transport;
 use kiosk_host::card_ops::{self, OpError, Target};
-use tests::card;
+use kiosk_host::domain::BusinessCode;
+use kiosk_host::engine::failure::Failure;
+use kiosk_host::engine::session::{Event, Phase, Session};
+use kiosk_host::store::{AuditLog, Journal};
+use tests::kiosk::{feed, id_text, now, start, TestKiosk};
 use tests::rig::{Rig, Vpcd, VPCD_CARD_READER};
+use tests::{card, pin};
 
 fn next_matching(rx: &Receiver<ReaderEvent>, want: impl Fn(&ReaderEvent) -> bool) -> ReaderEvent {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -36,6 +43,36 @@ fn pcscd_running() -> bool {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false)
+}
+
+fn stop_pcscd() {
+    assert!(
+        Command::new("pkill")
+            .args(["-x", "pcscd"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false),
+        "could not stop pcscd (this test needs root)"
+    );
+    wait_until("pcscd to exit", || !pcscd_running());
+}
+
+fn start_pcscd(provider: &dyn ReaderProvider) {
+    let started = Command::new("sh")
+        .args(["-c", "pcscd -f >/dev/null 2>&1 &"])
+        .status()
+        .expect("start pcscd");
+    assert!(started.success());
+    // hw-sim's bridges reconnect to the new vpcd by themselves.
+    wait_until("the card behind the new pcscd", || {
+        provider
+            .list_readers()
+            .map(|rs| {
+                rs.iter()
+                    .any(|r| r.name == VPCD_CARD_READER && r.atr.is_some())
+            })
+            .unwrap_or(false)
+    });
 }
 
 fn wait_until(what: &str, f: impl Fn() -> bool) {
@@ -70,15 +107,7 @@ fn pcscd_restart_needs_no_kiosk_restart() {
     )
     .expect("status");
 
-    assert!(
-        Command::new("pkill")
-            .args(["-x", "pcscd"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false),
-        "could not stop pcscd (this test needs root)"
-    );
-    wait_until("pcscd to exit", || !pcscd_running());
+    stop_pcscd();
     let err = card_ops::connect_card(&provider, &Target::default())
         .err()
         .expect("service down");
@@ -95,21 +124,7 @@ fn pcscd_restart_needs_no_kiosk_restart() {
     );
     next_matching(&rx, |e| *e == ReaderEvent::ServiceDown);
 
-    let started = Command::new("sh")
-        .args(["-c", "pcscd -f >/dev/null 2>&1 &"])
-        .status()
-        .expect("start pcscd");
-    assert!(started.success());
-    // hw-sim's bridges reconnect to the new vpcd by themselves.
-    wait_until("the card behind the new pcscd", || {
-        provider
-            .list_readers()
-            .map(|rs| {
-                rs.iter()
-                    .any(|r| r.name == VPCD_CARD_READER && r.atr.is_some())
-            })
-            .unwrap_or(false)
-    });
+    start_pcscd(&provider);
     card_ops::status(
         card_ops::connect_card(&provider, &Target::default()).expect("card again"),
         today,
@@ -121,4 +136,79 @@ fn pcscd_restart_needs_no_kiosk_restart() {
         |e| matches!(e, ReaderEvent::CardInserted { reader, .. } if reader == VPCD_CARD_READER),
     );
     watcher.stop();
+}
+
+fn no_printer(_: &[String]) -> Result<(), String> {
+    Ok(())
+}
+
+/// A PIN reset for 张伟 brought to the step where the card command runs.
+fn pin_reset_ready(e: &kiosk_host::engine::driver::Engine<'_>) -> Session {
+    let mut s = start(e, BusinessCode::PinReset, false);
+    feed(
+        e,
+        &mut s,
+        e.id_card_read(&id_text("v2-3des.toml")).expect("ID card"),
+    );
+    let ins = e.card_inserted(now()).expect("card read");
+    feed(e, &mut s, ins.event);
+    feed(e, &mut s, Event::Confirm);
+    assert!(
+        matches!(s.phase, Phase::EnteringPins { .. }),
+        "{:?}",
+        s.phase
+    );
+    s
+}
+
+fn pins(p: &str) -> Event {
+    Event::Pins {
+        old: None,
+        new: Some(pin(p)),
+        repeat: Some(pin(p)),
+    }
+}
+
+#[test]
+fn pcscd_stopped_in_the_middle_of_a_business() {
+    let rig = Vpcd::lock(Transport::T1);
+    rig.insert(card("v2-3des.toml", Transport::T1));
+    let k = TestKiosk::new();
+    let e = k.engine(rig.provider(), &no_printer);
+    let mut s = pin_reset_ready(&e);
+    // The service goes away while the citizen types the new PIN.
+    stop_pcscd();
+    let _ = e.feed(&mut s, pins("602948"), now());
+    match &s.phase {
+        Phase::Failed { failure } => {
+            assert_eq!(*failure, Failure::ReaderUnavailable, "{failure:?}");
+            let said = failure.text(firmware_config::Language::ZhCn);
+            assert!(
+                said.contains("读卡器") && said.contains("工作人员"),
+                "{said}"
+            );
+        }
+        other => panic!("pcscd down: {other:?}"),
+    }
+    assert!(
+        k.store.pending_intents().unwrap().is_empty(),
+        "no intent left"
+    );
+    assert!(k.store.verify().unwrap().ok());
+    start_pcscd(rig.provider());
+    // Nothing changed on the card: the initial PIN still works.
+    card_ops::verify(
+        card_ops::connect_card(rig.provider(), &Target::default()).expect("card"),
+        &pin("123456"),
+    )
+    .expect("the PIN is unchanged");
+    // The same kiosk (same engine and provider) does the business now.
+    let mut s = pin_reset_ready(&e);
+    feed(&e, &mut s, pins("602948"));
+    assert!(matches!(s.phase, Phase::Done { .. }), "{:?}", s.phase);
+    card_ops::verify(
+        card_ops::connect_card(rig.provider(), &Target::default()).expect("card"),
+        &pin("602948"),
+    )
+    .expect("the new PIN works");
 }
