@@ -46,8 +46,10 @@ pub(crate) async fn with_core<T: Send + 'static>(
 }
 
 /// A failure on a screen route: its status with the message as plain text.
+/// A screen route whose kiosk task failed: the error screen (never plain text), with the
+/// status of `e`; the cause was logged where it happened.
 pub(crate) fn page_error(e: ApiError) -> Response {
-    (e.status, e.message).into_response()
+    (e.status, html(&screens::unavailable())).into_response()
 }
 
 /// The JSON API. Each handler is registered through `routes!`, which takes its method and
@@ -550,4 +552,29 @@ async fn api_devices(State(s): State<Arc<Shared>>) -> Result<Json<Devices>, ApiE
     })
     .await
     .map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_kiosk_task_on_a_screen_route_is_the_error_screen() {
+        let r = page_error(ApiError::unavailable());
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let ctype = r
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        assert!(ctype.starts_with("text/html"), "{ctype}");
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+        assert!(html.contains("服务暂时不可用") && html.contains("Please call a member of staff"));
+        assert!(!html.contains("countdown-s"), "no session countdown");
+    }
 }

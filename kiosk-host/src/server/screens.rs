@@ -157,6 +157,24 @@ pub fn unreadable(core: &Core, missing_page: bool) -> Page {
     error(core, message, what_to_do)
 }
 
+/// The error screen when the kiosk's own state cannot be reached (its task failed): in
+/// Chinese and English together, since the screen's language is part of that state, with no
+/// session and no countdown.
+pub fn unavailable() -> Page {
+    Page {
+        lang: ui_web::Lang::ZhCn,
+        elderly: false,
+        title: "暂时无法服务 / Service not available".into(),
+        idle_timeout_s: None,
+        in_session: false,
+        sim: false,
+        screen: Screen::Error {
+            message: "服务暂时不可用 / The service is not available right now.".into(),
+            what_to_do: "请联系工作人员 / Please call a member of staff.".into(),
+        },
+    }
+}
+
 pub fn error(core: &Core, message: String, what_to_do: String) -> Page {
     let l = core.lang;
     page(

@@ -76,7 +76,8 @@ impl PageError {
         log::error!("staff page: {self}");
         (
             StatusCode::INTERNAL_SERVER_ERROR,
-            "服务暂时不可用 / the service is not available",
+            [(header::CACHE_CONTROL, "no-store")],
+            Html(ui_web::render_page(&super::screens::unavailable())),
         )
             .into_response()
     }
