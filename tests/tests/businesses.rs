@@ -685,3 +685,55 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// An exchange started on Thursday 23:59 and confirmed on Friday 00:01 (kiosk time): the
+/// receipt and the registry's application give the same time limit, counted from the day it
+/// was carried out.
+#[test]
+fn a_session_across_midnight_gives_one_deadline() {
+    use chrono::TimeZone;
+    let thursday = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 26, 15, 59, 0)
+        .single()
+        .expect("instant");
+    let friday = thursday + chrono::Duration::minutes(2);
+    let rig = InProcess::new(Transport::T1);
+    let k = TestKiosk::new();
+    let e = k.engine(rig.provider(), &no_printer);
+    let mut s = e.start(B::Exchange, false, thursday).expect("start");
+    let step = |s: &mut kiosk_host::engine::session::Session, ev: Event, at| {
+        e.feed(s, ev, at).unwrap_or_else(|n| panic!("{n}"));
+    };
+    step(&mut s, id_card(&e, "expired.toml"), thursday);
+    rig.insert(card("expired.toml", Transport::T1));
+    let ins = e.card_inserted(thursday).expect("card read");
+    step(&mut s, ins.event, thursday);
+    step(&mut s, Event::PhotoTaken(photo()), thursday);
+    step(&mut s, Event::ReasonGiven(Reason::Expiring), thursday);
+    step(&mut s, Event::Confirm, friday);
+    let Phase::Done { receipt, .. } = &s.phase else {
+        panic!("{:?}", s.phase);
+    };
+    let stored = k
+        .store
+        .application(&s.case_id)
+        .unwrap()
+        .expect("the application");
+    let line = receipt
+        .iter()
+        .find(|l| l.starts_with("办理时限"))
+        .expect("a time-limit line");
+    assert!(
+        line.contains(&stored.deadline.to_string()),
+        "receipt {line:?}, registry {}",
+        stored.deadline
+    );
+    let from_thursday = k.calendar.add_working_days(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("date"),
+        k.config.business.application_deadline_days,
+    );
+    assert_ne!(
+        from_thursday.date, stored.deadline,
+        "counted from Friday, the day it was carried out"
+    );
+}

@@ -399,9 +399,10 @@ pub fn effects(s: &Session, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect> {
         }
     };
     let application = |old_card: Option<String>| {
-        let deadline = ctx
-            .calendar
-            .add_working_days(local_date(ctx.now), ctx.settings.application_deadline_days);
+        let deadline = s.deadline.unwrap_or_else(|| {
+            ctx.calendar
+                .add_working_days(local_date(ctx.now), ctx.settings.application_deadline_days)
+        });
         Change::CreateApplication(Application {
             case_id: s.case_id.clone(),
             id_number: id_number.clone(),
@@ -647,6 +648,18 @@ pub fn archive_record(s: &Session, ctx: &Ctx<'_>, record: Option<&CardRecord>) -
     }
 }
 
+/// The time limit of an application business accepted now (`None` for the businesses done
+/// at once): `application_deadline_days` working days after today (UTC+8).
+pub fn application_deadline(
+    business: BusinessCode,
+    ctx: &Ctx<'_>,
+) -> Option<crate::calendar::Deadline> {
+    (rules::rule(business).time_limit == rules::TimeLimit::ApplicationDeadline).then(|| {
+        ctx.calendar
+            .add_working_days(local_date(ctx.now), ctx.settings.application_deadline_days)
+    })
+}
+
 /// Receipt lines (masked: no PIN, no photo, no full ID number).
 pub fn receipt(
     s: &Session,
@@ -694,10 +707,12 @@ pub fn receipt(
         | BusinessCode::Replace
         | BusinessCode::Exchange
         | BusinessCode::Reissue => {
-            let d = ctx.calendar.add_working_days(
-                local_date(s.started_at),
-                ctx.settings.application_deadline_days,
-            );
+            let d = s.deadline.unwrap_or_else(|| {
+                ctx.calendar.add_working_days(
+                    local_date(s.started_at),
+                    ctx.settings.application_deadline_days,
+                )
+            });
             lines.push(format!(
                 "办理时限: {}个工作日,{} 前{}",
                 ctx.settings.application_deadline_days,

@@ -203,6 +203,12 @@ pub struct Session {
     pub lacking: BTreeSet<Material>,
     #[serde(skip)]
     pub steps: Vec<CaseStep>,
+    /// The application's time limit, fixed when the business is carried out: the registry's
+    /// application and the receipt both take it from here, so they cannot differ (a session
+    /// that crosses midnight, or one settled after the card came back, would otherwise count
+    /// from two days).
+    #[serde(skip)]
+    pub deadline: Option<crate::calendar::Deadline>,
 }
 
 /// The materials gathered so far.
@@ -270,6 +276,7 @@ impl Session {
             phase: Phase::Closed,
             gathered: Gathered::default(),
             lacking: BTreeSet::new(),
+            deadline: None,
             steps: vec![CaseStep {
                 at: ctx.now,
                 step: "申报".into(),
@@ -772,6 +779,7 @@ impl Session {
     fn execute(&mut self, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect> {
         self.step(ctx, "办理", "");
         self.phase = Phase::Executing;
+        self.deadline = plan::application_deadline(self.business, ctx);
         plan::effects(self, pins, ctx)
     }
 
