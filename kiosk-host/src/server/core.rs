@@ -152,7 +152,10 @@ pub struct Input {
     pub new: Option<String>,
     #[serde(default)]
     pub repeat: Option<String>,
+    /// The rating, 1–5 (a number outside that range is the session's problem to explain;
+    /// one that is not a byte is not an input: the schema says so).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 255)]
     pub level: Option<u8>,
     #[serde(default)]
     pub reasons: Vec<String>,
