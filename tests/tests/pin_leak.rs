@@ -299,7 +299,7 @@ impl Walk<'_> {
 
     /// From the start screen of a business to its PIN screen (or to the end when it asks
     /// no PIN): ID card, card, confirmation, as the screens ask.
-    fn to_pins(&mut self, mut page: Value, person: &str, card: &str) -> Value {
+    fn walk_to_pins(&mut self, mut page: Value, person: &str, card: &str) -> Value {
         for _ in 0..10 {
             match (kind(&page), page["screen"]["ask"]["kind"].as_str()) {
                 ("ask", Some("id_card")) => {
@@ -378,7 +378,7 @@ fn businesses(w: &mut Walk<'_>) -> Vec<String> {
         "/api/session/start",
         json!({ "business": "enable" }),
     );
-    let page = w.to_pins(start, "v3-uyghur.toml", "v3-uyghur.toml");
+    let page = w.walk_to_pins(start, "v3-uyghur.toml", "v3-uyghur.toml");
     assert_eq!(
         page["screen"]["old"], false,
         "enable asks no old PIN: {page}"
@@ -397,7 +397,7 @@ fn businesses(w: &mut Walk<'_>) -> Vec<String> {
     // a weak PIN first. The card stays in the reader for the PIN change after it.
     w.form("/session/start", "business=pin_reset");
     let page = w.screen();
-    let page = w.to_pins(page, "v2-3des.toml", "v2-3des.toml");
+    let page = w.walk_to_pins(page, "v2-3des.toml", "v2-3des.toml");
     assert_eq!(kind(&page), "pins", "pin_reset: {page}");
     w.form("/session/event", "action=pins&new=777777&repeat=777777");
     let page = w.screen();
@@ -416,7 +416,7 @@ fn businesses(w: &mut Walk<'_>) -> Vec<String> {
         "/api/session/start",
         json!({ "business": "pin_change" }),
     );
-    let page = w.to_pins(start, "v2-3des.toml", "v2-3des.toml");
+    let page = w.walk_to_pins(start, "v2-3des.toml", "v2-3des.toml");
     assert_eq!(
         page["screen"]["old"], true,
         "pin_change asks the old PIN: {page}"
@@ -436,7 +436,7 @@ fn businesses(w: &mut Walk<'_>) -> Vec<String> {
         "/api/session/start",
         json!({ "business": "pin_change" }),
     );
-    let page = w.to_pins(start, "v2-3des.toml", "v2-3des.toml");
+    let page = w.walk_to_pins(start, "v2-3des.toml", "v2-3des.toml");
     assert_eq!(kind(&page), "pins", "pin_change again: {page}");
     let page = w.pins(Some(RESET_NEW), CHANGE_NEW, CHANGE_NEW);
     archive.push(w.finish_done(&page, "pin_change"));
@@ -449,7 +449,7 @@ fn businesses(w: &mut Walk<'_>) -> Vec<String> {
         "/api/session/start",
         json!({ "business": "pin_unblock" }),
     );
-    let page = w.to_pins(start, "pin-blocked.toml", "pin-blocked.toml");
+    let page = w.walk_to_pins(start, "pin-blocked.toml", "pin-blocked.toml");
     archive.push(w.finish_done(&page, "pin_unblock"));
     w.json("DELETE", "/api/sim/card", json!({}));
     archive
