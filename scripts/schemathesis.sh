@@ -20,8 +20,8 @@ VERSION=4.32.5
 EXAMPLES=${SCHEMATHESIS_EXAMPLES:-60}
 SEED=${SCHEMATHESIS_SEED:-6523}
 target=${CARGO_TARGET_DIR:-target}
-out=$target/schemathesis
-mkdir -p "$out"
+mkdir -p "$target/schemathesis"
+out=$(cd "$target/schemathesis" && pwd)
 
 venv=$target/schemathesis-venv
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$VERSION"; then
@@ -52,14 +52,16 @@ done
 echo "schemathesis $VERSION against $url/api/openapi.json ($kiosk), seed $SEED, $EXAMPLES examples per operation"
 
 set +e
-"$venv/bin/schemathesis" run "$url/api/openapi.json" \
+# Run from the output directory: schemathesis keeps its replay data in ./.schemathesis.
+schemathesis=$(cd "$venv/bin" && pwd)/schemathesis
+(cd "$out" && "$schemathesis" run "$url/api/openapi.json" \
     --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,positive_data_acceptance \
     --exclude-path /api/events \
     --phases examples,coverage,fuzzing,stateful \
     --seed "$SEED" --max-examples "$EXAMPLES" \
     --generation-database none --workers 1 --request-timeout 20 \
     --no-color --output-truncate false \
-    --report junit --report-junit-path "$out/junit.xml"
+    --report junit --report-junit-path "$out/junit.xml")
 status=$?
 set -e
 
