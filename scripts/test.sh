@@ -20,6 +20,9 @@ browser_status=${PIPESTATUS[0]}
 # The Debian package: built, installed, checked, removed (one PASS/FAIL line per check).
 bash scripts/check-deb.sh 2>&1 | tee target/check-deb-output.log
 deb_status=${PIPESTATUS[0]}
+# The JSON API fuzzed against its own OpenAPI document (schemathesis, a fixed seed).
+bash scripts/schemathesis.sh 2>&1 | tee target/schemathesis-output.log
+api_status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run, summed over every test binary and the package checks.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
@@ -27,8 +30,10 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
      FILENAME ~ /check-deb/ && /^FAIL / { f++; d++ }
      FILENAME ~ /browser-test/ && NF == 3 && $2 == "pass" && $3 ~ /^[0-9]+$/ { p += $3; b += $3 }
      FILENAME ~ /browser-test/ && NF == 3 && $2 == "fail" && $3 ~ /^[0-9]+$/ { f += $3; b += $3 }
-     END { printf "\nworkspace: %d passed, %d failed (including %d browser tests and %d package checks)\n", p, f, b, d }' \
-    target/test-output.log target/browser-test-output.log target/check-deb-output.log
+     FILENAME ~ /schemathesis/ && $1 == "schemathesis:" && $4 == "passed," { p += $2; f += $5; a += $2 + $5 }
+     END { printf "\nworkspace: %d passed, %d failed (including %d browser tests, %d package checks and %d fuzzed API operations)\n", p, f, b, d, a }' \
+    target/test-output.log target/browser-test-output.log target/check-deb-output.log target/schemathesis-output.log
 if [ "$status" != 0 ]; then exit "$status"; fi
 if [ "$browser_status" != 0 ]; then exit "$browser_status"; fi
-exit "$deb_status"
+if [ "$deb_status" != 0 ]; then exit "$deb_status"; fi
+exit "$api_status"

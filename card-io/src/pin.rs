@@ -14,7 +14,10 @@ pub enum PinFormatError {
     NotDigit(usize),
 }
 
-pub struct Pin(Zeroizing<[u8; 6]>);
+/// The digits live in one heap block of their own, wiped when the `Pin` is dropped: moving a
+/// `Pin` (into an event, an effect, a `Vec`) moves only the pointer, so no copy of the digits
+/// is left behind in the memory it moved out of.
+pub struct Pin(Box<Zeroizing<[u8; 6]>>);
 
 impl Pin {
     /// Parses 6 ASCII digits (surrounding whitespace, e.g. a newline from stdin, is ignored).
@@ -24,7 +27,7 @@ impl Pin {
         if n != 6 {
             return Err(PinFormatError::Length(n));
         }
-        let mut digits = Zeroizing::new([0u8; 6]);
+        let mut digits = Box::new(Zeroizing::new([0u8; 6]));
         for (i, c) in t.bytes().enumerate() {
             if !c.is_ascii_digit() {
                 return Err(PinFormatError::NotDigit(i + 1));

@@ -95,6 +95,44 @@ impl Served {
         Served { child, addr }
     }
 
+    /// Starts the workspace's `kiosk serve ARGS --listen 127.0.0.1:0 --root REPO` with `env`
+    /// added to its environment and its standard output and error written to the files
+    /// `stdout` and `stderr` (read by the caller once the kiosk is dropped); waits up to a
+    /// minute for the "serving on http://…" line in `stdout`.
+    pub fn start_logged(
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdout: &Path,
+        stderr: &Path,
+    ) -> Served {
+        let bin = crate::workspace_bin("kiosk");
+        let file =
+            |p: &Path| std::fs::File::create(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let child = Command::new(&bin)
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0", "--root"])
+            .arg(crate::kiosk::root())
+            .envs(env.iter().copied())
+            .stdout(file(stdout))
+            .stderr(file(stderr))
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} serve: {e}", bin.display()));
+        let mut served = Served {
+            child,
+            addr: String::new(),
+        };
+        served.addr = eventually("the serving line", || {
+            let text = std::fs::read_to_string(stdout).unwrap_or_default();
+            text.lines()
+                .find_map(|l| l.split("http://").nth(1))
+                .and_then(|r| r.split('/').next())
+                .map(|a| a.trim().to_string())
+                .ok_or(text)
+        });
+        served
+    }
+
     /// The workspace's `kiosk serve --sim` with `extra` arguments.
     pub fn sim(extra: &[&str]) -> Served {
         Served::start_workspace(extra)

@@ -697,3 +697,33 @@ fn bad_requests_get_the_error_body_and_never_a_5xx() {
     let (status, page) = call(&k, &doc, "POST", start, json!({ "business": "status" }));
     assert_eq!((status, kind(&page)), (200, "ask"), "{page}");
 }
+
+/// Schemathesis finding (ST202, "schema-valid request rejected"): the document gave the
+/// rating `level` no maximum, so `2147483646` fitted the schema and the service refused it
+/// (422: it is a byte); then `96.0`, an integer to JSON Schema, refused as a float. The
+/// document and the service agree now at the edges: what the
+/// schema admits is never refused as a bad body, and what the service refuses as a bad body
+/// does not fit the schema.
+#[test]
+fn the_input_schema_admits_exactly_the_levels_the_service_takes() {
+    let k = Kiosk::start_workspace(&[]);
+    let doc = document(&k);
+    let input = json!({ "$ref": "#/components/schemas/Input" });
+    let schema = validator(&doc, &input);
+    let event = "/api/session/event";
+    for level in [json!(0), json!(1), json!(5), json!(5.0), json!(255)] {
+        let body = json!({ "action": "rate", "level": level });
+        assert!(schema.is_valid(&body), "the document refuses level {level}");
+        let (status, answer) = call(&k, &doc, "POST", event, body);
+        // No session is open: the input is well formed, and refused only for that.
+        assert_eq!(status, 409, "level {level}: {answer}");
+        assert_eq!(answer["error"], "no_session", "level {level}: {answer}");
+    }
+    for level in [json!(-1), json!(256), json!(2147483646_i64), json!(5.5)] {
+        let body = json!({ "action": "rate", "level": level });
+        assert!(!schema.is_valid(&body), "the document admits level {level}");
+        let (status, answer) = call(&k, &doc, "POST", event, body);
+        assert_eq!(status, 422, "level {level}: {answer}");
+        assert_eq!(answer["field"], "level", "level {level}: {answer}");
+    }
+}

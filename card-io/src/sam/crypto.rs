@@ -107,7 +107,8 @@ pub fn mac_full(
             got: iv.len(),
         });
     }
-    let padded = pad_80(message, bs);
+    // The message may carry PIN bytes (RESET PIN): the padded copy is wiped when dropped.
+    let padded = zeroize::Zeroizing::new(pad_80(message, bs));
     match alg {
         Algorithm::Tdes => {
             // ISO/IEC 9797-1 MAC algorithm 3: DES-CBC with K1, last block 3DES (K1 K2 K1).

@@ -33,7 +33,10 @@ impl CardOs {
             return Err(sw::WRONG_LENGTH);
         }
         let (body, mac) = data.split_at(data.len() - 4);
-        let mut input = vec![cmd.cla, cmd.ins, cmd.p1, cmd.p2, data.len() as u8];
+        // The MAC input carries RESET PIN's new PIN: sized once (no copy left by growing)
+        // and wiped when dropped.
+        let mut input = zeroize::Zeroizing::new(Vec::with_capacity(5 + body.len()));
+        input.extend_from_slice(&[cmd.cla, cmd.ins, cmd.p1, cmd.p2, data.len() as u8]);
         input.extend_from_slice(body);
         let alg = self.settings.algorithm;
         let key = card_key(

@@ -29,10 +29,16 @@ pub fn read_secret_line(what: &str) -> std::io::Result<Option<Zeroizing<String>>
     Ok(Some(trimmed))
 }
 
+/// The longest secret line read; a longer one is cut here and refused by its parser.
+const MAX_LINE: usize = 256;
+
 /// Reads one line from file descriptor 0 a byte at a time, into `buf` only: std's buffered
 /// stdin would keep the PIN lines in a process-wide buffer that is never wiped.
 pub fn read_line_unbuffered(buf: &mut Zeroizing<String>) -> std::io::Result<usize> {
-    let mut bytes = Zeroizing::new(Vec::with_capacity(16));
+    // Room for the longest line read (256 bytes and the one that ends it), so the buffer
+    // never grows: a growing Vec would leave its earlier buffer, with the secret's first
+    // bytes, unwiped in freed memory.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_LINE + 1));
     loop {
         let mut b = [0u8; 1];
         // SAFETY: reads at most one byte into a valid one-byte buffer we own.
@@ -52,11 +58,22 @@ pub fn read_line_unbuffered(buf: &mut Zeroizing<String>) -> std::io::Result<usiz
         }
         bytes.push(b[0]);
         // A PIN or password line is short; a long one is an input error caught by the parser.
-        if bytes.len() > 256 {
+        if bytes.len() > MAX_LINE {
             break;
         }
     }
-    buf.push_str(&String::from_utf8_lossy(&bytes));
+    // Not `from_utf8_lossy`: on bad bytes it would copy the line into a String of its own.
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "standard input is not UTF-8 text (bad byte at position {})",
+                e.valid_up_to() + 1
+            ),
+        )
+    })?;
+    buf.reserve_exact(text.len());
+    buf.push_str(text);
     Ok(bytes.len())
 }
 

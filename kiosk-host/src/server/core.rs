@@ -157,12 +157,31 @@ pub struct Input {
     pub new: Option<String>,
     #[serde(default)]
     pub repeat: Option<String>,
-    #[serde(default)]
+    /// The rating, 1–5 (a number outside that range is the session's problem to explain;
+    /// one that is not a byte is not an input: the schema says so).
+    #[serde(default, deserialize_with = "whole_byte")]
+    #[schema(minimum = 0, maximum = 255)]
     pub level: Option<u8>,
     #[serde(default)]
     pub reasons: Vec<String>,
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// A number from 0 to 255 written as JSON allows an integer to be written (`5` or `5.0`: the
+/// document's `integer` admits both).
+fn whole_byte<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    use serde::Deserialize;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let byte = match (n.as_u64(), n.as_f64()) {
+        (Some(u), _) => u8::try_from(u).ok(),
+        (None, Some(f)) if f.fract() == 0.0 && (0.0..=255.0).contains(&f) => Some(f as u8),
+        _ => None,
+    };
+    byte.map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number from 0 to 255")))
 }
 
 impl Input {
