@@ -147,7 +147,9 @@ pub async fn form(State(s): State<Arc<Shared>>, PageForm(f): PageForm<SuggestFor
 /// A suggestion sent as JSON.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SuggestionIn {
-    /// The suggestion, 1 to 500 characters.
+    /// The suggestion: at most 500 characters, at least one of them neither blank nor a
+    /// control character (control characters are dropped, surrounding blanks trimmed).
+    #[schema(max_length = 500, pattern = r"[^\s\x00-\x1f\x7f-\x9f]")]
     text: String,
 }
 
