@@ -167,7 +167,7 @@ fn sigkill_at_random_points_loses_nothing_and_leaves_nothing_half_done() {
                 micros: rng.below(5000),
             },
             6..=8 => Plan::Delay {
-                millis: rng.below(400),
+                millis: rng.below(150),
             },
             _ => Plan::AfterDone,
         };
@@ -368,9 +368,10 @@ fn describe(
             };
             format!("commit: {bucket} after the last step was sent{journal}")
         }
-        (Plan::Delay { .. }, _) if !was_alive || seen.killed => {
-            format!("delay: on the {} screen{journal}", seen.last)
-        }
+        (Plan::Delay { .. }, _) if !was_alive || seen.killed => match seen.last.as_str() {
+            "" => format!("delay: while the business started{journal}"),
+            last => format!("delay: on the {last} screen{journal}"),
+        },
         (Plan::AfterDone, _) => "right after the done screen".to_string(),
         _ => format!("after the business ended ({}){journal}", seen.last),
     };
