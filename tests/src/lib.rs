@@ -3,6 +3,7 @@
 
 pub mod apdu_table;
 pub mod counting;
+pub mod crash;
 pub mod kiosk;
 pub mod rig;
 pub mod served;

@@ -156,9 +156,20 @@ impl Served {
         cookie: Option<&str>,
         body: &[u8],
     ) -> TcpStream {
-        let mut s = TcpStream::connect(&self.addr).expect("connect to the kiosk");
-        s.set_read_timeout(Some(Duration::from_secs(60)))
-            .expect("read timeout");
+        self.try_send(method, path, ctype, cookie, body)
+            .expect("connect to the kiosk")
+    }
+
+    fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        ctype: Option<&str>,
+        cookie: Option<&str>,
+        body: &[u8],
+    ) -> std::io::Result<TcpStream> {
+        let mut s = TcpStream::connect(&self.addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
         let ctype = ctype
             .map(|c| format!("Content-Type: {c}\r\n"))
             .unwrap_or_default();
@@ -170,10 +181,37 @@ impl Served {
             self.addr,
             body.len()
         );
-        s.write_all(head.as_bytes()).expect("send the request head");
+        s.write_all(head.as_bytes())?;
         // The service may answer (413) and close before reading all of a large body.
         let _ = s.write_all(body);
-        s
+        Ok(s)
+    }
+
+    /// A JSON request that may find the kiosk gone (killed by a crash test): the answer, or
+    /// why there was none (no connection, or the connection closed before any answer).
+    pub fn try_json(&self, method: &str, path: &str, body: &Value) -> Result<Answer, String> {
+        let text = body.to_string();
+        let mut s = self
+            .try_send(
+                method,
+                path,
+                Some("application/json"),
+                None,
+                text.as_bytes(),
+            )
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let mut raw = Vec::new();
+        let read = s.read_to_end(&mut raw);
+        if raw.is_empty() {
+            return Err(format!("{method} {path}: no answer ({read:?})"));
+        }
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        Ok(Answer {
+            status: status_of(head),
+            head: head.to_string(),
+            body: body.to_string(),
+        })
     }
 
     /// One request on a fresh connection: any bytes as the body, any or no content type.

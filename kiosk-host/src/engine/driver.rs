@@ -13,7 +13,7 @@ use super::session::{Event, Executed, Notice, Phase, Session};
 use super::CardAction;
 use crate::calendar::WorkCalendar;
 use crate::card_ops::{self, Target};
-use crate::domain::{local_date, Actor, BusinessCode, CardState, Timestamp};
+use crate::domain::{local_date, Actor, BusinessCode, CardState, Outcome, Timestamp};
 use crate::ecard::{EcardIssuer, EcardVerifier};
 use crate::store::{Change, Commit, Store, StoreError};
 
@@ -204,10 +204,12 @@ impl Engine<'_> {
         let executor = self.executor();
         let settled = executor.reconcile(&facts, now)?;
         if !settled.is_empty() {
-            // Reconciliation may have moved the registry (a lifted loss whose answer was
-            // lost, say): guard against the registry as it is now, not as it was read, or
-            // the guard would undo on the card what the registry just recorded.
-            facts.record = self.store.card(&facts.card_number)?;
+            // Reconciliation may have moved the registry (a loss cancelled, say): the guard
+            // must judge the card against the record as it is now, not as it was read.
+            facts.record = match facts.card_number.as_str() {
+                "" => self.store.card_by_chip(&facts.chip_serial)?,
+                number => self.store.card(number)?,
+            };
         }
         let guarded = executor.guard(&facts, now)?;
         if !settled.is_empty() || guarded.is_some() {
@@ -282,19 +284,56 @@ impl Engine<'_> {
         Ok(lifted)
     }
 
-    /// At start: lift expired losses, and settle the intents of a card left in the reader.
+    /// At start: lift expired losses, settle the intents of a card left in the reader, and
+    /// close the cases a stopped kiosk left open.
     pub fn startup(&self, now: Timestamp) -> Result<Vec<Settled>, DriverError> {
         self.lift_expired_losses(now)?;
-        if self.store.pending_intents()?.is_empty() {
-            return Ok(Vec::new());
-        }
-        match self.card_inserted(now) {
-            Ok(ins) => Ok(ins.settled),
-            // No card (or no reader): its intents wait for its next insertion.
-            Err(DriverError::Exec(ExecError::Op(e))) if e.is_card_gone() || e.exit_code() == 3 => {
-                Ok(Vec::new())
+        let settled = if self.store.pending_intents()?.is_empty() {
+            Vec::new()
+        } else {
+            match self.card_inserted(now) {
+                Ok(ins) => ins.settled,
+                // No card (or no reader): its intents wait for its next insertion.
+                Err(DriverError::Exec(ExecError::Op(e)))
+                    if e.is_card_gone() || e.exit_code() == 3 =>
+                {
+                    Vec::new()
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => Err(e),
+        };
+        self.close_left_open(now)?;
+        Ok(settled)
+    }
+
+    /// Closes the cases a previous run left open (the kiosk stopped or was killed during a
+    /// session: no session survives a restart) as abandoned, except those whose card
+    /// command is still pending in the journal: reconciliation closes those.
+    pub fn close_left_open(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let pending: std::collections::BTreeSet<String> = self
+            .store
+            .pending_intents()?
+            .into_iter()
+            .map(|i| i.intent.case_id)
+            .collect();
+        let mut closed = 0;
+        for mut case in self.store.open_cases()? {
+            if pending.contains(&case.case_id) {
+                continue;
+            }
+            case.outcome = Some(Outcome::Abandoned);
+            case.finished_at = Some(now);
+            case.summary = "the kiosk stopped during the session; closed at restart".into();
+            let mut commit = Commit::new(Actor::System, now);
+            commit.events.push((
+                "case.closed_at_startup".into(),
+                case.case_id.clone(),
+                serde_json::json!({ "business": case.business }),
+            ));
+            commit.case = Some(case);
+            self.store.commit(&commit)?;
+            closed += 1;
         }
+        Ok(closed)
     }
 }

@@ -224,9 +224,16 @@ impl Executor<'_> {
             Ok(()) => {
                 let mut commit = on_success;
                 commit.settle = Some((id, IntentStatus::Applied));
-                self.store
-                    .commit(&commit)
-                    .map_err(|e| Executed::Failed(store_failure(&e)))
+                self.store.commit(&commit).map_err(|e| {
+                    // The card did it: the intent stays pending (not abandoned) and the
+                    // next read of this card settles it; the citizen must not be told
+                    // that nothing was done.
+                    log::error!(
+                        "case {}: card command done but not recorded: {e}; intent {id} pending",
+                        session.case_id
+                    );
+                    Executed::Failed(Failure::RecordPending)
+                })
             }
             Err(ExecError::Op(e)) if e.is_card_gone() => {
                 log::warn!(

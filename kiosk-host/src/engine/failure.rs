@@ -1,5 +1,6 @@
 //! Why a business stopped after it was accepted: a device, the card or the store failed, and
-//! nothing was changed. Each failure says what happened and what to do, in the three screen
+//! nothing was changed (or, for [`Failure::RecordPending`], the card changed and the journal
+//! will settle the record). Each failure says what happened and what to do, in the three screen
 //! languages; `Display` gives "中文 / English" for logs, case records and the command line.
 
 use firmware_config::Language;
@@ -17,6 +18,9 @@ pub enum Failure {
     RecordChanged,
     /// The store could not save the record.
     StoreFailed,
+    /// The card carried out its command but the record of it could not be saved (disk full,
+    /// I/O error): the journal intent stays pending and the next read of the card settles it.
+    RecordPending,
     /// Another card is in the reader than the one the business began with.
     CardSwapped,
     WrongPin {
@@ -56,6 +60,11 @@ impl Failure {
                 "记录已被其他业务更改,本次未办理,请重新开始".into(),
                 "the record changed meanwhile; nothing was done, please start again".into(),
                 "خاتىرە باشقا بىر ئىشتا ئۆزگەرتىلدى، ھېچنىمە قىلىنمىدى، قايتا باشلاڭ".into(),
+            ),
+            Failure::RecordPending => (
+                "卡片已处理,但记录暂未保存成功;下次读卡时系统将自动补记,请联系工作人员".into(),
+                "the card was done, but the record could not be saved yet; it is completed automatically the next time the card is read, please call staff".into(),
+                "كارتا بىر تەرەپ قىلىندى، ئەمما خاتىرە تېخى ساقلانمىدى؛ كارتا كېيىنكى قېتىم ئوقۇلغاندا سىستېما ئۆزلۈكىدىن تولۇقلايدۇ، خىزمەتچىنى چاقىرىڭ".into(),
             ),
             Failure::StoreFailed => (
                 "记录保存失败,本次未办理,请联系工作人员".into(),
@@ -136,6 +145,7 @@ mod tests {
             Failure::NoCardInserted,
             Failure::RecordChanged,
             Failure::StoreFailed,
+            Failure::RecordPending,
             Failure::CardSwapped,
             Failure::WrongPin { tries_left: 2 },
             Failure::PinBlocked,

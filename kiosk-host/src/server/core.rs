@@ -260,6 +260,11 @@ impl Core {
     /// Starts a business (any open session is cancelled first).
     pub fn start(&mut self, business: BusinessCode, agent: bool) -> Result<(), DriverError> {
         self.cancel();
+        // With no session open, an open case is one whose closing could not be written
+        // (the disk was full): close it now that the store may take writes again.
+        if let Err(e) = self.engine().close_left_open(Utc::now()) {
+            log::warn!("cases left open could not be closed: {e}");
+        }
         let session = self.engine().start(business, agent, Utc::now())?;
         let now = Instant::now();
         self.live = Some(Live {

@@ -243,6 +243,9 @@ pub trait Registry: Send + Sync {
     fn ecards_of(&self, id_number: &str) -> Result<Vec<Ecard>>;
     fn photo(&self, id_number: &str) -> Result<Option<Vec<u8>>>;
     fn case(&self, case_id: &str) -> Result<Option<Case>>;
+    /// Cases opened and never closed (no outcome yet), oldest first: sessions in progress,
+    /// or sessions a stopped kiosk left behind.
+    fn open_cases(&self) -> Result<Vec<Case>>;
     /// A new case number `<kiosk>-<yyyymmdd>-<nnnnnn>`, unique and never reused.
     fn next_case_id(&self, kiosk_id: &str, day: NaiveDate) -> Result<String>;
     /// Applies everything in `commit` in one transaction with its audit entries, or nothing.

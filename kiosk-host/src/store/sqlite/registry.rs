@@ -771,6 +771,20 @@ impl Registry for SqliteStore {
         })
     }
 
+    fn open_cases(&self) -> Result<Vec<Case>> {
+        self.read(|tx| {
+            rows(
+                tx,
+                &format!(
+                    "SELECT {} FROM cases WHERE outcome IS NULL ORDER BY started_at, case_id",
+                    codec::CASE_COLUMNS
+                ),
+                [],
+                codec::case,
+            )
+        })
+    }
+
     fn next_case_id(&self, kiosk_id: &str, day: NaiveDate) -> Result<String> {
         if kiosk_id.is_empty() {
             return Err(invalid("a case number needs the kiosk id"));
