@@ -56,11 +56,13 @@ for t in $targets; do
     dict=$(dict_for "$t")
     if [ -n "$dict" ]; then args+=(-dict="$fuzz_dir/dict/$dict"); fi
     log="$work/$t.log"
+    began=$(date +%s)
     set +e
     cargo fuzz run --fuzz-dir "$fuzz_dir" -s none --target-dir "$target_dir" "$t" "$corpus" \
         -- "${args[@]}" >"$log" 2>&1
     status=$?
     set -e
+    took=$(($(date +%s) - began))
     execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log" | tail -1)
     after=$(find "$corpus" -type f | wc -l)
     if [ "$status" = 0 ]; then
@@ -72,7 +74,7 @@ for t in $targets; do
         echo "--- $t: the end of libFuzzer's output ---"
         tail -40 "$log"
     fi
-    line="fuzz $t: ${execs:-0} executions in ${seconds} s, corpus $before -> $after inputs, $result"
+    line="fuzz $t: ${execs:-0} executions in $took s, corpus $before -> $after inputs, $result"
     echo "$line"
     summary="$summary$line"$'\n'
 done

@@ -21,7 +21,7 @@ browser_status=${PIPESTATUS[0]}
 bash scripts/check-deb.sh 2>&1 | tee target/check-deb-output.log
 deb_status=${PIPESTATUS[0]}
 # The fuzz targets (tests/fuzz), a short run of each on the committed corpus.
-bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}" 2>&1 | tee target/fuzz-output.log
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}" 2>&1 | tee target/fuzz-output.log
 fuzz_status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run, summed over every test binary, the browser tests, the
