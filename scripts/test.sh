@@ -23,17 +23,24 @@ deb_status=${PIPESTATUS[0]}
 # The JSON API fuzzed against its own OpenAPI document (schemathesis, a fixed seed).
 bash scripts/schemathesis.sh 2>&1 | tee target/schemathesis-output.log
 api_status=${PIPESTATUS[0]}
+# The fuzz targets (tests/fuzz), a short run of each on the committed corpus.
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}" 2>&1 | tee target/fuzz-output.log
+fuzz_status=${PIPESTATUS[0]}
 set -e
-# One closing line for the whole run, summed over every test binary and the package checks.
+# One closing line for the whole run, summed over every test binary, the browser tests, the
+# package checks, the API operations schemathesis fuzzed and the fuzz targets.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      FILENAME ~ /check-deb/ && /^PASS / { p++; d++ }
      FILENAME ~ /check-deb/ && /^FAIL / { f++; d++ }
      FILENAME ~ /browser-test/ && NF == 3 && $2 == "pass" && $3 ~ /^[0-9]+$/ { p += $3; b += $3 }
      FILENAME ~ /browser-test/ && NF == 3 && $2 == "fail" && $3 ~ /^[0-9]+$/ { f += $3; b += $3 }
      FILENAME ~ /schemathesis/ && $1 == "schemathesis:" && $4 == "passed," { p += $2; f += $5; a += $2 + $5 }
-     END { printf "\nworkspace: %d passed, %d failed (including %d browser tests, %d package checks and %d fuzzed API operations)\n", p, f, b, d, a }' \
-    target/test-output.log target/browser-test-output.log target/check-deb-output.log target/schemathesis-output.log
+     FILENAME ~ /fuzz-output/ && NF == 3 && $1 == "fuzz" && $2 == "pass" { p += $3; z += $3 }
+     FILENAME ~ /fuzz-output/ && NF == 3 && $1 == "fuzz" && $2 == "fail" { f += $3; z += $3 }
+     END { printf "\nworkspace: %d passed, %d failed (including %d browser tests, %d package checks, %d fuzzed API operations and %d fuzz targets)\n", p, f, b, d, a, z }' \
+    target/test-output.log target/browser-test-output.log target/check-deb-output.log target/schemathesis-output.log target/fuzz-output.log
 if [ "$status" != 0 ]; then exit "$status"; fi
 if [ "$browser_status" != 0 ]; then exit "$browser_status"; fi
 if [ "$deb_status" != 0 ]; then exit "$deb_status"; fi
-exit "$api_status"
+if [ "$api_status" != 0 ]; then exit "$api_status"; fi
+exit "$fuzz_status"
