@@ -455,6 +455,10 @@ fn staff_pages_show_the_kiosks_data_by_role() {
     let out = Command::new(tests::workspace_bin("kiosk"))
         .args(["audit", "show", "--limit", "100000", "--json", "--db"])
         .arg(dir.path().join("kiosk.db"))
+        .arg("--key-file")
+        .arg(kiosk_host::store::sqlite::key::beside(
+            &dir.path().join("kiosk.db"),
+        ))
         .output()
         .expect("kiosk audit show");
     let log: Vec<Value> = serde_json::from_slice(&out.stdout).expect("audit entries");
@@ -474,6 +478,10 @@ fn staff_pages_show_the_kiosks_data_by_role() {
     let verify = Command::new(tests::workspace_bin("kiosk"))
         .args(["audit", "verify", "--db"])
         .arg(dir.path().join("kiosk.db"))
+        .arg("--key-file")
+        .arg(kiosk_host::store::sqlite::key::beside(
+            &dir.path().join("kiosk.db"),
+        ))
         .output()
         .expect("kiosk audit verify");
     assert!(
