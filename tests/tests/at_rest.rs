@@ -73,6 +73,12 @@ fn plaintext_copy(db: &Path, key: &DbKey, out: &Path) {
     .expect("attach");
     conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
         .expect("export");
+    // sqlcipher_export copies schema and rows, not the schema version.
+    let version: i64 = conn
+        .query_row("PRAGMA main.user_version", [], |r| r.get(0))
+        .expect("version");
+    conn.execute_batch(&format!("PRAGMA plain.user_version = {version}"))
+        .expect("version copied");
     conn.execute_batch("DETACH DATABASE plain").expect("detach");
 }
 
