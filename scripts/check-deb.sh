@@ -38,7 +38,13 @@ had_user=0
 getent passwd kiosk >/dev/null && had_user=1
 had_state=0
 [ -e /var/lib/kiosk ] && had_state=1
+had_key=0
+[ -e /etc/kiosk/db.key ] && had_key=1
 cleanup() {
+    if [ "$had_key" = 0 ] && [ -e /etc/kiosk/db.key ]; then
+        $SUDO rm -f /etc/kiosk/db.key
+        $SUDO rmdir /etc/kiosk 2>/dev/null || true
+    fi
     if [ "$had_state" = 0 ] && [ -d /var/lib/kiosk ]; then $SUDO rm -rf /var/lib/kiosk; fi
     if [ "$had_user" = 0 ] && getent passwd kiosk >/dev/null; then
         $SUDO userdel kiosk >>"$LOG" 2>&1 || true
@@ -110,6 +116,7 @@ if [ ${#variant[@]} -gt 0 ]; then
 fi
 check "/etc/kiosk/kiosk.toml is a conffile" grep -qx "/etc/kiosk/kiosk.toml" <<<"$conffiles"
 check "package depends on pcscd" grep -Eq "^Depends:.*\bpcscd\b" <<<"$fields"
+check "package depends on libssl (SQLCipher's libcrypto)" grep -Eq "^Depends:.*\blibssl3" <<<"$fields"
 
 echo "== install: dpkg -i $deb" >>"$LOG"
 if $SUDO dpkg -i "$deb" >>"$LOG" 2>&1 ||
@@ -128,6 +135,8 @@ check "installed kiosk validates /usr/share/doc/kiosk/kiosk.example.toml" \
 check "installed kiosk has the service command the unit runs" /usr/bin/kiosk serve --help
 check "system user kiosk exists" getent passwd kiosk
 check "/var/lib/kiosk belongs to kiosk" bash -c '[ "$(stat -c %U /var/lib/kiosk)" = kiosk ]'
+check "/etc/kiosk/db.key made at install, readable by the kiosk user only" \
+    bash -c '[ "$(stat -c %a:%U /etc/kiosk/db.key)" = 600:kiosk ] && [ "$(wc -c </etc/kiosk/db.key)" = 65 ]'
 check "/etc/kiosk/kiosk.toml readable by the kiosk group only" \
     bash -c '[ "$(stat -c %a:%G /etc/kiosk/kiosk.toml)" = 640:kiosk ]'
 check "kiosk.service installed, not enabled" \
@@ -143,6 +152,7 @@ check "/usr/bin/kiosk gone after removal" bash -c '! [ -e /usr/bin/kiosk ]'
 check "configuration kept after removal" test -f /etc/kiosk/kiosk.toml
 check "purge (dpkg -P kiosk)" $SUDO dpkg -P kiosk
 check "/etc/kiosk/kiosk.toml gone after purge" bash -c '! [ -e /etc/kiosk/kiosk.toml ]'
+check "database key kept after purge (the database it opens is kept)" test -f /etc/kiosk/db.key
 check "data in /var/lib/kiosk kept after purge" test -d /var/lib/kiosk
 check "package no longer known to dpkg" bash -c '! dpkg-query -W -f="\${Status}" kiosk 2>/dev/null | grep -q installed'
 

@@ -54,18 +54,22 @@ run $K photo check target/demo-cluttered.png
 
 # The business side: the demo registry matching the simulated cards, the service guide, the
 # audit chain and the statistics (the kiosk screens come with `kiosk serve`).
+# The database is encrypted (SQLCipher); its key file is made once, mode 600, like a real
+# kiosk's /etc/kiosk/db.key.
 DB=target/demo-kiosk.db
+DBKEY="$PWD/target/demo-db.key"
 rm -f "$DB" "$DB-wal" "$DB-shm"
-run $K demo seed --db "$DB"
+[ -e "$DBKEY" ] || run $K config dbkey -o "$DBKEY"
+run $K demo seed --db "$DB" --key-file "$DBKEY"
 run $K guide --lang zh-CN
-run $K audit verify --db "$DB"
-run $K stats --from "$(date +%Y-%m-01)" --to "$(date +%Y-%m-%d)" --db "$DB"
+run $K audit verify --db "$DB" --key-file "$DBKEY"
+run $K stats --from "$(date +%Y-%m-01)" --to "$(date +%Y-%m-%d)" --db "$DB" --key-file "$DBKEY"
 echo
 if [ "${DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
 # Demo staff accounts for the staff pages (/staff/login), made the way a technician makes
 # real ones: `kiosk config staff USER --role ROLE`, the password on standard input.
 CONF=target/demo-kiosk.toml
-: > "$CONF"
+printf '[storage]\nkey_file = "%s"\n\n' "$DBKEY" > "$CONF"
 for account in "supervisor demo-supervisor supervisor technician" \
                "archivist demo-archivist archive" \
                "desk demo-front-desk front_desk"; do

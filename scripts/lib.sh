@@ -6,9 +6,10 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # Debian packages the kiosk and its tests need: PC/SC (pcscd, the vpcd virtual reader
 # driver, pcsc-tools and opensc for independent clients), libudev for serial ports;
 # dpkg-dev (dpkg-shlibdeps, for the package's library dependencies) and adduser (the
-# package's postinst) for scripts/check-deb.sh; python3-venv for scripts/schemathesis.sh; g++
-# for libFuzzer (scripts/fuzz.sh).
-PACKAGES="python3-venv pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config procps dpkg-dev adduser chromium fonts-noto-core fonts-noto-cjk g++"
+# package's postinst) for scripts/check-deb.sh; libssl-dev for SQLCipher (the database's
+# encryption, built from rusqlite's bundled source against the system libcrypto);
+# python3-venv for scripts/schemathesis.sh; g++ for libFuzzer (scripts/fuzz.sh).
+PACKAGES="libssl-dev python3-venv pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config procps dpkg-dev adduser chromium fonts-noto-core fonts-noto-cjk g++"
 
 ensure_packages() {
     local missing=""

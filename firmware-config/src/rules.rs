@@ -386,6 +386,7 @@ fn agency_keys(c: &Config, r: &mut Report<'_>) {
     for (name, list) in [
         ("config_bundles", &c.keys.config_bundles),
         ("ecard", &c.keys.ecard),
+        ("archive", &c.keys.archive),
     ] {
         for (i, text) in list.iter().enumerate() {
             let path = join(&k(&["keys", name]), &[Seg::Index(i)]);
@@ -412,6 +413,14 @@ fn agency_keys(c: &Config, r: &mut Report<'_>) {
             &k(&["keys", "ecard_signing_key"]),
             file,
             "/etc/kiosk/keys/ecard.key",
+        );
+    }
+    if let Some(file) = &c.keys.archive_signing_key {
+        absolute(
+            r,
+            &k(&["keys", "archive_signing_key"]),
+            file,
+            "/etc/kiosk/keys/archive.key",
         );
     }
 }
@@ -446,6 +455,16 @@ fn storage(c: &Config, r: &mut Report<'_>) {
             ),
             "keep the archive in its own directory, e.g. \"/var/lib/kiosk/archive\"",
         );
+    }
+    if let Some(file) = &c.storage.key_file {
+        absolute(r, &k(&["storage", "key_file"]), file, "/etc/kiosk/db.key");
+        if *file == c.storage.database {
+            r.error(
+                &k(&["storage", "key_file"]),
+                format!("[storage] key_file {file:?} is the database path"),
+                "keep the key in its own file, e.g. \"/etc/kiosk/db.key\"",
+            );
+        }
     }
 }
 

@@ -241,6 +241,15 @@ pub struct Keys {
     /// (mode 600); the kiosk refuses it otherwise. Default none: no e-cards are issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ecard_signing_key: Option<String>,
+    /// Keys that signed sealed archive batches: `kiosk archive verify` accepts a batch signed
+    /// by one of them (this kiosk's own archive public key, and those of kiosks whose batches
+    /// are checked here).
+    pub archive: Vec<String>,
+    /// Absolute path of the private key file (from `kiosk config keygen`) with which this kiosk
+    /// signs the archive batches it seals; mode 600, like the e-card key. Default none:
+    /// `kiosk archive seal` refuses to seal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive_signing_key: Option<String>,
 }
 
 /// `[storage]`: where data live.
@@ -249,6 +258,12 @@ pub struct Keys {
 pub struct Storage {
     pub database: String,
     pub archive_dir: String,
+    /// Absolute path of the file holding the database key (64 hex digits, from
+    /// `kiosk config dbkey -o FILE`), readable by the kiosk's user only (mode 600). The
+    /// database is encrypted with it (SQLCipher). Default none: a real kiosk refuses to open
+    /// its database until one is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<String>,
 }
 
 impl Default for Storage {
@@ -256,6 +271,7 @@ impl Default for Storage {
         Storage {
             database: "/var/lib/kiosk/kiosk.db".into(),
             archive_dir: "/var/lib/kiosk/archive".into(),
+            key_file: None,
         }
     }
 }

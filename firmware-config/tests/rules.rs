@@ -259,3 +259,27 @@ fn calendar_file() {
         "{err}"
     );
 }
+
+#[test]
+fn data_at_rest_keys() {
+    let (pos, msg) = one("[storage]\nkey_file = \"db.key\"\n");
+    assert_eq!(pos, (2, 1));
+    assert!(
+        msg.contains("not an absolute path") && msg.contains("/etc/kiosk/db.key"),
+        "{msg}"
+    );
+    let (_, msg) =
+        one("[storage]\ndatabase = \"/var/lib/kiosk/k.db\"\nkey_file = \"/var/lib/kiosk/k.db\"\n");
+    assert!(msg.contains("is the database path"), "{msg}");
+    let (pos, msg) = one("[keys]\narchive_signing_key = \"keys/archive.key\"\n");
+    assert_eq!(pos, (2, 1));
+    assert!(msg.contains("not an absolute path"), "{msg}");
+    let (_, msg) = one("[keys]\narchive = [\"abcd\"]\n");
+    assert!(msg.contains("[keys] archive key"), "{msg}");
+    let c = Config::parse(
+        "[storage]\nkey_file = \"/etc/kiosk/db.key\"\n[keys]\narchive_signing_key = \"/etc/kiosk/keys/archive.key\"\n",
+        "x",
+    )
+    .expect("valid");
+    assert_eq!(c.storage.key_file.as_deref(), Some("/etc/kiosk/db.key"));
+}

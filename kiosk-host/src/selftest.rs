@@ -107,9 +107,9 @@ fn fail(detail: impl Into<String>, hint: impl Into<String>) -> Outcome {
     }
 }
 
-/// Opens the kiosk's database.
+/// Opens the kiosk's database with the key `[storage] key_file` names.
 pub trait StoreProbe {
-    fn open(&self, path: &Path) -> Result<(), StoreError>;
+    fn open(&self, storage: &firmware_config::Storage, path: &Path) -> Result<(), StoreError>;
 }
 
 /// The SQLite store the kiosk service uses.
@@ -117,8 +117,9 @@ pub trait StoreProbe {
 pub struct SqliteProbe;
 
 impl StoreProbe for SqliteProbe {
-    fn open(&self, path: &Path) -> Result<(), StoreError> {
-        SqliteStore::open(path).map(drop)
+    fn open(&self, storage: &firmware_config::Storage, path: &Path) -> Result<(), StoreError> {
+        let key = crate::store::sqlite::key::configured(storage, path)?;
+        SqliteStore::open(path, &key).map(drop)
     }
 }
 
@@ -643,7 +644,7 @@ fn database(cx: &Context<'_>) -> Outcome {
         );
     }
     let existed = db.exists();
-    let opened = cx.store.open(db);
+    let opened = cx.store.open(&cx.config.storage, db);
     if !existed && db.exists() {
         hand_over(db, dir);
     }
@@ -653,6 +654,18 @@ fn database(cx: &Context<'_>) -> Outcome {
             db.display(),
             dir.display()
         )),
+        Err(
+            e @ (StoreError::Key(_) | StoreError::WrongKey { .. } | StoreError::NotEncrypted { .. }),
+        ) => fail(
+            format!(
+                "{} is writable, but the database {} does not open: {e}",
+                dir.display(),
+                db.display()
+            ),
+            "check [storage] key_file: `kiosk config dbkey -o /etc/kiosk/db.key` makes a key \
+             (mode 600, owned by the kiosk user); `kiosk storage encrypt` encrypts a plaintext \
+             database with it",
+        ),
         Err(e) => fail(
             format!(
                 "{} is writable, but the database {} does not open: {e}",
@@ -844,7 +857,7 @@ mod tests {
 
     struct OkStore;
     impl StoreProbe for OkStore {
-        fn open(&self, _: &Path) -> Result<(), StoreError> {
+        fn open(&self, _: &firmware_config::Storage, _: &Path) -> Result<(), StoreError> {
             Ok(())
         }
     }

@@ -11,11 +11,14 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 
 use chrono::{Duration, TimeZone, Utc};
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use kiosk_host::archive::manifest::Manifest;
 use kiosk_host::archive::number::{retain_until, ArchiveNumber};
-use kiosk_host::archive::{export_tar, seal_month, verify_batch, ArchiveError, SealedBatch};
+use kiosk_host::archive::{
+    export_tar, seal_month, verify_batch, ArchiveError, SealedBatch, SignatureCheck,
+};
 use kiosk_host::domain::{local_date, Actor, BusinessCode, Timestamp};
 use kiosk_host::store::{
     ArchiveQuery, ArchiveRecord, ArchiveStore, ArchivedMaterial, AuditEntry, AuditLog, AuditReport,
@@ -383,7 +386,18 @@ fn seal(store: &FakeStore, month: &str, out: &Path) -> Result<SealedBatch, Archi
         out,
         &Actor::Staff("wang".into()),
         april(),
+        &archive_key(),
     )
+}
+
+/// The test archive signing key (never valid on a kiosk).
+fn archive_key() -> SigningKey {
+    SigningKey::from_bytes(&[11u8; 32])
+}
+
+/// The trusted archive keys of these tests: the test key.
+fn trusted() -> Vec<VerifyingKey> {
+    vec![archive_key().verifying_key()]
 }
 
 /// A temporary directory that can be removed even when it holds read-only directories and the
@@ -528,14 +542,14 @@ fn sealing_writes_every_file_with_checksums() {
     let files_on_disk = walk_files(&dir);
     assert_eq!(
         ok_lines.lines().filter(|l| l.ends_with(": OK")).count(),
-        files_on_disk.len() - 1
+        files_on_disk.len() - 2
     );
     let manifest_bytes = fs::read(dir.join("manifest.json")).unwrap();
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();
     let listed: BTreeSet<String> = manifest.files.iter().map(|f| f.path.clone()).collect();
     let expected: BTreeSet<String> = files_on_disk
         .iter()
-        .filter(|p| *p != "manifest.json" && *p != "SHA256SUMS")
+        .filter(|p| *p != "manifest.json" && *p != "SHA256SUMS" && *p != "manifest.sig")
         .cloned()
         .collect();
     assert_eq!(listed, expected);
@@ -587,7 +601,7 @@ fn sealing_writes_every_file_with_checksums() {
         .sum();
     assert_eq!(sealed.bytes, total);
 
-    let report = verify_batch(&dir, Some(&info.manifest_sha256)).unwrap();
+    let report = verify_batch(&dir, Some(&info.manifest_sha256), &trusted()).unwrap();
     assert!(report.ok(), "{}", report.summary());
     assert_eq!(report.manifest_matches(), Some(true));
     assert_eq!(report.files_ok, manifest.files.len());
@@ -653,12 +667,13 @@ fn an_empty_month_still_seals() {
     let store = sample_store();
     let sealed = seal(&store, "2026-01", tmp.path()).unwrap();
     assert_eq!(sealed.info.records, 0);
-    assert_eq!(sealed.files, 2);
+    assert_eq!(sealed.files, 3);
     assert_eq!(
         names(&sealed.dir),
         BTreeSet::from([
             "SHA256SUMS".into(),
             "manifest.json".into(),
+            "manifest.sig".into(),
             "records".into()
         ])
     );
@@ -666,7 +681,7 @@ fn an_empty_month_still_seals() {
     let manifest: Manifest =
         serde_json::from_slice(&fs::read(sealed.dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!((manifest.records, manifest.files.len()), (0, 0));
-    let report = verify_batch(&sealed.dir, Some(&sealed.info.manifest_sha256)).unwrap();
+    let report = verify_batch(&sealed.dir, Some(&sealed.info.manifest_sha256), &trusted()).unwrap();
     assert!(report.ok(), "{}", report.summary());
     let check = run(Command::new("sha256sum")
         .args(["-c", "SHA256SUMS"])
@@ -704,18 +719,45 @@ fn refuses_a_month_that_has_not_ended() {
     let store = sample_store();
     // 23:59 local on 31 March: March is not over.
     let last_minute = local(2026, 3, 31, 23) + Duration::minutes(59);
-    let e = seal_month(&store, "2026-03", "0001", &out, &Actor::System, last_minute).unwrap_err();
+    let e = seal_month(
+        &store,
+        "2026-03",
+        "0001",
+        &out,
+        &Actor::System,
+        last_minute,
+        &archive_key(),
+    )
+    .unwrap_err();
     assert!(matches!(e, ArchiveError::MonthNotEnded { .. }), "{e}");
     assert!(e.to_string().contains("2026-03-31"), "{e}");
     assert!(e.to_string().contains("from 2026-04-01"), "{e}");
     assert_eq!(e.exit_code(), 1);
-    let e = seal_month(&store, "2026-05", "0001", &out, &Actor::System, april()).unwrap_err();
+    let e = seal_month(
+        &store,
+        "2026-05",
+        "0001",
+        &out,
+        &Actor::System,
+        april(),
+        &archive_key(),
+    )
+    .unwrap_err();
     assert!(matches!(e, ArchiveError::MonthNotEnded { .. }), "{e}");
     assert!(!out.exists(), "nothing written");
     assert!(store.batches().unwrap().is_empty());
     // From local midnight on 1 April it seals.
     let midnight = local(2026, 4, 1, 0);
-    seal_month(&store, "2026-03", "0001", &out, &Actor::System, midnight).unwrap();
+    seal_month(
+        &store,
+        "2026-03",
+        "0001",
+        &out,
+        &Actor::System,
+        midnight,
+        &archive_key(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -728,7 +770,7 @@ fn refuses_an_already_sealed_month() {
     assert!(e.to_string().contains("2026-03 is already sealed"), "{e}");
     assert_eq!(e.exit_code(), 1);
     // The first batch is untouched.
-    let report = verify_batch(&first.dir, Some(&first.info.manifest_sha256)).unwrap();
+    let report = verify_batch(&first.dir, Some(&first.info.manifest_sha256), &trusted()).unwrap();
     assert!(report.ok(), "{}", report.summary());
     assert_eq!(names(tmp.path()), BTreeSet::from([MARCH_DIR.to_string()]));
 }
@@ -803,6 +845,7 @@ fn a_month_sealed_meanwhile_by_another_process_is_refused_and_nothing_is_left() 
         tmp.path(),
         &Actor::System,
         april(),
+        &archive_key(),
     )
     .unwrap_err();
     match &e {
@@ -863,6 +906,7 @@ fn refuses_bad_month_strings() {
         tmp.path(),
         &Actor::System,
         april(),
+        &archive_key(),
     )
     .unwrap_err();
     assert!(matches!(e, ArchiveError::BadFonds { .. }), "{e}");
@@ -945,7 +989,7 @@ fn a_failure_to_record_the_batch_removes_it() {
     store.fail_seal_with(None);
     let sealed = seal(&store, "2026-03", tmp.path()).unwrap();
     assert!(
-        verify_batch(&sealed.dir, Some(&sealed.info.manifest_sha256))
+        verify_batch(&sealed.dir, Some(&sealed.info.manifest_sha256), &trusted())
             .unwrap()
             .ok()
     );
@@ -1029,7 +1073,7 @@ fn verification_finds_altered_removed_and_added_files() {
     fs::remove_file(dir.join(&record_path)).unwrap();
     fs::write(dir.join("records").join("notes.txt"), b"added later").unwrap();
 
-    let report = verify_batch(dir, Some(&sealed.info.manifest_sha256)).unwrap();
+    let report = verify_batch(dir, Some(&sealed.info.manifest_sha256), &trusted()).unwrap();
     assert!(!report.ok());
     assert_eq!(report.manifest_matches(), Some(true));
     assert_eq!(report.missing, vec![record_path.clone()]);
@@ -1074,9 +1118,22 @@ fn verification_checks_the_manifest_and_the_sums() {
     let sums = kiosk_host::archive::manifest::render_sums(&manifest.files, &msha);
     fs::write(dir.join("SHA256SUMS"), sums).unwrap();
 
-    // Without the sealed SHA-256 it looks fine; with it, it does not.
-    assert!(verify_batch(dir, None).unwrap().ok());
-    let report = verify_batch(dir, Some(&sealed.info.manifest_sha256)).unwrap();
+    // Without the sealed SHA-256 the files agree with the rewritten manifest, but the
+    // signature over the manifest no longer verifies; with it, the manifest differs too.
+    let report = verify_batch(dir, None, &trusted()).unwrap();
+    assert!(report.files_ok(), "{}", report.summary());
+    assert!(
+        matches!(report.signature, SignatureCheck::Bad { .. }),
+        "{:?}",
+        report.signature
+    );
+    assert!(!report.ok());
+    assert!(
+        report.summary().contains("bad signature"),
+        "{}",
+        report.summary()
+    );
+    let report = verify_batch(dir, Some(&sealed.info.manifest_sha256), &trusted()).unwrap();
     assert!(!report.ok());
     assert_eq!(report.manifest_matches(), Some(false));
     assert!(
@@ -1087,7 +1144,7 @@ fn verification_checks_the_manifest_and_the_sums() {
 
     // SHA256SUMS that disagrees with the manifest is reported as altered.
     fs::write(dir.join("SHA256SUMS"), "0000  manifest.json\n").unwrap();
-    let report = verify_batch(dir, None).unwrap();
+    let report = verify_batch(dir, None, &trusted()).unwrap();
     assert_eq!(
         report
             .altered
@@ -1097,14 +1154,17 @@ fn verification_checks_the_manifest_and_the_sums() {
         vec!["SHA256SUMS"]
     );
     fs::remove_file(dir.join("SHA256SUMS")).unwrap();
-    assert_eq!(verify_batch(dir, None).unwrap().missing, vec!["SHA256SUMS"]);
+    assert_eq!(
+        verify_batch(dir, None, &trusted()).unwrap().missing,
+        vec!["SHA256SUMS"]
+    );
 
     // Without a readable manifest it is not a batch.
     fs::write(dir.join("manifest.json"), b"{").unwrap();
-    let e = verify_batch(dir, None).unwrap_err();
+    let e = verify_batch(dir, None, &trusted()).unwrap_err();
     assert!(matches!(e, ArchiveError::NotABatch { .. }), "{e}");
     fs::remove_file(dir.join("manifest.json")).unwrap();
-    let e = verify_batch(dir, None).unwrap_err();
+    let e = verify_batch(dir, None, &trusted()).unwrap_err();
     assert!(e.to_string().contains("there is no manifest.json"), "{e}");
     assert_eq!(e.exit_code(), 1);
 }
@@ -1195,7 +1255,7 @@ fn the_tar_export_is_deterministic_and_gnu_tar_reads_it() {
 
     // The tar and the extracted copy verify against the sealed SHA-256.
     for path in [&first, &extracted] {
-        let report = verify_batch(path, Some(&sealed.info.manifest_sha256)).unwrap();
+        let report = verify_batch(path, Some(&sealed.info.manifest_sha256), &trusted()).unwrap();
         assert!(report.ok(), "{}: {}", path.display(), report.summary());
         assert_eq!(report.files_ok, report.files_listed);
     }
@@ -1216,7 +1276,7 @@ fn verification_finds_tampering_inside_a_tar() {
         .unwrap();
     bytes[at + 3] ^= 0x80;
     fs::write(&tar, &bytes).unwrap();
-    let report = verify_batch(&tar, Some(&sealed.info.manifest_sha256)).unwrap();
+    let report = verify_batch(&tar, Some(&sealed.info.manifest_sha256), &trusted()).unwrap();
     assert_eq!(
         report
             .altered
@@ -1229,7 +1289,7 @@ fn verification_finds_tampering_inside_a_tar() {
     // A damaged header is an error, not a report.
     bytes[10] ^= 0x01;
     fs::write(&tar, &bytes).unwrap();
-    let e = verify_batch(&tar, None).unwrap_err();
+    let e = verify_batch(&tar, None, &trusted()).unwrap_err();
     assert!(matches!(e, ArchiveError::BadTar { .. }), "{e}");
 }
 
@@ -1254,14 +1314,168 @@ fn kiosk(args: &[&str]) -> Output {
     run(Command::new(env!("CARGO_BIN_EXE_kiosk")).args(args))
 }
 
+/// A kiosk.toml trusting these archive keys; its path.
+fn trust_config(tmp: &Tmp, keys: &[VerifyingKey]) -> String {
+    let list: Vec<String> = keys
+        .iter()
+        .map(|k| format!("\"{}\"", hex::encode(k.as_bytes())))
+        .collect();
+    let path = tmp.path().join(format!("trust-{}.toml", rand_suffix()));
+    fs::write(&path, format!("[keys]\narchive = [{}]\n", list.join(", "))).unwrap();
+    path.display().to_string()
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    N.fetch_add(1, Ordering::Relaxed).to_string()
+}
+
+#[test]
+fn each_signature_failure_is_named() {
+    let tmp = Tmp::new();
+    let (_store, sealed) = sealed_march(&tmp);
+    let dir = &sealed.dir;
+    let sha = Some(sealed.info.manifest_sha256.as_str());
+    // As sealed: signed by the trusted key.
+    let report = verify_batch(dir, sha, &trusted()).unwrap();
+    assert!(report.ok(), "{}", report.summary());
+    let key_hex = hex::encode(archive_key().verifying_key().as_bytes());
+    assert_eq!(
+        report.signature,
+        SignatureCheck::Valid {
+            key: key_hex.clone()
+        }
+    );
+
+    // Signed by a key this kiosk does not trust.
+    let stranger = SigningKey::from_bytes(&[12u8; 32]).verifying_key();
+    let report = verify_batch(dir, sha, &[stranger]).unwrap();
+    assert!(report.files_ok() && !report.ok());
+    assert_eq!(
+        report.signature,
+        SignatureCheck::UnknownKey {
+            key: key_hex.clone()
+        }
+    );
+    assert!(
+        report.summary().contains("not in [keys] archive"),
+        "{}",
+        report.summary()
+    );
+    // No trusted keys at all: not verified, and said so.
+    let report = verify_batch(dir, sha, &[]).unwrap();
+    assert!(!report.ok());
+    assert!(
+        report.summary().contains("[keys] archive is empty"),
+        "{}",
+        report.summary()
+    );
+
+    // An altered file: named as altered; the signature itself still holds.
+    make_writable(dir);
+    let photo_path = format!("records/{ARCHIVE_NO_3}/materials/2-photo.jpg");
+    let original = fs::read(dir.join(&photo_path)).unwrap();
+    fs::write(dir.join(&photo_path), b"replaced").unwrap();
+    let report = verify_batch(dir, sha, &trusted()).unwrap();
+    assert!(!report.ok());
+    assert_eq!(report.altered[0].path, photo_path);
+    assert!(report.signature.ok());
+    fs::write(dir.join(&photo_path), &original).unwrap();
+    assert!(verify_batch(dir, sha, &trusted()).unwrap().ok());
+
+    // A signature file that is not one.
+    let sig = fs::read(dir.join("manifest.sig")).unwrap();
+    fs::write(dir.join("manifest.sig"), b"{\"format\": 1}").unwrap();
+    let report = verify_batch(dir, sha, &trusted()).unwrap();
+    assert!(
+        matches!(report.signature, SignatureCheck::Malformed { .. }),
+        "{:?}",
+        report.signature
+    );
+    assert!(!report.ok());
+    assert!(
+        report.extra.is_empty(),
+        "the signature is not an extra file: {:?}",
+        report.extra
+    );
+
+    // A signature by another key claiming to be the trusted one: bad signature.
+    let mut forged: serde_json::Value = serde_json::from_slice(&sig).unwrap();
+    let other = kiosk_host::archive::sign::sign(
+        &SigningKey::from_bytes(&[12u8; 32]),
+        &fs::read(dir.join("manifest.json")).unwrap(),
+    );
+    let other: serde_json::Value = serde_json::from_slice(&other).unwrap();
+    forged["signature"] = other["signature"].clone();
+    fs::write(
+        dir.join("manifest.sig"),
+        serde_json::to_vec(&forged).unwrap(),
+    )
+    .unwrap();
+    let report = verify_batch(dir, sha, &trusted()).unwrap();
+    assert_eq!(report.signature, SignatureCheck::Bad { key: key_hex });
+
+    // No signature: missing, and the export refuses the batch.
+    fs::remove_file(dir.join("manifest.sig")).unwrap();
+    let report = verify_batch(dir, sha, &trusted()).unwrap();
+    assert_eq!(report.signature, SignatureCheck::Missing);
+    assert!(report.files_ok() && !report.ok());
+    assert!(
+        report.summary().contains("missing signature"),
+        "{}",
+        report.summary()
+    );
+    let e = export_tar(dir, &tmp.path().join("unsigned.tar")).unwrap_err();
+    assert!(e.to_string().contains("missing signature"), "{e}");
+    // …and `kiosk archive verify` says which check failed.
+    let cfg = trust_config(&tmp, &trusted());
+    let out = kiosk(&["archive", "verify", "--config", &cfg, dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("signature:        missing signature"),
+        "{stdout}"
+    );
+    fs::write(dir.join("manifest.sig"), &sig).unwrap();
+    let out = kiosk(&["archive", "verify", "--config", &cfg, dir.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let untrusted = trust_config(&tmp, &[stranger]);
+    let out = kiosk(&[
+        "archive",
+        "verify",
+        "--config",
+        &untrusted,
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("unknown key"), "{stdout}");
+}
+
 #[test]
 fn kiosk_archive_verify_and_export() {
     let tmp = Tmp::new();
     let (_store, sealed) = sealed_march(&tmp);
     let dir = sealed.dir.to_str().unwrap();
     let sha = sealed.info.manifest_sha256.as_str();
+    let cfg = trust_config(&tmp, &[archive_key().verifying_key()]);
+    let cfg = cfg.as_str();
 
-    let ok = kiosk(&["archive", "verify", dir, "--manifest-sha", sha]);
+    let ok = kiosk(&[
+        "archive",
+        "verify",
+        "--config",
+        cfg,
+        dir,
+        "--manifest-sha",
+        sha,
+    ]);
     let stdout = String::from_utf8_lossy(&ok.stdout);
     assert_eq!(ok.status.code(), Some(0), "{stdout}");
     assert!(
@@ -1281,21 +1495,36 @@ fn kiosk_archive_verify_and_export() {
     export_tar(&sealed.dir, &lib_tar).unwrap();
     assert_eq!(fs::read(&tar).unwrap(), fs::read(&lib_tar).unwrap());
 
-    let json = kiosk(&["archive", "verify", tar.to_str().unwrap(), "--json"]);
+    let json = kiosk(&[
+        "archive",
+        "verify",
+        "--config",
+        cfg,
+        tar.to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(json.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["ok"], true);
     assert_eq!(v["records"], 3);
 
     let wrong = "0".repeat(64);
-    let out = kiosk(&["archive", "verify", dir, "--manifest-sha", &wrong]);
+    let out = kiosk(&[
+        "archive",
+        "verify",
+        "--config",
+        cfg,
+        dir,
+        "--manifest-sha",
+        &wrong,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("DIFFERS"));
 
     make_writable(&sealed.dir);
     let photo_path = format!("records/{ARCHIVE_NO_3}/materials/2-photo.jpg");
     fs::write(sealed.dir.join(&photo_path), b"replaced").unwrap();
-    let out = kiosk(&["archive", "verify", dir]);
+    let out = kiosk(&["archive", "verify", "--config", cfg, dir]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use serde_json::{json, Value};
 
 use kiosk_host::domain::{Actor, BusinessCode, CardRecord, CardState, Case, Outcome, Person, Sex};
-use kiosk_host::store::sqlite::SqliteStore;
+use kiosk_host::store::sqlite::{key, SqliteStore};
 use kiosk_host::store::{AuditLog, Change, Commit, Feedback, Rating, Registry};
 
 const ID: &str = "652301198005061234";
@@ -19,12 +19,17 @@ fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
         .with_timezone(&chrono::Utc)
 }
 
+/// Runs the binary; a `--db FILE` gets `--key-file` with the key kept beside it (made on
+/// first use), as these tests keep their databases' keys.
 fn kiosk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kiosk"))
-        .args(args)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap()
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kiosk"));
+    cmd.args(args).env("RUST_LOG", "off");
+    if let Some(i) = args.iter().position(|a| *a == "--db") {
+        let db = Path::new(args[i + 1]);
+        key::beside_or_new(db).unwrap();
+        cmd.arg("--key-file").arg(key::beside(db));
+    }
+    cmd.output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -39,7 +44,7 @@ fn stderr(o: &Output) -> String {
 /// staff entries: 6 audit entries (person.upsert, card.add, card.state, case.close,
 /// staff.login, system.start).
 fn prepare(path: &Path) {
-    let store = SqliteStore::open(path).unwrap();
+    let store = SqliteStore::open(path, &key::beside_or_new(path).unwrap()).unwrap();
     let mut c = Commit::new(Actor::Staff("clerk1".into()), t("2026-03-02T02:00:00Z"));
     c.changes = vec![
         Change::UpsertPerson(Person {
@@ -136,6 +141,7 @@ fn verify_passes_then_names_the_tampered_entry() {
 
     // someone with the database file drops the triggers and edits an entry
     let conn = rusqlite::Connection::open(&db).unwrap();
+    key::beside_or_new(&db).unwrap().apply(&conn).unwrap();
     conn.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
         .unwrap();
     conn.execute(
@@ -166,6 +172,7 @@ fn verify_passes_then_names_the_tampered_entry() {
 
     // and removes one
     let conn = rusqlite::Connection::open(&db).unwrap();
+    key::beside_or_new(&db).unwrap().apply(&conn).unwrap();
     conn.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
     drop(conn);
     let out = kiosk(&["audit", "verify", "--db", db_arg]);
@@ -311,7 +318,7 @@ fn stats_prints_the_period_and_refuses_bad_dates() {
     assert_eq!(out.status.code(), Some(2));
 
     // the registry is untouched by the reports
-    let store = SqliteStore::open(&db).unwrap();
+    let store = SqliteStore::open(&db, &key::beside_or_new(&db).unwrap()).unwrap();
     assert_eq!(
         store.card(CARD).unwrap().unwrap().state,
         CardState::LostTemporary

@@ -14,12 +14,17 @@ use kiosk_host::domain::{
 };
 use kiosk_host::engine::CardAction;
 use kiosk_host::store::audit_chain::canonical_json;
-use kiosk_host::store::sqlite::{InvalidValue, SqliteStore};
+use kiosk_host::store::sqlite::{key, DbKey, InvalidValue, SqliteStore};
 use kiosk_host::store::{
     ArchiveQuery, ArchiveStore, ArchivedMaterial, AuditEntry, AuditLog, BatchInfo, CaseStep,
     Change, Commit, Feedback, IntentStatus, Journal, NewArchiveRecord, NewIntent, Rating, Registry,
     StoreError,
 };
+
+/// The database key of a test database: the key file beside it, made on first use.
+fn db_key(path: &Path) -> DbKey {
+    key::beside_or_new(path).unwrap()
+}
 
 const ID_A: &str = "652301198005061234";
 const ID_B: &str = "65230119900101002X";
@@ -175,7 +180,7 @@ fn migrations_on_a_fresh_file_and_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kiosk.db");
     {
-        let store = SqliteStore::open(&path).unwrap();
+        let store = SqliteStore::open(&path, &db_key(&path)).unwrap();
         assert_eq!(store.schema_version().unwrap(), SqliteStore::SCHEMA_VERSION);
         store
             .commit(&commit(
@@ -185,6 +190,7 @@ fn migrations_on_a_fresh_file_and_reopening() {
             .unwrap();
     }
     let raw = rusqlite::Connection::open(&path).unwrap();
+    db_key(&path).apply(&raw).unwrap();
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -196,7 +202,7 @@ fn migrations_on_a_fresh_file_and_reopening() {
     drop(raw);
 
     // reopening applies nothing again and keeps the data
-    let store = SqliteStore::open(&path).unwrap();
+    let store = SqliteStore::open(&path, &db_key(&path)).unwrap();
     assert_eq!(store.schema_version().unwrap(), SqliteStore::SCHEMA_VERSION);
     assert_eq!(store.person(ID_A).unwrap().unwrap().name, "张伟");
     assert!(store.verify().unwrap().ok());
@@ -206,11 +212,12 @@ fn migrations_on_a_fresh_file_and_reopening() {
 fn a_newer_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kiosk.db");
-    drop(SqliteStore::open(&path).unwrap());
+    drop(SqliteStore::open(&path, &db_key(&path)).unwrap());
     let raw = rusqlite::Connection::open(&path).unwrap();
+    db_key(&path).apply(&raw).unwrap();
     raw.pragma_update(None, "user_version", 99).unwrap();
     drop(raw);
-    match SqliteStore::open(&path) {
+    match SqliteStore::open(&path, &db_key(&path)) {
         Err(StoreError::TooNew { found, known }) => {
             assert_eq!(found, 99);
             assert_eq!(known, SqliteStore::SCHEMA_VERSION);
@@ -223,7 +230,7 @@ fn a_newer_database_is_refused() {
 fn unopenable_files_name_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let missing_dir = dir.path().join("no/such/dir/kiosk.db");
-    match SqliteStore::open(&missing_dir) {
+    match SqliteStore::open(&missing_dir, &DbKey::generate()) {
         Err(e @ StoreError::Open { .. }) => {
             assert!(e.to_string().contains("no/such/dir/kiosk.db"), "{e}")
         }
@@ -231,10 +238,12 @@ fn unopenable_files_name_the_path() {
     }
     let garbage = dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![0x42u8; 8192]).unwrap();
-    assert!(matches!(
-        SqliteStore::open(&garbage),
-        Err(StoreError::Open { .. })
-    ));
+    match SqliteStore::open(&garbage, &db_key(&garbage)) {
+        Err(e @ StoreError::WrongKey { .. }) => {
+            assert!(e.to_string().contains("garbage.db"), "{e}")
+        }
+        other => panic!("expected WrongKey, got {other:?}"),
+    }
 }
 
 // ---- registry changes ---------------------------------------------------------------------
@@ -871,7 +880,7 @@ fn case_entries_events_and_settling_an_intent() {
 fn journal_keeps_pending_intents_oldest_first_and_abandons_with_an_entry() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kiosk.db");
-    let store = SqliteStore::open(&path).unwrap();
+    let store = SqliteStore::open(&path, &db_key(&path)).unwrap();
     let intent = |case_id: &str| NewIntent {
         case_id: case_id.into(),
         card_number: CARD_A.into(),
@@ -886,7 +895,7 @@ fn journal_keeps_pending_intents_oldest_first_and_abandons_with_an_entry() {
     drop(store);
 
     // recorded intents are on disk once record_intent returned
-    let store = SqliteStore::open(&path).unwrap();
+    let store = SqliteStore::open(&path, &db_key(&path)).unwrap();
     let ids: Vec<i64> = store
         .pending_intents()
         .unwrap()
@@ -939,12 +948,12 @@ fn case_numbers_count_per_kiosk_and_day() {
 fn commits_from_two_connections_keep_one_chain() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kiosk.db");
-    drop(SqliteStore::open(&path).unwrap());
+    drop(SqliteStore::open(&path, &db_key(&path)).unwrap());
     let threads: Vec<_> = (0..2)
         .map(|n| {
             let path: PathBuf = path.clone();
             std::thread::spawn(move || {
-                let store = SqliteStore::open(&path).unwrap();
+                let store = SqliteStore::open(&path, &db_key(&path)).unwrap();
                 for i in 0..40 {
                     store
                         .append(
@@ -961,7 +970,10 @@ fn commits_from_two_connections_keep_one_chain() {
     for th in threads {
         th.join().unwrap();
     }
-    let report = SqliteStore::open(&path).unwrap().verify().unwrap();
+    let report = SqliteStore::open(&path, &db_key(&path))
+        .unwrap()
+        .verify()
+        .unwrap();
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!(report.entries, 80);
     assert_eq!(report.head.map(|(seq, _)| seq), Some(80));
@@ -1417,7 +1429,7 @@ fn sealing_a_month() {
 /// A file database with some history; returns the store, its path and a raw connection.
 fn file_store(dir: &Path) -> (SqliteStore, PathBuf) {
     let path = dir.join("kiosk.db");
-    let store = SqliteStore::open(&path).unwrap();
+    let store = SqliteStore::open(&path, &db_key(&path)).unwrap();
     store
         .commit(&commit(
             "2026-01-05T02:00:00Z",
@@ -1456,7 +1468,9 @@ fn file_store(dir: &Path) -> (SqliteStore, PathBuf) {
 }
 
 fn raw(path: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(path).unwrap()
+    let raw = rusqlite::Connection::open(path).unwrap();
+    db_key(path).apply(&raw).unwrap();
+    raw
 }
 
 fn drop_triggers(conn: &rusqlite::Connection) {
@@ -1938,7 +1952,7 @@ fn get_stats(
 fn archive_query_over_a_million_records_is_fast() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kiosk.db");
-    drop(SqliteStore::open(&path).unwrap());
+    drop(SqliteStore::open(&path, &db_key(&path)).unwrap());
     let template = record(
         "c",
         BusinessCode::ReportLoss,
@@ -1949,7 +1963,7 @@ fn archive_query_over_a_million_records_is_fast() {
     // the stored form of a small record, as the store writes it
     let record_json = {
         let one_path = dir.path().join("one.db");
-        let one = SqliteStore::open(&one_path).unwrap();
+        let one = SqliteStore::open(&one_path, &db_key(&one_path)).unwrap();
         archive(&one, template);
         drop(one);
         raw(&one_path)
@@ -1993,7 +2007,7 @@ fn archive_query_over_a_million_records_is_fast() {
         }
         tx.commit().unwrap();
     }
-    let store = SqliteStore::open(&path).unwrap();
+    let store = SqliteStore::open(&path, &db_key(&path)).unwrap();
     let actor = Actor::Staff("archivist".into());
     let q = ArchiveQuery::default;
     for query in [

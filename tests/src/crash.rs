@@ -256,10 +256,17 @@ impl SimDevice for KillCard {
     }
 }
 
-/// Opens the kiosk's database the way the kiosk does (the one place to change when the
-/// database gets a key).
+/// The key of the database at `path`: the file beside it (`<path>.key`), which [`setup`]
+/// makes and names in the kiosk's configuration, and [`snapshot`] copies with the database.
+pub fn db_key(path: &Path) -> kiosk_host::store::sqlite::DbKey {
+    let file = kiosk_host::store::sqlite::key::beside(path);
+    kiosk_host::store::sqlite::DbKey::load(&file)
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// Opens the kiosk's database the way the kiosk does: with its key.
 pub fn open_db(path: &Path) -> SqliteStore {
-    SqliteStore::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    SqliteStore::open(path, &db_key(path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// A copy of a stopped kiosk's database (the file and its WAL, as a crash left them), so
@@ -272,6 +279,9 @@ pub fn snapshot(path: &Path) -> (tempfile::TempDir, PathBuf) {
     if wal.exists() {
         std::fs::copy(&wal, dir.path().join("copy.db-wal")).expect("WAL copied");
     }
+    db_key(path)
+        .write_new(&kiosk_host::store::sqlite::key::beside(&copy))
+        .expect("the key beside the copy");
     (dir, copy)
 }
 
@@ -284,8 +294,12 @@ pub fn sql(path: &Path, read_only: bool) -> rusqlite::Connection {
     } else {
         OpenFlags::default()
     };
-    rusqlite::Connection::open_with_flags(path, flags)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let conn = rusqlite::Connection::open_with_flags(path, flags)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    db_key(path)
+        .apply(&conn)
+        .unwrap_or_else(|e| panic!("{}: the key does not open it: {e}", path.display()));
+    conn
 }
 
 /// Cases written without an outcome or an end (a business half-done), read-only.
@@ -322,6 +336,8 @@ pub fn audit_verify(kiosk: &Path, db: &Path) -> (bool, String) {
     let out = Command::new(kiosk)
         .args(["audit", "verify", "--db"])
         .arg(db)
+        .arg("--key-file")
+        .arg(kiosk_host::store::sqlite::key::beside(db))
         .output()
         .expect("kiosk audit verify runs");
     let text = format!(
@@ -457,6 +473,10 @@ pub fn agree(registry: CardState, card: AppState) -> bool {
 /// A fresh database with the demo registry, and the kiosk's configuration.
 pub fn setup(dir: &Path, id_path: &str) -> (PathBuf, PathBuf) {
     let db = dir.join("kiosk.db");
+    let key_file = kiosk_host::store::sqlite::key::beside(&db);
+    kiosk_host::store::sqlite::DbKey::generate()
+        .write_new(&key_file)
+        .expect("database key");
     {
         let store = open_db(&db);
         kiosk_host::demo::seed(
@@ -467,8 +487,9 @@ pub fn setup(dir: &Path, id_path: &str) -> (PathBuf, PathBuf) {
         .expect("demo registry");
     }
     let config = format!(
-        "[devices]\nid_module_port = \"{id_path}\"\nqr_port = \"\"\nprinter_port = \"\"\n\n[storage]\ndatabase = \"{}\"\narchive_dir = \"{}\"\n",
+        "[devices]\nid_module_port = \"{id_path}\"\nqr_port = \"\"\nprinter_port = \"\"\n\n[storage]\ndatabase = \"{}\"\nkey_file = \"{}\"\narchive_dir = \"{}\"\n",
         db.display(),
+        key_file.display(),
         dir.join("archive").display()
     );
     let path = dir.join("kiosk.toml");

@@ -14,7 +14,7 @@ use kiosk_host::domain::{BusinessCode, Timestamp};
 use kiosk_host::ecard::{EcardIssuer, EcardVerifier};
 use kiosk_host::engine::driver::Engine;
 use kiosk_host::engine::session::{Event, Phase, Session};
-use kiosk_host::store::sqlite::SqliteStore;
+use kiosk_host::store::sqlite::{key, DbKey, SqliteStore};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -34,6 +34,11 @@ pub fn id_text(name: &str) -> card_io::idcard::text::IdText {
     hw_sim::idcard::person::Person::load(root().join("hw-sim/people").join(name))
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .text
+}
+
+/// The test archive signing key (test only, never valid on a kiosk).
+pub fn archive_test_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[11u8; 32])
 }
 
 /// The test e-card platform key (test only, never valid on a kiosk).
@@ -65,7 +70,15 @@ impl TestKiosk {
                 .to_string(),
         );
         let calendar = WorkCalendar::load(&config.calendar, &root()).expect("calendar loads");
-        let store = SqliteStore::open(dir.path().join("kiosk.db").as_path()).expect("database");
+        // The database key beside the database (as a simulated kiosk keeps it).
+        let db = dir.path().join("kiosk.db");
+        let key_file = key::beside(&db);
+        DbKey::generate()
+            .write_new(&key_file)
+            .expect("database key");
+        config.storage.key_file = Some(key_file.display().to_string());
+        let db_key = DbKey::load(&key_file).expect("database key");
+        let store = SqliteStore::open(&db, &db_key).expect("database");
         demo::seed(&store, &DemoPaths::in_workspace(&root()), now()).expect("demo seed");
         let key = ecard_test_key();
         TestKiosk {
@@ -148,4 +161,25 @@ pub fn compliant_photo() -> kiosk_host::engine::facts::PhotoFacts {
         sha256: kiosk_host::demo::sha256_hex(&jpeg),
         jpeg,
     }
+}
+
+/// A plaintext copy of an encrypted database (the control: the same search finds the data
+/// there).
+pub fn plaintext_copy(db: &std::path::Path, key: &DbKey, out: &std::path::Path) {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    key.apply(&conn).expect("key");
+    conn.execute(
+        "ATTACH DATABASE ?1 AS plain KEY ''",
+        [out.to_str().expect("utf-8 path")],
+    )
+    .expect("attach");
+    conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
+        .expect("export");
+    // sqlcipher_export copies schema and rows, not the schema version.
+    let version: i64 = conn
+        .query_row("PRAGMA main.user_version", [], |r| r.get(0))
+        .expect("version");
+    conn.execute_batch(&format!("PRAGMA plain.user_version = {version}"))
+        .expect("version copied");
+    conn.execute_batch("DETACH DATABASE plain").expect("detach");
 }

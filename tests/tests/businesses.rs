@@ -637,11 +637,24 @@ fn a_month_of_cases_is_sealed_and_queried() {
 
     let out = k.dir.path().join("archive");
     let december = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 1, 0, 0).unwrap();
-    let sealed = seal::seal_month(&k.store, "2026-11", "0001", &out, &Actor::System, december)
-        .expect("seal");
+    let signer = tests::kiosk::archive_test_key();
+    let sealed = seal::seal_month(
+        &k.store,
+        "2026-11",
+        "0001",
+        &out,
+        &Actor::System,
+        december,
+        &signer,
+    )
+    .expect("seal");
     assert_eq!(sealed.info.records, 2);
-    let report =
-        verify::verify_batch(&sealed.dir, Some(&sealed.info.manifest_sha256)).expect("verify");
+    let report = verify::verify_batch(
+        &sealed.dir,
+        Some(&sealed.info.manifest_sha256),
+        &[signer.verifying_key()],
+    )
+    .expect("verify");
     assert!(report.ok(), "{report:?}");
     // The photo is filed as a material of the application.
     let photo_files = walk(&sealed.dir)
@@ -670,7 +683,16 @@ fn a_month_of_cases_is_sealed_and_queried() {
         .any(|a| a.action == "archive.query" && a.actor.contains("archivist")));
     assert!(k.store.verify().unwrap().ok());
     // A second seal of the month is refused.
-    assert!(seal::seal_month(&k.store, "2026-11", "0001", &out, &Actor::System, december).is_err());
+    assert!(seal::seal_month(
+        &k.store,
+        "2026-11",
+        "0001",
+        &out,
+        &Actor::System,
+        december,
+        &signer
+    )
+    .is_err());
 }
 
 fn walk(dir: &std::path::Path) -> Vec<String> {

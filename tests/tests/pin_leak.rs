@@ -183,6 +183,16 @@ fn place(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Place {
     }
 }
 
+/// The kiosk's database as plaintext (its key is beside it, as `kiosk serve --sim` keeps
+/// it): the files themselves are encrypted, so a PIN stored in them would not be seen there.
+fn decrypted(what: &str, db: &Path, scratch: &Path) -> Place {
+    let key = kiosk_host::store::sqlite::DbKey::load(&kiosk_host::store::sqlite::key::beside(db))
+        .expect("the simulated kiosk's database key");
+    let out = scratch.join(format!("{}.plain.db", what.replace(' ', "-")));
+    tests::kiosk::plaintext_copy(db, &key, &out);
+    place(what, std::fs::read(&out).expect("plaintext copy"))
+}
+
 /// Every file under `dir`, as places named by `what` and the file's path below `dir`.
 fn files_under(what: &str, dir: &Path) -> Vec<Place> {
     let mut out = Vec::new();
@@ -620,6 +630,9 @@ fn no_pin_leaves_a_trace_anywhere() {
     let db = db_dir.join("kiosk.db");
     let (out, err) = (dir.path().join("serve.out"), dir.path().join("serve.err"));
     let db_arg = db.display().to_string();
+    let key_arg = kiosk_host::store::sqlite::key::beside(&db)
+        .display()
+        .to_string();
     let k = Served::start_logged(
         &["--sim", "--db", &db_arg],
         &[("RUST_LOG", "trace")],
@@ -659,13 +672,23 @@ fn no_pin_leaves_a_trace_anywhere() {
         "database directory after the businesses",
         &db_dir,
     ));
+    places.push(decrypted(
+        "database decrypted after the businesses",
+        &db,
+        dir.path(),
+    ));
 
     // The month sealed (with a clock in the next month, as `kiosk archive seal` would run
     // then), the batch exported as tar by the command line.
     let batches = dir.path().join("archive");
     {
         use kiosk_host::archive::Month;
-        let store = kiosk_host::store::sqlite::SqliteStore::open(&db).expect("open the database");
+        // `kiosk serve --sim` keeps its database key beside the database.
+        let key =
+            kiosk_host::store::sqlite::DbKey::load(&kiosk_host::store::sqlite::key::beside(&db))
+                .expect("the simulated kiosk's database key");
+        let store =
+            kiosk_host::store::sqlite::SqliteStore::open(&db, &key).expect("open the database");
         let now = chrono::Utc::now();
         let month = Month::of_instant(now);
         let later = month
@@ -681,6 +704,7 @@ fn no_pin_leaves_a_trace_anywhere() {
             &batches,
             &kiosk_host::domain::Actor::System,
             later,
+            &tests::kiosk::archive_test_key(),
         )
         .expect("seal the month");
         assert!(
@@ -714,17 +738,34 @@ fn no_pin_leaves_a_trace_anywhere() {
     for (what, args) in [
         (
             "audit log: kiosk audit show",
-            vec!["audit", "show", "--limit", "100000", "--db", &db_arg],
+            vec![
+                "audit",
+                "show",
+                "--limit",
+                "100000",
+                "--db",
+                &db_arg,
+                "--key-file",
+                &key_arg,
+            ],
         ),
         (
             "audit log: kiosk audit show --json",
             vec![
-                "audit", "show", "--json", "--limit", "100000", "--db", &db_arg,
+                "audit",
+                "show",
+                "--json",
+                "--limit",
+                "100000",
+                "--db",
+                &db_arg,
+                "--key-file",
+                &key_arg,
             ],
         ),
         (
             "audit log: kiosk audit verify",
-            vec!["audit", "verify", "--db", &db_arg],
+            vec!["audit", "verify", "--db", &db_arg, "--key-file", &key_arg],
         ),
     ] {
         let o = kiosk_cmd(&args, "");
@@ -736,13 +777,14 @@ fn no_pin_leaves_a_trace_anywhere() {
         places.push(output_place(what, &o));
     }
     places.extend(files_under("database directory at the end", &db_dir));
+    places.push(decrypted("database decrypted at the end", &db, dir.path()));
 
     technician(&mut places);
 
     // The search sees what must be there, in the places it claims to look.
     for no in &archive_nos {
-        must_see(&places, "database directory after the businesses", no, true);
-        must_see(&places, "database directory at the end", no, true);
+        must_see(&places, "database decrypted after the businesses", no, true);
+        must_see(&places, "database decrypted at the end", no, true);
         must_see(&places, "archive batch", no, true);
         must_see(&places, "archive tar export", no, false);
         must_see(&places, "receipts: /api/sim/printer", no, false);

@@ -7,16 +7,23 @@ use std::process::{Command, Output};
 use hw_sim::Transport;
 use kiosk_host::domain::BusinessCode as B;
 use kiosk_host::engine::session::Event;
+use kiosk_host::store::sqlite::key;
 use tests::kiosk::{compliant_photo, feed, id_text, start, TestKiosk};
 use tests::rig::InProcess;
 
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$dGhpcyBpcyBhIDMyIGJ5dGUgaGFzaCBvdXRwdXQhIQ";
 
+/// Runs the binary; a `--db FILE` gets `--key-file` with the key kept beside it (as
+/// `TestKiosk` keeps it; made on first use for a fresh database).
 fn kiosk(args: &[&str]) -> Output {
-    Command::new(tests::workspace_bin("kiosk"))
-        .args(args)
-        .output()
-        .expect("kiosk runs")
+    let mut cmd = Command::new(tests::workspace_bin("kiosk"));
+    cmd.args(args);
+    if let Some(i) = args.iter().position(|a| *a == "--db") {
+        let db = Path::new(args[i + 1]);
+        key::beside_or_new(db).expect("database key");
+        cmd.arg("--key-file").arg(key::beside(db));
+    }
+    cmd.output().expect("kiosk runs")
 }
 
 fn text(o: &Output) -> String {

@@ -19,7 +19,7 @@ use hw_sim::qr::QrSim;
 use hw_sim::{PsamOptions, PsamOs, SimReaders, Transport};
 use kiosk_host::provision::{Cameras, SystemSerial};
 use kiosk_host::selftest::{self, CheckResult, Context, SqliteProbe, Status};
-use kiosk_host::store::sqlite::SqliteStore;
+use kiosk_host::store::sqlite::{DbKey, SqliteStore};
 use serde_json::Value;
 use tests::rig::{Rig, Vpcd, VPCD_CARD_READER, VPCD_PSAM_READER};
 
@@ -108,6 +108,7 @@ camera_device = "/dev/video-sim0"
 [storage]
 database = "{db}"
 archive_dir = "{archive}"
+key_file = "{key}"
 
 [calendar]
 file = "{calendar}"
@@ -121,6 +122,7 @@ name = "国庆节"
             qr = s.qr,
             printer = s.printer,
             db = dir.join("db/kiosk.db").display(),
+            key = db_key(dir).display(),
             archive = dir.join("archive").display(),
             calendar = calendar.display(),
         ),
@@ -132,7 +134,16 @@ name = "国庆节"
 /// Whether the SQLite store opens a database at all in this build (until the store is
 /// merged it is a placeholder that refuses every path).
 fn store_works(dir: &Path) -> bool {
-    SqliteStore::open(&dir.join("probe.db")).is_ok()
+    SqliteStore::open(&dir.join("probe.db"), &DbKey::generate()).is_ok()
+}
+
+/// The database key file of the kiosk under test (made once per directory).
+fn db_key(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("db.key");
+    if !path.exists() {
+        DbKey::generate().write_new(&path).expect("database key");
+    }
+    path
 }
 
 fn sim_readers(psam: Option<Vec<u8>>) -> SimReaders {

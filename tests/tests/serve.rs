@@ -521,6 +521,10 @@ fn the_technician_page_needs_a_login_and_shows_the_self_test() {
             "--json",
             "--db",
             db.to_str().unwrap(),
+            "--key-file",
+            kiosk_host::store::sqlite::key::beside(&db)
+                .to_str()
+                .unwrap(),
         ])
         .output()
         .unwrap();

@@ -204,7 +204,11 @@ fn paper_out_is_said_on_the_receipt_screen_and_nothing_is_lost() {
     let printed = k.api("GET", "/api/sim/printer", Value::Null);
     assert_eq!(printed["receipts"], json!([]), "{printed}");
     // The case is committed all the same.
-    let store = kiosk_host::store::sqlite::SqliteStore::open(&db).expect("the kiosk's database");
+    // A simulated kiosk keeps its database key beside the database.
+    let key = kiosk_host::store::sqlite::key::beside(&db);
+    let key = kiosk_host::store::sqlite::DbKey::load(&key).expect("the sim's database key");
+    let store =
+        kiosk_host::store::sqlite::SqliteStore::open(&db, &key).expect("the kiosk's database");
     let card = store.card(ZHANG_CARD).expect("registry").expect("the card");
     assert_eq!(card.state, CardState::LostTemporary);
     // Paper back: print again.
@@ -329,8 +333,11 @@ fn real_hardware_mode_opens_the_configured_ports_by_path() {
         hw_sim::printer::spawn_pty(hw_sim::printer::PrinterState::default()).expect("printer pty");
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("kiosk.db");
+    let key_file = dir.path().join("db.key");
+    let key = kiosk_host::store::sqlite::DbKey::generate();
+    key.write_new(&key_file).expect("database key");
     {
-        let store = kiosk_host::store::sqlite::SqliteStore::open(&db).expect("database");
+        let store = kiosk_host::store::sqlite::SqliteStore::open(&db, &key).expect("database");
         kiosk_host::demo::seed(
             &store,
             &kiosk_host::demo::DemoPaths::in_workspace(&tests::kiosk::root()),
@@ -340,9 +347,10 @@ fn real_hardware_mode_opens_the_configured_ports_by_path() {
     }
     let platform = hex::encode(tests::kiosk::ecard_test_key().verifying_key().to_bytes());
     let config = format!(
-        "[devices]\nid_module_port = \"{id_path}\"\nqr_port = \"{qr_path}\"\nprinter_port = \"{printer_path}\"\n\n[keys]\necard = [\"{platform}\"]\n\n[storage]\ndatabase = \"{}\"\narchive_dir = \"{}\"\n",
+        "[devices]\nid_module_port = \"{id_path}\"\nqr_port = \"{qr_path}\"\nprinter_port = \"{printer_path}\"\n\n[keys]\necard = [\"{platform}\"]\n\n[storage]\ndatabase = \"{}\"\narchive_dir = \"{}\"\nkey_file = \"{}\"\n",
         db.display(),
-        dir.path().join("archive").display()
+        dir.path().join("archive").display(),
+        key_file.display()
     );
     let config_path = dir.path().join("kiosk.toml");
     std::fs::write(&config_path, config).expect("config written");

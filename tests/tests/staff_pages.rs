@@ -512,6 +512,10 @@ fn staff_pages_show_the_kiosks_data_by_role() {
     let out = Command::new(tests::workspace_bin("kiosk"))
         .args(["audit", "show", "--limit", "100000", "--json", "--db"])
         .arg(dir.path().join("kiosk.db"))
+        .arg("--key-file")
+        .arg(kiosk_host::store::sqlite::key::beside(
+            &dir.path().join("kiosk.db"),
+        ))
         .output()
         .expect("kiosk audit show");
     let log: Vec<Value> = serde_json::from_slice(&out.stdout).expect("audit entries");
@@ -531,6 +535,10 @@ fn staff_pages_show_the_kiosks_data_by_role() {
     let verify = Command::new(tests::workspace_bin("kiosk"))
         .args(["audit", "verify", "--db"])
         .arg(dir.path().join("kiosk.db"))
+        .arg("--key-file")
+        .arg(kiosk_host::store::sqlite::key::beside(
+            &dir.path().join("kiosk.db"),
+        ))
         .output()
         .expect("kiosk audit verify");
     assert!(

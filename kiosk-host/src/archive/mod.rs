@@ -4,7 +4,10 @@
 //! - [`number`]: DA/T 22 archive numbers (档号) and retention.
 //! - [`month`]: the `YYYY-MM` month of a batch, in kiosk local time (UTC+8).
 //! - [`seal`]: sealing a month into an immutable batch directory
-//!   `<fonds>-<YYYY-MM>/` (records, materials, `manifest.json`, `SHA256SUMS`).
+//!   `<fonds>-<YYYY-MM>/` (records, materials, `manifest.json`, `SHA256SUMS`,
+//!   `manifest.sig`).
+//! - [`sign`]: the batch's ed25519 signature over its manifest, and its check against the
+//!   trusted archive keys (`[keys] archive`).
 //! - [`verify`]: re-hashing a batch directory or its tar export; the deterministic tar export.
 //! - [`manifest`]: the manifest and `SHA256SUMS` formats.
 //! - [`tar`]: a small POSIX ustar writer and reader (deterministic output).
@@ -16,6 +19,7 @@ pub mod manifest;
 pub mod month;
 pub mod number;
 pub mod seal;
+pub mod sign;
 pub mod tar;
 pub mod verify;
 
@@ -29,6 +33,7 @@ use crate::store::StoreError;
 pub use manifest::{Manifest, ManifestFile};
 pub use month::Month;
 pub use seal::{seal_month, SealedBatch};
+pub use sign::SignatureCheck;
 pub use verify::{export_tar, verify_batch, AlteredFile, BatchReport, TarExport};
 
 /// Why sealing, exporting or verifying an archive batch failed. The cause is kept.
@@ -109,6 +114,19 @@ pub enum ArchiveError {
     /// The directory or tar is not a sealed batch at all (no readable manifest).
     #[error("{} is not a sealed archive batch: {why}", path.display())]
     NotABatch { path: PathBuf, why: String },
+    /// The archive signing key file cannot be used.
+    #[error("the archive signing key {} {why}", path.display())]
+    SigningKey { path: PathBuf, why: String },
+    /// Sealing needs the kiosk's archive signing key.
+    #[error(
+        "no archive signing key is configured, so nothing was sealed: make one with `kiosk \
+         config keygen -o /etc/kiosk/keys/archive.key`, set [keys] archive_signing_key to it and \
+         add its public key to [keys] archive"
+    )]
+    NoSigningKey,
+    /// A trusted archive key does not decode.
+    #[error("[keys] archive[{index}] {why}")]
+    TrustedKey { index: usize, why: String },
     /// A batch that does not verify is not exported.
     #[error("{} does not verify, so it was not exported: {summary}", path.display())]
     Unverified { path: PathBuf, summary: String },
@@ -131,7 +149,9 @@ impl ArchiveError {
             | ArchiveError::TarPath { .. }
             | ArchiveError::BadTar { .. }
             | ArchiveError::NotABatch { .. }
+            | ArchiveError::NoSigningKey
             | ArchiveError::Unverified { .. } => 1,
+            ArchiveError::SigningKey { .. } | ArchiveError::TrustedKey { .. } => 2,
         }
     }
 

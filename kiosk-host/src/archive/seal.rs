@@ -7,6 +7,8 @@
 //! manifest.json                            month, fonds, count, sealed_at, audit head, index,
 //!                                          every file's path, size and SHA-256
 //! SHA256SUMS                               the same for `sha256sum -c`, with manifest.json
+//! manifest.sig                             ed25519 signature over manifest.json (the kiosk's
+//!                                          archive key, see [`super::sign`])
 //! ```
 //!
 //! The batch is written into a temporary sibling directory, every file and directory is
@@ -20,6 +22,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
+use ed25519_dalek::SigningKey;
 use serde::Serialize;
 
 use super::fsutil::{self, DIR_MODE};
@@ -44,7 +47,7 @@ pub struct SealedBatch {
     /// What the store recorded (the manifest's SHA-256, the audit head).
     pub info: BatchInfo,
     pub manifest: Manifest,
-    /// Files written, `manifest.json` and `SHA256SUMS` included.
+    /// Files written, `manifest.json`, `SHA256SUMS` and `manifest.sig` included.
     pub files: usize,
     /// Their total size.
     pub bytes: u64,
@@ -61,7 +64,8 @@ pub fn batch_name(fonds: &str, month: Month) -> String {
 /// Refused when the month string is bad, the month has not ended in kiosk local time, the
 /// month is already sealed, the month before it is not sealed while an earlier one is (no
 /// holes), the audit chain does not verify, or a record cannot be filed. A month without
-/// records still seals (0 records).
+/// records still seals (0 records). The manifest is signed with `signer`, the kiosk's
+/// archive signing key (`[keys] archive_signing_key`).
 pub fn seal_month<S>(
     store: &S,
     month: &str,
@@ -69,6 +73,7 @@ pub fn seal_month<S>(
     out_dir: &Path,
     actor: &Actor,
     now: Timestamp,
+    signer: &SigningKey,
 ) -> Result<SealedBatch, ArchiveError>
 where
     S: ArchiveStore + AuditLog + ?Sized,
@@ -127,10 +132,15 @@ where
         seq: audit_seq,
         hash: audit_hash.clone(),
     };
-    let written = write_batch(
-        &tmp, &records, &numbers, month, fonds, actor, sealed_at, head,
-    )
-    .and_then(|w| {
+    let batch = BatchOf {
+        month,
+        fonds,
+        actor,
+        sealed_at,
+        audit: head,
+        signer,
+    };
+    let written = write_batch(&tmp, &records, &numbers, &batch).and_then(|w| {
         fs::rename(&tmp, &final_dir)
             .map_err(ArchiveError::io(format!(
                 "cannot rename {} to {}",
@@ -403,18 +413,32 @@ struct Written {
     bytes: u64,
 }
 
+/// What a batch is of, and who seals and signs it.
+struct BatchOf<'a> {
+    month: Month,
+    fonds: &'a str,
+    actor: &'a Actor,
+    sealed_at: Timestamp,
+    audit: AuditHead,
+    signer: &'a SigningKey,
+}
+
 /// Writes the whole batch into `dir` (empty, writable) and makes it read-only.
-#[allow(clippy::too_many_arguments)]
 fn write_batch(
     dir: &Path,
     records: &[ArchiveRecord],
     numbers: &[ArchiveNumber],
-    month: Month,
-    fonds: &str,
-    actor: &Actor,
-    sealed_at: Timestamp,
-    audit: AuditHead,
+    batch: &BatchOf<'_>,
 ) -> Result<Written, ArchiveError> {
+    let BatchOf {
+        month,
+        fonds,
+        actor,
+        sealed_at,
+        ref audit,
+        signer,
+    } = *batch;
+    let audit = audit.clone();
     let mut files: Vec<ManifestFile> = Vec::new();
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut index = Vec::with_capacity(records.len());
@@ -519,6 +543,8 @@ fn write_batch(
     let manifest_sha256 = sha256_hex(&manifest_bytes);
     let sums = render_sums(&manifest.files, &manifest_sha256);
     fsutil::write_new_synced(&dir.join(SUMS), sums.as_bytes())?;
+    let signature = super::sign::sign(signer, &manifest_bytes);
+    fsutil::write_new_synced(&dir.join(super::sign::SIGNATURE), &signature)?;
 
     // Read-only from the leaves up; each directory fsynced so its names are durable.
     for d in dirs.iter().rev() {
@@ -530,9 +556,10 @@ fn write_batch(
 
     let bytes = manifest.files.iter().map(|f| f.size).sum::<u64>()
         + manifest_bytes.len() as u64
-        + sums.len() as u64;
+        + sums.len() as u64
+        + signature.len() as u64;
     Ok(Written {
-        files: manifest.files.len() + 2,
+        files: manifest.files.len() + 3,
         manifest,
         manifest_sha256,
         bytes,

@@ -4,7 +4,9 @@
 //! there are *missing*, files there but not listed are *extra*, files whose size or SHA-256
 //! differ are *altered*; `SHA256SUMS` must be exactly what the manifest implies. With the
 //! manifest SHA-256 the store recorded, the manifest itself is checked too (without it, a
-//! rewritten manifest with matching files cannot be told from the original).
+//! rewritten manifest with matching files cannot be told from the original). The manifest's
+//! signature (`manifest.sig`, [`super::sign`]) is checked against the trusted archive keys:
+//! a batch verifies only when it is signed by one of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
@@ -12,6 +14,7 @@ use std::io::{BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -19,6 +22,7 @@ use super::fsutil::{self, Kind, DIR_MODE, FILE_MODE};
 use super::manifest::{render_sums, sha256_hex, Manifest, FORMAT, MANIFEST, SUMS};
 use super::month::Month;
 use super::seal::{batch_name, check_fonds};
+use super::sign::{self, SignatureCheck, SIGNATURE};
 use super::tar::{EntryKind, TarReader, TarWriter};
 use super::ArchiveError;
 use crate::domain::Timestamp;
@@ -57,6 +61,8 @@ pub struct BatchReport {
     pub altered: Vec<AlteredFile>,
     /// Anything else wrong (the manifest contradicting itself, a path twice in a tar …).
     pub problems: Vec<String>,
+    /// The manifest's signature checked against the trusted archive keys.
+    pub signature: SignatureCheck,
 }
 
 impl BatchReport {
@@ -67,8 +73,15 @@ impl BatchReport {
             .map(|e| e.eq_ignore_ascii_case(&self.manifest_sha256))
     }
 
-    /// True when nothing is missing, extra or altered and the manifest is the expected one.
+    /// True when nothing is missing, extra or altered, the manifest is the expected one and
+    /// it is signed by a trusted key.
     pub fn ok(&self) -> bool {
+        self.files_ok() && self.signature.ok()
+    }
+
+    /// True when nothing is missing, extra or altered and the manifest is the expected one
+    /// (the signature aside).
+    pub fn files_ok(&self) -> bool {
         self.missing.is_empty()
             && self.extra.is_empty()
             && self.altered.is_empty()
@@ -97,10 +110,17 @@ impl BatchReport {
             parts.push(format!("extra: {}", self.extra.join(", ")));
         }
         parts.extend(self.problems.iter().cloned());
+        if !self.signature.ok() {
+            parts.push(self.signature.describe());
+        }
         if parts.is_empty() {
             format!(
-                "{} {}: {} records, {} files verified",
-                self.fonds, self.month, self.records, self.files_ok
+                "{} {}: {} records, {} files verified, {}",
+                self.fonds,
+                self.month,
+                self.records,
+                self.files_ok,
+                self.signature.describe()
             )
         } else {
             parts.join("; ")
@@ -116,12 +136,13 @@ struct Found {
     others: Vec<String>,
     manifest: Option<Vec<u8>>,
     sums: Option<Vec<u8>>,
+    signature: Option<Vec<u8>>,
     problems: Vec<String>,
 }
 
 impl Found {
     fn add(&mut self, path: String, data: &[u8]) {
-        let keep = (path == MANIFEST || path == SUMS).then(|| data.to_vec());
+        let keep = is_kept(&path).then(|| data.to_vec());
         self.add_facts(path, data.len() as u64, sha256_hex(data), keep);
     }
 
@@ -131,6 +152,8 @@ impl Found {
             self.manifest = data;
         } else if path == SUMS {
             self.sums = data;
+        } else if path == SIGNATURE {
+            self.signature = data;
         }
         if self.files.insert(path.clone(), (size, sha256)).is_some() {
             self.problems
@@ -139,14 +162,21 @@ impl Found {
     }
 }
 
+/// The files whose content verification reads: the manifest, the sums, the signature.
+fn is_kept(path: &str) -> bool {
+    path == MANIFEST || path == SUMS || path == SIGNATURE
+}
+
 /// Verifies a batch directory or a tar export of one. `expected_manifest_sha` is the SHA-256
-/// the store recorded (`kiosk archive batches`); without it the manifest is trusted as found.
+/// the store recorded (`kiosk archive batches`); without it the manifest is as good as its
+/// signature, checked against `trusted` (`[keys] archive`).
 ///
 /// Errors are for what cannot be verified at all: an unreadable path or tar, no manifest.
 /// Everything else is in the report.
 pub fn verify_batch(
     path: &Path,
     expected_manifest_sha: Option<&str>,
+    trusted: &[VerifyingKey],
 ) -> Result<BatchReport, ArchiveError> {
     let meta =
         fs::metadata(path).map_err(ArchiveError::io(format!("cannot read {}", path.display())))?;
@@ -188,6 +218,7 @@ pub fn verify_batch(
         extra: Vec::new(),
         altered: Vec::new(),
         problems: found.problems.clone(),
+        signature: sign::check(found.signature.as_deref(), manifest_bytes, trusted),
     };
     if manifest.records != manifest.index.len() as u64 {
         report.problems.push(format!(
@@ -205,7 +236,7 @@ pub fn verify_batch(
 
     let mut listed = BTreeSet::new();
     for f in &manifest.files {
-        if f.path == MANIFEST || f.path == SUMS {
+        if is_kept(&f.path) {
             report.problems.push(format!(
                 "the manifest lists {}, which is not one of the files it covers",
                 f.path
@@ -233,7 +264,7 @@ pub fn verify_batch(
         }
     }
     for path in found.files.keys() {
-        if path != MANIFEST && path != SUMS && !listed.contains(path.as_str()) {
+        if !is_kept(path) && !listed.contains(path.as_str()) {
             report.extra.push(path.clone());
         }
     }
@@ -295,7 +326,7 @@ fn from_tar(path: &Path) -> Result<Found, ArchiveError> {
     let mut entries = Vec::new();
     while let Some(e) = reader.next_entry()? {
         let name = e.path.rsplit('/').next().unwrap_or("");
-        let keep = e.kind == EntryKind::File && (name == MANIFEST || name == SUMS);
+        let keep = e.kind == EntryKind::File && is_kept(name);
         entries.push(Seen {
             size: e.data.len() as u64,
             sha256: sha256_hex(&e.data),
@@ -356,8 +387,9 @@ pub struct TarExport {
 /// Writes a verified batch directory as a deterministic ustar archive: every path under
 /// `<fonds>-<YYYY-MM>/`, sorted, files 0444 and directories 0555, owner and group 0,
 /// modification time = the manifest's `sealed_at`. The same batch always gives the same bytes.
-/// The file is written atomically (temporary file, fsync, rename); a batch that does not
-/// verify is refused.
+/// The file is written atomically (temporary file, fsync, rename); a batch whose files do not
+/// verify, or whose signature is missing or does not verify over its manifest, is refused
+/// (whether the signer is trusted is for whoever verifies the export).
 pub fn export_tar(batch_dir: &Path, out_file: &Path) -> Result<TarExport, ArchiveError> {
     let meta = fs::metadata(batch_dir).map_err(ArchiveError::io(format!(
         "cannot read {}",
@@ -369,8 +401,8 @@ pub fn export_tar(batch_dir: &Path, out_file: &Path) -> Result<TarExport, Archiv
             why: "it is not a directory (export a batch directory)".into(),
         });
     }
-    let report = verify_batch(batch_dir, None)?;
-    if !report.ok() {
+    let report = verify_batch(batch_dir, None, &[])?;
+    if !report.files_ok() || !report.signature.intact() {
         return Err(ArchiveError::Unverified {
             path: batch_dir.to_path_buf(),
             summary: report.summary(),

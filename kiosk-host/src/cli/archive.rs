@@ -26,7 +26,8 @@ pub enum ArchiveCmd {
     Seal(SealArgs),
     /// Find archive records (7.2). Every query is audited with the staff user who asked.
     Query(QueryArgs),
-    /// Re-hash a batch directory or its tar export against its manifest.
+    /// Re-hash a batch directory or its tar export against its manifest, and check the
+    /// manifest's signature against the trusted archive keys ([keys] archive).
     Verify(VerifyArgs),
     /// Write a batch directory as a deterministic tar archive.
     Export(ExportArgs),
@@ -99,6 +100,10 @@ pub struct VerifyArgs {
     /// The manifest SHA-256 the database recorded for the batch (see `kiosk archive batches`).
     #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
     manifest_sha: Option<String>,
+    /// The configuration whose [keys] archive lists the trusted archive keys (default
+    /// /etc/kiosk/kiosk.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -258,6 +263,13 @@ fn seal(args: SealArgs) -> i32 {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(&config.storage.archive_dir));
+    let signer = match &config.keys.archive_signing_key {
+        None => return fail(1, &archive::ArchiveError::NoSigningKey.to_string()),
+        Some(path) => match archive::sign::load_signing_key(std::path::Path::new(path)) {
+            Ok(k) => k,
+            Err(e) => return fail(e.exit_code(), &e.to_string()),
+        },
+    };
     let sealed = match archive::seal_month(
         &store,
         &args.month.to_string(),
@@ -265,6 +277,7 @@ fn seal(args: SealArgs) -> i32 {
         &out,
         &actor,
         Utc::now(),
+        &signer,
     ) {
         Ok(s) => s,
         Err(e) => return fail(e.exit_code(), &e.to_string()),
@@ -527,6 +540,7 @@ fn print_report(report: &BatchReport) {
     for p in &report.problems {
         println!("problem:  {p}");
     }
+    println!("signature:        {}", report.signature.describe());
     println!("{}", if report.ok() { "OK" } else { "FAILED" });
 }
 
@@ -540,7 +554,21 @@ fn verify(args: VerifyArgs) -> i32 {
             ),
         );
     }
-    let report = match archive::verify_batch(&args.path, args.manifest_sha.as_deref()) {
+    let config = match (StoreArgs {
+        config: args.config.clone(),
+        db: None,
+        key_file: None,
+    })
+    .config()
+    {
+        Ok(c) => c,
+        Err(e) => return fail(2, &e),
+    };
+    let trusted = match archive::sign::trusted_keys(&config.keys) {
+        Ok(k) => k,
+        Err(e) => return fail(e.exit_code(), &e.to_string()),
+    };
+    let report = match archive::verify_batch(&args.path, args.manifest_sha.as_deref(), &trusted) {
         Ok(r) => r,
         Err(e) => return fail(e.exit_code(), &e.to_string()),
     };

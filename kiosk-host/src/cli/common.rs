@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use firmware_config::{Config, DEFAULT_PATH};
 
-use kiosk_host::store::sqlite::SqliteStore;
+use kiosk_host::store::sqlite::{key, DbKey, SqliteStore};
 
-/// `--config FILE` and `--db FILE`: the database is `[storage] database` of the configuration
-/// unless `--db` names another.
+/// `--config FILE`, `--db FILE` and `--key-file FILE`: the database is `[storage] database`
+/// of the configuration unless `--db` names another, its key the file `[storage] key_file`
+/// names unless `--key-file` names another. Without a key the database is not opened.
 #[derive(clap::Args, Debug, Clone)]
 pub struct StoreArgs {
     /// The kiosk configuration (default /etc/kiosk/kiosk.toml; defaults when it is absent).
@@ -16,6 +17,9 @@ pub struct StoreArgs {
     /// The database file (default: `[storage] database` of the configuration).
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// The database key file (default: `[storage] key_file` of the configuration).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
 }
 
 impl StoreArgs {
@@ -31,15 +35,30 @@ impl StoreArgs {
         }
     }
 
-    /// Opens the database (creating and migrating it if needed).
+    /// Opens the database with its key (creating and migrating it if needed).
     pub fn open(&self) -> Result<(Config, SqliteStore), String> {
-        let config = self.config()?;
+        let (config, path, key) = self.resolve()?;
+        let store = SqliteStore::open(&path, &key).map_err(|e| e.to_string())?;
+        Ok((config, store))
+    }
+
+    /// The database path and its key (for `kiosk storage …`).
+    pub fn path_and_key(&self) -> Result<(PathBuf, DbKey), String> {
+        let (_, path, key) = self.resolve()?;
+        Ok((path, key))
+    }
+
+    fn resolve(&self) -> Result<(Config, PathBuf, DbKey), String> {
+        let mut config = self.config()?;
         let path = match &self.db {
             Some(p) => p.clone(),
             None => PathBuf::from(&config.storage.database),
         };
-        let store = SqliteStore::open(&path).map_err(|e| e.to_string())?;
-        Ok((config, store))
+        if let Some(file) = &self.key_file {
+            config.storage.key_file = Some(file.display().to_string());
+        }
+        let key = key::configured(&config.storage, &path).map_err(|e| e.to_string())?;
+        Ok((config, path, key))
     }
 }
 

@@ -26,6 +26,12 @@ pub enum ConfigCmd {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
+    /// Make a database key (32 random bytes, hex) in a new file, mode 600, written atomically;
+    /// never overwrites a file. Name it in kiosk.toml as `[storage] key_file`.
+    Dbkey {
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
     /// Sign a kiosk.toml into a configuration bundle.
     Sign {
         /// The private key file (from `kiosk config keygen`).
@@ -81,6 +87,7 @@ pub fn run(cmd: ConfigCmd) -> i32 {
             Err(e) => fail(1, &format!("cannot print the schema: {e}")),
         },
         ConfigCmd::Keygen { output } => keygen(&output),
+        ConfigCmd::Dbkey { output } => dbkey(&output),
         ConfigCmd::Staff { user, roles } => staff(&user, &roles),
         ConfigCmd::Sign {
             key,
@@ -162,11 +169,30 @@ fn keygen(output: &Path) -> i32 {
     eprintln!(
         "private key in {} (mode 600); public key in {}.\n\
          - a configuration-signing key: keep the private key off the kiosk, put the public key in [keys] config_bundles;\n\
-         - the kiosk's e-card key: the private key goes on the kiosk ([keys] ecard_signing_key), the public key in [keys] ecard",
+         - the kiosk's e-card key: the private key goes on the kiosk ([keys] ecard_signing_key), the public key in [keys] ecard;\n\
+         - the kiosk's archive key: the private key goes on the kiosk ([keys] archive_signing_key), the public key in [keys] archive",
         output.display(),
         pub_path.display()
     );
     0
+}
+
+fn dbkey(output: &Path) -> i32 {
+    use kiosk_host::store::sqlite::{DbKey, KeyFileError};
+    match DbKey::generate().write_new(output) {
+        Ok(()) => {
+            eprintln!(
+                "database key in {} (mode 600; make the kiosk user its owner). Set in kiosk.toml:\n\
+                 [storage]\nkey_file = \"{}\"\n\
+                 and keep a copy where the kiosk's backups are not: without it the database cannot be read.",
+                output.display(),
+                std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf()).display()
+            );
+            0
+        }
+        Err(e @ KeyFileError::Exists { .. }) => fail(1, &e.to_string()),
+        Err(e) => fail(3, &e.to_string()),
+    }
 }
 
 fn sign(key_path: &Path, file: &Path, output: &Path, version: Option<u64>) -> i32 {

@@ -17,6 +17,7 @@ mod secret;
 mod selftest;
 mod serve;
 mod stats;
+mod storage;
 
 use clap::{Parser, Subcommand};
 
@@ -59,6 +60,9 @@ enum Command {
     /// Applications for new cards: list them, move them along their progress states.
     #[command(subcommand)]
     Application(application::ApplicationCmd),
+    /// The kiosk's database file: encrypt a plaintext one in place.
+    #[command(subcommand)]
+    Storage(storage::StorageCmd),
     /// The demo registry for simulated hardware.
     #[command(subcommand)]
     Demo(demo::DemoCmd),
@@ -89,6 +93,7 @@ pub fn run() -> i32 {
         Command::Serve(args) => serve::run(args),
         Command::Application(cmd) => application::run(cmd),
         Command::Demo(cmd) => demo::run(cmd),
+        Command::Storage(cmd) => storage::run(cmd),
         Command::Stats(args) => stats::run(args),
         Command::Provision(args) => provision::run(&provider, args),
         Command::Selftest(args) => selftest::run(&provider, args),

@@ -170,7 +170,15 @@ pub fn build(
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("/"));
     let calendar = WorkCalendar::load(&config.calendar, &base)?;
-    let store = SqliteStore::open(&db)?;
+    // The database key: a real kiosk needs `[storage] key_file`; a simulated one without it
+    // keeps a key file beside its database (made on first start, reused on restarts).
+    let key = match (&config.storage.key_file, opts.sim) {
+        (None, true) => crate::store::sqlite::key::beside_or_new(&db),
+        _ => crate::store::sqlite::key::configured(&config.storage, &db),
+    }
+    .map_err(crate::store::StoreError::from)?;
+    let store = SqliteStore::open(&db, &key)?;
+    drop(key);
     let sim_devices = if opts.sim {
         let sim = sim::SimDevices::new(&opts.root)?;
         sim.configure(&mut config.devices);

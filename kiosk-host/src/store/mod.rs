@@ -34,6 +34,24 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The database key does not decrypt the file (a wrong key file, or not a database).
+    #[error(
+        "the database key does not open {path} (a wrong [storage] key_file, or the file is not \
+         a kiosk database)"
+    )]
+    WrongKey { path: String },
+    /// A plaintext database where an encrypted one is expected.
+    #[error(
+        "the database {path} is not encrypted; stop the kiosk and encrypt it with `kiosk storage \
+         encrypt --config <kiosk.toml>` (the key from [storage] key_file)"
+    )]
+    NotEncrypted { path: String },
+    /// Asked to encrypt a database that is not a plaintext one.
+    #[error("the database {path} is not a plaintext SQLite database (already encrypted?)")]
+    NotPlaintext { path: String },
+    /// The database key file.
+    #[error(transparent)]
+    Key(#[from] sqlite::KeyFileError),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
     /// The change was planned against a state that is no longer current (another session or

@@ -1,6 +1,10 @@
 //! The SQLite store: one database file holds the registry, the intent journal, the audit
 //! log, the archive records and the feedback. It implements every trait of [`crate::store`].
 //!
+//! - The file is encrypted with SQLCipher: [`SqliteStore::open`] takes the database key
+//!   ([`key::DbKey`], from the key file of `[storage] key_file`) and applies it before any other
+//!   statement. A wrong key is [`StoreError::WrongKey`], a plaintext file
+//!   [`StoreError::NotEncrypted`] (which [`encrypt_in_place`] turns into an encrypted one).
 //! - The connection is opened with WAL, `synchronous=FULL` (a committed journal intent
 //!   survives a power cut), foreign keys on and a busy timeout, and sits behind a `Mutex`.
 //! - The schema is versioned with `PRAGMA user_version`; the SQL files of
@@ -10,7 +14,7 @@
 //!   between reading it and appending to it, even with a second process on the same file.
 //!
 //! Submodules: `registry` (cardholders … cases, case numbers and `commit`), `journal`,
-//! `audit`, `archive`, `feedback`, and `codec` (text forms, row decoding, masking of audit
+//! `audit`, `archive`, `feedback`, `key` (the database key and its file), and `codec` (text forms, row decoding, masking of audit
 //! details). The schema is summarised in `store/migrations/0001_init.sql`.
 
 mod archive;
@@ -18,15 +22,17 @@ mod audit;
 mod codec;
 mod feedback;
 mod journal;
+pub mod key;
 mod registry;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, DatabaseName, Transaction, TransactionBehavior};
 
 use super::{ArchiveQuery, Result, StoreError};
+pub use key::{DbKey, KeyFileError};
 
 /// The schema migrations, in order; the schema version is the number applied.
 const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
@@ -81,14 +87,22 @@ impl SqliteStore {
     /// The schema version this program writes.
     pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-    /// Opens the database file, creating it if it is missing (its directory must exist), and
-    /// brings its schema up to date.
-    pub fn open(path: &Path) -> Result<SqliteStore> {
+    /// Opens the encrypted database file with its key, creating it if it is missing (its
+    /// directory must exist), and brings its schema up to date. The key is the first
+    /// statement on the connection.
+    pub fn open(path: &Path, key: &DbKey) -> Result<SqliteStore> {
         let open_error = |source: rusqlite::Error| StoreError::Open {
             path: path.display().to_string(),
             source,
         };
+        if key::is_plaintext(path)? {
+            return Err(StoreError::NotEncrypted {
+                path: path.display().to_string(),
+            });
+        }
         let mut conn = Connection::open(path).map_err(open_error)?;
+        key.apply(&conn).map_err(open_error)?;
+        check_key(&conn, path)?;
         configure(&conn, true).map_err(open_error)?;
         migrate(&mut conn).map_err(|e| match e {
             StoreError::Sqlite(source) => open_error(source),
@@ -146,6 +160,122 @@ impl SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         f(&tx)
     }
+}
+
+/// The first read of a keyed connection: SQLCipher only finds out here whether the key
+/// decrypts the file ("file is not a database" otherwise).
+fn check_key(conn: &Connection, path: &Path) -> Result<()> {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Err(StoreError::WrongKey {
+                path: path.display().to_string(),
+            })
+        }
+        Err(source) => Err(StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// What [`encrypt_in_place`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encrypted {
+    /// The schema version carried over.
+    pub schema_version: i64,
+    /// Tables copied (`sqlite_master` entries of type table).
+    pub tables: i64,
+}
+
+/// Encrypts a plaintext database in place: its WAL is checkpointed into it, everything is
+/// exported with `sqlcipher_export` into a new encrypted file beside it (with the schema
+/// version), the new file is fsynced and checked with the key, then renamed over the old one
+/// and the directory fsynced. Until the rename the plaintext file is untouched; a failure
+/// removes the new file. The kiosk must not be running on the database meanwhile.
+pub fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<Encrypted> {
+    let display = path.display().to_string();
+    if !key::is_plaintext(path)? {
+        return Err(StoreError::NotPlaintext { path: display });
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.encrypting-{:016x}", rand::random::<u64>()));
+    let tmp_text = tmp
+        .to_str()
+        .ok_or_else(|| StoreError::Corrupt(format!("{} is not UTF-8", tmp.display())))?
+        .to_string();
+    let result = (|| -> Result<Encrypted> {
+        let plain = Connection::open(path).map_err(|source| StoreError::Open {
+            path: display.clone(),
+            source,
+        })?;
+        plain.busy_timeout(BUSY_TIMEOUT)?;
+        // Back to a rollback journal: checkpoints the WAL into the file and removes it.
+        let _: String = plain.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+        let version: i64 = plain.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tables: i64 = plain.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        plain.execute(
+            &format!(
+                "ATTACH DATABASE ?1 AS encrypted KEY {}",
+                key.attach_literal().as_str()
+            ),
+            [&tmp_text],
+        )?;
+        plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+        plain.pragma_update(
+            Some(DatabaseName::Attached("encrypted")),
+            "user_version",
+            version,
+        )?;
+        plain.execute_batch("DETACH DATABASE encrypted")?;
+        drop(plain);
+        std::fs::File::open(&tmp)?.sync_all()?;
+        // The copy opens with the key and holds the same schema version and tables.
+        let check = Connection::open(&tmp)?;
+        key.apply(&check)?;
+        check_key(&check, &tmp)?;
+        let copied: i64 = check.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        let copied_version: i64 = check.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        drop(check);
+        if copied != tables || copied_version != version {
+            return Err(StoreError::Corrupt(format!(
+                "the encrypted copy has {copied} tables at schema version {copied_version}, \
+                 the original {tables} at {version}; {display} was left as it was"
+            )));
+        }
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(&dir)?.sync_all()?;
+        Ok(Encrypted {
+            schema_version: version,
+            tables,
+        })
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        let mut journal = tmp.clone().into_os_string();
+        journal.push("-journal");
+        let _ = std::fs::remove_file(journal);
+    }
+    result
 }
 
 fn configure(conn: &Connection, file: bool) -> rusqlite::Result<()> {

@@ -1,0 +1,54 @@
+//! `kiosk storage encrypt`: turns the kiosk's plaintext database (from before the database
+//! was encrypted) into an encrypted one in place, with the key of `[storage] key_file`.
+//! Exit codes: 0 encrypted, 1 refused (not a plaintext database), 3 the key or the files
+//! could not be read or written.
+
+use kiosk_host::store::sqlite::{self, SqliteStore};
+use kiosk_host::store::StoreError;
+
+use super::common::StoreArgs;
+
+#[derive(clap::Subcommand)]
+pub enum StorageCmd {
+    /// Encrypt a plaintext database in place (stop the kiosk service first): exported into a
+    /// new encrypted file beside it, fsynced, checked with the key, renamed over the old one.
+    Encrypt {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub fn run(cmd: StorageCmd) -> i32 {
+    let StorageCmd::Encrypt { store } = cmd;
+    let (path, key) = match store.path_and_key() {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{e}");
+            return 3;
+        }
+    };
+    match sqlite::encrypt_in_place(&path, &key) {
+        Ok(done) => {
+            // The encrypted file opens as the kiosk opens it.
+            if let Err(e) = SqliteStore::open(&path, &key) {
+                eprintln!("{} was encrypted but does not open: {e}", path.display());
+                return 3;
+            }
+            println!(
+                "{} encrypted: {} tables, schema version {}",
+                path.display(),
+                done.tables,
+                done.schema_version
+            );
+            0
+        }
+        Err(e @ StoreError::NotPlaintext { .. }) => {
+            eprintln!("{e}");
+            1
+        }
+        Err(e) => {
+            eprintln!("cannot encrypt {}: {e}", path.display());
+            3
+        }
+    }
+}
