@@ -8,6 +8,7 @@ pub mod rig;
 pub mod served;
 pub mod staff;
 pub mod timing;
+pub mod walks;
 
 use std::path::PathBuf;
 
