@@ -150,7 +150,7 @@ fn main() {
         },
     };
     let apdus = info_apdus();
-    let kiosk = tests::workspace_bin("kiosk");
+    let kiosk = tests::sibling_bin("kiosk");
     let expected = tests::card_file(CARD);
     let card_number = expected.ef05.card_number.clone();
 

@@ -138,7 +138,7 @@ fn main() {
             }
         },
     };
-    let k = Served::sim(&[]);
+    let k = Served::start(&tests::sibling_bin("kiosk"), &[]);
     let endpoints = [
         ("/api/session", "status: the current screen as JSON"),
         ("/api/devices/health", "status: device health JSON"),
@@ -223,7 +223,7 @@ fn main() {
 }
 
 #[cfg(test)]
-mod tests {
+mod wrk_output {
     use super::*;
 
     #[test]
