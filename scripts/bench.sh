@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every figure of BENCHMARKS.md in one run (not run by CI: it takes some 15 minutes on the
+# Every figure of BENCHMARKS.md in one run (not run by CI: it takes some 30 minutes on the
 # 2-core machine). Installs what the comparisons need, starts pcscd with the vpcd driver,
 # builds the release binaries and runs each bench binary; every table goes to standard
 # output and to target/bench/<bench>.md.
