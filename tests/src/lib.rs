@@ -9,6 +9,7 @@ pub mod rig;
 pub mod served;
 pub mod staff;
 pub mod timing;
+pub mod walks;
 
 use std::path::PathBuf;
 
@@ -64,6 +65,20 @@ pub fn workspace_bin(name: &str) -> PathBuf {
     assert!(
         p.exists(),
         "{} not built: run `cargo build --workspace` first (scripts/test.sh does)",
+        p.display()
+    );
+    p
+}
+
+/// A binary of the workspace beside the running bench binary (`target/release/kiosk` for
+/// `target/release/http-bench`): bench binaries are not test binaries, so
+/// [`workspace_bin`]'s `deps/` layout does not apply.
+pub fn sibling_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("bench binary path");
+    let p = exe.with_file_name(name);
+    assert!(
+        p.exists(),
+        "{} not built: cargo build --release -p kiosk-host --bin {name} (scripts/bench.sh does)",
         p.display()
     );
     p

@@ -11,10 +11,12 @@
 //!                                          archive key, see [`super::sign`])
 //! ```
 //!
-//! The batch is written into a temporary sibling directory, every file and directory is
-//! fsynced and made read-only (files 0444, directories 0555), and the directory is renamed into
-//! place; only then is the batch recorded in the store with the manifest's SHA-256. Any
-//! failure removes what was written, so there is never a partial batch directory. ID numbers
+//! The batch is written into a temporary sibling directory, every file and directory is made
+//! read-only (files 0444, directories 0555) and made durable by one flush of the file system
+//! (`syncfs`, not an fsync per file: a month of 100 000 cases is some 400 000 files and
+//! directories, and one fsync each took 12 ms a case on the benchmark machine), and the
+//! directory is renamed into place; only then is the batch recorded in the store with the
+//! manifest's SHA-256. Any failure removes what was written, so there is never a partial batch directory. ID numbers
 //! are in the records (this is the archive) but never in the manifest.
 
 use std::collections::BTreeSet;
@@ -451,7 +453,7 @@ fn write_batch(
         Ok(path)
     };
     let put = |rel: String, bytes: &[u8], files: &mut Vec<ManifestFile>| {
-        fsutil::write_new_synced(&dir.join(&rel), bytes)?;
+        fsutil::write_new(&dir.join(&rel), bytes)?;
         let sha256 = sha256_hex(bytes);
         files.push(ManifestFile {
             path: rel,
@@ -539,20 +541,20 @@ fn write_batch(
             source,
         })?;
     manifest_bytes.push(b'\n');
-    fsutil::write_new_synced(&dir.join(MANIFEST), &manifest_bytes)?;
+    fsutil::write_new(&dir.join(MANIFEST), &manifest_bytes)?;
     let manifest_sha256 = sha256_hex(&manifest_bytes);
     let sums = render_sums(&manifest.files, &manifest_sha256);
-    fsutil::write_new_synced(&dir.join(SUMS), sums.as_bytes())?;
+    fsutil::write_new(&dir.join(SUMS), sums.as_bytes())?;
     let signature = super::sign::sign(signer, &manifest_bytes);
-    fsutil::write_new_synced(&dir.join(super::sign::SIGNATURE), &signature)?;
+    fsutil::write_new(&dir.join(super::sign::SIGNATURE), &signature)?;
 
-    // Read-only from the leaves up; each directory fsynced so its names are durable.
+    // Read-only from the leaves up; then every file, directory and name written above is
+    // made durable at once, before the caller renames the batch into place.
     for d in dirs.iter().rev() {
         fsutil::set_mode(d, DIR_MODE)?;
-        fsutil::sync_dir(d)?;
     }
     fsutil::set_mode(dir, DIR_MODE)?;
-    fsutil::sync_dir(dir)?;
+    fsutil::sync_filesystem(dir)?;
 
     let bytes = manifest.files.iter().map(|f| f.size).sum::<u64>()
         + manifest_bytes.len() as u64

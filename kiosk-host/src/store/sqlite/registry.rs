@@ -568,6 +568,19 @@ pub(super) fn settle(
 }
 
 impl SqliteStore {
+    /// Applies several commits in one transaction, in order, each exactly as
+    /// [`Registry::commit`] would (same checks, same audit entries): all or none. For imports
+    /// and bulk loads (the archive benchmark fills its stores this way), where one durable
+    /// commit per case would cost a disk flush each. Returns each commit's archive number.
+    pub fn commit_all(&self, commits: &[Commit]) -> Result<Vec<Option<String>>> {
+        self.write(|tx| {
+            commits
+                .iter()
+                .map(|c| SqliteStore::apply_commit(tx, c))
+                .collect()
+        })
+    }
+
     fn apply_commit(conn: &Connection, commit: &Commit) -> Result<Option<String>> {
         let mut audit = Audit {
             conn,
