@@ -2058,3 +2058,24 @@ fn archive_query_over_a_million_records_is_fast() {
         );
     }
 }
+
+#[test]
+fn looking_for_open_cases_reads_only_the_open_ones() {
+    // The look runs at every session start; the plan must use the partial index, not scan
+    // every case the kiosk ever handled.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kiosk.db");
+    let key = kiosk_host::store::sqlite::DbKey::generate();
+    drop(kiosk_host::store::sqlite::SqliteStore::open(&db, &key).unwrap());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    key.apply(&conn).unwrap();
+    let plan: Vec<String> = conn
+        .prepare("EXPLAIN QUERY PLAN SELECT case_id FROM cases WHERE outcome IS NULL ORDER BY started_at, case_id")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert!(plan.iter().any(|p| p.contains("cases_open")), "{plan:?}");
+    assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
+}

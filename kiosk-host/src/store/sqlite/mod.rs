@@ -35,7 +35,13 @@ use super::{ArchiveQuery, Result, StoreError};
 pub use key::{DbKey, KeyFileError};
 
 /// The schema migrations, in order; the schema version is the number applied.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    (
+        "0002_open_cases",
+        include_str!("../migrations/0002_open_cases.sql"),
+    ),
+];
 
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
