@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::ops::ControlFlow;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use kiosk_host::archive::manifest::Manifest;
 use kiosk_host::archive::number::{retain_until, ArchiveNumber};
+use kiosk_host::archive::tar::{read_all, EntryKind, TarWriter};
 use kiosk_host::archive::{
     export_tar, seal_month, verify_batch, ArchiveError, SealedBatch, SignatureCheck,
 };
@@ -201,16 +203,27 @@ impl ArchiveStore for FakeStore {
         Ok(found)
     }
 
-    fn month_records(&self, month: &str) -> StoreResult<Vec<ArchiveRecord>> {
-        let inner = self.inner.lock().unwrap();
-        let mut v: Vec<ArchiveRecord> = inner
-            .records
-            .iter()
-            .filter(|r| local_date(r.record.finished_at).format("%Y-%m").to_string() == month)
-            .cloned()
-            .collect();
+    fn each_month_record(
+        &self,
+        month: &str,
+        visit: &mut dyn FnMut(ArchiveRecord) -> ControlFlow<()>,
+    ) -> StoreResult<()> {
+        let mut v: Vec<ArchiveRecord> = {
+            let inner = self.inner.lock().unwrap();
+            inner
+                .records
+                .iter()
+                .filter(|r| local_date(r.record.finished_at).format("%Y-%m").to_string() == month)
+                .cloned()
+                .collect()
+        };
         v.sort_by(|a, b| a.archive_no.cmp(&b.archive_no));
-        Ok(v)
+        for r in v {
+            if visit(r).is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn seal_month(&self, batch: &BatchInfo, actor: &Actor) -> StoreResult<()> {
@@ -450,6 +463,39 @@ fn sha256_file(path: &Path) -> String {
     hex::encode(Sha256::digest(fs::read(path).unwrap()))
 }
 
+/// The files in a batch's `records.tar`, in the order written.
+fn members(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    read_all(fs::File::open(dir.join("records.tar")).unwrap())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EntryKind::File)
+        .map(|e| (e.path, e.data))
+        .collect()
+}
+
+/// One file of a batch's `records.tar`.
+fn member(dir: &Path, path: &str) -> Vec<u8> {
+    members(dir)
+        .into_iter()
+        .find(|(p, _)| p == path)
+        .unwrap_or_else(|| panic!("{path} is not in records.tar"))
+        .1
+}
+
+/// Rewrites a batch's `records.tar` (made writable first) with its members as `change` leaves
+/// them.
+fn rewrite_members(dir: &Path, change: impl FnOnce(&mut Vec<(String, Vec<u8>)>)) {
+    let mut all = members(dir);
+    change(&mut all);
+    let mut w = TarWriter::new(Vec::new(), 0).unwrap();
+    for (p, d) in &all {
+        w.add_file(p, 0o444, d).unwrap();
+    }
+    let path = dir.join("records.tar");
+    fs::remove_file(&path).unwrap();
+    fs::write(&path, w.finish().unwrap()).unwrap();
+}
+
 const MARCH_DIR: &str = "0001-2026-03";
 const ARCHIVE_NO_3: &str = "0001-SB·2026-D50-652300001-000003";
 const ARCHIVE_NO_4: &str = "0001-SB·2026-D50-652300001-000004";
@@ -475,8 +521,27 @@ fn sealing_writes_every_file_with_checksums() {
     assert_eq!(sealed.info.records, 3);
     assert_eq!(sealed.manifest.records, 3);
 
-    // Every record with its materials; record.json carries the catalogue and the ID number.
-    let records = names(&dir.join("records"));
+    // Four files: the records in one tar, the manifest, the sums, the signature.
+    assert_eq!(
+        names(&dir),
+        BTreeSet::from([
+            "SHA256SUMS".into(),
+            "manifest.json".into(),
+            "manifest.sig".into(),
+            "records.tar".into()
+        ])
+    );
+    // GNU tar extracts records.tar: every record with its materials; record.json carries the
+    // catalogue and the ID number.
+    let ext = tmp.path().join("extracted");
+    fs::create_dir(&ext).unwrap();
+    let x = run(Command::new("tar")
+        .arg("-xf")
+        .arg(dir.join("records.tar"))
+        .arg("-C")
+        .arg(&ext));
+    assert!(x.status.success(), "{}", String::from_utf8_lossy(&x.stderr));
+    let records = names(&ext.join("records"));
     assert_eq!(
         records,
         BTreeSet::from([
@@ -485,7 +550,7 @@ fn sealing_writes_every_file_with_checksums() {
             "0001-SB·2026-D50-652300001-000005".to_string(),
         ])
     );
-    let r4 = dir.join("records").join(ARCHIVE_NO_4);
+    let r4 = ext.join("records").join(ARCHIVE_NO_4);
     assert_eq!(
         names(&r4.join("materials")),
         BTreeSet::from([
@@ -523,12 +588,31 @@ fn sealing_writes_every_file_with_checksums() {
     );
     // The record finished at 23:00 local on 31 March belongs to March.
     let r5: serde_json::Value = serde_json::from_slice(
-        &fs::read(dir.join("records/0001-SB·2026-D50-652300001-000005/record.json")).unwrap(),
+        &fs::read(ext.join("records/0001-SB·2026-D50-652300001-000005/record.json")).unwrap(),
     )
     .unwrap();
     assert_eq!(r5["日期"], "20260331");
 
-    // sha256sum -c agrees with every line, and every file is listed.
+    // Inside the tar: archive-number order, each record's materials before its record.json,
+    // files 0444 with the sealing time, no directory entries.
+    let entries = read_all(fs::File::open(dir.join("records.tar")).unwrap()).unwrap();
+    let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+    assert_eq!(paths.len(), walk_files(&ext).len());
+    for e in &entries {
+        assert_eq!(e.kind, EntryKind::File, "{}", e.path);
+        assert_eq!(e.mode, 0o444, "{}", e.path);
+        assert_eq!(
+            e.mtime,
+            sealed.info.sealed_at.timestamp() as u64,
+            "{}",
+            e.path
+        );
+    }
+
+    // sha256sum -c agrees with records.tar and the manifest.
     let check = run(Command::new("sha256sum")
         .arg("-c")
         .arg("SHA256SUMS")
@@ -539,22 +623,31 @@ fn sealing_writes_every_file_with_checksums() {
         String::from_utf8_lossy(&check.stdout)
     );
     let ok_lines = String::from_utf8(check.stdout).unwrap();
-    let files_on_disk = walk_files(&dir);
     assert_eq!(
-        ok_lines.lines().filter(|l| l.ends_with(": OK")).count(),
-        files_on_disk.len() - 2
+        ok_lines.lines().collect::<Vec<_>>(),
+        vec!["manifest.json: OK", "records.tar: OK"]
     );
+    // The manifest lists records.tar and every member, each with its size and SHA-256.
     let manifest_bytes = fs::read(dir.join("manifest.json")).unwrap();
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();
-    let listed: BTreeSet<String> = manifest.files.iter().map(|f| f.path.clone()).collect();
-    let expected: BTreeSet<String> = files_on_disk
-        .iter()
-        .filter(|p| *p != "manifest.json" && *p != "SHA256SUMS" && *p != "manifest.sig")
-        .cloned()
-        .collect();
-    assert_eq!(listed, expected);
+    assert_eq!(manifest.format, "kiosk-archive-batch/2");
+    assert_eq!(
+        manifest
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect::<Vec<_>>(),
+        vec!["records.tar"]
+    );
     for f in &manifest.files {
         let bytes = fs::read(dir.join(&f.path)).unwrap();
+        assert_eq!(f.size, bytes.len() as u64, "{}", f.path);
+        assert_eq!(f.sha256, hex::encode(Sha256::digest(&bytes)), "{}", f.path);
+    }
+    let listed: BTreeSet<String> = manifest.members.iter().map(|f| f.path.clone()).collect();
+    assert_eq!(listed, walk_files(&ext));
+    for f in &manifest.members {
+        let bytes = fs::read(ext.join(&f.path)).unwrap();
         assert_eq!(f.size, bytes.len() as u64, "{}", f.path);
         assert_eq!(f.sha256, hex::encode(Sha256::digest(&bytes)), "{}", f.path);
     }
@@ -587,15 +680,15 @@ fn sealing_writes_every_file_with_checksums() {
     assert_eq!(store.audit_actions().last().unwrap(), "archive.seal");
     assert!(store.verify().unwrap().ok());
 
-    // Read-only: files 0444, directories 0555.
+    // Read-only: files 0444, the directory 0555.
     for entry in walk_all(&dir) {
         let meta = fs::symlink_metadata(&entry).unwrap();
         let mode = meta.permissions().mode() & 0o777;
         let want = if meta.is_dir() { 0o555 } else { 0o444 };
         assert_eq!(mode, want, "{}", entry.display());
     }
-    assert_eq!(sealed.files, files_on_disk.len());
-    let total: u64 = files_on_disk
+    assert_eq!(sealed.files, manifest.members.len());
+    let total: u64 = walk_files(&dir)
         .iter()
         .map(|p| fs::metadata(dir.join(p)).unwrap().len())
         .sum();
@@ -604,7 +697,11 @@ fn sealing_writes_every_file_with_checksums() {
     let report = verify_batch(&dir, Some(&info.manifest_sha256), &trusted()).unwrap();
     assert!(report.ok(), "{}", report.summary());
     assert_eq!(report.manifest_matches(), Some(true));
-    assert_eq!(report.files_ok, manifest.files.len());
+    assert_eq!(
+        report.files_ok,
+        manifest.files.len() + manifest.members.len()
+    );
+    make_writable(&ext);
 }
 
 /// Every path under `dir` (files and directories, the directory itself included).
@@ -637,13 +734,10 @@ fn the_manifest_holds_no_id_or_card_numbers() {
     let sealed = seal(&store, "2026-03", tmp.path()).unwrap();
     let manifest = fs::read_to_string(sealed.dir.join("manifest.json")).unwrap();
     let sums = fs::read_to_string(sealed.dir.join("SHA256SUMS")).unwrap();
-    let record = fs::read_to_string(
-        sealed
-            .dir
-            .join("records")
-            .join(ARCHIVE_NO_3)
-            .join("record.json"),
-    )
+    let record = String::from_utf8(member(
+        &sealed.dir,
+        &format!("records/{ARCHIVE_NO_3}/record.json"),
+    ))
     .unwrap();
     for secret in [
         id_number(ID_1),
@@ -667,20 +761,27 @@ fn an_empty_month_still_seals() {
     let store = sample_store();
     let sealed = seal(&store, "2026-01", tmp.path()).unwrap();
     assert_eq!(sealed.info.records, 0);
-    assert_eq!(sealed.files, 3);
+    assert_eq!(sealed.files, 0);
     assert_eq!(
         names(&sealed.dir),
         BTreeSet::from([
             "SHA256SUMS".into(),
             "manifest.json".into(),
             "manifest.sig".into(),
-            "records".into()
+            "records.tar".into()
         ])
     );
-    assert!(names(&sealed.dir.join("records")).is_empty());
+    assert!(members(&sealed.dir).is_empty());
     let manifest: Manifest =
         serde_json::from_slice(&fs::read(sealed.dir.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!((manifest.records, manifest.files.len()), (0, 0));
+    assert_eq!(
+        (
+            manifest.records,
+            manifest.files.len(),
+            manifest.members.len()
+        ),
+        (0, 1, 0)
+    );
     let report = verify_batch(&sealed.dir, Some(&sealed.info.manifest_sha256), &trusted()).unwrap();
     assert!(report.ok(), "{}", report.summary());
     let check = run(Command::new("sha256sum")
@@ -804,8 +905,12 @@ impl ArchiveStore for RacedStore {
     fn query_archive(&self, q: &ArchiveQuery, actor: &Actor) -> StoreResult<Vec<ArchiveRecord>> {
         self.inner.query_archive(q, actor)
     }
-    fn month_records(&self, month: &str) -> StoreResult<Vec<ArchiveRecord>> {
-        self.inner.month_records(month)
+    fn each_month_record(
+        &self,
+        month: &str,
+        visit: &mut dyn FnMut(ArchiveRecord) -> ControlFlow<()>,
+    ) -> StoreResult<()> {
+        self.inner.each_month_record(month, visit)
     }
     fn seal_month(&self, batch: &BatchInfo, actor: &Actor) -> StoreResult<()> {
         if let Some(theirs) = self.theirs.lock().unwrap().take() {
@@ -1010,7 +1115,7 @@ fn a_write_failing_half_way_leaves_no_partial_batch() {
         let e = seal(&store, "2026-03", Path::new(&out)).unwrap_err();
         match &e {
             ArchiveError::Io { what, source } => {
-                assert!(what.contains("2-photo.jpg"), "{e}");
+                assert!(what.contains("records.tar"), "{e}");
                 assert_eq!(source.raw_os_error(), Some(libc::EFBIG), "{e}");
             }
             other => panic!("{other}"),
@@ -1066,27 +1171,37 @@ fn verification_finds_altered_removed_and_added_files() {
     let dir = &sealed.dir;
     make_writable(dir);
     let photo_path = format!("records/{ARCHIVE_NO_3}/materials/2-photo.jpg");
-    let mut bytes = fs::read(dir.join(&photo_path)).unwrap();
-    bytes[100] ^= 1;
-    fs::write(dir.join(&photo_path), &bytes).unwrap();
     let record_path = format!("records/{ARCHIVE_NO_4}/record.json");
-    fs::remove_file(dir.join(&record_path)).unwrap();
-    fs::write(dir.join("records").join("notes.txt"), b"added later").unwrap();
+    let mut bytes = Vec::new();
+    rewrite_members(dir, |m| {
+        for (p, d) in m.iter_mut().filter(|(p, _)| *p == photo_path) {
+            d[100] ^= 1;
+            bytes = d.clone();
+            assert!(!p.is_empty());
+        }
+        m.retain(|(p, _)| *p != record_path);
+        m.push(("records/notes.txt".into(), b"added later".to_vec()));
+    });
+    fs::write(dir.join("notes.txt"), b"beside the batch").unwrap();
 
     let report = verify_batch(dir, Some(&sealed.info.manifest_sha256), &trusted()).unwrap();
     assert!(!report.ok());
     assert_eq!(report.manifest_matches(), Some(true));
+    // Named member by member inside records.tar, which is itself altered.
     assert_eq!(report.missing, vec![record_path.clone()]);
-    assert_eq!(report.extra, vec!["records/notes.txt".to_string()]);
-    assert_eq!(report.altered.len(), 1);
-    let altered = &report.altered[0];
-    assert_eq!(altered.path, photo_path);
+    assert_eq!(
+        report.extra,
+        vec!["notes.txt".to_string(), "records/notes.txt".to_string()]
+    );
+    let altered: Vec<&str> = report.altered.iter().map(|a| a.path.as_str()).collect();
+    assert_eq!(altered, vec!["records.tar", photo_path.as_str()]);
+    let altered = &report.altered[1];
     assert_eq!(altered.expected_size, altered.actual_size);
     assert_eq!(altered.actual_sha256, hex::encode(Sha256::digest(&bytes)));
     assert_ne!(altered.expected_sha256, altered.actual_sha256);
-    assert_eq!(report.files_ok, report.files_listed - 2);
+    assert_eq!(report.files_ok, report.files_listed - 3);
     let summary = report.summary();
-    for p in [&photo_path, &record_path, "records/notes.txt"] {
+    for p in [&photo_path, &record_path, "records/notes.txt", "notes.txt"] {
         assert!(summary.contains(p), "{summary}");
     }
     // sha256sum sees the same.
@@ -1105,11 +1220,20 @@ fn verification_checks_the_manifest_and_the_sums() {
     // A consistent forgery: a material replaced, its manifest line and SHA256SUMS rewritten.
     let photo_path = format!("records/{ARCHIVE_NO_3}/materials/2-photo.jpg");
     let forged = photo(99, 3000);
-    fs::write(dir.join(&photo_path), &forged).unwrap();
+    rewrite_members(dir, |m| {
+        for (_, d) in m.iter_mut().filter(|(p, _)| *p == photo_path) {
+            d.clone_from(&forged);
+        }
+    });
+    let tar = fs::read(dir.join("records.tar")).unwrap();
     let mut manifest: Manifest =
         serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    for f in manifest.files.iter_mut().filter(|f| f.path == photo_path) {
+    for f in manifest.members.iter_mut().filter(|f| f.path == photo_path) {
         f.sha256 = hex::encode(Sha256::digest(&forged));
+    }
+    for f in manifest.files.iter_mut() {
+        f.size = tar.len() as u64;
+        f.sha256 = hex::encode(Sha256::digest(&tar));
     }
     let mut text = serde_json::to_vec_pretty(&manifest).unwrap();
     text.push(b'\n');
@@ -1226,9 +1350,15 @@ fn the_tar_export_is_deterministic_and_gnu_tar_reads_it() {
         })
         .collect();
     assert_eq!(files, walk_files(&sealed.dir));
-    assert!(paths.contains(&format!(
-        "{MARCH_DIR}/records/{ARCHIVE_NO_3}/materials/2-photo.jpg"
-    )));
+    assert_eq!(
+        files,
+        BTreeSet::from([
+            "SHA256SUMS".into(),
+            "manifest.json".into(),
+            "manifest.sig".into(),
+            "records.tar".into()
+        ])
+    );
 
     // Extracted, every file is byte-identical and sha256sum -c passes.
     let into = tmp.path().join("extracted");
@@ -1283,10 +1413,40 @@ fn verification_finds_tampering_inside_a_tar() {
             .iter()
             .map(|a| a.path.clone())
             .collect::<Vec<_>>(),
-        vec![format!("records/{ARCHIVE_NO_4}/materials/2-photo.jpg")]
+        vec![
+            "records.tar".to_string(),
+            format!("records/{ARCHIVE_NO_4}/materials/2-photo.jpg")
+        ]
     );
     assert!(report.missing.is_empty() && report.extra.is_empty());
-    // A damaged header is an error, not a report.
+    assert_eq!(report.files_ok, report.files_listed - 2);
+    bytes[at + 3] ^= 0x80;
+
+    // A damaged header inside records.tar: a problem in the report, where it is; what comes
+    // after it cannot be read, so it is missing.
+    let name = format!("records/{ARCHIVE_NO_4}/materials/2-photo.jpg");
+    // The last time the name appears is its header (the manifest lists it first).
+    let at = bytes
+        .windows(name.len())
+        .rposition(|w| w == name.as_bytes())
+        .unwrap();
+    bytes[at] ^= 0x01;
+    fs::write(&tar, &bytes).unwrap();
+    let report = verify_batch(&tar, Some(&sealed.info.manifest_sha256), &trusted()).unwrap();
+    assert!(!report.ok());
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.starts_with("records.tar: not a readable tar archive")
+                && p.contains("checksum")),
+        "{:?}",
+        report.problems
+    );
+    assert!(report.missing.contains(&name), "{:?}", report.missing);
+    bytes[at] ^= 0x01;
+
+    // A damaged header of the export itself is an error, not a report.
     bytes[10] ^= 0x01;
     fs::write(&tar, &bytes).unwrap();
     let e = verify_batch(&tar, None, &trusted()).unwrap_err();
@@ -1375,13 +1535,18 @@ fn each_signature_failure_is_named() {
     // An altered file: named as altered; the signature itself still holds.
     make_writable(dir);
     let photo_path = format!("records/{ARCHIVE_NO_3}/materials/2-photo.jpg");
-    let original = fs::read(dir.join(&photo_path)).unwrap();
-    fs::write(dir.join(&photo_path), b"replaced").unwrap();
+    let original = fs::read(dir.join("records.tar")).unwrap();
+    rewrite_members(dir, |m| {
+        for (_, d) in m.iter_mut().filter(|(p, _)| *p == photo_path) {
+            *d = b"replaced".to_vec();
+        }
+    });
     let report = verify_batch(dir, sha, &trusted()).unwrap();
     assert!(!report.ok());
-    assert_eq!(report.altered[0].path, photo_path);
+    assert_eq!(report.altered[1].path, photo_path);
     assert!(report.signature.ok());
-    fs::write(dir.join(&photo_path), &original).unwrap();
+    fs::remove_file(dir.join("records.tar")).unwrap();
+    fs::write(dir.join("records.tar"), &original).unwrap();
     assert!(verify_batch(dir, sha, &trusted()).unwrap().ok());
 
     // A signature file that is not one.
@@ -1523,7 +1688,11 @@ fn kiosk_archive_verify_and_export() {
 
     make_writable(&sealed.dir);
     let photo_path = format!("records/{ARCHIVE_NO_3}/materials/2-photo.jpg");
-    fs::write(sealed.dir.join(&photo_path), b"replaced").unwrap();
+    rewrite_members(&sealed.dir, |m| {
+        for (_, d) in m.iter_mut().filter(|(p, _)| *p == photo_path) {
+            *d = b"replaced".to_vec();
+        }
+    });
     let out = kiosk(&["archive", "verify", "--config", cfg, dir]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");

@@ -226,6 +226,104 @@ fn a_newer_database_is_refused() {
     }
 }
 
+/// A version-2 database (records marked sealed one by one) is migrated: the records and their
+/// sealing kept, sealed by their month's batch, and archive records append-only from then on.
+#[test]
+fn migration_3_seals_records_by_month_and_makes_them_append_only() {
+    let dir = tempfile::tempdir().unwrap();
+    // The stored form of a record, as the store writes it.
+    let record_json: String = {
+        let one_path = dir.path().join("one.db");
+        let one = SqliteStore::open(&one_path, &db_key(&one_path)).unwrap();
+        archive(
+            &one,
+            record(
+                "c",
+                BusinessCode::ReportLoss,
+                ID_A,
+                Some(CARD_A),
+                "2026-01-05T02:00:00Z",
+            ),
+        );
+        drop(one);
+        raw(&one_path)
+            .query_row("SELECT record FROM archive_records", [], |r| r.get(0))
+            .unwrap()
+    };
+    let path = dir.path().join("kiosk.db");
+    {
+        let v2 = raw(&path);
+        v2.execute_batch(include_str!("../src/store/migrations/0001_init.sql"))
+            .unwrap();
+        v2.execute_batch(include_str!("../src/store/migrations/0002_open_cases.sql"))
+            .unwrap();
+        v2.pragma_update(None, "user_version", 2).unwrap();
+        v2.execute(
+            "INSERT INTO archive_batches VALUES ('2026-01', '2026-02-01T01:00:00.000000000Z', 1,
+                 'ab', 0, ?1, 1, 'cd')",
+            [kiosk_host::store::audit_chain::GENESIS],
+        )
+        .unwrap();
+        for (n, month, sealed) in [(1, "2026-01", Some("2026-01")), (2, "2026-02", None)] {
+            v2.execute(
+                "INSERT INTO archive_records (archive_no, case_id, business, id_number,
+                     card_number, finished_at, finished_date, month, year, item, retain_until,
+                     sealed_in, record)
+                 VALUES (?1, ?2, 'report_loss', ?3, ?4, ?5, ?6, ?7, 2026, ?8, '2076-12-31', ?9,
+                     ?10)",
+                rusqlite::params![
+                    format!("0001-SB·2026-D50-652300001-{n:06}"),
+                    format!("c{n}"),
+                    ID_A,
+                    CARD_A,
+                    format!("{month}-05T02:00:00.000000000Z"),
+                    format!("{month}-05"),
+                    month,
+                    n,
+                    sealed,
+                    record_json,
+                ],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(&path, &db_key(&path)).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 3);
+    let jan = store.month_records("2026-01").unwrap();
+    assert_eq!(jan.len(), 1);
+    assert_eq!(jan[0].sealed_in.as_deref(), Some("2026-01"));
+    assert_eq!(jan[0].record.id_number, ID_A);
+    let feb = store.month_records("2026-02").unwrap();
+    assert_eq!((feb.len(), feb[0].sealed_in.as_deref()), (1, None));
+    // The query indexes came back with the table.
+    let plan = store
+        .explain_archive_query(&ArchiveQuery {
+            id_number: Some(ID_A.into()),
+            ..ArchiveQuery::default()
+        })
+        .unwrap();
+    assert!(
+        plan.iter().any(|p| p.contains("archive_by_person")),
+        "{plan:?}"
+    );
+    drop(store);
+    // Append-only: neither changed nor deleted, sealed or not.
+    let conn = raw(&path);
+    for (sql, why) in [
+        (
+            "UPDATE archive_records SET id_number = 'x' WHERE month = '2026-02'",
+            "cannot be changed",
+        ),
+        (
+            "DELETE FROM archive_records WHERE month = '2026-01'",
+            "cannot be deleted",
+        ),
+    ] {
+        let e = conn.execute(sql, []).unwrap_err();
+        assert!(e.to_string().contains(why), "{sql}: {e}");
+    }
+}
+
 #[test]
 fn unopenable_files_name_the_path() {
     let dir = tempfile::tempdir().unwrap();
@@ -1650,6 +1748,82 @@ fn verify_finds_a_deleted_tail_after_a_sealed_batch_recorded_the_head() {
     assert!(report.problems[0].contains("ends at seq 5"));
     assert!(report.problems[1]
         .starts_with("seq 8: missing: the sealing entry of archive batch 2026-01"));
+}
+
+/// The monthly seal verifies from the head the last batch recorded: what came before is not
+/// read (a full verify finds it); the anchor and everything after are checked.
+#[test]
+fn verifying_from_a_sealed_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, path) = file_store(dir.path());
+    archive(
+        &store,
+        record(
+            "c1",
+            BusinessCode::ReportLoss,
+            ID_A,
+            Some(CARD_A),
+            "2026-01-10T02:00:00Z",
+        ),
+    );
+    let head = store.verify().unwrap().head.unwrap();
+    store
+        .seal_month(
+            &BatchInfo {
+                month: "2026-01".into(),
+                sealed_at: t("2026-02-01T01:00:00Z"),
+                records: 1,
+                manifest_sha256: sha256_hex(b"manifest"),
+                audit_seq: head.0,
+                audit_hash: head.1,
+            },
+            &Actor::Staff("archivist".into()),
+        )
+        .unwrap();
+    for n in 0..3 {
+        store
+            .append(
+                &Actor::System,
+                "loss.expiry_check",
+                "cards",
+                json!({"n": n}),
+            )
+            .unwrap();
+    }
+    let full = store.verify().unwrap();
+    let from = store.verify_from(head.0).unwrap();
+    assert!(full.ok() && from.ok(), "{:?}", from.problems);
+    assert_eq!(from.head, full.head);
+    // The anchor, the sealing entry and the three after it.
+    assert_eq!(from.entries, 5);
+
+    let conn = raw(&path);
+    drop_triggers(&conn);
+    conn.execute("UPDATE audit SET detail = '{}' WHERE seq = 2", [])
+        .unwrap();
+    assert!(!store.verify().unwrap().ok());
+    assert!(store.verify_from(head.0).unwrap().ok());
+    conn.execute(
+        "UPDATE audit SET detail = '{}' WHERE seq = ?1",
+        [head.0 + 2],
+    )
+    .unwrap();
+    let from = store.verify_from(head.0).unwrap();
+    assert_eq!(
+        from.problems,
+        vec![format!(
+            "seq {}: altered: its hash does not match its content",
+            head.0 + 2
+        )]
+    );
+    conn.execute("UPDATE audit SET detail = '{}' WHERE seq = ?1", [head.0])
+        .unwrap();
+    let from = store.verify_from(head.0).unwrap();
+    assert!(
+        from.problems[0].starts_with(&format!("seq {}: altered", head.0)),
+        "{:?}",
+        from.problems
+    );
 }
 
 #[test]

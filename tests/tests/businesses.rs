@@ -656,10 +656,12 @@ fn a_month_of_cases_is_sealed_and_queried() {
     )
     .expect("verify");
     assert!(report.ok(), "{report:?}");
-    // The photo is filed as a material of the application.
-    let photo_files = walk(&sealed.dir)
+    // The photo is filed as a material of the application, in records.tar.
+    let tar = std::fs::File::open(sealed.dir.join("records.tar")).unwrap();
+    let photo_files = kiosk_host::archive::tar::read_all(tar)
+        .unwrap()
         .into_iter()
-        .filter(|p| p.ends_with(".jpg"))
+        .filter(|e| e.path.ends_with(".jpg"))
         .count();
     assert_eq!(photo_files, 1);
 
@@ -693,19 +695,6 @@ fn a_month_of_cases_is_sealed_and_queried() {
         &signer
     )
     .is_err());
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p.display().to_string());
-        }
-    }
-    out
 }
 
 /// An exchange started on Thursday 23:59 and confirmed on Friday 00:01 (kiosk time): the

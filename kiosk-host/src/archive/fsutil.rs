@@ -17,16 +17,24 @@ pub(crate) const DIR_MODE: u32 = 0o555;
 /// [`sync_filesystem`] (one flush instead of one per file).
 pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
     let shown = path.display();
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .open(path)
-        .map_err(ArchiveError::io(format!("cannot create {shown}")))?;
+    let mut file = create_new(path)?;
     file.write_all(bytes)
         .map_err(ArchiveError::io(format!("cannot write {shown}")))?;
     file.set_permissions(Permissions::from_mode(FILE_MODE))
         .map_err(ArchiveError::io(format!("cannot make {shown} read-only")))
+}
+
+/// Creates `path`, which must not exist, for writing (mode 0644 until it is made read-only).
+pub(crate) fn create_new(path: &Path) -> Result<File, ArchiveError> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(path)
+        .map_err(ArchiveError::io(format!(
+            "cannot create {}",
+            path.display()
+        )))
 }
 
 /// Flushes everything written to the file system that holds `path` — data, inodes and

@@ -4,17 +4,21 @@
 //! - [`number`]: DA/T 22 archive numbers (档号) and retention.
 //! - [`month`]: the `YYYY-MM` month of a batch, in kiosk local time (UTC+8).
 //! - [`seal`]: sealing a month into an immutable batch directory
-//!   `<fonds>-<YYYY-MM>/` (records, materials, `manifest.json`, `SHA256SUMS`,
-//!   `manifest.sig`).
+//!   `<fonds>-<YYYY-MM>/` (`records.tar` with every record and its materials,
+//!   `manifest.json`, `SHA256SUMS`, `manifest.sig`).
 //! - [`sign`]: the batch's ed25519 signature over its manifest, and its check against the
 //!   trusted archive keys (`[keys] archive`).
-//! - [`verify`]: re-hashing a batch directory or its tar export; the deterministic tar export.
+//! - [`verify`]: re-hashing a batch directory or its tar export, `records.tar` member by
+//!   member; the deterministic tar export.
 //! - [`manifest`]: the manifest and `SHA256SUMS` formats.
-//! - [`tar`]: a small POSIX ustar writer and reader (deterministic output).
+//! - [`tar`]: a small POSIX ustar writer and reader (deterministic output; entries streamed).
+//! - `hashing`: SHA-256 of the bytes as they are written or read.
+//! - `fsutil`: creating files that must not exist, read-only trees, one flush, walking.
 //!
 //! Every failure of these modules is an [`ArchiveError`].
 
 mod fsutil;
+mod hashing;
 pub mod manifest;
 pub mod month;
 pub mod number;

@@ -2,39 +2,53 @@
 //! immutable batch directory `<out>/<fonds>-<YYYY-MM>/`:
 //!
 //! ```text
-//! records/<档号>/record.json               catalogue fields, business, steps, material list
-//! records/<档号>/materials/<n>-<kind>.<ext> each material as it was archived
-//! manifest.json                            month, fonds, count, sealed_at, audit head, index,
-//!                                          every file's path, size and SHA-256
-//! SHA256SUMS                               the same for `sha256sum -c`, with manifest.json
-//! manifest.sig                             ed25519 signature over manifest.json (the kiosk's
-//!                                          archive key, see [`super::sign`])
+//! records.tar     every record, as one ustar archive written in one pass:
+//!                   records/<档号>/materials/<n>-<kind>.<ext>  each material as archived
+//!                   records/<档号>/record.json                 catalogue fields, business,
+//!                                                             steps, material list
+//! manifest.json   month, fonds, count, sealed_at, audit head, index, and the size and
+//!                 SHA-256 of records.tar and of every member of it
+//! SHA256SUMS      records.tar and manifest.json, for `sha256sum -c`
+//! manifest.sig    ed25519 signature over manifest.json (the kiosk's archive key, see
+//!                 [`super::sign`])
 //! ```
 //!
-//! The batch is written into a temporary sibling directory, every file and directory is made
-//! read-only (files 0444, directories 0555) and made durable by one flush of the file system
-//! (`syncfs`, not an fsync per file: a month of 100 000 cases is some 400 000 files and
-//! directories, and one fsync each took 12 ms a case on the benchmark machine), and the
+//! The records are streamed from the store (one at a time, not the month in memory) to a
+//! writer thread that checks each, renders its `record.json`, hashes every member and
+//! appends it to `records.tar`, so reading the store and writing the batch overlap. The batch
+//! is four files, not a directory per record: a month of 100 000 cases was some 490 000
+//! files and directories, and creating them took 94 of the 102 s a seal took on the
+//! benchmark machine (BENCHMARKS.md).
+//!
+//! The batch is written into a temporary sibling directory, its files are made read-only
+//! (0444, the directory 0555) and durable by one flush of the file system (`syncfs`), and the
 //! directory is renamed into place; only then is the batch recorded in the store with the
-//! manifest's SHA-256. Any failure removes what was written, so there is never a partial batch directory. ID numbers
-//! are in the records (this is the archive) but never in the manifest.
+//! manifest's SHA-256. Any failure removes what was written, so there is never a partial
+//! batch directory. ID numbers are in the records (this is the archive) but never in the
+//! manifest.
 
 use std::collections::BTreeSet;
-use std::fs;
+use std::fs::{self, File, Permissions};
+use std::io::BufWriter;
+use std::ops::ControlFlow;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use chrono::DateTime;
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
 
-use super::fsutil::{self, DIR_MODE};
+use super::fsutil::{self, DIR_MODE, FILE_MODE};
+use super::hashing::HashingWriter;
 use super::manifest::{
     render_sums, sha256_hex, AuditHead, IndexEntry, Manifest, ManifestFile, FORMAT, MANIFEST,
-    RECORDS_DIR, SUMS,
+    RECORDS_DIR, RECORDS_TAR, SUMS,
 };
 use super::month::Month;
 use super::number::{ArchiveNumber, CATEGORY};
-use super::{tar, ArchiveError};
+use super::tar::{self, TarWriter};
+use super::ArchiveError;
 use crate::domain::{local_date, Actor, BusinessCode, Timestamp};
 use crate::store::{ArchiveRecord, ArchiveStore, AuditLog, BatchInfo, CaseStep, StoreError};
 
@@ -49,9 +63,11 @@ pub struct SealedBatch {
     /// What the store recorded (the manifest's SHA-256, the audit head).
     pub info: BatchInfo,
     pub manifest: Manifest,
-    /// Files written, `manifest.json`, `SHA256SUMS` and `manifest.sig` included.
+    /// Files archived: the members of `records.tar` (each record's `record.json` and
+    /// materials).
     pub files: usize,
-    /// Their total size.
+    /// The size of the batch directory (`records.tar`, `manifest.json`, `SHA256SUMS`,
+    /// `manifest.sig`).
     pub bytes: u64,
 }
 
@@ -90,11 +106,15 @@ where
         });
     }
     let label = month.to_string();
-    check_sequence(store, month)?;
+    let last_head = check_sequence(store, month)?;
 
-    let audit = store
-        .verify()
-        .map_err(ArchiveError::store("cannot verify the audit log"))?;
+    // From the head the last batch recorded: that batch's sealing verified what came before
+    // (and `kiosk audit verify` checks the whole log).
+    let audit = match last_head {
+        Some(seq) => store.verify_from(seq),
+        None => store.verify(),
+    }
+    .map_err(ArchiveError::store("cannot verify the audit log"))?;
     if !audit.ok() {
         return Err(ArchiveError::AuditChainBroken {
             problems: audit.problems,
@@ -102,15 +122,7 @@ where
     }
     let (audit_seq, audit_hash) = audit.head.unwrap_or_else(|| (0, "0".repeat(64)));
 
-    let mut records = store
-        .month_records(&label)
-        .map_err(ArchiveError::store(format!(
-            "cannot read the archive records of {label}"
-        )))?;
-    records.sort_by(|a, b| a.archive_no.cmp(&b.archive_no));
     let name = batch_name(fonds, month);
-    let numbers = check_records(&records, month, fonds, &name)?;
-
     let sealed_at = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
     let final_dir = out_dir.join(&name);
     if fs::symlink_metadata(&final_dir).is_ok() {
@@ -142,7 +154,7 @@ where
         audit: head,
         signer,
     };
-    let written = write_batch(&tmp, &records, &numbers, &batch).and_then(|w| {
+    let written = write_batch(&tmp, store, &batch).and_then(|w| {
         fs::rename(&tmp, &final_dir)
             .map_err(ArchiveError::io(format!(
                 "cannot rename {} to {}",
@@ -217,7 +229,9 @@ pub(crate) fn check_fonds(fonds: &str) -> Result<(), ArchiveError> {
 }
 
 /// Not sealed yet, and no hole: if any earlier month is sealed, the month before must be.
-fn check_sequence<S>(store: &S, month: Month) -> Result<(), ArchiveError>
+/// Gives the audit head the newest sealed batch recorded, if there is one and it is not the
+/// empty log's.
+fn check_sequence<S>(store: &S, month: Month) -> Result<Option<i64>, ArchiveError>
 where
     S: ArchiveStore + ?Sized,
 {
@@ -232,12 +246,18 @@ where
             source: None,
         });
     }
-    let sealed: BTreeSet<Month> = store
+    let batches = store
         .batches()
-        .map_err(ArchiveError::store("cannot read the sealed batches"))?
+        .map_err(ArchiveError::store("cannot read the sealed batches"))?;
+    let sealed: BTreeSet<Month> = batches
         .iter()
         .filter_map(|b| Month::parse(&b.month).ok())
         .collect();
+    let last_head = batches
+        .iter()
+        .map(|b| b.audit_seq)
+        .max()
+        .filter(|&seq| seq > 0);
     let prev = month.prev();
     if sealed.iter().any(|&m| m < month) && !sealed.contains(&prev) {
         return Err(ArchiveError::GapBefore {
@@ -245,60 +265,63 @@ where
             missing: prev.to_string(),
         });
     }
-    Ok(())
+    Ok(last_head)
 }
 
-/// Every record must belong to the month and the fonds, have a well-formed, unique archive
-/// number, not be sealed already, and give paths a tar export can hold.
-fn check_records(
-    records: &[ArchiveRecord],
+/// A record must belong to the month and the fonds, have a well-formed archive number that
+/// comes after the one before it (`previous`: the store gives them in order, so none is
+/// twice), not be sealed already, and give member paths `records.tar` can hold.
+fn check_record(
+    r: &ArchiveRecord,
+    previous: Option<&str>,
     month: Month,
     fonds: &str,
-    batch: &str,
-) -> Result<Vec<ArchiveNumber>, ArchiveError> {
-    let mut seen = BTreeSet::new();
-    let mut numbers = Vec::with_capacity(records.len());
-    for r in records {
-        let bad = |why: String| ArchiveError::BadRecord {
-            archive_no: r.archive_no.clone(),
-            why,
-        };
-        let number: ArchiveNumber = r.archive_no.parse().map_err(|e| bad(format!("{e}")))?;
-        if !seen.insert(r.archive_no.as_str()) {
-            return Err(bad("the store returned it twice".into()));
-        }
-        let finished = Month::of_instant(r.record.finished_at);
-        if finished != month {
+) -> Result<ArchiveNumber, ArchiveError> {
+    let bad = |why: String| ArchiveError::BadRecord {
+        archive_no: r.archive_no.clone(),
+        why,
+    };
+    let number: ArchiveNumber = r.archive_no.parse().map_err(|e| bad(format!("{e}")))?;
+    if let Some(previous) = previous {
+        if previous >= r.archive_no.as_str() {
             return Err(bad(format!(
-                "it finished in {finished}, not in {month} (kiosk local time)"
+                "the store returned it after {previous}: twice, or out of order"
             )));
         }
-        for theirs in [&number.fonds, &r.record.fonds] {
-            if theirs != fonds {
-                return Err(bad(format!(
-                    "it belongs to fonds {theirs}, but this batch is for fonds {fonds} \
-                     ([kiosk] fonds)"
-                )));
-            }
-        }
-        if let Some(other) = &r.sealed_in {
-            return Err(bad(format!(
-                "the store says it was sealed in {other} already"
-            )));
-        }
-        let record_json = format!("{batch}/{}/record.json", record_dir(&r.archive_no));
-        tar::split_path(&record_json).map_err(|e| bad(format!("{e}")))?;
-        for (n, m) in r.record.materials.iter().enumerate() {
-            let path = format!("{batch}/{}", material_path(&r.archive_no, n, m));
-            tar::split_path(&path).map_err(|e| bad(format!("{e}")))?;
-        }
-        numbers.push(number);
     }
-    Ok(numbers)
+    let finished = Month::of_instant(r.record.finished_at);
+    if finished != month {
+        return Err(bad(format!(
+            "it finished in {finished}, not in {month} (kiosk local time)"
+        )));
+    }
+    for theirs in [&number.fonds, &r.record.fonds] {
+        if theirs != fonds {
+            return Err(bad(format!(
+                "it belongs to fonds {theirs}, but this batch is for fonds {fonds} \
+                 ([kiosk] fonds)"
+            )));
+        }
+    }
+    if let Some(other) = &r.sealed_in {
+        return Err(bad(format!(
+            "the store says it was sealed in {other} already"
+        )));
+    }
+    tar::split_path(&record_json_path(&r.archive_no)).map_err(|e| bad(format!("{e}")))?;
+    for (n, m) in r.record.materials.iter().enumerate() {
+        tar::split_path(&material_path(&r.archive_no, n, m)).map_err(|e| bad(format!("{e}")))?;
+    }
+    Ok(number)
 }
 
 fn record_dir(archive_no: &str) -> String {
     format!("{RECORDS_DIR}/{archive_no}")
+}
+
+/// `records/<档号>/record.json`.
+fn record_json_path(archive_no: &str) -> String {
+    format!("{}/record.json", record_dir(archive_no))
 }
 
 /// `records/<档号>/materials/<n>-<kind>.<ext>`, `n` from 1.
@@ -411,7 +434,9 @@ fn retention_code(number: &ArchiveNumber) -> String {
 struct Written {
     manifest: Manifest,
     manifest_sha256: String,
+    /// Members of `records.tar`.
     files: usize,
+    /// Bytes of the batch directory.
     bytes: u64,
 }
 
@@ -425,58 +450,155 @@ struct BatchOf<'a> {
     signer: &'a SigningKey,
 }
 
-/// Writes the whole batch into `dir` (empty, writable) and makes it read-only.
-fn write_batch(
-    dir: &Path,
-    records: &[ArchiveRecord],
-    numbers: &[ArchiveNumber],
-    batch: &BatchOf<'_>,
-) -> Result<Written, ArchiveError> {
-    let BatchOf {
-        month,
-        fonds,
-        actor,
-        sealed_at,
-        ref audit,
-        signer,
-    } = *batch;
-    let audit = audit.clone();
-    let mut files: Vec<ManifestFile> = Vec::new();
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    let mut index = Vec::with_capacity(records.len());
-    let mkdir = |path: PathBuf, dirs: &mut Vec<PathBuf>| -> Result<PathBuf, ArchiveError> {
-        fs::create_dir(&path).map_err(ArchiveError::io(format!(
-            "cannot create the directory {}",
-            path.display()
-        )))?;
-        dirs.push(path.clone());
-        Ok(path)
-    };
-    let put = |rel: String, bytes: &[u8], files: &mut Vec<ManifestFile>| {
-        fsutil::write_new(&dir.join(&rel), bytes)?;
-        let sha256 = sha256_hex(bytes);
-        files.push(ManifestFile {
-            path: rel,
-            size: bytes.len() as u64,
-            sha256: sha256.clone(),
-        });
-        Ok::<String, ArchiveError>(sha256)
-    };
+/// Records handed to the writer thread at a time (one wake-up each, not one a record: with
+/// a wake-up a record, the two threads spent their time switching), and batches in flight.
+const BATCH: usize = 128;
+const IN_FLIGHT: usize = 4;
 
-    mkdir(dir.join(RECORDS_DIR), &mut dirs)?;
-    for (r, number) in records.iter().zip(numbers) {
+/// Writes the whole batch into `dir` (empty, writable), reading the month's records from
+/// `store`, and makes it read-only and durable.
+fn write_batch<S>(dir: &Path, store: &S, batch: &BatchOf<'_>) -> Result<Written, ArchiveError>
+where
+    S: ArchiveStore + ?Sized,
+{
+    let label = batch.month.to_string();
+    let mtime = u64::try_from(batch.sealed_at.timestamp()).map_err(|_| ArchiveError::TarPath {
+        path: RECORDS_TAR.into(),
+        why: format!("the sealing time {} is before 1970", batch.sealed_at),
+    })?;
+    let tar_path = dir.join(RECORDS_TAR);
+    let (sender, receiver) = mpsc::sync_channel::<Vec<ArchiveRecord>>(IN_FLIGHT);
+    let (written, read) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut tar = RecordsTar::create(&tar_path, batch.month, batch.fonds, mtime)?;
+            for record in receiver.into_iter().flatten() {
+                tar.add(&record)?;
+            }
+            tar.finish()
+        });
+        // A writer that stopped (on a bad record or a write error) drops the receiver, and
+        // the reading stops at the next record.
+        let mut batch = Vec::with_capacity(BATCH);
+        let read = store.each_month_record(&label, &mut |record| {
+            batch.push(record);
+            if batch.len() < BATCH {
+                return ControlFlow::Continue(());
+            }
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            match sender.send(full) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            }
+        });
+        if read.is_ok() && !batch.is_empty() {
+            // A writer that stopped has its reason, which joining it gives.
+            let _ = sender.send(batch);
+        }
+        drop(sender);
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (written, read)
+    });
+    // The writer's failure first: when it stopped, the reading stopped because of it.
+    let records = written?;
+    read.map_err(ArchiveError::store(format!(
+        "cannot read the archive records of {label}"
+    )))?;
+
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        basis: BASIS.into(),
+        month: label,
+        fonds: batch.fonds.into(),
+        records: records.index.len() as u64,
+        sealed_at: batch.sealed_at,
+        sealed_by: batch.actor.label(),
+        audit: batch.audit.clone(),
+        index: records.index,
+        files: vec![records.tar],
+        members: records.members,
+    };
+    let mut manifest_bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(|source| ArchiveError::Json {
+            what: "cannot write the manifest".into(),
+            source,
+        })?;
+    manifest_bytes.push(b'\n');
+    fsutil::write_new(&dir.join(MANIFEST), &manifest_bytes)?;
+    let manifest_sha256 = sha256_hex(&manifest_bytes);
+    let sums = render_sums(&manifest.files, &manifest_sha256);
+    fsutil::write_new(&dir.join(SUMS), sums.as_bytes())?;
+    let signature = super::sign::sign(batch.signer, &manifest_bytes);
+    fsutil::write_new(&dir.join(super::sign::SIGNATURE), &signature)?;
+
+    // Read-only; then every file and name written above is made durable at once, before the
+    // caller renames the batch into place.
+    fsutil::set_mode(dir, DIR_MODE)?;
+    fsutil::sync_filesystem(dir)?;
+
+    let bytes = manifest.files.iter().map(|f| f.size).sum::<u64>()
+        + manifest_bytes.len() as u64
+        + sums.len() as u64
+        + signature.len() as u64;
+    Ok(Written {
+        files: manifest.members.len(),
+        manifest,
+        manifest_sha256,
+        bytes,
+    })
+}
+
+/// `records.tar` being written: the records in archive-number order, each checked, its
+/// materials and `record.json` hashed and appended.
+struct RecordsTar<'a> {
+    tar: TarWriter<HashingWriter<BufWriter<File>>>,
+    path: &'a Path,
+    month: Month,
+    fonds: &'a str,
+    previous: Option<String>,
+    members: Vec<ManifestFile>,
+    index: Vec<IndexEntry>,
+}
+
+/// What [`RecordsTar::finish`] gives for the manifest.
+struct RecordsWritten {
+    /// `records.tar` itself.
+    tar: ManifestFile,
+    members: Vec<ManifestFile>,
+    index: Vec<IndexEntry>,
+}
+
+impl<'a> RecordsTar<'a> {
+    fn create(
+        path: &'a Path,
+        month: Month,
+        fonds: &'a str,
+        mtime: u64,
+    ) -> Result<RecordsTar<'a>, ArchiveError> {
+        let file = fsutil::create_new(path)?;
+        let out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+        Ok(RecordsTar {
+            tar: TarWriter::new(out, mtime)?,
+            path,
+            month,
+            fonds,
+            previous: None,
+            members: Vec::new(),
+            index: Vec::new(),
+        })
+    }
+
+    fn add(&mut self, r: &ArchiveRecord) -> Result<(), ArchiveError> {
+        let number = check_record(r, self.previous.as_deref(), self.month, self.fonds)?;
         let rec = &r.record;
         let rdir = record_dir(&r.archive_no);
-        mkdir(dir.join(&rdir), &mut dirs)?;
-        if !rec.materials.is_empty() {
-            mkdir(dir.join(&rdir).join("materials"), &mut dirs)?;
-        }
         let mut materials = Vec::with_capacity(rec.materials.len());
         for (n, m) in rec.materials.iter().enumerate() {
-            let rel = material_path(&r.archive_no, n, m);
-            let sha256 = put(rel.clone(), &m.content, &mut files)?;
+            let path = material_path(&r.archive_no, n, m);
+            let sha256 = self.put(path.clone(), &m.content)?;
             materials.push(MaterialEntry {
-                file: rel[rdir.len() + 1..].to_string(),
+                file: path[rdir.len() + 1..].to_string(),
                 kind: &m.kind,
                 title: &m.title,
                 media_type: &m.media_type,
@@ -490,7 +612,7 @@ fn write_batch(
             fonds: &number.fonds,
             category: CATEGORY,
             year: number.year,
-            retention: retention_code(number),
+            retention: retention_code(&number),
             organisation: &number.organisation,
             item: number.item,
             title: &rec.title,
@@ -511,61 +633,75 @@ fn write_batch(
             source,
         })?;
         json.push(b'\n');
-        put(format!("{rdir}/record.json"), &json, &mut files)?;
-        index.push(IndexEntry {
+        self.put(record_json_path(&r.archive_no), &json)?;
+        self.index.push(IndexEntry {
             archive_no: r.archive_no.clone(),
             business: rec.business,
             date,
-            retention: retention_code(number),
+            retention: retention_code(&number),
             retain_until: r.retain_until,
             materials: u32::try_from(rec.materials.len()).unwrap_or(u32::MAX),
         });
+        self.previous = Some(r.archive_no.clone());
+        Ok(())
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let manifest = Manifest {
-        format: FORMAT.into(),
-        basis: BASIS.into(),
-        month: month.to_string(),
-        fonds: fonds.into(),
-        records: records.len() as u64,
-        sealed_at,
-        sealed_by: actor.label(),
-        audit,
-        index,
-        files,
-    };
-    let mut manifest_bytes =
-        serde_json::to_vec_pretty(&manifest).map_err(|source| ArchiveError::Json {
-            what: "cannot write the manifest".into(),
-            source,
+    /// Appends one member; gives its SHA-256.
+    fn put(&mut self, path: String, bytes: &[u8]) -> Result<String, ArchiveError> {
+        self.tar
+            .add_file(&path, FILE_MODE, bytes)
+            .map_err(|e| named(self.path, e))?;
+        let sha256 = sha256_hex(bytes);
+        self.members.push(ManifestFile {
+            path,
+            size: bytes.len() as u64,
+            sha256: sha256.clone(),
+        });
+        Ok(sha256)
+    }
+
+    fn finish(self) -> Result<RecordsWritten, ArchiveError> {
+        let RecordsTar {
+            tar,
+            path,
+            mut members,
+            index,
+            ..
+        } = self;
+        let (buffered, size, sha256) = tar.finish().map_err(|e| named(path, e))?.finish();
+        let file = buffered.into_inner().map_err(|e| ArchiveError::Io {
+            what: format!("cannot write {}", path.display()),
+            source: e.into_error(),
         })?;
-    manifest_bytes.push(b'\n');
-    fsutil::write_new(&dir.join(MANIFEST), &manifest_bytes)?;
-    let manifest_sha256 = sha256_hex(&manifest_bytes);
-    let sums = render_sums(&manifest.files, &manifest_sha256);
-    fsutil::write_new(&dir.join(SUMS), sums.as_bytes())?;
-    let signature = super::sign::sign(signer, &manifest_bytes);
-    fsutil::write_new(&dir.join(super::sign::SIGNATURE), &signature)?;
-
-    // Read-only from the leaves up; then every file, directory and name written above is
-    // made durable at once, before the caller renames the batch into place.
-    for d in dirs.iter().rev() {
-        fsutil::set_mode(d, DIR_MODE)?;
+        file.set_permissions(Permissions::from_mode(FILE_MODE))
+            .map_err(ArchiveError::io(format!(
+                "cannot make {} read-only",
+                path.display()
+            )))?;
+        // In archive-number order, each record's materials before its record.json: by path.
+        members.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(RecordsWritten {
+            tar: ManifestFile {
+                path: RECORDS_TAR.into(),
+                size,
+                sha256,
+            },
+            members,
+            index,
+        })
     }
-    fsutil::set_mode(dir, DIR_MODE)?;
-    fsutil::sync_filesystem(dir)?;
+}
 
-    let bytes = manifest.files.iter().map(|f| f.size).sum::<u64>()
-        + manifest_bytes.len() as u64
-        + sums.len() as u64
-        + signature.len() as u64;
-    Ok(Written {
-        files: manifest.files.len() + 3,
-        manifest,
-        manifest_sha256,
-        bytes,
-    })
+/// A failure to write `records.tar` names the file (the member being written may not be the
+/// one whose bytes failed: they are buffered).
+fn named(path: &Path, e: ArchiveError) -> ArchiveError {
+    match e {
+        ArchiveError::Io { what, source } => ArchiveError::Io {
+            what: format!("cannot write {} ({what})", path.display()),
+            source,
+        },
+        other => other,
+    }
 }
 
 /// Removes a batch or temporary directory after a failure; a removal failure is logged (the

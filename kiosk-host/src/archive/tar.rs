@@ -91,6 +91,41 @@ impl<W: Write> TarWriter<W> {
         self.put(&[0u8; BLOCK][..pad])
     }
 
+    /// A regular file of `size` bytes read from `data` (streamed, not held in memory); fails
+    /// if `data` ends before `size` bytes.
+    pub fn add_file_from(
+        &mut self,
+        path: &str,
+        mode: u32,
+        size: u64,
+        data: impl Read,
+    ) -> Result<(), ArchiveError> {
+        check_path(path)?;
+        if size > MAX_OCTAL_11 {
+            return Err(ArchiveError::TarPath {
+                path: path.to_string(),
+                why: format!("{size} bytes is more than a ustar entry holds (8 GiB)"),
+            });
+        }
+        let header = header(path, b'0', mode, size, self.mtime)?;
+        self.put(&header)?;
+        let copied = std::io::copy(&mut data.take(size), &mut self.out).map_err(
+            ArchiveError::io(format!("copying {path} into the tar stream")),
+        )?;
+        self.written += copied;
+        if copied != size {
+            return Err(ArchiveError::Io {
+                what: format!("copying {path} into the tar stream"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("{copied} of {size} bytes: the file changed while it was read"),
+                ),
+            });
+        }
+        let pad = usize::try_from((BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64).unwrap_or(0);
+        self.put(&[0u8; BLOCK][..pad])
+    }
+
     /// Writes the end-of-archive blocks and the record padding; returns the writer.
     pub fn finish(mut self) -> Result<W, ArchiveError> {
         self.put(&[0u8; 2 * BLOCK])?;
@@ -250,11 +285,34 @@ fn checksum_signed(h: &[u8; BLOCK]) -> i64 {
         .sum()
 }
 
-/// Reads the entries of a tar stream one at a time (each entry's data in memory).
+/// The longest GNU long name or pax header the reader accepts (they are held in memory).
+const MAX_META: u64 = 64 * 1024;
+
+/// One entry's header, as read; its data follow ([`TarReader::data`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TarHeader {
+    /// The path without a leading `./` and without the trailing `/` of directories.
+    pub path: String,
+    pub kind: EntryKind,
+    pub mode: u32,
+    pub mtime: u64,
+    /// The data's size in bytes.
+    pub size: u64,
+    /// Where the entry's header starts in the stream.
+    pub offset: u64,
+}
+
+/// Reads the entries of a tar stream one at a time. [`TarReader::next_header`] and
+/// [`TarReader::data`] stream an entry's data without holding it (a batch's `records.tar`
+/// inside its export is read so); [`TarReader::next_entry`] gives an entry with its data.
 pub struct TarReader<R: Read> {
     input: R,
     offset: u64,
     done: bool,
+    /// The current entry's data bytes not read yet, its padding, and its header's offset.
+    unread: u64,
+    pad: u64,
+    entry_at: u64,
 }
 
 impl<R: Read> TarReader<R> {
@@ -263,11 +321,32 @@ impl<R: Read> TarReader<R> {
             input,
             offset: 0,
             done: false,
+            unread: 0,
+            pad: 0,
+            entry_at: 0,
         }
     }
 
-    /// The next file, directory or other entry; `None` at the end of the archive.
+    /// The next file, directory or other entry, with its data; `None` at the end.
     pub fn next_entry(&mut self) -> Result<Option<TarEntry>, ArchiveError> {
+        let Some(h) = self.next_header()? else {
+            return Ok(None);
+        };
+        let mut data = Vec::new();
+        self.data_into(&mut data)?;
+        Ok(Some(TarEntry {
+            path: h.path,
+            kind: h.kind,
+            mode: h.mode,
+            mtime: h.mtime,
+            data,
+        }))
+    }
+
+    /// The next entry's header; `None` at the end of the archive. Whatever was not read of
+    /// the previous entry's data is skipped.
+    pub fn next_header(&mut self) -> Result<Option<TarHeader>, ArchiveError> {
+        self.skip_rest()?;
         let mut long_name: Option<String> = None;
         loop {
             if self.done {
@@ -295,20 +374,29 @@ impl<R: Read> TarReader<R> {
             let mode = parse_octal(&block[100..108]).unwrap_or(0);
             let mtime = parse_octal(&block[136..148]).unwrap_or(0);
             let typeflag = block[156];
-            let data = self.data(size, at)?;
-            match typeflag {
-                b'L' => {
-                    long_name = Some(self.text(cstr(&data), at, "long name")?);
-                    continue;
+            self.unread = size;
+            self.pad = (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64;
+            self.entry_at = at;
+            if matches!(typeflag, b'L' | b'x' | b'g') {
+                if size > MAX_META {
+                    return Err(self.bad(
+                        at,
+                        &format!("a long name or pax header of {size} bytes (at most {MAX_META})"),
+                    ));
                 }
-                b'x' => {
-                    if let Some(path) = pax_path(&data) {
-                        long_name = Some(self.text(path, at, "pax path")?);
+                let mut data = Vec::new();
+                self.data_into(&mut data)?;
+                self.skip_rest()?;
+                match typeflag {
+                    b'L' => long_name = Some(self.text(cstr(&data), at, "long name")?),
+                    b'x' => {
+                        if let Some(path) = pax_path(&data) {
+                            long_name = Some(self.text(path, at, "pax path")?);
+                        }
                     }
-                    continue;
+                    _ => {}
                 }
-                b'g' => continue,
-                _ => {}
+                continue;
             }
             let path = match long_name.take() {
                 Some(p) => p,
@@ -339,14 +427,56 @@ impl<R: Read> TarReader<R> {
                 // `./` itself.
                 continue;
             }
-            return Ok(Some(TarEntry {
+            return Ok(Some(TarHeader {
                 path,
                 kind,
                 mode: u32::try_from(mode & 0o7777).unwrap_or(0),
                 mtime,
-                data,
+                size,
+                offset: at,
             }));
         }
+    }
+
+    /// The current entry's data, as a reader of exactly its size. An archive that ends
+    /// inside the data gives an `UnexpectedEof` error.
+    pub fn data(&mut self) -> EntryData<'_, R> {
+        EntryData { tar: self }
+    }
+
+    /// Reads the rest of the current entry's data into `out`.
+    fn data_into(&mut self, out: &mut Vec<u8>) -> Result<(), ArchiveError> {
+        let at = self.entry_at;
+        match self.data().read_to_end(out) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Err(self.bad(at, "the archive ends inside an entry's data"))
+            }
+            Err(e) => Err(ArchiveError::io("reading the tar stream")(e)),
+        }
+    }
+
+    /// Skips what is left of the current entry: its unread data and its padding.
+    fn skip_rest(&mut self) -> Result<(), ArchiveError> {
+        let at = self.entry_at;
+        let left = self.unread + self.pad;
+        if left == 0 {
+            return Ok(());
+        }
+        let got = std::io::copy(&mut (&mut self.input).take(left), &mut std::io::sink())
+            .map_err(ArchiveError::io("reading the tar stream"))?;
+        self.offset += got;
+        if got != left {
+            let what = if self.unread > got {
+                "the archive ends inside an entry's data"
+            } else {
+                "the archive ends inside an entry's padding"
+            };
+            return Err(self.bad(at, what));
+        }
+        self.unread = 0;
+        self.pad = 0;
+        Ok(())
     }
 
     fn bad(&self, offset: u64, why: &str) -> ArchiveError {
@@ -382,29 +512,30 @@ impl<R: Read> TarReader<R> {
         self.offset += BLOCK as u64;
         Ok(Some(block))
     }
+}
 
-    /// The entry's data and its padding.
-    fn data(&mut self, size: u64, at: u64) -> Result<Vec<u8>, ArchiveError> {
-        let mut data = Vec::new();
-        let got = (&mut self.input)
-            .take(size)
-            .read_to_end(&mut data)
-            .map_err(ArchiveError::io("reading the tar stream"))?;
-        if got as u64 != size {
-            return Err(self.bad(at, "the archive ends inside an entry's data"));
+/// The data of one entry being read ([`TarReader::data`]).
+pub struct EntryData<'a, R: Read> {
+    tar: &'a mut TarReader<R>,
+}
+
+impl<R: Read> Read for EntryData<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let tar = &mut *self.tar;
+        if tar.unread == 0 || buf.is_empty() {
+            return Ok(0);
         }
-        self.offset += size;
-        let pad = (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64;
-        let mut skip = Vec::new();
-        let got = (&mut self.input)
-            .take(pad)
-            .read_to_end(&mut skip)
-            .map_err(ArchiveError::io("reading the tar stream"))?;
-        if got as u64 != pad {
-            return Err(self.bad(at, "the archive ends inside an entry's padding"));
+        let want = usize::try_from(tar.unread).map_or(buf.len(), |u| u.min(buf.len()));
+        let n = tar.input.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the archive ends inside an entry's data",
+            ));
         }
-        self.offset += pad;
-        Ok(data)
+        tar.unread -= n as u64;
+        tar.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -583,6 +714,87 @@ mod tests {
         let bytes = archive(&[("a", Some(&[7u8; 600]))], 0);
         let e = read_all(&bytes[..BLOCK + 100]).unwrap_err();
         assert!(e.to_string().contains("ends inside"), "{e}");
+    }
+
+    #[test]
+    fn entries_stream_and_unread_data_is_skipped() {
+        let big: Vec<u8> = (0..5000u32).map(|i| (i % 253) as u8).collect();
+        let bytes = archive(
+            &[
+                ("d", None),
+                ("d/big", Some(&big)),
+                ("d/small", Some(b"abc")),
+                ("d/empty", Some(b"")),
+            ],
+            7,
+        );
+        let mut r = TarReader::new(&bytes[..]);
+        let d = r.next_header().unwrap().unwrap();
+        assert_eq!((d.path.as_str(), d.kind, d.size), ("d", EntryKind::Dir, 0));
+        let h = r.next_header().unwrap().unwrap();
+        assert_eq!(
+            (h.path.as_str(), h.size, h.mtime, h.offset),
+            ("d/big", 5000, 7, 512)
+        );
+        // Read part of it only; the rest and the padding are skipped by the next header.
+        let mut first = [0u8; 700];
+        r.data().read_exact(&mut first).unwrap();
+        assert_eq!(&first[..], &big[..700]);
+        let h = r.next_header().unwrap().unwrap();
+        assert_eq!(h.path, "d/small");
+        let mut small = Vec::new();
+        r.data().read_to_end(&mut small).unwrap();
+        assert_eq!(small, b"abc");
+        // Reading again past the end gives nothing more.
+        assert_eq!(r.data().read(&mut [0u8; 8]).unwrap(), 0);
+        assert_eq!(r.next_header().unwrap().unwrap().size, 0);
+        assert!(r.next_header().unwrap().is_none());
+
+        // Cut inside the data: an UnexpectedEof from the data, BadTar from next_entry.
+        let cut = &bytes[..512 + 512 + 3000];
+        let mut r = TarReader::new(cut);
+        r.next_header().unwrap();
+        r.next_header().unwrap();
+        let e = std::io::copy(&mut r.data(), &mut std::io::sink()).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
+        let mut r = TarReader::new(cut);
+        r.next_entry().unwrap();
+        let e = r.next_entry().unwrap_err();
+        assert!(
+            matches!(&e, ArchiveError::BadTar { offset: 512, why } if why.contains("inside an entry's data")),
+            "{e}"
+        );
+        // Cut inside the data of an entry not read: the skip says so.
+        let mut r = TarReader::new(cut);
+        r.next_header().unwrap();
+        r.next_header().unwrap();
+        let e = r.next_header().unwrap_err();
+        assert!(e.to_string().contains("inside an entry's data"), "{e}");
+    }
+
+    #[test]
+    fn files_stream_into_the_writer() {
+        let data: Vec<u8> = (0..1500u32).map(|i| (i % 7) as u8).collect();
+        let mut w = TarWriter::new(Vec::new(), 1).unwrap();
+        w.add_file_from("a", 0o444, data.len() as u64, &data[..])
+            .unwrap();
+        let bytes = w.finish().unwrap();
+        let mut w = TarWriter::new(Vec::new(), 1).unwrap();
+        w.add_file("a", 0o444, &data).unwrap();
+        assert_eq!(bytes, w.finish().unwrap(), "the same bytes as add_file");
+        // A source shorter than the size given is an error that says so.
+        let mut w = TarWriter::new(Vec::new(), 1).unwrap();
+        let e = w.add_file_from("a", 0o444, 2000, &data[..]).unwrap_err();
+        assert!(e.to_string().contains("1500 of 2000 bytes"), "{e}");
+    }
+
+    #[test]
+    fn long_names_and_pax_headers_are_bounded() {
+        let h = header("././@LongLink", b'L', 0o644, MAX_META + 1, 0).unwrap();
+        let mut bytes = h.to_vec();
+        bytes.extend(std::iter::repeat_n(b'a', 2048));
+        let e = read_all(&bytes[..]).unwrap_err();
+        assert!(e.to_string().contains("long name or pax header"), "{e}");
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //!
 //! Verification re-hashes every file and compares it with the manifest: files listed but not
 //! there are *missing*, files there but not listed are *extra*, files whose size or SHA-256
-//! differ are *altered*; `SHA256SUMS` must be exactly what the manifest implies. With the
+//! differ are *altered*. The same goes for every member of `records.tar`, which is read as a
+//! stream (a month's batch is hundreds of megabytes) and reported by member path
+//! (`records/<档号>/…`), so an altered record is named. `SHA256SUMS` must be exactly what the
+//! manifest implies. With the
 //! manifest SHA-256 the store recorded, the manifest itself is checked too (without it, a
 //! rewritten manifest with matching files cannot be told from the original). The manifest's
 //! signature (`manifest.sig`, [`super::sign`]) is checked against the trusted archive keys:
@@ -10,16 +13,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::fsutil::{self, Kind, DIR_MODE, FILE_MODE};
-use super::manifest::{render_sums, sha256_hex, Manifest, FORMAT, MANIFEST, SUMS};
+use super::hashing::{HashingReader, HashingWriter};
+use super::manifest::{
+    render_sums, sha256_hex, Manifest, ManifestFile, FORMAT, MANIFEST, RECORDS_TAR, SUMS,
+};
 use super::month::Month;
 use super::seal::{batch_name, check_fonds};
 use super::sign::{self, SignatureCheck, SIGNATURE};
@@ -128,25 +133,34 @@ impl BatchReport {
     }
 }
 
+/// Size and SHA-256 per path.
+type Facts = BTreeMap<String, (u64, String)>;
+
 /// What was found in a directory or tar: size and SHA-256 per regular file.
 #[derive(Default)]
 struct Found {
-    files: BTreeMap<String, (u64, String)>,
+    files: Facts,
     /// Entries that are neither regular files nor directories.
     others: Vec<String>,
     manifest: Option<Vec<u8>>,
     sums: Option<Vec<u8>>,
     signature: Option<Vec<u8>>,
+    /// What `records.tar` holds, when it was there.
+    members: Option<Members>,
+    problems: Vec<String>,
+}
+
+/// The members of a `records.tar`, read as a stream.
+#[derive(Default)]
+struct Members {
+    files: Facts,
+    others: Vec<String>,
+    /// Why the tar could not be read to its end, or a path found twice.
     problems: Vec<String>,
 }
 
 impl Found {
-    fn add(&mut self, path: String, data: &[u8]) {
-        let keep = is_kept(&path).then(|| data.to_vec());
-        self.add_facts(path, data.len() as u64, sha256_hex(data), keep);
-    }
-
-    /// `data` is kept for `manifest.json` and `SHA256SUMS` only.
+    /// `data` is kept for `manifest.json`, `SHA256SUMS` and `manifest.sig` only.
     fn add_facts(&mut self, path: String, size: u64, sha256: String, data: Option<Vec<u8>>) {
         if path == MANIFEST {
             self.manifest = data;
@@ -160,6 +174,105 @@ impl Found {
                 .push(format!("{path} appears more than once in the archive"));
         }
     }
+}
+
+/// Reads a `records.tar` from `input` to its end without holding it: every member's size and
+/// SHA-256, and the size and SHA-256 of the whole. A tar that cannot be read to its end is a
+/// problem in the report, not an error; only failing to read `input` is.
+fn read_members(input: impl Read) -> Result<(Members, u64, String), ArchiveError> {
+    let mut hashing = HashingReader::new(input);
+    let mut members = Members::default();
+    let mut tar = TarReader::new(&mut hashing);
+    read_entries(&mut tar, &mut members);
+    let (size, sha256) = hashing
+        .finish()
+        .map_err(ArchiveError::io(format!("cannot read {RECORDS_TAR}")))?;
+    Ok((members, size, sha256))
+}
+
+/// Every entry of `tar` into `members`, until its end or the first entry that cannot be read.
+fn read_entries(tar: &mut TarReader<impl Read>, members: &mut Members) {
+    loop {
+        let header = match tar.next_header() {
+            Ok(Some(h)) => h,
+            Ok(None) => break,
+            Err(e) => {
+                members.problems.push(format!("{RECORDS_TAR}: {e}"));
+                break;
+            }
+        };
+        match header.kind {
+            EntryKind::Dir => {}
+            EntryKind::Other(_) => members.others.push(header.path),
+            EntryKind::File => {
+                let mut sink = HashingWriter::new(std::io::sink());
+                if let Err(e) = std::io::copy(&mut tar.data(), &mut sink) {
+                    members.problems.push(format!(
+                        "{RECORDS_TAR}: {} (the member at byte {}): {e}",
+                        header.path, header.offset
+                    ));
+                    break;
+                }
+                let (_, size, sha256) = sink.finish();
+                if members
+                    .files
+                    .insert(header.path.clone(), (size, sha256))
+                    .is_some()
+                {
+                    members.problems.push(format!(
+                        "{RECORDS_TAR}: {} appears more than once",
+                        header.path
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// One file of a batch as read.
+struct FileRead {
+    size: u64,
+    sha256: String,
+    /// The content, for the files verification reads.
+    data: Option<Vec<u8>>,
+    /// The members, for `records.tar`.
+    members: Option<Members>,
+}
+
+/// Reads one file of a batch from `input`: its size and SHA-256, its content if verification
+/// reads it, its members if it is `records.tar`.
+fn read_file(rel: &str, mut input: impl Read) -> Result<FileRead, ArchiveError> {
+    let what = || format!("cannot read {rel}");
+    if rel == RECORDS_TAR {
+        let (members, size, sha256) = read_members(input)?;
+        return Ok(FileRead {
+            size,
+            sha256,
+            data: None,
+            members: Some(members),
+        });
+    }
+    if is_kept(rel) {
+        let mut data = Vec::new();
+        input
+            .read_to_end(&mut data)
+            .map_err(ArchiveError::io(what()))?;
+        return Ok(FileRead {
+            size: data.len() as u64,
+            sha256: sha256_hex(&data),
+            data: Some(data),
+            members: None,
+        });
+    }
+    let mut sink = HashingWriter::new(std::io::sink());
+    std::io::copy(&mut input, &mut sink).map_err(ArchiveError::io(what()))?;
+    let (_, size, sha256) = sink.finish();
+    Ok(FileRead {
+        size,
+        sha256,
+        data: None,
+        members: None,
+    })
 }
 
 /// The files whose content verification reads: the manifest, the sums, the signature.
@@ -234,44 +347,30 @@ pub fn verify_batch(
         ));
     }
 
-    let mut listed = BTreeSet::new();
-    for f in &manifest.files {
-        if is_kept(&f.path) {
-            report.problems.push(format!(
-                "the manifest lists {}, which is not one of the files it covers",
-                f.path
-            ));
-            continue;
-        }
-        if !listed.insert(f.path.as_str()) {
-            report
-                .problems
-                .push(format!("the manifest lists {} twice", f.path));
-            continue;
-        }
-        match found.files.get(&f.path) {
-            None => report.missing.push(f.path.clone()),
-            Some((size, sha)) if *size == f.size && sha.eq_ignore_ascii_case(&f.sha256) => {
-                report.files_ok += 1;
-            }
-            Some((size, sha)) => report.altered.push(AlteredFile {
-                path: f.path.clone(),
-                expected_size: f.size,
-                actual_size: *size,
-                expected_sha256: f.sha256.clone(),
-                actual_sha256: sha.clone(),
-            }),
-        }
-    }
-    for path in found.files.keys() {
-        if !is_kept(path) && !listed.contains(path.as_str()) {
-            report.extra.push(path.clone());
-        }
-    }
+    compare(&manifest.files, &found.files, true, &mut report);
     for other in &found.others {
         report
             .extra
             .push(format!("{other} (not a regular file or directory)"));
+    }
+    match &found.members {
+        Some(members) => {
+            report.files_listed += manifest.members.len();
+            compare(&manifest.members, &members.files, false, &mut report);
+            for other in &members.others {
+                report.extra.push(format!(
+                    "{other} (in {RECORDS_TAR}, not a regular file or directory)"
+                ));
+            }
+            report.problems.extend(members.problems.iter().cloned());
+        }
+        // Missing from the batch: reported once (as a listed file), not for every member.
+        None if manifest.files.iter().any(|f| f.path == RECORDS_TAR) => {}
+        None if !manifest.members.is_empty() => report.problems.push(format!(
+            "the manifest lists {} members of {RECORDS_TAR} but not {RECORDS_TAR} itself",
+            manifest.members.len()
+        )),
+        None => {}
     }
 
     let expected_sums = render_sums(&manifest.files, &manifest_sha256);
@@ -291,6 +390,46 @@ pub fn verify_batch(
     Ok(report)
 }
 
+/// Compares what the manifest lists with what was found: missing, altered, extra. With
+/// `batch_files`, the manifest, the sums and the signature are not among what it may list.
+fn compare(listed: &[ManifestFile], found: &Facts, batch_files: bool, report: &mut BatchReport) {
+    let mut seen = BTreeSet::new();
+    for f in listed {
+        if batch_files && is_kept(&f.path) {
+            report.problems.push(format!(
+                "the manifest lists {}, which is not one of the files it covers",
+                f.path
+            ));
+            continue;
+        }
+        if !seen.insert(f.path.as_str()) {
+            report
+                .problems
+                .push(format!("the manifest lists {} twice", f.path));
+            continue;
+        }
+        match found.get(&f.path) {
+            None => report.missing.push(f.path.clone()),
+            Some((size, sha)) if *size == f.size && sha.eq_ignore_ascii_case(&f.sha256) => {
+                report.files_ok += 1;
+            }
+            Some((size, sha)) => report.altered.push(AlteredFile {
+                path: f.path.clone(),
+                expected_size: f.size,
+                actual_size: *size,
+                expected_sha256: f.sha256.clone(),
+                actual_sha256: sha.clone(),
+            }),
+        }
+    }
+    for path in found.keys() {
+        let outside_manifest = batch_files && is_kept(path);
+        if !outside_manifest && !seen.contains(path.as_str()) {
+            report.extra.push(path.clone());
+        }
+    }
+}
+
 fn from_dir(dir: &Path) -> Result<Found, ArchiveError> {
     let mut found = Found::default();
     for w in fsutil::walk(dir)? {
@@ -298,41 +437,61 @@ fn from_dir(dir: &Path) -> Result<Found, ArchiveError> {
             Kind::Dir => {}
             Kind::Other => found.others.push(w.rel),
             Kind::File => {
-                let data = fs::read(&w.path).map_err(ArchiveError::io(format!(
+                let file = File::open(&w.path).map_err(ArchiveError::io(format!(
                     "cannot read {}",
                     w.path.display()
                 )))?;
-                found.add(w.rel, &data);
+                let read = read_file(&w.rel, BufReader::with_capacity(1 << 20, file))?;
+                if read.members.is_some() {
+                    found.members = read.members;
+                }
+                found.add_facts(w.rel, read.size, read.sha256, read.data);
             }
         }
     }
     Ok(found)
 }
 
-/// Reads a tar; when every entry is under one top directory holding the manifest (as
-/// [`export_tar`] writes it), paths are taken relative to it.
+/// Reads a tar, streaming each entry; when every entry is under one top directory holding the
+/// manifest (as [`export_tar`] writes it), paths are taken relative to it.
 fn from_tar(path: &Path) -> Result<Found, ArchiveError> {
-    /// An entry as seen: its data is hashed and dropped, except the manifest's and the sums'.
+    /// An entry as seen: its data is hashed and dropped, except the manifest's, the sums' and
+    /// the signature's; a `records.tar` is read member by member.
     struct Seen {
         path: String,
         kind: EntryKind,
-        size: u64,
-        sha256: String,
-        data: Option<Vec<u8>>,
+        read: FileRead,
     }
     let file =
         File::open(path).map_err(ArchiveError::io(format!("cannot read {}", path.display())))?;
-    let mut reader = TarReader::new(std::io::BufReader::new(file));
+    let mut reader = TarReader::new(BufReader::with_capacity(1 << 20, file));
     let mut entries = Vec::new();
-    while let Some(e) = reader.next_entry()? {
-        let name = e.path.rsplit('/').next().unwrap_or("");
-        let keep = e.kind == EntryKind::File && is_kept(name);
+    while let Some(h) = reader.next_header()? {
+        let name = h.path.rsplit('/').next().unwrap_or("").to_string();
+        let read = if h.kind == EntryKind::File {
+            match read_file(&name, reader.data()) {
+                Err(ArchiveError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::UnexpectedEof =>
+                {
+                    return Err(ArchiveError::BadTar {
+                        offset: h.offset,
+                        why: "the archive ends inside an entry's data".into(),
+                    });
+                }
+                other => other?,
+            }
+        } else {
+            FileRead {
+                size: 0,
+                sha256: String::new(),
+                data: None,
+                members: None,
+            }
+        };
         entries.push(Seen {
-            size: e.data.len() as u64,
-            sha256: sha256_hex(&e.data),
-            data: keep.then_some(e.data),
-            path: e.path,
-            kind: e.kind,
+            path: h.path,
+            kind: h.kind,
+            read,
         });
     }
     let top = entries
@@ -365,7 +524,12 @@ fn from_tar(path: &Path) -> Result<Found, ArchiveError> {
         };
         match e.kind {
             EntryKind::Dir => {}
-            EntryKind::File => found.add_facts(rel, e.size, e.sha256, e.data),
+            EntryKind::File => {
+                if rel == RECORDS_TAR {
+                    found.members = e.read.members;
+                }
+                found.add_facts(rel, e.read.size, e.read.sha256, e.read.data);
+            }
             EntryKind::Other(_) => found.others.push(rel),
         }
     }
@@ -458,24 +622,6 @@ pub fn export_tar(batch_dir: &Path, out_file: &Path) -> Result<TarExport, Archiv
     result
 }
 
-/// Counts the bytes and hashes them on the way to the file.
-struct Hashing<W: Write> {
-    inner: W,
-    hasher: Sha256,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 fn write_tar(
     batch_dir: &Path,
     top: &str,
@@ -488,10 +634,7 @@ fn write_tar(
         .mode(0o644)
         .open(tmp)
         .map_err(ArchiveError::io(format!("cannot create {}", tmp.display())))?;
-    let out = Hashing {
-        inner: BufWriter::new(file),
-        hasher: Sha256::new(),
-    };
+    let out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
     let mut tar = TarWriter::new(out, mtime)?;
     tar.add_dir(top, DIR_MODE)?;
     let mut entries = 1;
@@ -500,22 +643,21 @@ fn write_tar(
         match w.kind {
             Kind::Dir => tar.add_dir(&path, DIR_MODE)?,
             Kind::File => {
-                let mut data = Vec::new();
-                File::open(&w.path)
-                    .and_then(|mut f| f.read_to_end(&mut data))
-                    .map_err(ArchiveError::io(format!(
-                        "cannot read {}",
-                        w.path.display()
-                    )))?;
-                tar.add_file(&path, FILE_MODE, &data)?;
+                let shown = w.path.display();
+                let file = File::open(&w.path)
+                    .map_err(ArchiveError::io(format!("cannot read {shown}")))?;
+                let size = file
+                    .metadata()
+                    .map_err(ArchiveError::io(format!("cannot examine {shown}")))?
+                    .len();
+                tar.add_file_from(&path, FILE_MODE, size, BufReader::new(file))?;
             }
             // Verification already refused these (reported as extra).
             Kind::Other => continue,
         }
         entries += 1;
     }
-    let out = tar.finish()?;
-    let Hashing { inner, hasher } = out;
+    let (inner, _, sha256) = tar.finish()?.finish();
     let file = inner.into_inner().map_err(|e| ArchiveError::Io {
         what: format!("cannot write {}", tmp.display()),
         source: e.into_error(),
@@ -529,5 +671,5 @@ fn write_tar(
             tmp.display()
         )))?
         .len();
-    Ok((entries, bytes, hex::encode(hasher.finalize())))
+    Ok((entries, bytes, sha256))
 }

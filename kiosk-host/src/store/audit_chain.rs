@@ -189,6 +189,8 @@ pub struct RecordedHead {
 #[derive(Debug)]
 pub struct Verifier {
     entries: u64,
+    /// The sequence number of the first entry expected.
+    start: i64,
     last: Option<(i64, String)>,
     heads: BTreeMap<i64, Vec<RecordedHead>>,
     problems: Vec<String>,
@@ -206,16 +208,27 @@ impl Verifier {
         }
         Verifier {
             entries: 0,
+            start: 1,
             last: None,
             heads: map,
             problems: Vec::new(),
         }
     }
 
+    /// A verifier of the entries from `from` on, for a log whose entries before were verified
+    /// already: `from` is a head a sealed batch recorded, and `heads` must hold it, so the
+    /// first entry is checked against it (its content, and the hash recorded) while its link
+    /// to the entry before is not. Heads before `from` are not looked for.
+    pub fn resuming_at(from: i64, heads: impl IntoIterator<Item = RecordedHead>) -> Verifier {
+        let mut verifier = Verifier::new(heads.into_iter().filter(|h| h.seq >= from));
+        verifier.start = from.max(1);
+        verifier
+    }
+
     /// Checks the sequence and, when nothing is missing before the entry, its link to the
     /// entry before.
     fn check_position(&mut self, seq: i64, prev_hash: &str) {
-        let expected = self.last.as_ref().map_or(1, |(s, _)| s + 1);
+        let expected = self.last.as_ref().map_or(self.start, |(s, _)| s + 1);
         if seq > expected {
             let what = match &self.last {
                 Some((before, _)) => format!("removed between seq {before} and seq {seq}"),
@@ -237,6 +250,8 @@ impl Verifier {
             return;
         }
         match &self.last {
+            // Resuming: the entry before was verified before.
+            None if self.start > 1 => {}
             None if prev_hash != GENESIS => self.problems.push(format!(
                 "seq {seq}: link broken: the first entry's prev_hash is not 64 zeros"
             )),
@@ -344,6 +359,57 @@ mod tests {
             out.push(e);
         }
         out
+    }
+
+    #[test]
+    fn resuming_checks_the_anchor_and_what_follows_only() {
+        let mut log = chain(10);
+        let head = |seq: i64, hash: &str| RecordedHead {
+            seq,
+            hash: hash.to_string(),
+            by: "archive batch 2026-03".into(),
+        };
+        let anchor = head(4, &log[3].hash);
+        let run = |log: &[AuditEntry], anchor: &RecordedHead| {
+            let mut v = Verifier::resuming_at(4, [anchor.clone(), head(2, "stale")]);
+            for e in log.iter().filter(|e| e.seq >= 4) {
+                v.push(e);
+            }
+            v.finish()
+        };
+        let report = run(&log, &anchor);
+        assert!(report.ok(), "{:?}", report.problems);
+        assert_eq!(report.entries, 7);
+        assert_eq!(report.head, Some((10, log[9].hash.clone())));
+
+        // An entry before the anchor is not read: altering it is for a full verify to find.
+        log[1].detail = json!({"to": "blocked"});
+        assert!(run(&log, &anchor).ok());
+        assert!(!verify(&log, &[]).ok());
+        // The anchor altered, or not the hash recorded, or an entry after it altered: found.
+        let mut altered = log.clone();
+        altered[3].detail = json!({"to": "blocked"});
+        let report = run(&altered, &anchor);
+        assert_eq!(
+            report.problems,
+            vec!["seq 4: altered: its hash does not match its content".to_string()]
+        );
+        let report = run(&log, &head(4, &log[4].hash));
+        assert!(
+            report.problems[0].contains("differs from the head recorded by archive batch"),
+            "{:?}",
+            report.problems
+        );
+        let mut altered = log.clone();
+        altered[6].detail = json!({"to": "blocked"});
+        assert!(!run(&altered, &anchor).ok());
+        // The anchor removed: the log seen starts after it.
+        let report = run(&log[4..], &anchor);
+        assert!(
+            report.problems[0].starts_with("seq 4: missing"),
+            "{:?}",
+            report.problems
+        );
     }
 
     #[test]

@@ -263,7 +263,7 @@ fn seal_a_month(a: &Args, plain: &[NewArchiveRecord], photo: &[NewArchiveRecord]
          | **seal the month (target < 5 s)** | **{}** |\n\
          | of which: audit chain verified ({} entries) | {} |\n\
          | of which: month's records read and decoded | {} |\n\
-         | batch written | {} files, {} |\n",
+         | batch written | `records.tar` of {} files; the batch {} |\n",
         a.month,
         ms(filled),
         rate(a.month, filled),

@@ -1,5 +1,7 @@
 //! Archive records: the audited query (7.2), month listings and sealed batches.
 
+use std::ops::ControlFlow;
+
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
@@ -144,17 +146,23 @@ impl ArchiveStore for SqliteStore {
         })
     }
 
-    fn month_records(&self, month: &str) -> Result<Vec<ArchiveRecord>> {
+    fn each_month_record(
+        &self,
+        month: &str,
+        visit: &mut dyn FnMut(ArchiveRecord) -> ControlFlow<()>,
+    ) -> Result<()> {
         self.read(|tx| {
-            rows(
-                tx,
-                &format!(
-                    "SELECT {} FROM archive_records WHERE month = ?1 ORDER BY archive_no",
-                    codec::ARCHIVE_COLUMNS
-                ),
-                [month],
-                codec::archive_record,
-            )
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {} FROM archive_records WHERE month = ?1 ORDER BY archive_no",
+                codec::ARCHIVE_COLUMNS
+            ))?;
+            let mut rows = stmt.query([month])?;
+            while let Some(row) = rows.next()? {
+                if visit(codec::archive_record(row)?).is_break() {
+                    break;
+                }
+            }
+            Ok(())
         })
     }
 
@@ -190,9 +198,7 @@ impl ArchiveStore for SqliteStore {
                 )));
             }
             let count: i64 = tx
-                .prepare_cached(
-                    "SELECT count(*) FROM archive_records WHERE month = ?1 AND sealed_in IS NULL",
-                )?
+                .prepare_cached("SELECT count(*) FROM archive_records WHERE month = ?1")?
                 .query_row([&batch.month], |r| r.get(0))?;
             if u64::try_from(count).ok() != Some(batch.records) {
                 return Err(StoreError::Conflict(format!(
@@ -232,10 +238,8 @@ impl ArchiveStore for SqliteStore {
                 entry.seq,
                 entry.hash,
             ])?;
-            tx.prepare_cached(
-                "UPDATE archive_records SET sealed_in = ?1 WHERE month = ?1 AND sealed_in IS NULL",
-            )?
-            .execute([&batch.month])?;
+            // Its records are sealed by the batch's row: the commit path refuses records for
+            // a sealed month, and archive records cannot be changed (migration 0003).
             Ok(())
         })
     }

@@ -323,7 +323,9 @@ fn record_from_json(text: &str, archive_no: &str) -> Result<NewArchiveRecord> {
     })
 }
 
-pub(super) const ARCHIVE_COLUMNS: &str = "archive_no, record, retain_until, sealed_in";
+/// A record is sealed in its month's batch, if there is one (migration 0003).
+pub(super) const ARCHIVE_COLUMNS: &str = "archive_no, record, retain_until, \
+     (SELECT b.month FROM archive_batches b WHERE b.month = archive_records.month)";
 
 pub(super) fn archive_record(row: &Row<'_>) -> Result<ArchiveRecord> {
     let archive_no: String = row.get(0)?;

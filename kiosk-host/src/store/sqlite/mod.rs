@@ -41,6 +41,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_open_cases",
         include_str!("../migrations/0002_open_cases.sql"),
     ),
+    (
+        "0003_sealed_by_month",
+        include_str!("../migrations/0003_sealed_by_month.sql"),
+    ),
 ];
 
 /// How long a statement waits for another connection's lock before failing.
