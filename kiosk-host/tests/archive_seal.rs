@@ -1042,6 +1042,50 @@ fn refuses_when_the_audit_chain_does_not_verify() {
     assert!(store.batches().unwrap().is_empty());
 }
 
+/// A seal or an export killed half-way leaves its temporary directory or file behind (for a
+/// month, hundreds of megabytes); the next run removes those whose process is gone and keeps
+/// a running one's and other months'.
+#[test]
+fn leftovers_of_a_killed_run_are_removed() {
+    let tmp = Tmp::new();
+    let store = sample_store();
+    let dead = {
+        let mut child = Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let killed = tmp
+        .path()
+        .join(format!(".{MARCH_DIR}.sealing-{dead}-0badf00d"));
+    fs::create_dir_all(killed.join("sub")).unwrap();
+    fs::write(killed.join("records.tar"), vec![0u8; 4096]).unwrap();
+    for dir in [killed.join("sub"), killed.clone()] {
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    // Process 1 is running; the other month's leftover is not this run's to judge.
+    let running = format!(".{MARCH_DIR}.sealing-1-00000001");
+    let april = format!(".0001-2026-04.sealing-{dead}-0badf00d");
+    for name in [&running, &april] {
+        fs::create_dir(tmp.path().join(name)).unwrap();
+    }
+    let sealed = seal(&store, "2026-03", tmp.path()).unwrap();
+    assert_eq!(
+        names(tmp.path()),
+        BTreeSet::from([MARCH_DIR.to_string(), running, april])
+    );
+
+    let exports = tmp.path().join("exports");
+    fs::create_dir(&exports).unwrap();
+    fs::write(
+        exports.join(format!(".march.tar.tmp-{dead}-12345678")),
+        b"half an export",
+    )
+    .unwrap();
+    export_tar(&sealed.dir, &exports.join("march.tar")).unwrap();
+    assert_eq!(names(&exports), BTreeSet::from(["march.tar".to_string()]));
+}
+
 #[test]
 fn does_not_overwrite_a_directory_already_there() {
     let tmp = Tmp::new();
@@ -1281,6 +1325,19 @@ fn verification_checks_the_manifest_and_the_sums() {
     assert_eq!(
         verify_batch(dir, None, &trusted()).unwrap().missing,
         vec!["SHA256SUMS"]
+    );
+
+    // A batch of format 1 (a directory per record; never released) is named as such.
+    let mut v1: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    v1["format"] = "kiosk-archive-batch/1".into();
+    v1.as_object_mut().unwrap().remove("members");
+    fs::write(dir.join("manifest.json"), serde_json::to_vec(&v1).unwrap()).unwrap();
+    let e = verify_batch(dir, None, &trusted()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("has the format \"kiosk-archive-batch/1\"; this program reads \"kiosk-archive-batch/2\""),
+        "{e}"
     );
 
     // Without a readable manifest it is not a batch.

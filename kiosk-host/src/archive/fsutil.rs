@@ -89,6 +89,58 @@ pub(crate) fn remove_tree(path: &Path) -> std::io::Result<()> {
     fs::remove_dir_all(path)
 }
 
+/// Removes what an interrupted run left in `dir`: entries named `<prefix><pid>-<8 hex digits>`
+/// whose process is gone (a seal or an export killed half-way leaves its temporary batch
+/// directory or tar, which can be hundreds of megabytes); a running process's are kept.
+/// Gives what was removed. A failure to remove is logged, never returned: it must not stop
+/// the run that found it.
+pub(crate) fn remove_leftovers(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|rest| rest.split_once('-'))
+            .filter(|(_, tag)| tag.len() == 8 && tag.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|(pid, _)| pid.parse::<i32>().ok())
+            .filter(|&pid| pid > 0)
+        else {
+            continue;
+        };
+        if process_exists(pid) {
+            continue;
+        }
+        let path = entry.path();
+        let result = match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => remove_tree(&path),
+            Ok(_) => fs::remove_file(&path),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {
+                log::info!(
+                    "removed {}, left by process {pid}, which stopped before finishing",
+                    path.display()
+                );
+                removed.push(path);
+            }
+            Err(e) => log::warn!("could not remove the leftover {}: {e}", path.display()),
+        }
+    }
+    removed
+}
+
+/// Whether a process with this id exists (signal 0: no signal is sent).
+fn process_exists(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 only checks that the process exists and may be signalled.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
 /// What a walked path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {

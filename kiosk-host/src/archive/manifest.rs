@@ -50,7 +50,9 @@ pub struct Manifest {
     /// `manifest.sig`, by path: `records.tar`.
     pub files: Vec<ManifestFile>,
     /// Every member of `records.tar`, by path (`records/<档号>/record.json`,
-    /// `records/<档号>/materials/<n>-<kind>.<ext>`).
+    /// `records/<档号>/materials/<n>-<kind>.<ext>`). Absent from a format-1 manifest, which
+    /// then reads far enough to be refused by its format.
+    #[serde(default)]
     pub members: Vec<ManifestFile>,
 }
 

@@ -132,8 +132,10 @@ where
         "cannot create the archive directory {}",
         out_dir.display()
     )))?;
+    let leftover = format!(".{name}.sealing-");
+    fsutil::remove_leftovers(out_dir, &leftover);
     let tmp = out_dir.join(format!(
-        ".{name}.sealing-{}-{:08x}",
+        "{leftover}{}-{:08x}",
         std::process::id(),
         rand::random::<u32>()
     ));

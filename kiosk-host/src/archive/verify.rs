@@ -592,8 +592,10 @@ pub fn export_tar(batch_dir: &Path, out_file: &Path) -> Result<TarExport, Archiv
         })?
         .to_string_lossy()
         .into_owned();
+    let leftover = format!(".{file_name}.tmp-");
+    fsutil::remove_leftovers(&parent, &leftover);
     let tmp = parent.join(format!(
-        ".{file_name}.tmp-{}-{:08x}",
+        "{leftover}{}-{:08x}",
         std::process::id(),
         rand::random::<u32>()
     ));
