@@ -51,16 +51,31 @@ hyperfine_cardinfo() {
     for a in "${apdus[@]}"; do args+=(-s "$a"); done
     "$BIN/hw-sim" vpcd --card hw-sim/cards/v3-uyghur.toml --transport t1 </dev/null &
     local sim=$!
-    # Until pcscd sees the card (opensc-tool answers with its ATR).
+    # shellcheck disable=SC2064 # the simulator's pid now
+    trap "kill $sim 2>/dev/null || true; stop_pcscd_if_started" EXIT
+    # Until both commands read the card three times in a row: pcscd has seen it, and the
+    # reader has settled (cardinfo-bench's own bridge on the same vpcd port has gone).
+    local good=0
     for _ in $(seq 1 100); do
-        opensc-tool -r "$reader" -a >/dev/null 2>&1 && break
+        if "$BIN/kiosk" card info --json --reader "$reader" >/dev/null 2>&1 &&
+            opensc-tool -r "$reader" "${args[@]}" >/dev/null 2>&1; then
+            good=$((good + 1))
+            [ "$good" -ge 3 ] && break
+        else
+            good=0
+        fi
         sleep 0.1
     done
+    if [ "$good" -lt 3 ]; then
+        echo "the card in hw-sim vpcd did not answer within 10 s" >&2
+        return 1
+    fi
     hyperfine -N --warmup 3 --runs 40 --export-markdown "$OUT/cardinfo-hyperfine.md" \
         "$BIN/kiosk card info --json --reader '$reader'" \
         "opensc-tool -r '$reader' $(printf "%q " "${args[@]}")"
     kill "$sim" 2>/dev/null || true
     wait "$sim" 2>/dev/null || true
+    trap stop_pcscd_if_started EXIT
     cat "$OUT/cardinfo-hyperfine.md"
 }
 

@@ -1,8 +1,9 @@
 //! The archive at scale, on the real `SqliteStore` in a temporary directory:
 //!
 //! 1. a month of finished cases (default 100 000) is sealed into a batch directory
-//!    (`kiosk_host::archive::seal::seal_month`: audit chain verified, every record and
-//!    material written and fsynced, manifest, store updated) — target under 5 s;
+//!    (`kiosk_host::archive::seal::seal_month`: audit chain verified, the records streamed
+//!    into `records.tar`, manifest, signature, one `syncfs`, store updated) — target under
+//!    5 s; with the process's peak memory before and after the seal;
 //! 2. a store holding 1 000 000 archive records is queried by ID number and by date range
 //!    (`ArchiveStore::query_archive`, which also appends its audit entry) — target under 10 ms.
 //!
@@ -206,6 +207,18 @@ fn mib(bytes: u64) -> String {
     format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
+/// The process's peak resident memory so far (`VmHWM`), or why it is not known.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or_else(|| "unknown".into(), |kb| mib(kb * 1024))
+}
+
 fn rate(n: usize, d: Duration) -> String {
     format!("{:.0}/s", n as f64 / d.as_secs_f64())
 }
@@ -226,16 +239,7 @@ fn seal_a_month(a: &Args, plain: &[NewArchiveRecord], photo: &[NewArchiveRecord]
     };
     let filled = fill(&store, &mut gen, &[(month, a.month)]);
     let fonds = &plain[0].fonds;
-    // Stages as seal_month runs them (each is repeated inside the seal below).
-    let t = Instant::now();
-    let report = store.verify().expect("verify");
-    let verify = t.elapsed();
-    assert!(report.ok(), "{:?}", report.problems);
-    let t = Instant::now();
-    let records = store.month_records("2026-11").expect("month records");
-    let read = t.elapsed();
-    assert_eq!(records.len(), a.month);
-    drop(records);
+    let peak_filled = peak_rss();
 
     let out = dir.path().join("archive");
     let december = Utc
@@ -254,16 +258,29 @@ fn seal_a_month(a: &Args, plain: &[NewArchiveRecord], photo: &[NewArchiveRecord]
     )
     .expect("seal");
     let took = t.elapsed();
+    let peak_sealed = peak_rss();
     assert_eq!(sealed.info.records, a.month as u64);
+    // Stages as seal_month ran them, again on their own (after the seal, so that its figure
+    // and its memory are not helped by them; reading the month here holds it in memory).
+    let t = Instant::now();
+    let report = store.verify().expect("verify");
+    let verify = t.elapsed();
+    assert!(report.ok(), "{:?}", report.problems);
+    let t = Instant::now();
+    let records = store.month_records("2026-11").expect("month records");
+    let read = t.elapsed();
+    assert_eq!(records.len(), a.month);
+    drop(records);
     println!(
         "## Sealing a month of {} cases\n\n\
          | figure | value |\n|---|---|\n\
          | fill through the store's commit path ({CHUNK} a transaction) | {} ({}) |\n\
          | database size | {} |\n\
          | **seal the month (target < 5 s)** | **{}** |\n\
-         | of which: audit chain verified ({} entries) | {} |\n\
-         | of which: month's records read and decoded | {} |\n\
-         | batch written | `records.tar` of {} files; the batch {} |\n",
+         | a stage on its own: audit chain verified ({} entries) | {} |\n\
+         | a stage on its own: the month's records read and decoded | {} |\n\
+         | batch written | `records.tar` of {} files; the batch {} |\n\
+         | peak memory of the process (VmHWM): after the fill / after the seal | {} / {} |\n",
         a.month,
         ms(filled),
         rate(a.month, filled),
@@ -274,6 +291,8 @@ fn seal_a_month(a: &Args, plain: &[NewArchiveRecord], photo: &[NewArchiveRecord]
         ms(read),
         sealed.files,
         mib(sealed.bytes),
+        peak_filled,
+        peak_sealed,
     );
 }
 
