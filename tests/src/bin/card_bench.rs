@@ -8,6 +8,7 @@
 //! 2. Host time per APDU through pcscd + vpcd: card-io (`SsCard::read_item`, i.e.
 //!    transmit + SW handling + TLV decoding) against a bare `pcsc` transmit loop sending the
 //!    same READ RECORD, interleaved in rounds on the same stack; the ratio of medians.
+//!    Then what a card operation costs around its APDUs: connect, transaction, disconnect.
 //! 3. In-process time per operation (the kiosk's own overhead without a card's latency).
 
 use std::ffi::CString;
@@ -175,6 +176,48 @@ fn per_apdu_through_pcscd() {
     );
     println!("| ratio card-io / bare (median of paired rounds) | {r:.3} |\n");
     drop(conn);
+    connection_costs(&provider);
+}
+
+/// What a card operation costs around its APDUs: connecting, the transaction (session),
+/// and the two ways a kiosk disconnects (leave the card as it is after a read, reset it
+/// after a PIN or a secured command).
+fn connection_costs(provider: &PcscProvider) {
+    const N: usize = 100;
+    let mut connect = Vec::new();
+    let mut session = Vec::new();
+    let mut leave = Vec::new();
+    let mut reset = Vec::new();
+    for i in 0..2 * N {
+        let t0 = Instant::now();
+        let mut conn = provider
+            .connect(VPCD_CARD_READER)
+            .unwrap_or_else(|e| panic!("{e}"));
+        connect.push(t0.elapsed().as_secs_f64());
+        let t1 = Instant::now();
+        drop(conn.session(None).unwrap_or_else(|e| panic!("{e}")));
+        session.push(t1.elapsed().as_secs_f64());
+        let (disposition, into) = if i % 2 == 0 {
+            (transport::Disposition::Leave, &mut leave)
+        } else {
+            (transport::Disposition::Reset, &mut reset)
+        };
+        let t2 = Instant::now();
+        conn.disconnect(disposition)
+            .unwrap_or_else(|e| panic!("{e}"));
+        into.push(t2.elapsed().as_secs_f64());
+    }
+    println!("| PC/SC operation through pcscd + vpcd | median ({N} or more each) |");
+    println!("|---|---|");
+    for (what, v) in [
+        ("connect (`SCardConnect`)", &mut connect),
+        ("session: begin and end a transaction", &mut session),
+        ("disconnect, leaving the card", &mut leave),
+        ("disconnect, resetting the card", &mut reset),
+    ] {
+        println!("| {what} | {:.1} µs |", median(v) * 1e6);
+    }
+    println!();
 }
 
 fn in_process_ops() {
