@@ -1695,12 +1695,11 @@ fn verify_finds_a_deleted_middle_entry() {
     assert_eq!(report.entries, 5);
 }
 
-#[test]
-fn verify_finds_a_deleted_tail_after_a_sealed_batch_recorded_the_head() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, path) = file_store(dir.path());
+/// One record archived in January 2026 and the month sealed; the audit head the batch
+/// recorded.
+fn january_archived_and_sealed(store: &SqliteStore) -> (i64, String) {
     archive(
-        &store,
+        store,
         record(
             "c1",
             BusinessCode::ReportLoss,
@@ -1710,7 +1709,6 @@ fn verify_finds_a_deleted_tail_after_a_sealed_batch_recorded_the_head() {
         ),
     );
     let head = store.verify().unwrap().head.unwrap();
-    assert_eq!(head.0, 7);
     store
         .seal_month(
             &BatchInfo {
@@ -1719,11 +1717,20 @@ fn verify_finds_a_deleted_tail_after_a_sealed_batch_recorded_the_head() {
                 records: 1,
                 manifest_sha256: sha256_hex(b"manifest"),
                 audit_seq: head.0,
-                audit_hash: head.1,
+                audit_hash: head.1.clone(),
             },
             &Actor::Staff("archivist".into()),
         )
         .unwrap();
+    head
+}
+
+#[test]
+fn verify_finds_a_deleted_tail_after_a_sealed_batch_recorded_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, path) = file_store(dir.path());
+    let head = january_archived_and_sealed(&store);
+    assert_eq!(head.0, 7);
     store
         .append(
             &Actor::System,
@@ -1756,30 +1763,7 @@ fn verify_finds_a_deleted_tail_after_a_sealed_batch_recorded_the_head() {
 fn verifying_from_a_sealed_head() {
     let dir = tempfile::tempdir().unwrap();
     let (store, path) = file_store(dir.path());
-    archive(
-        &store,
-        record(
-            "c1",
-            BusinessCode::ReportLoss,
-            ID_A,
-            Some(CARD_A),
-            "2026-01-10T02:00:00Z",
-        ),
-    );
-    let head = store.verify().unwrap().head.unwrap();
-    store
-        .seal_month(
-            &BatchInfo {
-                month: "2026-01".into(),
-                sealed_at: t("2026-02-01T01:00:00Z"),
-                records: 1,
-                manifest_sha256: sha256_hex(b"manifest"),
-                audit_seq: head.0,
-                audit_hash: head.1,
-            },
-            &Actor::Staff("archivist".into()),
-        )
-        .unwrap();
+    let head = january_archived_and_sealed(&store);
     for n in 0..3 {
         store
             .append(

@@ -76,19 +76,7 @@ impl<W: Write> TarWriter<W> {
 
     /// A regular file.
     pub fn add_file(&mut self, path: &str, mode: u32, data: &[u8]) -> Result<(), ArchiveError> {
-        check_path(path)?;
-        let size = data.len() as u64;
-        if size > MAX_OCTAL_11 {
-            return Err(ArchiveError::TarPath {
-                path: path.to_string(),
-                why: format!("{size} bytes is more than a ustar entry holds (8 GiB)"),
-            });
-        }
-        let header = header(path, b'0', mode, size, self.mtime)?;
-        self.put(&header)?;
-        self.put(data)?;
-        let pad = (BLOCK - data.len() % BLOCK) % BLOCK;
-        self.put(&[0u8; BLOCK][..pad])
+        self.add_file_from(path, mode, data.len() as u64, data)
     }
 
     /// A regular file of `size` bytes read from `data` (streamed, not held in memory); fails
