@@ -140,6 +140,26 @@ pub const FIRST_APPLY_REGION: Item = Item {
     name: "EF0D tag EB first application region",
 };
 
+/// Every item of the profile, file by file (EF05, EF06, EF0D), in the profile's order.
+pub const ALL: [Item; 16] = [
+    CARD_ID_CODE,
+    CARD_TYPE,
+    SPEC_VERSION,
+    ISSUING_ORG,
+    ISSUE_DATE,
+    EXPIRY_DATE,
+    CARD_NUMBER,
+    SSN,
+    NAME,
+    NAME_EXT,
+    SEX,
+    ETHNICITY,
+    BIRTH_PLACE,
+    BIRTH_DATE,
+    PERSON_ID,
+    FIRST_APPLY_REGION,
+];
+
 /// Splits a record into its value after checking the tag.
 pub fn record_value(item: Item, record: &[u8]) -> Result<Vec<u8>, RecordError> {
     let (tlv, rest) = Tlv::parse(record);
@@ -343,6 +363,18 @@ pub fn ef0d(person_id: &[u8], region: &[u8]) -> Result<Ef0d, RecordError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_each_item_once_file_by_file() {
+        let mut keys: Vec<(u8, u8)> = ALL.iter().map(|i| (i.sfi, i.tag)).collect();
+        assert!(keys.windows(2).all(|w| w[0].0 <= w[1].0), "file by file");
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), ALL.len(), "no item twice");
+        for sfi in [SFI_EF05, SFI_EF06, SFI_EF0D] {
+            assert!(ALL.iter().any(|i| i.sfi == sfi), "{sfi}");
+        }
+    }
 
     #[test]
     fn uyghur_name_across_09_and_4e() {

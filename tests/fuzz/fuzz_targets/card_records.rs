@@ -8,29 +8,10 @@
 use card_io::bcd;
 use card_io::date::Date;
 use card_io::sam::{historical_bytes, Algorithm, Factors};
-use card_io::sscard::records::{self, Item, Sex};
+use card_io::sscard::records::{self, Sex};
 use card_io::sscard::Fci;
 use kiosk_fuzz::fields;
 use libfuzzer_sys::fuzz_target;
-
-const ITEMS: [Item; 16] = [
-    records::CARD_ID_CODE,
-    records::CARD_TYPE,
-    records::SPEC_VERSION,
-    records::ISSUING_ORG,
-    records::ISSUE_DATE,
-    records::EXPIRY_DATE,
-    records::CARD_NUMBER,
-    records::SSN,
-    records::NAME,
-    records::NAME_EXT,
-    records::SEX,
-    records::ETHNICITY,
-    records::BIRTH_PLACE,
-    records::BIRTH_DATE,
-    records::PERSON_ID,
-    records::FIRST_APPLY_REGION,
-];
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
@@ -61,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
             let Some((&which, record)) = rest.split_first() else {
                 return;
             };
-            let item = ITEMS[usize::from(which) % ITEMS.len()];
+            let item = records::ALL[usize::from(which) % records::ALL.len()];
             match records::record_value(item, record) {
                 Ok(v) => {
                     assert_eq!(record.first(), Some(&item.tag));

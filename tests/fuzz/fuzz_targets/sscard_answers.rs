@@ -131,25 +131,6 @@ fn decoding_error(e: &CardError) -> bool {
     )
 }
 
-const ITEMS: [records::Item; 16] = [
-    records::CARD_ID_CODE,
-    records::CARD_TYPE,
-    records::SPEC_VERSION,
-    records::ISSUING_ORG,
-    records::ISSUE_DATE,
-    records::EXPIRY_DATE,
-    records::CARD_NUMBER,
-    records::SSN,
-    records::NAME,
-    records::NAME_EXT,
-    records::SEX,
-    records::ETHNICITY,
-    records::BIRTH_PLACE,
-    records::BIRTH_DATE,
-    records::PERSON_ID,
-    records::FIRST_APPLY_REGION,
-];
-
 fuzz_target!(|input: Input| {
     let text = CARDS[usize::from(input.card) % CARDS.len()];
     let file = match CardFile::from_toml_str(text, "card") {
@@ -217,7 +198,7 @@ fuzz_target!(|input: Input| {
             Op::BlockCard => card.block_card(&mut sam),
             Op::Challenge => card.get_challenge().map(|_| ()),
             Op::Item(i) => card
-                .read_item(ITEMS[usize::from(*i) % ITEMS.len()])
+                .read_item(records::ALL[usize::from(*i) % records::ALL.len()])
                 .map(|_| ()),
         };
         let Err(e) = result else { continue };
