@@ -1,8 +1,8 @@
-//! A provider wrapper that counts the APDUs every connection sends: the "APDUs per
-//! operation" figure of tests and benchmarks.
+//! A provider wrapper that records the APDUs every connection sends: the "APDUs per
+//! operation" figure of tests and benchmarks, and the commands `cardinfo-bench` replays
+//! with `opensc-tool`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use card_io::transport::{
     CardConnection, CardSession, Disposition, ReaderInfo, ReaderProvider, TransportError,
@@ -10,16 +10,19 @@ use card_io::transport::{
 
 pub struct CountingProvider<'p> {
     inner: &'p dyn ReaderProvider,
-    count: Arc<AtomicUsize>,
+    sent: Sent,
     /// Count only the APDUs sent to this reader.
     only: Option<String>,
 }
+
+/// The commands sent, in order.
+type Sent = Arc<Mutex<Vec<Vec<u8>>>>;
 
 impl<'p> CountingProvider<'p> {
     pub fn new(inner: &'p dyn ReaderProvider) -> Self {
         CountingProvider {
             inner,
-            count: Arc::new(AtomicUsize::new(0)),
+            sent: Sent::default(),
             only: None,
         }
     }
@@ -31,9 +34,14 @@ impl<'p> CountingProvider<'p> {
             ..CountingProvider::new(inner)
         }
     }
-    /// APDUs sent since the last call.
+    /// The number of APDUs sent since the last `take` or `take_commands`.
     pub fn take(&self) -> usize {
-        self.count.swap(0, Ordering::SeqCst)
+        self.take_commands().len()
+    }
+
+    /// The APDUs sent since the last `take` or `take_commands`, in order.
+    pub fn take_commands(&self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut *self.sent.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -54,14 +62,14 @@ impl ReaderProvider for CountingProvider<'_> {
         }
         Ok(Box::new(CountingConnection {
             inner: self.inner.connect(reader)?,
-            count: self.count.clone(),
+            sent: self.sent.clone(),
         }))
     }
 }
 
 struct CountingConnection {
     inner: Box<dyn CardConnection>,
-    count: Arc<AtomicUsize>,
+    sent: Sent,
 }
 
 impl CardConnection for CountingConnection {
@@ -75,10 +83,10 @@ impl CardConnection for CountingConnection {
         &mut self,
         reselect: Option<&[u8]>,
     ) -> Result<Box<dyn CardSession + '_>, TransportError> {
-        let count = self.count.clone();
+        let sent = self.sent.clone();
         Ok(Box::new(CountingSession {
             inner: self.inner.session(reselect)?,
-            count,
+            sent,
         }))
     }
     fn disconnect(self: Box<Self>, disposition: Disposition) -> Result<(), TransportError> {
@@ -88,12 +96,15 @@ impl CardConnection for CountingConnection {
 
 struct CountingSession<'a> {
     inner: Box<dyn CardSession + 'a>,
-    count: Arc<AtomicUsize>,
+    sent: Sent,
 }
 
 impl CardSession for CountingSession<'_> {
     fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.count.fetch_add(1, Ordering::SeqCst);
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(command.to_vec());
         self.inner.transmit_raw(command)
     }
     fn atr(&self) -> &[u8] {

@@ -250,6 +250,23 @@ impl Vpcd {
     }
 }
 
+/// Whether pcscd shows a card in `reader` (false when pcscd cannot be asked).
+pub fn card_present(reader: &str) -> bool {
+    PcscProvider::new()
+        .list_readers()
+        .map(|rs| rs.iter().any(|r| r.name == reader && r.atr.is_some()))
+        .unwrap_or(false)
+}
+
+/// Waits for `ready`, looking every 20 ms; panics naming `what` after `timeout`.
+pub fn wait_until(what: &str, timeout: Duration, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 impl Rig for Vpcd {
     fn provider(&self) -> &dyn ReaderProvider {
         &self.provider

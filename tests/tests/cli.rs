@@ -5,12 +5,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use card_io::pcsc_backend::PcscProvider;
-use card_io::transport::ReaderProvider;
 use serde_json::Value;
-use tests::rig::{VPCD_CARD_READER, VPCD_PSAM_READER};
+use tests::rig::{card_present, VPCD_CARD_READER, VPCD_PSAM_READER};
 use tests::{card_file, card_path};
 
 fn bin(name: &str) -> PathBuf {
@@ -25,19 +23,8 @@ struct Sim {
     _serial: MutexGuard<'static, ()>,
 }
 
-fn card_present(reader: &str) -> bool {
-    PcscProvider::new()
-        .list_readers()
-        .map(|rs| rs.iter().any(|r| r.name == reader && r.atr.is_some()))
-        .unwrap_or(false)
-}
-
-fn wait_for(what: &str, f: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+fn wait_for(what: &str, ready: impl Fn() -> bool) {
+    tests::rig::wait_until(what, Duration::from_secs(20), ready);
 }
 
 impl Sim {

@@ -17,10 +17,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use card_io::pcsc_backend::PcscProvider;
-use card_io::transport::ReaderProvider;
 use serde_json::{json, Value};
-use tests::rig::{VPCD_CARD_READER, VPCD_PSAM_READER};
+use tests::rig::{card_present, VPCD_CARD_READER, VPCD_PSAM_READER};
 use tests::served::{kind, Answer, Served};
 
 /// The PINs of the kiosk's businesses. Not weak (checked below), none part of a demo
@@ -504,19 +502,8 @@ fn output_place(name: &str, o: &Output) -> Place {
     place(name, bytes)
 }
 
-fn card_present(reader: &str) -> bool {
-    PcscProvider::new()
-        .list_readers()
-        .map(|rs| rs.iter().any(|r| r.name == reader && r.atr.is_some()))
-        .unwrap_or(false)
-}
-
-fn wait_for(what: &str, f: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+fn wait_for(what: &str, ready: impl Fn() -> bool) {
+    tests::rig::wait_until(what, Duration::from_secs(30), ready);
 }
 
 /// The technician commands through pcscd + vpcd, PINs on standard input. Each output is a

@@ -6,113 +6,34 @@
 //!     cargo run --release -p tests --bin cardinfo-bench [-- RUNS]     # default 40 pairs
 //!
 //! The APDUs are recorded from card-io itself: `card_ops::info` run once in process through
-//! a recording provider, on the same card file; `opensc-tool -r READER -s APDU …` then sends
+//! the APDU-recording provider (`tests::counting`), on the same card file; `opensc-tool -r READER -s APDU …` then sends
 //! exactly those. Both name the reader (`kiosk card info --reader`), so neither searches for
 //! the card; a third column runs `kiosk card info` without `--reader` (it then lists the
 //! readers and selects the application in each card until one answers).
 
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use card_io::transport::{
-    CardConnection, CardSession, Disposition, ReaderInfo, ReaderProvider, TransportError,
-};
 use hw_sim::Transport;
 use kiosk_host::card_ops::{self, Target};
+use tests::counting::CountingProvider;
 use tests::rig::{InProcess, Rig, Vpcd, VPCD_CARD_READER};
 use tests::timing::{ms, Samples};
 
 const CARD: &str = "v3-uyghur.toml";
 
-/// Records every command sent through it.
-struct Recording<'p> {
-    inner: &'p dyn ReaderProvider,
-    sent: Arc<Mutex<Vec<Vec<u8>>>>,
-}
-
-struct RecConn {
-    inner: Box<dyn CardConnection>,
-    sent: Arc<Mutex<Vec<Vec<u8>>>>,
-}
-
-struct RecSession<'a> {
-    inner: Box<dyn CardSession + 'a>,
-    sent: Arc<Mutex<Vec<Vec<u8>>>>,
-}
-
-impl ReaderProvider for Recording<'_> {
-    fn list_readers(&self) -> Result<Vec<ReaderInfo>, TransportError> {
-        self.inner.list_readers()
-    }
-    fn wait_for_change(
-        &self,
-        known: &[ReaderInfo],
-        timeout: Duration,
-    ) -> Result<(), TransportError> {
-        self.inner.wait_for_change(known, timeout)
-    }
-    fn connect(&self, reader: &str) -> Result<Box<dyn CardConnection>, TransportError> {
-        Ok(Box::new(RecConn {
-            inner: self.inner.connect(reader)?,
-            sent: self.sent.clone(),
-        }))
-    }
-}
-
-impl CardConnection for RecConn {
-    fn reader_name(&self) -> &str {
-        self.inner.reader_name()
-    }
-    fn atr(&self) -> &[u8] {
-        self.inner.atr()
-    }
-    fn session(
-        &mut self,
-        reselect: Option<&[u8]>,
-    ) -> Result<Box<dyn CardSession + '_>, TransportError> {
-        Ok(Box::new(RecSession {
-            inner: self.inner.session(reselect)?,
-            sent: self.sent.clone(),
-        }))
-    }
-    fn disconnect(self: Box<Self>, disposition: Disposition) -> Result<(), TransportError> {
-        self.inner.disconnect(disposition)
-    }
-}
-
-impl CardSession for RecSession<'_> {
-    fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(command.to_vec());
-        self.inner.transmit_raw(command)
-    }
-    fn atr(&self) -> &[u8] {
-        self.inner.atr()
-    }
-    fn was_reset(&self) -> bool {
-        self.inner.was_reset()
-    }
-}
-
 /// The commands `kiosk card info` sends to this card, recorded in process.
 fn info_apdus() -> Vec<String> {
     let rig = InProcess::new(Transport::T1);
     rig.insert(tests::card(CARD, Transport::T1));
-    let rec = Recording {
-        inner: rig.provider(),
-        sent: Arc::default(),
-    };
+    let rec = CountingProvider::new(rig.provider());
     let target = Target {
         reader: Some(hw_sim::backend::CARD_SLOT.to_string()),
         psam_reader: None,
     };
     let conn = card_ops::connect_card(&rec, &target).expect("card");
     card_ops::info(conn).expect("info");
-    let sent = rec.sent.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    sent.iter().map(hex::encode_upper).collect()
+    rec.take_commands().iter().map(hex::encode_upper).collect()
 }
 
 /// Runs a command to its end and returns its wall time; panics with its output if it
