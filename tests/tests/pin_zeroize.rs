@@ -16,7 +16,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use hw_sim::Transport;
 use kiosk_host::domain::BusinessCode as B;
@@ -35,7 +35,10 @@ const PINS: [&str; 3] = [PIN_A, PIN_B, PIN_C];
 
 /// What a freed block must not hold, per PIN: ASCII digits, BCD bytes, digit values.
 const PATTERN_LEN: usize = 3 * 3;
-static PATTERNS: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+/// Set once, before the first recording, and only read after: a scan needs no lock, so a
+/// free on this thread is never skipped because another thread (another test setting up)
+/// is scanning at the same moment.
+static PATTERNS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
 
 fn patterns() -> Vec<Vec<u8>> {
     let mut out = Vec::with_capacity(PATTERN_LEN);
@@ -91,9 +94,7 @@ fn scan(block: &[u8]) {
     if reentered {
         return;
     }
-    // `try_lock`: a thread that frees while another scans skips nothing of importance,
-    // since each test runs its PIN paths on one thread under `SERIAL`.
-    if let Ok(patterns) = PATTERNS.try_lock() {
+    if let Some(patterns) = PATTERNS.get() {
         FREED_SCANNED.fetch_add(1, Ordering::Relaxed);
         if patterns
             .iter()
@@ -124,12 +125,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 /// number scanned.
 fn freed_with_pins(f: impl FnOnce()) -> (usize, usize) {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    {
-        let mut p = PATTERNS.lock().unwrap_or_else(|p| p.into_inner());
-        if p.is_empty() {
-            *p = patterns();
-        }
-    }
+    PATTERNS.get_or_init(patterns);
     TRACE.store(
         std::env::var_os("PIN_ZEROIZE_TRACE").is_some(),
         Ordering::SeqCst,
