@@ -164,6 +164,7 @@ pub fn iv_from_challenge(alg: Algorithm, challenge: &[u8; 8]) -> Vec<u8> {
 
 /// The simulator's and software PSAM's test master key for a key id: byte i is
 /// `(id << 4) | i`. Never valid on a real kiosk.
+#[cfg(any(test, feature = "test-keys"))]
 pub fn test_master_key(id: u8) -> Key16 {
     Zeroizing::new(std::array::from_fn(|i| (id << 4) | i as u8))
 }

@@ -11,6 +11,7 @@
 
 pub mod crypto;
 pub mod psam;
+#[cfg(any(test, feature = "test-keys"))]
 pub mod soft;
 
 use std::fmt;
