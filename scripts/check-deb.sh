@@ -114,6 +114,17 @@ check "package has /usr/bin/kiosk, the unit, the configuration and the example" 
 if [ ${#variant[@]} -gt 0 ]; then
     check "package has the calendar data" grep -q "./usr/share/kiosk/calendar/" <<<"$contents"
 fi
+# The packaged binary holds no simulator: no hw-sim symbol in the release build cargo-deb
+# packed (the control: the development build, with the default `sim` feature, has them).
+no_sim_symbols() {
+    nm -C target/release/kiosk >"$OUT/kiosk.nm" || return 1
+    if grep -q "hw_sim::" "$OUT/kiosk.nm"; then
+        grep -m 5 "hw_sim::" "$OUT/kiosk.nm"
+        return 1
+    fi
+    cargo build -p kiosk-host --locked -q && nm -C target/debug/kiosk | grep -q "hw_sim::"
+}
+check "the packaged kiosk has no hw-sim code (nm -C; the development build has)" no_sim_symbols
 check "/etc/kiosk/kiosk.toml is a conffile" grep -qx "/etc/kiosk/kiosk.toml" <<<"$conffiles"
 check "package depends on pcscd" grep -Eq "^Depends:.*\bpcscd\b" <<<"$fields"
 check "package depends on libssl (SQLCipher's libcrypto)" grep -Eq "^Depends:.*\blibssl3" <<<"$fields"
@@ -133,6 +144,14 @@ check "installed kiosk validates /etc/kiosk/kiosk.toml" /usr/bin/kiosk config va
 check "installed kiosk validates /usr/share/doc/kiosk/kiosk.example.toml" \
     /usr/bin/kiosk config validate /usr/share/doc/kiosk/kiosk.example.toml
 check "installed kiosk has the service command the unit runs" /usr/bin/kiosk serve --help
+sim_refused() {
+    local out status
+    out=$(/usr/bin/kiosk serve --sim --listen 127.0.0.1:1 2>&1)
+    status=$?
+    echo "$out"
+    [ "$status" = 2 ] && grep -q "built without the simulated hardware" <<<"$out"
+}
+check "installed kiosk refuses --sim and says how to get it (exit 2)" sim_refused
 check "system user kiosk exists" getent passwd kiosk
 check "/var/lib/kiosk belongs to kiosk" bash -c '[ "$(stat -c %U /var/lib/kiosk)" = kiosk ]'
 check "/etc/kiosk/db.key made at install, readable by the kiosk user only" \

@@ -6,7 +6,7 @@ use card_io::sam::psam::Psam;
 use card_io::CardConnection;
 use hw_sim::backend::{CARD_SLOT, PSAM_SLOT};
 use hw_sim::Transport;
-use kiosk_host::card_ops::{self, OpError, Target};
+use kiosk_core::card_ops::{self, OpError, Target};
 
 use crate::counting::CountingProvider;
 use crate::rig::{InProcess, Rig};

@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 
 use card_io::sscard::AppState;
 use hw_sim::{CardOs, SimDevice};
-use kiosk_host::card_ops::{self, Target};
-use kiosk_host::domain::CardState;
+use kiosk_core::card_ops::{self, Target};
+use kiosk_core::domain::CardState;
 use serde_json::{json, Value};
 
 use crate::rig::{Rig, Vpcd};
 use crate::served::{kind, Served};
-use kiosk_host::store::sqlite::SqliteStore;
+use kiosk_store::sqlite::SqliteStore;
 
 /// splitmix64: small, seedable, good enough to choose kill points reproducibly.
 #[derive(Debug, Clone)]
@@ -258,10 +258,9 @@ impl SimDevice for KillCard {
 
 /// The key of the database at `path`: the file beside it (`<path>.key`), which [`setup`]
 /// makes and names in the kiosk's configuration, and [`snapshot`] copies with the database.
-pub fn db_key(path: &Path) -> kiosk_host::store::sqlite::DbKey {
-    let file = kiosk_host::store::sqlite::key::beside(path);
-    kiosk_host::store::sqlite::DbKey::load(&file)
-        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+pub fn db_key(path: &Path) -> kiosk_store::sqlite::DbKey {
+    let file = kiosk_store::sqlite::key::beside(path);
+    kiosk_store::sqlite::DbKey::load(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
 
 /// Opens the kiosk's database the way the kiosk does: with its key.
@@ -280,7 +279,7 @@ pub fn snapshot(path: &Path) -> (tempfile::TempDir, PathBuf) {
         std::fs::copy(&wal, dir.path().join("copy.db-wal")).expect("WAL copied");
     }
     db_key(path)
-        .write_new(&kiosk_host::store::sqlite::key::beside(&copy))
+        .write_new(&kiosk_store::sqlite::key::beside(&copy))
         .expect("the key beside the copy");
     (dir, copy)
 }
@@ -337,7 +336,7 @@ pub fn audit_verify(kiosk: &Path, db: &Path) -> (bool, String) {
         .args(["audit", "verify", "--db"])
         .arg(db)
         .arg("--key-file")
-        .arg(kiosk_host::store::sqlite::key::beside(db))
+        .arg(kiosk_store::sqlite::key::beside(db))
         .output()
         .expect("kiosk audit verify runs");
     let text = format!(
@@ -473,15 +472,15 @@ pub fn agree(registry: CardState, card: AppState) -> bool {
 /// A fresh database with the demo registry, and the kiosk's configuration.
 pub fn setup(dir: &Path, id_path: &str) -> (PathBuf, PathBuf) {
     let db = dir.join("kiosk.db");
-    let key_file = kiosk_host::store::sqlite::key::beside(&db);
-    kiosk_host::store::sqlite::DbKey::generate()
+    let key_file = kiosk_store::sqlite::key::beside(&db);
+    kiosk_store::sqlite::DbKey::generate()
         .write_new(&key_file)
         .expect("database key");
     {
         let store = open_db(&db);
-        kiosk_host::demo::seed(
+        kiosk_service::demo::seed(
             &store,
-            &kiosk_host::demo::DemoPaths::in_workspace(&crate::kiosk::root()),
+            &kiosk_service::demo::DemoPaths::in_workspace(&crate::kiosk::root()),
             chrono::Utc::now(),
         )
         .expect("demo registry");

@@ -7,14 +7,14 @@ use std::sync::Mutex;
 
 use chrono::{TimeZone, Utc};
 use firmware_config::Config;
-use kiosk_host::calendar::WorkCalendar;
-use kiosk_host::card_ops::Target;
-use kiosk_host::demo::{self, DemoPaths};
-use kiosk_host::domain::{BusinessCode, Timestamp};
-use kiosk_host::ecard::{EcardIssuer, EcardVerifier};
-use kiosk_host::engine::driver::Engine;
-use kiosk_host::engine::session::{Event, Phase, Session};
-use kiosk_host::store::sqlite::{key, DbKey, SqliteStore};
+use kiosk_core::calendar::WorkCalendar;
+use kiosk_core::card_ops::Target;
+use kiosk_core::domain::{BusinessCode, Timestamp};
+use kiosk_core::ecard::{EcardIssuer, EcardVerifier};
+use kiosk_core::engine::driver::Engine;
+use kiosk_core::engine::session::{Event, Phase, Session};
+use kiosk_service::demo::{self, DemoPaths};
+use kiosk_store::sqlite::{key, DbKey, SqliteStore};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -141,7 +141,7 @@ pub fn receipt(s: &Session) -> Vec<String> {
 
 /// A compliant card photo: the simulated camera's good scene through the photo pipeline
 /// (made once per test process).
-pub fn compliant_photo() -> kiosk_host::engine::facts::PhotoFacts {
+pub fn compliant_photo() -> kiosk_core::engine::facts::PhotoFacts {
     use card_io::camera::{FrameSource, Resolution};
     static PHOTO: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     let jpeg = PHOTO
@@ -157,8 +157,8 @@ pub fn compliant_photo() -> kiosk_host::engine::facts::PhotoFacts {
                 .jpeg
         })
         .clone();
-    kiosk_host::engine::facts::PhotoFacts {
-        sha256: kiosk_host::demo::sha256_hex(&jpeg),
+    kiosk_core::engine::facts::PhotoFacts {
+        sha256: kiosk_core::digest::sha256_hex(&jpeg),
         jpeg,
     }
 }

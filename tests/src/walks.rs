@@ -5,11 +5,11 @@
 //! (`archive-bench`); `tests/tests/businesses.rs` checks the same businesses in detail.
 
 use hw_sim::Transport;
-use kiosk_host::domain::{BusinessCode as B, Outcome};
-use kiosk_host::engine::driver::Engine;
-use kiosk_host::engine::facts::{Contact, Reason};
-use kiosk_host::engine::session::{Event, Phase, Session};
-use kiosk_host::store::Registry;
+use kiosk_core::domain::{BusinessCode as B, Outcome};
+use kiosk_core::engine::driver::Engine;
+use kiosk_core::engine::facts::{Contact, Reason};
+use kiosk_core::engine::session::{Event, Phase, Session};
+use kiosk_core::store::Registry;
 
 use crate::kiosk::{compliant_photo, feed, id_text, now, start, TestKiosk};
 use crate::pin;

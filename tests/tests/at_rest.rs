@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use hw_sim::Transport;
-use kiosk_host::domain::{BusinessCode as B, CardState};
-use kiosk_host::engine::session::Event;
-use kiosk_host::store::sqlite::{key, DbKey, SqliteStore};
-use kiosk_host::store::{Registry, StoreError};
+use kiosk_core::domain::{BusinessCode as B, CardState};
+use kiosk_core::engine::session::Event;
+use kiosk_core::store::Registry;
+use kiosk_store::sqlite::{key, DbKey, SqliteStore};
+use kiosk_store::DbError;
 use tests::kiosk::{feed, id_text, start, TestKiosk};
 use tests::rig::InProcess;
 
@@ -125,7 +126,7 @@ fn a_wrong_key_is_named_and_a_plaintext_database_is_encrypted_in_place() {
 
     // Another key: refused with the path, not "file is not a database".
     let e = SqliteStore::open(&db, &DbKey::generate()).expect_err("a wrong key");
-    assert!(matches!(e, StoreError::WrongKey { .. }), "{e:?}");
+    assert!(matches!(e, DbError::WrongKey { .. }), "{e:?}");
     let message = e.to_string();
     assert!(
         message.contains(&format!("the database key does not open {}", db.display())),
@@ -173,7 +174,7 @@ fn a_wrong_key_is_named_and_a_plaintext_database_is_encrypted_in_place() {
     tests::kiosk::plaintext_copy(&db, &key, &plain);
     assert_eq!(found_in(&plain, &needles), needles, "the control: in clear");
     let e = SqliteStore::open(&plain, &key).expect_err("plaintext");
-    assert!(matches!(e, StoreError::NotEncrypted { .. }), "{e:?}");
+    assert!(matches!(e, DbError::NotEncrypted { .. }), "{e:?}");
     assert!(e.to_string().contains("kiosk storage encrypt"), "{e}");
     let plain_arg = plain.to_str().expect("path");
     let key_arg = key_file.to_str().expect("path");

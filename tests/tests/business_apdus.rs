@@ -4,11 +4,11 @@
 
 use hw_sim::backend::{CARD_SLOT, PSAM_SLOT};
 use hw_sim::Transport;
-use kiosk_host::card_ops::Target;
-use kiosk_host::domain::BusinessCode as B;
-use kiosk_host::engine::facts::Reason;
-use kiosk_host::engine::session::{Event, Phase};
-use kiosk_host::rules::Material;
+use kiosk_core::card_ops::Target;
+use kiosk_core::domain::BusinessCode as B;
+use kiosk_core::engine::facts::Reason;
+use kiosk_core::engine::session::{Event, Phase};
+use kiosk_core::rules::Material;
 use tests::counting::CountingProvider;
 use tests::kiosk::{compliant_photo, feed, id_text, now, start, TestKiosk};
 use tests::rig::{InProcess, Rig};

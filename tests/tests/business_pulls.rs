@@ -9,13 +9,13 @@
 use card_io::sscard::{AppState, SsCard, SSSE_DF_NAME};
 use firmware_config::Language;
 use hw_sim::{PullPoint, Transport};
-use kiosk_host::card_ops::{self, Target};
-use kiosk_host::domain::{BusinessCode as B, CardState, Outcome};
-use kiosk_host::engine::driver::Engine;
-use kiosk_host::engine::facts::Reason;
-use kiosk_host::engine::failure::Failure;
-use kiosk_host::engine::session::{Event, Phase, Session};
-use kiosk_host::store::{AuditLog, Journal, Registry};
+use kiosk_core::card_ops::{self, Target};
+use kiosk_core::domain::{BusinessCode as B, CardState, Outcome};
+use kiosk_core::engine::driver::Engine;
+use kiosk_core::engine::facts::Reason;
+use kiosk_core::engine::failure::Failure;
+use kiosk_core::engine::session::{Event, Phase, Session};
+use kiosk_core::store::{AuditLog, Journal, Registry};
 use tests::kiosk::{compliant_photo, feed, id_text, now, start, TestKiosk};
 use tests::rig::{InProcess, Rig, Slot, Vpcd};
 use tests::{card, pin};
@@ -105,12 +105,12 @@ fn prepare(e: &Engine<'_>, rig: &dyn Rig, c: &Case, fresh: bool) -> (Session, Ev
     feed(e, &mut s, ins.event);
     while let Phase::Gathering { material } = s.phase {
         let ev = match material {
-            kiosk_host::rules::Material::Photo => Event::PhotoTaken(compliant_photo()),
-            kiosk_host::rules::Material::Reason if c.business == B::Cancel => {
+            kiosk_core::rules::Material::Photo => Event::PhotoTaken(compliant_photo()),
+            kiosk_core::rules::Material::Reason if c.business == B::Cancel => {
                 Event::ReasonGiven(Reason::Death)
             }
-            kiosk_host::rules::Material::Reason => Event::ReasonGiven(Reason::Expiring),
-            kiosk_host::rules::Material::BankMaterials => Event::BankReceipt("B-1".into()),
+            kiosk_core::rules::Material::Reason => Event::ReasonGiven(Reason::Expiring),
+            kiosk_core::rules::Material::BankMaterials => Event::BankReceipt("B-1".into()),
             other => panic!("{:?} asks for {other:?}", c.business),
         };
         feed(e, &mut s, ev);

@@ -4,13 +4,13 @@
 
 use card_io::sscard::AppState;
 use hw_sim::Transport;
-use kiosk_host::card_ops::{self, Target};
-use kiosk_host::domain::{BusinessCode as B, CardState, Outcome, Progress};
-use kiosk_host::engine::driver::{DriverError, Engine};
-use kiosk_host::engine::facts::{Contact, PhotoFacts, Reason};
-use kiosk_host::engine::session::{Event, Failure, Phase, Refusal, Session};
-use kiosk_host::rules::Material;
-use kiosk_host::store::{AuditLog, Journal, Registry};
+use kiosk_core::card_ops::{self, Target};
+use kiosk_core::domain::{BusinessCode as B, CardState, Outcome, Progress};
+use kiosk_core::engine::driver::{DriverError, Engine};
+use kiosk_core::engine::facts::{Contact, PhotoFacts, Reason};
+use kiosk_core::engine::session::{Event, Failure, Phase, Refusal, Session};
+use kiosk_core::rules::Material;
+use kiosk_core::store::{AuditLog, Journal, Registry};
 use tests::kiosk::{feed, id_text, now, receipt, start, TestKiosk};
 use tests::rig::{InProcess, Rig, Vpcd};
 use tests::{card, pin, today};
@@ -254,7 +254,7 @@ fn loss_and_found(rig: &dyn Rig) {
     let ins = e.card_inserted(now()).expect("insert");
     assert_eq!(
         ins.guarded,
-        Some(kiosk_host::engine::CardAction::BlockApp { permanent: false })
+        Some(kiosk_core::domain::CardAction::BlockApp { permanent: false })
     );
     assert_eq!(card_status(rig).application, AppState::TemporarilyBlocked);
     // 解挂 with the found card.
@@ -405,7 +405,7 @@ fn ecard_then_identify(rig: &dyn Rig) {
     let ecards = k.store.ecards_of(ZHANG_ID).unwrap();
     assert_eq!(ecards.len(), 1);
     // The holder's e-card app shows a dynamic QR; it identifies him for a loss report.
-    let qr = kiosk_host::ecard::sign_dynamic(
+    let qr = kiosk_core::ecard::sign_dynamic(
         &tests::kiosk::ecard_test_key(),
         ZHANG_ID,
         ZHANG_CARD,
@@ -613,9 +613,9 @@ both!(
 /// materials, the batch verifies, queries find the records and are themselves audited.
 #[test]
 fn a_month_of_cases_is_sealed_and_queried() {
-    use kiosk_host::archive::{seal, verify};
-    use kiosk_host::domain::Actor;
-    use kiosk_host::store::{ArchiveQuery, ArchiveStore};
+    use kiosk_core::domain::Actor;
+    use kiosk_core::store::{ArchiveQuery, ArchiveStore};
+    use kiosk_store::archive::{seal, verify};
 
     let rig = InProcess::new(Transport::T1);
     let k = TestKiosk::new();
@@ -658,7 +658,7 @@ fn a_month_of_cases_is_sealed_and_queried() {
     assert!(report.ok(), "{report:?}");
     // The photo is filed as a material of the application, in records.tar.
     let tar = std::fs::File::open(sealed.dir.join("records.tar")).unwrap();
-    let photo_files = kiosk_host::archive::tar::read_all(tar)
+    let photo_files = kiosk_store::archive::tar::read_all(tar)
         .unwrap()
         .into_iter()
         .filter(|e| e.path.ends_with(".jpg"))
@@ -712,7 +712,7 @@ fn a_session_across_midnight_gives_one_deadline() {
     let k = TestKiosk::new();
     let e = k.engine(rig.provider(), &no_printer);
     let mut s = e.start(B::Exchange, false, thursday).expect("start");
-    let step = |s: &mut kiosk_host::engine::session::Session, ev: Event, at| {
+    let step = |s: &mut kiosk_core::engine::session::Session, ev: Event, at| {
         e.feed(s, ev, at).unwrap_or_else(|n| panic!("{n}"));
     };
     step(&mut s, id_card(&e, "expired.toml"), thursday);

@@ -1,12 +1,12 @@
 //! Every card operation, run four times: in-process and through pcscd + vpcd, each with the
 //! card and PSAM in T=0 and in T=1 behaviour. The kiosk code under test is the same
-//! (`kiosk_host::card_ops` over `card-io`); only the reader provider differs.
+//! (`kiosk_core::card_ops` over `card-io`); only the reader provider differs.
 
 use card_io::sam::psam::Psam;
 use card_io::sscard::{AppState, CardError, Sex};
 use card_io::transport::TransportError;
 use hw_sim::{BlockedSw, Transport};
-use kiosk_host::card_ops::{self, OpError, Target};
+use kiosk_core::card_ops::{self, OpError, Target};
 use tests::rig::Rig;
 use tests::{card, card_file, pin, today};
 

@@ -6,7 +6,7 @@ use card_io::sscard::AppState;
 use card_io::transport::TransportError;
 use hw_sim::backend::{CARD_SLOT, PSAM_SLOT};
 use hw_sim::Transport;
-use kiosk_host::card_ops::{self, OpError, Target};
+use kiosk_core::card_ops::{self, OpError, Target};
 use tests::rig::{InProcess, Rig};
 use tests::{card, pin, today};
 

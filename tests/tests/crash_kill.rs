@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 
 use card_io::sscard::AppState;
 use hw_sim::Transport;
-use kiosk_host::card_ops::{self, Target};
-use kiosk_host::domain::{local_date, CardState, Outcome};
-use kiosk_host::store::{ArchiveStore, Journal, Registry};
+use kiosk_core::card_ops::{self, Target};
+use kiosk_core::domain::{local_date, CardState, Outcome};
+use kiosk_core::store::{ArchiveStore, Journal, Registry};
 use tests::crash::{
     self, agree, card_state, drive, setup, ApduKill, KillCard, KillSwitch, Rng, Seen,
 };

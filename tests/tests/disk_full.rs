@@ -15,8 +15,8 @@ use std::path::Path;
 use std::process::Command;
 
 use hw_sim::Transport;
-use kiosk_host::domain::{local_date, CardState, Outcome};
-use kiosk_host::store::{ArchiveStore, Journal, Registry};
+use kiosk_core::domain::{local_date, CardState, Outcome};
+use kiosk_core::store::{ArchiveStore, Journal, Registry};
 use serde_json::{json, Value};
 use tests::crash::{self, agree, card_state, drive, setup, KillCard, KillSwitch};
 use tests::rig::Vpcd;

@@ -2,13 +2,13 @@
 //! over its JSON API, on one kiosk (the demo registry changes as the walks run, so the order
 //! matters, as in the browser walk). At every step the JSON page, the HTML page and, at the
 //! end, the printed receipt are searched for the full ID number, name, phone numbers and card
-//! numbers of every demo person: none may appear; the masked forms of `kiosk_host::mask` do.
+//! numbers of every demo person: none may appear; the masked forms of `kiosk_core::mask` do.
 
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use kiosk_host::mask;
+use kiosk_core::mask;
 use tests::served::{kind, Served as Kiosk};
 
 const CARD_PIN: &str = "123456";

@@ -162,7 +162,7 @@ fn the_document_is_openapi_3_1_and_the_one_the_code_generates() {
         .body;
     assert_eq!(
         served,
-        kiosk_host::server::openapi::document_json(),
+        kiosk_service::openapi::document_json(),
         "the service serves the document the code generates"
     );
 
@@ -292,7 +292,7 @@ fn the_document_lists_exactly_the_routes_the_service_answers() {
     let documented = operations(&doc);
 
     // The code's own list (from the same router) is the served one.
-    let from_code: BTreeSet<(String, String)> = kiosk_host::server::openapi::documented_routes()
+    let from_code: BTreeSet<(String, String)> = kiosk_service::openapi::documented_routes()
         .into_iter()
         .collect();
     assert_eq!(documented, from_code);
@@ -375,7 +375,7 @@ fn the_document_lists_exactly_the_routes_the_service_answers() {
 #[test]
 fn no_api_route_is_registered_around_the_document() {
     let mut sources = Vec::new();
-    let mut dirs = vec![tests::kiosk::root().join("kiosk-host/src/server")];
+    let mut dirs = vec![tests::kiosk::root().join("kiosk-host/service/src")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).expect("server sources") {
             let path = entry.expect("entry").path();

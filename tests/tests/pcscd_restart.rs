@@ -16,11 +16,11 @@ use card_io::pcsc_backend::PcscProvider;
 use card_io::transport::{ReaderProvider, TransportError};
 use card_io::watcher::{ReaderEvent, ReaderWatcher, WatcherConfig};
 use hw_sim::Transport;
-use kiosk_host::card_ops::{self, OpError, Target};
-use kiosk_host::domain::BusinessCode;
-use kiosk_host::engine::failure::Failure;
-use kiosk_host::engine::session::{Event, Phase, Session};
-use kiosk_host::store::{AuditLog, Journal};
+use kiosk_core::card_ops::{self, OpError, Target};
+use kiosk_core::domain::BusinessCode;
+use kiosk_core::engine::failure::Failure;
+use kiosk_core::engine::session::{Event, Phase, Session};
+use kiosk_core::store::{AuditLog, Journal};
 use tests::kiosk::{feed, id_text, now, start, TestKiosk};
 use tests::rig::{Rig, Vpcd, VPCD_CARD_READER};
 use tests::{card, pin};
@@ -143,7 +143,7 @@ fn no_printer(_: &[String]) -> Result<(), String> {
 }
 
 /// A PIN reset for 张伟 brought to the step where the card command runs.
-fn pin_reset_ready(e: &kiosk_host::engine::driver::Engine<'_>) -> Session {
+fn pin_reset_ready(e: &kiosk_core::engine::driver::Engine<'_>) -> Session {
     let mut s = start(e, BusinessCode::PinReset, false);
     feed(
         e,

@@ -184,7 +184,7 @@ fn place(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Place {
 /// The kiosk's database as plaintext (its key is beside it, as `kiosk serve --sim` keeps
 /// it): the files themselves are encrypted, so a PIN stored in them would not be seen there.
 fn decrypted(what: &str, db: &Path, scratch: &Path) -> Place {
-    let key = kiosk_host::store::sqlite::DbKey::load(&kiosk_host::store::sqlite::key::beside(db))
+    let key = kiosk_store::sqlite::DbKey::load(&kiosk_store::sqlite::key::beside(db))
         .expect("the simulated kiosk's database key");
     let out = scratch.join(format!("{}.plain.db", what.replace(' ', "-")));
     tests::kiosk::plaintext_copy(db, &key, &out);
@@ -600,7 +600,7 @@ fn no_pin_leaves_a_trace_anywhere() {
     for (pin, what) in SECRETS {
         let p = tests::pin(pin);
         assert!(
-            kiosk_host::pin_policy::check(&p, None, None).is_ok(),
+            kiosk_core::pin_policy::check(&p, None, None).is_ok(),
             "{pin} ({what}) would be refused as weak"
         );
     }
@@ -631,9 +631,7 @@ fn no_pin_leaves_a_trace_anywhere() {
     let db = db_dir.join("kiosk.db");
     let (out, err) = (dir.path().join("serve.out"), dir.path().join("serve.err"));
     let db_arg = db.display().to_string();
-    let key_arg = kiosk_host::store::sqlite::key::beside(&db)
-        .display()
-        .to_string();
+    let key_arg = kiosk_store::sqlite::key::beside(&db).display().to_string();
     let k = Served::start_logged(
         &["--sim", "--db", &db_arg],
         &[("RUST_LOG", "trace")],
@@ -683,13 +681,11 @@ fn no_pin_leaves_a_trace_anywhere() {
     // then), the batch exported as tar by the command line.
     let batches = dir.path().join("archive");
     {
-        use kiosk_host::archive::Month;
+        use kiosk_store::archive::Month;
         // `kiosk serve --sim` keeps its database key beside the database.
-        let key =
-            kiosk_host::store::sqlite::DbKey::load(&kiosk_host::store::sqlite::key::beside(&db))
-                .expect("the simulated kiosk's database key");
-        let store =
-            kiosk_host::store::sqlite::SqliteStore::open(&db, &key).expect("open the database");
+        let key = kiosk_store::sqlite::DbKey::load(&kiosk_store::sqlite::key::beside(&db))
+            .expect("the simulated kiosk's database key");
+        let store = kiosk_store::sqlite::SqliteStore::open(&db, &key).expect("open the database");
         let now = chrono::Utc::now();
         let month = Month::of_instant(now);
         let later = month
@@ -698,12 +694,12 @@ fn no_pin_leaves_a_trace_anywhere() {
             .and_hms_opt(12, 0, 0)
             .expect("noon")
             .and_utc();
-        let sealed = kiosk_host::archive::seal_month(
+        let sealed = kiosk_store::archive::seal_month(
             &store,
             &month.to_string(),
             "0001",
             &batches,
-            &kiosk_host::domain::Actor::System,
+            &kiosk_core::domain::Actor::System,
             later,
             &tests::kiosk::archive_test_key(),
         )

@@ -19,10 +19,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use hw_sim::Transport;
-use kiosk_host::domain::BusinessCode as B;
-use kiosk_host::engine::session::{Event, Phase};
-use kiosk_host::rules::Material;
-use kiosk_host::server::core::Input;
+use kiosk_core::domain::BusinessCode as B;
+use kiosk_core::engine::session::{Event, Phase};
+use kiosk_core::rules::Material;
+use kiosk_service::state::Input;
 use tests::kiosk::{feed, id_text, now, start, TestKiosk};
 use tests::rig::{InProcess, Rig};
 use zeroize::Zeroizing;

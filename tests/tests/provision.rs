@@ -16,7 +16,7 @@ use hw_sim::idcard::{IdModule, Person, PtyHandle};
 use hw_sim::printer::{PrinterSim, PrinterState};
 use hw_sim::qr::QrSim;
 use hw_sim::{PsamOptions, PsamOs, SimReaders, Transport};
-use kiosk_host::provision::{self, Cameras, ProbeOptions, SystemSerial};
+use kiosk_service::provision::{self, Cameras, ProbeOptions, SystemSerial};
 use tests::rig::{Rig, Vpcd, VPCD_CARD_READER, VPCD_PSAM_READER};
 
 /// A camera device serving the "good" scene.
@@ -221,7 +221,7 @@ fn proposes_exactly_the_simulated_devices_and_writes_a_valid_file() {
     }
 
     // Probing again from the written file proposes nothing new.
-    let (loaded, _) = kiosk_host::selftest::load_config(Some(&out));
+    let (loaded, _) = kiosk_service::selftest::load_config(Some(&out));
     let (config, _) = loaded.expect("the written file loads");
     let findings = provision::probe(
         &options(&[&s.id, &s.printer, &s.qr]),

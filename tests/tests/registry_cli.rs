@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use hw_sim::Transport;
-use kiosk_host::domain::BusinessCode as B;
-use kiosk_host::engine::session::Event;
-use kiosk_host::store::sqlite::key;
+use kiosk_core::domain::BusinessCode as B;
+use kiosk_core::engine::session::Event;
+use kiosk_store::sqlite::key;
 use tests::kiosk::{compliant_photo, feed, id_text, start, TestKiosk};
 use tests::rig::InProcess;
 

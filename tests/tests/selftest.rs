@@ -17,9 +17,9 @@ use hw_sim::idcard::{IdModule, Person, PtyHandle};
 use hw_sim::printer::{PrinterSim, PrinterState};
 use hw_sim::qr::QrSim;
 use hw_sim::{PsamOptions, PsamOs, SimReaders, Transport};
-use kiosk_host::provision::{Cameras, SystemSerial};
-use kiosk_host::selftest::{self, CheckResult, Context, SqliteProbe, Status};
-use kiosk_host::store::sqlite::{DbKey, SqliteStore};
+use kiosk_service::provision::{Cameras, SystemSerial};
+use kiosk_service::selftest::{self, CheckResult, Context, SqliteProbe, Status};
+use kiosk_store::sqlite::{DbKey, SqliteStore};
 use serde_json::Value;
 use tests::rig::{Rig, Vpcd, VPCD_CARD_READER, VPCD_PSAM_READER};
 

@@ -7,7 +7,7 @@ use card_io::printer::{Paper, Printer, PrinterConfig, PrinterError, Receipt};
 use card_io::qr::{QrConfig, QrError, QrEvent, QrReader};
 use hw_sim::printer::PrinterState;
 use hw_sim::qr::Fault;
-use kiosk_host::mask;
+use kiosk_core::mask;
 
 const WAIT: Duration = Duration::from_secs(3);
 

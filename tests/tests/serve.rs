@@ -522,9 +522,7 @@ fn the_technician_page_needs_a_login_and_shows_the_self_test() {
             "--db",
             db.to_str().unwrap(),
             "--key-file",
-            kiosk_host::store::sqlite::key::beside(&db)
-                .to_str()
-                .unwrap(),
+            kiosk_store::sqlite::key::beside(&db).to_str().unwrap(),
         ])
         .output()
         .unwrap();

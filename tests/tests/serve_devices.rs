@@ -6,12 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kiosk_host::domain::{BusinessCode, CardState};
-use kiosk_host::engine::session::Phase;
-use kiosk_host::server::core::Input;
-use kiosk_host::server::devices::{Device, State, Timing};
-use kiosk_host::server::{self, ServeOptions, Shared};
-use kiosk_host::store::Registry;
+use kiosk_core::domain::{BusinessCode, CardState};
+use kiosk_core::engine::session::Phase;
+use kiosk_core::store::Registry;
+use kiosk_service::devices::{Device, State, Timing};
+use kiosk_service::state::Input;
+use kiosk_service::{ServeOptions, Shared};
 use serde_json::{json, Value};
 use tests::served::{eventually, kind, temp_file, Answer, Served as Kiosk};
 
@@ -205,10 +205,9 @@ fn paper_out_is_said_on_the_receipt_screen_and_nothing_is_lost() {
     assert_eq!(printed["receipts"], json!([]), "{printed}");
     // The case is committed all the same.
     // A simulated kiosk keeps its database key beside the database.
-    let key = kiosk_host::store::sqlite::key::beside(&db);
-    let key = kiosk_host::store::sqlite::DbKey::load(&key).expect("the sim's database key");
-    let store =
-        kiosk_host::store::sqlite::SqliteStore::open(&db, &key).expect("the kiosk's database");
+    let key = kiosk_store::sqlite::key::beside(&db);
+    let key = kiosk_store::sqlite::DbKey::load(&key).expect("the sim's database key");
+    let store = kiosk_store::sqlite::SqliteStore::open(&db, &key).expect("the kiosk's database");
     let card = store.card(ZHANG_CARD).expect("registry").expect("the card");
     assert_eq!(card.state, CardState::LostTemporary);
     // Paper back: print again.
@@ -334,13 +333,13 @@ fn real_hardware_mode_opens_the_configured_ports_by_path() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("kiosk.db");
     let key_file = dir.path().join("db.key");
-    let key = kiosk_host::store::sqlite::DbKey::generate();
+    let key = kiosk_store::sqlite::DbKey::generate();
     key.write_new(&key_file).expect("database key");
     {
-        let store = kiosk_host::store::sqlite::SqliteStore::open(&db, &key).expect("database");
-        kiosk_host::demo::seed(
+        let store = kiosk_store::sqlite::SqliteStore::open(&db, &key).expect("database");
+        kiosk_service::demo::seed(
             &store,
-            &kiosk_host::demo::DemoPaths::in_workspace(&tests::kiosk::root()),
+            &kiosk_service::demo::DemoPaths::in_workspace(&tests::kiosk::root()),
             chrono::Utc::now(),
         )
         .expect("demo registry");
@@ -360,14 +359,14 @@ fn real_hardware_mode_opens_the_configured_ports_by_path() {
         listen: Some("127.0.0.1:0".into()),
         ..ServeOptions::default()
     };
-    let (shared, _, _temp) = server::build(&opts).expect("the kiosk builds");
+    let (shared, _, _temp) = kiosk_service::build(&opts).expect("the kiosk builds");
     let timing = Timing {
         id_poll: Duration::from_millis(100),
         heartbeat: Duration::from_millis(300),
         backoff_first: Duration::from_millis(100),
         backoff_max: Duration::from_millis(500),
     };
-    let _threads = server::start_devices(&shared, timing).expect("device threads");
+    let _threads = kiosk_service::start_devices(&shared, timing).expect("device threads");
     let board = shared.devices.clone();
     let state = |d: Device| board.state(d);
     let until = |what: &str, ok: &dyn Fn() -> bool| {

@@ -513,7 +513,7 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         .args(["audit", "show", "--limit", "100000", "--json", "--db"])
         .arg(dir.path().join("kiosk.db"))
         .arg("--key-file")
-        .arg(kiosk_host::store::sqlite::key::beside(
+        .arg(kiosk_store::sqlite::key::beside(
             &dir.path().join("kiosk.db"),
         ))
         .output()
@@ -536,7 +536,7 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         .args(["audit", "verify", "--db"])
         .arg(dir.path().join("kiosk.db"))
         .arg("--key-file")
-        .arg(kiosk_host::store::sqlite::key::beside(
+        .arg(kiosk_store::sqlite::key::beside(
             &dir.path().join("kiosk.db"),
         ))
         .output()

@@ -9,7 +9,7 @@ use card_io::sam::Algorithm;
 use card_io::sscard::{AppState, Sex};
 use hw_sim::personalisation::{self as pers, CardFile};
 use hw_sim::{BlockedSw, CardOs, Settings, SpecVersion, Transport};
-use kiosk_host::card_ops::{self, Target};
+use kiosk_core::card_ops::{self, Target};
 use proptest::prelude::*;
 use tests::rig::{InProcess, Rig};
 

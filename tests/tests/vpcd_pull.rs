@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use card_io::sscard::AppState;
 use hw_sim::{CardOs, SimDevice, Transport};
-use kiosk_host::card_ops::{self, OpError, Target};
+use kiosk_core::card_ops::{self, OpError, Target};
 use tests::rig::{Rig, Vpcd};
 use tests::{card, pin, today};
 

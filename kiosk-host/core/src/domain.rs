@@ -368,3 +368,23 @@ pub const LOCAL_OFFSET_S: i32 = 8 * 3600;
 pub fn local_date(at: Timestamp) -> NaiveDate {
     (at + chrono::Duration::seconds(i64::from(LOCAL_OFFSET_S))).date_naive()
 }
+
+/// A card command that changes the card, as the journal records it (never with a PIN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardAction {
+    /// 启用: CHANGE PIN from the initial PIN to the holder's.
+    Activate,
+    /// CHANGE PIN.
+    ChangePin,
+    /// RESET PIN through the PSAM.
+    ResetPin,
+    /// UNBLOCK PIN through the PSAM.
+    UnblockPin,
+    /// APPLICATION BLOCK (temporary or permanent).
+    BlockApp { permanent: bool },
+    /// APPLICATION UNBLOCK.
+    UnblockApp,
+    /// CARD BLOCK (irreversible).
+    BlockCard,
+}

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::domain::{Actor, CardRecord, CardState, Person, Sex, Timestamp};
-use crate::store::{Change, Commit, Registry, StoreError};
+use kiosk_core::domain::{Actor, CardRecord, CardState, Person, Sex, Timestamp};
+use kiosk_core::store::{Change, Commit, Registry, StoreError};
 
 /// Demo seeding failures.
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +152,7 @@ pub fn seed(store: &dyn Registry, paths: &DemoPaths, now: Timestamp) -> Result<u
         commit.changes.push(Change::UpsertPerson(p));
         if entry.photo {
             let jpeg = demo_photo(&id_number);
-            let sha256 = sha256_hex(&jpeg);
+            let sha256 = kiosk_core::digest::sha256_hex(&jpeg);
             commit.changes.push(Change::SetPhoto {
                 id_number: id_number.clone(),
                 sha256,
@@ -174,12 +174,6 @@ pub fn seed(store: &dyn Registry, paths: &DemoPaths, now: Timestamp) -> Result<u
     let n = commit.changes.len();
     store.commit(&commit)?;
     Ok(n)
-}
-
-/// SHA-256 in lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// A small valid JPEG standing for a photo on file in the demo (a grey 8×8 image; the real

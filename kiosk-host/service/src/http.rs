@@ -21,11 +21,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::core::{Core, Input};
 use super::openapi::{self, ApiError, ApiJson, ErrorCode};
 use super::screens;
+use super::state::{Core, Input};
 use super::Shared;
-use crate::rules;
+use kiosk_core::rules;
 
 /// Runs `f` on the kiosk's state in a blocking task (card I/O blocks). A failed task is a
 /// 503 [`ApiError`]; the screens turn it into plain text ([`page_error`]).
@@ -73,6 +73,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let (api, _) = api().split_for_parts();
     // A documented path with another method: 405 with the JSON error body.
     let api = api.method_not_allowed_fallback(openapi::method_not_allowed);
+    #[cfg_attr(not(feature = "sim"), allow(unused_mut))]
     let mut r = Router::new()
         .route("/", get(home))
         .route("/session", get(session_page))
@@ -89,34 +90,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/camera/preview.jpg", get(preview))
         .merge(api)
         .merge(super::staff::routes());
+    #[cfg(feature = "sim")]
     if shared.sim.is_some() {
-        r = r
-            .route(
-                "/api/sim/card",
-                post(super::sim::insert_card).delete(super::sim::remove_card),
-            )
-            .route(
-                "/api/sim/idcard",
-                post(super::sim::place_id_card).delete(super::sim::lift_id_card),
-            )
-            .route("/api/sim/idmodule", post(super::sim::id_module_fault))
-            .route("/api/sim/qr", post(super::sim::scan_qr))
-            .route("/api/sim/ecard-qr", get(super::sim::ecard_qr))
-            .route(
-                "/api/sim/printer",
-                get(super::sim::printer_get).post(super::sim::printer),
-            )
-            .route("/api/sim/reader", post(super::sim::reader))
-            .route("/api/sim/scene", post(super::sim::camera_scene))
-            .route("/sim", get(super::sim::panel))
-            .route("/sim/card", post(super::sim::panel_card))
-            .route("/sim/card/remove", post(super::sim::panel_remove))
-            .route("/sim/reader", post(super::sim::panel_reader))
-            .route("/sim/idcard", post(super::sim::panel_idcard))
-            .route("/sim/idmodule", post(super::sim::panel_id_fault))
-            .route("/sim/qr", post(super::sim::panel_qr))
-            .route("/sim/printer", post(super::sim::panel_printer))
-            .route("/sim/scene", post(super::sim::panel_scene));
+        r = r.merge(super::sim::routes());
     }
     r.fallback(not_found).with_state(shared)
 }
@@ -249,7 +225,7 @@ enum StartError {
     /// No business has this code.
     Unknown(String),
     /// The engine refused (not offered, agent not allowed …) or its storage failed.
-    Driver(crate::engine::driver::DriverError),
+    Driver(kiosk_core::engine::driver::DriverError),
 }
 
 impl std::fmt::Display for StartError {
@@ -263,7 +239,7 @@ impl std::fmt::Display for StartError {
 
 impl From<StartError> for ApiError {
     fn from(e: StartError) -> ApiError {
-        use crate::engine::driver::DriverError;
+        use kiosk_core::engine::driver::DriverError;
         match e {
             StartError::Unknown(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -326,12 +302,12 @@ async fn event_form(
 
 async fn staff_call(State(s): State<Arc<Shared>>) -> Response {
     let result = with_core(&s, |c| {
-        use crate::store::AuditLog;
+        use kiosk_core::store::AuditLog;
         c.device_message =
             "已呼叫工作人员,请稍候 / staff have been called / خىزمەتچى چاقىرىلدى، سەل ساقلاڭ".into();
         c.store
             .append(
-                &crate::domain::Actor::System,
+                &kiosk_core::domain::Actor::System,
                 "staff.called",
                 &c.config.kiosk.id,
                 serde_json::json!({}),

@@ -1,17 +1,22 @@
-//! `kiosk serve`: the kiosk service. One [`core::Core`] (configuration, store, devices, the
+//! `kiosk serve`: the kiosk service. One [`state::Core`] (configuration, store, devices, the
 //! citizen session) behind a mutex; the HTTP layer ([`http`]) renders `ui-web` screens and a
 //! JSON API; device threads ([`devices`]) turn card insertions and removals, ID cards read
 //! and QR codes scanned into session events and report each peripheral's health; a timer
 //! ends idle sessions. `--sim` runs on simulated hardware ([`sim`]: the card on hw-sim's
 //! in-process backend, the serial devices on pseudo-terminals) with the demo registry.
 
-pub mod core;
+#[cfg(feature = "sim")]
+pub mod demo;
 pub mod devices;
 pub mod http;
 pub mod openapi;
+pub mod provision;
 pub mod screens;
+pub mod selftest;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod staff;
+pub mod state;
 pub mod suggest;
 
 use std::net::SocketAddr;
@@ -22,10 +27,10 @@ use std::time::Duration;
 use card_io::transport::ReaderProvider;
 use tokio::sync::broadcast;
 
-use self::core::Core;
-use crate::calendar::WorkCalendar;
-use crate::card_ops::Target;
-use crate::store::sqlite::SqliteStore;
+use self::state::Core;
+use kiosk_core::calendar::WorkCalendar;
+use kiosk_core::card_ops::Target;
+use kiosk_store::sqlite::SqliteStore;
 
 /// Failures that stop the service from starting.
 #[derive(Debug, thiserror::Error)]
@@ -34,13 +39,25 @@ pub enum ServeError {
     #[error("configuration: {0}")]
     Config(String),
     #[error("calendar: {0}")]
-    Calendar(#[from] crate::calendar::CalendarError),
+    Calendar(#[from] kiosk_core::calendar::CalendarError),
     #[error("database: {0}")]
-    Store(#[from] crate::store::StoreError),
-    #[error("demo registry: {0}")]
-    Demo(#[from] crate::demo::DemoError),
+    Store(#[from] kiosk_core::store::StoreError),
+    #[error("database: {0}")]
+    Db(#[from] kiosk_store::DbError),
+    #[cfg(feature = "sim")]
     #[error("simulated hardware: {0}")]
     Sim(#[from] sim::SimSetupError),
+    #[cfg(feature = "sim")]
+    #[error("demo registry: {0}")]
+    Demo(#[from] demo::DemoError),
+    /// `--sim` on a kiosk built without the simulator (the packaged kiosk).
+    #[error(
+        "this kiosk was built without the simulated hardware (cargo feature `sim`), so `--sim` \
+         is not available; run it from the source tree with `cargo run -p kiosk-host -- serve \
+         --sim` (the feature is on by default), or serve on the configured devices without \
+         `--sim`"
+    )]
+    NoSimulator,
     #[error("devices: {0}")]
     Devices(#[from] devices::DeviceError),
     #[error("cannot listen on {addr}: {source}")]
@@ -50,7 +67,7 @@ pub enum ServeError {
         source: std::io::Error,
     },
     #[error("e-card key: {0}")]
-    Ecard(#[from] crate::ecard::EcardError),
+    Ecard(#[from] kiosk_core::ecard::EcardError),
     #[error("photo pipeline: {0}")]
     Photo(#[from] card_io::photo::PhotoError),
     #[error("i/o: {0}")]
@@ -62,6 +79,8 @@ pub struct Shared {
     pub core: Mutex<Core>,
     /// (event name, JSON data) for the server-sent events.
     pub events: broadcast::Sender<(&'static str, String)>,
+    /// The simulated hardware, when the kiosk runs on it.
+    #[cfg(feature = "sim")]
     pub sim: Option<sim::SimDevices>,
     pub staff: Mutex<staff::StaffSessions>,
     /// Every peripheral's health (the same board as `Core::devices`).
@@ -107,10 +126,11 @@ pub struct ServeOptions {
 struct Devices {
     readers: Arc<dyn ReaderProvider>,
     target: Target,
-    camera: Option<Box<dyn core::Camera>>,
+    camera: Option<Box<dyn state::Camera>>,
+    #[cfg(feature = "sim")]
     sim: Option<sim::SimDevices>,
-    issuer: Option<crate::ecard::EcardIssuer>,
-    verifier: Option<crate::ecard::EcardVerifier>,
+    issuer: Option<kiosk_core::ecard::EcardIssuer>,
+    verifier: Option<kiosk_core::ecard::EcardVerifier>,
 }
 
 /// Builds the kiosk: configuration, calendar, store (seeded with the demo registry in
@@ -118,6 +138,10 @@ struct Devices {
 pub fn build(
     opts: &ServeOptions,
 ) -> Result<(Arc<Shared>, SocketAddr, Option<tempdir::Dir>), ServeError> {
+    if opts.sim && !cfg!(feature = "sim") {
+        // Before anything is opened or made.
+        return Err(ServeError::NoSimulator);
+    }
     let mut config = match &opts.config {
         Some(p) => {
             firmware_config::Config::load(p).map_err(|e| ServeError::Config(e.to_string()))?
@@ -173,67 +197,26 @@ pub fn build(
     // The database key: a real kiosk needs `[storage] key_file`; a simulated one without it
     // keeps a key file beside its database (made on first start, reused on restarts).
     let key = match (&config.storage.key_file, opts.sim) {
-        (None, true) => crate::store::sqlite::key::beside_or_new(&db),
-        _ => crate::store::sqlite::key::configured(&config.storage, &db),
+        (None, true) => kiosk_store::sqlite::key::beside_or_new(&db),
+        _ => kiosk_store::sqlite::key::configured(&config.storage, &db),
     }
-    .map_err(crate::store::StoreError::from)?;
+    .map_err(kiosk_store::DbError::from)?;
     let store = SqliteStore::open(&db, &key)?;
     drop(key);
-    let sim_devices = if opts.sim {
-        let sim = sim::SimDevices::new(&opts.root)?;
-        sim.configure(&mut config.devices);
-        crate::demo::seed(
-            &store,
-            &crate::demo::DemoPaths::in_workspace(&opts.root),
-            chrono::Utc::now(),
-        )?;
-        Some(sim)
-    } else {
-        None
-    };
-    let devices = match sim_devices {
-        Some(sim) => {
-            // A fresh e-card key per simulated run (never valid anywhere else).
-            let key = sim.ecard_key.clone();
-            let verifier = crate::ecard::EcardVerifier::new(vec![key.verifying_key()]);
-            Devices {
-                readers: sim.readers.clone(),
-                target: Target {
-                    reader: Some(hw_sim::backend::CARD_SLOT.into()),
-                    psam_reader: Some(hw_sim::backend::PSAM_SLOT.into()),
-                },
-                camera: Some(sim.camera()),
-                sim: Some(sim),
-                issuer: Some(crate::ecard::EcardIssuer::new(key)),
-                verifier: Some(verifier),
-            }
-        }
-        None => {
-            let issuer = match &config.keys.ecard_signing_key {
-                Some(path) => Some(crate::ecard::EcardIssuer::new(
-                    crate::ecard::load_signing_key(Path::new(path))?,
-                )),
-                None => None,
-            };
-            Devices {
-                readers: Arc::new(card_io::pcsc_backend::PcscProvider::new()),
-                target: Target::default(),
-                camera: None,
-                sim: None,
-                issuer,
-                verifier: crate::ecard::EcardVerifier::from_config(&config.keys).ok(),
-            }
-        }
-    };
     let Devices {
         readers,
         target,
         camera,
+        #[cfg(feature = "sim")]
         sim,
         issuer,
         verifier,
-    } = devices;
-    let photo = core::PhotoWorker::start(card_io::photo::PhotoSettings::default())?;
+    } = if opts.sim {
+        simulated(&opts.root, &mut config, &store)?
+    } else {
+        real(&config)?
+    };
+    let photo = state::PhotoWorker::start(card_io::photo::PhotoSettings::default())?;
     let lang = config.ui.default_language;
     let elderly = config.ui.elderly_mode;
     let board = Arc::new(devices::Board::default());
@@ -246,10 +229,13 @@ pub fn build(
             board.clone(),
         ))
     });
-    let printer: Option<core::Printer> = receipt_printer
+    let printer: Option<state::Printer> = receipt_printer
         .clone()
-        .map(|p| Box::new(move |lines: &[String]| p.print_lines(lines)) as core::Printer);
+        .map(|p| Box::new(move |lines: &[String]| p.print_lines(lines)) as state::Printer);
+    #[cfg(feature = "sim")]
     let printed = sim.as_ref().map(|s| s.printed.clone()).unwrap_or_default();
+    #[cfg(not(feature = "sim"))]
+    let printed = Default::default();
     let core = Core {
         config,
         calendar,
@@ -276,11 +262,72 @@ pub fn build(
     let shared = Arc::new(Shared {
         core: Mutex::new(core),
         events,
+        #[cfg(feature = "sim")]
         sim,
         staff: Mutex::new(staff::StaffSessions::default()),
         devices: board,
     });
     Ok((shared, addr, temp))
+}
+
+/// The configured hardware: PC/SC readers, the e-card keys of `[keys]`.
+fn real(config: &firmware_config::Config) -> Result<Devices, ServeError> {
+    let issuer = match &config.keys.ecard_signing_key {
+        Some(path) => Some(kiosk_core::ecard::EcardIssuer::new(
+            kiosk_core::ecard::load_signing_key(Path::new(path))?,
+        )),
+        None => None,
+    };
+    Ok(Devices {
+        readers: Arc::new(card_io::pcsc_backend::PcscProvider::new()),
+        target: Target::default(),
+        camera: None,
+        #[cfg(feature = "sim")]
+        sim: None,
+        issuer,
+        verifier: kiosk_core::ecard::EcardVerifier::from_config(&config.keys).ok(),
+    })
+}
+
+/// The simulated hardware (hw-sim's devices, their pty paths put in `[devices]`) and the
+/// demo registry seeded into `store`.
+#[cfg(feature = "sim")]
+fn simulated(
+    root: &Path,
+    config: &mut firmware_config::Config,
+    store: &SqliteStore,
+) -> Result<Devices, ServeError> {
+    let sim = sim::SimDevices::new(root)?;
+    sim.configure(&mut config.devices);
+    demo::seed(
+        store,
+        &demo::DemoPaths::in_workspace(root),
+        chrono::Utc::now(),
+    )?;
+    // A fresh e-card key per simulated run (never valid anywhere else).
+    let key = sim.ecard_key.clone();
+    let verifier = kiosk_core::ecard::EcardVerifier::new(vec![key.verifying_key()]);
+    Ok(Devices {
+        readers: sim.readers.clone(),
+        target: Target {
+            reader: Some(hw_sim::backend::CARD_SLOT.into()),
+            psam_reader: Some(hw_sim::backend::PSAM_SLOT.into()),
+        },
+        camera: Some(sim.camera()),
+        sim: Some(sim),
+        issuer: Some(kiosk_core::ecard::EcardIssuer::new(key)),
+        verifier: Some(verifier),
+    })
+}
+
+/// Without the simulator built in, `--sim` says how to get it.
+#[cfg(not(feature = "sim"))]
+fn simulated(
+    _root: &Path,
+    _config: &mut firmware_config::Config,
+    _store: &SqliteStore,
+) -> Result<Devices, ServeError> {
+    Err(ServeError::NoSimulator)
 }
 
 /// Starts the device threads: the card reader's watcher and one per configured serial

@@ -4,12 +4,12 @@
 use firmware_config::Language;
 use ui_web::view::{Ask, Field, GuideEntry, Lang, MenuItem, Page, Screen};
 
-use super::core::Core;
 use super::devices::{Device, State};
-use crate::domain::BusinessCode;
-use crate::engine::facts::Reason;
-use crate::engine::session::Phase;
-use crate::rules::{self, intake, Material, Text};
+use super::state::Core;
+use kiosk_core::domain::BusinessCode;
+use kiosk_core::engine::facts::Reason;
+use kiosk_core::engine::session::Phase;
+use kiosk_core::rules::{self, intake, Material, Text};
 
 pub fn lang(l: Language) -> Lang {
     match l {
@@ -230,10 +230,10 @@ pub fn session(core: &Core) -> Option<Page> {
             problem: live
                 .problem
                 .clone()
-                .or_else(|| waiting_device_down(core, *material).map(|m| super::core::split_message(&m, l)))
+                .or_else(|| waiting_device_down(core, *material).map(|m| super::state::split_message(&m, l)))
                 .or_else(|| {
                     (!core.device_message.is_empty())
-                        .then(|| super::core::split_message(&core.device_message, l))
+                        .then(|| super::state::split_message(&core.device_message, l))
                 }),
         },
         Phase::Returned { notice } => Screen::Notice {
@@ -289,7 +289,7 @@ pub fn session(core: &Core) -> Option<Page> {
                 let note = live.print_note.clone().or_else(|| {
                     core.receipt_printer
                         .is_none()
-                        .then(|| super::core::no_printer(l))
+                        .then(|| super::state::no_printer(l))
                 });
                 if let Some(value) = note {
                     f.push(Field {
@@ -328,7 +328,7 @@ fn reader_down(core: &Core, business: &str) -> Page {
     let message = core
         .devices
         .down_message(Device::CardReader)
-        .map(|m| super::core::split_message(&m, l))
+        .map(|m| super::state::split_message(&m, l))
         .unwrap_or_default();
     let mut p = error(
         core,
@@ -401,13 +401,13 @@ fn fields(core: &Core) -> Vec<Field> {
     if let Some(p) = &g.principal {
         out.push(Field {
             label: ui(l, "姓名", "Name", "ئىسمى"),
-            value: crate::mask::name(&p.name),
+            value: kiosk_core::mask::name(&p.name),
         });
     }
     if let Some(id) = live.session.principal_id() {
         out.push(Field {
             label: ui(l, "证件号码", "ID number", "كىملىك نومۇرى"),
-            value: crate::mask::id_number(id),
+            value: kiosk_core::mask::id_number(id),
         });
     }
     if let Some(a) = &g.agent {
@@ -415,8 +415,8 @@ fn fields(core: &Core) -> Vec<Field> {
             label: ui(l, "代办人", "Agent", "ۋاكالەتچى"),
             value: format!(
                 "{} {}",
-                crate::mask::name(&a.name),
-                crate::mask::id_number(&a.id_number)
+                kiosk_core::mask::name(&a.name),
+                kiosk_core::mask::id_number(&a.id_number)
             ),
         });
     }
@@ -428,14 +428,14 @@ fn fields(core: &Core) -> Vec<Field> {
     if let Some(c) = card {
         out.push(Field {
             label: ui(l, "社会保障卡号", "Card number", "كارتا نومۇرى"),
-            value: crate::mask::card_number(&c),
+            value: kiosk_core::mask::card_number(&c),
         });
     }
     if let Some(c) = &g.contact {
         if let Some(p) = &c.phone {
             out.push(Field {
                 label: ui(l, "新手机号码", "New phone", "يېڭى تېلېفون"),
-                value: crate::mask::phone(p),
+                value: kiosk_core::mask::phone(p),
             });
         }
         if let Some(a) = &c.address {

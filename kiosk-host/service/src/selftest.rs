@@ -25,8 +25,8 @@ use firmware_config::{CalendarFile, Config, ConfigError, DEFAULT_PATH};
 use serde::Serialize;
 
 use crate::provision::{reader_matches, Cameras, SerialProbe, CAMERA_NOT_BUILT};
-use crate::store::sqlite::SqliteStore;
-use crate::store::StoreError;
+use kiosk_store::sqlite::SqliteStore;
+use kiosk_store::DbError;
 
 /// How long the ID module and the printer get to answer (per attempt).
 pub const ANSWER_TIMEOUT: Duration = Duration::from_millis(500);
@@ -109,7 +109,7 @@ fn fail(detail: impl Into<String>, hint: impl Into<String>) -> Outcome {
 
 /// Opens the kiosk's database with the key `[storage] key_file` names.
 pub trait StoreProbe {
-    fn open(&self, storage: &firmware_config::Storage, path: &Path) -> Result<(), StoreError>;
+    fn open(&self, storage: &firmware_config::Storage, path: &Path) -> Result<(), DbError>;
 }
 
 /// The SQLite store the kiosk service uses.
@@ -117,8 +117,8 @@ pub trait StoreProbe {
 pub struct SqliteProbe;
 
 impl StoreProbe for SqliteProbe {
-    fn open(&self, storage: &firmware_config::Storage, path: &Path) -> Result<(), StoreError> {
-        let key = crate::store::sqlite::key::configured(storage, path)?;
+    fn open(&self, storage: &firmware_config::Storage, path: &Path) -> Result<(), DbError> {
+        let key = kiosk_store::sqlite::key::configured(storage, path)?;
         SqliteStore::open(path, &key).map(drop)
     }
 }
@@ -655,7 +655,7 @@ fn database(cx: &Context<'_>) -> Outcome {
             dir.display()
         )),
         Err(
-            e @ (StoreError::Key(_) | StoreError::WrongKey { .. } | StoreError::NotEncrypted { .. }),
+            e @ (DbError::Key(_) | DbError::WrongKey { .. } | DbError::NotEncrypted { .. }),
         ) => fail(
             format!(
                 "{} is writable, but the database {} does not open: {e}",
@@ -857,7 +857,7 @@ mod tests {
 
     struct OkStore;
     impl StoreProbe for OkStore {
-        fn open(&self, _: &firmware_config::Storage, _: &Path) -> Result<(), StoreError> {
+        fn open(&self, _: &firmware_config::Storage, _: &Path) -> Result<(), DbError> {
             Ok(())
         }
     }
@@ -1017,7 +1017,7 @@ mod tests {
             .contains("the PSAM slot \"HW-SIM PSAM Reader 01\" is empty"));
         assert!(o.hint.as_deref().unwrap_or("").contains("insert the PSAM"));
         let card = hw_sim::CardOs::from_file(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../hw-sim/cards/v3-sm4.toml"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hw-sim/cards/v3-sm4.toml"),
         )
         .expect("card");
         assert!(sim.insert(PSAM_SLOT, Box::new(card)));

@@ -13,15 +13,15 @@ use rand::seq::SliceRandom;
 
 use super::devices::printer::{Printed, ReceiptPrinter};
 use super::devices::Board;
-use crate::calendar::WorkCalendar;
-use crate::card_ops::Target;
-use crate::domain::BusinessCode;
-use crate::ecard::{EcardIssuer, EcardVerifier};
-use crate::engine::driver::{DriverError, Engine};
-use crate::engine::facts::{Contact, PhotoFacts, Reason};
-use crate::engine::session::{Event, Notice, Phase, Session};
-use crate::rules::Material;
-use crate::store::sqlite::SqliteStore;
+use kiosk_core::calendar::WorkCalendar;
+use kiosk_core::card_ops::Target;
+use kiosk_core::domain::BusinessCode;
+use kiosk_core::ecard::{EcardIssuer, EcardVerifier};
+use kiosk_core::engine::driver::{DriverError, Engine};
+use kiosk_core::engine::facts::{Contact, PhotoFacts, Reason};
+use kiosk_core::engine::session::{Event, Notice, Phase, Session};
+use kiosk_core::rules::Material;
+use kiosk_store::sqlite::SqliteStore;
 
 /// The camera failed to give a frame (the cause goes to the log, not the screen).
 const CAMERA_UNAVAILABLE: &str = "摄像头暂不可用,请稍后再试或到服务窗口 / the camera is not available: try again in a moment or go to a service counter / كامېرا ۋاقىتلىق ئىشلىمەيدۇ، سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
@@ -465,7 +465,7 @@ impl Core {
         match worker.make(frame) {
             Ok(photo) => {
                 let facts = PhotoFacts {
-                    sha256: crate::demo::sha256_hex(&photo.jpeg),
+                    sha256: kiosk_core::digest::sha256_hex(&photo.jpeg),
                     jpeg: photo.jpeg,
                 };
                 if let Some(live) = self.live.as_mut() {
@@ -718,16 +718,22 @@ pub(crate) fn self_text(lang: Language, zh: &str, en: &str, ug: &str) -> String 
 /// What the citizen sees when the card could not be read.
 fn card_message(e: &DriverError, lang: Language) -> String {
     let (zh, en, ug) = match e {
-        DriverError::Exec(crate::engine::executor::ExecError::Op(op)) if op.is_card_gone() => (
-            "未能读取社会保障卡,请重新插卡",
-            "the card could not be read: insert it again",
-            "ئىجتىمائىي كاپالەت كارتىسىنى ئوقۇغىلى بولمىدى، قايتا سېلىڭ",
-        ),
-        DriverError::Exec(crate::engine::executor::ExecError::Op(op)) if op.exit_code() == 3 => (
-            "读卡器不可用,请联系工作人员",
-            "the card reader is not available: please call staff",
-            "كارتا ئوقۇغۇچ ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ",
-        ),
+        DriverError::Exec(kiosk_core::engine::executor::ExecError::Op(op)) if op.is_card_gone() => {
+            (
+                "未能读取社会保障卡,请重新插卡",
+                "the card could not be read: insert it again",
+                "ئىجتىمائىي كاپالەت كارتىسىنى ئوقۇغىلى بولمىدى، قايتا سېلىڭ",
+            )
+        }
+        DriverError::Exec(kiosk_core::engine::executor::ExecError::Op(op))
+            if op.exit_code() == 3 =>
+        {
+            (
+                "读卡器不可用,请联系工作人员",
+                "the card reader is not available: please call staff",
+                "كارتا ئوقۇغۇچ ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ",
+            )
+        }
         _ => (
             "这张卡无法读取,请确认插入的是社会保障卡",
             "this card cannot be read: is it the social security card?",

@@ -17,11 +17,11 @@ use firmware_config::Language;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::core::{self_text, Core};
 use super::http::{apply_prefs, html, page_error, with_core, PageForm, Prefs};
 use super::openapi::{ApiError, ApiJson, ErrorCode};
+use super::state::{self_text, Core};
 use super::{screens, Shared};
-use crate::store::Feedback;
+use kiosk_core::store::Feedback;
 
 /// The longest suggestion taken, in characters.
 pub const MAX_CHARS: usize = 500;
@@ -71,7 +71,7 @@ pub fn clean(raw: &str) -> Result<String, SuggestionError> {
     if chars > MAX_CHARS {
         return Err(SuggestionError::TooLong { chars });
     }
-    Ok(crate::mask::free_text(text))
+    Ok(kiosk_core::mask::free_text(text))
 }
 
 /// Why the store refused, or what it gave back.

@@ -7,10 +7,10 @@
 use chrono::Utc;
 use firmware_config::{Config, Role};
 
-use kiosk_host::domain::Progress;
-use kiosk_host::engine::staff::{self, StaffError};
-use kiosk_host::mask;
-use kiosk_host::store::Registry;
+use kiosk_core::domain::Progress;
+use kiosk_core::engine::staff::{self, StaffError};
+use kiosk_core::mask;
+use kiosk_core::store::Registry;
 
 use super::common::StoreArgs;
 
@@ -161,7 +161,7 @@ pub fn run(cmd: ApplicationCmd) -> i32 {
                 }
                 Err(StaffError::Store(e)) => {
                     eprintln!("refused: {e}");
-                    if matches!(e, kiosk_host::store::StoreError::Conflict(_)) {
+                    if matches!(e, kiosk_core::store::StoreError::Conflict(_)) {
                         1
                     } else {
                         3

@@ -11,11 +11,11 @@ use firmware_config::{Config, Role};
 use serde::Serialize;
 use serde_json::json;
 
-use kiosk_host::archive::number::ArchiveNumber;
-use kiosk_host::archive::{self, BatchReport, Month};
-use kiosk_host::domain::{Actor, BusinessCode, Timestamp, LOCAL_OFFSET_S};
-use kiosk_host::mask;
-use kiosk_host::store::{ArchiveQuery, ArchiveRecord, ArchiveStore, BatchInfo};
+use kiosk_core::archive_number::ArchiveNumber;
+use kiosk_core::domain::{Actor, BusinessCode, Timestamp, LOCAL_OFFSET_S};
+use kiosk_core::mask;
+use kiosk_core::store::{ArchiveQuery, ArchiveRecord, ArchiveStore, BatchInfo};
+use kiosk_store::archive::{self, BatchReport, Month};
 
 use super::common::{width, StoreArgs};
 
@@ -357,7 +357,7 @@ struct Row<'a> {
     sealed_in: Option<&'a str>,
     materials: Vec<MaterialRow<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    steps: Option<&'a [kiosk_host::store::CaseStep]>,
+    steps: Option<&'a [kiosk_core::store::CaseStep]>,
 }
 
 #[derive(Serialize)]
@@ -696,7 +696,7 @@ mod tests {
     #[test]
     fn query_rows_mask_id_numbers_unless_full() {
         use chrono::TimeZone;
-        use kiosk_host::store::{ArchivedMaterial, CaseStep, NewArchiveRecord};
+        use kiosk_core::store::{ArchivedMaterial, CaseStep, NewArchiveRecord};
         let at = Utc.with_ymd_and_hms(2026, 3, 5, 2, 0, 0).unwrap();
         let record = ArchiveRecord {
             archive_no: "0001-SB·2026-D50-652300001-000001".into(),

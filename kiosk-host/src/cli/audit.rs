@@ -5,10 +5,10 @@
 
 use std::path::PathBuf;
 
-use kiosk_host::domain::LOCAL_OFFSET_S;
-use kiosk_host::store::audit_chain::canonical_json;
-use kiosk_host::store::sqlite::SqliteStore;
-use kiosk_host::store::{AuditEntry, AuditLog, AuditReport};
+use kiosk_core::domain::LOCAL_OFFSET_S;
+use kiosk_core::store::audit_chain::canonical_json;
+use kiosk_core::store::{AuditEntry, AuditLog, AuditReport};
+use kiosk_store::sqlite::SqliteStore;
 
 use super::common::StoreArgs;
 

@@ -8,8 +8,8 @@ use card_io::pin::Pin;
 use card_io::sam::psam::Psam;
 use card_io::transport::ReaderProvider;
 use clap::{Args, Subcommand};
-use kiosk_host::card_ops::{self, OpError, Target};
-use kiosk_host::mask;
+use kiosk_core::card_ops::{self, OpError, Target};
+use kiosk_core::mask;
 use serde_json::json;
 
 #[derive(Args)]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use firmware_config::{Config, DEFAULT_PATH};
 
-use kiosk_host::store::sqlite::{key, DbKey, SqliteStore};
+use kiosk_store::sqlite::{key, DbKey, SqliteStore};
 
 /// `--config FILE`, `--db FILE` and `--key-file FILE`: the database is `[storage] database`
 /// of the configuration unless `--db` names another, its key the file `[storage] key_file`

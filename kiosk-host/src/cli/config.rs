@@ -178,7 +178,7 @@ fn keygen(output: &Path) -> i32 {
 }
 
 fn dbkey(output: &Path) -> i32 {
-    use kiosk_host::store::sqlite::{DbKey, KeyFileError};
+    use kiosk_store::sqlite::{DbKey, KeyFileError};
     match DbKey::generate().write_new(output) {
         Ok(()) => {
             eprintln!(

@@ -3,9 +3,6 @@
 
 use std::path::PathBuf;
 
-use chrono::Utc;
-use kiosk_host::demo::{self, DemoPaths};
-
 use super::common::StoreArgs;
 
 #[derive(clap::Subcommand)]
@@ -20,7 +17,21 @@ pub enum DemoCmd {
     },
 }
 
+/// Without the simulator built in there are no demo cards to match: say how to get them.
+#[cfg(not(feature = "sim"))]
+pub fn run(_cmd: DemoCmd) -> i32 {
+    eprintln!(
+        "this kiosk was built without the simulated hardware (cargo feature `sim`) whose cards \
+         the demo registry matches; run `cargo run -p kiosk-host -- demo seed` from the source tree"
+    );
+    2
+}
+
+#[cfg(feature = "sim")]
 pub fn run(cmd: DemoCmd) -> i32 {
+    use chrono::Utc;
+    use kiosk_service::demo::{self, DemoPaths};
+
     let DemoCmd::Seed { store, root } = cmd;
     let (_, store) = match store.open() {
         Ok(x) => x,

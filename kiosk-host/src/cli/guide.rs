@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use firmware_config::{Config, ConfigError, Language, DEFAULT_PATH};
-use kiosk_host::rules::guide;
+use kiosk_core::rules::guide;
 
 #[derive(clap::Args)]
 pub struct GuideArgs {

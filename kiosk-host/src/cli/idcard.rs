@@ -8,7 +8,7 @@ use card_io::idcard::{
     self, Failure, IdCardRead, NoLicensedDecoder, ReaderError, WltDecoder, DEFAULT_BAUD,
 };
 use clap::Subcommand;
-use kiosk_host::mask;
+use kiosk_core::mask;
 use serde_json::{json, Value};
 
 #[derive(Subcommand)]

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use card_io::camera::Resolution;
 use card_io::transport::ReaderProvider;
 use firmware_config::{Config, ConfigError, DEFAULT_PATH};
-use kiosk_host::provision::{
+use kiosk_service::provision::{
     self, diff_text, Findings, ProbeOptions, Proposal, ProvisionError, SystemSerial,
     DEFAULT_PORT_GLOBS, PROBE_TIMEOUT,
 };

@@ -1,4 +1,4 @@
-//! `kiosk selftest`: every check of [`kiosk_host::selftest::CHECKS`], one line each (or
+//! `kiosk selftest`: every check of [`kiosk_service::selftest::CHECKS`], one line each (or
 //! JSON), with what to do for each failure. Exit code 1 when any check fails (warnings do
 //! not count), 0 otherwise.
 
@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use card_io::transport::ReaderProvider;
-use kiosk_host::provision::{self, SystemSerial};
-use kiosk_host::selftest::{self, CheckResult, Context, SqliteProbe, Status};
+use kiosk_service::provision::{self, SystemSerial};
+use kiosk_service::selftest::{self, CheckResult, Context, SqliteProbe, Status};
 use serde_json::json;
 
 #[derive(clap::Args, Debug)]

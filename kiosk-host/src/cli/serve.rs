@@ -1,9 +1,9 @@
 //! `kiosk serve [--config FILE] [--sim]`: the kiosk service. Exit codes: 0 stopped by Ctrl-C,
-//! 2 a bad configuration or address, 3 a device, file or port that could not be used.
+//! 2 a bad configuration or address (or `--sim` on a kiosk built without the simulator), 3 a device, file or port that could not be used.
 
 use std::path::PathBuf;
 
-use kiosk_host::server::{self, ServeError, ServeOptions};
+use kiosk_service::{ServeError, ServeOptions};
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -33,12 +33,12 @@ pub fn run(args: ServeArgs) -> i32 {
         root: args.root,
         timing: Default::default(),
     };
-    match server::serve(opts) {
+    match kiosk_service::serve(opts) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("kiosk serve: {e}");
             match e {
-                ServeError::Config(_) => 2,
+                ServeError::Config(_) | ServeError::NoSimulator => 2,
                 _ => 3,
             }
         }

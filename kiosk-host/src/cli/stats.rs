@@ -8,9 +8,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use kiosk_host::domain::{BusinessCode, Outcome};
-use kiosk_host::rules;
-use kiosk_host::store::{BusinessStats, Feedback};
+use kiosk_core::domain::{BusinessCode, Outcome};
+use kiosk_core::rules;
+use kiosk_core::store::{BusinessStats, Feedback};
 
 use super::common::{width, StoreArgs};
 

@@ -3,8 +3,8 @@
 //! Exit codes: 0 encrypted, 1 refused (not a plaintext database), 3 the key or the files
 //! could not be read or written.
 
-use kiosk_host::store::sqlite::{self, SqliteStore};
-use kiosk_host::store::StoreError;
+use kiosk_store::sqlite::{self, SqliteStore};
+use kiosk_store::DbError;
 
 use super::common::StoreArgs;
 
@@ -42,7 +42,7 @@ pub fn run(cmd: StorageCmd) -> i32 {
             );
             0
         }
-        Err(e @ StoreError::NotPlaintext { .. }) => {
+        Err(e @ DbError::NotPlaintext { .. }) => {
             eprintln!("{e}");
             1
         }

@@ -15,16 +15,16 @@ use chrono::{Duration, TimeZone, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use kiosk_host::archive::manifest::Manifest;
-use kiosk_host::archive::number::{retain_until, ArchiveNumber};
-use kiosk_host::archive::tar::{read_all, EntryKind, TarWriter};
-use kiosk_host::archive::{
-    export_tar, seal_month, verify_batch, ArchiveError, SealedBatch, SignatureCheck,
-};
-use kiosk_host::domain::{local_date, Actor, BusinessCode, Timestamp};
-use kiosk_host::store::{
+use kiosk_core::archive_number::{retain_until, ArchiveNumber};
+use kiosk_core::domain::{local_date, Actor, BusinessCode, Timestamp};
+use kiosk_core::store::{
     ArchiveQuery, ArchiveRecord, ArchiveStore, ArchivedMaterial, AuditEntry, AuditLog, AuditReport,
     BatchInfo, CaseStep, NewArchiveRecord, Result as StoreResult, StoreError,
+};
+use kiosk_store::archive::manifest::Manifest;
+use kiosk_store::archive::tar::{read_all, EntryKind, TarWriter};
+use kiosk_store::archive::{
+    export_tar, seal_month, verify_batch, ArchiveError, SealedBatch, SignatureCheck,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1149,7 +1149,11 @@ fn a_failure_to_record_the_batch_removes_it() {
 #[test]
 fn a_write_failing_half_way_leaves_no_partial_batch() {
     const CHILD: &str = "KIOSK_ARCHIVE_SEAL_FSIZE_CHILD";
-    const NAME: &str = "a_write_failing_half_way_leaves_no_partial_batch";
+    // The test's name as the harness knows it: its module path without the crate's name.
+    let name = format!(
+        "{}::a_write_failing_half_way_leaves_no_partial_batch",
+        module_path!().split_once("::").map_or("", |(_, m)| m)
+    );
     if let Some(out) = std::env::var_os(CHILD) {
         let store = FakeStore::with(vec![
             record(1, local(2026, 3, 2, 9), ID_1, None),
@@ -1170,7 +1174,7 @@ fn a_write_failing_half_way_leaves_no_partial_batch() {
     let tmp = Tmp::new();
     let out = tmp.path().join("archive");
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", NAME, "--test-threads=1", "--nocapture"])
+    cmd.args(["--exact", &name, "--test-threads=1", "--nocapture"])
         .env(CHILD, &out);
     // SAFETY: only async-signal-safe calls (setrlimit, signal) between fork and exec.
     unsafe {
@@ -1283,7 +1287,7 @@ fn verification_checks_the_manifest_and_the_sums() {
     text.push(b'\n');
     fs::write(dir.join("manifest.json"), &text).unwrap();
     let msha = hex::encode(Sha256::digest(&text));
-    let sums = kiosk_host::archive::manifest::render_sums(&manifest.files, &msha);
+    let sums = kiosk_store::archive::manifest::render_sums(&manifest.files, &msha);
     fs::write(dir.join("SHA256SUMS"), sums).unwrap();
 
     // Without the sealed SHA-256 the files agree with the rewritten manifest, but the
@@ -1624,7 +1628,7 @@ fn each_signature_failure_is_named() {
 
     // A signature by another key claiming to be the trusted one: bad signature.
     let mut forged: serde_json::Value = serde_json::from_slice(&sig).unwrap();
-    let other = kiosk_host::archive::sign::sign(
+    let other = kiosk_store::archive::sign::sign(
         &SigningKey::from_bytes(&[12u8; 32]),
         &fs::read(dir.join("manifest.json")).unwrap(),
     );

@@ -6,9 +6,9 @@ use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
-use kiosk_host::domain::{Actor, BusinessCode, CardRecord, CardState, Case, Outcome, Person, Sex};
-use kiosk_host::store::sqlite::{key, SqliteStore};
-use kiosk_host::store::{AuditLog, Change, Commit, Feedback, Rating, Registry};
+use kiosk_core::domain::{Actor, BusinessCode, CardRecord, CardState, Case, Outcome, Person, Sex};
+use kiosk_core::store::{AuditLog, Change, Commit, Feedback, Rating, Registry};
+use kiosk_store::sqlite::{key, SqliteStore};
 
 const ID: &str = "652301198005061234";
 const CARD: &str = "A12345678";

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Output};
 
-use kiosk_host::rules::COMPLAINT_CHANNEL;
+use kiosk_core::rules::COMPLAINT_CHANNEL;
 
 fn kiosk(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kiosk"))

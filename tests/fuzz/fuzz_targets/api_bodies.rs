@@ -22,7 +22,7 @@ use firmware_config::BusinessCode;
 use http_body_util::BodyExt;
 use hw_sim::idcard::Person;
 use hw_sim::CardOs;
-use kiosk_host::server::{self, ServeOptions, Shared};
+use kiosk_service::{self as server, ServeOptions, Shared};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
 

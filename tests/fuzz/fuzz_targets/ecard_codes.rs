@@ -11,7 +11,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use ed25519_dalek::SigningKey;
 use kiosk_fuzz::fields;
-use kiosk_host::ecard::{
+use kiosk_core::ecard::{
     self, EcardError, EcardIssuer, EcardVerifier, CLOCK_SKEW_S, DYNAMIC_VALIDITY_S, MAX_CODE_LEN,
 };
 use libfuzzer_sys::fuzz_target;

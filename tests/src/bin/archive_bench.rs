@@ -1,7 +1,7 @@
 //! The archive at scale, on the real `SqliteStore` in a temporary directory:
 //!
 //! 1. a month of finished cases (default 100 000) is sealed into a batch directory
-//!    (`kiosk_host::archive::seal::seal_month`: audit chain verified, the records streamed
+//!    (`kiosk_store::archive::seal::seal_month`: audit chain verified, the records streamed
 //!    into `records.tar`, manifest, signature, one `syncfs`, store updated) — target under
 //!    5 s; with the process's peak memory before and after the seal;
 //! 2. a store holding 1 000 000 archive records is queried by ID number and by date range
@@ -23,11 +23,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
-use kiosk_host::archive::month::Month;
-use kiosk_host::archive::seal;
-use kiosk_host::domain::{local_date, Actor, Case, Outcome, Timestamp};
-use kiosk_host::store::sqlite::SqliteStore;
-use kiosk_host::store::{ArchiveQuery, ArchiveStore, AuditLog, Commit, NewArchiveRecord};
+use kiosk_core::domain::{local_date, Actor, Case, Outcome, Timestamp};
+use kiosk_core::store::{ArchiveQuery, ArchiveStore, AuditLog, Commit, NewArchiveRecord};
+use kiosk_store::archive::month::Month;
+use kiosk_store::archive::seal;
+use kiosk_store::sqlite::SqliteStore;
 use tests::kiosk::TestKiosk;
 use tests::rig::InProcess;
 use tests::timing::{ms, Samples};
@@ -227,8 +227,7 @@ fn seal_a_month(a: &Args, plain: &[NewArchiveRecord], photo: &[NewArchiveRecord]
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("kiosk.db");
     // Encrypted, as on a kiosk (SQLCipher, a raw key).
-    let store =
-        SqliteStore::open(&db, &kiosk_host::store::sqlite::DbKey::generate()).expect("store");
+    let store = SqliteStore::open(&db, &kiosk_store::sqlite::DbKey::generate()).expect("store");
     let month = Month::parse("2026-11").expect("month");
     let mut gen = Gen {
         plain,
@@ -300,8 +299,7 @@ fn query_a_million(a: &Args, plain: &[NewArchiveRecord], photo: &[NewArchiveReco
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("kiosk.db");
     // Encrypted, as on a kiosk (SQLCipher, a raw key).
-    let store =
-        SqliteStore::open(&db, &kiosk_host::store::sqlite::DbKey::generate()).expect("store");
+    let store = SqliteStore::open(&db, &kiosk_store::sqlite::DbKey::generate()).expect("store");
     // 20 months (March 2025 to October 2026): item numbers stay within a year's 999 999.
     let months: Vec<Month> = {
         let mut m = Month::parse("2025-03").expect("month");

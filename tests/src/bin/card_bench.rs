@@ -21,7 +21,7 @@ use card_io::transport::{self, ReaderProvider};
 use card_io::Command;
 use hw_sim::backend::CARD_SLOT;
 use hw_sim::Transport;
-use kiosk_host::card_ops;
+use kiosk_core::card_ops;
 use tests::apdu_table::{op_counts, target};
 use tests::card;
 use tests::counting::CountingProvider;

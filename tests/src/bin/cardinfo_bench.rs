@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hw_sim::Transport;
-use kiosk_host::card_ops::{self, Target};
+use kiosk_core::card_ops::{self, Target};
 use tests::counting::CountingProvider;
 use tests::rig::{InProcess, Rig, Vpcd, VPCD_CARD_READER};
 use tests::timing::{ms, Samples};

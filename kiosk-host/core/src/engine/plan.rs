@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::facts::{AppStateCode, Contact, Reason};
 use super::session::{CardPins, Effect, Notice, Session};
-use super::CardAction;
 use crate::calendar::WorkCalendar;
+use crate::domain::CardAction;
 use crate::domain::{
     local_date, Application, BusinessCode, CardRecord, CardState, Outcome, Progress, Timestamp,
 };
@@ -641,7 +641,7 @@ pub fn archive_record(s: &Session, ctx: &Ctx<'_>, record: Option<&CardRecord>) -
         finished_at: ctx.now,
         fonds: ctx.kiosk.fonds.clone(),
         organisation: ctx.kiosk.outlet.clone(),
-        retention_years: crate::archive::number::CARD_MATERIALS_YEARS,
+        retention_years: crate::archive_number::CARD_MATERIALS_YEARS,
         title: format!("{name} 社会保障卡{}", rules::rule(s.business).name.zh),
         materials,
         steps,

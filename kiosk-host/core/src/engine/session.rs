@@ -137,7 +137,7 @@ pub struct CardPins {
 pub enum Effect {
     /// Run a card command under the intent journal; apply `on_success` once it took effect.
     Card {
-        action: super::CardAction,
+        action: crate::domain::CardAction,
         pins: CardPins,
         on_success: Commit,
     },

@@ -5,9 +5,8 @@
 use crate::domain::{Actor, Progress, Timestamp};
 use crate::store::{Change, Commit, Registry, StoreError};
 
-/// Why a staff action was refused.
+/// Why a staff action was refused. Exhaustive: the staff page words every case.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum StaffError {
     #[error("no application with case number {0}")]
     NoApplication(String),

@@ -9,10 +9,9 @@
 //! - [`ArchiveStore`]: archive records of finished cases, monthly batches, audited queries.
 //! - [`Feedback`]: ratings (好差评), suggestions and statistics.
 //!
-//! [`sqlite::SqliteStore`] implements all of them.
+//! `kiosk_store::SqliteStore` implements all of them on the kiosk's encrypted SQLite database.
 
 pub mod audit_chain;
-pub mod sqlite;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -22,40 +21,26 @@ use crate::domain::{
     Progress, Timestamp,
 };
 
-/// Store failures; the cause is kept.
+/// Store failures, whatever the backend (the embedded SQLite database, the agency over the
+/// network); the backend's own error is kept as the source.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("cannot open the database {path}: {source}")]
-    Open {
-        path: String,
-        #[source]
-        source: rusqlite::Error,
-    },
-    /// The database key does not decrypt the file (a wrong key file, or not a database).
-    #[error(
-        "the database key does not open {path} (a wrong [storage] key_file, or the file is not \
-         a kiosk database)"
-    )]
-    WrongKey { path: String },
-    /// A plaintext database where an encrypted one is expected.
-    #[error(
-        "the database {path} is not encrypted; stop the kiosk and encrypt it with `kiosk storage \
-         encrypt --config <kiosk.toml>` (the key from [storage] key_file)"
-    )]
-    NotEncrypted { path: String },
-    /// Asked to encrypt a database that is not a plaintext one.
-    #[error("the database {path} is not a plaintext SQLite database (already encrypted?)")]
-    NotPlaintext { path: String },
-    /// The database key file.
-    #[error(transparent)]
-    Key(#[from] sqlite::KeyFileError),
+    /// The backend failed (the database engine, its file, the connection to the agency).
+    #[error("{0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// The backend cannot be reached now (the agency is down or the network is cut); nothing
+    /// was written. Worth trying again later.
+    #[error("the registry cannot be reached: {0}")]
+    Unavailable(String),
+    /// A value the store refuses to record (a rating level outside 1..=5, an empty
+    /// suggestion, a retention of 0 years …). Nothing was written.
+    #[error("{0}")]
+    Invalid(String),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
-    /// The change was planned against a state that is no longer current (another session or
-    /// reconciliation changed it first). Nothing was written.
+    /// The change was planned against a state that is no longer current (another session,
+    /// another kiosk or reconciliation changed it first). Nothing was written.
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("not found: {0}")]
@@ -279,7 +264,7 @@ pub struct NewIntent {
     pub card_number: String,
     /// The chip serial (hex) of the card the command was sent to.
     pub chip_serial: String,
-    pub action: crate::engine::CardAction,
+    pub action: crate::domain::CardAction,
     /// The commit to apply when the command took effect.
     pub on_success: Commit,
     pub created_at: Timestamp,

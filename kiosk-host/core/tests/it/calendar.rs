@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use firmware_config::{Calendar, CalendarDay, CalendarFile, DayKind};
-use kiosk_host::calendar::{CalendarError, Deadline, WorkCalendar};
+use kiosk_core::calendar::{CalendarError, Deadline, WorkCalendar};
 use proptest::prelude::*;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -15,7 +15,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/calendar")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/calendar")
 }
 
 fn shipped_files() -> Vec<PathBuf> {

@@ -7,8 +7,8 @@ use base64::Engine;
 use chrono::{Duration, TimeZone, Utc};
 use ed25519_dalek::{Signer, SigningKey};
 use firmware_config::{keys, Config};
-use kiosk_host::domain::Timestamp;
-use kiosk_host::ecard::{
+use kiosk_core::domain::Timestamp;
+use kiosk_core::ecard::{
     load_signing_key, sign_dynamic, EcardError, EcardIssuer, EcardVerifier, DYNAMIC_PREFIX,
     TOKEN_PREFIX,
 };
@@ -499,7 +499,7 @@ fn debug_output_masks_the_id_number() {
 
 #[test]
 fn signing_key_setting() {
-    let example = include_str!("../../kiosk.example.toml");
+    let example = include_str!("../../../../kiosk.example.toml");
     let config = Config::parse(example, "kiosk.example.toml").expect("example valid");
     assert_eq!(
         config.keys.ecard_signing_key.as_deref(),

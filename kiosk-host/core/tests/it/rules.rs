@@ -4,12 +4,12 @@
 use std::collections::BTreeSet;
 
 use firmware_config::{Business, Language};
-use kiosk_host::domain::{BusinessCode, CardState};
-use kiosk_host::rules::guide::{self, GuideEntry};
-use kiosk_host::rules::intake::{
+use kiosk_core::domain::{BusinessCode, CardState};
+use kiosk_core::rules::guide::{self, GuideEntry};
+use kiosk_core::rules::intake::{
     self, agent_allowed, check, check_agent, required, IntakeContext, IntakeRefusal, Provided,
 };
-use kiosk_host::rules::{
+use kiosk_core::rules::{
     all, rule, AgentPolicy, CardPresence, Fee, Material, Needed, Precondition, Text, TimeLimit,
     COMPLAINT_CHANNEL,
 };

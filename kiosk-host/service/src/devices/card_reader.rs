@@ -10,8 +10,8 @@ use std::time::Duration;
 use card_io::transport::{ReaderInfo, ReaderProvider};
 
 use super::{nap, report, Device, DeviceError, State};
-use crate::card_ops::Target;
-use crate::server::Shared;
+use crate::Shared;
+use kiosk_core::card_ops::Target;
 
 /// Longest wait for a reader change before the watcher looks again (and notices the kiosk
 /// is shutting down).

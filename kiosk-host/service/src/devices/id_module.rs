@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use card_io::idcard::{self, Failure, IdReader, ReaderConfig, ReaderError, SerialLine};
 
 use super::{nap, report, Device, DeviceError, State, Timing};
-use crate::rules::Material;
-use crate::server::Shared;
+use crate::Shared;
+use kiosk_core::rules::Material;
 
 /// Where the module is and how to talk to it.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 //! The kiosk's peripherals in `kiosk serve`: one thread per device, each reporting its
-//! health on the [`Board`] and feeding what it reads into the [`Core`](super::core::Core).
+//! health on the [`Board`] and feeding what it reads into the [`Core`](super::state::Core).
 //!
 //! - [`card_reader`]: the social security card reader (PC/SC): insertions and removals.
 //! - [`id_module`]: the GA 467 ID card module by serial path: find → select → read while a

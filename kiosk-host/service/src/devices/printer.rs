@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use card_io::printer::{Paper, Printer, PrinterConfig, PrinterError, Receipt};
 
 use super::{nap, report, Board, Device, DeviceError, State, Timing};
-use crate::server::Shared;
+use crate::Shared;
 
 /// What became of the last print.
 #[derive(Debug, Clone, PartialEq, Eq)]

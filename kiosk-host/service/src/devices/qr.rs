@@ -9,7 +9,7 @@ use std::time::Duration;
 use card_io::qr::{QrConfig, QrEvent, QrReader};
 
 use super::{nap, report, Device, DeviceError, State, Timing};
-use crate::server::Shared;
+use crate::Shared;
 
 /// How long one wait for a scanner event lasts (the thread looks at the kiosk in between).
 const EVENT_WAIT: Duration = Duration::from_millis(200);

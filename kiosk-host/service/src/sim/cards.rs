@@ -12,7 +12,7 @@ use hw_sim::CardOs;
 use serde::Deserialize;
 
 use super::{bad, file_in};
-use crate::server::Shared;
+use crate::Shared;
 
 #[derive(Debug, Deserialize)]
 pub struct CardReq {

@@ -37,7 +37,7 @@ pub use serial::{
     ecard_qr, id_module_fault, lift_id_card, place_id_card, printer, printer_get, scan_qr,
 };
 
-use super::core::Camera;
+use super::state::Camera;
 
 /// Failures setting up the simulated hardware.
 #[derive(Debug, thiserror::Error)]
@@ -198,4 +198,28 @@ fn names(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     v.sort();
     v
+}
+
+/// The simulator's routes: `/api/sim/…` (JSON) and the `/sim` panel with its forms. Only a
+/// kiosk running on simulated hardware has them.
+pub fn routes() -> axum::Router<std::sync::Arc<crate::Shared>> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/sim/card", post(insert_card).delete(remove_card))
+        .route("/api/sim/idcard", post(place_id_card).delete(lift_id_card))
+        .route("/api/sim/idmodule", post(id_module_fault))
+        .route("/api/sim/qr", post(scan_qr))
+        .route("/api/sim/ecard-qr", get(ecard_qr))
+        .route("/api/sim/printer", get(printer_get).post(printer))
+        .route("/api/sim/reader", post(reader))
+        .route("/api/sim/scene", post(camera_scene))
+        .route("/sim", get(panel))
+        .route("/sim/card", post(panel_card))
+        .route("/sim/card/remove", post(panel_remove))
+        .route("/sim/reader", post(panel_reader))
+        .route("/sim/idcard", post(panel_idcard))
+        .route("/sim/idmodule", post(panel_id_fault))
+        .route("/sim/qr", post(panel_qr))
+        .route("/sim/printer", post(panel_printer))
+        .route("/sim/scene", post(panel_scene))
 }

@@ -1,7 +1,7 @@
 //! `GET /sim`: the simulated hardware's panel, and its forms (the same controls as the JSON
 //! API, answered with a redirect back to the panel).
 
-use crate::server::http::PageForm;
+use crate::http::PageForm;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::cards::{CardReq, ReaderReq, SceneReq, SCENES};
 use super::serial::{paper_name, FaultReq, PersonReq, PrinterReq, QrReq};
 use super::{names, serial};
-use crate::server::Shared;
+use crate::Shared;
 
 /// The ID module faults the panel offers.
 pub const ID_FAULTS: [&str; 5] = ["none", "silence", "bad-checksum", "garbage", "read-fail:1"];
@@ -57,7 +57,7 @@ pub async fn panel(State(s): State<Arc<Shared>>) -> Response {
         let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
         let printed = shared.sim.as_ref().map(|s| s.printed()).unwrap_or_default();
         ui_web::Page {
-            lang: crate::server::screens::lang(core.lang),
+            lang: crate::screens::lang(core.lang),
             elderly: core.elderly,
             title: "模拟硬件 / Simulated hardware".into(),
             idle_timeout_s: None,

@@ -15,10 +15,10 @@ use hw_sim::idcard::FaultSpec;
 use serde::Deserialize;
 
 use super::{bad, error, file_in, SimDevices};
-use crate::rules::Material;
-use crate::server::devices::Device;
-use crate::server::Shared;
-use crate::store::Registry;
+use crate::devices::Device;
+use crate::Shared;
+use kiosk_core::rules::Material;
+use kiosk_core::store::Registry;
 
 /// The longest a control waits for the kiosk to take an input.
 const TAKE_WAIT: Duration = Duration::from_secs(15);
@@ -227,7 +227,7 @@ fn ecard_code(s: &Shared, sim: &SimDevices, person: &str) -> Result<String, Box<
             format!("{person} has no e-card yet: do the e-card business (ecard) first"),
         )));
     };
-    Ok(crate::ecard::sign_dynamic(
+    Ok(kiosk_core::ecard::sign_dynamic(
         &sim.ecard_key,
         &id,
         &e.card_number,

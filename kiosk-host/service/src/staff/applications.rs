@@ -2,7 +2,7 @@
 //! working days, overdue), each with the moves its state allows; a move is
 //! `engine::staff::move_application`, one commit audited with the staff user as the actor.
 
-use crate::server::http::PageForm;
+use crate::http::PageForm;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -15,12 +15,12 @@ use ui_web::{ApplicationRow, Lang, StaffPage};
 
 use super::labels::{self, tr};
 use super::{audit, authorise_form, authorise_get, page, with_core, PageError, Prefs, Who};
-use crate::domain::{local_date, Progress};
-use crate::engine::staff::{move_application, StaffError};
-use crate::mask;
-use crate::server::core::Core;
-use crate::server::Shared;
-use crate::store::{Registry, StoreError};
+use crate::state::Core;
+use crate::Shared;
+use kiosk_core::domain::{local_date, Progress};
+use kiosk_core::engine::staff::{move_application, StaffError};
+use kiosk_core::mask;
+use kiosk_core::store::{Registry, StoreError};
 
 /// The states an application is still open in.
 const OPEN: [Progress; 4] = [

@@ -3,7 +3,7 @@
 //! archive query`, which audits it with the staff user in the same transaction. Results show
 //! ID and card numbers masked (BUSINESS-RULES.md section 7) and no material contents.
 
-use crate::server::http::PageForm;
+use crate::http::PageForm;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -15,12 +15,12 @@ use ui_web::{ArchiveResults, ArchiveRow, Lang, StaffPage};
 
 use super::labels::{self, tr};
 use super::{audit, authorise_form, authorise_get, page, with_core, PageError, Prefs, Who};
-use crate::archive::number::ArchiveNumber;
-use crate::archive::Month;
-use crate::domain::BusinessCode;
-use crate::mask;
-use crate::server::Shared;
-use crate::store::{ArchiveQuery, ArchiveRecord, ArchiveStore};
+use crate::Shared;
+use kiosk_core::archive_number::ArchiveNumber;
+use kiosk_core::domain::BusinessCode;
+use kiosk_core::mask;
+use kiosk_core::store::{ArchiveQuery, ArchiveRecord, ArchiveStore};
+use kiosk_store::archive::Month;
 
 /// The three query forms post here; `by` says which.
 #[derive(Debug, Default, Deserialize)]

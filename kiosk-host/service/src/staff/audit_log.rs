@@ -12,10 +12,10 @@ use ui_web::{AuditRow, StaffPage};
 
 use super::labels;
 use super::{audit, authorise_get, page, with_core, PageError, Prefs};
-use crate::mask;
-use crate::server::Shared;
-use crate::store::audit_chain::canonical_json;
-use crate::store::{AuditEntry, AuditLog, AuditReport};
+use crate::Shared;
+use kiosk_core::mask;
+use kiosk_core::store::audit_chain::canonical_json;
+use kiosk_core::store::{AuditEntry, AuditLog, AuditReport};
 
 /// How many of the latest entries the page lists.
 pub const LATEST: u32 = 50;

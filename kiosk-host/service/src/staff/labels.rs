@@ -5,8 +5,8 @@
 use chrono::{FixedOffset, NaiveDate};
 use ui_web::Lang;
 
-use crate::domain::{BusinessCode, Outcome, Progress, Timestamp, LOCAL_OFFSET_S};
-use crate::rules;
+use kiosk_core::domain::{BusinessCode, Outcome, Progress, Timestamp, LOCAL_OFFSET_S};
+use kiosk_core::rules;
 
 /// `zh` for Chinese (and Uyghur) pages, `en` for English ones.
 pub fn tr(lang: Lang, zh: &str, en: &str) -> String {
@@ -69,10 +69,10 @@ pub fn rating(level: u8, lang: Lang) -> String {
 /// A rating reason's label, as the citizen's rating form offers it; an unknown code as it
 /// is (numbers in it masked).
 pub fn rating_reason(code: &str, lang: Lang) -> String {
-    crate::server::screens::rating_reasons(crate::server::screens::language(lang))
+    crate::screens::rating_reasons(crate::screens::language(lang))
         .into_iter()
         .find(|(c, _)| c == code)
-        .map_or_else(|| crate::mask::free_text(code), |(_, label)| label)
+        .map_or_else(|| kiosk_core::mask::free_text(code), |(_, label)| label)
 }
 
 /// Kiosk-local (UTC+8) date and time to the minute.

@@ -3,7 +3,7 @@
 //! that is not a staff user costs the same argon2 check as a wrong password, and gets the same
 //! answer, so neither the time nor the text tells a guesser which names exist.
 
-use crate::server::http::PageForm;
+use crate::http::PageForm;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -20,12 +20,12 @@ use super::{
     audit, authorise_form, html, lang, random_hex, staff_lang, token, Csrf, StaffSession, COOKIE,
     LOCKOUT,
 };
-use crate::domain::Actor;
-use crate::server::Shared;
+use crate::Shared;
+use kiosk_core::domain::Actor;
 
 fn login_page(s: &Shared, problem: Option<String>) -> Response {
     html(
-        staff_lang(crate::server::screens::lang(lang(s))),
+        staff_lang(crate::screens::lang(lang(s))),
         "工作人员登录 / Staff login",
         ui_web::Screen::StaffLogin { problem },
     )
@@ -156,7 +156,7 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
                 user: user.clone(),
                 roles,
                 csrf: random_hex(16),
-                lang: staff_lang(crate::server::screens::lang(default_lang)),
+                lang: staff_lang(crate::screens::lang(default_lang)),
                 last: now,
             },
             now,

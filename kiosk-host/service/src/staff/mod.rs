@@ -28,10 +28,10 @@ use serde::Deserialize;
 use ui_web::i18n::StaffKey;
 use ui_web::{Lang, StaffNav, StaffPage};
 
-use super::core::Core;
+use super::state::Core;
 use super::Shared;
-use crate::domain::Actor;
-use crate::store::AuditLog;
+use kiosk_core::domain::Actor;
+use kiosk_core::store::AuditLog;
 
 use sessions::StaffSession;
 pub use sessions::{StaffSessions, IDLE, LOCKOUT, MAX_FAILURES};
@@ -65,7 +65,7 @@ pub enum PageError {
     #[error("{0}")]
     Input(String),
     #[error("the database could not be read or written: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] kiosk_core::store::StoreError),
     #[error("the request could not be handled: {0}")]
     Task(String),
 }

@@ -1,6 +1,6 @@
 //! `/staff/selftest`: the technician page, the same checks as `kiosk selftest`.
 
-use crate::server::http::PageForm;
+use crate::http::PageForm;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -11,7 +11,7 @@ use ui_web::i18n::StaffKey;
 use ui_web::StaffPage;
 
 use super::{audit, authorise_form, authorise_get, page, Csrf, Prefs};
-use crate::server::Shared;
+use crate::Shared;
 
 /// `GET /staff/selftest`.
 pub async fn show(

@@ -2,7 +2,7 @@
 //! chosen period: cases per business, outcomes, the ratings distribution and the
 //! satisfaction rate, as bar charts with the same numbers in tables.
 
-use crate::server::http::PageForm;
+use crate::http::PageForm;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -15,9 +15,9 @@ use ui_web::{Bar, BarChart, Lang, StaffPage, StatsRow};
 
 use super::labels::{self, tr};
 use super::{audit, authorise_form, authorise_get, page, with_core, PageError, Prefs, Who};
-use crate::domain::{local_date, Outcome};
-use crate::server::Shared;
-use crate::store::{BusinessStats, Feedback};
+use crate::Shared;
+use kiosk_core::domain::{local_date, Outcome};
+use kiosk_core::store::{BusinessStats, Feedback};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PeriodForm {
@@ -35,7 +35,7 @@ fn day(lang: Lang, value: &str, zh: &str, en: &str) -> Result<NaiveDate, PageErr
         .ok()
         .filter(|_| value.len() == 10)
         .ok_or_else(|| {
-            let v = crate::mask::free_text(value);
+            let v = kiosk_core::mask::free_text(value);
             PageError::Input(tr(
                 lang,
                 &format!("{zh}：“{v}”不是日期，请按 年-月-日 填写，例如 2026-03-05"),

@@ -11,9 +11,9 @@ use ui_web::{FeedbackRow, Lang, StaffPage};
 
 use super::labels;
 use super::{audit, authorise_get, page, with_core, PageError, Prefs};
-use crate::mask;
-use crate::server::Shared;
-use crate::store::{Feedback, FeedbackItem};
+use crate::Shared;
+use kiosk_core::mask;
+use kiosk_core::store::{Feedback, FeedbackItem};
 
 /// Items per page.
 pub const PAGE: u32 = 20;

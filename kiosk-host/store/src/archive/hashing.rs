@@ -76,7 +76,7 @@ impl<R: Read> Read for HashingReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::manifest::sha256_hex;
+    use kiosk_core::digest::sha256_hex;
 
     #[test]
     fn both_ways_hash_and_count_every_byte() {

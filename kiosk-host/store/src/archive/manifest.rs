@@ -11,9 +11,8 @@
 //! `sha256sum -c` reads.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::domain::{BusinessCode, Timestamp};
+use kiosk_core::domain::{BusinessCode, Timestamp};
 
 /// The manifest's format identifier. Format 2 holds the records in one `records.tar` (format
 /// 1, never released, had a directory per record: some five files and directories a case,
@@ -87,11 +86,6 @@ pub struct ManifestFile {
     pub sha256: String,
 }
 
-/// SHA-256 as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// The `SHA256SUMS` text: the manifest's files and `manifest.json`, sorted by path, one
 /// `<hex>  <path>` line each.
 pub fn render_sums(files: &[ManifestFile], manifest_sha256: &str) -> String {
@@ -128,10 +122,6 @@ mod tests {
         assert_eq!(
             render_sums(&files, "mm"),
             "mm  manifest.json\naa  records/a/record.json\nbb  records/b/record.json\n"
-        );
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 }

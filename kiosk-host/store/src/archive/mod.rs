@@ -1,7 +1,7 @@
-//! Archives (存档, clauses 6.4 and 7): archive numbers, monthly sealed batches and their
+//! Archives (存档, clauses 6.4 and 7): monthly sealed batches and their
 //! export and verification.
 //!
-//! - [`number`]: DA/T 22 archive numbers (档号) and retention.
+//! - DA/T 22 archive numbers (档号) are `kiosk_core::archive_number`.
 //! - [`month`]: the `YYYY-MM` month of a batch, in kiosk local time (UTC+8).
 //! - [`seal`]: sealing a month into an immutable batch directory
 //!   `<fonds>-<YYYY-MM>/` (`records.tar` with every record and its materials,
@@ -21,7 +21,6 @@ mod fsutil;
 mod hashing;
 pub mod manifest;
 pub mod month;
-pub mod number;
 pub mod seal;
 pub mod sign;
 pub mod tar;
@@ -31,8 +30,8 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-use crate::domain::Timestamp;
-use crate::store::StoreError;
+use kiosk_core::domain::Timestamp;
+use kiosk_core::store::StoreError;
 
 pub use manifest::{Manifest, ManifestFile};
 pub use month::Month;

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 
 use super::ArchiveError;
-use crate::domain::{local_date, Timestamp};
+use kiosk_core::domain::{local_date, Timestamp};
 
 /// A calendar month, `YYYY-MM` (year 1900–9999).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

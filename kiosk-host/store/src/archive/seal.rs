@@ -39,18 +39,20 @@ use chrono::DateTime;
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
 
+use kiosk_core::digest::sha256_hex;
+
 use super::fsutil::{self, DIR_MODE, FILE_MODE};
 use super::hashing::HashingWriter;
 use super::manifest::{
-    render_sums, sha256_hex, AuditHead, IndexEntry, Manifest, ManifestFile, FORMAT, MANIFEST,
-    RECORDS_DIR, RECORDS_TAR, SUMS,
+    render_sums, AuditHead, IndexEntry, Manifest, ManifestFile, FORMAT, MANIFEST, RECORDS_DIR,
+    RECORDS_TAR, SUMS,
 };
 use super::month::Month;
-use super::number::{ArchiveNumber, CATEGORY};
 use super::tar::{self, TarWriter};
 use super::ArchiveError;
-use crate::domain::{local_date, Actor, BusinessCode, Timestamp};
-use crate::store::{ArchiveRecord, ArchiveStore, AuditLog, BatchInfo, CaseStep, StoreError};
+use kiosk_core::archive_number::{ArchiveNumber, CATEGORY};
+use kiosk_core::domain::{local_date, Actor, BusinessCode, Timestamp};
+use kiosk_core::store::{ArchiveRecord, ArchiveStore, AuditLog, BatchInfo, CaseStep, StoreError};
 
 /// The rules a batch follows, written into every manifest.
 pub const BASIS: &str = "DB 6523/T 372-2023 6.4; GB/T 31599-2015; DA/T 22-2015";
@@ -327,7 +329,11 @@ fn record_json_path(archive_no: &str) -> String {
 }
 
 /// `records/<档号>/materials/<n>-<kind>.<ext>`, `n` from 1.
-fn material_path(archive_no: &str, index: usize, m: &crate::store::ArchivedMaterial) -> String {
+fn material_path(
+    archive_no: &str,
+    index: usize,
+    m: &kiosk_core::store::ArchivedMaterial,
+) -> String {
     format!(
         "{}/materials/{}-{}.{}",
         record_dir(archive_no),

@@ -79,7 +79,7 @@ pub fn load_signing_key(path: &std::path::Path) -> Result<SigningKey, super::Arc
         path: path.to_owned(),
         why,
     };
-    match crate::store::sqlite::key::readable_by_others(path) {
+    match crate::sqlite::key::readable_by_others(path) {
         Err(e) => return Err(bad(format!("cannot be read: {e}"))),
         Ok(Some(mode)) => {
             return Err(bad(format!(

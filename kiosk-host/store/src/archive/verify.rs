@@ -20,17 +20,17 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 
+use kiosk_core::digest::sha256_hex;
+
 use super::fsutil::{self, Kind, DIR_MODE, FILE_MODE};
 use super::hashing::{HashingReader, HashingWriter};
-use super::manifest::{
-    render_sums, sha256_hex, Manifest, ManifestFile, FORMAT, MANIFEST, RECORDS_TAR, SUMS,
-};
+use super::manifest::{render_sums, Manifest, ManifestFile, FORMAT, MANIFEST, RECORDS_TAR, SUMS};
 use super::month::Month;
 use super::seal::{batch_name, check_fonds};
 use super::sign::{self, SignatureCheck, SIGNATURE};
 use super::tar::{EntryKind, TarReader, TarWriter};
 use super::ArchiveError;
-use crate::domain::Timestamp;
+use kiosk_core::domain::Timestamp;
 
 /// A file whose content is not what the manifest says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

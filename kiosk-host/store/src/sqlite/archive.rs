@@ -10,11 +10,12 @@ use serde_json::json;
 use super::audit::Chain;
 use super::codec::{self, business_code, date, mask_card, ts};
 use super::registry::{one, rows};
-use super::SqliteStore;
-use crate::domain::{Actor, Timestamp, LOCAL_OFFSET_S};
-use crate::mask;
-use crate::store::audit_chain::GENESIS;
-use crate::store::{ArchiveQuery, ArchiveRecord, ArchiveStore, BatchInfo, Result, StoreError};
+use super::{db, Result, SqliteStore};
+use crate::DbError;
+use kiosk_core::domain::{Actor, Timestamp, LOCAL_OFFSET_S};
+use kiosk_core::mask;
+use kiosk_core::store::audit_chain::GENESIS;
+use kiosk_core::store::{ArchiveQuery, ArchiveRecord, ArchiveStore, BatchInfo, StoreError};
 
 /// Records a query returns when it names no limit.
 const DEFAULT_LIMIT: u32 = 100;
@@ -128,21 +129,27 @@ fn query_subject(query: &ArchiveQuery) -> String {
 }
 
 impl ArchiveStore for SqliteStore {
-    fn query_archive(&self, query: &ArchiveQuery, actor: &Actor) -> Result<Vec<ArchiveRecord>> {
-        let (sql, values) = build(query)?;
-        let at = chrono::Utc::now();
-        self.write(|tx| {
-            let records = rows(tx, &sql, params_from_iter(values), codec::archive_record)?;
-            let mut chain = Chain::load(tx)?;
-            chain.append(
-                tx,
-                at,
-                &actor.label(),
-                "archive.query",
-                &query_subject(query),
-                query_detail(query, records.len())?,
-            )?;
-            Ok(records)
+    fn query_archive(
+        &self,
+        query: &ArchiveQuery,
+        actor: &Actor,
+    ) -> kiosk_core::store::Result<Vec<ArchiveRecord>> {
+        db(|| {
+            let (sql, values) = build(query)?;
+            let at = chrono::Utc::now();
+            self.write(|tx| {
+                let records = rows(tx, &sql, params_from_iter(values), codec::archive_record)?;
+                let mut chain = Chain::load(tx)?;
+                chain.append(
+                    tx,
+                    at,
+                    &actor.label(),
+                    "archive.query",
+                    &query_subject(query),
+                    query_detail(query, records.len())?,
+                )?;
+                Ok(records)
+            })
         })
     }
 
@@ -150,125 +157,133 @@ impl ArchiveStore for SqliteStore {
         &self,
         month: &str,
         visit: &mut dyn FnMut(ArchiveRecord) -> ControlFlow<()>,
-    ) -> Result<()> {
-        self.read(|tx| {
-            let mut stmt = tx.prepare_cached(&format!(
-                "SELECT {} FROM archive_records WHERE month = ?1 ORDER BY archive_no",
-                codec::ARCHIVE_COLUMNS
-            ))?;
-            let mut rows = stmt.query([month])?;
-            while let Some(row) = rows.next()? {
-                if visit(codec::archive_record(row)?).is_break() {
-                    break;
+    ) -> kiosk_core::store::Result<()> {
+        db(|| {
+            self.read(|tx| {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {} FROM archive_records WHERE month = ?1 ORDER BY archive_no",
+                    codec::ARCHIVE_COLUMNS
+                ))?;
+                let mut rows = stmt.query([month])?;
+                while let Some(row) = rows.next()? {
+                    if visit(codec::archive_record(row)?).is_break() {
+                        break;
+                    }
                 }
-            }
-            Ok(())
+                Ok(())
+            })
         })
     }
 
-    fn seal_month(&self, batch: &BatchInfo, actor: &Actor) -> Result<()> {
-        self.write(|tx| {
-            let sealed: Option<String> = tx
-                .prepare_cached("SELECT sealed_at FROM archive_batches WHERE month = ?1")?
-                .query_row([&batch.month], |r| r.get(0))
-                .optional()?;
-            if let Some(at) = sealed {
-                return Err(StoreError::Conflict(format!(
-                    "archive month {} is already sealed (at {at})",
-                    batch.month
-                )));
-            }
-            // The head the batch records must be in the log as it is now.
-            if batch.audit_seq > 0 {
-                let hash: Option<String> = tx
-                    .prepare_cached("SELECT hash FROM audit WHERE seq = ?1")?
-                    .query_row([batch.audit_seq], |r| r.get(0))
+    fn seal_month(&self, batch: &BatchInfo, actor: &Actor) -> kiosk_core::store::Result<()> {
+        db(|| {
+            self.write(|tx| {
+                let sealed: Option<String> = tx
+                    .prepare_cached("SELECT sealed_at FROM archive_batches WHERE month = ?1")?
+                    .query_row([&batch.month], |r| r.get(0))
                     .optional()?;
-                if hash.as_deref() != Some(batch.audit_hash.as_str()) {
-                    return Err(StoreError::Conflict(format!(
-                        "the batch of {} records the audit head seq {}, which the log does \
-                         not hold with that hash",
-                        batch.month, batch.audit_seq
-                    )));
+                if let Some(at) = sealed {
+                    return Err(DbError::Store(StoreError::Conflict(format!(
+                        "archive month {} is already sealed (at {at})",
+                        batch.month
+                    ))));
                 }
-            } else if batch.audit_hash != GENESIS {
-                return Err(StoreError::Conflict(format!(
-                    "the batch of {} records an empty audit log but a hash other than 64 zeros",
-                    batch.month
-                )));
-            }
-            let count: i64 = tx
-                .prepare_cached("SELECT count(*) FROM archive_records WHERE month = ?1")?
-                .query_row([&batch.month], |r| r.get(0))?;
-            if u64::try_from(count).ok() != Some(batch.records) {
-                return Err(StoreError::Conflict(format!(
-                    "the batch of {} holds {} records, but the month has {count}: the month \
-                     changed since its manifest was made",
-                    batch.month, batch.records
-                )));
-            }
-            let mut chain = Chain::load(tx)?;
-            let entry = chain.append(
-                tx,
-                batch.sealed_at,
-                &actor.label(),
-                "archive.seal",
-                &batch.month,
-                json!({
-                    "month": batch.month,
-                    "sealed_at": ts(batch.sealed_at),
-                    "records": batch.records,
-                    "manifest_sha256": batch.manifest_sha256,
-                    "audit_seq": batch.audit_seq,
-                    "audit_hash": batch.audit_hash,
-                }),
-            )?;
-            tx.prepare_cached(
-                "INSERT INTO archive_batches (month, sealed_at, records, manifest_sha256,
-                     audit_seq, audit_hash, seal_seq, seal_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                batch.month,
-                ts(batch.sealed_at),
-                count,
-                batch.manifest_sha256,
-                batch.audit_seq,
-                batch.audit_hash,
-                entry.seq,
-                entry.hash,
-            ])?;
-            // Its records are sealed by the batch's row: the commit path refuses records for
-            // a sealed month, and archive records cannot be changed (migration 0003).
-            Ok(())
+                // The head the batch records must be in the log as it is now.
+                if batch.audit_seq > 0 {
+                    let hash: Option<String> = tx
+                        .prepare_cached("SELECT hash FROM audit WHERE seq = ?1")?
+                        .query_row([batch.audit_seq], |r| r.get(0))
+                        .optional()?;
+                    if hash.as_deref() != Some(batch.audit_hash.as_str()) {
+                        return Err(DbError::Store(StoreError::Conflict(format!(
+                            "the batch of {} records the audit head seq {}, which the log does \
+                             not hold with that hash",
+                            batch.month, batch.audit_seq
+                        ))));
+                    }
+                } else if batch.audit_hash != GENESIS {
+                    return Err(DbError::Store(StoreError::Conflict(format!(
+                        "the batch of {} records an empty audit log but a hash other than 64 zeros",
+                        batch.month
+                    ))));
+                }
+                let count: i64 = tx
+                    .prepare_cached("SELECT count(*) FROM archive_records WHERE month = ?1")?
+                    .query_row([&batch.month], |r| r.get(0))?;
+                if u64::try_from(count).ok() != Some(batch.records) {
+                    return Err(DbError::Store(StoreError::Conflict(format!(
+                        "the batch of {} holds {} records, but the month has {count}: the month \
+                         changed since its manifest was made",
+                        batch.month, batch.records
+                    ))));
+                }
+                let mut chain = Chain::load(tx)?;
+                let entry = chain.append(
+                    tx,
+                    batch.sealed_at,
+                    &actor.label(),
+                    "archive.seal",
+                    &batch.month,
+                    json!({
+                        "month": batch.month,
+                        "sealed_at": ts(batch.sealed_at),
+                        "records": batch.records,
+                        "manifest_sha256": batch.manifest_sha256,
+                        "audit_seq": batch.audit_seq,
+                        "audit_hash": batch.audit_hash,
+                    }),
+                )?;
+                tx.prepare_cached(
+                    "INSERT INTO archive_batches (month, sealed_at, records, manifest_sha256,
+                         audit_seq, audit_hash, seal_seq, seal_hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    batch.month,
+                    ts(batch.sealed_at),
+                    count,
+                    batch.manifest_sha256,
+                    batch.audit_seq,
+                    batch.audit_hash,
+                    entry.seq,
+                    entry.hash,
+                ])?;
+                // Its records are sealed by the batch's row: the commit path refuses records for
+                // a sealed month, and archive records cannot be changed (migration 0003).
+                Ok(())
+            })
         })
     }
 
-    fn batch(&self, month: &str) -> Result<Option<BatchInfo>> {
-        self.read(|tx| {
-            one(
-                tx,
-                &format!(
-                    "SELECT {} FROM archive_batches WHERE month = ?1",
-                    codec::BATCH_COLUMNS
-                ),
-                [month],
-                codec::batch,
-            )
+    fn batch(&self, month: &str) -> kiosk_core::store::Result<Option<BatchInfo>> {
+        db(|| {
+            self.read(|tx| {
+                one(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM archive_batches WHERE month = ?1",
+                        codec::BATCH_COLUMNS
+                    ),
+                    [month],
+                    codec::batch,
+                )
+            })
         })
     }
 
-    fn batches(&self) -> Result<Vec<BatchInfo>> {
-        self.read(|tx| {
-            rows(
-                tx,
-                &format!(
-                    "SELECT {} FROM archive_batches ORDER BY month",
-                    codec::BATCH_COLUMNS
-                ),
-                [],
-                codec::batch,
-            )
+    fn batches(&self) -> kiosk_core::store::Result<Vec<BatchInfo>> {
+        db(|| {
+            self.read(|tx| {
+                rows(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM archive_batches ORDER BY month",
+                        codec::BATCH_COLUMNS
+                    ),
+                    [],
+                    codec::batch,
+                )
+            })
         })
     }
 }

@@ -6,10 +6,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::codec::{parse_ts, ts};
-use super::SqliteStore;
-use crate::domain::{Actor, Timestamp};
-use crate::store::audit_chain::{self, canonical_json, RecordedHead, Verifier};
-use crate::store::{AuditEntry, AuditLog, AuditReport, Result, StoreError};
+use super::{db, Result, SqliteStore};
+use crate::DbError;
+use kiosk_core::domain::{Actor, Timestamp};
+use kiosk_core::store::audit_chain::{self, canonical_json, RecordedHead, Verifier};
+use kiosk_core::store::{AuditEntry, AuditLog, AuditReport, StoreError};
 
 /// The chain head inside one write transaction: read once, advanced by each append.
 pub(super) struct Chain {
@@ -158,41 +159,48 @@ impl AuditLog for SqliteStore {
         action: &str,
         subject: &str,
         detail: Value,
-    ) -> Result<AuditEntry> {
-        let at = chrono::Utc::now();
-        self.write(|tx| {
-            let mut chain = Chain::load(tx)?;
-            chain.append(tx, at, &actor.label(), action, subject, detail)
+    ) -> kiosk_core::store::Result<AuditEntry> {
+        db(|| {
+            let at = chrono::Utc::now();
+            self.write(|tx| {
+                let mut chain = Chain::load(tx)?;
+                chain.append(tx, at, &actor.label(), action, subject, detail)
+            })
         })
     }
 
-    fn entries(&self, from: i64, limit: u32) -> Result<Vec<AuditEntry>> {
-        self.read(|tx| {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT {AUDIT_COLUMNS} FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT ?2"
-            ))?;
-            let mut rows = stmt.query(params![from, limit])?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let raw = RawEntry::read(row)?;
-                let entry = raw.decode().map_err(|why| {
-                    StoreError::Corrupt(format!("audit entry seq {}: {why}", raw.seq))
-                })?;
-                out.push(entry);
-            }
-            Ok(out)
+    fn entries(&self, from: i64, limit: u32) -> kiosk_core::store::Result<Vec<AuditEntry>> {
+        db(|| {
+            self.read(|tx| {
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT ?2"
+                ))?;
+                let mut rows = stmt.query(params![from, limit])?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    let raw = RawEntry::read(row)?;
+                    let entry = raw.decode().map_err(|why| {
+                        DbError::Store(StoreError::Corrupt(format!(
+                            "audit entry seq {}: {why}",
+                            raw.seq
+                        )))
+                    })?;
+                    out.push(entry);
+                }
+                Ok(out)
+            })
         })
     }
 
     /// The rows are read on this thread and checked on a second one (parsing, canonical
     /// JSON and SHA-256 are most of the work), so verifying a long log, which every monthly
     /// seal does, takes about half the time on two cores.
-    fn verify(&self) -> Result<AuditReport> {
-        self.verify_entries(None)
+    fn verify(&self) -> kiosk_core::store::Result<AuditReport> {
+        db(|| self.verify_entries(None))
     }
 
-    fn verify_from(&self, from: i64) -> Result<AuditReport> {
-        self.verify_entries(Some(from))
+    fn verify_from(&self, from: i64) -> kiosk_core::store::Result<AuditReport> {
+        db(|| self.verify_entries(Some(from)))
     }
 }
 

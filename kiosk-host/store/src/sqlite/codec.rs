@@ -1,20 +1,23 @@
 //! Text forms of the stored values, decoding of rows, and masking of audit details.
 
+use crate::DbError;
 use base64::Engine as _;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use kiosk_core::digest::sha256_hex;
 use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use crate::domain::{
+use super::Result;
+
+use kiosk_core::domain::{
     local_date, Application, BusinessCode, CardRecord, CardState, Case, Ecard, Outcome, Person,
     Progress, Sex, Timestamp,
 };
-use crate::mask;
-use crate::store::audit_chain;
-use crate::store::{
-    ArchiveRecord, ArchivedMaterial, BatchInfo, CaseStep, NewArchiveRecord, Result, StoreError,
+use kiosk_core::mask;
+use kiosk_core::store::audit_chain;
+use kiosk_core::store::{
+    ArchiveRecord, ArchivedMaterial, BatchInfo, CaseStep, NewArchiveRecord, StoreError,
 };
 
 // ---- text forms ---------------------------------------------------------------------------
@@ -28,7 +31,11 @@ pub(super) fn ts(at: Timestamp) -> String {
 pub(super) fn parse_ts(text: &str, what: &str) -> Result<Timestamp> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("{what}: {text:?} is not a time: {e}")))
+        .map_err(|e| {
+            DbError::Store(StoreError::Corrupt(format!(
+                "{what}: {text:?} is not a time: {e}"
+            )))
+        })
 }
 
 pub(super) fn date(d: NaiveDate) -> String {
@@ -36,8 +43,11 @@ pub(super) fn date(d: NaiveDate) -> String {
 }
 
 pub(super) fn parse_date(text: &str, what: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|e| StoreError::Corrupt(format!("{what}: {text:?} is not a date: {e}")))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "{what}: {text:?} is not a date: {e}"
+        )))
+    })
 }
 
 /// The kiosk-local date of an instant, as stored.
@@ -55,16 +65,21 @@ pub(super) fn local_month(at: Timestamp) -> String {
 fn serde_code<T: Serialize + std::fmt::Debug>(value: &T) -> Result<String> {
     match serde_json::to_value(value) {
         Ok(Value::String(s)) => Ok(s),
-        Ok(other) => Err(StoreError::Corrupt(format!(
+        Ok(other) => Err(DbError::Store(StoreError::Corrupt(format!(
             "{value:?} has no code (serialises as {other})"
-        ))),
-        Err(e) => Err(StoreError::Corrupt(format!("{value:?} has no code: {e}"))),
+        )))),
+        Err(e) => Err(DbError::Store(StoreError::Corrupt(format!(
+            "{value:?} has no code: {e}"
+        )))),
     }
 }
 
 fn from_serde_code<T: for<'de> Deserialize<'de>>(code: &str, what: &str) -> Result<T> {
-    serde_json::from_value(Value::String(code.to_string()))
-        .map_err(|e| StoreError::Corrupt(format!("{what}: unknown code {code:?}: {e}")))
+    serde_json::from_value(Value::String(code.to_string())).map_err(|e| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "{what}: unknown code {code:?}: {e}"
+        )))
+    })
 }
 
 pub(crate) fn business_code(b: BusinessCode) -> Result<String> {
@@ -80,22 +95,27 @@ fn sex_code(s: Sex) -> Result<String> {
 }
 
 pub(super) fn parse_card_state(code: &str) -> Result<CardState> {
-    CardState::from_code(code)
-        .ok_or_else(|| StoreError::Corrupt(format!("card state: unknown code {code:?}")))
+    CardState::from_code(code).ok_or_else(|| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "card state: unknown code {code:?}"
+        )))
+    })
 }
 
 pub(super) fn parse_progress(code: &str) -> Result<Progress> {
-    Progress::from_code(code)
-        .ok_or_else(|| StoreError::Corrupt(format!("application progress: unknown code {code:?}")))
+    Progress::from_code(code).ok_or_else(|| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "application progress: unknown code {code:?}"
+        )))
+    })
 }
 
 pub(super) fn parse_outcome(code: &str) -> Result<Outcome> {
-    Outcome::from_code(code)
-        .ok_or_else(|| StoreError::Corrupt(format!("case outcome: unknown code {code:?}")))
-}
-
-pub(super) fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    Outcome::from_code(code).ok_or_else(|| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "case outcome: unknown code {code:?}"
+        )))
+    })
 }
 
 fn opt_ts(text: Option<String>, what: &str) -> Result<Option<Timestamp>> {
@@ -133,8 +153,11 @@ pub(super) fn person(row: &Row<'_>) -> Result<Person> {
         id_number: row.get(0)?,
         name: row.get(1)?,
         sex: from_serde_code(&sex, "sex")?,
-        ethnicity: u8::try_from(ethnicity)
-            .map_err(|_| StoreError::Corrupt(format!("ethnicity {ethnicity} is not a code")))?,
+        ethnicity: u8::try_from(ethnicity).map_err(|_| {
+            DbError::Store(StoreError::Corrupt(format!(
+                "ethnicity {ethnicity} is not a code"
+            )))
+        })?,
         birth_date: parse_date(&row.get::<_, String>(4)?, "birth date")?,
         address: row.get(5)?,
         phone: row.get(6)?,
@@ -215,8 +238,9 @@ pub(super) fn batch(row: &Row<'_>) -> Result<BatchInfo> {
     Ok(BatchInfo {
         month: row.get(0)?,
         sealed_at: parse_ts(&row.get::<_, String>(1)?, "batch sealed at")?,
-        records: u64::try_from(records)
-            .map_err(|_| StoreError::Corrupt(format!("batch record count {records}")))?,
+        records: u64::try_from(records).map_err(|_| {
+            DbError::Store(StoreError::Corrupt(format!("batch record count {records}")))
+        })?,
         manifest_sha256: row.get(3)?,
         audit_seq: row.get(4)?,
         audit_hash: row.get(5)?,
@@ -289,12 +313,19 @@ pub(super) fn record_json(record: &NewArchiveRecord) -> Result<String> {
             .collect(),
         steps,
     };
-    serde_json::to_string(&stored)
-        .map_err(|e| StoreError::Corrupt(format!("archive record cannot be encoded: {e}")))
+    serde_json::to_string(&stored).map_err(|e| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "archive record cannot be encoded: {e}"
+        )))
+    })
 }
 
 fn record_from_json(text: &str, archive_no: &str) -> Result<NewArchiveRecord> {
-    let bad = |why: String| StoreError::Corrupt(format!("archive record {archive_no}: {why}"));
+    let bad = |why: String| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "archive record {archive_no}: {why}"
+        )))
+    };
     let s: StoredRecord = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
     let mut materials = Vec::with_capacity(s.materials.len());
     for m in s.materials {
@@ -406,9 +437,11 @@ pub(super) fn masked(value: Value) -> Value {
 
 /// `value` serialised and masked for the audit log.
 pub(super) fn masked_json<T: Serialize>(value: &T) -> Result<Value> {
-    serde_json::to_value(value)
-        .map(masked)
-        .map_err(|e| StoreError::Corrupt(format!("audit detail cannot be encoded: {e}")))
+    serde_json::to_value(value).map(masked).map_err(|e| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "audit detail cannot be encoded: {e}"
+        )))
+    })
 }
 
 #[cfg(test)]

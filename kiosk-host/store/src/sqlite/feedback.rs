@@ -7,9 +7,10 @@ use rusqlite::{params, OptionalExtension};
 
 use super::codec::{date, parse_business, parse_date, parse_outcome, parse_ts, ts};
 use super::registry::rows;
-use super::{invalid, SqliteStore};
-use crate::domain::{BusinessCode, Outcome, Timestamp};
-use crate::store::{BusinessStats, Feedback, FeedbackItem, Rating, Result, StoreError, Suggestion};
+use super::{db, invalid, Result, SqliteStore};
+use crate::DbError;
+use kiosk_core::domain::{BusinessCode, Outcome, Timestamp};
+use kiosk_core::store::{BusinessStats, Feedback, FeedbackItem, Rating, StoreError, Suggestion};
 
 const OUTCOMES: [Outcome; 6] = [
     Outcome::Completed,
@@ -125,8 +126,9 @@ impl SqliteStore {
                             .transpose()?,
                         rating: level
                             .map(|l| {
-                                u8::try_from(l)
-                                    .map_err(|_| StoreError::Corrupt(format!("rating level {l}")))
+                                u8::try_from(l).map_err(|_| {
+                                    DbError::Store(StoreError::Corrupt(format!("rating level {l}")))
+                                })
                             })
                             .transpose()?,
                     })
@@ -137,172 +139,211 @@ impl SqliteStore {
 }
 
 impl Feedback for SqliteStore {
-    fn rate(&self, rating: &Rating) -> Result<()> {
-        if !(1..=5).contains(&rating.level) {
-            return Err(invalid(format!(
-                "rating level {} is not one of 1 (非常不满意) to 5 (非常满意)",
-                rating.level
-            )));
-        }
-        let reasons = serde_json::to_string(&rating.reasons)
-            .map_err(|e| StoreError::Corrupt(format!("rating reasons cannot be encoded: {e}")))?;
-        self.write(|tx| {
-            let case: Option<i64> = tx
-                .prepare_cached("SELECT 1 FROM cases WHERE case_id = ?1")?
-                .query_row([&rating.case_id], |r| r.get(0))
-                .optional()?;
-            if case.is_none() {
-                return Err(StoreError::NotFound(format!("case {}", rating.case_id)));
-            }
-            let rated: Option<i64> = tx
-                .prepare_cached("SELECT level FROM ratings WHERE case_id = ?1")?
-                .query_row([&rating.case_id], |r| r.get(0))
-                .optional()?;
-            if rated.is_some() {
-                return Err(StoreError::Conflict(format!(
-                    "case {} was already rated; a case is rated once",
-                    rating.case_id
+    fn rate(&self, rating: &Rating) -> kiosk_core::store::Result<()> {
+        db(|| {
+            if !(1..=5).contains(&rating.level) {
+                return Err(invalid(format!(
+                    "rating level {} is not one of 1 (非常不满意) to 5 (非常满意)",
+                    rating.level
                 )));
             }
-            tx.prepare_cached(
-                "INSERT INTO ratings (case_id, level, reasons, comment, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                rating.case_id,
-                rating.level,
-                reasons,
-                rating.comment,
-                ts(rating.at)
-            ])?;
-            Ok(())
-        })
-    }
-
-    fn suggest(&self, text: &str, case_id: Option<&str>, at: Timestamp) -> Result<i64> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(invalid("a suggestion needs some text"));
-        }
-        self.write(|tx| {
-            tx.prepare_cached("INSERT INTO suggestions (at, text, case_id) VALUES (?1, ?2, ?3)")?
-                .execute(params![ts(at), text, case_id])?;
-            Ok(tx.last_insert_rowid())
-        })
-    }
-
-    fn suggestions(&self, limit: u32) -> Result<Vec<Suggestion>> {
-        self.read(|tx| {
-            rows(
-                tx,
-                "SELECT id, at, text, case_id FROM suggestions ORDER BY at DESC, id DESC LIMIT ?1",
-                [limit],
-                |row| {
-                    Ok(Suggestion {
-                        id: row.get(0)?,
-                        at: parse_ts(&row.get::<_, String>(1)?, "suggestion time")?,
-                        text: row.get(2)?,
-                        case_id: row.get(3)?,
-                    })
-                },
-            )
-        })
-    }
-
-    fn feedback_page(&self, offset: u32, limit: u32) -> Result<Vec<FeedbackItem>> {
-        self.read(|tx| {
-            rows(
-                tx,
-                "SELECT 'rating', r.at, r.case_id, r.level, r.reasons, r.comment, c.business, r.id
-                     FROM ratings r LEFT JOIN cases c ON c.case_id = r.case_id
-                 UNION ALL
-                 SELECT 'suggestion', s.at, s.case_id, NULL, NULL, s.text, NULL, s.id
-                     FROM suggestions s
-                 ORDER BY 2 DESC, 8 DESC LIMIT ?1 OFFSET ?2",
-                params![limit, offset],
-                |row| {
-                    let kind: String = row.get(0)?;
-                    let at = parse_ts(&row.get::<_, String>(1)?, "feedback time")?;
-                    let case_id: Option<String> = row.get(2)?;
-                    let text: Option<String> = row.get(5)?;
-                    if kind == "suggestion" {
-                        return Ok(FeedbackItem::Suggestion(Suggestion {
-                            id: row.get(7)?,
-                            at,
-                            text: text.unwrap_or_default(),
-                            case_id,
-                        }));
-                    }
-                    let level: i64 = row.get(3)?;
-                    let reasons: String = row.get(4)?;
-                    Ok(FeedbackItem::Rating {
-                        rating: Rating {
-                            case_id: case_id.unwrap_or_default(),
-                            level: u8::try_from(level).map_err(|_| {
-                                StoreError::Corrupt(format!("rating level {level}"))
-                            })?,
-                            reasons: serde_json::from_str(&reasons).map_err(|e| {
-                                StoreError::Corrupt(format!("rating reasons {reasons:?}: {e}"))
-                            })?,
-                            comment: text,
-                            at,
-                        },
-                        business: row
-                            .get::<_, Option<String>>(6)?
-                            .map(|b| parse_business(&b))
-                            .transpose()?,
-                    })
-                },
-            )
-        })
-    }
-
-    fn feedback_count(&self) -> Result<u64> {
-        self.read(|tx| {
-            let n: i64 = tx.query_row(
-                "SELECT (SELECT count(*) FROM ratings) + (SELECT count(*) FROM suggestions)",
-                [],
-                |r| r.get(0),
-            )?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        })
-    }
-
-    fn stats(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<BusinessStats>> {
-        let mut tallies: HashMap<BusinessCode, Tally> = HashMap::new();
-        for case in self.case_facts(from, to)? {
-            tallies.entry(case.business).or_default().add(&case);
-        }
-        Ok(BusinessCode::ALL
-            .into_iter()
-            .map(|b| tallies.remove(&b).unwrap_or_default().stats(b))
-            .collect())
-    }
-
-    fn outcomes(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(Outcome, u64)>> {
-        let counts = self.read(|tx| {
-            rows(
-                tx,
-                "SELECT outcome, count(*) FROM cases
-                 WHERE started_date BETWEEN ?1 AND ?2 AND outcome IS NOT NULL
-                 GROUP BY outcome",
-                params![date(from), date(to)],
-                |row| {
-                    let n: i64 = row.get(1)?;
-                    Ok((
-                        parse_outcome(&row.get::<_, String>(0)?)?,
-                        u64::try_from(n).unwrap_or(0),
-                    ))
-                },
-            )
-        })?;
-        Ok(OUTCOMES
-            .into_iter()
-            .map(|o| {
-                let n = counts.iter().find(|(c, _)| *c == o).map_or(0, |(_, n)| *n);
-                (o, n)
+            let reasons = serde_json::to_string(&rating.reasons).map_err(|e| {
+                DbError::Store(StoreError::Corrupt(format!(
+                    "rating reasons cannot be encoded: {e}"
+                )))
+            })?;
+            self.write(|tx| {
+                let case: Option<i64> = tx
+                    .prepare_cached("SELECT 1 FROM cases WHERE case_id = ?1")?
+                    .query_row([&rating.case_id], |r| r.get(0))
+                    .optional()?;
+                if case.is_none() {
+                    return Err(DbError::Store(StoreError::NotFound(format!(
+                        "case {}",
+                        rating.case_id
+                    ))));
+                }
+                let rated: Option<i64> = tx
+                    .prepare_cached("SELECT level FROM ratings WHERE case_id = ?1")?
+                    .query_row([&rating.case_id], |r| r.get(0))
+                    .optional()?;
+                if rated.is_some() {
+                    return Err(DbError::Store(StoreError::Conflict(format!(
+                        "case {} was already rated; a case is rated once",
+                        rating.case_id
+                    ))));
+                }
+                tx.prepare_cached(
+                    "INSERT INTO ratings (case_id, level, reasons, comment, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    rating.case_id,
+                    rating.level,
+                    reasons,
+                    rating.comment,
+                    ts(rating.at)
+                ])?;
+                Ok(())
             })
-            .collect())
+        })
+    }
+
+    fn suggest(
+        &self,
+        text: &str,
+        case_id: Option<&str>,
+        at: Timestamp,
+    ) -> kiosk_core::store::Result<i64> {
+        db(|| {
+            let text = text.trim();
+            if text.is_empty() {
+                return Err(invalid("a suggestion needs some text"));
+            }
+            self.write(|tx| {
+                tx.prepare_cached(
+                    "INSERT INTO suggestions (at, text, case_id) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![ts(at), text, case_id])?;
+                Ok(tx.last_insert_rowid())
+            })
+        })
+    }
+
+    fn suggestions(&self, limit: u32) -> kiosk_core::store::Result<Vec<Suggestion>> {
+        db(|| {
+            self.read(|tx| {
+                rows(
+                    tx,
+                    "SELECT id, at, text, case_id FROM suggestions ORDER BY at DESC, id DESC LIMIT ?1",
+                    [limit],
+                    |row| {
+                        Ok(Suggestion {
+                            id: row.get(0)?,
+                            at: parse_ts(&row.get::<_, String>(1)?, "suggestion time")?,
+                            text: row.get(2)?,
+                            case_id: row.get(3)?,
+                        })
+                    },
+                )
+            })
+        })
+    }
+
+    fn feedback_page(
+        &self,
+        offset: u32,
+        limit: u32,
+    ) -> kiosk_core::store::Result<Vec<FeedbackItem>> {
+        db(|| {
+            self.read(|tx| {
+                rows(
+                    tx,
+                    "SELECT 'rating', r.at, r.case_id, r.level, r.reasons, r.comment, c.business, r.id
+                         FROM ratings r LEFT JOIN cases c ON c.case_id = r.case_id
+                     UNION ALL
+                     SELECT 'suggestion', s.at, s.case_id, NULL, NULL, s.text, NULL, s.id
+                         FROM suggestions s
+                     ORDER BY 2 DESC, 8 DESC LIMIT ?1 OFFSET ?2",
+                    params![limit, offset],
+                    |row| {
+                        let kind: String = row.get(0)?;
+                        let at = parse_ts(&row.get::<_, String>(1)?, "feedback time")?;
+                        let case_id: Option<String> = row.get(2)?;
+                        let text: Option<String> = row.get(5)?;
+                        if kind == "suggestion" {
+                            return Ok(FeedbackItem::Suggestion(Suggestion {
+                                id: row.get(7)?,
+                                at,
+                                text: text.unwrap_or_default(),
+                                case_id,
+                            }));
+                        }
+                        let level: i64 = row.get(3)?;
+                        let reasons: String = row.get(4)?;
+                        Ok(FeedbackItem::Rating {
+                            rating: Rating {
+                                case_id: case_id.unwrap_or_default(),
+                                level: u8::try_from(level).map_err(|_| {
+                                    DbError::Store(StoreError::Corrupt(format!("rating level {level}")))
+                                })?,
+                                reasons: serde_json::from_str(&reasons).map_err(|e| {
+                                    DbError::Store(StoreError::Corrupt(format!("rating reasons {reasons:?}: {e}")))
+                                })?,
+                                comment: text,
+                                at,
+                            },
+                            business: row
+                                .get::<_, Option<String>>(6)?
+                                .map(|b| parse_business(&b))
+                                .transpose()?,
+                        })
+                    },
+                )
+            })
+        })
+    }
+
+    fn feedback_count(&self) -> kiosk_core::store::Result<u64> {
+        db(|| {
+            self.read(|tx| {
+                let n: i64 = tx.query_row(
+                    "SELECT (SELECT count(*) FROM ratings) + (SELECT count(*) FROM suggestions)",
+                    [],
+                    |r| r.get(0),
+                )?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+        })
+    }
+
+    fn stats(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> kiosk_core::store::Result<Vec<BusinessStats>> {
+        db(|| {
+            let mut tallies: HashMap<BusinessCode, Tally> = HashMap::new();
+            for case in self.case_facts(from, to)? {
+                tallies.entry(case.business).or_default().add(&case);
+            }
+            Ok(BusinessCode::ALL
+                .into_iter()
+                .map(|b| tallies.remove(&b).unwrap_or_default().stats(b))
+                .collect())
+        })
+    }
+
+    fn outcomes(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> kiosk_core::store::Result<Vec<(Outcome, u64)>> {
+        db(|| {
+            let counts = self.read(|tx| {
+                rows(
+                    tx,
+                    "SELECT outcome, count(*) FROM cases
+                     WHERE started_date BETWEEN ?1 AND ?2 AND outcome IS NOT NULL
+                     GROUP BY outcome",
+                    params![date(from), date(to)],
+                    |row| {
+                        let n: i64 = row.get(1)?;
+                        Ok((
+                            parse_outcome(&row.get::<_, String>(0)?)?,
+                            u64::try_from(n).unwrap_or(0),
+                        ))
+                    },
+                )
+            })?;
+            Ok(OUTCOMES
+                .into_iter()
+                .map(|o| {
+                    let n = counts.iter().find(|(c, _)| *c == o).map_or(0, |(_, n)| *n);
+                    (o, n)
+                })
+                .collect())
+        })
     }
 }
 

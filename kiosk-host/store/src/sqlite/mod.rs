@@ -1,21 +1,21 @@
 //! The SQLite store: one database file holds the registry, the intent journal, the audit
-//! log, the archive records and the feedback. It implements every trait of [`crate::store`].
+//! log, the archive records and the feedback. It implements every trait of `kiosk_core::store`.
 //!
 //! - The file is encrypted with SQLCipher: [`SqliteStore::open`] takes the database key
 //!   ([`key::DbKey`], from the key file of `[storage] key_file`) and applies it before any other
-//!   statement. A wrong key is [`StoreError::WrongKey`], a plaintext file
-//!   [`StoreError::NotEncrypted`] (which [`encrypt_in_place`] turns into an encrypted one).
+//!   statement. A wrong key is [`DbError::WrongKey`], a plaintext file
+//!   [`DbError::NotEncrypted`] (which [`encrypt_in_place`] turns into an encrypted one).
 //! - The connection is opened with WAL, `synchronous=FULL` (a committed journal intent
 //!   survives a power cut), foreign keys on and a busy timeout, and sits behind a `Mutex`.
 //! - The schema is versioned with `PRAGMA user_version`; the SQL files of
-//!   `store/migrations/` are embedded and applied in order in one transaction. A database
-//!   written by a newer program is refused ([`StoreError::TooNew`]).
+//!   `migrations/` are embedded and applied in order in one transaction. A database
+//!   written by a newer program is refused (`StoreError::TooNew`).
 //! - Every write is one `BEGIN IMMEDIATE` transaction, so the audit chain's head cannot move
 //!   between reading it and appending to it, even with a second process on the same file.
 //!
 //! Submodules: `registry` (cardholders … cases, case numbers and `commit`), `journal`,
 //! `audit`, `archive`, `feedback`, `key` (the database key and its file), and `codec` (text forms, row decoding, masking of audit
-//! details). The schema is summarised in `store/migrations/0001_init.sql`.
+//! details). The schema is summarised in `migrations/0001_init.sql`.
 
 mod archive;
 mod audit;
@@ -31,8 +31,15 @@ use std::time::Duration;
 
 use rusqlite::{Connection, DatabaseName, Transaction, TransactionBehavior};
 
-use super::{ArchiveQuery, Result, StoreError};
+use kiosk_core::store::{ArchiveQuery, StoreError};
+
+pub(crate) use crate::error::{db, invalid};
+use crate::DbError;
 pub use key::{DbKey, KeyFileError};
+
+/// What the SQLite code returns inside this crate; the store traits turn it into a
+/// `StoreError` at their boundary ([`db`]).
+pub(crate) type Result<T> = std::result::Result<T, DbError>;
 
 /// The schema migrations, in order; the schema version is the number applied.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -50,32 +57,6 @@ const MIGRATIONS: &[(&str, &str)] = &[
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A value the store refuses to record (a rating level outside 1..=5, an empty suggestion, a
-/// retention of 0 years …). It reaches the caller as
-/// `StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(..))`, whose message is this
-/// one and whose source can be downcast to `InvalidValue`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidValue(pub String);
-
-impl InvalidValue {
-    /// The refusal inside a store error, if the error is one.
-    pub fn of(error: &StoreError) -> Option<&InvalidValue> {
-        match error {
-            StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(inner)) => {
-                inner.downcast_ref::<InvalidValue>()
-            }
-            _ => None,
-        }
-    }
-}
-
-pub(crate) fn invalid(message: impl Into<String>) -> StoreError {
-    StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(
-        InvalidValue(message.into()),
-    )))
-}
-
 /// The SQLite implementation of every store trait.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -83,7 +64,7 @@ pub struct SqliteStore {
 
 // SqliteStore is the whole store (and so Send + Sync).
 const _: fn() = || {
-    fn is_store<T: super::Store>() {}
+    fn is_store<T: kiosk_core::store::Store>() {}
     is_store::<SqliteStore>();
 };
 
@@ -101,12 +82,12 @@ impl SqliteStore {
     /// directory must exist), and brings its schema up to date. The key is the first
     /// statement on the connection.
     pub fn open(path: &Path, key: &DbKey) -> Result<SqliteStore> {
-        let open_error = |source: rusqlite::Error| StoreError::Open {
+        let open_error = |source: rusqlite::Error| DbError::Open {
             path: path.display().to_string(),
             source,
         };
         if key::is_plaintext(path)? {
-            return Err(StoreError::NotEncrypted {
+            return Err(DbError::NotEncrypted {
                 path: path.display().to_string(),
             });
         }
@@ -115,7 +96,7 @@ impl SqliteStore {
         check_key(&conn, path)?;
         configure(&conn, true).map_err(open_error)?;
         migrate(&mut conn).map_err(|e| match e {
-            StoreError::Sqlite(source) => open_error(source),
+            DbError::Sqlite(source) => open_error(source),
             other => other,
         })?;
         Ok(SqliteStore {
@@ -182,11 +163,11 @@ fn check_key(conn: &Connection, path: &Path) -> Result<()> {
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::NotADatabase =>
         {
-            Err(StoreError::WrongKey {
+            Err(DbError::WrongKey {
                 path: path.display().to_string(),
             })
         }
-        Err(source) => Err(StoreError::Open {
+        Err(source) => Err(DbError::Open {
             path: path.display().to_string(),
             source,
         }),
@@ -210,7 +191,7 @@ pub struct Encrypted {
 pub fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<Encrypted> {
     let display = path.display().to_string();
     if !key::is_plaintext(path)? {
-        return Err(StoreError::NotPlaintext { path: display });
+        return Err(DbError::NotPlaintext { path: display });
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -223,10 +204,15 @@ pub fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<Encrypted> {
     let tmp = dir.join(format!(".{name}.encrypting-{:016x}", rand::random::<u64>()));
     let tmp_text = tmp
         .to_str()
-        .ok_or_else(|| StoreError::Corrupt(format!("{} is not UTF-8", tmp.display())))?
+        .ok_or_else(|| {
+            DbError::Store(StoreError::Corrupt(format!(
+                "{} is not UTF-8",
+                tmp.display()
+            )))
+        })?
         .to_string();
     let result = (|| -> Result<Encrypted> {
-        let plain = Connection::open(path).map_err(|source| StoreError::Open {
+        let plain = Connection::open(path).map_err(|source| DbError::Open {
             path: display.clone(),
             source,
         })?;
@@ -267,10 +253,10 @@ pub fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<Encrypted> {
         let copied_version: i64 = check.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         drop(check);
         if copied != tables || copied_version != version {
-            return Err(StoreError::Corrupt(format!(
+            return Err(DbError::Store(StoreError::Corrupt(format!(
                 "the encrypted copy has {copied} tables at schema version {copied_version}, \
                  the original {tables} at {version}; {display} was left as it was"
-            )));
+            ))));
         }
         std::fs::rename(&tmp, path)?;
         std::fs::File::open(&dir)?.sync_all()?;
@@ -306,10 +292,13 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = SqliteStore::SCHEMA_VERSION;
     if found > known {
-        return Err(StoreError::TooNew { found, known });
+        return Err(DbError::Store(StoreError::TooNew { found, known }));
     }
-    let applied = usize::try_from(found)
-        .map_err(|_| StoreError::Corrupt(format!("schema version {found} is negative")))?;
+    let applied = usize::try_from(found).map_err(|_| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "schema version {found} is negative"
+        )))
+    })?;
     if applied == MIGRATIONS.len() {
         return Ok(());
     }

@@ -5,16 +5,21 @@ use chrono::{Datelike, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Params};
 use serde_json::{json, Value};
 
+use crate::DbError;
+use kiosk_core::digest::sha256_hex;
+
 use super::audit::Chain;
 use super::codec::{
     self, business_code, date, local_day, local_month, mask_card, masked, masked_json,
-    parse_card_state, parse_progress, sha256_hex, ts, PersonRow,
+    parse_card_state, parse_progress, ts, PersonRow,
 };
-use super::{invalid, SqliteStore};
-use crate::archive::number::{retain_until, ArchiveNumber};
-use crate::domain::{Application, CardRecord, CardState, Case, Ecard, Person, Progress, Timestamp};
-use crate::mask;
-use crate::store::{Change, Commit, IntentStatus, NewArchiveRecord, Registry, Result, StoreError};
+use super::{db, invalid, Result, SqliteStore};
+use kiosk_core::archive_number::{retain_until, ArchiveNumber};
+use kiosk_core::domain::{
+    Application, CardRecord, CardState, Case, Ecard, Person, Progress, Timestamp,
+};
+use kiosk_core::mask;
+use kiosk_core::store::{Change, Commit, IntentStatus, NewArchiveRecord, Registry, StoreError};
 
 /// Runs a query and decodes every row.
 pub(super) fn rows<T, P: Params>(
@@ -63,10 +68,10 @@ fn require_person(conn: &Connection, id_number: &str) -> Result<()> {
     )? {
         Ok(())
     } else {
-        Err(StoreError::NotFound(format!(
+        Err(DbError::Store(StoreError::NotFound(format!(
             "person {}",
             mask::id_number(id_number)
-        )))
+        ))))
     }
 }
 
@@ -228,10 +233,10 @@ fn apply_change(
                 "SELECT 1 FROM cards WHERE card_number = ?1",
                 [&c.card_number],
             )? {
-                return Err(StoreError::Conflict(format!(
+                return Err(DbError::Store(StoreError::Conflict(format!(
                     "card {} is already in the registry",
                     mask_card(&c.card_number)
-                )));
+                ))));
             }
             require_person(conn, &c.id_number)?;
             conn.prepare_cached(
@@ -262,14 +267,14 @@ fn apply_change(
                 .query_row([card_number], |r| r.get(0))
                 .optional()?;
             let Some(current) = current else {
-                return Err(StoreError::NotFound(format!(
+                return Err(DbError::Store(StoreError::NotFound(format!(
                     "card {}",
                     mask_card(card_number)
-                )));
+                ))));
             };
             let current = parse_card_state(&current)?;
             if current != *from {
-                return Err(StoreError::Conflict(format!(
+                return Err(DbError::Store(StoreError::Conflict(format!(
                     "card {} is {} ({}), not {} ({}) as planned; it was not moved to {} ({})",
                     mask_card(card_number),
                     current.code(),
@@ -278,7 +283,7 @@ fn apply_change(
                     from.zh(),
                     to.code(),
                     to.zh()
-                )));
+                ))));
             }
             conn.prepare_cached(
                 "UPDATE cards SET state = ?2, state_since = ?3 WHERE card_number = ?1",
@@ -293,10 +298,10 @@ fn apply_change(
                 )?
                 .execute([card_number])?;
             if n == 0 {
-                return Err(StoreError::NotFound(format!(
+                return Err(DbError::Store(StoreError::NotFound(format!(
                     "card {}",
                     mask_card(card_number)
-                )));
+                ))));
             }
             Ok((mask_card(card_number), detail))
         }
@@ -306,10 +311,10 @@ fn apply_change(
                 "SELECT 1 FROM applications WHERE case_id = ?1",
                 [&a.case_id],
             )? {
-                return Err(StoreError::Conflict(format!(
+                return Err(DbError::Store(StoreError::Conflict(format!(
                     "case {} already has an application",
                     a.case_id
-                )));
+                ))));
             }
             require_person(conn, &a.id_number)?;
             conn.prepare_cached(
@@ -344,13 +349,13 @@ fn apply_change(
                 .query_row([case_id], |r| r.get(0))
                 .optional()?;
             let Some(current) = current else {
-                return Err(StoreError::NotFound(format!(
+                return Err(DbError::Store(StoreError::NotFound(format!(
                     "application of case {case_id}"
-                )));
+                ))));
             };
             let current = parse_progress(&current)?;
             if current != *from {
-                return Err(StoreError::Conflict(format!(
+                return Err(DbError::Store(StoreError::Conflict(format!(
                     "the application of case {case_id} is {} ({}), not {} ({}) as planned; \
                      it was not moved to {} ({})",
                     current.code(),
@@ -359,7 +364,7 @@ fn apply_change(
                     from.zh(),
                     to.code(),
                     to.zh()
-                )));
+                ))));
             }
             conn.prepare_cached(
                 "UPDATE applications SET progress = ?2, reasons = COALESCE(?3, reasons),
@@ -375,10 +380,10 @@ fn apply_change(
                 "SELECT 1 FROM ecards WHERE token_id = ?1",
                 [&e.token_id],
             )? {
-                return Err(StoreError::Conflict(format!(
+                return Err(DbError::Store(StoreError::Conflict(format!(
                     "e-card token {} was already issued",
                     e.token_id
-                )));
+                ))));
             }
             require_person(conn, &e.id_number)?;
             conn.prepare_cached(
@@ -427,22 +432,22 @@ fn insert_archive(
         "SELECT 1 FROM archive_batches WHERE month = ?1",
         [&month],
     )? {
-        return Err(StoreError::Conflict(format!(
+        return Err(DbError::Store(StoreError::Conflict(format!(
             "archive month {month} is sealed; case {} finished in it cannot be added",
             record.case_id
-        )));
+        ))));
     }
     let archived: Option<String> = conn
         .prepare_cached("SELECT archive_no FROM archive_records WHERE case_id = ?1")?
         .query_row([&record.case_id], |r| r.get(0))
         .optional()?;
     if let Some(no) = archived {
-        return Err(StoreError::Conflict(format!(
+        return Err(DbError::Store(StoreError::Conflict(format!(
             "case {} is already archived as {no}",
             record.case_id
-        )));
+        ))));
     }
-    let year = crate::domain::local_date(record.finished_at).year();
+    let year = kiosk_core::domain::local_date(record.finished_at).year();
     let retention = format!("D{}", record.retention_years);
     let item: i64 = conn
         .prepare_cached(
@@ -553,12 +558,12 @@ pub(super) fn settle(
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let Some((current, case_id)) = row else {
-        return Err(StoreError::NotFound(format!("intent {id}")));
+        return Err(DbError::Store(StoreError::NotFound(format!("intent {id}"))));
     };
     if current != "pending" {
-        return Err(StoreError::Conflict(format!(
+        return Err(DbError::Store(StoreError::Conflict(format!(
             "intent {id} is already {current}; it cannot become {status_code}"
-        )));
+        ))));
     }
     conn.prepare_cached(
         "UPDATE intents SET status = ?2, settled_at = ?3, reason = ?4 WHERE id = ?1",
@@ -631,195 +636,225 @@ impl SqliteStore {
 }
 
 impl Registry for SqliteStore {
-    fn person(&self, id_number: &str) -> Result<Option<Person>> {
-        self.read(|tx| {
-            one(
-                tx,
-                &format!(
-                    "SELECT {} FROM persons WHERE id_number = ?1",
-                    codec::PERSON_COLUMNS
-                ),
-                [id_number],
-                codec::person,
-            )
+    fn person(&self, id_number: &str) -> kiosk_core::store::Result<Option<Person>> {
+        db(|| {
+            self.read(|tx| {
+                one(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM persons WHERE id_number = ?1",
+                        codec::PERSON_COLUMNS
+                    ),
+                    [id_number],
+                    codec::person,
+                )
+            })
         })
     }
 
-    fn cards_of(&self, id_number: &str) -> Result<Vec<CardRecord>> {
-        self.read(|tx| {
-            rows(
-                tx,
-                &format!(
-                    "SELECT {} FROM cards WHERE id_number = ?1 ORDER BY rowid DESC",
-                    codec::CARD_COLUMNS
-                ),
-                [id_number],
-                codec::card,
-            )
+    fn cards_of(&self, id_number: &str) -> kiosk_core::store::Result<Vec<CardRecord>> {
+        db(|| {
+            self.read(|tx| {
+                rows(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM cards WHERE id_number = ?1 ORDER BY rowid DESC",
+                        codec::CARD_COLUMNS
+                    ),
+                    [id_number],
+                    codec::card,
+                )
+            })
         })
     }
 
-    fn card(&self, card_number: &str) -> Result<Option<CardRecord>> {
-        self.read(|tx| {
-            one(
-                tx,
-                &format!(
-                    "SELECT {} FROM cards WHERE card_number = ?1",
-                    codec::CARD_COLUMNS
-                ),
-                [card_number],
-                codec::card,
-            )
+    fn card(&self, card_number: &str) -> kiosk_core::store::Result<Option<CardRecord>> {
+        db(|| {
+            self.read(|tx| {
+                one(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM cards WHERE card_number = ?1",
+                        codec::CARD_COLUMNS
+                    ),
+                    [card_number],
+                    codec::card,
+                )
+            })
         })
     }
 
-    fn card_by_chip(&self, chip_serial: &str) -> Result<Option<CardRecord>> {
-        self.read(|tx| {
-            one(
-                tx,
-                &format!(
-                    "SELECT {} FROM cards WHERE chip_serial = ?1 ORDER BY rowid DESC LIMIT 1",
-                    codec::CARD_COLUMNS
-                ),
-                [chip_serial.to_ascii_uppercase()],
-                codec::card,
-            )
+    fn card_by_chip(&self, chip_serial: &str) -> kiosk_core::store::Result<Option<CardRecord>> {
+        db(|| {
+            self.read(|tx| {
+                one(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM cards WHERE chip_serial = ?1 ORDER BY rowid DESC LIMIT 1",
+                        codec::CARD_COLUMNS
+                    ),
+                    [chip_serial.to_ascii_uppercase()],
+                    codec::card,
+                )
+            })
         })
     }
 
-    fn cards_in_state_since(&self, state: CardState, before: Timestamp) -> Result<Vec<CardRecord>> {
-        self.read(|tx| {
-            rows(
-                tx,
-                &format!(
-                    "SELECT {} FROM cards WHERE state = ?1 AND state_since < ?2
-                     ORDER BY state_since, rowid",
-                    codec::CARD_COLUMNS
-                ),
-                params![state.code(), ts(before)],
-                codec::card,
-            )
+    fn cards_in_state_since(
+        &self,
+        state: CardState,
+        before: Timestamp,
+    ) -> kiosk_core::store::Result<Vec<CardRecord>> {
+        db(|| {
+            self.read(|tx| {
+                rows(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM cards WHERE state = ?1 AND state_since < ?2
+                         ORDER BY state_since, rowid",
+                        codec::CARD_COLUMNS
+                    ),
+                    params![state.code(), ts(before)],
+                    codec::card,
+                )
+            })
         })
     }
 
-    fn applications_of(&self, id_number: &str) -> Result<Vec<Application>> {
-        self.read(|tx| {
-            rows(
-                tx,
-                &format!(
-                    "SELECT {} FROM applications WHERE id_number = ?1
-                     ORDER BY submitted_at DESC, rowid DESC",
-                    codec::APPLICATION_COLUMNS
-                ),
-                [id_number],
-                codec::application,
-            )
+    fn applications_of(&self, id_number: &str) -> kiosk_core::store::Result<Vec<Application>> {
+        db(|| {
+            self.read(|tx| {
+                rows(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM applications WHERE id_number = ?1
+                         ORDER BY submitted_at DESC, rowid DESC",
+                        codec::APPLICATION_COLUMNS
+                    ),
+                    [id_number],
+                    codec::application,
+                )
+            })
         })
     }
 
-    fn application(&self, case_id: &str) -> Result<Option<Application>> {
-        self.read(|tx| {
-            one(
-                tx,
-                &format!(
-                    "SELECT {} FROM applications WHERE case_id = ?1",
-                    codec::APPLICATION_COLUMNS
-                ),
-                [case_id],
-                codec::application,
-            )
+    fn application(&self, case_id: &str) -> kiosk_core::store::Result<Option<Application>> {
+        db(|| {
+            self.read(|tx| {
+                one(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM applications WHERE case_id = ?1",
+                        codec::APPLICATION_COLUMNS
+                    ),
+                    [case_id],
+                    codec::application,
+                )
+            })
         })
     }
 
-    fn applications_in(&self, progress: Progress) -> Result<Vec<Application>> {
-        self.read(|tx| {
-            rows(
-                tx,
-                &format!(
-                    "SELECT {} FROM applications WHERE progress = ?1
-                     ORDER BY submitted_at, rowid",
-                    codec::APPLICATION_COLUMNS
-                ),
-                [progress.code()],
-                codec::application,
-            )
+    fn applications_in(&self, progress: Progress) -> kiosk_core::store::Result<Vec<Application>> {
+        db(|| {
+            self.read(|tx| {
+                rows(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM applications WHERE progress = ?1
+                         ORDER BY submitted_at, rowid",
+                        codec::APPLICATION_COLUMNS
+                    ),
+                    [progress.code()],
+                    codec::application,
+                )
+            })
         })
     }
 
-    fn ecards_of(&self, id_number: &str) -> Result<Vec<Ecard>> {
-        self.read(|tx| {
-            rows(
-                tx,
-                &format!(
-                    "SELECT {} FROM ecards WHERE id_number = ?1 AND revoked_at IS NULL
-                     ORDER BY issued_at, rowid",
-                    codec::ECARD_COLUMNS
-                ),
-                [id_number],
-                codec::ecard,
-            )
+    fn ecards_of(&self, id_number: &str) -> kiosk_core::store::Result<Vec<Ecard>> {
+        db(|| {
+            self.read(|tx| {
+                rows(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM ecards WHERE id_number = ?1 AND revoked_at IS NULL
+                         ORDER BY issued_at, rowid",
+                        codec::ECARD_COLUMNS
+                    ),
+                    [id_number],
+                    codec::ecard,
+                )
+            })
         })
     }
 
-    fn photo(&self, id_number: &str) -> Result<Option<Vec<u8>>> {
-        self.read(|tx| {
-            Ok(tx
-                .prepare_cached("SELECT jpeg FROM photos WHERE id_number = ?1")?
-                .query_row([id_number], |r| r.get(0))
-                .optional()?)
+    fn photo(&self, id_number: &str) -> kiosk_core::store::Result<Option<Vec<u8>>> {
+        db(|| {
+            self.read(|tx| {
+                Ok(tx
+                    .prepare_cached("SELECT jpeg FROM photos WHERE id_number = ?1")?
+                    .query_row([id_number], |r| r.get(0))
+                    .optional()?)
+            })
         })
     }
 
-    fn case(&self, case_id: &str) -> Result<Option<Case>> {
-        self.read(|tx| {
-            one(
-                tx,
-                &format!(
-                    "SELECT {} FROM cases WHERE case_id = ?1",
-                    codec::CASE_COLUMNS
-                ),
-                [case_id],
-                codec::case,
-            )
+    fn case(&self, case_id: &str) -> kiosk_core::store::Result<Option<Case>> {
+        db(|| {
+            self.read(|tx| {
+                one(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM cases WHERE case_id = ?1",
+                        codec::CASE_COLUMNS
+                    ),
+                    [case_id],
+                    codec::case,
+                )
+            })
         })
     }
 
-    fn open_cases(&self) -> Result<Vec<Case>> {
-        self.read(|tx| {
-            rows(
-                tx,
-                &format!(
-                    "SELECT {} FROM cases WHERE outcome IS NULL ORDER BY started_at, case_id",
-                    codec::CASE_COLUMNS
-                ),
-                [],
-                codec::case,
-            )
+    fn open_cases(&self) -> kiosk_core::store::Result<Vec<Case>> {
+        db(|| {
+            self.read(|tx| {
+                rows(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM cases WHERE outcome IS NULL ORDER BY started_at, case_id",
+                        codec::CASE_COLUMNS
+                    ),
+                    [],
+                    codec::case,
+                )
+            })
         })
     }
 
-    fn next_case_id(&self, kiosk_id: &str, day: NaiveDate) -> Result<String> {
-        if kiosk_id.is_empty() {
-            return Err(invalid("a case number needs the kiosk id"));
-        }
-        self.write(|tx| {
-            let n: i64 = tx
-                .prepare_cached(
-                    "INSERT INTO case_seq (kiosk_id, day, last) VALUES (?1, ?2, 1)
-                     ON CONFLICT (kiosk_id, day) DO UPDATE SET last = last + 1
-                     RETURNING last",
-                )?
-                .query_row(params![kiosk_id, date(day)], |r| r.get(0))?;
-            if n > 999_999 {
-                return Err(invalid(format!(
-                    "kiosk {kiosk_id} has used every case number of {day}"
-                )));
+    fn next_case_id(&self, kiosk_id: &str, day: NaiveDate) -> kiosk_core::store::Result<String> {
+        db(|| {
+            if kiosk_id.is_empty() {
+                return Err(invalid("a case number needs the kiosk id"));
             }
-            Ok(format!("{kiosk_id}-{}-{n:06}", day.format("%Y%m%d")))
+            self.write(|tx| {
+                let n: i64 = tx
+                    .prepare_cached(
+                        "INSERT INTO case_seq (kiosk_id, day, last) VALUES (?1, ?2, 1)
+                         ON CONFLICT (kiosk_id, day) DO UPDATE SET last = last + 1
+                         RETURNING last",
+                    )?
+                    .query_row(params![kiosk_id, date(day)], |r| r.get(0))?;
+                if n > 999_999 {
+                    return Err(invalid(format!(
+                        "kiosk {kiosk_id} has used every case number of {day}"
+                    )));
+                }
+                Ok(format!("{kiosk_id}-{}-{n:06}", day.format("%Y%m%d")))
+            })
         })
     }
 
-    fn commit(&self, commit: &Commit) -> Result<Option<String>> {
-        self.write(|tx| SqliteStore::apply_commit(tx, commit))
+    fn commit(&self, commit: &Commit) -> kiosk_core::store::Result<Option<String>> {
+        db(|| self.write(|tx| SqliteStore::apply_commit(tx, commit)))
     }
 }

@@ -5,21 +5,22 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use kiosk_core::digest::sha256_hex;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use kiosk_host::domain::{
+use kiosk_core::domain::CardAction;
+use kiosk_core::domain::{
     Actor, Application, BusinessCode, CardRecord, CardState, Case, Ecard, Outcome, Person,
     Progress, Sex, Timestamp,
 };
-use kiosk_host::engine::CardAction;
-use kiosk_host::store::audit_chain::canonical_json;
-use kiosk_host::store::sqlite::{key, DbKey, InvalidValue, SqliteStore};
-use kiosk_host::store::{
+use kiosk_core::store::audit_chain::canonical_json;
+use kiosk_core::store::{
     ArchiveQuery, ArchiveStore, ArchivedMaterial, AuditEntry, AuditLog, BatchInfo, CaseStep,
     Change, Commit, Feedback, IntentStatus, Journal, NewArchiveRecord, NewIntent, Rating, Registry,
     StoreError,
 };
+use kiosk_store::sqlite::{key, DbKey, SqliteStore};
+use kiosk_store::DbError;
 
 /// The database key of a test database: the key file beside it, made on first use.
 fn db_key(path: &Path) -> DbKey {
@@ -169,10 +170,6 @@ fn archive(store: &SqliteStore, r: NewArchiveRecord) -> String {
     store.commit(&c).unwrap().unwrap()
 }
 
-fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(Sha256::digest(b))
-}
-
 // ---- opening and migrations ---------------------------------------------------------------
 
 #[test]
@@ -218,7 +215,7 @@ fn a_newer_database_is_refused() {
     raw.pragma_update(None, "user_version", 99).unwrap();
     drop(raw);
     match SqliteStore::open(&path, &db_key(&path)) {
-        Err(StoreError::TooNew { found, known }) => {
+        Err(DbError::Store(StoreError::TooNew { found, known })) => {
             assert_eq!(found, 99);
             assert_eq!(known, SqliteStore::SCHEMA_VERSION);
         }
@@ -253,15 +250,15 @@ fn migration_3_seals_records_by_month_and_makes_them_append_only() {
     let path = dir.path().join("kiosk.db");
     {
         let v2 = raw(&path);
-        v2.execute_batch(include_str!("../src/store/migrations/0001_init.sql"))
+        v2.execute_batch(include_str!("../../src/migrations/0001_init.sql"))
             .unwrap();
-        v2.execute_batch(include_str!("../src/store/migrations/0002_open_cases.sql"))
+        v2.execute_batch(include_str!("../../src/migrations/0002_open_cases.sql"))
             .unwrap();
         v2.pragma_update(None, "user_version", 2).unwrap();
         v2.execute(
             "INSERT INTO archive_batches VALUES ('2026-01', '2026-02-01T01:00:00.000000000Z', 1,
                  'ab', 0, ?1, 1, 'cd')",
-            [kiosk_host::store::audit_chain::GENESIS],
+            [kiosk_core::store::audit_chain::GENESIS],
         )
         .unwrap();
         for (n, month, sealed) in [(1, "2026-01", Some("2026-01")), (2, "2026-02", None)] {
@@ -329,7 +326,7 @@ fn unopenable_files_name_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let missing_dir = dir.path().join("no/such/dir/kiosk.db");
     match SqliteStore::open(&missing_dir, &DbKey::generate()) {
-        Err(e @ StoreError::Open { .. }) => {
+        Err(e @ DbError::Open { .. }) => {
             assert!(e.to_string().contains("no/such/dir/kiosk.db"), "{e}")
         }
         other => panic!("expected Open, got {other:?}"),
@@ -337,7 +334,7 @@ fn unopenable_files_name_the_path() {
     let garbage = dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![0x42u8; 8192]).unwrap();
     match SqliteStore::open(&garbage, &db_key(&garbage)) {
-        Err(e @ StoreError::WrongKey { .. }) => {
+        Err(e @ DbError::WrongKey { .. }) => {
             assert!(e.to_string().contains("garbage.db"), "{e}")
         }
         other => panic!("expected WrongKey, got {other:?}"),
@@ -1367,7 +1364,7 @@ fn archive_query_by_each_filter_newest_first_and_audited() {
         let f = &e.detail["filters"];
         assert_eq!(
             f["id_number"],
-            json!(query.id_number.as_deref().map(kiosk_host::mask::id_number))
+            json!(query.id_number.as_deref().map(kiosk_core::mask::id_number))
         );
         assert_eq!(f["business"], serde_json::to_value(query.business).unwrap());
         assert_eq!(f["from"], serde_json::to_value(query.from).unwrap());
@@ -1664,7 +1661,7 @@ fn verify_finds_an_entry_rewritten_with_a_fresh_hash() {
     let (store, path) = file_store(dir.path());
     let mut e = store.entries(4, 1).unwrap().remove(0);
     e.detail = json!({"change": "set_card_state", "from": "active", "to": "active"});
-    e.hash = kiosk_host::store::audit_chain::hash_of(&e);
+    e.hash = kiosk_core::store::audit_chain::hash_of(&e);
     let conn = raw(&path);
     drop_triggers(&conn);
     conn.execute(
@@ -1871,7 +1868,7 @@ fn rating_rules() {
             "{err}"
         );
         assert!(
-            matches!(InvalidValue::of(&err), Some(InvalidValue(m)) if m.contains("rating level")),
+            matches!(&err, StoreError::Invalid(m) if m.contains("rating level")),
             "{err:?}"
         );
     }
@@ -2095,16 +2092,16 @@ fn statistics_on_a_hand_built_period() {
 }
 
 fn get_stats(
-    stats: &[kiosk_host::store::BusinessStats],
+    stats: &[kiosk_core::store::BusinessStats],
     b: BusinessCode,
-) -> &kiosk_host::store::BusinessStats {
+) -> &kiosk_core::store::BusinessStats {
     stats.iter().find(|s| s.business == b).unwrap()
 }
 
 // ---- scale --------------------------------------------------------------------------------
 
 /// Archive queries over 1,000,000 records stay under 10 ms. Slow to set up (a million rows),
-/// so run on demand: `cargo test --release -p kiosk-host --test store -- --ignored`.
+/// so run on demand: `cargo test --release -p kiosk-store --test it -- --ignored`.
 #[test]
 #[ignore = "builds a million-record database; run with --ignored --release"]
 fn archive_query_over_a_million_records_is_fast() {
@@ -2146,7 +2143,7 @@ fn archive_query_over_a_million_records_is_fast() {
             let start = t("2020-01-01T00:00:00Z");
             for i in 0..n {
                 let at = start + chrono::Duration::seconds(i * 150);
-                let local = kiosk_host::domain::local_date(at);
+                let local = kiosk_core::domain::local_date(at);
                 let business = BusinessCode::ALL[(i % 15) as usize];
                 stmt.execute(rusqlite::params![
                     format!("0001-SB·2026-D50-652300001-{i:06}"),
@@ -2154,7 +2151,7 @@ fn archive_query_over_a_million_records_is_fast() {
                     serde_json::to_value(business).unwrap().as_str().unwrap(),
                     format!("6523011980{:08}", i % 200_000),
                     format!("C{:08}", i % 300_000),
-                    kiosk_host::store::audit_chain::format_time(at),
+                    kiosk_core::store::audit_chain::format_time(at),
                     local.format("%Y-%m-%d").to_string(),
                     local.format("%Y-%m").to_string(),
                     i,
@@ -2223,8 +2220,8 @@ fn looking_for_open_cases_reads_only_the_open_ones() {
     // every case the kiosk ever handled.
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kiosk.db");
-    let key = kiosk_host::store::sqlite::DbKey::generate();
-    drop(kiosk_host::store::sqlite::SqliteStore::open(&db, &key).unwrap());
+    let key = kiosk_store::sqlite::DbKey::generate();
+    drop(kiosk_store::sqlite::SqliteStore::open(&db, &key).unwrap());
     let conn = rusqlite::Connection::open(&db).unwrap();
     key.apply(&conn).unwrap();
     let plan: Vec<String> = conn

@@ -1,0 +1,5 @@
+//! The crate's integration tests, one binary: a change relinks it once.
+
+mod archive_seal;
+mod audit_cli;
+mod guide_cli;
