@@ -92,7 +92,7 @@ impl Default for LivenessSettings {
         LivenessSettings {
             time_limit: Duration::from_secs(15),
             baseline_frames: 3,
-            frontal_yaw: 0.08,
+            frontal_yaw: 0.12,
             turn_yaw: 0.15,
             closed_ratio: 0.6,
             open_ratio: 0.85,
