@@ -110,6 +110,15 @@ fn a_missing_library_or_symbol_is_an_error_at_load() {
     assert!(matches!(e, WltError::Library { .. }), "{e}");
     assert!(e.to_string().contains("/nonexistent/libWltRS.so"), "{e}");
     let e = LibraryDecoder::open(&standin(true)).unwrap_err();
-    assert!(matches!(e, WltError::Symbol { symbol: "unpack", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            WltError::Symbol {
+                symbol: "unpack",
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("has no function `unpack`"), "{e}");
 }

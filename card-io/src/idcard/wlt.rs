@@ -243,7 +243,9 @@ pub fn parse_bmp(bmp: &[u8]) -> Result<DecodedPhoto, WltError> {
         return Err(bad("its header is cut short".into()));
     };
     if dib < 40 {
-        return Err(bad(format!("its info header is {dib} bytes, expected 40 or more")));
+        return Err(bad(format!(
+            "its info header is {dib} bytes, expected 40 or more"
+        )));
     }
     if bpp != 24 || compression != 0 {
         return Err(bad(format!(
@@ -328,10 +330,16 @@ mod tests {
         assert!(parse_bmp(&cut).unwrap_err().to_string().contains("outside"));
         let mut eight = bmp_2x2();
         eight[28] = 8;
-        assert!(parse_bmp(&eight).unwrap_err().to_string().contains("8 bits"));
+        assert!(parse_bmp(&eight)
+            .unwrap_err()
+            .to_string()
+            .contains("8 bits"));
         assert!(parse_bmp(b"GIF89a").is_err());
         assert_eq!(BMP_LEN, 38862);
-        assert_eq!(unpack_meaning(-5), "the decoder is not licensed on this device");
+        assert_eq!(
+            unpack_meaning(-5),
+            "the decoder is not licensed on this device"
+        );
     }
 
     #[test]
