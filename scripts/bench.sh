@@ -6,6 +6,7 @@
 #
 #   scripts/bench.sh                 # everything
 #   scripts/bench.sh archive http    # only the named benches
+#   scripts/bench.sh face            # face verification: accuracy (data/face/pairs.tsv) and cost
 #
 # Benches: apdus card cardinfo business kiosk http photo idcard archive face size.
 set -euo pipefail

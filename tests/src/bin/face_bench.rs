@@ -181,15 +181,26 @@ fn cost(
     let mut matches = Vec::new();
     let mut observes = Vec::new();
     let mut last = None;
+    // CPU time too (the process's, from /proc): on a busy machine wall time includes waiting
+    // for a core.
+    let cpu0 = cpu_ms();
     for _ in 0..runs {
         let t = Instant::now();
         let e = v.embed(&live).map_err(|e| e.to_string())?;
         last = Some(v.compare(&e, &reference));
         matches.push(t.elapsed());
+    }
+    let cpu1 = cpu_ms();
+    for _ in 0..runs {
         let t = Instant::now();
         v.observe(&live).map_err(|e| e.to_string())?;
         observes.push(t.elapsed());
     }
+    let cpu2 = cpu_ms();
+    let per_run = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.0} ms", (b - a) / runs.max(1) as f64),
+        _ => "?".into(),
+    };
     // Whole live sequences: every frame observed and judged (the frames composed beforehand:
     // the camera's work is not the check's).
     let challenge = Challenge::from_seed(0);
@@ -219,28 +230,30 @@ fn cost(
         ms(v[i.min(v.len() - 1)])
     };
     println!("Model: {}.\n", v.model_version());
-    println!("| what | p50 | p99 | runs |");
-    println!("|---|---|---|---|");
+    println!("| what | p50 | p99 | CPU time per run (mean) | runs |");
+    println!("|---|---|---|---|---|");
     println!(
-        "| one match: embedding of a 1280×720 live frame + comparison | {:.0} ms | {:.0} ms | {} |",
+        "| one match: embedding of a 1280×720 live frame + comparison | {:.0} ms | {:.0} ms | {} | {} |",
         pct(&mut matches, 0.5),
         pct(&mut matches, 0.99),
+        per_run(cpu0, cpu1),
         matches.len()
     );
     println!(
-        "| liveness, one frame: detection + landmarks + measures (1280×720) | {:.0} ms | {:.0} ms | {} |",
+        "| liveness, one frame: detection + landmarks + measures (1280×720) | {:.0} ms | {:.0} ms | {} | {} |",
         pct(&mut observes, 0.5),
         pct(&mut observes, 0.99),
+        per_run(cpu1, cpu2),
         observes.len()
     );
     println!(
-        "| liveness, a whole live sequence ({} frames: blink, turn) | {:.0} ms | {:.0} ms | {} |",
+        "| liveness, a whole live sequence ({} frames: blink, turn) | {:.0} ms | {:.0} ms | | {} |",
         frames.len(),
         pct(&mut sequences, 0.5),
         pct(&mut sequences, 0.99),
         sequences.len()
     );
-    println!("| loading the models | {:.0} ms | | 1 |", ms(load));
+    println!("| loading the models | {:.0} ms | | | 1 |", ms(load));
     if let (Some(b), Some(a)) = (rss_before, rss_after) {
         println!(
             "\nMemory of the loaded models: resident set {:.1} MiB before loading, {:.1} MiB after (+{:.1} MiB).",
@@ -256,6 +269,17 @@ fn cost(
         );
     }
     Ok(())
+}
+
+/// The process's user + system CPU time so far, ms (Linux /proc, 100 ticks a second).
+fn cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = s.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
 }
 
 /// The process's resident set, KiB (Linux /proc).
