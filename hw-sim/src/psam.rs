@@ -11,7 +11,7 @@ use card_io::sam::Algorithm;
 use crate::device::SimDevice;
 use crate::error::SimError;
 use crate::framing::{join, Framer};
-use crate::settings::Transport;
+use crate::settings::{T0Warnings, Transport};
 
 /// ATR of the simulated PSAM.
 pub const PSAM_ATR: [u8; 12] = [
@@ -212,7 +212,8 @@ impl SimDevice for PsamOs {
         }
         self.framer.clear();
         let (data, status) = self.dispatch(&cmd);
-        self.framer.frame(self.options.transport, data, status)
+        self.framer
+            .frame(self.options.transport, T0Warnings::AfterData, data, status)
     }
 
     fn reset(&mut self) {
