@@ -22,6 +22,13 @@ pub const PSAM_AID: [u8; 6] = [0xD1, 0x56, 0x00, 0x00, 0x05, 0x90];
 /// P1 of READ BINARY for the terminal number: SFI `16` (`80 | 16`).
 const TERMINAL_NUMBER_P1: u8 = 0x96;
 
+/// The configuration a kiosk keeps with the simulated PSAM for cards that show no FCI (a
+/// temporarily blocked T=0 card of the `6A 81` variant, CARD-PROFILE.md section 4): the
+/// simulated cards' region, 652300, issues 3DES cards. (The demo's SM4 card shows its FCI.)
+pub fn card_algorithms() -> card_io::sam::CardAlgorithms {
+    [("652300".to_owned(), Algorithm::Tdes)].into()
+}
+
 /// Options of a simulated PSAM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PsamOptions {

@@ -68,7 +68,7 @@ fn info_matches_personalisation(rig: &dyn Rig, t: Transport) {
             hw_sim::personalisation::Sex::Female => Sex::Female,
         };
         assert_eq!(h.sex, sex, "{name}");
-        assert_eq!(info.algorithm, file.settings.algorithm, "{name}");
+        assert_eq!(info.algorithm, Some(file.settings.algorithm), "{name}");
         match &file.ef0d {
             Some(e) => {
                 let got = info.ef0d.as_ref().expect("EF0D on a 3.00 card");
