@@ -15,10 +15,14 @@ fn conn(rig: &dyn Rig) -> Box<dyn card_io::CardConnection> {
 }
 
 fn sam(rig: &dyn Rig) -> Psam {
+    sam_configured(rig, &Target::default())
+}
+
+fn sam_configured(rig: &dyn Rig, target: &Target) -> Psam {
     let c = conn(rig);
     let name = c.reader_name().to_owned();
     let _ = c.disconnect(card_io::Disposition::Leave);
-    card_ops::open_psam(rig.provider(), &Target::default(), &name).expect("PSAM found")
+    card_ops::open_psam(rig.provider(), target, &name).expect("PSAM found")
 }
 
 fn status(rig: &dyn Rig) -> card_io::sscard::CardStatus {
@@ -226,8 +230,14 @@ fn block_and_unblock_application(rig: &dyn Rig, t: Transport) {
     ] {
         let mut c = card(name, t);
         c.settings_mut().blocked_sw = variant;
+        // A T=0 card of the 6A81 variant shows no FCI once blocked: the PSAM's configuration
+        // for the region gives the algorithm (tests/tests/temporarily_blocked.rs has the rest).
+        let region = Target {
+            card_algorithms: [("652300".to_owned(), c.settings().algorithm)].into(),
+            ..Target::default()
+        };
         rig.insert(c);
-        let mut psam = sam(rig);
+        let mut psam = sam_configured(rig, &region);
         card_ops::block_app(conn(rig), &mut psam, false).expect("temporary block");
         let s = status(rig);
         assert_eq!(
