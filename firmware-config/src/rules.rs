@@ -25,6 +25,7 @@ pub(crate) fn check(c: &Config, r: &mut Report<'_>) {
     staff(c, r);
     agency_keys(c, r);
     storage(c, r);
+    face(c, r);
     if let Some(file) = &c.calendar.file {
         absolute(
             r,
@@ -156,6 +157,17 @@ fn devices(c: &Config, r: &mut Report<'_>) {
         &d.camera_device,
         "/dev/video0",
     );
+    if let Some(lib) = &d.wlt_decoder {
+        let path = k(&["devices", "wlt_decoder"]);
+        absolute(r, &path, lib, "/opt/vendor/lib/libWltRS.so");
+        if lib.starts_with('/') && !lib.ends_with(".so") && !lib.contains(".so.") {
+            r.error(
+                &path,
+                format!("[devices] wlt_decoder {lib:?} is not a shared library (.so)"),
+                "write the path of the vendor's decoder library, e.g. \"/opt/vendor/lib/libWltRS.so\"",
+            );
+        }
+    }
     if d.camera_width < PHOTO_PIXELS.0 || d.camera_height < PHOTO_PIXELS.1 {
         let key = if d.camera_width < PHOTO_PIXELS.0 {
             "camera_width"
@@ -282,6 +294,40 @@ pub fn check_host_port(value: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn face(c: &Config, r: &mut Report<'_>) {
+    let f = &c.face;
+    if !(0.3..=0.8).contains(&f.threshold) {
+        r.error(
+            &k(&["face", "threshold"]),
+            format!("[face] threshold {} is outside 0.3–0.8", f.threshold),
+            "write the largest embedding distance judged the same person; 0.6 unless BENCHMARKS.md's figures for this site say otherwise",
+        );
+    }
+    absolute(
+        r,
+        &k(&["face", "model_dir"]),
+        &f.model_dir,
+        "/usr/share/kiosk/face",
+    );
+    if f.retries > 5 {
+        r.error(
+            &k(&["face", "retries"]),
+            format!("[face] retries {} is more than 5", f.retries),
+            "write how many more attempts a citizen gets before the staff path, 0 to 5 (default 2)",
+        );
+    }
+    if !(5..=60).contains(&f.liveness_seconds) {
+        r.error(
+            &k(&["face", "liveness_seconds"]),
+            format!(
+                "[face] liveness_seconds {} is outside 5–60",
+                f.liveness_seconds
+            ),
+            "write the seconds a citizen has to blink and turn the head (default 15)",
+        );
+    }
 }
 
 fn business(c: &Config, r: &mut Report<'_>) {

@@ -6,6 +6,8 @@
 //! light pixels connected to the border of the head region; the cut-out is then placed on a
 //! white screen, on a cluttered photograph, too far, too close or off-centre.
 
+pub mod live;
+
 use std::path::{Path, PathBuf};
 
 use card_io::camera::{CameraError, FrameSource, Resolution};
