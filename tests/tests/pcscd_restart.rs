@@ -4,8 +4,9 @@
 //! of a business: the citizen is told, nothing changes, and the business works once pcscd is
 //! back.
 //!
-//! This binary stops the system's `pcscd` and starts a new one (`pcscd -f`), so it needs
-//! root, like scripts/test.sh.
+//! These tests stop the system's `pcscd` and start a new one (`pcscd -f`), so they need
+//! root, like scripts/test.sh; they hold the rig's lock meanwhile, which every test that
+//! talks to pcscd takes (see `tests::rig`).
 
 use std::process::Command;
 use std::sync::mpsc::Receiver;
