@@ -51,3 +51,38 @@ stop_pcscd_if_started() {
         $SUDO pkill -x pcscd || true
     fi
 }
+
+# The toolchain of rust-toolchain.toml, without fetching: these machines have one toolchain,
+# installed by rustup as `stable`. When rustup has none under the pinned name and `stable` is
+# that version, `stable` is made to answer to that name too (a symbolic link in rustup's
+# toolchains, as `rustup toolchain link` refuses release names), so that rustup never tries
+# to download it. Another version is left for check_toolchain to report.
+toolchain_channel() {
+    sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml
+}
+ensure_toolchain() {
+    local want have host sysroot
+    want=$(toolchain_channel)
+    if rustup toolchain list | grep -q "^$want-"; then
+        return 0
+    fi
+    have=$(rustup run stable rustc --version | awk '{print $2}')
+    host=$(rustup run stable rustc -vV | sed -n 's/^host: //p')
+    sysroot=$(rustup run stable rustc --print sysroot)
+    if [ "$have" = "$want" ]; then
+        echo "the machine's toolchain ($sysroot) answers to $want-$host"
+        ln -s "$sysroot" "${RUSTUP_HOME:-$HOME/.rustup}/toolchains/$want-$host"
+    fi
+}
+
+# The gate "a build at the declared rust-version": the active rustc (through
+# rust-toolchain.toml) is the version that `rust-version` in Cargo.toml and the toolchain
+# file declare.
+check_toolchain() {
+    local declared pinned active
+    declared=$(sed -n 's/^rust-version *= *"\(.*\)"/\1/p' Cargo.toml)
+    pinned=$(toolchain_channel)
+    active=$(rustc --version | awk '{print $2}')
+    echo "rust-version $declared, rust-toolchain.toml $pinned, active rustc $active"
+    [ -n "$declared" ] && [ "$declared" = "$pinned" ] && [ "$active" = "$declared" ]
+}
