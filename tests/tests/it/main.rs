@@ -26,6 +26,7 @@ mod config_cli;
 mod crash_kill;
 mod disk_full;
 mod idcard_pty;
+mod layering;
 mod masking;
 mod openapi;
 mod pcsc_stack;
