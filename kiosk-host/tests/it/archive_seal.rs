@@ -336,7 +336,7 @@ fn record_with_photo(
             content: photo(item as u8, photo_len),
         },
     ];
-    if item % 2 == 0 {
+    if item.is_multiple_of(2) {
         materials.push(ArchivedMaterial {
             kind: "reason".into(),
             title: "换领原因".into(),
