@@ -24,7 +24,8 @@ ensure_packages() {
 }
 
 # Starts pcscd in the foreground mode the vpcd driver needs (socket activation leaves the
-# vpcd ports closed). Sets STARTED_PCSCD=1 when this script started it.
+# vpcd ports closed). Sets STARTED_PCSCD=1 when this script started it, and keeps its PID in
+# target/pcscd.pid.
 STARTED_PCSCD=0
 vpcd_port_open() {
     (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null
@@ -37,7 +38,7 @@ ensure_pcscd() {
         fi
         # Not listening: start pcscd unless one is still starting (or shutting down).
         if ! pgrep -x pcscd >/dev/null; then
-            $SUDO sh -c 'pcscd -f >target/pcscd.log 2>&1 &'
+            $SUDO sh -c 'pcscd -f >target/pcscd.log 2>&1 & echo $! >target/pcscd.pid'
             STARTED_PCSCD=1
         fi
         sleep 0.1
@@ -46,9 +47,12 @@ ensure_pcscd() {
     return 1
 }
 
+# Stops the pcscd this script started, by its PID: the machine's pcscd may serve other test
+# runs too (a pcscd that pcscd_restart's tests started in its place is left running).
 stop_pcscd_if_started() {
-    if [ "$STARTED_PCSCD" = 1 ]; then
-        $SUDO pkill -x pcscd || true
+    if [ "$STARTED_PCSCD" = 1 ] && [ -s target/pcscd.pid ]; then
+        $SUDO kill "$(cat target/pcscd.pid)" 2>/dev/null || true
+        rm -f target/pcscd.pid
     fi
 }
 
