@@ -84,6 +84,9 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 build="cargo deb -p kiosk-host${variant[*]:+ ${variant[*]}}"
 echo "== build: $build" >>"$LOG"
+# Its own target directory: the packaged kiosk is built without the simulator, and must not
+# replace target/release/kiosk (with the simulator), which the benches and schemathesis run.
+export CARGO_TARGET_DIR="$PWD/target/deb-build"
 if cargo deb -p kiosk-host "${variant[@]}" --locked -o "$OUT/" >>"$LOG" 2>&1; then
     pass "build the package ($build)"
 else
@@ -117,12 +120,15 @@ fi
 # The packaged binary holds no simulator: no hw-sim symbol in the release build cargo-deb
 # packed (the control: the development build, with the default `sim` feature, has them).
 no_sim_symbols() {
-    nm -C target/release/kiosk >"$OUT/kiosk.nm" || return 1
+    nm -C "$CARGO_TARGET_DIR/release/kiosk" >"$OUT/kiosk.nm" || return 1
     if grep -q "hw_sim::" "$OUT/kiosk.nm"; then
         grep -m 5 "hw_sim::" "$OUT/kiosk.nm"
         return 1
     fi
-    cargo build -p kiosk-host --locked -q && nm -C target/debug/kiosk | grep -q "hw_sim::"
+    # (Through a file: `nm | grep -q` fails under pipefail when grep stops reading early.)
+    CARGO_TARGET_DIR="$PWD/target" cargo build -p kiosk-host --locked -q &&
+        nm -C target/debug/kiosk >"$OUT/kiosk-dev.nm" &&
+        grep -q "hw_sim::" "$OUT/kiosk-dev.nm"
 }
 check "the packaged kiosk has no hw-sim code (nm -C; the development build has)" no_sim_symbols
 check "/etc/kiosk/kiosk.toml is a conffile" grep -qx "/etc/kiosk/kiosk.toml" <<<"$conffiles"

@@ -48,7 +48,8 @@ impl Default for Kiosk {
     }
 }
 
-/// `[devices]`: readers by name pattern, serial devices by port, the camera.
+/// `[devices]`: readers by name pattern, serial devices by port (the QR scanner may be a HID
+/// keyboard instead, the printer a USB or network one), the camera.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Devices {
@@ -59,12 +60,23 @@ pub struct Devices {
     /// Serial port of the resident ID card module (GA 467); empty: the kiosk has none.
     pub id_module_port: String,
     pub id_module_baud: u32,
-    /// Serial port of the e-card QR scanner; empty: the kiosk has none.
+    /// Serial port of the e-card QR scanner; empty: the kiosk has none, or it is a HID one.
     pub qr_port: String,
     pub qr_baud: u32,
-    /// Serial port of the receipt printer (ESC/POS); empty: the kiosk has none.
+    /// The QR scanner as a USB HID keyboard: its input device (`/dev/input/event3`) or its
+    /// name under `/dev/input/by-id/` (`usb-…-event-kbd`); the kiosk grabs it for itself.
+    /// Empty: the scanner is serial. Set `qr_port = ""` with it.
+    pub qr_hid_device: String,
+    /// Serial port of the receipt printer (ESC/POS); empty: the kiosk has none, or it is a USB
+    /// or network one.
     pub printer_port: String,
     pub printer_baud: u32,
+    /// The receipt printer on the USB printer class: its device (`/dev/usb/lp0`). Set
+    /// `printer_port = ""` with it.
+    pub printer_usb: String,
+    /// The receipt printer on the network, raw TCP: `host:port`, or `host` for port 9100. Set
+    /// `printer_port = ""` with it.
+    pub printer_tcp: String,
     /// Camera device (V4L2).
     pub camera_device: String,
     pub camera_width: u32,
@@ -80,8 +92,11 @@ impl Default for Devices {
             id_module_baud: 115_200,
             qr_port: "/dev/ttyUSB1".into(),
             qr_baud: 9_600,
+            qr_hid_device: String::new(),
             printer_port: "/dev/ttyUSB2".into(),
             printer_baud: 9_600,
+            printer_usb: String::new(),
+            printer_tcp: String::new(),
             camera_device: "/dev/video0".into(),
             camera_width: 1280,
             camera_height: 720,

@@ -7,5 +7,7 @@ mod idcard_text;
 mod photo_pipeline;
 mod printer_device;
 mod printer_escpos;
+mod qr_hid_keys;
+mod qr_hid_uinput;
 mod qr_line_decoder;
 mod qr_reader;

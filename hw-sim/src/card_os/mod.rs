@@ -4,7 +4,7 @@
 //! - `pin`: VERIFY, CHANGE PIN, RESET PIN, UNBLOCK PIN;
 //! - `secure`: GET CHALLENGE, command MACs and the lifecycle commands;
 //! - this module: the card itself, SELECT of the SSSE application, the command dispatch and
-//!   the T=0 framing (`61xx` / GET RESPONSE).
+//!   the T=0 framing (`crate::framing`: `61xx`, warnings with held data, GET RESPONSE).
 
 pub mod files;
 mod pin;
@@ -267,9 +267,12 @@ impl SimDevice for CardOs {
             _ if is_get_response => return self.session.framer.get_response(&cmd),
             _ => self.dispatch(&cmd, challenge),
         };
-        self.session
-            .framer
-            .frame(self.settings.transport, reply.data, reply.sw)
+        self.session.framer.frame(
+            self.settings.transport,
+            self.settings.t0_warnings,
+            reply.data,
+            reply.sw,
+        )
     }
 
     fn reset(&mut self) {

@@ -40,5 +40,7 @@ mod serial_peripherals;
 mod serve;
 mod serve_devices;
 mod staff_pages;
+mod temporarily_blocked;
+mod transport_rules;
 mod unseen_cards;
 mod vpcd_pull;
