@@ -27,7 +27,8 @@ ensure_packages() {
 }
 
 # Starts pcscd in the foreground mode the vpcd driver needs (socket activation leaves the
-# vpcd ports closed). Sets STARTED_PCSCD=1 when this script started it.
+# vpcd ports closed). Sets STARTED_PCSCD=1 when this script started it, and keeps its PID in
+# target/pcscd.pid.
 STARTED_PCSCD=0
 vpcd_port_open() {
     (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null
@@ -40,7 +41,7 @@ ensure_pcscd() {
         fi
         # Not listening: start pcscd unless one is still starting (or shutting down).
         if ! pgrep -x pcscd >/dev/null; then
-            $SUDO sh -c 'pcscd -f >target/pcscd.log 2>&1 &'
+            $SUDO sh -c 'pcscd -f >target/pcscd.log 2>&1 & echo $! >target/pcscd.pid'
             STARTED_PCSCD=1
         fi
         sleep 0.1
@@ -49,9 +50,12 @@ ensure_pcscd() {
     return 1
 }
 
+# Stops the pcscd this script started, by its PID: the machine's pcscd may serve other test
+# runs too (a pcscd that pcscd_restart's tests started in its place is left running).
 stop_pcscd_if_started() {
-    if [ "$STARTED_PCSCD" = 1 ]; then
-        $SUDO pkill -x pcscd || true
+    if [ "$STARTED_PCSCD" = 1 ] && [ -s target/pcscd.pid ]; then
+        $SUDO kill "$(cat target/pcscd.pid)" 2>/dev/null || true
+        rm -f target/pcscd.pid
     fi
 }
 
@@ -96,4 +100,37 @@ fetch_face_data() {
         >"$dir/models/LICENSE"
     tar --no-same-owner -xzf "$dir/sdist/face_recognition-1.3.0.tar.gz" -C "$dir/photos" --strip-components=3 \
         --wildcards 'face_recognition-1.3.0/tests/test_images/*'
+# The toolchain of rust-toolchain.toml, without fetching: these machines have one toolchain,
+# installed by rustup as `stable`. When rustup has none under the pinned name and `stable` is
+# that version, `stable` is made to answer to that name too (a symbolic link in rustup's
+# toolchains, as `rustup toolchain link` refuses release names), so that rustup never tries
+# to download it. Another version is left for check_toolchain to report.
+toolchain_channel() {
+    sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml
+}
+ensure_toolchain() {
+    local want have host sysroot
+    want=$(toolchain_channel)
+    if rustup toolchain list | grep -q "^$want-"; then
+        return 0
+    fi
+    have=$(rustup run stable rustc --version | awk '{print $2}')
+    host=$(rustup run stable rustc -vV | sed -n 's/^host: //p')
+    sysroot=$(rustup run stable rustc --print sysroot)
+    if [ "$have" = "$want" ]; then
+        echo "the machine's toolchain ($sysroot) answers to $want-$host"
+        ln -s "$sysroot" "${RUSTUP_HOME:-$HOME/.rustup}/toolchains/$want-$host"
+    fi
+}
+
+# The gate "a build at the declared rust-version": the active rustc (through
+# rust-toolchain.toml) is the version that `rust-version` in Cargo.toml and the toolchain
+# file declare.
+check_toolchain() {
+    local declared pinned active
+    declared=$(sed -n 's/^rust-version *= *"\(.*\)"/\1/p' Cargo.toml)
+    pinned=$(toolchain_channel)
+    active=$(rustc --version | awk '{print $2}')
+    echo "rust-version $declared, rust-toolchain.toml $pinned, active rustc $active"
+    [ -n "$declared" ] && [ "$declared" = "$pinned" ] && [ "$active" = "$declared" ]
 }

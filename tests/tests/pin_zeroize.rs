@@ -68,20 +68,26 @@ struct Watching;
 
 // SAFETY: every call is passed to `System` with the same layout; blocks are zeroed when
 // handed out and read (within their size) only before `System` frees them.
+#[allow(unsafe_code, reason = "the allocator that watches every freed block")]
 unsafe impl GlobalAlloc for Watching {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        System.alloc_zeroed(layout)
+        // SAFETY: the caller's layout, as `GlobalAlloc::alloc` requires.
+        unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        System.alloc_zeroed(layout)
+        // SAFETY: the caller's layout, as `GlobalAlloc::alloc_zeroed` requires.
+        unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if RECORDING.load(Ordering::Relaxed) && !ptr.is_null() && layout.size() > 0 {
-            scan(std::slice::from_raw_parts(ptr, layout.size()));
+            // SAFETY: `ptr` is a live block of `layout.size()` bytes from `alloc` (the
+            // caller's promise), zeroed when handed out, so initialised; not yet freed.
+            scan(unsafe { std::slice::from_raw_parts(ptr, layout.size()) });
         }
-        System.dealloc(ptr, layout)
+        // SAFETY: the block and layout `alloc` handed out, as the caller promises.
+        unsafe { System.dealloc(ptr, layout) }
     }
 
     // The default `realloc` (alloc, copy, dealloc through this allocator) is kept on purpose:

@@ -171,6 +171,7 @@ impl fmt::Debug for LibraryDecoder {
 
 impl LibraryDecoder {
     /// Loads the library at `path` and finds its `unpack`.
+    #[allow(unsafe_code, reason = "loading the vendor's library and finding its symbol")]
     pub fn open(path: &Path) -> Result<LibraryDecoder, WltError> {
         // SAFETY: loading runs the library's initialisers. The path is the one the kiosk's
         // configuration names for its licensed decoder (an absolute path, checked by
@@ -205,6 +206,7 @@ impl LibraryDecoder {
 }
 
 impl WltDecoder for LibraryDecoder {
+    #[allow(unsafe_code, reason = "calling the vendor's unpack through its C ABI")]
     fn decode(&self, photo: &WltPhoto) -> Result<DecodedPhoto, WltError> {
         let mut bmp = vec![0u8; BMP_BUFFER];
         let code = {

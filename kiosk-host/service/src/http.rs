@@ -73,7 +73,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let (api, _) = api().split_for_parts();
     // A documented path with another method: 405 with the JSON error body.
     let api = api.method_not_allowed_fallback(openapi::method_not_allowed);
-    #[cfg_attr(not(feature = "sim"), allow(unused_mut))]
+    #[cfg_attr(
+        not(feature = "sim"),
+        allow(unused_mut, reason = "only the sim routes are added to it")
+    )]
     let mut r = Router::new()
         .route("/", get(home))
         .route("/session", get(session_page))

@@ -609,6 +609,7 @@ fn dir_writable(dir: &Path) -> std::io::Result<()> {
 
 /// A database this check created as root belongs to the directory's owner (the service's
 /// user), as if the service had made it.
+#[allow(unsafe_code, reason = "geteuid(2)")]
 fn hand_over(db: &Path, dir: &Path) {
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } != 0 {

@@ -65,6 +65,7 @@ fn existing(path: &std::path::Path) -> Result<Option<(String, Config)>, i32> {
     }
 }
 
+#[allow(unsafe_code, reason = "isatty(3)")]
 fn stdin_is_terminal() -> bool {
     // SAFETY: isatty only inspects the descriptor.
     unsafe { libc::isatty(0) == 1 }

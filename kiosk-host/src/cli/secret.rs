@@ -1,5 +1,6 @@
 //! Secrets typed at a terminal or piped in (PINs, staff passwords): read from file descriptor
 //! 0 a byte at a time into a zeroizing buffer, with echo off at a terminal.
+#![allow(unsafe_code, reason = "read(2) and termios on fd 0")]
 
 use std::io::IsTerminal;
 

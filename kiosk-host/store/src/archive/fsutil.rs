@@ -40,6 +40,7 @@ pub(crate) fn create_new(path: &Path) -> Result<File, ArchiveError> {
 /// Flushes everything written to the file system that holds `path` — data, inodes and
 /// directory entries — and waits for it (`syncfs(2)`): after it returns, every file and
 /// directory written before is durable, as if each had been fsynced.
+#[allow(unsafe_code, reason = "syncfs(2), which std does not offer")]
 pub(crate) fn sync_filesystem(path: &Path) -> Result<(), ArchiveError> {
     use std::os::fd::AsRawFd;
     let what = || format!("cannot flush the file system of {}", path.display());
@@ -135,6 +136,7 @@ pub(crate) fn remove_leftovers(dir: &Path, prefix: &str) -> Vec<PathBuf> {
 }
 
 /// Whether a process with this id exists (signal 0: no signal is sent).
+#[allow(unsafe_code, reason = "kill(2) with signal 0")]
 fn process_exists(pid: i32) -> bool {
     // SAFETY: kill with signal 0 only checks that the process exists and may be signalled.
     let r = unsafe { libc::kill(pid, 0) };

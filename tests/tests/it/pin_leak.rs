@@ -509,6 +509,8 @@ fn wait_for(what: &str, ready: impl Fn() -> bool) {
 /// The technician commands through pcscd + vpcd, PINs on standard input. Each output is a
 /// place to search.
 fn technician(places: &mut Vec<Place>) {
+    // pcscd for this test alone while its own emulator is attached (dropped last).
+    let _pcsc = tests::rig::pcsc_exclusive();
     wait_for("the previous simulator to leave vpcd", || {
         !card_present(VPCD_CARD_READER) && !card_present(VPCD_PSAM_READER)
     });

@@ -38,6 +38,7 @@ fn event_node(dev: &mut VirtualDevice) -> PathBuf {
 }
 
 #[test]
+#[allow(unsafe_code, reason = "poll(2) on the other reader")]
 fn a_scan_typed_by_a_virtual_keyboard_arrives_and_nothing_else_sees_it() {
     if !Path::new(UINPUT).exists() {
         let msg = format!(

@@ -4,23 +4,21 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::Value;
-use tests::rig::{card_present, VPCD_CARD_READER, VPCD_PSAM_READER};
+use tests::rig::{card_present, pcsc_exclusive, PcscExclusive, VPCD_CARD_READER, VPCD_PSAM_READER};
 use tests::{card_file, card_path};
 
 fn bin(name: &str) -> PathBuf {
     tests::workspace_bin(name)
 }
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// `hw-sim vpcd` running as a child process, killed on drop.
+/// `hw-sim vpcd` running as a child process, killed on drop; it holds pcscd meanwhile (see
+/// [`pcsc_exclusive`]).
 struct Sim {
     child: Child,
-    _serial: MutexGuard<'static, ()>,
+    _pcsc: PcscExclusive,
 }
 
 fn wait_for(what: &str, ready: impl Fn() -> bool) {
@@ -29,7 +27,7 @@ fn wait_for(what: &str, ready: impl Fn() -> bool) {
 
 impl Sim {
     fn start(card: &str) -> Sim {
-        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let pcsc = pcsc_exclusive();
         wait_for("the previous simulator to leave", || {
             !card_present(VPCD_CARD_READER) && !card_present(VPCD_PSAM_READER)
         });
@@ -44,10 +42,7 @@ impl Sim {
             .expect("start hw-sim");
         wait_for("the simulated card", || card_present(VPCD_CARD_READER));
         wait_for("the simulated PSAM", || card_present(VPCD_PSAM_READER));
-        Sim {
-            child,
-            _serial: serial,
-        }
+        Sim { child, _pcsc: pcsc }
     }
 
     fn control(&mut self, line: &str) {

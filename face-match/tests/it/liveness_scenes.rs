@@ -3,7 +3,7 @@
 //! held up, fails. Needs the `dlib` feature and the fetched models and photographs.
 #![cfg(feature = "dlib")]
 
-mod common;
+use super::common;
 
 use std::time::Duration;
 

@@ -321,6 +321,8 @@ fn the_card_reader_stopped_shows_what_to_do_then_recovers() {
 /// test started), and the production threads open them by path.
 #[test]
 fn real_hardware_mode_opens_the_configured_ports_by_path() {
+    // The kiosk's card reader thread watches pcscd's readers: they stay empty meanwhile.
+    let _pcsc = tests::rig::pcsc_exclusive();
     let person =
         hw_sim::idcard::Person::load(tests::kiosk::root().join("hw-sim/people").join(ZHANG))
             .expect("person file");

@@ -39,21 +39,26 @@ fn fsize(pid: u32, bytes: Option<u64>) {
 /// The kiosk started through `bash` with SIGXFSZ ignored (inherited across `exec`), so that
 /// a write past the limit fails with EFBIG instead of killing the process.
 fn start(dir: &Path, config: &Path) -> Served {
-    let wrapper = dir.join("kiosk-nofsz");
+    let script = dir.join("kiosk-nofsz.sh");
     std::fs::write(
-        &wrapper,
+        &script,
         format!(
             "#!/bin/bash\ntrap '' XFSZ\nexec {} \"$@\"\n",
             tests::workspace_bin("kiosk").display()
         ),
     )
     .expect("wrapper written");
-    let chmod = Command::new("chmod")
-        .arg("+x")
+    // The executable is written by `install`, not by this process: a child that another
+    // test's thread forks while this process holds the file open for writing would keep it
+    // open, and executing it would fail with ETXTBSY.
+    let wrapper = dir.join("kiosk-nofsz");
+    let install = Command::new("install")
+        .args(["-m", "755"])
+        .arg(&script)
         .arg(&wrapper)
         .status()
-        .expect("chmod");
-    assert!(chmod.success());
+        .expect("install");
+    assert!(install.success());
     let config = config.to_string_lossy().to_string();
     Served::start_args(&wrapper, &["--config", &config], &[])
 }

@@ -3,7 +3,7 @@
 use firmware_config::Config;
 use proptest::prelude::*;
 
-const EXAMPLE: &str = include_str!("../../kiosk.example.toml");
+const EXAMPLE: &str = include_str!("../../../kiosk.example.toml");
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]

@@ -22,7 +22,7 @@ fn defaults_and_example_are_valid() {
         Config::parse("", "x").expect("empty file"),
         Config::default()
     );
-    let example = include_str!("../../kiosk.example.toml");
+    let example = include_str!("../../../kiosk.example.toml");
     let c = Config::parse(example, "kiosk.example.toml").expect("example valid");
     assert_eq!(c.kiosk.region, "652300");
     assert_eq!(c.staff.len(), 3);

@@ -10,7 +10,7 @@ use firmware_config::bundle::{Bundle, BundleError};
 use firmware_config::keys;
 use firmware_config::store::{self, Action, Store, StoreError};
 
-const EXAMPLE: &str = include_str!("../../kiosk.example.toml");
+const EXAMPLE: &str = include_str!("../../../kiosk.example.toml");
 
 /// The example with its config_version replaced and `key` as the bundle key.
 fn config(version: u64, key: &SigningKey) -> String {

@@ -4,7 +4,7 @@
 //! and the fetched models and photographs.
 #![cfg(feature = "dlib")]
 
-mod common;
+use super::common;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,7 +16,7 @@ use face_match::{FaceVerifier, DEFAULT_THRESHOLD};
 fn every_pair_is_judged_right() {
     let v = common::verifier();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let pairs = pairs::parse(include_str!("../../data/face/pairs.tsv")).unwrap();
+    let pairs = pairs::parse(include_str!("../../../data/face/pairs.tsv")).unwrap();
     let dirs = PictureDirs::in_checkout(&root, &common::face_data());
     // Each picture once: its embedding as taken and reduced to an ID card photo.
     let mut seen: HashMap<String, (face_match::Embedding, face_match::Embedding)> = HashMap::new();

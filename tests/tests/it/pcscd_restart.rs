@@ -4,8 +4,9 @@
 //! of a business: the citizen is told, nothing changes, and the business works once pcscd is
 //! back.
 //!
-//! This binary stops the system's `pcscd` and starts a new one (`pcscd -f`), so it needs
-//! root, like scripts/test.sh.
+//! These tests stop the system's `pcscd` and start a new one (`pcscd -f`), so they need
+//! root, like scripts/test.sh; they hold the rig's lock meanwhile, which every test that
+//! talks to pcscd takes (see `tests::rig`).
 
 use std::process::Command;
 use std::sync::mpsc::Receiver;
@@ -22,7 +23,7 @@ use kiosk_core::engine::failure::Failure;
 use kiosk_core::engine::session::{Event, Phase, Session};
 use kiosk_core::store::{AuditLog, Journal};
 use tests::kiosk::{feed, id_text, now, start, TestKiosk};
-use tests::rig::{Rig, Vpcd, VPCD_CARD_READER};
+use tests::rig::{Rig, Vpcd, VPCD_CARD_READER, VPCD_PSAM_READER};
 use tests::{card, pin};
 
 fn next_matching(rx: &Receiver<ReaderEvent>, want: impl Fn(&ReaderEvent) -> bool) -> ReaderEvent {
@@ -63,16 +64,16 @@ fn start_pcscd(provider: &dyn ReaderProvider) {
         .status()
         .expect("start pcscd");
     assert!(started.success());
-    // hw-sim's bridges reconnect to the new vpcd by themselves.
-    wait_until("the card behind the new pcscd", || {
-        provider
-            .list_readers()
-            .map(|rs| {
-                rs.iter()
-                    .any(|r| r.name == VPCD_CARD_READER && r.atr.is_some())
-            })
-            .unwrap_or(false)
-    });
+    // hw-sim's bridges reconnect to the new vpcd by themselves, each on its own thread: the
+    // card may be back before the PSAM, which the next business needs too.
+    for reader in [VPCD_CARD_READER, VPCD_PSAM_READER] {
+        wait_until(&format!("{reader} behind the new pcscd"), || {
+            provider
+                .list_readers()
+                .map(|rs| rs.iter().any(|r| r.name == reader && r.atr.is_some()))
+                .unwrap_or(false)
+        });
+    }
 }
 
 fn wait_until(what: &str, f: impl Fn() -> bool) {

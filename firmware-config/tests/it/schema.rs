@@ -114,7 +114,7 @@ fn validate(text: &str) -> Vec<String> {
 
 #[test]
 fn example_validates_against_the_schema() {
-    let errs = validate(include_str!("../../kiosk.example.toml"));
+    let errs = validate(include_str!("../../../kiosk.example.toml"));
     assert!(errs.is_empty(), "{errs:#?}");
     assert!(validate("").is_empty());
 }
