@@ -171,7 +171,10 @@ impl fmt::Debug for LibraryDecoder {
 
 impl LibraryDecoder {
     /// Loads the library at `path` and finds its `unpack`.
-    #[allow(unsafe_code, reason = "loading the vendor's library and finding its symbol")]
+    #[allow(
+        unsafe_code,
+        reason = "loading the vendor's library and finding its symbol"
+    )]
     pub fn open(path: &Path) -> Result<LibraryDecoder, WltError> {
         // SAFETY: loading runs the library's initialisers. The path is the one the kiosk's
         // configuration names for its licensed decoder (an absolute path, checked by
