@@ -1,0 +1,8 @@
+//! The agency's tests, one binary, against a real throwaway PostgreSQL cluster (`pg`) and
+//! the `agency` program itself (`rig`): commands, `agency serve` over mutual TLS, kiosks as
+//! HTTPS clients with certificates.
+
+mod api;
+mod fixtures;
+mod pg;
+mod rig;
