@@ -3,6 +3,7 @@
 //! HTTPS clients with certificates.
 
 mod api;
+mod commits;
 mod fixtures;
 mod pg;
 mod rig;
