@@ -3,7 +3,10 @@
 //! HTTPS clients with certificates.
 
 mod api;
+mod at_rest;
+mod audit;
 mod commits;
 mod fixtures;
+mod import;
 mod pg;
 mod rig;
