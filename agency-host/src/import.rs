@@ -505,7 +505,7 @@ pub fn parse(text: &str, format: Format, now: Timestamp) -> Result<Parsed, Vec<L
     if errors.is_empty() {
         Ok(parsed)
     } else {
-        errors.sort_by(|a, b| a.line.cmp(&b.line));
+        errors.sort_by_key(|a| a.line);
         Err(errors)
     }
 }
@@ -803,7 +803,7 @@ impl Db {
             }
         }
         if !errors.is_empty() {
-            errors.sort_by(|a, b| a.line.cmp(&b.line));
+            errors.sort_by_key(|a| a.line);
             tx.rollback().await.map_err(DbError::from)?;
             return Err(lines_error(errors));
         }

@@ -193,7 +193,7 @@ fn demo_lines(root: &Path) -> Vec<Value> {
     let date = |d: card_io::date::Date| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day);
     let person = |file: &str, phone: &Option<String>, photo: bool| {
         let p =
-            hw_sim::idcard::person::Person::load(&root.join("hw-sim/people").join(file)).unwrap();
+            hw_sim::idcard::person::Person::load(root.join("hw-sim/people").join(file)).unwrap();
         let t = &p.text;
         let mut v = json!({
             "kind": "person", "id_number": t.id_number, "name": p.full_name,
@@ -220,7 +220,7 @@ fn demo_lines(root: &Path) -> Vec<Value> {
     }
     for c in &file.cards {
         let holder = person(&c.person_file, &c.phone, c.photo);
-        let card = hw_sim::CardFile::load(&root.join("hw-sim/cards").join(&c.card_file)).unwrap();
+        let card = hw_sim::CardFile::load(root.join("hw-sim/cards").join(&c.card_file)).unwrap();
         assert_eq!(card.ef06.ssn, holder["id_number"].as_str().unwrap());
         let mut line = json!({
             "kind": "card", "card_number": card.ef05.card_number,

@@ -57,7 +57,9 @@ fn free_port() -> u16 {
 }
 
 impl Cluster {
-    fn start() -> Cluster {
+    /// A new cluster. `durable`: with PostgreSQL's defaults (fsync and synchronous commit,
+    /// for benchmarks); otherwise without them (tests: faster, and nothing outlives them).
+    pub fn start(durable: bool) -> Cluster {
         let initdb = format!("{PG_BIN}/initdb");
         assert!(
             Path::new(&initdb).exists(),
@@ -92,10 +94,11 @@ impl Cluster {
         );
         let port = free_port();
         let log = format!("{dir_s}/postgres.log");
-        let opts = format!(
-            "-p {port} -k {dir_s} -c listen_addresses=127.0.0.1 -c max_connections=300 \
-             -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        );
+        let mut opts =
+            format!("-p {port} -k {dir_s} -c listen_addresses=127.0.0.1 -c max_connections=300");
+        if !durable {
+            opts.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
         run(
             as_postgres(
                 &format!("{PG_BIN}/pg_ctl"),
@@ -114,13 +117,15 @@ impl Cluster {
                 format!("{PG_BIN}/pg_ctl")
             },
         );
-        Command::new("setsid")
-            .args(["sh", "-c", &watcher])
+        // `setsid -f` forks the watcher into its own session and returns at once.
+        let started = Command::new("setsid")
+            .args(["-f", "sh", "-c", &watcher])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn()
+            .status()
             .expect("the cluster's watcher");
+        assert!(started.success(), "the cluster's watcher did not start");
         Cluster { dir, port }
     }
 
@@ -162,5 +167,5 @@ impl Cluster {
 /// This test binary's cluster.
 pub fn cluster() -> &'static Cluster {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
-    CLUSTER.get_or_init(Cluster::start)
+    CLUSTER.get_or_init(|| Cluster::start(false))
 }
