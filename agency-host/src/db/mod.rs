@@ -77,8 +77,9 @@ impl DbError {
         match self {
             DbError::Pool(_) => true,
             DbError::Postgres(e) => {
+                use std::error::Error as _;
                 e.is_closed()
-                    || e.code().is_none()
+                    || e.source().is_some_and(|s| s.is::<std::io::Error>())
                     || matches!(
                         e.code(),
                         Some(c) if *c == SqlState::QUERY_CANCELED
@@ -86,6 +87,7 @@ impl DbError {
                             || *c == SqlState::CANNOT_CONNECT_NOW
                             || *c == SqlState::CRASH_SHUTDOWN
                             || *c == SqlState::TOO_MANY_CONNECTIONS
+                            || *c == SqlState::LOCK_NOT_AVAILABLE
                     )
             }
             _ => false,
