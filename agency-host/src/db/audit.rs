@@ -35,16 +35,40 @@ impl Pending {
 /// Appends `entries` (in order) by `actor` at `at`; returns the last sequence number, or
 /// the current head's when there is nothing to append.
 pub(crate) async fn append(
-    tx: &Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     at: Timestamp,
     actor: &str,
     entries: Vec<Pending>,
+) -> Result<i64> {
+    append_and_answer(tx, at, actor, entries, None).await
+}
+
+/// An idempotency key and the answer to store under it, made from the last sequence number.
+pub(crate) type Answer<'a> = (&'a str, &'a (dyn Fn(i64) -> Result<String> + Sync));
+
+/// [`append`], and the answer of an idempotency key stored in the same statement: the head
+/// row is held from its lock to the commit (the chain's serialised part), so that part is
+/// one statement to lock it, one to write, and the commit.
+pub(crate) async fn append_and_answer(
+    tx: &deadpool_postgres::Transaction<'_>,
+    at: Timestamp,
+    actor: &str,
+    entries: Vec<Pending>,
+    answer: Option<Answer<'_>>,
 ) -> Result<i64> {
     if entries.is_empty() {
         let row = tx
             .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])
             .await?;
-        return Ok(row.try_get(0)?);
+        let seq: i64 = row.try_get(0)?;
+        if let Some((key, make)) = answer {
+            tx.execute(
+                "UPDATE idempotency SET answer = $2 WHERE key = $1",
+                &[&key, &make(seq)?],
+            )
+            .await?;
+        }
+        return Ok(seq);
     }
     let head = tx
         .query_one(
@@ -77,23 +101,28 @@ pub(crate) async fn append(
         prevs.push(e.prev_hash);
         hashes.push(e.hash);
     }
+    let (key, text) = match answer {
+        Some((key, make)) => (key.to_string(), make(seq)?),
+        None => (String::new(), String::new()),
+    };
     let stmt = tx
         .prepare_cached(
-            "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash)
-             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[],
-                 $5::text[], $6::text[], $7::text[], $8::text[])",
+            "WITH entries AS (
+                 INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash)
+                 SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[],
+                     $5::text[], $6::text[], $7::text[], $8::text[])
+             ), head AS (
+                 UPDATE audit_head SET seq = $9, hash = $10 WHERE id = 1
+             )
+             UPDATE idempotency SET answer = $12 WHERE key = $11",
         )
         .await?;
     tx.execute(
         &stmt,
         &[
-            &seqs, &ats, &actors, &actions, &subjects, &details, &prevs, &hashes,
+            &seqs, &ats, &actors, &actions, &subjects, &details, &prevs, &hashes, &seq, &hash,
+            &key, &text,
         ],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
-        &[&seq, &hash],
     )
     .await?;
     Ok(seq)

@@ -110,14 +110,6 @@ pub(crate) async fn claim(
     }
 }
 
-pub(crate) async fn store_answer(tx: &Transaction<'_>, key: &str, answer: &str) -> Result<()> {
-    let stmt = tx
-        .prepare_cached("UPDATE idempotency SET answer = $2 WHERE key = $1")
-        .await?;
-    tx.execute(&stmt, &[&key, &answer]).await?;
-    Ok(())
-}
-
 /// A locked person row, opened.
 struct PersonRow {
     person_id: i64,
@@ -876,14 +868,19 @@ impl Db {
             })
             .collect();
         let actor = apply.actor.clone();
-        let audit_seq = audit::append(&tx, commit.at, &actor, entries).await?;
+        let make = |audit_seq: i64| {
+            serde_json::to_string(&Committed {
+                archive_no: None,
+                audit_seq,
+            })
+            .map_err(|e| DbError::Corrupt(format!("answer: {e}")))
+        };
+        let audit_seq =
+            audit::append_and_answer(&tx, commit.at, &actor, entries, Some((key, &make))).await?;
         let answer = Committed {
             archive_no: None,
             audit_seq,
         };
-        let text =
-            serde_json::to_string(&answer).map_err(|e| DbError::Corrupt(format!("answer: {e}")))?;
-        store_answer(&tx, key, &text).await?;
         tx.commit().await?;
         Ok((answer, false))
     }
@@ -914,7 +911,11 @@ impl Db {
             "action": o.action,
             "applied": o.applied,
         });
-        let audit_seq = audit::append(
+        let make = |audit_seq: i64| {
+            serde_json::to_string(&Recorded { audit_seq })
+                .map_err(|e| DbError::Corrupt(format!("answer: {e}")))
+        };
+        let audit_seq = audit::append_and_answer(
             &tx,
             o.at,
             &format!("kiosk:{kiosk}"),
@@ -923,12 +924,10 @@ impl Db {
                 mask::card(&o.card_number),
                 detail,
             )],
+            Some((&o.key, &make)),
         )
         .await?;
         let answer = Recorded { audit_seq };
-        let text =
-            serde_json::to_string(&answer).map_err(|e| DbError::Corrupt(format!("answer: {e}")))?;
-        store_answer(&tx, &o.key, &text).await?;
         tx.commit().await?;
         Ok((answer, false))
     }
