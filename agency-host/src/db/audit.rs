@@ -35,7 +35,7 @@ impl Pending {
 /// Appends `entries` (in order) by `actor` at `at`; returns the last sequence number, or
 /// the current head's when there is nothing to append.
 pub(crate) async fn append(
-    tx: &deadpool_postgres::Transaction<'_>,
+    tx: &Transaction<'_>,
     at: Timestamp,
     actor: &str,
     entries: Vec<Pending>,
@@ -50,7 +50,7 @@ pub(crate) type Answer<'a> = (&'a str, &'a (dyn Fn(i64) -> Result<String> + Sync
 /// row is held from its lock to the commit (the chain's serialised part), so that part is
 /// one statement to lock it, one to write, and the commit.
 pub(crate) async fn append_and_answer(
-    tx: &deadpool_postgres::Transaction<'_>,
+    tx: &Transaction<'_>,
     at: Timestamp,
     actor: &str,
     entries: Vec<Pending>,
