@@ -11,8 +11,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # python3-venv for scripts/schemathesis.sh; g++ for libFuzzer (scripts/fuzz.sh); dlib with
 # BLAS and LAPACK for face verification (the face-match crate's `dlib` feature; OpenBLAS, as
 # the kiosk package asks, for the match to meet its 400 ms: BENCHMARKS.md) and
-# python3-pip for fetch_face_data.
-PACKAGES="libdlib-dev libblas-dev liblapack-dev libopenblas0-pthread python3-pip libssl-dev python3-venv pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config procps dpkg-dev adduser chromium fonts-noto-core fonts-noto-cjk g++"
+# python3-pip for fetch_face_data; postgresql for the agency's registry (its tests start
+# throwaway clusters, scripts/pg.sh).
+PACKAGES="libdlib-dev libblas-dev liblapack-dev libopenblas0-pthread python3-pip libssl-dev python3-venv pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config procps dpkg-dev adduser chromium fonts-noto-core fonts-noto-cjk g++ postgresql"
 
 ensure_packages() {
     local missing=""
@@ -100,6 +101,8 @@ fetch_face_data() {
         >"$dir/models/LICENSE"
     tar --no-same-owner -xzf "$dir/sdist/face_recognition-1.3.0.tar.gz" -C "$dir/photos" --strip-components=3 \
         --wildcards 'face_recognition-1.3.0/tests/test_images/*'
+}
+
 # The toolchain of rust-toolchain.toml, without fetching: these machines have one toolchain,
 # installed by rustup as `stable`. When rustup has none under the pinned name and `stable` is
 # that version, `stable` is made to answer to that name too (a symbolic link in rustup's

@@ -2,8 +2,9 @@
 //! defaults ([`schema`]), parsing that reports every problem with file, line and column
 //! ([`parse`], [`rules`]), the JSON Schema of the file ([`json_schema`]), signed
 //! configuration bundles ([`bundle`], [`keys`]) and their atomic installation with rollback
-//! ([`store`]).
+//! ([`store`]); and `agency.toml`, the agency server's configuration ([`agency`]).
 
+pub mod agency;
 pub mod bundle;
 pub mod diagnostic;
 pub mod json_schema;
