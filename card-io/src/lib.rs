@@ -9,6 +9,8 @@
 //! - [`sam`]: the secure module (PSAM over any card session, or a software module with the
 //!   test keys) and the 3DES/SM4 primitives behind it.
 //! - [`pin`]: PINs in zeroizing buffers.
+//! - [`citizen`]: sex (GB/T 2261.1) and the ID number's check character (GB 11643), shared
+//!   by the ID card, the card and the registry.
 //! - [`idcard`]: the resident ID card module (GA 467 frames over a serial port).
 //! - [`qr`], [`printer`]: the e-card QR scanner and the ESC/POS receipt printer.
 //! - [`camera`], [`photo`]: frame sources and the card-making photo pipeline.
@@ -18,6 +20,7 @@
 pub mod apdu;
 pub mod bcd;
 pub mod camera;
+pub mod citizen;
 pub mod date;
 pub mod idcard;
 pub mod pcsc_backend;

@@ -19,8 +19,9 @@ use crate::sam::{crypto, Algorithm, Factors, KeyRole, SamError, SecureModule};
 use crate::status::StatusWord;
 use crate::transport::{self, CardSession, TransportError};
 
+pub use crate::citizen::Sex;
 pub use fci::Fci;
-pub use records::{CardIdentity, Ef0d, Holder, Item, RecordError, Sex};
+pub use records::{CardIdentity, Ef0d, Holder, Item, RecordError};
 
 /// DF name of the SSSE application: `sx1.sh.` ‖ 社会保障 in GBK.
 pub const SSSE_DF_NAME: [u8; 15] = [

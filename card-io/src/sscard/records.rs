@@ -6,6 +6,7 @@ use iso7816_tlv::simple::Tlv;
 use serde::Serialize;
 
 use crate::bcd;
+use crate::citizen::Sex;
 use crate::date::Date;
 
 /// A record that did not decode. `item` names the field (e.g. "EF06 tag 09 name").
@@ -212,16 +213,6 @@ fn bcd_code(item: Item, v: &[u8]) -> Result<String, RecordError> {
     bcd::decode(v).ok_or_else(|| bad(item.name, format!("not BCD: {}", hex::encode_upper(v))))
 }
 
-/// Sex as GB/T 2261.1 codes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sex {
-    Male,
-    Female,
-    Unknown,
-    Unspecified,
-}
-
 /// EF05: the card's identification data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CardIdentity {
@@ -322,17 +313,15 @@ pub fn holder(
     birth_date: &[u8],
 ) -> Result<Holder, RecordError> {
     let sex = match sex {
-        [b'1'] => Sex::Male,
-        [b'2'] => Sex::Female,
-        [b'0'] => Sex::Unknown,
-        [b'9'] => Sex::Unspecified,
-        other => {
-            return Err(bad(
-                SEX.name,
-                format!("code {} is not 0, 1, 2 or 9", hex::encode_upper(other)),
-            ))
-        }
-    };
+        [code] => Sex::from_code(char::from(*code)),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        bad(
+            SEX.name,
+            format!("code {} is not 0, 1, 2 or 9", hex::encode_upper(sex)),
+        )
+    })?;
     let ethnicity = match ethnicity {
         [e @ 1..=56] => *e,
         [e] if *e == 97 || *e == 98 => *e,

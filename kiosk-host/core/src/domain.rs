@@ -102,14 +102,9 @@ impl CardState {
     }
 }
 
-/// Sex as GB/T 2261 codes the ID card and the card use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sex {
-    Male,
-    Female,
-    Unknown,
-}
+/// Sex as GB/T 2261.1 codes it: the one definition, card-io's, which the ID card and the card
+/// use.
+pub use card_io::citizen::Sex;
 
 /// A cardholder (参保人), keyed by the ID number (= social security number).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -156,7 +156,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 fn parse_id_number(s: &str) -> Result<String, String> {
     let id = s.to_ascii_uppercase();
-    card_io::idcard::text::check_id_number(&id).map_err(|why| {
+    card_io::citizen::check_id_number(&id).map_err(|why| {
         format!("{why}; write the 18-character ID number, e.g. 65230119800506118X")
     })?;
     Ok(id)

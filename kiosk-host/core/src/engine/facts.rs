@@ -44,18 +44,14 @@ pub enum IdSource {
 impl IdPerson {
     /// From the text of a resident ID card.
     pub fn from_id_text(t: &card_io::idcard::text::IdText) -> Option<IdPerson> {
-        use card_io::idcard::text::{Sex as IdSex, Validity};
+        use card_io::idcard::text::Validity;
         let date = |d: card_io::date::Date| {
             NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
         };
         Some(IdPerson {
             id_number: t.id_number.clone(),
             name: t.name.clone(),
-            sex: match t.sex {
-                IdSex::Male => Sex::Male,
-                IdSex::Female => Sex::Female,
-                _ => Sex::Unknown,
-            },
+            sex: t.sex,
             ethnicity: t.ethnicity_code,
             birth_date: date(t.birth_date)?,
             address: t.address.clone(),
