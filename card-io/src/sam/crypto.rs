@@ -2,6 +2,8 @@
 //! 3DES and SM4 single blocks, two-level key diversification, and the command MACs (ISO/IEC
 //! 9797-1 MAC algorithm 3 for 3DES, CBC-MAC for SM4), both with `80 00…` padding.
 //!
+//! [`Algorithm`] names which of the two a card's keys use (its FCI's algorithm byte).
+//!
 //! Keys and derived keys are held in zeroizing buffers.
 
 use cipher::generic_array::GenericArray;
@@ -10,7 +12,50 @@ use des::{Des, TdesEde2};
 use sm4::Sm4;
 use zeroize::Zeroizing;
 
-use super::Algorithm;
+/// The algorithm of a card's keys, from the algorithm byte of its FCI (`9F0C 03 86 01 <alg>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    /// `01`: two-key 3DES, 16-byte keys, 8-byte blocks.
+    #[serde(rename = "3des")]
+    Tdes,
+    /// `04`: SM4, 16-byte keys and blocks. **[profile choice]**
+    Sm4,
+}
+
+impl Algorithm {
+    pub fn from_code(code: u8) -> Option<Algorithm> {
+        match code {
+            0x01 => Some(Algorithm::Tdes),
+            0x04 => Some(Algorithm::Sm4),
+            _ => None,
+        }
+    }
+    pub fn code(self) -> u8 {
+        match self {
+            Algorithm::Tdes => 0x01,
+            Algorithm::Sm4 => 0x04,
+        }
+    }
+    pub fn block_size(self) -> usize {
+        match self {
+            Algorithm::Tdes => 8,
+            Algorithm::Sm4 => 16,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Tdes => "3des",
+            Algorithm::Sm4 => "sm4",
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A 16-byte key (two-key 3DES or SM4), wiped when dropped.
 pub type Key16 = Zeroizing<[u8; 16]>;
