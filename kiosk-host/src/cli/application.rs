@@ -114,7 +114,12 @@ pub fn run(cmd: ApplicationCmd) -> i32 {
                     .collect();
                 println!("{}", serde_json::Value::Array(rows));
             } else {
-                println!("{} application(s) {} ({})", apps.len(), p.code(), p.zh());
+                println!(
+                    "{} application(s) {} ({})",
+                    apps.len(),
+                    p.code(),
+                    p.text().zh
+                );
                 for a in &apps {
                     println!(
                         "{}  {}  {:?}  deadline {}{}",
@@ -156,7 +161,7 @@ pub fn run(cmd: ApplicationCmd) -> i32 {
             match staff::move_application(&store, &case, to, reasons.as_deref(), &user, Utc::now())
             {
                 Ok(()) => {
-                    println!("{case}: {} ({})", to.code(), to.zh());
+                    println!("{case}: {} ({})", to.code(), to.text().zh);
                     0
                 }
                 Err(StaffError::Store(e)) => {

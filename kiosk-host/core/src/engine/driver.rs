@@ -8,8 +8,7 @@ use chrono::Duration;
 
 use super::executor::{read_card, ExecError, Executor, PrintFn, Settled};
 use super::facts::{HolderFacts, IdPerson, IdSource};
-use super::plan::{Ctx, Refusal};
-use super::session::{Event, Executed, Notice, Phase, Session};
+use super::session::{Ctx, Event, Executed, Notice, Phase, Refusal, Session};
 use crate::calendar::WorkCalendar;
 use crate::card_ops::{self, Target};
 use crate::domain::CardAction;

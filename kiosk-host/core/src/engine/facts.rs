@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Application, CardRecord, CardState, Ecard, Person, Sex};
+use crate::text::Tri;
 
 /// A person as read from a resident ID card (or, for e-card identification, from the
 /// registry record the e-card points to).
@@ -233,29 +234,31 @@ impl Reason {
         Reason::ALL.into_iter().find(|r| r.code() == code)
     }
 
+    /// What the citizen reads on a screen, in the three screen languages.
+    pub const fn text(self) -> Tri {
+        match self {
+            Reason::Damaged => Tri::new("卡片损坏", "the card is damaged", "كارتا بۇزۇلغان"),
+            Reason::Expiring => Tri::new(
+                "有效期将满",
+                "the card expires soon",
+                "ئىناۋەتلىك مۇددىتى توشاي دەپ قالدى",
+            ),
+            Reason::KeyDataChanged => Tri::new(
+                "姓名、身份证号等关键信息变更",
+                "name, ID number or other key data changed",
+                "ئاساسلىق ئۇچۇر ئۆزگەردى",
+            ),
+            Reason::Death => Tri::new("死亡", "death", "ۋاپات بولۇش"),
+            Reason::Emigration => {
+                Tri::new("出国(境)定居", "settled abroad", "چەتئەلدە ئولتۇراقلىشىش")
+            }
+            Reason::Duplicate => Tri::new("重复持卡", "duplicate card", "تەكرار كارتا"),
+        }
+    }
+
     /// What the citizen reads on a screen, in its language.
     pub fn label(self, lang: firmware_config::Language) -> &'static str {
-        use firmware_config::Language::{En, Ug, ZhCn};
-        match (self, lang) {
-            (Reason::Damaged, ZhCn) => "卡片损坏",
-            (Reason::Damaged, En) => "the card is damaged",
-            (Reason::Damaged, Ug) => "كارتا بۇزۇلغان",
-            (Reason::Expiring, ZhCn) => "有效期将满",
-            (Reason::Expiring, En) => "the card expires soon",
-            (Reason::Expiring, Ug) => "ئىناۋەتلىك مۇددىتى توشاي دەپ قالدى",
-            (Reason::KeyDataChanged, ZhCn) => "姓名、身份证号等关键信息变更",
-            (Reason::KeyDataChanged, En) => "name, ID number or other key data changed",
-            (Reason::KeyDataChanged, Ug) => "ئاساسلىق ئۇچۇر ئۆزگەردى",
-            (Reason::Death, ZhCn) => "死亡",
-            (Reason::Death, En) => "death",
-            (Reason::Death, Ug) => "ۋاپات بولۇش",
-            (Reason::Emigration, ZhCn) => "出国(境)定居",
-            (Reason::Emigration, En) => "settled abroad",
-            (Reason::Emigration, Ug) => "چەتئەلدە ئولتۇراقلىشىش",
-            (Reason::Duplicate, ZhCn) => "重复持卡",
-            (Reason::Duplicate, En) => "duplicate card",
-            (Reason::Duplicate, Ug) => "تەكرار كارتا",
-        }
+        self.text().into_pick(lang)
     }
 
     pub fn for_exchange(self) -> bool {
@@ -269,6 +272,7 @@ impl Reason {
         matches!(self, Reason::Death | Reason::Emigration | Reason::Duplicate)
     }
 
+    /// The short Chinese name a case record and the archive keep.
     pub fn zh(self) -> &'static str {
         match self {
             Reason::Damaged => "卡片损坏",

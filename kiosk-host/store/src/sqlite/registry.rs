@@ -278,11 +278,11 @@ fn apply_change(
                     "card {} is {} ({}), not {} ({}) as planned; it was not moved to {} ({})",
                     mask_card(card_number),
                     current.code(),
-                    current.zh(),
+                    current.text().zh,
                     from.code(),
-                    from.zh(),
+                    from.text().zh,
                     to.code(),
-                    to.zh()
+                    to.text().zh
                 ))));
             }
             conn.prepare_cached(
@@ -359,11 +359,11 @@ fn apply_change(
                     "the application of case {case_id} is {} ({}), not {} ({}) as planned; \
                      it was not moved to {} ({})",
                     current.code(),
-                    current.zh(),
+                    current.text().zh,
                     from.code(),
-                    from.zh(),
+                    from.text().zh,
                     to.code(),
-                    to.zh()
+                    to.text().zh
                 ))));
             }
             conn.prepare_cached(
