@@ -552,3 +552,5 @@ impl Session {
     }
 }
 
+#[cfg(test)]
+mod tests;
