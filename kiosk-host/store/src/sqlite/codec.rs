@@ -8,7 +8,7 @@ use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Result;
+use super::store::Result;
 
 use kiosk_core::domain::{
     local_date, Application, BusinessCode, CardRecord, CardState, Case, Ecard, Outcome, Person,
