@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use firmware_config::atomic_file::AtomicFile;
 use firmware_config::bundle::Bundle;
 use firmware_config::store::{Store, DEFAULT_DIR};
 use firmware_config::{bundle, json_schema, keys, Config, ConfigError, DEFAULT_PATH};
@@ -143,17 +144,12 @@ fn read(path: &Path) -> Result<String, i32> {
         .map_err(|e| fail(3, &format!("cannot read {}: {e}", path.display())))
 }
 
+/// Writes a new file (never over an existing one), atomically; mode 600 when `private`.
 fn write_new(path: &Path, text: &str, private: bool) -> Result<(), i32> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mode = if private { 0o600 } else { 0o644 };
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
-        .map_err(|e| fail(3, &format!("cannot create {}: {e}", path.display())))
+    AtomicFile::new(path)
+        .mode(if private { 0o600 } else { 0o644 })
+        .create_new(text.as_bytes())
+        .map_err(|e| fail(3, &e.to_string()))
 }
 
 fn keygen(output: &Path) -> i32 {

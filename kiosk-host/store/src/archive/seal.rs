@@ -533,12 +533,12 @@ where
             source,
         })?;
     manifest_bytes.push(b'\n');
-    fsutil::write_new(&dir.join(MANIFEST), &manifest_bytes)?;
+    fsutil::create_read_only(&dir.join(MANIFEST), &manifest_bytes)?;
     let manifest_sha256 = sha256_hex(&manifest_bytes);
     let sums = render_sums(&manifest.files, &manifest_sha256);
-    fsutil::write_new(&dir.join(SUMS), sums.as_bytes())?;
+    fsutil::create_read_only(&dir.join(SUMS), sums.as_bytes())?;
     let signature = super::sign::sign(batch.signer, &manifest_bytes);
-    fsutil::write_new(&dir.join(super::sign::SIGNATURE), &signature)?;
+    fsutil::create_read_only(&dir.join(super::sign::SIGNATURE), &signature)?;
 
     // Read-only; then every file and name written above is made durable at once, before the
     // caller renames the batch into place.

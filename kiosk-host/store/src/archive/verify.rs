@@ -554,6 +554,10 @@ pub struct TarExport {
 /// The file is written atomically (temporary file, fsync, rename); a batch whose files do not
 /// verify, or whose signature is missing or does not verify over its manifest, is refused
 /// (whether the signer is trusted is for whoever verifies the export).
+///
+/// The tar is streamed to its temporary file (it can be gigabytes), so this does not go
+/// through `firmware_config::atomic_file`, which takes the bytes at once; its temporary name
+/// carries the process id so that a later run removes what a killed export left.
 pub fn export_tar(batch_dir: &Path, out_file: &Path) -> Result<TarExport, ArchiveError> {
     let meta = fs::metadata(batch_dir).map_err(ArchiveError::io(format!(
         "cannot read {}",

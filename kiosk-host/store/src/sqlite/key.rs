@@ -9,11 +9,10 @@
 //!   derivation runs when the database opens; it is applied before any other statement.
 //! - The key bytes live in zeroizing buffers and are never logged (`Debug` shows nothing).
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
+use firmware_config::atomic_file::{AtomicFile, AtomicWriteError};
 use rand::RngCore;
 use rusqlite::Connection;
 use zeroize::Zeroizing;
@@ -50,7 +49,7 @@ pub enum KeyFileError {
     Write {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: AtomicWriteError,
     },
     /// No key file is configured where one is required.
     #[error(
@@ -123,49 +122,25 @@ impl DbKey {
         })
     }
 
-    /// Writes the key to a new file, mode 600, atomically: a temporary file in the same
-    /// directory (created 600), fsync, a hard link to `path` (which fails if `path` exists,
-    /// so an existing key is never replaced), fsync of the directory.
+    /// Writes the key to a new file, mode 600, atomically and never over an existing file
+    /// (`firmware_config::atomic_file`: a temporary file created 600, fsync, moved into place
+    /// only if `path` is free, fsync of the directory).
     pub fn write_new(&self, path: &Path) -> Result<(), KeyFileError> {
-        let write = |source| KeyFileError::Write {
-            path: path.to_owned(),
-            source,
-        };
-        if fs::symlink_metadata(path).is_ok() {
-            return Err(KeyFileError::Exists {
-                path: path.to_owned(),
-            });
-        }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "db.key".into());
-        let tmp = dir.join(format!(".{name}.tmp-{:016x}", rand::random::<u64>()));
-        let result = (|| {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            file.write_all(self.to_file_text().as_bytes())?;
-            file.sync_all()?;
-            fs::hard_link(&tmp, path)
-        })();
-        let _ = fs::remove_file(&tmp);
-        match result {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(KeyFileError::Exists {
-                    path: path.to_owned(),
-                })
-            }
-            Err(e) => return Err(write(e)),
-        }
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(write)
+        AtomicFile::new(path)
+            .mode(0o600)
+            .create_new(self.to_file_text().as_bytes())
+            .map_err(|e| {
+                if e.already_exists() {
+                    KeyFileError::Exists {
+                        path: path.to_owned(),
+                    }
+                } else {
+                    KeyFileError::Write {
+                        path: path.to_owned(),
+                        source: e,
+                    }
+                }
+            })
     }
 
     /// Keys a connection: must be the first statement on it.
