@@ -17,7 +17,7 @@ use kiosk_core::mask;
 use kiosk_core::store::{ArchiveQuery, ArchiveRecord, ArchiveStore, BatchInfo};
 use kiosk_store::archive::{self, BatchReport, Month};
 
-use super::common::{width, StoreArgs};
+use super::common::{fail, width, StoreArgs};
 
 #[derive(clap::Subcommand)]
 pub enum ArchiveCmd {
@@ -136,11 +136,6 @@ pub fn run(cmd: ArchiveCmd) -> i32 {
         ArchiveCmd::Export(args) => export(args),
         ArchiveCmd::Batches(args) => batches(args),
     }
-}
-
-fn fail(code: i32, msg: &str) -> i32 {
-    eprintln!("error: {msg}");
-    code
 }
 
 fn parse_month(s: &str) -> Result<Month, String> {

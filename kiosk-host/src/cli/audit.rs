@@ -10,7 +10,7 @@ use kiosk_core::store::audit_chain::canonical_json;
 use kiosk_core::store::{AuditEntry, AuditLog, AuditReport};
 use kiosk_store::sqlite::SqliteStore;
 
-use super::common::StoreArgs;
+use super::common::{fail, StoreArgs};
 
 #[derive(clap::Subcommand)]
 pub enum AuditCmd {
@@ -49,11 +49,6 @@ pub fn run(cmd: AuditCmd) -> i32 {
             json,
         } => show(&store, from, limit, json),
     }
-}
-
-fn fail(code: i32, message: &str) -> i32 {
-    eprintln!("{message}");
-    code
 }
 
 /// Opens an existing database: verifying or showing a log that is not there must not

@@ -62,6 +62,13 @@ impl StoreArgs {
     }
 }
 
+/// Prints a failure as one line on standard error, `error: <message>`, and gives back the
+/// exit code for the command to return (`return fail(3, e)`).
+pub(crate) fn fail(code: i32, message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    code
+}
+
 /// Terminal columns of a string, for aligned tables: CJK and full-width characters take two.
 pub fn width(s: &str) -> usize {
     s.chars()

@@ -10,6 +10,8 @@ use firmware_config::bundle::Bundle;
 use firmware_config::store::{Store, DEFAULT_DIR};
 use firmware_config::{bundle, json_schema, keys, Config, ConfigError, DEFAULT_PATH};
 
+use super::common::fail;
+
 #[derive(clap::Subcommand)]
 pub enum ConfigCmd {
     /// Check a kiosk.toml; prints every problem with file:line:column.
@@ -109,11 +111,6 @@ pub fn run(cmd: ConfigCmd) -> i32 {
             Err(e) => fail(e.exit_code(), &e.to_string()),
         },
     }
-}
-
-fn fail(code: i32, message: &str) -> i32 {
-    eprintln!("{message}");
-    code
 }
 
 fn config_failure(e: &ConfigError) -> i32 {
@@ -272,10 +269,7 @@ fn staff(user: &str, roles: &[String]) -> i32 {
             print!("{entry}");
             0
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
+        Err(e) => fail(2, e),
     }
 }
 

@@ -17,6 +17,8 @@ use kiosk_service::provision::{
 };
 use serde_json::json;
 
+use super::common::fail;
+
 #[derive(clap::Args, Debug)]
 pub struct ProvisionArgs {
     /// The configuration file to write (an existing one is the starting point and is kept
@@ -38,11 +40,6 @@ pub struct ProvisionArgs {
     /// The QR scanner's port (a scanner only speaks when scanning, so it cannot be probed).
     #[arg(long, value_name = "PATH")]
     qr_port: Option<String>,
-}
-
-fn fail(code: i32, message: &str) -> i32 {
-    eprintln!("{message}");
-    code
 }
 
 /// The existing file's text and configuration; `None` when there is no file.

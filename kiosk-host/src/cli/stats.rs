@@ -12,7 +12,7 @@ use kiosk_core::domain::{BusinessCode, Outcome};
 use kiosk_core::rules;
 use kiosk_core::store::{BusinessStats, Feedback};
 
-use super::common::{width, StoreArgs};
+use super::common::{fail, width, StoreArgs};
 
 #[derive(clap::Args)]
 pub struct StatsArgs {
@@ -27,11 +27,6 @@ pub struct StatsArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
-}
-
-fn fail(code: i32, message: &str) -> i32 {
-    eprintln!("{message}");
-    code
 }
 
 fn parse_day(arg: &str, value: &str) -> Result<NaiveDate, String> {
