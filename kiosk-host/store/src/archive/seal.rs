@@ -312,9 +312,9 @@ fn check_record(
             "the store says it was sealed in {other} already"
         )));
     }
-    tar::split_path(&record_json_path(&r.archive_no)).map_err(|e| bad(format!("{e}")))?;
+    tar::check_path(&record_json_path(&r.archive_no)).map_err(|e| bad(format!("{e}")))?;
     for (n, m) in r.record.materials.iter().enumerate() {
-        tar::split_path(&material_path(&r.archive_no, n, m)).map_err(|e| bad(format!("{e}")))?;
+        tar::check_path(&material_path(&r.archive_no, n, m)).map_err(|e| bad(format!("{e}")))?;
     }
     Ok(number)
 }
