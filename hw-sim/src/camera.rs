@@ -65,7 +65,7 @@ impl Scene {
 }
 
 /// The white of the simulated kiosk's backdrop, as a camera sees it.
-pub const SCREEN_WHITE: Rgb<u8> = Rgb([244, 244, 242]);
+pub(crate) const SCREEN_WHITE: Rgb<u8> = Rgb([244, 244, 242]);
 
 /// The astronaut portrait's face box as the SeetaFace detector finds it (x, y, width).
 const ASTRONAUT_FACE: (u32, u32, u32) = (173, 68, 99);
@@ -76,7 +76,7 @@ const GROUP_FACE_WIDTH: f32 = 58.0;
 
 /// The folder of the simulator's photographs: `hw-sim/photos` when it is there (it is
 /// committed with the sources), else `../shared/fixtures/photos` beside the workspace.
-pub fn photos_dir() -> PathBuf {
+pub(crate) fn photos_dir() -> PathBuf {
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("photos");
     if committed.join("astronaut.png").is_file() {
         return committed;
@@ -98,7 +98,7 @@ impl SimCamera {
     }
 
     /// The scene at `resolution`, from the photographs in `dir`.
-    pub fn with_photos(
+    pub(crate) fn with_photos(
         dir: &Path,
         scene: Scene,
         resolution: Resolution,

@@ -43,11 +43,11 @@ use crate::error::SimError;
 use crate::settings::{Settings, SpecVersion};
 
 /// Bytes of tag 09 (name).
-pub const NAME_LEN: usize = 30;
+pub(crate) const NAME_LEN: usize = 30;
 /// Bytes of tag 4E (name extension).
-pub const NAME_EXT_LEN: usize = 20;
+pub(crate) const NAME_EXT_LEN: usize = 20;
 /// PIN unblocks a card allows in its life.
-pub const UNBLOCKS_IN_LIFE: u8 = 10;
+pub(crate) const UNBLOCKS_IN_LIFE: u8 = 10;
 
 /// A card file as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -373,7 +373,7 @@ impl CardFile {
 }
 
 /// A 6-digit PIN as 3 BCD bytes.
-pub fn pin_bcd(pin: &str) -> Option<[u8; 3]> {
+pub(crate) fn pin_bcd(pin: &str) -> Option<[u8; 3]> {
     if pin.len() != 6 {
         return None;
     }
@@ -382,7 +382,7 @@ pub fn pin_bcd(pin: &str) -> Option<[u8; 3]> {
 
 /// Encodes `name` in GBK and splits it at a character boundary: at most 30 bytes for tag 09,
 /// the rest (at most 20 bytes) for tag 4E. Both parts come back unpadded.
-pub fn split_name_gbk(name: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
+pub(crate) fn split_name_gbk(name: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
     if name.trim().is_empty() {
         return Err("the name is empty".into());
     }

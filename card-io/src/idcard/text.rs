@@ -58,15 +58,15 @@ impl Field {
 }
 
 pub const NAME: Field = Field::new("name", 0, 30);
-pub const SEX: Field = Field::new("sex", 30, 2);
-pub const ETHNICITY: Field = Field::new("ethnicity", 32, 4);
+pub(crate) const SEX: Field = Field::new("sex", 30, 2);
+pub(crate) const ETHNICITY: Field = Field::new("ethnicity", 32, 4);
 pub const BIRTH_DATE: Field = Field::new("birth date", 36, 16);
 pub const ADDRESS: Field = Field::new("address", 52, 70);
 pub const ID_NUMBER: Field = Field::new("ID number", 122, 36);
 pub const AUTHORITY: Field = Field::new("issuing authority", 158, 30);
-pub const VALID_FROM: Field = Field::new("valid from", 188, 16);
-pub const VALID_TO: Field = Field::new("valid to", 204, 16);
-pub const RESERVED: Field = Field::new("reserved", 220, 36);
+pub(crate) const VALID_FROM: Field = Field::new("valid from", 188, 16);
+pub(crate) const VALID_TO: Field = Field::new("valid to", 204, 16);
+pub(crate) const RESERVED: Field = Field::new("reserved", 220, 36);
 
 /// A text block that is not a readable ID card: the field, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,10 +7,6 @@ use std::fmt;
 
 /// Bytes of a WLT photo.
 pub const WLT_LEN: usize = 1024;
-/// Width of a decoded ID card photo, in pixels.
-pub const PHOTO_WIDTH: u32 = 102;
-/// Height of a decoded ID card photo, in pixels.
-pub const PHOTO_HEIGHT: u32 = 126;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WltError {
@@ -58,7 +54,8 @@ impl fmt::Debug for WltPhoto {
     }
 }
 
-/// A decoded photo: `width × height` pixels, 3 bytes (R, G, B) each, rows top to bottom.
+/// A decoded photo: `width × height` pixels (102 × 126 for an ID card), 3 bytes (R, G, B)
+/// each, rows top to bottom.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DecodedPhoto {
     pub width: u32,

@@ -82,7 +82,7 @@ impl Printer {
     }
 
     /// A printer on a port opened elsewhere.
-    pub fn from_port(port: Box<dyn SerialPort>, config: PrinterConfig) -> Printer {
+    pub(crate) fn from_port(port: Box<dyn SerialPort>, config: PrinterConfig) -> Printer {
         Printer { port, config }
     }
 
@@ -117,7 +117,7 @@ impl Printer {
     }
 
     /// Prints ESC/POS bytes after checking the printer is ready.
-    pub fn print_bytes(&mut self, bytes: &[u8]) -> Result<PrintReport, PrinterError> {
+    pub(crate) fn print_bytes(&mut self, bytes: &[u8]) -> Result<PrintReport, PrinterError> {
         let before = self.ready()?;
         self.send(bytes)?;
         let mut paper = before.paper;

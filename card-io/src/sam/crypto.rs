@@ -61,7 +61,7 @@ impl std::fmt::Display for Algorithm {
 pub type Key16 = Zeroizing<[u8; 16]>;
 
 /// Single DES on one block (used for the first blocks of MAC algorithm 3).
-pub fn des_encrypt(key: &[u8; 8], block: [u8; 8]) -> [u8; 8] {
+pub(crate) fn des_encrypt(key: &[u8; 8], block: [u8; 8]) -> [u8; 8] {
     let cipher = Des::new(GenericArray::from_slice(key));
     let mut b = GenericArray::from(block);
     cipher.encrypt_block(&mut b);
@@ -69,7 +69,7 @@ pub fn des_encrypt(key: &[u8; 8], block: [u8; 8]) -> [u8; 8] {
 }
 
 /// Two-key 3DES (EDE, K1 K2 K1) on one block.
-pub fn tdes_encrypt(key: &[u8; 16], block: [u8; 8]) -> [u8; 8] {
+pub(crate) fn tdes_encrypt(key: &[u8; 16], block: [u8; 8]) -> [u8; 8] {
     let cipher = TdesEde2::new(GenericArray::from_slice(key));
     let mut b = GenericArray::from(block);
     cipher.encrypt_block(&mut b);
@@ -77,7 +77,7 @@ pub fn tdes_encrypt(key: &[u8; 16], block: [u8; 8]) -> [u8; 8] {
 }
 
 /// SM4 (GB/T 32907) on one block.
-pub fn sm4_encrypt(key: &[u8; 16], block: [u8; 16]) -> [u8; 16] {
+pub(crate) fn sm4_encrypt(key: &[u8; 16], block: [u8; 16]) -> [u8; 16] {
     let cipher = Sm4::new(GenericArray::from_slice(key));
     let mut b = GenericArray::from(block);
     cipher.encrypt_block(&mut b);
@@ -86,7 +86,7 @@ pub fn sm4_encrypt(key: &[u8; 16], block: [u8; 16]) -> [u8; 16] {
 
 /// One level of diversification: DIV(K, f).
 /// 3DES: `3DES_K(f) ‖ 3DES_K(f XOR FF…FF)`; SM4: `SM4_K(f ‖ (f XOR FF…FF))`.
-pub fn diversify(alg: Algorithm, key: &[u8; 16], factor: &[u8; 8]) -> Key16 {
+pub(crate) fn diversify(alg: Algorithm, key: &[u8; 16], factor: &[u8; 8]) -> Key16 {
     let inverted: [u8; 8] = std::array::from_fn(|i| !factor[i]);
     let mut out = Zeroizing::new([0u8; 16]);
     match alg {
@@ -116,7 +116,7 @@ pub fn card_key(
 }
 
 /// Pads with `80` then `00` to a multiple of `block` (always adds at least one byte).
-pub fn pad_80(message: &[u8], block: usize) -> Vec<u8> {
+pub(crate) fn pad_80(message: &[u8], block: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + block);
     out.extend_from_slice(message);
     out.push(0x80);
@@ -138,7 +138,7 @@ pub enum MacInputError {
 }
 
 /// The full MAC (8 bytes for 3DES, 16 for SM4) over `message` with initial vector `iv`.
-pub fn mac_full(
+pub(crate) fn mac_full(
     alg: Algorithm,
     key: &[u8; 16],
     iv: &[u8],

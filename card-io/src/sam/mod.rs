@@ -36,15 +36,6 @@ impl KeyRole {
     pub fn id(self) -> u8 {
         self as u8
     }
-    pub fn from_id(id: u8) -> Option<KeyRole> {
-        match id {
-            1 => Some(KeyRole::Maintenance),
-            2 => Some(KeyRole::PinUnblock),
-            3 => Some(KeyRole::PinReset),
-            4 => Some(KeyRole::CardBlock),
-            _ => None,
-        }
-    }
 }
 
 /// The two diversification factors of one card.

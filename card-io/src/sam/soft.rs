@@ -30,13 +30,6 @@ impl SoftSam {
             terminal: "652300000001".to_owned(),
         }
     }
-
-    /// A module holding only the given roles (to test "PSAM without the key").
-    pub fn with_keys(roles: &[KeyRole]) -> SoftSam {
-        let mut sam = SoftSam::with_test_keys();
-        sam.masters.retain(|(r, _)| roles.contains(r));
-        sam
-    }
 }
 
 impl SecureModule for SoftSam {

@@ -235,7 +235,7 @@ impl<'s> SsCard<'s> {
     }
 
     /// EF05, tags 01–07: seven commands.
-    pub fn read_identity(&mut self) -> Result<CardIdentity, CardError> {
+    pub(crate) fn read_identity(&mut self) -> Result<CardIdentity, CardError> {
         self.require(&[AppState::Active, AppState::TemporarilyBlocked])?;
         let items = [
             records::CARD_ID_CODE,
@@ -256,7 +256,7 @@ impl<'s> SsCard<'s> {
     }
 
     /// EF06: seven commands (tag 4E may be absent on 2.00 cards).
-    pub fn read_holder(&mut self) -> Result<Holder, CardError> {
+    pub(crate) fn read_holder(&mut self) -> Result<Holder, CardError> {
         self.require(&[AppState::Active])?;
         let ssn = self.require_item(records::SSN)?;
         let name = self.require_item(records::NAME)?;
@@ -277,7 +277,7 @@ impl<'s> SsCard<'s> {
     }
 
     /// EF0D (3.00 cards): two commands; `None` when the card has no EF0D.
-    pub fn read_ef0d(&mut self) -> Result<Option<Ef0d>, CardError> {
+    pub(crate) fn read_ef0d(&mut self) -> Result<Option<Ef0d>, CardError> {
         self.require(&[AppState::Active])?;
         let Some(person) = self.read_item(records::PERSON_ID)? else {
             return Ok(None);

@@ -35,14 +35,14 @@ pub struct Item {
 
 impl Item {
     /// Le for READ RECORD: tag ‖ length ‖ value.
-    pub fn record_len(self) -> usize {
+    pub(crate) fn record_len(self) -> usize {
         self.len + 2
     }
 }
 
-pub const SFI_EF05: u8 = 5;
-pub const SFI_EF06: u8 = 6;
-pub const SFI_EF0D: u8 = 13;
+pub(crate) const SFI_EF05: u8 = 5;
+pub(crate) const SFI_EF06: u8 = 6;
+pub(crate) const SFI_EF0D: u8 = 13;
 
 pub const CARD_ID_CODE: Item = Item {
     sfi: SFI_EF05,
@@ -50,25 +50,25 @@ pub const CARD_ID_CODE: Item = Item {
     len: 16,
     name: "EF05 tag 01 card identification code",
 };
-pub const CARD_TYPE: Item = Item {
+pub(crate) const CARD_TYPE: Item = Item {
     sfi: SFI_EF05,
     tag: 0x02,
     len: 1,
     name: "EF05 tag 02 card type",
 };
-pub const SPEC_VERSION: Item = Item {
+pub(crate) const SPEC_VERSION: Item = Item {
     sfi: SFI_EF05,
     tag: 0x03,
     len: 4,
     name: "EF05 tag 03 spec version",
 };
-pub const ISSUING_ORG: Item = Item {
+pub(crate) const ISSUING_ORG: Item = Item {
     sfi: SFI_EF05,
     tag: 0x04,
     len: 12,
     name: "EF05 tag 04 initialising organisation",
 };
-pub const ISSUE_DATE: Item = Item {
+pub(crate) const ISSUE_DATE: Item = Item {
     sfi: SFI_EF05,
     tag: 0x05,
     len: 4,
@@ -98,25 +98,25 @@ pub const NAME: Item = Item {
     len: 30,
     name: "EF06 tag 09 name",
 };
-pub const NAME_EXT: Item = Item {
+pub(crate) const NAME_EXT: Item = Item {
     sfi: SFI_EF06,
     tag: 0x4E,
     len: 20,
     name: "EF06 tag 4E name extension",
 };
-pub const SEX: Item = Item {
+pub(crate) const SEX: Item = Item {
     sfi: SFI_EF06,
     tag: 0x0A,
     len: 1,
     name: "EF06 tag 0A sex",
 };
-pub const ETHNICITY: Item = Item {
+pub(crate) const ETHNICITY: Item = Item {
     sfi: SFI_EF06,
     tag: 0x0B,
     len: 1,
     name: "EF06 tag 0B ethnicity",
 };
-pub const BIRTH_PLACE: Item = Item {
+pub(crate) const BIRTH_PLACE: Item = Item {
     sfi: SFI_EF06,
     tag: 0x0C,
     len: 3,
@@ -128,13 +128,13 @@ pub const BIRTH_DATE: Item = Item {
     len: 4,
     name: "EF06 tag 0D birth date",
 };
-pub const PERSON_ID: Item = Item {
+pub(crate) const PERSON_ID: Item = Item {
     sfi: SFI_EF0D,
     tag: 0xEA,
     len: 12,
     name: "EF0D tag EA person identification number",
 };
-pub const FIRST_APPLY_REGION: Item = Item {
+pub(crate) const FIRST_APPLY_REGION: Item = Item {
     sfi: SFI_EF0D,
     tag: 0xEB,
     len: 3,
@@ -255,7 +255,7 @@ pub struct Ef0d {
     pub first_apply_region: String,
 }
 
-pub fn region_from_id_code(v: &[u8]) -> Result<String, RecordError> {
+pub(crate) fn region_from_id_code(v: &[u8]) -> Result<String, RecordError> {
     if v.len() < 3 {
         return Err(bad(
             CARD_ID_CODE.name,

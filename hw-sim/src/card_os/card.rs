@@ -18,7 +18,7 @@ use crate::personalisation::{CardFile, CardImage};
 use crate::settings::Settings;
 
 /// The fixed ATR prefix; the chip serial follows.
-pub const ATR_PREFIX: [u8; 4] = [0x3B, 0x68, 0x00, 0x00];
+pub(crate) const ATR_PREFIX: [u8; 4] = [0x3B, 0x68, 0x00, 0x00];
 
 /// What a warm reset clears.
 #[derive(Debug, Default, Clone)]
@@ -99,12 +99,15 @@ impl CardOs {
         self.pin.tries_left == 0
     }
 
-    pub fn unblocks_left(&self) -> u8 {
+    /// PIN unblocks left in the card's life.
+    #[cfg(test)]
+    pub(crate) fn unblocks_left(&self) -> u8 {
         self.pin.unblocks_left
     }
 
     /// True when the PIN was verified in this session (until reset).
-    pub fn pin_verified(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn pin_verified(&self) -> bool {
         self.session.verified
     }
 

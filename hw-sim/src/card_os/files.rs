@@ -28,18 +28,18 @@ impl FileId {
         }
     }
 
-    pub fn from_fid(fid: &[u8]) -> Option<FileId> {
+    pub(crate) fn from_fid(fid: &[u8]) -> Option<FileId> {
         FileId::ALL.into_iter().find(|f| f.fid() == fid)
     }
 
-    pub fn from_sfi(sfi: u8) -> Option<FileId> {
+    pub(crate) fn from_sfi(sfi: u8) -> Option<FileId> {
         FileId::ALL.into_iter().find(|f| f.sfi() == sfi)
     }
 
     /// The tag each record number holds (CARD-PROFILE.md section 2). The numbers are fixed:
     /// on a card without the tag 4E record, record 3 of EF06 is missing and the others keep
     /// their numbers.
-    pub fn record_tags(self) -> &'static [u8] {
+    pub(crate) fn record_tags(self) -> &'static [u8] {
         match self {
             FileId::Ef05 => &[0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07],
             FileId::Ef06 => &[0x08, 0x09, 0x4E, 0x0A, 0x0B, 0x0C, 0x0D],
@@ -86,14 +86,5 @@ impl CardFiles {
             FileId::Ef06 => Some(&self.ef06),
             FileId::Ef0d => self.ef0d.as_deref(),
         }
-    }
-
-    /// The record with identifier `tag` in any file.
-    pub fn find(&self, tag: u8) -> Option<&Record> {
-        FileId::ALL
-            .into_iter()
-            .filter_map(|f| self.file(f))
-            .flatten()
-            .find(|r| r.tag == tag)
     }
 }

@@ -17,7 +17,7 @@ mod read;
 mod reply;
 mod secure;
 
-pub use card::{CardOs, ATR_PREFIX};
+pub use card::CardOs;
 pub use lifecycle::Lifecycle;
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use crate::error::SimError;
 /// A person file as written.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PersonFile {
+pub(crate) struct PersonFile {
     pub name: String,
     pub sex: Sex,
     pub ethnicity: u8,

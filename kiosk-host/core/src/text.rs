@@ -35,7 +35,7 @@ impl<S> Tri<S> {
     }
 
     /// The text in `lang`, taken out.
-    pub fn into_pick(self, lang: Language) -> S {
+    pub(crate) fn into_pick(self, lang: Language) -> S {
         match lang {
             Language::ZhCn => self.zh,
             Language::En => self.en,

@@ -15,7 +15,7 @@ use kiosk_core::store::Registry;
 use super::common::{fail, StoreArgs};
 
 #[derive(clap::Subcommand)]
-pub enum ApplicationCmd {
+pub(crate) enum ApplicationCmd {
     /// List the applications in one progress state, oldest first.
     List {
         #[command(flatten)]
@@ -75,7 +75,7 @@ fn check_staff(config: &Config, user: &str) -> Result<(), i32> {
     }
 }
 
-pub fn run(cmd: ApplicationCmd) -> i32 {
+pub(crate) fn run(cmd: ApplicationCmd) -> i32 {
     match cmd {
         ApplicationCmd::List {
             store,

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::common::fail;
 
 #[derive(Args)]
-pub struct CardArgs {
+pub(crate) struct CardArgs {
     #[command(subcommand)]
     op: Op,
     /// Card reader to use (default: the first reader whose card has the social security application).
@@ -90,7 +90,7 @@ fn done(json: bool, operation: &str, text: &str) -> i32 {
     0
 }
 
-pub fn run(provider: &dyn ReaderProvider, args: CardArgs) -> i32 {
+pub(crate) fn run(provider: &dyn ReaderProvider, args: CardArgs) -> i32 {
     let target = Target {
         reader: args.reader.clone(),
         psam_reader: args.psam_reader.clone(),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::common::{fail, StoreArgs};
 
 #[derive(clap::Subcommand)]
-pub enum DemoCmd {
+pub(crate) enum DemoCmd {
     /// Seed an empty database with the demo registry.
     Seed {
         #[command(flatten)]
@@ -19,7 +19,7 @@ pub enum DemoCmd {
 
 /// Without the simulator built in there are no demo cards to match: say how to get them.
 #[cfg(not(feature = "sim"))]
-pub fn run(_cmd: DemoCmd) -> i32 {
+pub(crate) fn run(_cmd: DemoCmd) -> i32 {
     fail(
         2,
         "this kiosk was built without the simulated hardware (cargo feature `sim`) whose cards \
@@ -28,7 +28,7 @@ pub fn run(_cmd: DemoCmd) -> i32 {
 }
 
 #[cfg(feature = "sim")]
-pub fn run(cmd: DemoCmd) -> i32 {
+pub(crate) fn run(cmd: DemoCmd) -> i32 {
     use chrono::Utc;
     use kiosk_service::demo::{self, DemoPaths};
 

@@ -11,7 +11,7 @@ use kiosk_core::rules::guide;
 use super::common::fail;
 
 #[derive(clap::Args)]
-pub struct GuideArgs {
+pub(crate) struct GuideArgs {
     /// Print JSON (an array of entries) instead of text.
     #[arg(long)]
     json: bool,
@@ -23,7 +23,7 @@ pub struct GuideArgs {
     config: Option<PathBuf>,
 }
 
-pub fn run(args: GuideArgs) -> i32 {
+pub(crate) fn run(args: GuideArgs) -> i32 {
     let config = match load(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::common::fail;
 
 #[derive(Subcommand)]
-pub enum IdcardCmd {
+pub(crate) enum IdcardCmd {
     /// Read the ID card on the module (find, select, read).
     Read {
         /// Serial port of the module, e.g. /dev/ttyUSB0.
@@ -89,7 +89,7 @@ fn print_read(card: &IdCardRead) {
     println!("(personal data masked; --json prints the full record)");
 }
 
-pub fn run(cmd: IdcardCmd) -> i32 {
+pub(crate) fn run(cmd: IdcardCmd) -> i32 {
     match cmd {
         IdcardCmd::Read { port, baud, json } => {
             let card = idcard::open(&port, baud).and_then(|mut r| r.read_card());

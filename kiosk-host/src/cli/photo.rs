@@ -13,7 +13,7 @@ use clap::Subcommand;
 use super::common::fail;
 
 #[derive(Subcommand)]
-pub enum PhotoCmd {
+pub(crate) enum PhotoCmd {
     /// Check a picture (a camera frame or a finished photo) against every rule.
     Check {
         /// PNG or JPEG file.
@@ -44,7 +44,7 @@ pub enum PhotoCmd {
     },
 }
 
-pub fn run(cmd: PhotoCmd) -> i32 {
+pub(crate) fn run(cmd: PhotoCmd) -> i32 {
     match cmd {
         PhotoCmd::Check {
             file,

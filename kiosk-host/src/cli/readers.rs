@@ -28,7 +28,7 @@ fn identify(provider: &dyn ReaderProvider, reader: &str) -> &'static str {
     kind
 }
 
-pub fn run(provider: &dyn ReaderProvider, as_json: bool) -> i32 {
+pub(crate) fn run(provider: &dyn ReaderProvider, as_json: bool) -> i32 {
     let readers = match provider.list_readers() {
         Ok(r) => r,
         Err(e) => {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use kiosk_service::{ServeError, ServeOptions};
 
 #[derive(clap::Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// The kiosk configuration (default /etc/kiosk/kiosk.toml; with --sim, the defaults).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -24,7 +24,7 @@ pub struct ServeArgs {
     root: PathBuf,
 }
 
-pub fn run(args: ServeArgs) -> i32 {
+pub(crate) fn run(args: ServeArgs) -> i32 {
     let opts = ServeOptions {
         config: args.config,
         sim: args.sim,

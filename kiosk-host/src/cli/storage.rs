@@ -9,7 +9,7 @@ use kiosk_store::DbError;
 use super::common::{fail, StoreArgs};
 
 #[derive(clap::Subcommand)]
-pub enum StorageCmd {
+pub(crate) enum StorageCmd {
     /// Encrypt a plaintext database in place (stop the kiosk service first): exported into a
     /// new encrypted file beside it, fsynced, checked with the key, renamed over the old one.
     Encrypt {
@@ -18,7 +18,7 @@ pub enum StorageCmd {
     },
 }
 
-pub fn run(cmd: StorageCmd) -> i32 {
+pub(crate) fn run(cmd: StorageCmd) -> i32 {
     let StorageCmd::Encrypt { store } = cmd;
     let (path, key) = match store.path_and_key() {
         Ok(x) => x,

@@ -138,7 +138,7 @@ impl Engine<'_> {
     }
 
     /// The registry's facts of a person.
-    pub fn holder_facts(&self, id_number: &str) -> Result<HolderFacts, StoreError> {
+    pub(crate) fn holder_facts(&self, id_number: &str) -> Result<HolderFacts, StoreError> {
         Ok(HolderFacts {
             person: self.store.person(id_number)?,
             cards: self.store.cards_of(id_number)?,
@@ -254,7 +254,7 @@ impl Engine<'_> {
     }
 
     /// Lifts temporary losses older than the configured window (临时挂失 lifts by itself).
-    pub fn lift_expired_losses(&self, now: Timestamp) -> Result<usize, StoreError> {
+    pub(crate) fn lift_expired_losses(&self, now: Timestamp) -> Result<usize, StoreError> {
         let days = i64::from(self.config.business.temporary_loss_days);
         let before = now - Duration::days(days);
         let cards = self

@@ -44,7 +44,7 @@ pub enum IdSource {
 
 impl IdPerson {
     /// From the text of a resident ID card.
-    pub fn from_id_text(t: &card_io::idcard::text::IdText) -> Option<IdPerson> {
+    pub(crate) fn from_id_text(t: &card_io::idcard::text::IdText) -> Option<IdPerson> {
         use card_io::idcard::text::Validity;
         let date = |d: card_io::date::Date| {
             NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
@@ -65,7 +65,7 @@ impl IdPerson {
     }
 
     /// The registry person record this ID card describes (phone and photo unknown here).
-    pub fn to_person(&self) -> Person {
+    pub(crate) fn to_person(&self) -> Person {
         Person {
             id_number: self.id_number.clone(),
             name: self.name.clone(),
@@ -79,12 +79,12 @@ impl IdPerson {
     }
 
     /// True when the document is valid on `day`.
-    pub fn valid_on(&self, day: NaiveDate) -> bool {
+    pub(crate) fn valid_on(&self, day: NaiveDate) -> bool {
         self.valid_to.is_none_or(|to| day <= to)
     }
 
     /// Full years of age on `day`.
-    pub fn age_on(&self, day: NaiveDate) -> u32 {
+    pub(crate) fn age_on(&self, day: NaiveDate) -> u32 {
         day.years_since(self.birth_date).unwrap_or(0)
     }
 }
@@ -113,7 +113,7 @@ impl HolderFacts {
     }
 
     /// An application still on its way (not collected, not rejected).
-    pub fn open_application(&self) -> Option<&Application> {
+    pub(crate) fn open_application(&self) -> Option<&Application> {
         use crate::domain::Progress;
         self.applications
             .iter()

@@ -18,7 +18,7 @@ use crate::store::{ArchivedMaterial, CaseStep, Change, Commit, NewArchiveRecord}
 use crate::text::Tri;
 
 /// Checks the business's preconditions once its materials are complete.
-pub fn precheck(s: &Session, ctx: &Ctx<'_>) -> Result<(), Refusal> {
+pub(crate) fn precheck(s: &Session, ctx: &Ctx<'_>) -> Result<(), Refusal> {
     let rule = rules::rule(s.business);
     let holder = s.gathered.holder.clone().unwrap_or_default();
     let card_record: Option<CardRecord> = s
@@ -134,7 +134,7 @@ pub fn precheck(s: &Session, ctx: &Ctx<'_>) -> Result<(), Refusal> {
 }
 
 /// The PINs a business asks for after confirmation: (old, new).
-pub fn pins_needed(business: BusinessCode) -> Option<(bool, bool)> {
+pub(crate) fn pins_needed(business: BusinessCode) -> Option<(bool, bool)> {
     match business {
         BusinessCode::Enable | BusinessCode::PinReset => Some((false, true)),
         BusinessCode::PinChange => Some((true, true)),
@@ -143,13 +143,13 @@ pub fn pins_needed(business: BusinessCode) -> Option<(bool, bool)> {
 }
 
 /// True for the PIN every card is issued with.
-pub fn is_initial_pin(pin: &card_io::pin::Pin) -> bool {
+pub(crate) fn is_initial_pin(pin: &card_io::pin::Pin) -> bool {
     card_io::pin::Pin::parse(crate::card_ops::INITIAL_PIN).is_ok_and(|i| i.same_as(pin))
 }
 
 /// Checks new contact details (信息变更): a mainland mobile number (11 digits starting with
 /// 1) and an address of 5–100 characters without control characters.
-pub fn check_contact(c: &Contact) -> Result<(), Notice> {
+pub(crate) fn check_contact(c: &Contact) -> Result<(), Notice> {
     if c.phone.is_none() && c.address.is_none() {
         return Err(Notice::from(Tri::new(
             "请填写要变更的手机号码或地址",
@@ -180,7 +180,7 @@ pub fn check_contact(c: &Contact) -> Result<(), Notice> {
 }
 
 /// The effects that carry out the business (after confirmation and PIN entry).
-pub fn effects(s: &Session, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect> {
+pub(crate) fn effects(s: &Session, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect> {
     let g = &s.gathered;
     let card = g.card.as_ref();
     let record = card
@@ -464,7 +464,7 @@ pub fn archive_record(s: &Session, ctx: &Ctx<'_>, record: Option<&CardRecord>) -
 
 /// The time limit of an application business accepted now (`None` for the businesses done
 /// at once): `application_deadline_days` working days after today (UTC+8).
-pub fn application_deadline(
+pub(crate) fn application_deadline(
     business: BusinessCode,
     ctx: &Ctx<'_>,
 ) -> Option<crate::calendar::Deadline> {

@@ -246,13 +246,8 @@ impl Session {
         matches!(self.phase, Phase::Closed)
     }
 
-    /// True when the card may be taken out without harm.
-    pub fn card_may_leave(&self) -> bool {
-        !matches!(self.phase, Phase::Executing)
-    }
-
     /// The registry row of this case.
-    pub fn case_row(
+    pub(crate) fn case_row(
         &self,
         outcome: Option<Outcome>,
         finished_at: Option<Timestamp>,
@@ -283,7 +278,7 @@ impl Session {
     }
 
     /// The intake context as far as it is known now.
-    pub fn intake_context(&self) -> intake::IntakeContext {
+    pub(crate) fn intake_context(&self) -> intake::IntakeContext {
         intake::IntakeContext {
             agent: self.agent,
             photo_on_file: self

@@ -55,7 +55,7 @@ use kiosk_core::domain::{local_date, Actor, BusinessCode, Timestamp};
 use kiosk_core::store::{ArchiveRecord, ArchiveStore, AuditLog, BatchInfo, CaseStep, StoreError};
 
 /// The rules a batch follows, written into every manifest.
-pub const BASIS: &str = "DB 6523/T 372-2023 6.4; GB/T 31599-2015; DA/T 22-2015";
+pub(crate) const BASIS: &str = "DB 6523/T 372-2023 6.4; GB/T 31599-2015; DA/T 22-2015";
 
 /// A sealed month.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +74,7 @@ pub struct SealedBatch {
 }
 
 /// The batch directory's name: `<fonds>-<YYYY-MM>`.
-pub fn batch_name(fonds: &str, month: Month) -> String {
+pub(crate) fn batch_name(fonds: &str, month: Month) -> String {
     format!("{fonds}-{month}")
 }
 

@@ -47,7 +47,7 @@ pub struct TarEntry {
 
 /// One entry's header, as [`read_entries`] gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TarHeader {
+pub(crate) struct TarHeader {
     /// The path without a leading `./` and without the trailing `/` of directories.
     pub path: String,
     pub kind: EntryKind,
@@ -84,7 +84,7 @@ impl<W: Write> TarWriter<W> {
     }
 
     /// A directory entry (`path` without a trailing `/`).
-    pub fn add_dir(&mut self, path: &str, mode: u32) -> Result<(), ArchiveError> {
+    pub(crate) fn add_dir(&mut self, path: &str, mode: u32) -> Result<(), ArchiveError> {
         check_path(path)?;
         let header = self.header(&format!("{path}/"), EntryType::Directory, mode, 0)?;
         self.tar
@@ -99,7 +99,7 @@ impl<W: Write> TarWriter<W> {
 
     /// A regular file of `size` bytes read from `data` (streamed, not held in memory); fails
     /// if `data` ends before `size` bytes.
-    pub fn add_file_from(
+    pub(crate) fn add_file_from(
         &mut self,
         path: &str,
         mode: u32,
@@ -160,7 +160,7 @@ impl<W: Write> TarWriter<W> {
 /// Checks that `path` can be written: relative, with no empty, `.` or `..` parts and no NUL,
 /// and short enough for ustar's `prefix` and `name` fields (255 bytes, split at a `/` into at
 /// most 155 + 100). A batch checks every path with this before it writes anything.
-pub fn check_path(path: &str) -> Result<(), ArchiveError> {
+pub(crate) fn check_path(path: &str) -> Result<(), ArchiveError> {
     let bad = |why: &str| ArchiveError::TarPath {
         path: path.to_string(),
         why: why.to_string(),
@@ -202,7 +202,7 @@ fn ustar_path(path: &str) -> Result<Header, ArchiveError> {
 /// archive that ends inside the data gives an `UnexpectedEof` error from that reader). GNU
 /// long names and pax path records apply to the entry they precede; `./` itself and global
 /// pax headers are skipped. An error from `each` stops the reading and is returned.
-pub fn read_entries<R: Read>(
+pub(crate) fn read_entries<R: Read>(
     input: R,
     mut each: impl FnMut(&TarHeader, &mut dyn Read) -> Result<(), ArchiveError>,
 ) -> Result<(), ArchiveError> {

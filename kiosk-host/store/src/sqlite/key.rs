@@ -18,7 +18,7 @@ use rusqlite::Connection;
 use zeroize::Zeroizing;
 
 /// Key length in bytes (AES-256).
-pub const KEY_BYTES: usize = 32;
+pub(crate) const KEY_BYTES: usize = 32;
 
 /// Why a key file could not be had or written.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +91,7 @@ impl DbKey {
     }
 
     /// The key file's text: 64 lowercase hex digits and a newline.
-    pub fn to_file_text(&self) -> Zeroizing<String> {
+    pub(crate) fn to_file_text(&self) -> Zeroizing<String> {
         let mut text = Zeroizing::new(hex::encode(self.0.as_ref()));
         text.push('\n');
         text
@@ -163,7 +163,7 @@ impl DbKey {
 
 /// The permission bits of a private key file when group or others have any access to it
 /// (`None`: owner only). The check every private key file of the kiosk passes.
-pub fn readable_by_others(path: &Path) -> std::io::Result<Option<u32>> {
+pub(crate) fn readable_by_others(path: &Path) -> std::io::Result<Option<u32>> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(path)?.permissions().mode() & 0o777;
     Ok((mode & 0o077 != 0).then_some(mode))
@@ -215,7 +215,7 @@ const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Whether the file at `path` is a plaintext SQLite database (its first bytes are SQLite's
 /// header). A missing or shorter file is not.
-pub fn is_plaintext(path: &Path) -> std::io::Result<bool> {
+pub(crate) fn is_plaintext(path: &Path) -> std::io::Result<bool> {
     use std::io::Read;
     let mut head = [0u8; 16];
     let mut file = match File::open(path) {

@@ -118,6 +118,31 @@ fn is(p: P, effects: &'static [&'static str]) -> Then {
     Then::Is(p, effects)
 }
 
+/// A way to reach a phase, and the effects that leaving it by cancel or timeout asks for.
+struct Reach {
+    name: &'static str,
+    business: B,
+    setup: Setup,
+    steps: Vec<(In, Then)>,
+    ends: &'static [&'static str],
+}
+
+fn reach(
+    name: &'static str,
+    business: B,
+    setup: Setup,
+    steps: Vec<(In, Then)>,
+    ends: &'static [&'static str],
+) -> Reach {
+    Reach {
+        name,
+        business,
+        setup,
+        steps,
+        ends,
+    }
+}
+
 /// A row of the table.
 struct Row {
     name: &'static str,
@@ -1203,37 +1228,37 @@ fn cancel_and_timeout_end_the_session_from_every_phase() {
             is(P::Executing, &["Card(Activate)"]),
         )],
     );
-    let prefixes: Vec<(&str, B, Setup, Vec<(In, Then)>, &[&str])> = vec![
-        ("gathering", B::Enable, enable, vec![], abandoned),
-        (
+    let prefixes = vec![
+        reach("gathering", B::Enable, enable, vec![], abandoned),
+        reach(
             "gathering the card",
             B::Enable,
             enable,
             to_pins[..1].to_vec(),
             abandoned,
         ),
-        (
+        reach(
             "confirming",
             B::Enable,
             enable,
             to_pins[..2].to_vec(),
             abandoned,
         ),
-        (
+        reach(
             "entering PINs",
             B::Enable,
             enable,
             to_pins.clone(),
             abandoned,
         ),
-        (
+        reach(
             "executing",
             B::Enable,
             enable,
             to_executing.clone(),
             release,
         ),
-        (
+        reach(
             "interrupted",
             B::Enable,
             enable,
@@ -1243,7 +1268,7 @@ fn cancel_and_timeout_end_the_session_from_every_phase() {
             ),
             release,
         ),
-        (
+        reach(
             "done",
             B::Enable,
             enable,
@@ -1253,7 +1278,7 @@ fn cancel_and_timeout_end_the_session_from_every_phase() {
             ),
             release,
         ),
-        (
+        reach(
             "failed",
             B::Enable,
             enable,
@@ -1266,7 +1291,7 @@ fn cancel_and_timeout_end_the_session_from_every_phase() {
             ),
             release,
         ),
-        (
+        reach(
             "returned",
             B::Photo,
             NO_CARD,
@@ -1282,7 +1307,7 @@ fn cancel_and_timeout_end_the_session_from_every_phase() {
             ],
             release,
         ),
-        (
+        reach(
             "refused",
             B::ReportLoss,
             NO_CARD,
@@ -1293,7 +1318,14 @@ fn cancel_and_timeout_end_the_session_from_every_phase() {
             release,
         ),
     ];
-    for (name, business, setup, prefix, effects) in prefixes {
+    for Reach {
+        name,
+        business,
+        setup,
+        steps: prefix,
+        ends: effects,
+    } in prefixes
+    {
         for end in [In::Cancel, In::Timeout] {
             let steps = with(
                 prefix.clone(),
