@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_packages
+# The face models the package carries (/usr/share/kiosk/face).
+fetch_face_data
 mkdir -p target
 LOG="$PWD/target/check-deb.log"
 : >"$LOG"
@@ -84,6 +86,9 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 build="cargo deb -p kiosk-host${variant[*]:+ ${variant[*]}}"
 echo "== build: $build" >>"$LOG"
+# Its own target directory: the packaged kiosk is built without the simulator, and must not
+# replace target/release/kiosk (with the simulator), which the benches and schemathesis run.
+export CARGO_TARGET_DIR="$PWD/target/deb-build"
 if cargo deb -p kiosk-host "${variant[@]}" --locked -o "$OUT/" >>"$LOG" 2>&1; then
     pass "build the package ($build)"
 else
@@ -117,15 +122,22 @@ fi
 # The packaged binary holds no simulator: no hw-sim symbol in the release build cargo-deb
 # packed (the control: the development build, with the default `sim` feature, has them).
 no_sim_symbols() {
-    nm -C target/release/kiosk >"$OUT/kiosk.nm" || return 1
+    nm -C "$CARGO_TARGET_DIR/release/kiosk" >"$OUT/kiosk.nm" || return 1
     if grep -q "hw_sim::" "$OUT/kiosk.nm"; then
         grep -m 5 "hw_sim::" "$OUT/kiosk.nm"
         return 1
     fi
-    cargo build -p kiosk-host --locked -q && nm -C target/debug/kiosk | grep -q "hw_sim::"
+    # (Through a file: `nm | grep -q` fails under pipefail when grep stops reading early.)
+    CARGO_TARGET_DIR="$PWD/target" cargo build -p kiosk-host --locked -q &&
+        nm -C target/debug/kiosk >"$OUT/kiosk-dev.nm" &&
+        grep -q "hw_sim::" "$OUT/kiosk-dev.nm"
 }
 check "the packaged kiosk has no hw-sim code (nm -C; the development build has)" no_sim_symbols
 check "/etc/kiosk/kiosk.toml is a conffile" grep -qx "/etc/kiosk/kiosk.toml" <<<"$conffiles"
+check "package has the face models (CC0) in /usr/share/kiosk/face" \
+    package_has usr/share/kiosk/face/dlib_face_recognition_resnet_model_v1.dat \
+    usr/share/kiosk/face/shape_predictor_5_face_landmarks.dat usr/share/kiosk/face/LICENSE
+check "package depends on dlib (face verification)" grep -Eq "^Depends:.*\blibdlib" <<<"$fields"
 check "package depends on pcscd" grep -Eq "^Depends:.*\bpcscd\b" <<<"$fields"
 check "package depends on libssl (SQLCipher's libcrypto)" grep -Eq "^Depends:.*\blibssl3" <<<"$fields"
 
@@ -143,6 +155,12 @@ fi
 check "installed kiosk validates /etc/kiosk/kiosk.toml" /usr/bin/kiosk config validate /etc/kiosk/kiosk.toml
 check "installed kiosk validates /usr/share/doc/kiosk/kiosk.example.toml" \
     /usr/bin/kiosk config validate /usr/share/doc/kiosk/kiosk.example.toml
+face_compare() {
+    local out
+    out=$(/usr/bin/kiosk face compare --config /dev/null --json target/face/photos/obama.jpg target/face/photos/obama3.jpg) &&
+        grep -q '"same_person":true' <<<"$out"
+}
+check "installed kiosk compares two faces with the packaged models" face_compare
 check "installed kiosk has the service command the unit runs" /usr/bin/kiosk serve --help
 sim_refused() {
     local out status

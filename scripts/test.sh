@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_packages
+# Face verification's models and test photographs (target/face; cached after the first run).
+fetch_face_data
 ensure_pcscd
 trap stop_pcscd_if_started EXIT
 cargo build --workspace --all-targets --locked

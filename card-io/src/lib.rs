@@ -2,7 +2,8 @@
 //!
 //! - [`apdu`] and [`status`]: ISO 7816-4 command/response types and the status-word enum.
 //! - [`transport`]: the reader/session traits every backend implements, and the exchange
-//!   that follows `61xx` (GET RESPONSE) and `6Cxx` (resend with Le) automatically.
+//!   that follows `61xx` (GET RESPONSE), `6Cxx` (resend with Le) and T=0 warnings with held
+//!   data (GET RESPONSE after `62xx`/`63xx` to a case-4 command) automatically.
 //! - [`pcsc_backend`]: the PC/SC backend on the `pcsc` crate; [`watcher`]: reader and card
 //!   events on their own thread, surviving `pcscd` restarts.
 //! - [`sscard`]: the social security card application (CARD-PROFILE.md sections 2–5).
@@ -12,7 +13,8 @@
 //! - [`citizen`]: sex (GB/T 2261.1) and the ID number's check character (GB 11643), shared
 //!   by the ID card, the card and the registry.
 //! - [`idcard`]: the resident ID card module (GA 467 frames over a serial port).
-//! - [`qr`], [`printer`]: the e-card QR scanner and the ESC/POS receipt printer.
+//! - [`qr`], [`printer`]: the e-card QR scanner (serial, or a USB HID keyboard through evdev)
+//!   and the ESC/POS receipt printer (serial, USB printer class, raw TCP).
 //! - [`camera`], [`photo`]: frame sources and the card-making photo pipeline.
 //!
 //! Everything here is blocking and synchronous; the kiosk host puts it on its own threads.

@@ -116,6 +116,12 @@ impl StatusWord {
         self == StatusWord::Success
     }
 
+    /// A warning (`62xx`, `63xx`, including `63Cx`): the command ran, with a remark. On T=0
+    /// a case-4 command may have data held behind it (see `transport::transmit`).
+    pub fn is_warning(self) -> bool {
+        matches!(self.raw() >> 8, 0x62 | 0x63)
+    }
+
     /// A short English description for messages.
     pub fn describe(self) -> &'static str {
         use StatusWord::*;
@@ -178,5 +184,13 @@ mod tests {
         assert_eq!(StatusWord::from_raw(0x6300), StatusWord::Other(0x6300));
         assert_eq!(StatusWord::from_raw(0x6110), StatusWord::MoreData(0x10));
         assert_eq!(StatusWord::from_raw(0x6C36), StatusWord::WrongLe(0x36));
+    }
+
+    #[test]
+    fn warnings_are_62xx_and_63xx_only() {
+        for sw in 0..=u16::MAX {
+            let want = matches!(sw >> 8, 0x62 | 0x63);
+            assert_eq!(StatusWord::from_raw(sw).is_warning(), want, "{sw:04X}");
+        }
     }
 }

@@ -4,7 +4,8 @@
 //! - a [`ReaderProvider`] lists readers and connects to the card in one;
 //! - a [`CardConnection`] is a connected card; it hands out short exclusive
 //!   [`CardSession`]s (a PC/SC transaction) and is released with an explicit [`Disposition`];
-//! - a [`CardSession`] moves raw APDUs; [`transmit`] on top of it follows `61xx` and `6Cxx`.
+//! - a [`CardSession`] moves raw APDUs; [`transmit`] on top of it follows `61xx`, `6Cxx` and
+//!   T=0 warnings with held data.
 //!
 //! Applications (`sscard`, `sam`) are written only against [`CardSession`].
 
@@ -122,31 +123,89 @@ pub trait ReaderProvider: Send + Sync {
 /// hang the kiosk).
 const MAX_RESPONSE_CHUNKS: usize = 256;
 
-/// Sends `cmd` and returns the complete response: `61xx` is followed with GET RESPONSE
-/// (`00 C0 00 00 xx`) and the data joined; `6Cxx` resends the same command with Le = xx
-/// (once). Logs the redacted command and the SW at debug level.
+/// True for an ISO/IEC 7816-4 case-4 command: it carries data and expects data. Only these
+/// can meet a T=0 warning with held data (a case-3 command such as VERIFY expects none, so a
+/// `63Cx` answer to it is final; a case-2 command gets its data with the warning).
+pub fn is_case4(cmd: &Command) -> bool {
+    !cmd.data().is_empty() && cmd.le.is_some()
+}
+
+/// Sends `cmd` and returns the complete response (CARD-PROFILE.md section 1):
+///
+/// - `6Cxx`: the same command is resent once with Le = xx;
+/// - `61xx`: GET RESPONSE `00 C0 00 00 xx`, the data joined, until the final status;
+/// - a warning (`62xx`/`63xx`) without data to a case-4 command (T=0 holds the data): GET
+///   RESPONSE `00 C0 00 00 00` fetches it (answered `6Cxx`: again with Le = xx; `61xx`:
+///   followed as above), and the result is the data with the **first** warning. A card with
+///   nothing held answers `69 85` (or another error): the result is the warning alone.
+///
+/// Any other answer is final as it comes, including an error or `90 00` without data to a
+/// case-4 command (a card that answers before the data phase). Logs the redacted command and
+/// the SW at debug level.
 pub fn transmit(session: &mut dyn CardSession, cmd: &Command) -> Result<Response, TransportError> {
     let mut resp = exchange_once(session, cmd)?;
     if let StatusWord::WrongLe(n) = resp.status() {
         let mut again = cmd.clone();
-        again.le = Some(if n == 0 { 256 } else { n as usize });
+        again.le = Some(le_of(n));
         resp = exchange_once(session, &again)?;
     }
-    let mut data = std::mem::take(&mut resp.data);
-    let mut sw = resp.sw;
+    if resp.data.is_empty() && resp.status().is_warning() && is_case4(cmd) {
+        let warning = resp.sw;
+        let held = fetch_held(session)?.unwrap_or_default();
+        return Ok(Response::new(held, warning));
+    }
+    let (data, sw) = follow_more_data(session, resp)?;
+    Ok(Response::new(data, sw))
+}
+
+/// `xx` of `61xx`/`6Cxx` as a length (00 means 256).
+fn le_of(n: u8) -> usize {
+    if n == 0 {
+        256
+    } else {
+        usize::from(n)
+    }
+}
+
+fn get_response(le: usize) -> Command {
+    Command::new(0x00, 0xC0, 0x00, 0x00).with_le(le)
+}
+
+/// Follows `61xx` with GET RESPONSE until a final status: the joined data and that status.
+fn follow_more_data(
+    session: &mut dyn CardSession,
+    first: Response,
+) -> Result<(Vec<u8>, u16), TransportError> {
+    let Response { mut data, mut sw } = first;
     let mut rounds = 0;
     while let StatusWord::MoreData(n) = StatusWord::from_raw(sw) {
         rounds += 1;
         if rounds > MAX_RESPONSE_CHUNKS {
             return Err(TransportError::ResponseChainTooLong(rounds - 1));
         }
-        let get =
-            Command::new(0x00, 0xC0, 0x00, 0x00).with_le(if n == 0 { 256 } else { n as usize });
-        let mut part = exchange_once(session, &get)?;
+        let mut part = exchange_once(session, &get_response(le_of(n)))?;
         data.append(&mut part.data);
         sw = part.sw;
     }
-    Ok(Response::new(data, sw))
+    Ok((data, sw))
+}
+
+/// The data a T=0 card holds after a warning: GET RESPONSE with Le 00, once more with the
+/// exact Le after `6Cxx`, chained through `61xx`. `None` when the card holds nothing (`69 85`,
+/// or any status that is neither success nor a warning).
+fn fetch_held(session: &mut dyn CardSession) -> Result<Option<Vec<u8>>, TransportError> {
+    let mut resp = exchange_once(session, &get_response(256))?;
+    if let StatusWord::WrongLe(n) = resp.status() {
+        resp = exchange_once(session, &get_response(le_of(n)))?;
+    }
+    let (data, sw) = follow_more_data(session, resp)?;
+    let status = StatusWord::from_raw(sw);
+    if status.is_success() || status.is_warning() {
+        Ok(Some(data))
+    } else {
+        log::debug!("nothing held after the warning (GET RESPONSE answered {status})");
+        Ok(None)
+    }
 }
 
 fn exchange_once(session: &mut dyn CardSession, cmd: &Command) -> Result<Response, TransportError> {
@@ -217,6 +276,121 @@ mod tests {
         let mut s = script(&[("00B2012800", "6C12"), ("00B2012812", "0110AA9000")]);
         let r = transmit(&mut s, &Command::new(0, 0xB2, 1, 0x28).with_le(256)).unwrap();
         assert_eq!(r.data, vec![0x01, 0x10, 0xAA]);
+    }
+
+    const SELECT_SSSE: &str = "00A404000F7378312E73682EC9E7BBE1B1A3D5CF00";
+    const FCI: &str = "6F19840F7378312E73682EC9E7BBE1B1A3D5CFA5069F0C03860101";
+
+    fn select_ssse() -> Command {
+        Command::parse(&hex::decode(SELECT_SSSE).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn t0_warning_fetches_the_held_data_and_keeps_the_warning() {
+        let mut s = script(&[(SELECT_SSSE, "6283"), ("00C0000000", &format!("{FCI}9000"))]);
+        let r = transmit(&mut s, &select_ssse()).unwrap();
+        assert_eq!(hex::encode_upper(&r.data), FCI);
+        assert_eq!(r.status(), StatusWord::SelectedFileDeactivated);
+        assert!(s.steps.is_empty());
+    }
+
+    #[test]
+    fn t0_warning_then_6cxx_inside_get_response() {
+        let mut s = script(&[
+            (SELECT_SSSE, "6283"),
+            ("00C0000000", "6C1B"),
+            ("00C000001B", &format!("{FCI}9000")),
+        ]);
+        let r = transmit(&mut s, &select_ssse()).unwrap();
+        assert_eq!(hex::encode_upper(&r.data), FCI);
+        assert_eq!(r.sw, 0x6283);
+        assert!(s.steps.is_empty());
+    }
+
+    #[test]
+    fn t0_warning_then_61xx_chain_inside_get_response() {
+        let mut s = script(&[
+            (SELECT_SSSE, "6283"),
+            ("00C0000000", "AABB6102"),
+            ("00C0000002", "CCDD6281"),
+        ]);
+        let r = transmit(&mut s, &select_ssse()).unwrap();
+        assert_eq!(r.data, vec![0xAA, 0xBB, 0xCC, 0xDD]);
+        // The first warning is the command's result, not the GET RESPONSE's.
+        assert_eq!(r.sw, 0x6283);
+    }
+
+    #[test]
+    fn t0_warning_with_nothing_held_is_the_warning_alone() {
+        for refusal in ["6985", "6D00", "6E00"] {
+            let mut s = script(&[(SELECT_SSSE, "6283"), ("00C0000000", refusal)]);
+            let r = transmit(&mut s, &select_ssse()).unwrap();
+            assert!(r.data.is_empty(), "{refusal}");
+            assert_eq!(r.sw, 0x6283, "{refusal}");
+            assert!(s.steps.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_warning_that_comes_with_its_data_is_final() {
+        // T=1: the FCI arrives with the warning.
+        let mut s = script(&[(SELECT_SSSE, &format!("{FCI}6283"))]);
+        let r = transmit(&mut s, &select_ssse()).unwrap();
+        assert_eq!(hex::encode_upper(&r.data), FCI);
+        assert_eq!(r.sw, 0x6283);
+    }
+
+    #[test]
+    fn warnings_to_commands_that_are_not_case_4_are_final() {
+        // VERIFY (case 3) and VERIFY without data (case 1): 63Cx is the answer, no GET RESPONSE.
+        let mut s = script(&[("0020000003123456", "63C2")]);
+        let verify = Command::new(0, 0x20, 0, 0).with_data(vec![0x12, 0x34, 0x56]);
+        assert!(!is_case4(&verify));
+        let r = transmit(&mut s, &verify).unwrap();
+        assert_eq!(r.status(), StatusWord::WrongPin { tries_left: 2 });
+        assert!(s.steps.is_empty());
+        let mut s = script(&[("00200000", "63C1")]);
+        let r = transmit(&mut s, &Command::new(0, 0x20, 0, 0)).unwrap();
+        assert_eq!(r.sw, 0x63C1);
+        // CHANGE PIN (case 3): a wrong old PIN is final too.
+        let mut s = script(&[("805E010007123456FF654321", "63C0")]);
+        let change =
+            Command::new(0x80, 0x5E, 1, 0).with_data(hex::decode("123456FF654321").unwrap());
+        assert_eq!(transmit(&mut s, &change).unwrap().sw, 0x63C0);
+        // SELECT without FCI (P2 0C, case 3) of a blocked application.
+        let mut s = script(&[("00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF", "6283")]);
+        let no_fci =
+            Command::new(0, 0xA4, 4, 0x0C).with_data(hex::decode(&SELECT_SSSE[10..40]).unwrap());
+        assert_eq!(transmit(&mut s, &no_fci).unwrap().sw, 0x6283);
+        // READ RECORD (case 2) answered with a warning and no data.
+        let mut s = script(&[("00B2012812", "6282")]);
+        let read = Command::new(0, 0xB2, 1, 0x28).with_le(0x12);
+        assert_eq!(transmit(&mut s, &read).unwrap().sw, 0x6282);
+    }
+
+    #[test]
+    fn an_early_answer_to_a_case_4_command_is_final() {
+        // An error before the data phase (no data can follow an error on T=0), and a bare
+        // success: neither is followed by GET RESPONSE.
+        for sw in ["6A81", "6A82", "9303", "9000", "6700"] {
+            let mut s = script(&[(SELECT_SSSE, sw)]);
+            let r = transmit(&mut s, &select_ssse()).unwrap();
+            assert!(r.data.is_empty());
+            assert_eq!(format!("{:04X}", r.sw), sw);
+            assert!(s.steps.is_empty());
+        }
+    }
+
+    #[test]
+    fn wrong_le_then_warning_fetches_held_data() {
+        let mut s = script(&[
+            (SELECT_SSSE, "6C1B"),
+            ("00A404000F7378312E73682EC9E7BBE1B1A3D5CF1B", "6283"),
+            ("00C0000000", &format!("{FCI}9000")),
+        ]);
+        let r = transmit(&mut s, &select_ssse()).unwrap();
+        assert_eq!(hex::encode_upper(&r.data), FCI);
+        assert_eq!(r.sw, 0x6283);
     }
 
     #[test]

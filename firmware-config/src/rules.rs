@@ -25,6 +25,7 @@ pub(crate) fn check(c: &Config, r: &mut Report<'_>) {
     staff(c, r);
     agency_keys(c, r);
     storage(c, r);
+    face(c, r);
     if let Some(file) = &c.calendar.file {
         absolute(
             r,
@@ -148,12 +149,25 @@ fn devices(c: &Config, r: &mut Report<'_>) {
             );
         }
     }
+    qr_hid(d, r);
+    printer_links(d, r);
     absolute(
         r,
         &k(&["devices", "camera_device"]),
         &d.camera_device,
         "/dev/video0",
     );
+    if let Some(lib) = &d.wlt_decoder {
+        let path = k(&["devices", "wlt_decoder"]);
+        absolute(r, &path, lib, "/opt/vendor/lib/libWltRS.so");
+        if lib.starts_with('/') && !lib.ends_with(".so") && !lib.contains(".so.") {
+            r.error(
+                &path,
+                format!("[devices] wlt_decoder {lib:?} is not a shared library (.so)"),
+                "write the path of the vendor's decoder library, e.g. \"/opt/vendor/lib/libWltRS.so\"",
+            );
+        }
+    }
     if d.camera_width < PHOTO_PIXELS.0 || d.camera_height < PHOTO_PIXELS.1 {
         let key = if d.camera_width < PHOTO_PIXELS.0 {
             "camera_width"
@@ -167,6 +181,151 @@ fn devices(c: &Config, r: &mut Report<'_>) {
                 d.camera_width, d.camera_height, PHOTO_PIXELS.0, PHOTO_PIXELS.1
             ),
             "use a camera mode of at least 640×480, e.g. camera_width = 1280, camera_height = 720",
+        );
+    }
+}
+
+/// The QR scanner is a serial port or a HID keyboard, not both; a HID device is a path or a
+/// name under /dev/input/by-id/.
+fn qr_hid(d: &crate::schema::Devices, r: &mut Report<'_>) {
+    let hid = d.qr_hid_device.trim();
+    if hid.is_empty() {
+        return;
+    }
+    let path = k(&["devices", "qr_hid_device"]);
+    if !d.qr_port.is_empty() {
+        r.error(
+            &path,
+            format!(
+                "[devices] qr_hid_device {:?} and qr_port {:?}{} are both set: the QR scanner is a serial port or a HID keyboard",
+                d.qr_hid_device,
+                d.qr_port,
+                line_ref(r, &k(&["devices", "qr_port"]))
+            ),
+            "for a keyboard-mode scanner write qr_port = \"\"; for a serial one remove qr_hid_device",
+        );
+    }
+    let by_id_name = !hid.contains('/') && hid != "." && hid != "..";
+    if !(hid.starts_with("/dev/") || by_id_name) {
+        r.error(
+            &path,
+            format!("[devices] qr_hid_device {:?} is neither a device path nor a name under /dev/input/by-id", d.qr_hid_device),
+            "write the input device, e.g. \"/dev/input/event3\", or its by-id name, e.g. \"usb-Newland_FR40-event-kbd\" (`ls /dev/input/by-id`)",
+        );
+    }
+}
+
+/// The receipt printer is on one link at most: serial, USB printer class, or raw TCP.
+fn printer_links(d: &crate::schema::Devices, r: &mut Report<'_>) {
+    let links: Vec<&str> = [
+        ("printer_port", &d.printer_port),
+        ("printer_usb", &d.printer_usb),
+        ("printer_tcp", &d.printer_tcp),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(key, _)| key)
+    .collect();
+    if let [first, rest @ ..] = links.as_slice() {
+        for key in rest {
+            r.error(
+                &k(&["devices", key]),
+                format!(
+                    "[devices] {key} and {first}{} are both set: the printer is on one link",
+                    line_ref(r, &k(&["devices", first]))
+                ),
+                "keep one of printer_port, printer_usb, printer_tcp and write the others as \"\" (printer_port has a default: write printer_port = \"\" when the printer is USB or network)",
+            );
+        }
+    }
+    if !d.printer_usb.is_empty() {
+        absolute(
+            r,
+            &k(&["devices", "printer_usb"]),
+            &d.printer_usb,
+            "/dev/usb/lp0",
+        );
+    }
+    if !d.printer_tcp.is_empty() {
+        if let Err(why) = check_host_port(&d.printer_tcp) {
+            r.error(
+                &k(&["devices", "printer_tcp"]),
+                format!("[devices] printer_tcp {:?}: {why}", d.printer_tcp),
+                "write the printer's address and raw port, e.g. \"192.0.2.40:9100\", or the address alone for port 9100",
+            );
+        }
+    }
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`, port 1–65535; not resolved here.
+pub fn check_host_port(value: &str) -> Result<(), String> {
+    let (host, port) = if let Some(rest) = value.strip_prefix('[') {
+        let (v6, after) = rest
+            .split_once(']')
+            .ok_or_else(|| "an IPv6 address in brackets has no closing ]".to_owned())?;
+        if v6.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!("{v6:?} is not an IPv6 address"));
+        }
+        match after {
+            "" => (v6, None),
+            _ => match after.strip_prefix(':') {
+                Some(p) => (v6, Some(p)),
+                None => return Err("after ] only :port may follow".into()),
+            },
+        }
+    } else {
+        match value.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (value, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && (host.parse::<std::net::Ipv6Addr>().is_ok()
+            || host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
+    if !host_ok {
+        return Err(format!("{host:?} is not a host name or address"));
+    }
+    if let Some(p) = port {
+        match p.parse::<u16>() {
+            Ok(n) if n > 0 => {}
+            _ => return Err(format!("port {p:?} is not 1–65535")),
+        }
+    }
+    Ok(())
+}
+
+fn face(c: &Config, r: &mut Report<'_>) {
+    let f = &c.face;
+    if !(0.3..=0.8).contains(&f.threshold) {
+        r.error(
+            &k(&["face", "threshold"]),
+            format!("[face] threshold {} is outside 0.3–0.8", f.threshold),
+            "write the largest embedding distance judged the same person; 0.6 unless BENCHMARKS.md's figures for this site say otherwise",
+        );
+    }
+    absolute(
+        r,
+        &k(&["face", "model_dir"]),
+        &f.model_dir,
+        "/usr/share/kiosk/face",
+    );
+    if f.retries > 5 {
+        r.error(
+            &k(&["face", "retries"]),
+            format!("[face] retries {} is more than 5", f.retries),
+            "write how many more attempts a citizen gets before the staff path, 0 to 5 (default 2)",
+        );
+    }
+    if !(5..=60).contains(&f.liveness_seconds) {
+        r.error(
+            &k(&["face", "liveness_seconds"]),
+            format!(
+                "[face] liveness_seconds {} is outside 5–60",
+                f.liveness_seconds
+            ),
+            "write the seconds a citizen has to blink and turn the head (default 15)",
         );
     }
 }

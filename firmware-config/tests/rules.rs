@@ -283,3 +283,40 @@ fn data_at_rest_keys() {
     .expect("valid");
     assert_eq!(c.storage.key_file.as_deref(), Some("/etc/kiosk/db.key"));
 }
+
+#[test]
+fn face_settings_and_the_wlt_decoder_are_checked_where_they_are() {
+    let text = "[devices]\nwlt_decoder = \"lib/libWltRS.so\"\n\n[face]\nthreshold = 0.95\nmodel_dir = \"models\"\nretries = 9\nliveness_seconds = 2\n";
+    let e = Config::parse(text, "kiosk.toml").unwrap_err().to_string();
+    for (line, what) in [
+        (2, "wlt_decoder \"lib/libWltRS.so\" is not an absolute path"),
+        (5, "threshold 0.95 is outside 0.3–0.8"),
+        (6, "model_dir \"models\" is not an absolute path"),
+        (7, "retries 9 is more than 5"),
+        (8, "liveness_seconds 2 is outside 5–60"),
+    ] {
+        assert!(e.contains(what), "{what} missing from:\n{e}");
+        assert!(
+            e.contains(&format!("kiosk.toml:{line}:")),
+            "line {line} in:\n{e}"
+        );
+    }
+    let e = Config::parse(
+        "[devices]\nwlt_decoder = \"/opt/wlt/decoder.dll\"\n",
+        "k.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("is not a shared library"), "{e}");
+    let ok = Config::parse(
+        "[devices]\nwlt_decoder = \"/opt/wlt/libWltRS.so.2\"\n[face]\nthreshold = 0.5\n",
+        "k.toml",
+    )
+    .unwrap();
+    assert_eq!(ok.face.threshold, 0.5);
+    assert_eq!(ok.face.retries, 2);
+    assert_eq!(
+        ok.devices.wlt_decoder.as_deref(),
+        Some("/opt/wlt/libWltRS.so.2")
+    );
+}

@@ -6,6 +6,8 @@
 //! light pixels connected to the border of the head region; the cut-out is then placed on a
 //! white screen, on a cluttered photograph, too far, too close or off-centre.
 
+pub mod live;
+
 use std::path::{Path, PathBuf};
 
 use card_io::camera::{CameraError, FrameSource, Resolution};
@@ -76,7 +78,7 @@ const GROUP_FACE_WIDTH: f32 = 58.0;
 
 /// The folder of the simulator's photographs: `hw-sim/photos` when it is there (it is
 /// committed with the sources), else `../shared/fixtures/photos` beside the workspace.
-pub(crate) fn photos_dir() -> PathBuf {
+pub fn photos_dir() -> PathBuf {
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("photos");
     if committed.join("astronaut.png").is_file() {
         return committed;

@@ -30,5 +30,5 @@ pub use device::{PullPoint, SimDevice};
 pub use error::SimError;
 pub use personalisation::CardFile;
 pub use psam::{PsamOptions, PsamOs};
-pub use settings::{BlockedSw, Settings, SpecVersion, Transport};
+pub use settings::{BlockedSw, Settings, SpecVersion, T0Warnings, Transport};
 pub use vpcd::VpcdBridge;

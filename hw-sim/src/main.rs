@@ -3,6 +3,7 @@
 //! ```text
 //! hw-sim vpcd --card hw-sim/cards/v3-uyghur.toml [--psam] [--card-port 35963]
 //!             [--psam-port 35964] [--transport t0|t1]
+//!             [--t0-warnings after-data|held|held-6c]
 //! ```
 //!
 //! Control commands on stdin, one per line: `remove`, `insert`, `insert PATH`, `quit`.
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hw_sim::vpcd::{VPCD_PORT_SLOT0, VPCD_PORT_SLOT1};
-use hw_sim::{CardOs, PsamOptions, PsamOs, SimDevice, SimError, Transport, VpcdBridge};
+use hw_sim::{CardOs, PsamOptions, PsamOs, SimDevice, SimError, T0Warnings, Transport, VpcdBridge};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +45,12 @@ enum Cmd {
         /// Transport of the card and the PSAM (overrides the card file).
         #[arg(long, value_enum)]
         transport: Option<TransportArg>,
+        /// How a T=0 card frames a warning with data, e.g. SELECT of a temporarily blocked
+        /// application (overrides the card file): `after-data` (61 xx, then the data with
+        /// 62 83), `held` (62 83, the data held for GET RESPONSE), `held-6c` (as `held`, with
+        /// 6C xx inside the GET RESPONSE).
+        #[arg(long, value_enum)]
+        t0_warnings: Option<T0WarningsArg>,
     },
     /// The resident ID card module (GA 467) on a pseudo-terminal.
     Idcard(hw_sim::idcard::cli::IdcardArgs),
@@ -80,10 +87,38 @@ impl From<TransportArg> for Transport {
     }
 }
 
-fn load_card(path: &Path, transport: Option<Transport>) -> Result<CardOs, SimError> {
+#[derive(Clone, Copy, ValueEnum)]
+enum T0WarningsArg {
+    AfterData,
+    Held,
+    #[value(name = "held-6c")]
+    Held6c,
+}
+
+impl From<T0WarningsArg> for T0Warnings {
+    fn from(w: T0WarningsArg) -> T0Warnings {
+        match w {
+            T0WarningsArg::AfterData => T0Warnings::AfterData,
+            T0WarningsArg::Held => T0Warnings::Held,
+            T0WarningsArg::Held6c => T0Warnings::HeldWrongLe,
+        }
+    }
+}
+
+/// Settings given on the command line, over every card file loaded.
+#[derive(Clone, Copy, Default)]
+struct Overrides {
+    transport: Option<Transport>,
+    t0_warnings: Option<T0Warnings>,
+}
+
+fn load_card(path: &Path, overrides: Overrides) -> Result<CardOs, SimError> {
     let mut card = CardOs::from_file(path)?;
-    if let Some(t) = transport {
+    if let Some(t) = overrides.transport {
         card.settings_mut().transport = t;
+    }
+    if let Some(w) = overrides.t0_warnings {
+        card.settings_mut().t0_warnings = w;
     }
     Ok(card)
 }
@@ -103,8 +138,12 @@ fn say(line: &str) {
 
 fn describe_card(card: &CardOs, path: &Path) -> String {
     let s = card.settings();
+    let framing = match s.transport {
+        Transport::T0 => format!(", T=0 warnings {}", s.t0_warnings.name()),
+        Transport::T1 => String::new(),
+    };
     format!(
-        "{}, ATR {}, spec {}, {}, {:?}",
+        "{}, ATR {}, spec {}, {}, {:?}{framing}",
         file_name(path),
         hex::encode_upper(card.atr()),
         s.spec_version,
@@ -141,12 +180,12 @@ fn vpcd(
     psam: bool,
     card_port: u16,
     psam_port: u16,
-    transport: Option<Transport>,
+    overrides: Overrides,
 ) -> Result<(), SimError> {
-    let card = load_card(card_path, transport)?;
+    let card = load_card(card_path, overrides)?;
     let psam_dev = if psam {
         let mut options = PsamOptions::default();
-        if let Some(t) = transport {
+        if let Some(t) = overrides.transport {
             options.transport = t;
         }
         Some(PsamOs::new(options)?)
@@ -180,7 +219,7 @@ fn vpcd(
                 card_bridge.insert();
                 say(&format!("card inserted ({})", file_name(&current)));
             }
-            Control::Insert(Some(path)) => match load_card(&path, transport) {
+            Control::Insert(Some(path)) => match load_card(&path, overrides) {
                 Ok(card) => {
                     let description = describe_card(&card, &path);
                     card_bridge.replace(Box::new(card));
@@ -245,12 +284,16 @@ fn main() -> ExitCode {
             card_port,
             psam_port,
             transport,
+            t0_warnings,
         } => vpcd(
             &card,
             psam,
             card_port,
             psam_port,
-            transport.map(Transport::from),
+            Overrides {
+                transport: transport.map(Transport::from),
+                t0_warnings: t0_warnings.map(T0Warnings::from),
+            },
         )
         .map_err(|e| e.to_string()),
         Cmd::Idcard(args) => hw_sim::idcard::cli::run(args).map_err(|e| e.to_string()),
@@ -268,5 +311,46 @@ fn main() -> ExitCode {
             eprintln!("hw-sim: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t0_warnings_on_the_command_line_override_the_card_file() {
+        let cli = Cli::try_parse_from([
+            "hw-sim",
+            "vpcd",
+            "--card",
+            "cards/v3-uyghur.toml",
+            "--transport",
+            "t0",
+            "--t0-warnings",
+            "held-6c",
+        ])
+        .expect("valid command line");
+        let Cmd::Vpcd {
+            card,
+            transport,
+            t0_warnings,
+            ..
+        } = cli.command
+        else {
+            panic!("not the vpcd command");
+        };
+        let overrides = Overrides {
+            transport: transport.map(Transport::from),
+            t0_warnings: t0_warnings.map(T0Warnings::from),
+        };
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(card);
+        let loaded = load_card(&path, overrides).expect("card file");
+        assert_eq!(loaded.settings().transport, Transport::T0);
+        assert_eq!(loaded.settings().t0_warnings, T0Warnings::HeldWrongLe);
+        assert!(describe_card(&loaded, &path).ends_with("T0, T=0 warnings held-6c"));
+        assert!(
+            Cli::try_parse_from(["hw-sim", "vpcd", "--card", "x", "--t0-warnings", "6c"]).is_err()
+        );
     }
 }

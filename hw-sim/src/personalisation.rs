@@ -6,6 +6,8 @@
 //! chip_serial = "8600112233445566"
 //! [settings]            # optional; see `Settings`
 //! transport = "t1"
+//! t0_warnings = "after-data"  # T=0 only: after-data | held | held-6c
+//! blocked_sw = "6283"   # 6283 | 6a81 (on T=0, 6a81 comes without the FCI)
 //! [state]               # optional
 //! lifecycle = "active"  # active | temporarily_blocked | permanently_blocked | card_blocked
 //! pin = "123456"

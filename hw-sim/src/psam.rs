@@ -11,7 +11,7 @@ use card_io::sam::Algorithm;
 use crate::device::SimDevice;
 use crate::error::SimError;
 use crate::framing::{join, Framer};
-use crate::settings::Transport;
+use crate::settings::{T0Warnings, Transport};
 
 /// ATR of the simulated PSAM.
 pub(crate) const PSAM_ATR: [u8; 12] = [
@@ -21,6 +21,13 @@ pub(crate) const PSAM_ATR: [u8; 12] = [
 pub const PSAM_AID: [u8; 6] = [0xD1, 0x56, 0x00, 0x00, 0x05, 0x90];
 /// P1 of READ BINARY for the terminal number: SFI `16` (`80 | 16`).
 const TERMINAL_NUMBER_P1: u8 = 0x96;
+
+/// The configuration a kiosk keeps with the simulated PSAM for cards that show no FCI (a
+/// temporarily blocked T=0 card of the `6A 81` variant, CARD-PROFILE.md section 4): the
+/// simulated cards' region, 652300, issues 3DES cards. (The demo's SM4 card shows its FCI.)
+pub fn card_algorithms() -> card_io::sam::CardAlgorithms {
+    [("652300".to_owned(), Algorithm::Tdes)].into()
+}
 
 /// Options of a simulated PSAM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,7 +215,8 @@ impl SimDevice for PsamOs {
         }
         self.framer.clear();
         let (data, status) = self.dispatch(&cmd);
-        self.framer.frame(self.options.transport, data, status)
+        self.framer
+            .frame(self.options.transport, T0Warnings::AfterData, data, status)
     }
 
     fn reset(&mut self) {

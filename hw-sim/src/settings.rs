@@ -17,6 +17,41 @@ pub enum Transport {
     T1,
 }
 
+/// How a T=0 card answers a command with data and a warning (`62xx`/`63xx`), e.g. SELECT of
+/// a temporarily blocked application (CARD-PROFILE.md section 1). T=1 ignores it: the data
+/// come with the warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum T0Warnings {
+    /// `61 xx`, and GET RESPONSE gives the data with the warning.
+    #[default]
+    AfterData,
+    /// The warning alone (ISO/IEC 7816-3 case 4 with a warning); the data are held for GET
+    /// RESPONSE `00 C0 00 00 00`, which answers them with `90 00`.
+    Held,
+    /// As `held`, but GET RESPONSE with the wrong Le (`00`) answers `6C xx`; the data come
+    /// with GET RESPONSE `00 C0 00 00 xx`.
+    #[serde(rename = "held-6c")]
+    HeldWrongLe,
+}
+
+impl T0Warnings {
+    pub const ALL: [T0Warnings; 3] = [
+        T0Warnings::AfterData,
+        T0Warnings::Held,
+        T0Warnings::HeldWrongLe,
+    ];
+
+    /// The name in card files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            T0Warnings::AfterData => "after-data",
+            T0Warnings::Held => "held",
+            T0Warnings::HeldWrongLe => "held-6c",
+        }
+    }
+}
+
 /// The status word of SELECT SSSE on a temporarily blocked application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BlockedSw {
@@ -70,6 +105,9 @@ pub(crate) const PIN_RETRY_LIMITS: [u8; 3] = [3, 6, 8];
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub transport: Transport,
+    /// T=0 only: how a warning with data is framed.
+    pub t0_warnings: T0Warnings,
+    /// On T=0 the `6A81` variant answers SELECT without the FCI: no data follow an error.
     pub blocked_sw: BlockedSw,
     /// 3, 6 or 8.
     #[serde(deserialize_with = "retry_limit")]
@@ -82,6 +120,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             transport: Transport::T1,
+            t0_warnings: T0Warnings::AfterData,
             blocked_sw: BlockedSw::Sw6283,
             pin_retry_limit: 3,
             spec_version: SpecVersion::V3,
@@ -132,6 +171,11 @@ mod tests {
         assert_eq!(s.pin_retry_limit, 6);
         assert_eq!(s.spec_version, SpecVersion::V2);
         assert_eq!(s.algorithm, Algorithm::Sm4);
+        assert_eq!(s.t0_warnings, T0Warnings::AfterData);
+        for w in T0Warnings::ALL {
+            let s: Settings = toml::from_str(&format!("t0_warnings = \"{}\"", w.name())).unwrap();
+            assert_eq!(s.t0_warnings, w);
+        }
         let back = toml::to_string(&s).unwrap();
         assert!(back.contains("\"t0\"") && back.contains("\"6a81\"") && back.contains("\"2.00\""));
     }

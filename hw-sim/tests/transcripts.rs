@@ -6,14 +6,15 @@
 //! - `@transport t0|t1`: override the card file's transport;
 //! - `@both`: the transcript is written in T=1 form and is replayed in T=1 and in T=0, where
 //!   `61xx` answers are followed with GET RESPONSE and joined (both modes pass the same test);
-//! - `@algorithm 3des|sm4`, `@lifecycle STATE`, `@pin_tries_left N`: change the card;
+//! - `@algorithm 3des|sm4`, `@lifecycle STATE`, `@pin_tries_left N`,
+//!   `@t0_warnings after-data|held|held-6c`: change the card;
 //! - `@reset`: warm reset;
 //! - `> APDU` / `< RESPONSE`: a command and its exact answer, hex (spaces allowed).
 
 use std::path::{Path, PathBuf};
 
 use card_io::sam::Algorithm;
-use hw_sim::{CardOs, Lifecycle, SimDevice, Transport};
+use hw_sim::{CardOs, Lifecycle, SimDevice, T0Warnings, Transport};
 
 const CHALLENGE: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
 
@@ -31,6 +32,7 @@ enum Step {
     Algorithm(Algorithm),
     Lifecycle(Lifecycle),
     PinTriesLeft(u8),
+    T0Warnings(T0Warnings),
 }
 
 struct Transcript {
@@ -95,6 +97,12 @@ fn parse(file: &Path) -> Transcript {
             "@pin_tries_left" => t.steps.push(Step::PinTriesLeft(
                 arg.parse().unwrap_or_else(|_| bad("number")),
             )),
+            "@t0_warnings" => t.steps.push(Step::T0Warnings(
+                T0Warnings::ALL
+                    .into_iter()
+                    .find(|w| w.name() == arg)
+                    .unwrap_or_else(|| bad("t0_warnings")),
+            )),
             ">" => command = Some((line, parse_hex(arg, file, line))),
             "<" => match command.take() {
                 Some((line, command)) => t.steps.push(Step::Exchange {
@@ -151,6 +159,7 @@ fn replay(file: &Path, t: &Transcript, transport: Option<Transport>, follow: boo
             Step::Algorithm(a) => card.settings_mut().algorithm = *a,
             Step::Lifecycle(l) => card.set_lifecycle(*l),
             Step::PinTriesLeft(k) => card.set_pin_tries_left(*k),
+            Step::T0Warnings(w) => card.settings_mut().t0_warnings = *w,
             Step::Exchange {
                 line,
                 command,
@@ -223,6 +232,8 @@ fn transcripts_cover_every_command_family_and_lifecycle_state() {
         "9303",
         "6C12",
         "611B",
+        "@t0_warnings held",
+        "@t0_warnings held-6c",
     ] {
         assert!(all.contains(needle), "no transcript has {needle}");
     }

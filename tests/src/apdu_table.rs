@@ -17,6 +17,7 @@ pub fn target() -> Target {
     Target {
         reader: Some(CARD_SLOT.into()),
         psam_reader: Some(PSAM_SLOT.into()),
+        ..Target::default()
     }
 }
 

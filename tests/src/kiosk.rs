@@ -102,7 +102,10 @@ impl TestKiosk {
             calendar: &self.calendar,
             store: &self.store,
             readers,
-            target: Target::default(),
+            target: Target {
+                card_algorithms: hw_sim::psam::card_algorithms(),
+                ..Target::default()
+            },
             ecard_issuer: Some(&self.issuer),
             ecard_verifier: Some(&self.verifier),
             printer: Some(printer),

@@ -47,6 +47,7 @@ fn count(transport: Transport) -> Vec<(B, usize, usize)> {
         e.target = Target {
             reader: Some(CARD_SLOT.into()),
             psam_reader: Some(PSAM_SLOT.into()),
+            ..e.target
         };
         let mut s = start(&e, business, false);
         if !person.is_empty() {

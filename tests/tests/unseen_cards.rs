@@ -1,14 +1,14 @@
 //! card-io reads cards it has never seen: random personalisations that follow the profile
 //! (names of 1–25 characters with "·", any settings: T=0/T=1, 2.00/3.00, 3DES/SM4, retry
-//! limits 3/6/8, either blocked-SW variant) give back exactly what was written, and every
-//! secured command works with the card's own keys.
+//! limits 3/6/8, either blocked-SW variant, every T=0 warning framing) give back exactly what
+//! was written, and every secured command works with the card's own keys.
 
 use card_io::date::Date;
 use card_io::pin::Pin;
 use card_io::sam::Algorithm;
-use card_io::sscard::{AppState, Sex};
+use card_io::sscard::{AppState, CardError, Sex};
 use hw_sim::personalisation::{self as pers, CardFile};
-use hw_sim::{BlockedSw, CardOs, Settings, SpecVersion, Transport};
+use hw_sim::{BlockedSw, CardOs, Settings, SpecVersion, T0Warnings, Transport};
 use kiosk_core::card_ops::{self, Target};
 use proptest::prelude::*;
 use tests::rig::{InProcess, Rig};
@@ -46,14 +46,18 @@ fn settings() -> impl Strategy<Value = Settings> {
         proptest::sample::select(vec![3u8, 6, 8]),
         prop_oneof![Just(SpecVersion::V2), Just(SpecVersion::V3)],
         prop_oneof![Just(Algorithm::Tdes), Just(Algorithm::Sm4)],
+        proptest::sample::select(T0Warnings::ALL.to_vec()),
     )
         .prop_map(
-            |(transport, blocked_sw, pin_retry_limit, spec_version, algorithm)| Settings {
-                transport,
-                blocked_sw,
-                pin_retry_limit,
-                spec_version,
-                algorithm,
+            |(transport, blocked_sw, pin_retry_limit, spec_version, algorithm, t0_warnings)| {
+                Settings {
+                    transport,
+                    t0_warnings,
+                    blocked_sw,
+                    pin_retry_limit,
+                    spec_version,
+                    algorithm,
+                }
             },
         )
 }
@@ -129,7 +133,7 @@ proptest! {
         prop_assert_eq!(&info.identity.issuing_org, &file.ef05.issuing_org);
         prop_assert_eq!(info.identity.expiry_date, file.ef05.expiry_date);
         prop_assert_eq!(info.identity.spec_version.as_str(), file.settings.spec_version.as_str());
-        prop_assert_eq!(info.algorithm, file.settings.algorithm);
+        prop_assert_eq!(info.algorithm, Some(file.settings.algorithm));
         let h = info.holder.as_ref().ok_or_else(|| TestCaseError::fail("no holder"))?;
         prop_assert_eq!(&h.name, &file.ef06.name);
         prop_assert_eq!(&h.ssn, &file.ef06.ssn);
@@ -144,14 +148,32 @@ proptest! {
         prop_assert_eq!(s.pin_tries_left, Some(limit));
         prop_assert_eq!(s.expired, Some(file.ef05.expiry_date < today));
 
-        // Every secured command with this card's own diversified keys.
-        let mut sam = card_ops::open_psam(rig.provider(), &Target::default(), hw_sim::backend::CARD_SLOT)
+        // Every secured command with this card's own diversified keys. A temporarily blocked
+        // T=0 card of the 6A81 variant shows no FCI: the PSAM's configuration for the region
+        // gives the algorithm.
+        let configured = Target {
+            card_algorithms: [("652300".to_owned(), file.settings.algorithm)].into(),
+            ..Target::default()
+        };
+        let mut sam = card_ops::open_psam(rig.provider(), &configured, hw_sim::backend::CARD_SLOT)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let new = Pin::parse("704915").unwrap_or_else(|_| unreachable!());
         card_ops::reset_pin(conn(), &mut sam, &new).map_err(|e| TestCaseError::fail(e.to_string()))?;
         card_ops::verify(conn(), &new).map_err(|e| TestCaseError::fail(e.to_string()))?;
         card_ops::block_app(conn(), &mut sam, false).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(card_ops::status(conn(), today).map_err(|e| TestCaseError::fail(e.to_string()))?.application, AppState::TemporarilyBlocked);
+        let info = card_ops::info(conn()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let no_fci = t == Transport::T0 && file.settings.blocked_sw == BlockedSw::Sw6A81;
+        prop_assert_eq!(info.algorithm, (!no_fci).then_some(file.settings.algorithm));
+        if no_fci {
+            let mut unconfigured = card_ops::open_psam(rig.provider(), &Target::default(), hw_sim::backend::CARD_SLOT)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let refused = card_ops::unblock_app(conn(), &mut unconfigured);
+            prop_assert!(
+                matches!(&refused, Err(card_ops::OpError::Card(CardError::AlgorithmUnknown { region_code })) if region_code == "652300"),
+                "{:?}", refused
+            );
+        }
         card_ops::unblock_app(conn(), &mut sam).map_err(|e| TestCaseError::fail(e.to_string()))?;
         card_ops::unblock_pin(conn(), &mut sam).map_err(|e| TestCaseError::fail(e.to_string()))?;
         card_ops::block_card(conn(), &mut sam).map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -1,17 +1,22 @@
-//! [`Printer`]: a receipt printer on a serial port.
+//! [`Printer`]: a receipt printer on any [`PrinterLink`]: a serial port, the USB printer
+//! class, or raw TCP.
 //!
 //! Before printing it asks `DLE EOT 4` (paper) and `DLE EOT 1` (online) and refuses with
 //! [`PrinterError::PaperOut`] / [`PrinterError::Offline`]; a query without an answer within
 //! the answer timeout is [`PrinterError::NotAnswering`]. After sending a receipt it asks for
 //! the paper again, so a roll that ran out mid-receipt is reported. Every wait is bounded.
+//! A USB printer's port status (`LPGETSTATUS`) counts too: paper out or offline there is
+//! believed even when the printer's own answers are missing (a one-way USB printer cannot
+//! answer at all; its port status is then all there is).
 
 use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serialport::{ClearBuffer, SerialPort};
+use serialport::SerialPort;
 
 use super::escpos;
+use super::link::{PrinterLink, PrinterTarget, TcpLink, UsbLpLink};
 use super::receipt::Receipt;
 use super::status::{self, Paper, PrinterStatus, StatusQuery};
 use super::PrinterError;
@@ -50,16 +55,16 @@ pub struct PrintReport {
     pub bytes_sent: usize,
 }
 
-/// A receipt printer on a serial port.
+/// A receipt printer.
 pub struct Printer {
-    port: Box<dyn SerialPort>,
+    port: Box<dyn PrinterLink>,
     config: PrinterConfig,
 }
 
 impl std::fmt::Debug for Printer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Printer")
-            .field("port", &self.port.name())
+            .field("port", &self.port.describe())
             .field("config", &self.config)
             .finish()
     }
@@ -82,16 +87,95 @@ impl Printer {
     }
 
     /// A printer on a port opened elsewhere.
-    pub(crate) fn from_port(port: Box<dyn SerialPort>, config: PrinterConfig) -> Printer {
+    pub fn from_port(port: Box<dyn SerialPort>, config: PrinterConfig) -> Printer {
+        Printer::from_link(Box::new(port), config)
+    }
+
+    /// A printer on any link.
+    pub fn from_link(port: Box<dyn PrinterLink>, config: PrinterConfig) -> Printer {
         Printer { port, config }
+    }
+
+    /// Opens a USB printer-class device (`/dev/usb/lp0`).
+    pub fn open_usb(
+        path: impl AsRef<Path>,
+        config: PrinterConfig,
+    ) -> Result<Printer, PrinterError> {
+        let path = path.as_ref();
+        let link = UsbLpLink::open(path).map_err(|source| PrinterError::OpenLink {
+            target: path.display().to_string(),
+            source,
+        })?;
+        Ok(Printer::from_link(Box::new(link), config))
+    }
+
+    /// Connects to a network printer's raw port (`host:port`, or `host` for 9100), within
+    /// the write timeout.
+    pub fn connect_tcp(address: &str, config: PrinterConfig) -> Result<Printer, PrinterError> {
+        let link = TcpLink::connect(address, config.write_timeout).map_err(|source| {
+            PrinterError::OpenLink {
+                target: format!("tcp://{address}"),
+                source,
+            }
+        })?;
+        Ok(Printer::from_link(Box::new(link), config))
+    }
+
+    /// Opens the printer wherever `target` says.
+    pub fn open_target(
+        target: &PrinterTarget,
+        config: PrinterConfig,
+    ) -> Result<Printer, PrinterError> {
+        match target {
+            PrinterTarget::Serial { port } => Printer::open(port, config),
+            PrinterTarget::Usb { device } => Printer::open_usb(device, config),
+            PrinterTarget::Tcp { address } => Printer::connect_tcp(address, config),
+        }
+    }
+
+    /// The link, for messages.
+    pub fn describe(&self) -> String {
+        self.port.describe()
     }
 
     pub fn config(&self) -> &PrinterConfig {
         &self.config
     }
 
-    /// Asks for the paper and the online state.
+    /// Asks for the paper and the online state: the printer's DLE EOT answers, and the port
+    /// status where the link has one (USB). Trouble in either counts; a one-way printer's
+    /// port status stands alone.
     pub fn status(&mut self) -> Result<PrinterStatus, PrinterError> {
+        let port = self.port_status()?;
+        let answered = self.query_status();
+        match (answered, port) {
+            (Ok(s), Some(p)) => Ok(PrinterStatus {
+                online: s.online && p.online,
+                paper: if p.paper == Paper::Out {
+                    Paper::Out
+                } else {
+                    s.paper
+                },
+            }),
+            (Ok(s), None) => Ok(s),
+            (Err(PrinterError::OneWay), Some(p)) => Ok(p),
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    /// The port status of the link (USB printer class), parsed; `None` when it has none.
+    pub fn port_status(&mut self) -> Result<Option<PrinterStatus>, PrinterError> {
+        let byte = self
+            .port
+            .port_status()
+            .map_err(|source| PrinterError::Port {
+                during: "reading the port status",
+                source,
+            })?;
+        Ok(byte.map(status::parse_port_status))
+    }
+
+    fn query_status(&mut self) -> Result<PrinterStatus, PrinterError> {
         let paper = status::parse_paper(self.query(StatusQuery::PaperSensor)?)?;
         let online = status::parse_printer(self.query(StatusQuery::Printer)?)?;
         Ok(PrinterStatus { online, paper })
@@ -122,7 +206,7 @@ impl Printer {
         self.send(bytes)?;
         let mut paper = before.paper;
         if self.config.check_after_print {
-            paper = status::parse_paper(self.query(StatusQuery::PaperSensor)?)?;
+            paper = self.status()?.paper;
             if paper == Paper::Out {
                 return Err(PrinterError::PaperRanOut);
             }
@@ -136,10 +220,10 @@ impl Printer {
     /// Sends one `DLE EOT n` and waits for its one-byte answer.
     pub fn query(&mut self, q: StatusQuery) -> Result<u8, PrinterError> {
         self.port
-            .clear(ClearBuffer::Input)
-            .map_err(|e| PrinterError::Port {
+            .clear_input()
+            .map_err(|source| PrinterError::Port {
                 during: "clearing stale input",
-                source: e.into(),
+                source,
             })?;
         self.send(&escpos::status_query(q))?;
         let timeout = self.config.answer_timeout;
@@ -167,6 +251,7 @@ impl Printer {
                     return Err(not_answering())
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::Unsupported => return Err(PrinterError::OneWay),
                 Err(source) => {
                     return Err(PrinterError::Port {
                         during: "reading a status answer",
@@ -209,9 +294,11 @@ impl Printer {
     }
 
     fn set_timeout(&mut self, t: Duration) -> Result<(), PrinterError> {
-        self.port.set_timeout(t).map_err(|e| PrinterError::Port {
-            during: "setting the port timeout",
-            source: e.into(),
-        })
+        self.port
+            .set_timeout(t)
+            .map_err(|source| PrinterError::Port {
+                during: "setting the port timeout",
+                source,
+            })
     }
 }

@@ -1,4 +1,5 @@
-//! The receipt printer (CARD-PROFILE.md section 8): ESC/POS over serial, text in GB18030.
+//! The receipt printer (CARD-PROFILE.md section 8): ESC/POS over serial, the USB printer class
+//! or raw TCP, text in GB18030.
 //!
 //! - [`escpos`]: the commands as pure functions (init, Chinese mode, text, line feed, bold,
 //!   character size, alignment, feed, cut, status query).
@@ -6,11 +7,14 @@
 //! - [`receipt`]: [`Receipt`], a renderer of titled label/value receipts into lines and bytes.
 //!   It prints what it is given: masking personal data (BUSINESS-RULES.md section 7) is the
 //!   caller's job (`kiosk-host`'s `mask` module).
-//! - [`device`]: [`Printer`] over a serial port: status checked before (and after) printing;
+//! - [`link`]: the byte pipes ([`PrinterLink`]: serial, [`link::UsbLpLink`],
+//!   [`link::TcpLink`]), [`PrinterTarget`] naming one, and what each can report.
+//! - [`device`]: [`Printer`] over any link: status checked before (and after) printing;
 //!   paper out, offline and silence are typed errors within a timeout, never a hang.
 
 pub mod device;
 pub mod escpos;
+pub mod link;
 pub mod receipt;
 pub mod status;
 
@@ -18,6 +22,7 @@ use std::path::PathBuf;
 
 pub use device::{PrintReport, Printer, PrinterConfig, DEFAULT_BAUD_RATE};
 pub use escpos::Align;
+pub use link::{PrinterLink, PrinterTarget, RAW_TCP_PORT};
 pub use receipt::{Line, Receipt, DEFAULT_WIDTH};
 pub use status::{Paper, PrinterStatus, StatusQuery};
 
@@ -55,6 +60,17 @@ pub enum PrinterError {
         #[source]
         source: serialport::Error,
     },
+    /// The USB printer device or the network printer could not be opened or reached.
+    #[error("cannot reach printer {target}")]
+    OpenLink {
+        target: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The printer cannot answer status queries at all (a one-way USB interface), and the
+    /// link has no port status instead.
+    #[error("printer cannot answer status queries (one-way USB interface)")]
+    OneWay,
     /// The serial port failed.
     #[error("printer port failed while {during}")]
     Port {

@@ -95,6 +95,24 @@ pub fn parse_paper(byte: u8) -> Result<Paper, PrinterError> {
     })
 }
 
+/// IEEE 1284 status bits of a printer port (linux/lp.h), as `usblp` reports them.
+const PORT_NOT_ERROR: u8 = 0x08;
+const PORT_SELECTED: u8 = 0x10;
+const PORT_PAPER_OUT: u8 = 0x20;
+
+/// A printer port's status byte (`LPGETSTATUS`): paper out, selected (online), and "not
+/// error" (an error makes it offline). Paper near end is not among them.
+pub fn parse_port_status(byte: u8) -> PrinterStatus {
+    PrinterStatus {
+        online: byte & PORT_SELECTED != 0 && byte & PORT_NOT_ERROR != 0,
+        paper: if byte & PORT_PAPER_OUT != 0 {
+            Paper::Out
+        } else {
+            Paper::Ok
+        },
+    }
+}
+
 /// The answer a printer in this state gives to `DLE EOT 1` (used by simulators and tests).
 pub fn printer_answer(online: bool) -> u8 {
     FIXED_BITS | if online { 0 } else { OFFLINE }
@@ -138,6 +156,17 @@ mod tests {
             Err(PrinterError::BadStatus { query: 4, byte: 0 })
         ));
         assert!(parse_printer(0xFF).is_err());
+    }
+
+    #[test]
+    fn port_status_bits() {
+        // Selected, no error, paper: what usblp reports of a ready printer.
+        let ready = parse_port_status(0x18);
+        assert_eq!((ready.online, ready.paper), (true, Paper::Ok));
+        let out = parse_port_status(0x38);
+        assert_eq!(out.paper, Paper::Out);
+        assert!(!parse_port_status(0x08).online, "not selected");
+        assert!(!parse_port_status(0x10).online, "error");
     }
 
     #[test]

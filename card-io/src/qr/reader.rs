@@ -1,4 +1,5 @@
-//! [`QrReader`]: the line decoder over a serial port, on its own thread.
+//! [`QrReader`]: the line decoder over a serial port, on its own thread (the HID keyboard
+//! source, `super::hid`, runs on the same reader and sends the same events).
 //!
 //! Reads use a short timeout so [`QrReader::stop`] is prompt; a partial line followed by a
 //! silence longer than the line gap is dropped (noise on the line never glues itself to the
@@ -80,12 +81,19 @@ impl QrReader {
         name: String,
         config: QrConfig,
     ) -> Result<QrReader, QrError> {
+        QrReader::spawn(move |stop, tx| read_loop(source, name, config, stop, tx))
+    }
+
+    /// Starts `body` on the reader thread with the stop flag and the event sender.
+    pub(super) fn spawn(
+        body: impl FnOnce(Arc<AtomicBool>, Sender<QrEvent>) + Send + 'static,
+    ) -> Result<QrReader, QrError> {
         let (tx, events) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("qr-reader".into())
-            .spawn(move || read_loop(source, name, config, flag, tx))
+            .spawn(move || body(flag, tx))
             .map_err(QrError::Thread)?;
         Ok(QrReader {
             events,

@@ -135,7 +135,19 @@ pub trait SecureModule: Send {
     fn is_test_module(&self) -> bool {
         false
     }
+    /// The algorithm of the keys of the cards of `region_code` (6 digits), as this module is
+    /// configured for that region. Asked only for a card that shows no FCI: a temporarily
+    /// blocked T=0 card of the `6A 81` variant (CARD-PROFILE.md section 4). `None` when the
+    /// region is not configured: the operation then says it cannot proceed.
+    fn card_algorithm(&self, region_code: &str) -> Option<Algorithm> {
+        let _ = region_code;
+        None
+    }
 }
+
+/// Region code (6 digits) → the algorithm of that region's card keys: the configuration a
+/// secure module is given for cards that show no FCI ([`SecureModule::card_algorithm`]).
+pub type CardAlgorithms = std::collections::BTreeMap<String, Algorithm>;
 
 #[cfg(test)]
 mod tests {

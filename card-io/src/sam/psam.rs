@@ -14,7 +14,7 @@ use crate::apdu::Command;
 use crate::status::StatusWord;
 use crate::transport::{self, CardConnection, CardSession, Disposition};
 
-use super::{Algorithm, Factors, KeyRole, SamError, SecureModule};
+use super::{Algorithm, CardAlgorithms, Factors, KeyRole, SamError, SecureModule};
 
 /// AID of the PSAM application.
 pub const PSAM_AID: [u8; 6] = [0xD1, 0x56, 0x00, 0x00, 0x05, 0x90];
@@ -35,6 +35,8 @@ pub struct Psam {
     conn: Box<dyn CardConnection>,
     /// The key to derive before the next MAC.
     key: Option<(KeyRole, Algorithm, Factors)>,
+    /// The algorithm of each region's cards, for cards that show no FCI.
+    card_algorithms: CardAlgorithms,
 }
 
 impl Psam {
@@ -46,13 +48,24 @@ impl Psam {
                 return Err(SamError::NotFound);
             }
         }
-        Ok(Psam { conn, key: None })
+        Ok(Psam::probed(conn))
     }
 
     /// Takes a connection whose card [`probe`] has just found to be the PSAM (its
     /// application is selected), without selecting it again.
     pub fn probed(conn: Box<dyn CardConnection>) -> Psam {
-        Psam { conn, key: None }
+        Psam {
+            conn,
+            key: None,
+            card_algorithms: CardAlgorithms::new(),
+        }
+    }
+
+    /// Configures the algorithm of each region's cards (see
+    /// [`SecureModule::card_algorithm`]).
+    pub fn with_card_algorithms(mut self, algorithms: CardAlgorithms) -> Psam {
+        self.card_algorithms = algorithms;
+        self
     }
 
     pub fn reader_name(&self) -> &str {
@@ -122,5 +135,9 @@ impl SecureModule for Psam {
             )));
         }
         Ok(hex::encode_upper(out))
+    }
+
+    fn card_algorithm(&self, region_code: &str) -> Option<Algorithm> {
+        self.card_algorithms.get(region_code).copied()
     }
 }

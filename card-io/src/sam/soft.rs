@@ -3,13 +3,14 @@
 use zeroize::Zeroizing;
 
 use super::crypto::{self, Key16};
-use super::{Algorithm, Factors, KeyRole, SamError, SecureModule};
+use super::{Algorithm, CardAlgorithms, Factors, KeyRole, SamError, SecureModule};
 
 /// Software PSAM. Holds master keys by role; derives a card key on `init_key`.
 pub struct SoftSam {
     masters: Vec<(KeyRole, Key16)>,
     current: Option<(Algorithm, Key16)>,
     terminal: String,
+    card_algorithms: CardAlgorithms,
 }
 
 impl SoftSam {
@@ -28,7 +29,15 @@ impl SoftSam {
                 .collect(),
             current: None,
             terminal: "652300000001".to_owned(),
+            card_algorithms: CardAlgorithms::new(),
         }
+    }
+
+    /// Configures the algorithm of each region's cards (see
+    /// [`SecureModule::card_algorithm`]).
+    pub fn with_card_algorithms(mut self, algorithms: CardAlgorithms) -> SoftSam {
+        self.card_algorithms = algorithms;
+        self
     }
 }
 
@@ -61,5 +70,9 @@ impl SecureModule for SoftSam {
 
     fn is_test_module(&self) -> bool {
         true
+    }
+
+    fn card_algorithm(&self, region_code: &str) -> Option<Algorithm> {
+        self.card_algorithms.get(region_code).copied()
     }
 }

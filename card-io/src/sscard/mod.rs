@@ -64,6 +64,8 @@ pub enum CardError {
     NewPinRejected,
     #[error("the card rejected the secure module's MAC (wrong keys for this card?)")]
     MacRejected,
+    #[error("the card shows no key algorithm (no FCI: application temporarily blocked on a T=0 card) and the secure module has none configured for region {region_code}: the operation cannot proceed")]
+    AlgorithmUnknown { region_code: String },
     #[error("card data unreadable: {0}")]
     Record(#[from] RecordError),
     #[error("{operation}: card answered {sw}")]
@@ -94,7 +96,9 @@ pub struct CardInfo {
     /// `None` on 2.00 cards.
     pub ef0d: Option<Ef0d>,
     pub application: AppState,
-    pub algorithm: Algorithm,
+    /// `None` when the card showed no FCI (a temporarily blocked T=0 card of the `6A 81`
+    /// variant, or one that held nothing after its warning).
+    pub algorithm: Option<Algorithm>,
     /// Hex.
     pub atr: String,
 }
@@ -110,17 +114,29 @@ pub struct SsCard<'s> {
 impl<'s> SsCard<'s> {
     /// Sends SELECT SSSE and reads the lifecycle state from its answer. Blocked
     /// applications and cards still give an `SsCard`, so their state can be reported.
+    ///
+    /// A bare `6A 81` is ambiguous on T=0, where no FCI can follow an error: a blocked card,
+    /// or a temporarily blocked application of the `6A 81` variant. READ RECORD of EF05 tag 01
+    /// tells them apart (CARD-PROFILE.md section 4): the application answers it (and the
+    /// region code is kept), a blocked card refuses with `6A 81`. One command more, only then.
     pub fn select(session: &'s mut dyn CardSession) -> Result<SsCard<'s>, CardError> {
         let cmd = Command::new(0x00, 0xA4, 0x04, 0x00)
             .with_data(SSSE_DF_NAME.to_vec())
             .with_le(256);
         let r = transport::transmit(session, &cmd)?;
+        let mut region_code = None;
         let state = match (r.status(), r.data.is_empty()) {
             (StatusWord::Success, _) => AppState::Active,
             (StatusWord::SelectedFileDeactivated, _) => AppState::TemporarilyBlocked,
-            // With an FCI, 6A81 is the temporary-block variant; without, the card is blocked.
+            // With an FCI, 6A81 is the temporary-block variant.
             (StatusWord::FunctionNotSupported, false) => AppState::TemporarilyBlocked,
-            (StatusWord::FunctionNotSupported, true) => AppState::CardBlocked,
+            (StatusWord::FunctionNotSupported, true) => match probe_ef05(session)? {
+                Some(region) => {
+                    region_code = Some(region);
+                    AppState::TemporarilyBlocked
+                }
+                None => AppState::CardBlocked,
+            },
             (StatusWord::ApplicationLocked, _) => AppState::PermanentlyBlocked,
             (sw, _) => return Err(CardError::NotSocialSecurityCard(sw)),
         };
@@ -140,7 +156,7 @@ impl<'s> SsCard<'s> {
             session,
             state,
             fci,
-            region_code: None,
+            region_code,
         })
     }
 
@@ -156,12 +172,26 @@ impl<'s> SsCard<'s> {
         self.session.atr()
     }
 
-    /// The algorithm of the card's keys (from the FCI).
-    pub fn algorithm(&self) -> Result<Algorithm, CardError> {
-        self.fci
-            .as_ref()
-            .map(|f| f.algorithm)
-            .ok_or_else(|| self.blocked_error())
+    /// The algorithm of the card's keys from its FCI; `None` when SELECT gave none (a
+    /// blocked card, or a temporarily blocked T=0 card that holds nothing after its warning).
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.fci.as_ref().map(|f| f.algorithm)
+    }
+
+    /// The algorithm for a secured command: the FCI's, else the secure module's configuration
+    /// for the card's region (CARD-PROFILE.md section 4), else a plain refusal.
+    fn key_algorithm(
+        &self,
+        sam: &dyn SecureModule,
+        region_code: &str,
+    ) -> Result<Algorithm, CardError> {
+        if let Some(alg) = self.algorithm() {
+            return Ok(alg);
+        }
+        sam.card_algorithm(region_code)
+            .ok_or_else(|| CardError::AlgorithmUnknown {
+                region_code: region_code.to_owned(),
+            })
     }
 
     fn blocked_error(&self) -> CardError {
@@ -288,7 +318,7 @@ impl<'s> SsCard<'s> {
 
     /// Everything readable: EF05, then EF06 and (3.00) EF0D when the application is active.
     pub fn read_info(&mut self) -> Result<CardInfo, CardError> {
-        let algorithm = self.algorithm()?;
+        let algorithm = self.algorithm();
         let identity = self.read_identity()?;
         let (holder, ef0d) = if self.state == AppState::Active {
             let holder = self.read_holder()?;
@@ -410,8 +440,9 @@ impl<'s> SsCard<'s> {
         p2: u8,
         data: &[u8],
     ) -> Result<Response, CardError> {
-        let alg = self.algorithm()?;
+        self.require(&[AppState::Active, AppState::TemporarilyBlocked])?;
         let region = self.region_code()?;
+        let alg = self.key_algorithm(sam, &region)?;
         let factors = Factors::new(self.session.atr(), &region)?;
         sam.init_key(role, alg, &factors)?;
         let challenge = self.get_challenge()?;
@@ -493,5 +524,25 @@ impl<'s> SsCard<'s> {
         }
         self.state = AppState::CardBlocked;
         Ok(())
+    }
+}
+
+/// READ RECORD of EF05 tag 01 after a bare `6A 81` to SELECT: `Some(region code)` when the
+/// application answers (temporarily blocked), `None` when the card refuses with `6A 81`
+/// (blocked card).
+fn probe_ef05(session: &mut dyn CardSession) -> Result<Option<String>, CardError> {
+    let item = records::CARD_ID_CODE;
+    let cmd = Command::new(0x00, 0xB2, item.tag, item.sfi << 3).with_le(item.record_len());
+    let r = transport::transmit(session, &cmd)?;
+    match r.status() {
+        StatusWord::Success => {
+            let value = records::record_value(item, &r.data)?;
+            Ok(Some(records::region_from_id_code(&value)?))
+        }
+        StatusWord::FunctionNotSupported => Ok(None),
+        sw => Err(CardError::Status {
+            operation: "READ RECORD EF05 after SELECT answered 6A81",
+            sw,
+        }),
     }
 }

@@ -251,9 +251,12 @@ impl SimDevice for CardOs {
             _ if is_get_response => return self.session.framer.get_response(&cmd),
             _ => self.dispatch(&cmd, challenge),
         };
-        self.session
-            .framer
-            .frame(self.settings.transport, reply.data, reply.sw)
+        self.session.framer.frame(
+            self.settings.transport,
+            self.settings.t0_warnings,
+            reply.data,
+            reply.sw,
+        )
     }
 
     fn reset(&mut self) {

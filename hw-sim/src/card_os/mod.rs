@@ -1,7 +1,8 @@
 //! The social security card OS of CARD-PROFILE.md sections 1–5.
 //!
 //! - `card`: the card itself ([`CardOs`]), SELECT of the SSSE application, the command
-//!   dispatch and the T=0 framing (`61xx` / GET RESPONSE);
+//!   dispatch and the T=0 framing (`crate::framing`: `61xx`, warnings with held data, GET
+//!   RESPONSE);
 //! - [`files`]: EF05/EF06/EF0D as data; `read`: SELECT EF and READ RECORD over them;
 //! - `pin`: VERIFY, CHANGE PIN, RESET PIN, UNBLOCK PIN;
 //! - `secure`: GET CHALLENGE, command MACs and the lifecycle commands;

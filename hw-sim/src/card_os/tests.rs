@@ -554,6 +554,29 @@ fn ten_unblocks_in_the_card_life() {
 }
 
 #[test]
+fn t0_warning_with_held_fci() {
+    use crate::settings::T0Warnings;
+    let mut c = uyghur(Transport::T0);
+    c.set_lifecycle(Lifecycle::TemporarilyBlocked);
+    c.settings_mut().t0_warnings = T0Warnings::Held;
+    assert_eq!(raw(&mut c, SELECT), "6283");
+    assert_eq!(raw(&mut c, "00C0000000"), format!("{}9000", fci(1)));
+    assert_eq!(raw(&mut c, "00C0000000"), "6985", "nothing held any more");
+    c.settings_mut().t0_warnings = T0Warnings::HeldWrongLe;
+    assert_eq!(raw(&mut c, SELECT), "6283");
+    assert_eq!(raw(&mut c, "00C0000000"), "6C1B");
+    assert_eq!(raw(&mut c, "00C000001B"), format!("{}9000", fci(1)));
+    // Another command drops what was held.
+    assert_eq!(raw(&mut c, SELECT), "6283");
+    assert_eq!(rec(&mut c, 6, 0x28, 6), "0604203103159000");
+    assert_eq!(raw(&mut c, "00C000001B"), "6985");
+    // An active application answers as always: data behind 61xx.
+    c.set_lifecycle(Lifecycle::Active);
+    assert_eq!(raw(&mut c, SELECT), "611B");
+    assert_eq!(raw(&mut c, "00C000001B"), format!("{}9000", fci(1)));
+}
+
+#[test]
 fn temporarily_blocked_application() {
     for (t, variant, want) in [
         (Transport::T1, BlockedSw::Sw6283, "6283"),
@@ -564,7 +587,11 @@ fn temporarily_blocked_application() {
         let mut c = uyghur(t);
         c.settings_mut().blocked_sw = variant;
         c.set_lifecycle(Lifecycle::TemporarilyBlocked);
-        if t == Transport::T0 {
+        if t == Transport::T0 && variant == BlockedSw::Sw6A81 {
+            // No data follow an error status on T=0.
+            assert_eq!(raw(&mut c, SELECT), "6A81");
+            assert_eq!(raw(&mut c, "00C0000000"), "6985", "nothing held");
+        } else if t == Transport::T0 {
             assert_eq!(raw(&mut c, SELECT), "611B");
             assert_eq!(raw(&mut c, "00C000001B"), format!("{}{want}", fci(1)));
         } else {

@@ -1,7 +1,9 @@
-//! `hw-sim printer [--paper-out] [--output FILE]`: the printer on a pty. Prints the slave's
-//! path as its first line, then each printed receipt (to stdout, or appended to FILE), until
-//! killed. Stdin commands: `paper out`, `paper near-end`, `paper ok`, `offline`, `online`,
-//! `silent`, `answer` (answer again).
+//! `hw-sim printer [--paper-out] [--output FILE] [--tcp ADDR]`: the printer on a pty, and with
+//! `--tcp` on a TCP port too (a network printer's raw port; `127.0.0.1:0` picks a free one).
+//! Prints the slave's path as its first line, then `tcp ADDR` (the address bound) when asked,
+//! then each printed receipt (to stdout, or appended to FILE), until killed. Stdin commands,
+//! for both: `paper out`, `paper near-end`, `paper ok`, `offline`, `online`, `silent`,
+//! `answer` (answer again).
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, Write};
@@ -23,6 +25,9 @@ pub struct PrinterArgs {
     /// Append printed receipts to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also listen on this TCP address (raw port 9100 protocol), e.g. 127.0.0.1:9100.
+    #[arg(long, value_name = "ADDR")]
+    pub tcp: Option<String>,
 }
 
 /// The line that marks a cut in the output.
@@ -98,8 +103,12 @@ pub fn run(args: PrinterArgs) -> Result<(), PrinterSimError> {
         },
         ..PrinterState::default()
     };
-    let (path, sim) = spawn_pty(state)?;
+    let (path, mut sim) = spawn_pty(state)?;
     say(&path);
+    if let Some(address) = &args.tcp {
+        let bound = sim.listen_tcp(address)?;
+        say(&format!("tcp {bound}"));
+    }
     let control = sim.control();
     std::thread::Builder::new()
         .name("stdin".into())

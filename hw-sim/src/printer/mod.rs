@@ -4,7 +4,9 @@
 //!   cut, and the status queries to answer. Written from the command set, not from
 //!   `card-io`'s encoder; only the plain data types (`Line`, `Align`, `Paper`) are shared.
 //! - [`state`]: [`PrinterState`], pure: paper, online, answering → the DLE EOT answers.
-//! - [`pty`]: [`PrinterSim`] on a pty pair; [`spawn_pty`] gives the slave's path.
+//! - [`pty`]: [`PrinterSim`] on a pty pair; [`spawn_pty`] gives the slave's path;
+//!   [`PrinterSim::listen_tcp`] serves the same printer on a loopback TCP port (raw 9100
+//!   protocol) as well.
 //! - [`cli`]: `hw-sim printer`.
 
 pub mod cli;
@@ -25,6 +27,12 @@ pub enum PrinterSimError {
     Pty(#[source] serialport::Error),
     #[error("the pseudo-terminal has no slave path")]
     NoSlavePath,
+    #[error("cannot listen on {address}")]
+    Listen {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot start the printer thread")]
     Thread(#[source] std::io::Error),
     #[error("cannot write receipts to {path}")]

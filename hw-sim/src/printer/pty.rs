@@ -1,10 +1,13 @@
-//! [`PrinterSim`]: the printer on a pseudo-terminal pair, served by its own thread.
+//! [`PrinterSim`]: the printer on a pseudo-terminal pair, served by its own thread, and on a
+//! loopback TCP port too when asked ([`PrinterSim::listen_tcp`], a network printer's raw
+//! port).
 //!
-//! The thread reads what the kiosk sends, answers status queries from the shared
+//! Each thread reads what the kiosk sends, answers status queries from the shared
 //! [`PrinterState`] at once, and hands each cut receipt to the channel. A receipt cut while
 //! the printer could not print (paper out, offline, silent) is discarded, as on a real one.
 
 use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -51,8 +54,10 @@ impl PrinterControl {
 pub struct PrinterSim {
     control: PrinterControl,
     receipts: Receiver<DecodedReceipt>,
+    /// For the listeners added later.
+    tx: Sender<DecodedReceipt>,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
     path: String,
 }
 
@@ -69,16 +74,23 @@ pub fn spawn_pty(state: PrinterState) -> Result<(String, PrinterSim), PrinterSim
     let thread = {
         let control = control.clone();
         let stop = Arc::clone(&stop);
+        let tx = tx.clone();
         std::thread::Builder::new()
             .name("printer-sim".into())
-            .spawn(move || serve(master, slave, control, stop, tx))
+            .spawn(move || {
+                // The slave stays open so the master never sees a hang-up while the kiosk
+                // has the port closed.
+                let _slave = slave;
+                serve(master, &control, &stop, &tx);
+            })
             .map_err(PrinterSimError::Thread)?
     };
     let sim = PrinterSim {
         control,
         receipts,
+        tx,
         stop,
-        thread: Some(thread),
+        threads: vec![thread],
         path: path.clone(),
     };
     Ok((path, sim))
@@ -104,14 +116,36 @@ impl PrinterSim {
         self.receipts.recv_timeout(timeout).ok()
     }
 
-    /// Stops serving and closes the pty.
+    /// Serves the same printer (same state, same receipts) on a TCP port as well, as a
+    /// network printer's raw port does: one connection at a time, the next waiting in the
+    /// backlog. `address` such as `127.0.0.1:0`; returns the address bound.
+    pub fn listen_tcp(&mut self, address: &str) -> Result<SocketAddr, PrinterSimError> {
+        let listen = |source| PrinterSimError::Listen {
+            address: address.to_owned(),
+            source,
+        };
+        let listener = TcpListener::bind(address).map_err(listen)?;
+        let bound = listener.local_addr().map_err(listen)?;
+        listener.set_nonblocking(true).map_err(listen)?;
+        let control = self.control.clone();
+        let stop = Arc::clone(&self.stop);
+        let tx = self.tx.clone();
+        let thread = std::thread::Builder::new()
+            .name("printer-sim-tcp".into())
+            .spawn(move || accept_loop(listener, &control, &stop, &tx))
+            .map_err(PrinterSimError::Thread)?;
+        self.threads.push(thread);
+        Ok(bound)
+    }
+
+    /// Stops serving and closes the pty and any TCP port.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::Release);
-        if let Some(t) = self.thread.take() {
+        for t in self.threads.drain(..) {
             if t.join().is_err() {
                 eprintln!("hw-sim printer: serving thread panicked");
             }
@@ -125,18 +159,58 @@ impl Drop for PrinterSim {
     }
 }
 
-fn serve(
-    mut master: TTYPort,
-    // Kept open so the master never sees a hang-up while the kiosk has the port closed.
-    _slave: TTYPort,
-    control: PrinterControl,
-    stop: Arc<AtomicBool>,
-    tx: Sender<DecodedReceipt>,
+/// Accepts one connection at a time until stopped; each is served until the kiosk closes it.
+fn accept_loop(
+    listener: TcpListener,
+    control: &PrinterControl,
+    stop: &AtomicBool,
+    tx: &Sender<DecodedReceipt>,
 ) {
+    while !stop.load(Ordering::Acquire) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let ready = stream
+                    .set_nonblocking(false)
+                    .and_then(|()| stream.set_read_timeout(Some(Duration::from_millis(50))));
+                if let Err(e) = ready {
+                    eprintln!("hw-sim printer: cannot serve a TCP connection: {e}");
+                    continue;
+                }
+                if !serve(stream, control, stop, tx) {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                eprintln!("hw-sim printer: TCP accept failed: {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// A byte stream the printer serves: the pty's master side, or one TCP connection.
+trait Stream: Read + Write {}
+impl Stream for TTYPort {}
+impl Stream for TcpStream {}
+
+/// Serves one stream until it ends or the printer stops; false when nobody takes receipts
+/// any more.
+fn serve(
+    mut stream: impl Stream,
+    control: &PrinterControl,
+    stop: &AtomicBool,
+    tx: &Sender<DecodedReceipt>,
+) -> bool {
     let mut decoder = EscPosDecoder::new();
     let mut buf = [0u8; 512];
     while !stop.load(Ordering::Acquire) {
-        let n = match master.read(&mut buf) {
+        let n = match stream.read(&mut buf) {
+            // The kiosk closed the connection.
+            Ok(0) => return true,
             Ok(n) => n,
             Err(e)
                 if matches!(
@@ -147,8 +221,8 @@ fn serve(
                 continue
             }
             Err(e) => {
-                eprintln!("hw-sim printer: pty read failed: {e}");
-                return;
+                eprintln!("hw-sim printer: read failed: {e}");
+                return true;
             }
         };
         for event in decoder.push(&buf[..n]) {
@@ -156,14 +230,14 @@ fn serve(
             match event {
                 DecoderEvent::StatusQuery(q) => {
                     if let Some(answer) = state.answer(q) {
-                        if let Err(e) = master.write_all(&[answer]) {
+                        if let Err(e) = stream.write_all(&[answer]) {
                             eprintln!("hw-sim printer: cannot answer status query: {e}");
                         }
                     }
                 }
                 DecoderEvent::Cut(receipt) if state.can_print() => {
                     if tx.send(receipt).is_err() {
-                        return;
+                        return false;
                     }
                 }
                 DecoderEvent::Cut(receipt) => eprintln!(
@@ -180,4 +254,5 @@ fn serve(
             }
         }
     }
+    true
 }

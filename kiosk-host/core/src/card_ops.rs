@@ -9,7 +9,7 @@
 use card_io::date::Date;
 use card_io::pin::Pin;
 use card_io::sam::psam::{self, Psam};
-use card_io::sam::{SamError, SecureModule};
+use card_io::sam::{CardAlgorithms, SamError, SecureModule};
 use card_io::sscard::{AppState, CardError, CardInfo, CardStatus, SsCard, SSSE_DF_NAME};
 use card_io::transport::{CardConnection, Disposition, ReaderProvider, TransportError};
 use serde_json::{json, Value};
@@ -73,6 +73,9 @@ pub struct Target {
     pub reader: Option<String>,
     /// The PSAM reader; `None` = the reader whose card selects the PSAM application.
     pub psam_reader: Option<String>,
+    /// The algorithm of each region's cards as the PSAM is configured, for cards that show
+    /// no FCI (CARD-PROFILE.md section 4); empty: such cards' secured commands are refused.
+    pub card_algorithms: CardAlgorithms,
 }
 
 /// Connects to the citizen's card.
@@ -137,7 +140,7 @@ pub fn open_psam(
     if let Some(name) = &target.psam_reader {
         return match Psam::open(provider.connect(name)?) {
             Err(SamError::NotFound) => Err(OpError::NoPsam),
-            other => Ok(other?),
+            other => Ok(other?.with_card_algorithms(target.card_algorithms.clone())),
         };
     }
     for r in provider.list_readers()? {
@@ -156,7 +159,7 @@ pub fn open_psam(
             }
         };
         if is_psam {
-            return Ok(Psam::probed(conn));
+            return Ok(Psam::probed(conn).with_card_algorithms(target.card_algorithms.clone()));
         }
         let _ = conn.disconnect(Disposition::Leave);
     }
@@ -302,7 +305,7 @@ pub fn info_json(info: &CardInfo) -> Value {
         "person_id": info.ef0d.as_ref().map(|e| e.person_id.clone()),
         "first_apply_region": info.ef0d.as_ref().map(|e| e.first_apply_region.clone()),
         "atr": info.atr,
-        "algorithm": info.algorithm.name(),
+        "algorithm": info.algorithm.map(|a| a.name()),
         "application": info.application,
     })
 }

@@ -312,6 +312,7 @@ fn simulated(
         target: Target {
             reader: Some(hw_sim::backend::CARD_SLOT.into()),
             psam_reader: Some(hw_sim::backend::PSAM_SLOT.into()),
+            card_algorithms: hw_sim::psam::card_algorithms(),
         },
         camera: Some(sim.camera()),
         sim: Some(sim),

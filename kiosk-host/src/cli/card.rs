@@ -94,6 +94,7 @@ pub(crate) fn run(provider: &dyn ReaderProvider, args: CardArgs) -> i32 {
     let target = Target {
         reader: args.reader.clone(),
         psam_reader: args.psam_reader.clone(),
+        ..Target::default()
     };
     let mut input = PinInput { line: 0 };
     // PINs are read before anything touches the card.
@@ -229,7 +230,10 @@ fn print_info(info: &card_io::sscard::CardInfo) {
     println!("region:           {}", id.region_code);
     println!("issued:           {}", id.issue_date);
     println!("valid until:      {}", id.expiry_date);
-    println!("algorithm:        {}", info.algorithm);
+    match info.algorithm {
+        Some(alg) => println!("algorithm:        {alg}"),
+        None => println!("algorithm:        unknown (no FCI)"),
+    }
     match &info.holder {
         Some(h) => {
             println!("name:             {}", mask::name(&h.name));

@@ -221,7 +221,7 @@ fn send(k: &Kiosk, method: Method, path: &str, content_type: &str, body: Vec<u8>
     }
 }
 
-fn with_core(k: &Kiosk, f: impl FnOnce(&mut server::core::Core)) {
+fn with_core(k: &Kiosk, f: impl FnOnce(&mut server::state::Core)) {
     let mut core = k.shared.core.lock().unwrap_or_else(|p| p.into_inner());
     f(&mut core);
 }

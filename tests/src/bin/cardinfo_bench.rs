@@ -30,6 +30,7 @@ fn info_apdus() -> Vec<String> {
     let target = Target {
         reader: Some(hw_sim::backend::CARD_SLOT.to_string()),
         psam_reader: None,
+        ..Target::default()
     };
     let conn = card_ops::connect_card(&rec, &target).expect("card");
     card_ops::info(conn).expect("info");
