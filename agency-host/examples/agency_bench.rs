@@ -69,7 +69,7 @@ fn args() -> Args {
 fn id_number(n: u32) -> String {
     // region (6 digits), birth date, sequence (3 digits): unique below 10 000 000
     let first17 = format!("65{:04}19800101{:03}", (n / 1000) % 10_000, n % 1000);
-    let check = card_io::idcard::text::check_char(first17.as_bytes()).expect("17 digits");
+    let check = card_io::citizen::check_char(first17.as_bytes()).expect("17 digits");
     format!("{first17}{check}")
 }
 

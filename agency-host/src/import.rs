@@ -150,7 +150,7 @@ impl Checker<'_> {
 
     fn id_number(&mut self) -> Option<String> {
         let id = self.required("id_number", "write the holder's 18-character ID number")?;
-        match card_io::idcard::text::check_id_number(&id) {
+        match card_io::citizen::check_id_number(&id) {
             Ok(()) => Some(id),
             Err(why) => {
                 self.error(
@@ -325,7 +325,7 @@ fn person_line(c: &mut Checker<'_>, now: Timestamp) -> Option<(Person, Option<Ve
 }
 
 fn card_state(text: &str) -> Option<CardState> {
-    CardState::from_code(text).or_else(|| CardState::ALL.into_iter().find(|s| s.zh() == text))
+    CardState::from_code(text).or_else(|| CardState::ALL.into_iter().find(|s| s.text().zh == text))
 }
 
 fn card_line(c: &mut Checker<'_>, now: Timestamp) -> Option<(CardRecord, Option<i16>, String)> {

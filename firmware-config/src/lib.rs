@@ -2,9 +2,11 @@
 //! defaults ([`schema`]), parsing that reports every problem with file, line and column
 //! ([`parse`], [`rules`]), the JSON Schema of the file ([`json_schema`]), signed
 //! configuration bundles ([`bundle`], [`keys`]) and their atomic installation with rollback
-//! ([`store`]); and `agency.toml`, the agency server's configuration ([`agency`]).
+//! ([`store`]); [`atomic_file`], the one way the kiosk's crates write a file atomically;
+//! and `agency.toml`, the agency server's configuration ([`agency`]).
 
 pub mod agency;
+pub mod atomic_file;
 pub mod bundle;
 pub mod diagnostic;
 pub mod json_schema;

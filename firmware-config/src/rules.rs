@@ -10,12 +10,12 @@ use crate::phc;
 use crate::schema::{CalendarDay, Config, DayKind};
 
 /// Baud rates a serial device may be set to.
-pub const BAUD_RATES: [u32; 9] = [
+pub(crate) const BAUD_RATES: [u32; 9] = [
     1200, 2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200, 230_400,
 ];
 
 /// The card photo's size in pixels; the camera must deliver at least this.
-pub const PHOTO_PIXELS: (u32, u32) = (358, 441);
+pub(crate) const PHOTO_PIXELS: (u32, u32) = (358, 441);
 
 pub(crate) fn check(c: &Config, r: &mut Report<'_>) {
     kiosk(c, r);

@@ -602,11 +602,11 @@ impl Apply<'_, '_> {
                          ({})",
                         mask::card(card_number),
                         row.state.code(),
-                        row.state.zh(),
+                        row.state.text().zh,
                         from.code(),
-                        from.zh(),
+                        from.text().zh,
                         to.code(),
-                        to.zh()
+                        to.text().zh
                     )));
                 }
                 row.state = *to;
@@ -705,11 +705,11 @@ impl Apply<'_, '_> {
                         "the application of case {case_id} is {} ({}), not {} ({}) as \
                          planned; it was not moved to {} ({})",
                         current.code(),
-                        current.zh(),
+                        current.text().zh,
                         from.code(),
-                        from.zh(),
+                        from.text().zh,
                         to.code(),
-                        to.zh()
+                        to.text().zh
                     )));
                 }
                 let sealed: Vec<u8> = row.try_get(1)?;

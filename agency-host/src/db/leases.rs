@@ -61,9 +61,9 @@ impl Db {
                         "card {} is {} ({}) now, not {} ({}) as expected",
                         mask::card(&e.card_number),
                         now.code(),
-                        now.zh(),
+                        now.text().zh,
                         e.state.code(),
-                        e.state.zh()
+                        e.state.text().zh
                     )))
                 }
                 Some(_) => {}

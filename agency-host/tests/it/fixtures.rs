@@ -17,7 +17,7 @@ pub fn at(s: i64) -> Timestamp {
 /// A valid ID number (GB 11643 check character) from a serial `n` (< 1000).
 pub fn id_number(n: u32) -> String {
     let first17 = format!("65230119800506{n:03}");
-    let check = card_io::idcard::text::check_char(first17.as_bytes()).unwrap();
+    let check = card_io::citizen::check_char(first17.as_bytes()).unwrap();
     format!("{first17}{check}")
 }
 

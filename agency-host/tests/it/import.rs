@@ -198,8 +198,8 @@ fn demo_lines(root: &Path) -> Vec<Value> {
         let mut v = json!({
             "kind": "person", "id_number": t.id_number, "name": p.full_name,
             "sex": match t.sex {
-                card_io::idcard::text::Sex::Male => "male",
-                card_io::idcard::text::Sex::Female => "female",
+                card_io::citizen::Sex::Male => "male",
+                card_io::citizen::Sex::Female => "female",
                 _ => "unknown",
             },
             "ethnicity": t.ethnicity_code, "birth_date": date(t.birth_date),

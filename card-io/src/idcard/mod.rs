@@ -22,12 +22,13 @@ pub mod reader;
 pub mod text;
 pub mod wlt;
 
+pub use crate::citizen::Sex;
 pub use codec::{Decoder, Frame, FrameError};
 pub use reader::{
     open, open_with, wire_time, Failure, IdReader, ModuleId, Port, ReaderConfig, ReaderError,
     SerialLine, Step, Traffic, DEFAULT_BAUD,
 };
-pub use text::{IdText, Sex, TextError, Validity};
+pub use text::{IdText, TextError, Validity};
 pub use wlt::{LibraryDecoder, NoLicensedDecoder, WltDecoder, WltError, WltPhoto};
 
 /// One read of an ID card.

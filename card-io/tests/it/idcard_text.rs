@@ -1,8 +1,9 @@
 //! The ID card text: encode/decode round trips over generated cards, check-digit rejection,
 //! and no 256-byte block panicking the decoder.
 
+use card_io::citizen::{check_char, check_id_number};
 use card_io::date::Date;
-use card_io::idcard::text::{check_char, check_id_number, ethnicities, ID_NUMBER};
+use card_io::idcard::text::{ethnicities, ID_NUMBER};
 use card_io::idcard::{IdText, Sex, TextError, Validity};
 use proptest::prelude::*;
 

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use ed25519_dalek::SigningKey;
+use firmware_config::atomic_file::AtomicFile;
 use firmware_config::bundle::{Bundle, BundleError};
 use firmware_config::keys;
 use firmware_config::store::{self, Action, Store, StoreError};
@@ -227,7 +228,9 @@ fn interrupted_install_leaves_the_old_config_in_force() {
         },
     });
     let json = serde_json::to_string(&state).expect("json");
-    store::write_atomic(dir.path(), store::STATE_FILE, json.as_bytes()).expect("write");
+    AtomicFile::new(&dir.path().join(store::STATE_FILE))
+        .replace(json.as_bytes())
+        .expect("write");
     fs::write(
         dir.path().join(".kiosk.toml.tmp-0000000000000001"),
         "partial",
@@ -252,8 +255,12 @@ fn interrupted_install_leaves_the_old_config_in_force() {
         },
     });
     let json = serde_json::to_string(&state).expect("json");
-    store::write_atomic(dir.path(), store::STATE_FILE, json.as_bytes()).expect("write");
-    store::write_atomic(dir.path(), store::CONFIG_FILE, config(2, &key).as_bytes()).expect("write");
+    AtomicFile::new(&dir.path().join(store::STATE_FILE))
+        .replace(json.as_bytes())
+        .expect("write");
+    AtomicFile::new(&dir.path().join(store::CONFIG_FILE))
+        .replace(config(2, &key).as_bytes())
+        .expect("write");
     let (state, _) = store.status().expect("status");
     assert_eq!(state.current.map(|c| c.version), Some(2));
     assert_eq!(state.previous.map(|c| c.version), Some(1));

@@ -17,6 +17,7 @@
 //!   reader provider.
 //! - [`pin_policy`]: which PINs a holder may set (BUSINESS-RULES.md section 1).
 //! - [`mask`]: masking of personal data for screens, receipts and logs.
+//! - [`text`]: [`text::Tri`], text in the three screen languages (zh, en, ug) and `pick`.
 
 pub mod archive_number;
 pub mod calendar;
@@ -29,3 +30,4 @@ pub mod mask;
 pub mod pin_policy;
 pub mod rules;
 pub mod store;
+pub mod text;

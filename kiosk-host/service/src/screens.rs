@@ -9,7 +9,8 @@ use super::state::Core;
 use kiosk_core::domain::BusinessCode;
 use kiosk_core::engine::facts::Reason;
 use kiosk_core::engine::session::Phase;
-use kiosk_core::rules::{self, intake, Material, Text};
+use kiosk_core::rules::{self, intake, Material};
+use kiosk_core::text::Tri;
 
 pub fn lang(l: Language) -> Lang {
     match l {
@@ -27,8 +28,8 @@ pub fn language(l: Lang) -> Language {
     }
 }
 
-fn t(text: &Text, l: Language) -> String {
-    intake::pick(text, l).to_string()
+fn t(text: &Tri, l: Language) -> String {
+    text.pick(l).to_string()
 }
 
 fn ui(l: Language, zh: &str, en: &str, ug: &str) -> String {

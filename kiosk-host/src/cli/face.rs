@@ -12,8 +12,10 @@ use clap::Subcommand;
 use face_match::{FaceError, FaceSettings, FaceVerifier};
 use firmware_config::{Config, DEFAULT_PATH};
 
+use super::common::fail;
+
 #[derive(Subcommand)]
-pub enum FaceCmd {
+pub(crate) enum FaceCmd {
     /// Compare the faces of two pictures: the same person or not.
     Compare {
         /// JPEG or PNG file with one face.
@@ -36,7 +38,7 @@ pub enum FaceCmd {
     },
 }
 
-pub fn run(cmd: FaceCmd) -> i32 {
+pub(crate) fn run(cmd: FaceCmd) -> i32 {
     match cmd {
         FaceCmd::Compare {
             a,
@@ -48,10 +50,7 @@ pub fn run(cmd: FaceCmd) -> i32 {
         } => {
             let settings = match settings(config.as_deref(), model_dir, threshold) {
                 Ok(s) => s,
-                Err(reason) => {
-                    eprintln!("kiosk face compare: {reason}");
-                    return 1;
-                }
+                Err(reason) => return fail(1, reason),
             };
             let verifier = face_match::open_verifier(&settings);
             compare(verifier.as_ref(), &a, &b, json)
@@ -124,8 +123,7 @@ fn compare(v: &dyn FaceVerifier, a: &Path, b: &Path, json: bool) -> i32 {
                     serde_json::json!({ "error": reason, "faces": [faces_a, faces_b] })
                 );
             }
-            eprintln!("kiosk face compare: {reason}");
-            return code;
+            return fail(code, reason);
         }
     };
     let m = v.compare(&ea, &eb);

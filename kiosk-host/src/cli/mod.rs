@@ -82,7 +82,7 @@ enum Command {
     Selftest(selftest::SelftestArgs),
 }
 
-pub fn run() -> i32 {
+pub(crate) fn run() -> i32 {
     let cli = Cli::parse();
     let provider = card_io::pcsc_backend::PcscProvider::new();
     match cli.command {

@@ -276,7 +276,7 @@ fn april() -> Timestamp {
 
 /// An ID number with a valid GB 11643 check character.
 fn id_number(first17: &str) -> String {
-    let c = card_io::idcard::text::check_char(first17.as_bytes()).unwrap();
+    let c = card_io::citizen::check_char(first17.as_bytes()).unwrap();
     format!("{first17}{c}")
 }
 

@@ -3,7 +3,7 @@
 //! (`kiosk_core::card_ops` over `card-io`); only the reader provider differs.
 
 use card_io::sam::psam::Psam;
-use card_io::sscard::{AppState, CardError, Sex};
+use card_io::sscard::{AppState, CardError};
 use card_io::transport::TransportError;
 use hw_sim::{BlockedSw, Transport};
 use kiosk_core::card_ops::{self, OpError, Target};
@@ -67,11 +67,7 @@ fn info_matches_personalisation(rig: &dyn Rig, t: Transport) {
         assert_eq!(h.ethnicity, file.ef06.ethnicity, "{name}");
         assert_eq!(h.birth_date, file.ef06.birth_date, "{name}");
         assert_eq!(h.birth_place, file.ef06.birth_place, "{name}");
-        let sex = match file.ef06.sex {
-            hw_sim::personalisation::Sex::Male => Sex::Male,
-            hw_sim::personalisation::Sex::Female => Sex::Female,
-        };
-        assert_eq!(h.sex, sex, "{name}");
+        assert_eq!(h.sex, file.ef06.sex, "{name}");
         assert_eq!(info.algorithm, Some(file.settings.algorithm), "{name}");
         match &file.ef0d {
             Some(e) => {

@@ -67,8 +67,8 @@ fn id_number(region: u32, birth: Date, seq: u16) -> String {
         "{region:06}{:04}{:02}{:02}{seq:03}",
         birth.year, birth.month, birth.day
     );
-    let check = pers::id_check_digit(&first17).unwrap_or_else(|| unreachable!());
-    format!("{first17}{}", char::from(check))
+    let check = card_io::citizen::check_char(first17.as_bytes()).unwrap_or_else(|| unreachable!());
+    format!("{first17}{check}")
 }
 
 prop_compose! {
@@ -104,7 +104,7 @@ prop_compose! {
                 ssn: id_number(place, birth, seq),
                 name,
                 name_extension: None,
-                sex: if female { pers::Sex::Female } else { pers::Sex::Male },
+                sex: if female { Sex::Female } else { Sex::Male },
                 ethnicity,
                 birth_place: format!("{place:06}"),
                 birth_date: birth,
@@ -137,7 +137,7 @@ proptest! {
         let h = info.holder.as_ref().ok_or_else(|| TestCaseError::fail("no holder"))?;
         prop_assert_eq!(&h.name, &file.ef06.name);
         prop_assert_eq!(&h.ssn, &file.ef06.ssn);
-        prop_assert_eq!(h.sex, if file.ef06.sex == pers::Sex::Female { Sex::Female } else { Sex::Male });
+        prop_assert_eq!(h.sex, file.ef06.sex);
         prop_assert_eq!(h.ethnicity, file.ef06.ethnicity);
         prop_assert_eq!(&h.birth_place, &file.ef06.birth_place);
         prop_assert_eq!(h.birth_date, file.ef06.birth_date);

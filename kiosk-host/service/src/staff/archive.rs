@@ -77,7 +77,7 @@ fn parse(form: &ArchiveForm, lang: Lang) -> Result<Parsed, PageError> {
     let criteria = match form.by.as_str() {
         "id_number" => {
             let id = form.id_number.trim().to_ascii_uppercase();
-            card_io::idcard::text::check_id_number(&id).map_err(|why| {
+            card_io::citizen::check_id_number(&id).map_err(|why| {
                 let why = mask::free_text(&why);
                 bad(
                     lang,
