@@ -148,12 +148,22 @@ fn devices(c: &Config, r: &mut Report<'_>) {
             );
         }
     }
-    absolute(
-        r,
-        &k(&["devices", "camera_device"]),
-        &d.camera_device,
-        "/dev/video0",
-    );
+    // The camera: a V4L2 device, a still picture (`file:PATH`, for demos and benches), or
+    // none at all (empty).
+    let camera = k(&["devices", "camera_device"]);
+    match d.camera_device.strip_prefix("file:") {
+        Some(path) if !path.starts_with('/') => r.error(
+            &camera,
+            format!(
+                "[devices] camera_device {:?}: the picture's path is not absolute",
+                d.camera_device
+            ),
+            "write file: and a full path, e.g. \"file:/var/lib/kiosk/photo.png\"",
+        ),
+        Some(_) => {}
+        None if d.camera_device.is_empty() => {}
+        None => absolute(r, &camera, &d.camera_device, "/dev/video0"),
+    }
     if d.camera_width < PHOTO_PIXELS.0 || d.camera_height < PHOTO_PIXELS.1 {
         let key = if d.camera_width < PHOTO_PIXELS.0 {
             "camera_width"

@@ -65,7 +65,8 @@ pub struct Devices {
     /// Serial port of the receipt printer (ESC/POS); empty: the kiosk has none.
     pub printer_port: String,
     pub printer_baud: u32,
-    /// Camera device (V4L2).
+    /// Camera: a V4L2 device (`/dev/video0`), a still picture served as every frame
+    /// (`file:/full/path.png`, for demos and benches), or empty: the kiosk has none.
     pub camera_device: String,
     pub camera_width: u32,
     pub camera_height: u32,
