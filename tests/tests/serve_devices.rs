@@ -7,10 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kiosk_core::domain::{BusinessCode, CardState};
-use kiosk_core::engine::session::Phase;
 use kiosk_core::store::Registry;
 use kiosk_service::devices::{Device, State, Timing};
-use kiosk_service::state::Input;
+use kiosk_service::inputs::Input;
 use kiosk_service::{ServeOptions, Shared};
 use serde_json::{json, Value};
 use tests::served::{eventually, kind, temp_file, Answer, Served as Kiosk};
@@ -383,53 +382,37 @@ fn real_hardware_mode_opens_the_configured_ports_by_path() {
             .iter()
             .all(|d| state(*d) == Some(State::Ok))
     });
-    let phase = |s: &Arc<Shared>| {
-        let core = s.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.live.as_ref().map(|l| l.session.phase.clone())
+    // The screen as the session actor last published it, as `/api/session` answers it.
+    let screen = |s: &Arc<Shared>| serde_json::to_value(&s.shown().page).expect("a page");
+    let start = |s: &Arc<Shared>| {
+        s.actor
+            .start_wait(BusinessCode::ReportLoss, false)
+            .expect("the actor answers")
+            .result
+            .expect("started")
     };
     // The ID card on the module is read as soon as a screen waits for one.
-    shared
-        .core
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .start(BusinessCode::ReportLoss, false)
-        .expect("started");
-    until("the ID card read", &|| {
-        phase(&shared) == Some(Phase::Confirming)
-    });
+    start(&shared);
+    until("the ID card read", &|| kind(&screen(&shared)) == "confirm");
     assert_eq!(board.events(Device::IdModule), 1);
     // A scan goes to the session: a code that is not an e-card is refused on the screen.
+    let mut cancel = Input::default();
+    cancel.action = "cancel".into();
     shared
-        .core
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .input(&{
-            let mut cancel = Input::default();
-            cancel.action = "cancel".into();
-            cancel
-        });
+        .actor
+        .input_wait(cancel, false)
+        .expect("the actor answers");
     id_module.lift();
-    shared
-        .core
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .start(BusinessCode::ReportLoss, false)
-        .expect("started");
+    start(&shared);
     qr.scan("SSEQ1.not.valid").expect("scanned");
     until("the scan taken", &|| board.events(Device::QrScanner) == 1);
-    let problem = {
-        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.live.as_ref().and_then(|l| l.problem.clone())
-    };
-    assert!(problem.is_some(), "the refused code is shown");
+    let page = screen(&shared);
+    assert!(
+        page["screen"]["problem"].is_string(),
+        "the refused code is shown: {page}"
+    );
     // A receipt printed with ESC/POS, decoded back by the printer.
-    let receipt_printer = shared
-        .core
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .receipt_printer
-        .clone()
-        .expect("a printer is configured");
+    let receipt_printer = shared.printer.clone().expect("a printer is configured");
     receipt_printer
         .print_lines(&["社会保障卡业务回执".into(), "卡号: *****0001".into()])
         .expect("printed");
