@@ -451,3 +451,112 @@ fn real_hardware_mode_opens_the_configured_ports_by_path() {
         .unwrap_or_default();
     assert!(message.contains("please call staff"), "{message}");
 }
+
+/// Real-hardware mode takes photos: `kiosk serve` without `--sim` opens every device its
+/// configuration names — the ID card module, the QR scanner and the printer on ptys of hw-sim
+/// runners this test started, and the camera as a `file:` still picture (a frame composed from
+/// the simulator's photographs, saved as PNG) — and a citizen goes through the whole photo
+/// business (照片采集) over HTTP, ending with the new photo on file in the kiosk's database.
+#[test]
+fn real_hardware_mode_takes_a_photo_with_the_configured_camera() {
+    use card_io::camera::{FrameSource, Resolution};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let picture = dir.path().join("citizen.png");
+    hw_sim::camera::SimCamera::new(hw_sim::camera::Scene::Good, Resolution::HD)
+        .and_then(|mut c| c.frame())
+        .expect("a composed frame")
+        .save(&picture)
+        .expect("the picture written");
+    let person =
+        hw_sim::idcard::Person::load(tests::kiosk::root().join("hw-sim/people").join(ZHANG))
+            .expect("person file");
+    let id_number = person.text.id_number.clone();
+    let (id_path, _id_module) =
+        hw_sim::idcard::spawn_pty(hw_sim::idcard::IdModule::new(&person).expect("module"))
+            .expect("ID module pty");
+    let (qr_path, _qr) = hw_sim::qr::spawn_pty(0, 7).expect("scanner pty");
+    let (printer_path, _printer) =
+        hw_sim::printer::spawn_pty(hw_sim::printer::PrinterState::default()).expect("printer pty");
+    let db = dir.path().join("kiosk.db");
+    let key_file = dir.path().join("db.key");
+    let key = kiosk_store::sqlite::DbKey::generate();
+    key.write_new(&key_file).expect("database key");
+    let before = {
+        let store = kiosk_store::sqlite::SqliteStore::open(&db, &key).expect("database");
+        kiosk_service::demo::seed(
+            &store,
+            &kiosk_service::demo::DemoPaths::in_workspace(&tests::kiosk::root()),
+            chrono::Utc::now(),
+        )
+        .expect("demo registry");
+        store.photo(&id_number).expect("the registry")
+    };
+    let config = format!(
+        "[devices]\nid_module_port = \"{id_path}\"\nqr_port = \"{qr_path}\"\nprinter_port = \"{printer_path}\"\ncamera_device = \"file:{}\"\n\n[storage]\ndatabase = \"{}\"\narchive_dir = \"{}\"\nkey_file = \"{}\"\n",
+        picture.display(),
+        db.display(),
+        dir.path().join("archive").display(),
+        key_file.display()
+    );
+    let config_path = dir.path().join("kiosk.toml");
+    std::fs::write(&config_path, config).expect("config written");
+    let config_arg = config_path.to_string_lossy().to_string();
+    let k = Kiosk::start_args(
+        &tests::workspace_bin("kiosk"),
+        &["--config", &config_arg],
+        &[],
+    );
+    assert_eq!(k.devices()["sim"], false, "real-hardware mode");
+    for device in ["id_module", "qr_scanner", "printer"] {
+        wait_health(&k, device, "ok");
+    }
+    // The live preview shows the configured camera's frames.
+    let preview = k.get("/camera/preview.jpg", None);
+    assert_eq!(preview.status, 200, "{}", preview.head);
+    assert_eq!(preview.header("content-type"), Some("image/jpeg"));
+
+    let page = start(&k, "photo");
+    assert_eq!(page["screen"]["ask"]["kind"], "id_card", "{page}");
+    // The ID card lies on the module: read as soon as the screen waits for it.
+    let page = wait_kind(&k, "ask");
+    let page = if page["screen"]["ask"]["kind"] == "photo" {
+        page
+    } else {
+        eventually("the photo prompt", || {
+            let p = k.screen();
+            if p["screen"]["ask"]["kind"] == "photo" {
+                Ok(p)
+            } else {
+                Err(p.to_string())
+            }
+        })
+    };
+    assert_eq!(page["in_session"], true, "{page}");
+    let page = event(&k, json!({ "action": "photo" }));
+    assert_eq!(
+        kind(&page),
+        "confirm",
+        "the photo was taken and accepted: {page}"
+    );
+    let page = event(&k, json!({ "action": "confirm" }));
+    assert_eq!(kind(&page), "done", "{page}");
+    event(&k, json!({ "action": "finish" }));
+
+    let store = kiosk_store::sqlite::SqliteStore::open(&db, &key).expect("the kiosk's database");
+    let photo = store
+        .photo(&id_number)
+        .expect("the registry")
+        .expect("a photo on file");
+    assert_ne!(
+        Some(&photo),
+        before.as_ref(),
+        "the new photo, not an old one"
+    );
+    assert!(photo.starts_with(&[0xFF, 0xD8]), "a JPEG");
+    let image = card_io::camera::image::load_from_memory(&photo).expect("the photo decodes");
+    assert_eq!(
+        (image.width(), image.height()),
+        firmware_config::rules::PHOTO_PIXELS,
+        "the card photo's size"
+    );
+}
