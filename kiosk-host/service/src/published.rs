@@ -99,3 +99,64 @@ impl Screen {
         self.rx.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::{Device, State};
+    use firmware_config::Language;
+
+    fn published(page_title: &str, message: &str) -> Published {
+        let chrome = Chrome {
+            lang: Language::ZhCn,
+            elderly: false,
+            idle_timeout_s: None,
+            in_session: false,
+            sim: false,
+        };
+        Published {
+            page: crate::screens::error(&chrome, page_title.into(), String::new()),
+            chrome,
+            session_page: false,
+            card_present: false,
+            device_message: message.into(),
+            devices: vec![Health {
+                device: Device::Printer,
+                state: State::Ok,
+                message: String::new(),
+                port: None,
+                events: 0,
+            }],
+            waiting: Some(("C1".into(), Material::IdCard)),
+            session_seq: 0,
+            device_seq: 0,
+        }
+    }
+
+    #[test]
+    fn each_kind_of_change_moves_its_own_counter() {
+        let first = published("a", "");
+        let same = first.followed_by(published("a", ""));
+        assert!(same.same_as(&first));
+        assert_eq!((same.session_seq, same.device_seq), (0, 0));
+        let page = first.followed_by(published("b", ""));
+        assert_eq!((page.session_seq, page.device_seq), (1, 0));
+        let device = page.followed_by(published("b", "打印机缺纸"));
+        assert_eq!((device.session_seq, device.device_seq), (1, 1));
+        assert!(device.device_event().contains("打印机缺纸"));
+        let mut counted = published("b", "打印机缺纸");
+        counted.devices[0].events = 1;
+        let counted = device.followed_by(counted);
+        assert_eq!((counted.session_seq, counted.device_seq), (1, 2));
+    }
+
+    #[test]
+    fn a_screen_waits_for_what_its_gathering_step_asks() {
+        let p = published("a", "");
+        assert_eq!(
+            p.waiting_for(&[Material::IdCard, Material::AgentIdCard]),
+            Some("C1")
+        );
+        assert_eq!(p.waiting_for(&[Material::SsCard]), None);
+    }
+}
