@@ -37,10 +37,11 @@ impl std::fmt::Debug for Records {
 pub struct TaskFailed(#[from] tokio::task::JoinError);
 
 impl Records {
-    /// Opens `n` connections (at least one) to the database at `path`.
+    /// Opens `n` connections (at least one) to the database at `path`, which this process
+    /// has already opened with `SqliteStore::open` (the session actor's connection).
     pub fn open(path: &Path, key: &DbKey, n: usize) -> Result<Records, kiosk_store::DbError> {
         let idle = (0..n.max(1))
-            .map(|_| SqliteStore::open(path, key))
+            .map(|_| SqliteStore::open_another(path, key))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Records {
             inner: Arc::new(Pool {
@@ -99,8 +100,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("kiosk.db");
         let key = DbKey::generate();
-        let records = Records::open(&db, &key, 2).expect("opened");
         let actor = SqliteStore::open(&db, &key).expect("the actor's connection");
+        let records = Records::open(&db, &key, 2).expect("opened");
         actor
             .append(&Actor::System, "test.one", "x", serde_json::json!({}))
             .expect("appended");
