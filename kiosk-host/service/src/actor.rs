@@ -376,8 +376,13 @@ impl Actor {
     /// Renders the screen and publishes it when anything a reader sees changed; the
     /// publication in force.
     fn publish(&mut self) -> Arc<Published> {
-        let now = render(&self.kit, &self.citizen);
         let current = self.shown.borrow().clone();
+        let rendered =
+            std::panic::catch_unwind(AssertUnwindSafe(|| render(&self.kit, &self.citizen)));
+        let Ok(now) = rendered else {
+            log::error!("the screen could not be rendered; the last one stays");
+            return current;
+        };
         if now.same_as(&current) {
             return current;
         }
