@@ -7,7 +7,7 @@
 #   scripts/bench.sh                 # everything
 #   scripts/bench.sh archive http    # only the named benches
 #
-# Benches: apdus card cardinfo business kiosk http photo idcard archive size.
+# Benches: apdus card cardinfo business kiosk http audit photo idcard archive size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -26,7 +26,7 @@ BIN="$TARGET_DIR/release"
 OUT="$TARGET_DIR/bench"
 mkdir -p "$OUT"
 
-ALL="apdus card cardinfo business kiosk http photo idcard archive size"
+ALL="apdus card cardinfo business kiosk http audit photo idcard archive size"
 WANT="${*:-$ALL}"
 
 run() {
@@ -90,6 +90,7 @@ for b in $WANT; do
         business) run business "$BIN/business-bench" ;;
         kiosk) run kiosk "$BIN/kiosk-bench" ;;
         http) run http "$BIN/http-bench" ;;
+        audit) run audit "$BIN/audit-load-bench" ;;
         photo) run photo "$BIN/photo_bench" ;;
         idcard) run idcard "$BIN/idcard_bench" ;;
         archive) run archive "$BIN/archive-bench" ;;
