@@ -8,7 +8,7 @@
 #   scripts/bench.sh archive http    # only the named benches
 #   scripts/bench.sh face            # face verification: accuracy (data/face/pairs.tsv) and cost
 #
-# Benches: apdus card cardinfo business kiosk http photo idcard archive face size.
+# Benches: apdus card cardinfo business kiosk http audit photo idcard archive face size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -28,7 +28,7 @@ BIN="$TARGET_DIR/release"
 OUT="$TARGET_DIR/bench"
 mkdir -p "$OUT"
 
-ALL="apdus card cardinfo business kiosk http photo idcard archive face size"
+ALL="apdus card cardinfo business kiosk http audit photo idcard archive face size"
 WANT="${*:-$ALL}"
 
 run() {
@@ -92,6 +92,7 @@ for b in $WANT; do
         business) run business "$BIN/business-bench" ;;
         kiosk) run kiosk "$BIN/kiosk-bench" ;;
         http) run http "$BIN/http-bench" ;;
+        audit) run audit "$BIN/audit-load-bench" ;;
         photo) run photo "$BIN/photo_bench" ;;
         idcard) run idcard "$BIN/idcard_bench" ;;
         archive) run archive "$BIN/archive-bench" ;;

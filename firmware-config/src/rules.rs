@@ -15,7 +15,7 @@ pub(crate) const BAUD_RATES: [u32; 9] = [
 ];
 
 /// The card photo's size in pixels; the camera must deliver at least this.
-pub(crate) const PHOTO_PIXELS: (u32, u32) = (358, 441);
+pub const PHOTO_PIXELS: (u32, u32) = (358, 441);
 
 pub(crate) fn check(c: &Config, r: &mut Report<'_>) {
     kiosk(c, r);
@@ -151,12 +151,22 @@ fn devices(c: &Config, r: &mut Report<'_>) {
     }
     qr_hid(d, r);
     printer_links(d, r);
-    absolute(
-        r,
-        &k(&["devices", "camera_device"]),
-        &d.camera_device,
-        "/dev/video0",
-    );
+    // The camera: a V4L2 device, a still picture (`file:PATH`, for demos and benches), or
+    // none at all (empty).
+    let camera = k(&["devices", "camera_device"]);
+    match d.camera_device.strip_prefix("file:") {
+        Some(path) if !path.starts_with('/') => r.error(
+            &camera,
+            format!(
+                "[devices] camera_device {:?}: the picture's path is not absolute",
+                d.camera_device
+            ),
+            "write file: and a full path, e.g. \"file:/var/lib/kiosk/photo.png\"",
+        ),
+        Some(_) => {}
+        None if d.camera_device.is_empty() => {}
+        None => absolute(r, &camera, &d.camera_device, "/dev/video0"),
+    }
     if let Some(lib) = &d.wlt_decoder {
         let path = k(&["devices", "wlt_decoder"]);
         absolute(r, &path, lib, "/opt/vendor/lib/libWltRS.so");

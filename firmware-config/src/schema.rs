@@ -78,7 +78,8 @@ pub struct Devices {
     /// The receipt printer on the network, raw TCP: `host:port`, or `host` for port 9100. Set
     /// `printer_port = ""` with it.
     pub printer_tcp: String,
-    /// Camera device (V4L2).
+    /// Camera: a V4L2 device (`/dev/video0`), a still picture served as every frame
+    /// (`file:/full/path.png`, for demos and benches), or empty: the kiosk has none.
     pub camera_device: String,
     pub camera_width: u32,
     pub camera_height: u32,

@@ -6,7 +6,7 @@
 //! bytes, or as `Pin`'s digit values — is counted. Every block was zeroed when it was
 //! handed out, so the bytes read back are initialised ones. The PIN paths run while it
 //! records: `card_io::pin::Pin`, the APDU `Command` (encoded and parsed), the screen input
-//! (`Input` from a form and from JSON, and `Core`'s parse of it into `Event::Pins`), and whole
+//! (`Input` from a form and from JSON, as the session actor receives it), and whole
 //! PIN businesses through the engine, the executor, card-io and the simulated card.
 //!
 //! A copy left unwiped anywhere on those paths — a temporary `String`, a `Vec` that grew, a
@@ -22,7 +22,7 @@ use hw_sim::Transport;
 use kiosk_core::domain::BusinessCode as B;
 use kiosk_core::engine::session::{Event, Phase};
 use kiosk_core::rules::Material;
-use kiosk_service::state::Input;
+use kiosk_service::inputs::Input;
 use tests::kiosk::{feed, id_text, now, start, TestKiosk};
 use tests::rig::{InProcess, Rig};
 use zeroize::Zeroizing;

@@ -104,6 +104,26 @@ fn device_values() {
 }
 
 #[test]
+fn camera_device_is_a_device_a_picture_or_none() {
+    for ok in [
+        "",
+        "/dev/video2",
+        "/dev/v4l/by-id/usb-cam-video-index0",
+        "file:/srv/photo.png",
+    ] {
+        let text = format!("[devices]\ncamera_device = \"{ok}\"\n");
+        let config = Config::parse(&text, "kiosk.toml").unwrap_or_else(|e| panic!("{ok}: {e}"));
+        assert_eq!(config.devices.camera_device, ok);
+    }
+    let (pos, msg) = one("[devices]\ncamera_device = \"file:photo.png\"\n");
+    assert_eq!(pos, (2, 1));
+    assert!(msg.contains("the picture's path is not absolute"), "{msg}");
+    assert!(msg.contains("file:/var/lib/kiosk/photo.png"), "{msg}");
+    let (_, msg) = one("[devices]\ncamera_device = \"video0\"\n");
+    assert!(msg.contains("not an absolute path"), "{msg}");
+}
+
+#[test]
 fn fee_below_zero() {
     let (pos, msg) = one("[business]\n  replacement_fee_fen = -1\n");
     assert_eq!(pos, (2, 3));

@@ -1,5 +1,6 @@
-//! The bench binaries that need neither pcscd nor a kiosk process nor wrk, run with tiny
-//! sizes so they keep working (their figures are BENCHMARKS.md's, from scripts/bench.sh).
+//! The bench binaries that need neither pcscd nor wrk, run with tiny sizes so they keep
+//! working (their figures are BENCHMARKS.md's, from scripts/bench.sh); `audit-load-bench`
+//! starts the workspace's `kiosk` beside it.
 //! Each binary checks its own results as it goes (records sealed, rows found, every
 //! business completed) and exits non-zero otherwise.
 
@@ -52,4 +53,18 @@ fn archive_bench_refuses_bad_arguments() {
         .expect("archive-bench runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--month"));
+}
+
+#[test]
+fn audit_load_bench_reads_the_screen_during_a_small_verify() {
+    let out = run(
+        env!("CARGO_BIN_EXE_audit-load-bench"),
+        &["--entries", "2000", "--seconds", "2"],
+    );
+    assert!(
+        out.contains("## The citizen's screen while the audit chain is verified (2000 entries)"),
+        "{out}"
+    );
+    assert!(out.contains("| alone | "), "{out}");
+    assert!(out.contains("| while `/staff/audit` verifies ("), "{out}");
 }

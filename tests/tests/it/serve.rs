@@ -638,3 +638,50 @@ fn nonsense_on_the_screens_routes_gets_the_error_screen_with_the_way_back() {
     // Nothing was started.
     assert_eq!(kind(&screen(&k)), "home");
 }
+
+/// The screen is published by the session actor and read without it: while the actor waits
+/// for the database (another connection holds its write lock, so the case a business opens
+/// cannot be written yet), `/api/session`, `/api/devices`, the home screen and the guide all
+/// answer at once; the business starts once the lock is let go.
+#[test]
+fn the_screen_is_read_while_the_session_waits_for_the_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("kiosk.db");
+    let db_arg = db.to_string_lossy().to_string();
+    let k = serve_with(&["--db", &db_arg]);
+    let key = kiosk_store::sqlite::DbKey::load(&kiosk_store::sqlite::key::beside(&db))
+        .expect("the sim's database key");
+    let other = rusqlite::Connection::open(&db).expect("a second connection");
+    key.apply(&other).expect("keyed");
+    other
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("the write lock");
+    std::thread::scope(|s| {
+        let start = s.spawn(|| {
+            k.json(
+                "POST",
+                "/api/session/start",
+                &json!({ "business": "status" }),
+            )
+        });
+        // Time for the start to reach the actor (which then waits up to the store's busy
+        // timeout, 5 s, for the lock).
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(kind(&screen(&k)), "home", "the screen as it was");
+        assert_eq!(api(&k, "GET", "/api/devices", Value::Null)["sim"], true);
+        for path in ["/", "/guide"] {
+            let (status, _, html) = request(&k, "GET", path, "text/plain", "");
+            assert_eq!(status, 200, "{path}");
+            assert!(html.starts_with("<!DOCTYPE html>"), "{path}: {html}");
+        }
+        assert!(
+            !start.is_finished(),
+            "the business start is still waiting for the database"
+        );
+        other.execute_batch("ROLLBACK").expect("the lock let go");
+        let answer = start.join().expect("the start thread");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    });
+    let page = screen(&k);
+    assert_eq!(page["in_session"], true, "{page}");
+}

@@ -7,10 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kiosk_core::domain::{BusinessCode, CardState};
-use kiosk_core::engine::session::Phase;
 use kiosk_core::store::Registry;
 use kiosk_service::devices::{Device, State, Timing};
-use kiosk_service::state::Input;
+use kiosk_service::inputs::Input;
 use kiosk_service::{ServeOptions, Shared};
 use serde_json::{json, Value};
 use tests::served::{eventually, kind, temp_file, Answer, Served as Kiosk};
@@ -385,53 +384,37 @@ fn real_hardware_mode_opens_the_configured_ports_by_path() {
             .iter()
             .all(|d| state(*d) == Some(State::Ok))
     });
-    let phase = |s: &Arc<Shared>| {
-        let core = s.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.live.as_ref().map(|l| l.session.phase.clone())
+    // The screen as the session actor last published it, as `/api/session` answers it.
+    let screen = |s: &Arc<Shared>| serde_json::to_value(&s.shown().page).expect("a page");
+    let start = |s: &Arc<Shared>| {
+        s.actor
+            .start_wait(BusinessCode::ReportLoss, false)
+            .expect("the actor answers")
+            .result
+            .expect("started")
     };
     // The ID card on the module is read as soon as a screen waits for one.
-    shared
-        .core
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .start(BusinessCode::ReportLoss, false)
-        .expect("started");
-    until("the ID card read", &|| {
-        phase(&shared) == Some(Phase::Confirming)
-    });
+    start(&shared);
+    until("the ID card read", &|| kind(&screen(&shared)) == "confirm");
     assert_eq!(board.events(Device::IdModule), 1);
     // A scan goes to the session: a code that is not an e-card is refused on the screen.
+    let mut cancel = Input::default();
+    cancel.action = "cancel".into();
     shared
-        .core
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .input(&{
-            let mut cancel = Input::default();
-            cancel.action = "cancel".into();
-            cancel
-        });
+        .actor
+        .input_wait(cancel, false)
+        .expect("the actor answers");
     id_module.lift();
-    shared
-        .core
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .start(BusinessCode::ReportLoss, false)
-        .expect("started");
+    start(&shared);
     qr.scan("SSEQ1.not.valid").expect("scanned");
     until("the scan taken", &|| board.events(Device::QrScanner) == 1);
-    let problem = {
-        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.live.as_ref().and_then(|l| l.problem.clone())
-    };
-    assert!(problem.is_some(), "the refused code is shown");
+    let page = screen(&shared);
+    assert!(
+        page["screen"]["problem"].is_string(),
+        "the refused code is shown: {page}"
+    );
     // A receipt printed with ESC/POS, decoded back by the printer.
-    let receipt_printer = shared
-        .core
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .receipt_printer
-        .clone()
-        .expect("a printer is configured");
+    let receipt_printer = shared.printer.clone().expect("a printer is configured");
     receipt_printer
         .print_lines(&["社会保障卡业务回执".into(), "卡号: *****0001".into()])
         .expect("printed");
@@ -469,4 +452,113 @@ fn real_hardware_mode_opens_the_configured_ports_by_path() {
         .map(|h| h.message)
         .unwrap_or_default();
     assert!(message.contains("please call staff"), "{message}");
+}
+
+/// Real-hardware mode takes photos: `kiosk serve` without `--sim` opens every device its
+/// configuration names — the ID card module, the QR scanner and the printer on ptys of hw-sim
+/// runners this test started, and the camera as a `file:` still picture (a frame composed from
+/// the simulator's photographs, saved as PNG) — and a citizen goes through the whole photo
+/// business (照片采集) over HTTP, ending with the new photo on file in the kiosk's database.
+#[test]
+fn real_hardware_mode_takes_a_photo_with_the_configured_camera() {
+    use card_io::camera::{FrameSource, Resolution};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let picture = dir.path().join("citizen.png");
+    hw_sim::camera::SimCamera::new(hw_sim::camera::Scene::Good, Resolution::HD)
+        .and_then(|mut c| c.frame())
+        .expect("a composed frame")
+        .save(&picture)
+        .expect("the picture written");
+    let person =
+        hw_sim::idcard::Person::load(tests::kiosk::root().join("hw-sim/people").join(ZHANG))
+            .expect("person file");
+    let id_number = person.text.id_number.clone();
+    let (id_path, _id_module) =
+        hw_sim::idcard::spawn_pty(hw_sim::idcard::IdModule::new(&person).expect("module"))
+            .expect("ID module pty");
+    let (qr_path, _qr) = hw_sim::qr::spawn_pty(0, 7).expect("scanner pty");
+    let (printer_path, _printer) =
+        hw_sim::printer::spawn_pty(hw_sim::printer::PrinterState::default()).expect("printer pty");
+    let db = dir.path().join("kiosk.db");
+    let key_file = dir.path().join("db.key");
+    let key = kiosk_store::sqlite::DbKey::generate();
+    key.write_new(&key_file).expect("database key");
+    let before = {
+        let store = kiosk_store::sqlite::SqliteStore::open(&db, &key).expect("database");
+        kiosk_service::demo::seed(
+            &store,
+            &kiosk_service::demo::DemoPaths::in_workspace(&tests::kiosk::root()),
+            chrono::Utc::now(),
+        )
+        .expect("demo registry");
+        store.photo(&id_number).expect("the registry")
+    };
+    let config = format!(
+        "[devices]\nid_module_port = \"{id_path}\"\nqr_port = \"{qr_path}\"\nprinter_port = \"{printer_path}\"\ncamera_device = \"file:{}\"\n\n[storage]\ndatabase = \"{}\"\narchive_dir = \"{}\"\nkey_file = \"{}\"\n",
+        picture.display(),
+        db.display(),
+        dir.path().join("archive").display(),
+        key_file.display()
+    );
+    let config_path = dir.path().join("kiosk.toml");
+    std::fs::write(&config_path, config).expect("config written");
+    let config_arg = config_path.to_string_lossy().to_string();
+    let k = Kiosk::start_args(
+        &tests::workspace_bin("kiosk"),
+        &["--config", &config_arg],
+        &[],
+    );
+    assert_eq!(k.devices()["sim"], false, "real-hardware mode");
+    for device in ["id_module", "qr_scanner", "printer"] {
+        wait_health(&k, device, "ok");
+    }
+    // The live preview shows the configured camera's frames.
+    let preview = k.get("/camera/preview.jpg", None);
+    assert_eq!(preview.status, 200, "{}", preview.head);
+    assert_eq!(preview.header("content-type"), Some("image/jpeg"));
+
+    let page = start(&k, "photo");
+    assert_eq!(page["screen"]["ask"]["kind"], "id_card", "{page}");
+    // The ID card lies on the module: read as soon as the screen waits for it.
+    let page = wait_kind(&k, "ask");
+    let page = if page["screen"]["ask"]["kind"] == "photo" {
+        page
+    } else {
+        eventually("the photo prompt", || {
+            let p = k.screen();
+            if p["screen"]["ask"]["kind"] == "photo" {
+                Ok(p)
+            } else {
+                Err(p.to_string())
+            }
+        })
+    };
+    assert_eq!(page["in_session"], true, "{page}");
+    let page = event(&k, json!({ "action": "photo" }));
+    assert_eq!(
+        kind(&page),
+        "confirm",
+        "the photo was taken and accepted: {page}"
+    );
+    let page = event(&k, json!({ "action": "confirm" }));
+    assert_eq!(kind(&page), "done", "{page}");
+    event(&k, json!({ "action": "finish" }));
+
+    let store = kiosk_store::sqlite::SqliteStore::open(&db, &key).expect("the kiosk's database");
+    let photo = store
+        .photo(&id_number)
+        .expect("the registry")
+        .expect("a photo on file");
+    assert_ne!(
+        Some(&photo),
+        before.as_ref(),
+        "the new photo, not an old one"
+    );
+    assert!(photo.starts_with(&[0xFF, 0xD8]), "a JPEG");
+    let image = card_io::camera::image::load_from_memory(&photo).expect("the photo decodes");
+    assert_eq!(
+        (image.width(), image.height()),
+        firmware_config::rules::PHOTO_PIXELS,
+        "the card photo's size"
+    );
 }

@@ -79,6 +79,39 @@ impl SqliteStore {
         })
     }
 
+    /// Another connection to a database this process already has open (through
+    /// [`SqliteStore::open`], which checked, keyed and migrated it): keyed and checked, but
+    /// without `open`'s look at the file's first bytes and without migrations. A process must
+    /// not open and close a database file outside SQLite while it has a connection to it:
+    /// closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+    /// included, and another process could then take the WAL for an orphan, checkpoint it and
+    /// remove it under the open connection, whose commits would land in a deleted file.
+    pub fn open_another(path: &Path, key: &DbKey) -> Result<SqliteStore> {
+        let open_error = |source: rusqlite::Error| DbError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        // Never creates the file: it is there already.
+        let flags = rusqlite::OpenFlags::default() - rusqlite::OpenFlags::SQLITE_OPEN_CREATE;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        key.apply(&conn).map_err(open_error)?;
+        check_key(&conn, path)?;
+        configure(&conn, true).map_err(open_error)?;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(open_error)?;
+        if found != SqliteStore::SCHEMA_VERSION {
+            return Err(DbError::Store(StoreError::Corrupt(format!(
+                "{} is at schema version {found}, not {}: open it with SqliteStore::open first",
+                path.display(),
+                SqliteStore::SCHEMA_VERSION
+            ))));
+        }
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
     /// A private database in memory (tests, tools).
     pub fn open_in_memory() -> Result<SqliteStore> {
         let mut conn = Connection::open_in_memory()?;

@@ -1,34 +1,37 @@
-//! The kiosk's state behind the HTTP service: its configuration, store and devices, and the
-//! one citizen session at a time. Everything here is synchronous (card I/O blocks); the HTTP
-//! layer calls it from blocking tasks under one mutex, so two requests never drive the
-//! session at once.
+//! [`Citizen`]: the person at the kiosk's one screen, as the session actor keeps them: the
+//! open session ([`Live`]: the engine's reducer state and what its screens need besides),
+//! the screen language and elderly mode they chose, the device status line they see, and
+//! whether their card is in the reader. Its methods are the session's transitions: a
+//! business started, an input from a screen, a card inserted or pulled, an ID card read, a
+//! QR code scanned, a photo taken, the idle timer. Everything here is synchronous (card I/O
+//! blocks) and runs on the actor's thread only, one transition at a time.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use card_io::transport::ReaderProvider;
 use chrono::Utc;
-use firmware_config::{Config, Language};
+use firmware_config::Language;
 use rand::seq::SliceRandom;
 
-use super::devices::printer::{Printed, ReceiptPrinter};
-use super::devices::Board;
-use kiosk_core::calendar::WorkCalendar;
-use kiosk_core::card_ops::Target;
+use crate::devices::printer::Printed;
+use crate::inputs::Input;
+use crate::kit::Kit;
 use kiosk_core::domain::BusinessCode;
-use kiosk_core::ecard::{EcardIssuer, EcardVerifier};
-use kiosk_core::engine::driver::{DriverError, Engine};
+use kiosk_core::engine::driver::DriverError;
 use kiosk_core::engine::facts::{Contact, PhotoFacts, Reason};
 use kiosk_core::engine::session::{Event, Notice, Phase, Session};
 use kiosk_core::rules::Material;
-use kiosk_store::sqlite::SqliteStore;
 
 /// The camera failed to give a frame (the cause goes to the log, not the screen).
 const CAMERA_UNAVAILABLE: &str = "摄像头暂不可用,请稍后再试或到服务窗口 / the camera is not available: try again in a moment or go to a service counter / كامېرا ۋاقىتلىق ئىشلىمەيدۇ، سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
+/// The kiosk has no camera.
+const NO_CAMERA: &str = "本机没有摄像头,请到服务窗口 / no camera on this kiosk / بۇ ئاپپاراتتا كامېرا يوق، مۇلازىمەت كۆزنىكىگە بېرىڭ";
 /// The photo pipeline failed on a frame for a reason other than the photo rules.
 const PHOTO_FAILED: &str = "照片处理失败,请再拍一次或到服务窗口 / the photo could not be processed: take it again or go to a service counter / رەسىمنى بىر تەرەپ قىلغىلى بولمىدى، قايتا تارتىڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
+/// What the status line says once staff were called.
+const STAFF_CALLED: &str =
+    "已呼叫工作人员,请稍候 / staff have been called / خىزمەتچى چاقىرىلدى، سەل ساقلاڭ";
 
-/// What the sessions' screens need besides the session itself.
+/// An open session and what its screens need besides the session itself.
 pub struct Live {
     pub session: Session,
     pub last_activity: Instant,
@@ -43,211 +46,59 @@ pub struct Live {
     pub print_note: Option<String>,
 }
 
-/// Where photos come from.
-pub trait Camera: Send {
-    /// One frame from the camera.
-    fn frame(&mut self) -> Result<image::RgbImage, String>;
-}
-
-/// The photo pipeline on its own thread (its face detector cannot move between threads).
-pub struct PhotoWorker {
-    tx: std::sync::mpsc::Sender<PhotoJob>,
-}
-
-type PhotoJob = (
-    image::RgbImage,
-    std::sync::mpsc::Sender<Result<card_io::photo::CardPhoto, card_io::photo::PhotoError>>,
-);
-
-impl PhotoWorker {
-    /// Starts the worker; fails when the face model cannot be loaded.
-    pub fn start(
-        settings: card_io::photo::PhotoSettings,
-    ) -> Result<PhotoWorker, card_io::photo::PhotoError> {
-        let (tx, rx) = std::sync::mpsc::channel::<PhotoJob>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut pipeline = match card_io::photo::Pipeline::new(settings) {
-                Ok(p) => {
-                    let _ = ready_tx.send(Ok(()));
-                    p
-                }
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            for (frame, reply) in rx {
-                let _ = reply.send(pipeline.make(&frame));
-            }
-        });
-        match ready_rx.recv() {
-            Ok(Ok(())) => Ok(PhotoWorker { tx }),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(card_io::photo::PhotoError::Model(std::io::Error::other(
-                "the photo worker stopped",
-            ))),
-        }
-    }
-
-    /// Runs the pipeline on one frame.
-    pub fn make(
-        &self,
-        frame: image::RgbImage,
-    ) -> Result<card_io::photo::CardPhoto, card_io::photo::PhotoError> {
-        let gone =
-            || card_io::photo::PhotoError::Model(std::io::Error::other("the photo worker stopped"));
-        let (reply, answer) = std::sync::mpsc::channel();
-        self.tx.send((frame, reply)).map_err(|_| gone())?;
-        answer.recv().map_err(|_| gone())?
-    }
-}
-
-/// The receipt printer: prints lines or says why it could not.
-pub type Printer = Box<dyn Fn(&[String]) -> Result<(), String> + Send>;
-
-/// The kiosk.
-pub struct Core {
-    pub config: Config,
-    pub calendar: WorkCalendar,
-    pub store: SqliteStore,
-    pub readers: Arc<dyn ReaderProvider>,
-    pub target: Target,
-    pub issuer: Option<EcardIssuer>,
-    pub verifier: Option<EcardVerifier>,
-    pub camera: Option<Box<dyn Camera>>,
-    pub photo: Option<PhotoWorker>,
-    /// Receipts printed by the simulated printer (`--sim`), newest last.
-    pub printed: Arc<std::sync::Mutex<Vec<Vec<String>>>>,
-    /// The receipt printer.
-    pub printer: Option<Printer>,
-    pub live: Option<Live>,
-    /// The screen language and elderly mode (the kiosk has one screen).
-    pub lang: Language,
-    pub elderly: bool,
+/// The citizen at the screen.
+pub struct Citizen {
+    live: Option<Live>,
+    lang: Language,
+    elderly: bool,
     /// The device status line.
-    pub device_message: String,
+    device_message: String,
     /// True while a card is in the card reader (from the watcher).
-    pub card_present: bool,
-    pub sim: bool,
-    /// Every peripheral's health (the device threads report there).
-    pub devices: Arc<Board>,
-    /// The receipt printer behind `printer` (`None`: the kiosk has none).
-    pub receipt_printer: Option<Arc<ReceiptPrinter>>,
+    card_present: bool,
     /// The device health text last put in `device_message`.
-    pub shown_health: String,
+    shown_health: String,
 }
 
-/// A citizen input from a screen (form or JSON), before it becomes an engine event. The PIN
-/// fields are wiped when it is dropped and never shown by `Debug`.
-#[derive(Default, Clone, serde::Deserialize, utoipa::ToSchema)]
-pub struct Input {
-    pub action: String,
-    #[serde(default)]
-    pub phone: Option<String>,
-    #[serde(default)]
-    pub address: Option<String>,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub receipt: Option<String>,
-    #[serde(default)]
-    pub old: Option<String>,
-    #[serde(default)]
-    pub new: Option<String>,
-    #[serde(default)]
-    pub repeat: Option<String>,
-    /// The rating, 1–5 (a number outside that range is the session's problem to explain;
-    /// one that is not a byte is not an input: the schema says so).
-    #[serde(default, deserialize_with = "whole_byte")]
-    #[schema(minimum = 0, maximum = 255)]
-    pub level: Option<u8>,
-    #[serde(default)]
-    pub reasons: Vec<String>,
-    #[serde(default)]
-    pub comment: Option<String>,
-}
-
-/// A number from 0 to 255 written as JSON allows an integer to be written (`5` or `5.0`: the
-/// document's `integer` admits both).
-fn whole_byte<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
-    use serde::Deserialize;
-    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
-        return Ok(None);
-    };
-    let byte = match (n.as_u64(), n.as_f64()) {
-        (Some(u), _) => u8::try_from(u).ok(),
-        (None, Some(f)) if f.fract() == 0.0 && (0.0..=255.0).contains(&f) => Some(f as u8),
-        _ => None,
-    };
-    byte.map(Some)
-        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number from 0 to 255")))
-}
-
-impl Input {
-    /// An input from a form's fields, in order: a repeated field (the rating's reasons, one
-    /// per ticked box) adds to the list, which the form decoder's map cannot do. The values
-    /// are moved, not copied, so the PINs live only in the input (wiped when it is dropped).
-    /// Unknown fields are ignored; a level that is not a number is left out, and the
-    /// session then says what a rating is.
-    pub fn from_form(pairs: Vec<(String, String)>) -> Input {
-        let mut input = Input::default();
-        for (name, value) in pairs {
-            match name.as_str() {
-                "action" => input.action = value,
-                "phone" => input.phone = Some(value),
-                "address" => input.address = Some(value),
-                "reason" => input.reason = Some(value),
-                "receipt" => input.receipt = Some(value),
-                "old" => input.old = Some(value),
-                "new" => input.new = Some(value),
-                "repeat" => input.repeat = Some(value),
-                "level" => input.level = value.trim().parse().ok(),
-                "reasons" => input.reasons.push(value),
-                "comment" => input.comment = Some(value),
-                _ => {}
-            }
-        }
-        input
-    }
-}
-
-impl std::fmt::Debug for Input {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Input")
-            .field("action", &self.action)
-            .field("pins", &"******")
-            .field("level", &self.level)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for Input {
-    fn drop(&mut self) {
-        use zeroize::Zeroize;
-        for pin in [&mut self.old, &mut self.new, &mut self.repeat]
-            .into_iter()
-            .flatten()
-        {
-            pin.zeroize();
+impl Citizen {
+    /// Nobody at the screen yet: the configured language and elderly mode.
+    pub fn new(config: &firmware_config::Config) -> Citizen {
+        Citizen {
+            live: None,
+            lang: config.ui.default_language,
+            elderly: config.ui.elderly_mode,
+            device_message: String::new(),
+            card_present: false,
+            shown_health: String::new(),
         }
     }
-}
 
-impl Core {
-    pub fn engine(&self) -> Engine<'_> {
-        Engine {
-            config: &self.config,
-            calendar: &self.calendar,
-            store: &self.store,
-            readers: &*self.readers,
-            target: self.target.clone(),
-            ecard_issuer: self.issuer.as_ref(),
-            ecard_verifier: self.verifier.as_ref(),
-            printer: self
-                .printer
-                .as_deref()
-                .map(|p| p as &dyn Fn(&[String]) -> Result<(), String>),
+    pub fn live(&self) -> Option<&Live> {
+        self.live.as_ref()
+    }
+
+    pub fn lang(&self) -> Language {
+        self.lang
+    }
+
+    pub fn elderly(&self) -> bool {
+        self.elderly
+    }
+
+    pub fn device_message(&self) -> &str {
+        &self.device_message
+    }
+
+    pub fn card_present(&self) -> bool {
+        self.card_present
+    }
+
+    /// `?lang=` (one of the configured languages) and `?elderly=` on a screen.
+    pub fn set_prefs(&mut self, kit: &Kit, lang: Option<Language>, elderly: Option<bool>) {
+        if let Some(l) = lang.filter(|l| kit.config.ui.languages.contains(l)) {
+            self.lang = l;
+        }
+        if let Some(e) = elderly {
+            self.elderly = e;
         }
     }
 
@@ -258,58 +109,59 @@ impl Core {
     }
 
     /// Starts a business (any open session is cancelled first).
-    pub fn start(&mut self, business: BusinessCode, agent: bool) -> Result<(), DriverError> {
-        self.cancel();
+    pub fn start(
+        &mut self,
+        kit: &Kit,
+        business: BusinessCode,
+        agent: bool,
+    ) -> Result<(), DriverError> {
+        self.cancel(kit);
         // With no session open, an open case is one whose closing could not be written
         // (the disk was full): close it now that the store may take writes again.
-        if let Err(e) = self.engine().close_left_open(Utc::now()) {
+        if let Err(e) = kit.engine().close_left_open(Utc::now()) {
             log::warn!("cases left open could not be closed: {e}");
         }
-        let session = self.engine().start(business, agent, Utc::now())?;
+        let session = kit.engine().start(business, agent, Utc::now())?;
         let now = Instant::now();
         self.live = Some(Live {
             session,
             last_activity: now,
             started: now,
-            digits: Core::shuffled_digits(),
+            digits: Citizen::shuffled_digits(),
             problem: None,
             photo_advice: Vec::new(),
             print_note: None,
         });
-        self.after_event();
+        self.after_event(kit);
         Ok(())
     }
 
     /// Ends the session as cancelled, if one is open.
-    pub fn cancel(&mut self) {
-        self.feed(Event::Cancel);
+    pub fn cancel(&mut self, kit: &Kit) {
+        self.feed(kit, Event::Cancel);
         self.live = None;
     }
 
     /// Feeds an event to the session; keeps a problem to show when it was refused.
-    pub fn feed(&mut self, event: Event) {
+    pub fn feed(&mut self, kit: &Kit, event: Event) {
         let Some(mut live) = self.live.take() else {
             return;
         };
-        let result = self.engine().feed(&mut live.session, event, Utc::now());
+        let result = kit.engine().feed(&mut live.session, event, Utc::now());
         live.last_activity = Instant::now();
-        live.problem = result.err().map(|n: Notice| self.pick(&n));
+        live.problem = result.err().map(|n: Notice| n.text(self.lang).to_string());
         if matches!(live.session.phase, Phase::EnteringPins { .. }) {
-            live.digits = Core::shuffled_digits();
+            live.digits = Citizen::shuffled_digits();
         }
         // The session's data leave memory once it is over.
         if !live.session.is_over() {
             self.live = Some(live);
         }
-        self.after_event();
-    }
-
-    fn pick(&self, n: &Notice) -> String {
-        n.text(self.lang).to_string()
+        self.after_event(kit);
     }
 
     /// After any change: a session waiting for the card reads it when one is present.
-    fn after_event(&mut self) {
+    fn after_event(&mut self, kit: &Kit) {
         let waiting = self.live.as_ref().is_some_and(|l| {
             matches!(
                 l.session.phase,
@@ -320,11 +172,8 @@ impl Core {
         });
         if waiting && self.card_present {
             // The watcher may not have seen the card leave yet: look before reading.
-            if matches!(
-                super::devices::card_reader::look(&*self.readers, &self.target),
-                super::devices::card_reader::Look::Present { card: true, .. }
-            ) {
-                self.card_inserted();
+            if kit.card_in_reader() {
+                self.card_inserted(kit);
             } else {
                 self.card_present = false;
             }
@@ -332,7 +181,7 @@ impl Core {
     }
 
     /// The watcher saw a card come in (or a session started with one present).
-    pub fn card_inserted(&mut self) {
+    pub fn card_inserted(&mut self, kit: &Kit) {
         self.card_present = true;
         if let Some(live) = self.live.as_mut() {
             if matches!(
@@ -357,18 +206,16 @@ impl Core {
             return;
         }
         let interrupted = matches!(live.session.phase, Phase::Interrupted);
-        let result = self.engine().card_inserted(Utc::now());
-        match result {
+        match kit.engine().card_inserted(Utc::now()) {
             Ok(ins) => {
                 if interrupted {
-                    if let Some(mut live) = self.live.take() {
-                        let _ = self
+                    if let Some(live) = self.live.as_mut() {
+                        let _ = kit
                             .engine()
                             .resume(&mut live.session, &ins.settled, Utc::now());
-                        self.live = Some(live);
                     }
                 } else {
-                    self.feed(ins.event);
+                    self.feed(kit, ins.event);
                 }
                 self.device_message.clear();
             }
@@ -379,6 +226,7 @@ impl Core {
         }
     }
 
+    /// The watcher saw the card leave.
     pub fn card_removed(&mut self) {
         self.card_present = false;
         let lang = self.lang;
@@ -401,8 +249,8 @@ impl Core {
         }
     }
 
-    /// An ID card was read by the module (or placed on the simulated one).
-    pub fn id_card(&mut self, text: &card_io::idcard::text::IdText) {
+    /// An ID card was read by the module.
+    pub fn id_card(&mut self, kit: &Kit, text: &card_io::idcard::text::IdText) {
         let wants = self.live.as_ref().is_some_and(|l| {
             matches!(
                 l.session.phase,
@@ -414,14 +262,14 @@ impl Core {
         if !wants {
             return;
         }
-        match self.engine().id_card_read(text) {
-            Ok(ev) => self.feed(ev),
+        match kit.engine().id_card_read(text) {
+            Ok(ev) => self.feed(kit, ev),
             Err(e) => self.device_message = e.to_string(),
         }
     }
 
     /// A QR code was scanned.
-    pub fn qr_scanned(&mut self, qr: &str) {
+    pub fn qr_scanned(&mut self, kit: &Kit, qr: &str) {
         let wants = self.live.as_ref().is_some_and(|l| {
             matches!(
                 l.session.phase,
@@ -433,8 +281,8 @@ impl Core {
         if !wants {
             return;
         }
-        match self.engine().ecard_scanned(qr, Utc::now()) {
-            Ok(ev) => self.feed(ev),
+        match kit.engine().ecard_scanned(qr, Utc::now()) {
+            Ok(ev) => self.feed(kit, ev),
             Err(e) => {
                 if let Some(live) = self.live.as_mut() {
                     live.problem = Some(e.to_string());
@@ -444,8 +292,8 @@ impl Core {
     }
 
     /// Takes a photo: a frame from the camera through the photo pipeline.
-    pub fn take_photo(&mut self) {
-        let frame = match self.camera.as_mut().map(|c| c.frame()) {
+    fn take_photo(&mut self, kit: &Kit) {
+        let frame = match kit.camera.as_ref().map(|c| c.frame()) {
             Some(Ok(f)) => f,
             Some(Err(e)) => {
                 // The cause is for the technician's log; the citizen is told what to do.
@@ -454,15 +302,11 @@ impl Core {
                 return;
             }
             None => {
-                self.device_message =
-                    "本机没有摄像头,请到服务窗口 / no camera on this kiosk / بۇ ئاپپاراتتا كامېرا يوق، مۇلازىمەت كۆزنىكىگە بېرىڭ".into();
+                self.device_message = NO_CAMERA.into();
                 return;
             }
         };
-        let Some(worker) = self.photo.as_ref() else {
-            return;
-        };
-        match worker.make(frame) {
+        match kit.photo.make(frame) {
             Ok(photo) => {
                 let facts = PhotoFacts {
                     sha256: kiosk_core::digest::sha256_hex(&photo.jpeg),
@@ -471,7 +315,12 @@ impl Core {
                 if let Some(live) = self.live.as_mut() {
                     live.photo_advice.clear();
                 }
-                self.feed(Event::PhotoTaken(facts));
+                // A frame taken: whatever the camera's trouble was, it is over.
+                if self.device_message == CAMERA_UNAVAILABLE || self.device_message == PHOTO_FAILED
+                {
+                    self.device_message.clear();
+                }
+                self.feed(kit, Event::PhotoTaken(facts));
             }
             Err(card_io::photo::PhotoError::Refused(r)) => {
                 let a = r.advice();
@@ -491,7 +340,8 @@ impl Core {
     }
 
     /// A citizen input from a screen.
-    pub fn input(&mut self, input: &Input) {
+    pub fn input(&mut self, kit: &Kit, input: &Input) {
+        let lang = self.lang;
         let Some(live) = self.live.as_mut() else {
             return;
         };
@@ -502,7 +352,7 @@ impl Core {
         };
         let event = match input.action.as_str() {
             "print" => {
-                self.print();
+                self.print(kit);
                 return;
             }
             "confirm" => Event::Confirm,
@@ -518,7 +368,7 @@ impl Core {
                 _ => return,
             },
             "photo" => {
-                self.take_photo();
+                self.take_photo(kit);
                 return;
             }
             "contact" => Event::ContactGiven(Contact {
@@ -529,7 +379,7 @@ impl Core {
                 Some(r) => Event::ReasonGiven(r),
                 None => {
                     live.problem = Some(self_text(
-                        self.lang,
+                        lang,
                         "请选择原因",
                         "choose a reason",
                         "سەۋەبنى تاللاڭ",
@@ -543,7 +393,7 @@ impl Core {
                 match parsed {
                     (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => {
                         live.problem = Some(e.to_string());
-                        live.digits = Core::shuffled_digits();
+                        live.digits = Citizen::shuffled_digits();
                         return;
                     }
                     (old, new, repeat) => Event::Pins {
@@ -564,7 +414,7 @@ impl Core {
             },
             _ => {
                 live.problem = Some(self_text(
-                    self.lang,
+                    lang,
                     "无法识别的操作",
                     "unknown action",
                     "بۇ مەشغۇلاتنى تونۇغىلى بولمىدى",
@@ -572,71 +422,71 @@ impl Core {
                 return;
             }
         };
-        self.feed(event);
+        self.feed(kit, event);
     }
 
     /// "Print" on the receipt or notice screen: prints through the engine (the business is
     /// committed already, so nothing depends on the paper) and keeps the outcome to show.
-    fn print(&mut self) {
-        if let Some(p) = &self.receipt_printer {
+    fn print(&mut self, kit: &Kit) {
+        if let Some(p) = &kit.printer {
             // A stale outcome must not pass for this one.
             p.take_outcome();
         }
-        self.feed(Event::Confirm);
-        let outcome = self.receipt_printer.as_ref().and_then(|p| p.take_outcome());
-        let note = match (&self.receipt_printer, outcome) {
-            (None, _) => Some(no_printer(self.lang)),
+        self.feed(kit, Event::Confirm);
+        let outcome = kit.printer.as_ref().and_then(|p| p.take_outcome());
+        let lang = self.lang;
+        let note = match (&kit.printer, outcome) {
+            (None, _) => Some(no_printer(lang)),
             (Some(_), None) => None,
-            (Some(_), Some(Printed::Ok)) => Some(self_text(self.lang, "凭条已打印", "printed", "تالون بېسىپ چىقىرىلدى")),
+            (Some(_), Some(Printed::Ok)) => Some(self_text(lang, "凭条已打印", "printed", "تالون بېسىپ چىقىرىلدى")),
             (Some(_), Some(Printed::Failed(why))) => Some(format!(
                 "{}{}",
                 self_text(
-                    self.lang,
+                    lang,
                     "未能打印。业务已办结,不受影响;处理好后可再次打印。",
                     "Not printed. Your business is done all the same; print again once this is fixed. ",
                     "بېسىپ چىقىرىلمىدى. ئىشىڭىز تاماملاندى؛ مەسىلە ھەل بولغاندىن كېيىن قايتا بېسىڭ. "
                 ),
-                split_message(&why, self.lang)
+                split_message(&why, lang)
             )),
         };
         if let Some(live) = self.live.as_mut() {
             live.print_note = note;
         }
-        self.refresh_device_message();
+        self.refresh_device_message(kit);
     }
 
-    /// The case id when a screen waits for one of `materials`.
-    pub fn waiting_for(&self, materials: &[Material]) -> Option<String> {
+    /// The citizen pressed "call staff": said on the status line.
+    pub fn staff_called(&mut self) {
+        self.device_message = STAFF_CALLED.into();
+    }
+
+    /// The case id and the material when a screen waits for a material.
+    pub fn waiting(&self) -> Option<(String, Material)> {
         let live = self.live.as_ref()?;
         match live.session.phase {
-            Phase::Gathering { material } if materials.contains(&material) => {
-                Some(live.session.case_id.clone())
-            }
+            Phase::Gathering { material } => Some((live.session.case_id.clone(), material)),
             _ => None,
         }
     }
 
     /// A problem with a device input (an ID card the module could not read, a QR code that
-    /// could not be decoded) for the screen waiting for it; true when it changed.
-    pub fn input_problem(&mut self, message: String) -> bool {
+    /// could not be decoded) for the screen waiting for it.
+    pub fn input_problem(&mut self, message: &str) {
+        let lang = self.lang;
         let Some(live) = self.live.as_mut() else {
-            return false;
+            return;
         };
         if !matches!(live.session.phase, Phase::Gathering { .. }) {
-            return false;
+            return;
         }
-        let message = split_message(&message, self.lang);
-        if live.problem.as_deref() == Some(message.as_str()) {
-            return false;
-        }
-        live.problem = Some(message);
-        true
+        live.problem = Some(split_message(message, lang));
     }
 
     /// Puts the devices' health in the status line: what is down, or clears what was shown
     /// once the device is back.
-    pub fn refresh_device_message(&mut self) {
-        let summary = self.devices.summary();
+    pub fn refresh_device_message(&mut self, kit: &Kit) {
+        let summary = kit.board.summary();
         if !summary.is_empty() {
             self.device_message = summary.clone();
         } else if self.device_message == self.shown_health {
@@ -647,14 +497,14 @@ impl Core {
 
     /// Ends the session when the citizen has been idle too long or the session cap passed.
     /// Returns true when it did.
-    pub fn expire(&mut self) -> bool {
-        let (Some(live), Some(idle)) = (&self.live, self.idle_timeout_s()) else {
+    pub fn expire(&mut self, kit: &Kit) -> bool {
+        let (Some(live), Some(idle)) = (&self.live, self.idle_timeout_s(kit)) else {
             return false;
         };
         let idle_over = live.last_activity.elapsed() > Duration::from_secs(u64::from(idle));
-        let cap = Duration::from_secs(u64::from(self.config.ui.session_cap_s));
+        let cap = Duration::from_secs(u64::from(kit.config.ui.session_cap_s));
         if idle_over || live.started.elapsed() > cap {
-            self.feed(Event::Timeout);
+            self.feed(kit, Event::Timeout);
             self.live = None;
             return true;
         }
@@ -662,9 +512,9 @@ impl Core {
     }
 
     /// Seconds of idleness allowed on the current screen.
-    pub fn idle_timeout_s(&self) -> Option<u32> {
+    pub fn idle_timeout_s(&self, kit: &Kit) -> Option<u32> {
         let live = self.live.as_ref()?;
-        let ui = &self.config.ui;
+        let ui = &kit.config.ui;
         let form = matches!(
             live.session.phase,
             Phase::Gathering {
@@ -744,14 +594,8 @@ fn card_message(e: &DriverError, lang: Language) -> String {
 }
 
 #[cfg(test)]
-mod input_tests {
+mod tests {
     use super::*;
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn device_messages_are_told_in_the_screen_language() {
@@ -765,34 +609,5 @@ mod input_tests {
         // Older two-part messages: Uyghur falls back to the Chinese, and one part is all.
         assert_eq!(split_message("仅中文 / only", Language::Ug), "仅中文");
         assert_eq!(split_message("仅中文", Language::En), "仅中文");
-    }
-
-    #[test]
-    fn a_form_with_repeated_reasons_keeps_every_reason() {
-        let input = Input::from_form(pairs(&[
-            ("action", "rate"),
-            ("level", "2"),
-            ("reasons", "slow"),
-            ("reasons", "unclear"),
-            ("comment", "排队太久"),
-            ("unexpected", "ignored"),
-        ]));
-        assert_eq!(input.action, "rate");
-        assert_eq!(input.level, Some(2));
-        assert_eq!(input.reasons, ["slow", "unclear"]);
-        assert_eq!(input.comment.as_deref(), Some("排队太久"));
-    }
-
-    #[test]
-    fn a_level_that_is_not_a_number_is_left_out_and_pins_are_not_shown() {
-        let input = Input::from_form(pairs(&[
-            ("action", "pins"),
-            ("level", "five"),
-            ("new", "580317"),
-            ("repeat", "580317"),
-        ]));
-        assert_eq!(input.level, None);
-        assert_eq!(input.new.as_deref(), Some("580317"));
-        assert!(!format!("{input:?}").contains("580317"));
     }
 }
