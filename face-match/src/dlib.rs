@@ -21,9 +21,10 @@ use image::imageops::{self, FilterType};
 use image::RgbImage;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    Embedding, FaceBox, FaceError, FaceSettings, FaceVerifier, Landmarks, Observation, Point,
-    EMBEDDING_LEN, LANDMARK_MODEL, RECOGNITION_MODEL,
+use crate::geometry::{FaceBox, Landmarks, Point};
+use crate::verifier::{
+    Embedding, FaceError, FaceSettings, FaceVerifier, Observation, EMBEDDING_LEN, LANDMARK_MODEL,
+    RECOGNITION_MODEL,
 };
 
 /// The longer side, in pixels, pictures are scaled to before detection.

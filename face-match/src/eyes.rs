@@ -11,7 +11,7 @@
 
 use image::RgbImage;
 
-use crate::{Landmarks, Point};
+use crate::geometry::{Landmarks, Point};
 
 /// Samples along the eye line and across it.
 const ALONG: usize = 16;

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use crate::{FaceError, Observation};
+use crate::verifier::{FaceError, Observation};
 
 /// One thing the citizen is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 use agency_api::{Released, Reservation, ReservationRequest};
 use kiosk_core::domain::Timestamp;
 
-use super::commit::{check_own_case, lock};
+use super::commit::check_own_case;
+use super::locks::lock;
 use super::{Db, DbError, Result};
 use crate::mask;
 

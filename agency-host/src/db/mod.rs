@@ -14,9 +14,11 @@
 //! circle.
 
 pub mod admin;
+mod apply;
 pub mod audit;
 pub mod commit;
 pub mod leases;
+mod locks;
 pub mod read;
 pub(crate) mod rows;
 
