@@ -85,8 +85,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/session/start", post(start_form))
         .route("/session/event", post(event_form))
         .route("/staff-call", post(staff_call))
+        .route("/attract", get(attract_page))
         .route("/static/kiosk.css", get(css))
         .route("/static/kiosk.js", get(js))
+        .route("/static/pinyin.json", get(pinyin))
         .route("/camera/preview.jpg", get(preview))
         .merge(api)
         .merge(super::staff::routes());
@@ -175,6 +177,21 @@ async fn home(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Respo
         } else {
             Some(screens::home(c))
         }
+    })
+    .await
+    {
+        Ok(Some(page)) => html(&page),
+        Ok(None) => Redirect::to("/session").into_response(),
+        Err(e) => page_error(e),
+    }
+}
+
+/// The attract screen (the page goes there after a while untouched); home while a session is
+/// open.
+async fn attract_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Response {
+    match with_core(&s, move |c| {
+        apply_prefs(c, &prefs);
+        c.live.is_none().then(|| screens::attract(c))
     })
     .await
     {
@@ -339,6 +356,18 @@ async fn js() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         ui_web::assets::KIOSK_JS,
+    )
+        .into_response()
+}
+
+/// The pinyin keyboard's candidates (generated data, see `ui_web::keyboard`).
+async fn pinyin() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        ui_web::assets::PINYIN_JSON,
     )
         .into_response()
 }

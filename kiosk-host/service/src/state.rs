@@ -145,8 +145,12 @@ pub struct Input {
     pub action: String,
     #[serde(default)]
     pub phone: Option<String>,
+    /// The address's GB/T 2260 division (a county's 6 or a town's 9 digits).
     #[serde(default)]
-    pub address: Option<String>,
+    pub division: Option<String>,
+    /// The address's street and number.
+    #[serde(default)]
+    pub street: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
     #[serde(default)]
@@ -196,7 +200,8 @@ impl Input {
             match name.as_str() {
                 "action" => input.action = value,
                 "phone" => input.phone = Some(value),
-                "address" => input.address = Some(value),
+                "division" => input.division = Some(value),
+                "street" => input.street = Some(value),
                 "reason" => input.reason = Some(value),
                 "receipt" => input.receipt = Some(value),
                 "old" => input.old = Some(value),
@@ -521,10 +526,38 @@ impl Core {
                 self.take_photo();
                 return;
             }
-            "contact" => Event::ContactGiven(Contact {
-                phone: input.phone.clone().filter(|p| !p.trim().is_empty()),
-                address: input.address.clone().filter(|a| !a.trim().is_empty()),
-            }),
+            "contact" => {
+                // The division picked and the street typed, written out as one address (the
+                // division's full name, then the street).
+                let division = input.division.as_deref().filter(|d| !d.trim().is_empty());
+                let street = input.street.as_deref().unwrap_or_default().trim();
+                let address = match division.map(|d| (d, kiosk_core::division::full_name(d))) {
+                    Some((_, Some(name))) => Some(format!("{name}{street}")),
+                    Some((_, None)) => {
+                        live.problem = Some(self_text(
+                            self.lang,
+                            "请在列表中选择所在地区",
+                            "choose the area from the list",
+                            "رايوننى تىزىملىكتىن تاللاڭ",
+                        ));
+                        return;
+                    }
+                    None if street.is_empty() => None,
+                    None => {
+                        live.problem = Some(self_text(
+                            self.lang,
+                            "请先选择所在地区，再填写街道门牌",
+                            "choose the area first, then the street and number",
+                            "ئالدى بىلەن رايوننى تاللاڭ، ئاندىن كوچا ۋە نومۇرنى يېزىڭ",
+                        ));
+                        return;
+                    }
+                };
+                Event::ContactGiven(Contact {
+                    phone: input.phone.clone().filter(|p| !p.trim().is_empty()),
+                    address,
+                })
+            }
             "reason" => match input.reason.as_deref().and_then(Reason::from_code) {
                 Some(r) => Event::ReasonGiven(r),
                 None => {
