@@ -8,8 +8,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # dpkg-dev (dpkg-shlibdeps, for the package's library dependencies) and adduser (the
 # package's postinst) for scripts/check-deb.sh; libssl-dev for SQLCipher (the database's
 # encryption, built from rusqlite's bundled source against the system libcrypto);
-# python3-venv for scripts/schemathesis.sh; g++ for libFuzzer (scripts/fuzz.sh).
-PACKAGES="libssl-dev python3-venv pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config procps dpkg-dev adduser chromium fonts-noto-core fonts-noto-cjk g++"
+# python3-venv for scripts/schemathesis.sh; g++ for libFuzzer (scripts/fuzz.sh); espeak-ng,
+# which renders the spoken prompts (kiosk-service's voice test checks every one).
+PACKAGES="libssl-dev python3-venv pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config procps dpkg-dev adduser chromium fonts-noto-core fonts-noto-cjk g++ espeak-ng"
 
 ensure_packages() {
     local missing=""

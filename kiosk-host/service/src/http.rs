@@ -89,6 +89,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/static/kiosk.css", get(css))
         .route("/static/kiosk.js", get(js))
         .route("/static/pinyin.json", get(pinyin))
+        .route("/voice/{lang}/{file}", get(super::voice::serve))
         .route("/camera/preview.jpg", get(preview))
         .merge(api)
         .merge(super::staff::routes());

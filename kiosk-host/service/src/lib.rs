@@ -18,6 +18,7 @@ pub mod sim;
 pub mod staff;
 pub mod state;
 pub mod suggest;
+pub mod voice;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
