@@ -7,6 +7,7 @@ import {
   accessibilityTest, actionButton, home, insertCard, pullCard, screenOf, sim, step, useKiosk, waitScreen,
 } from "./lib.mjs";
 import { CARD_PIN, GOOD_PIN, enterPins, startBusiness } from "./walk.mjs";
+import { clearText, pickDivision, typeText } from "./keys.mjs";
 
 const t = useKiosk("edges");
 
@@ -132,7 +133,15 @@ test("more time: the button restarts the countdown on the same page, nothing typ
     await waitScreen(page, "ask-idcard");
     await step(page, () => sim(kiosk, "POST", "/api/sim/idcard", { person: "v3-sm4.toml" }), "ask-card");
     await step(page, () => insertCard(kiosk, "v3-sm4.toml"), "ask-contact");
-    await page.locator("#address").fill("新疆阜康市博峰街14号");
+    // Typed as at the kiosk: the division on the picker, the street on the pinyin keyboard.
+    await pickDivision(page, ["阜康市", "博峰街道"]);
+    await typeText(page, "street", [
+      { pinyin: "bofeng", pick: "博峰" },
+      { pinyin: "jie", pick: "街" },
+      { keys: "14" },
+      { pinyin: "hao", pick: "号" },
+    ]);
+    assert.equal(await page.locator("#street").inputValue(), "博峰街14号", "the street typed");
     await page.evaluate(() => {
       window.__samePage = true;
     });
@@ -152,7 +161,8 @@ test("more time: the button restarts the countdown on the same page, nothing typ
     await page.waitForTimeout(2500);
     assert.equal(await page.evaluate(() => window.__samePage === true), true, "the page was not reloaded");
     assert.equal(await screenOf(page), "ask-contact");
-    assert.equal(await page.locator("#address").inputValue(), "新疆阜康市博峰街14号", "the address typed is kept");
+    assert.equal(await page.locator("#street").inputValue(), "博峰街14号", "the street typed is kept");
+    assert.notEqual(await page.locator("#division").inputValue(), "", "the division chosen is kept");
     assert.ok(!posts.posted.some((p) => p.includes("action=timeout")), `no timeout yet: ${posts.posted}`);
     // And then it runs out for real.
     await waitScreen(page, "home", 8000);
@@ -171,12 +181,20 @@ test("suggestion box: from the home screen, an empty text is refused, then one i
   await waitScreen(page, "suggest");
   await t.visit("suggest");
   // Blank text passes the browser's `required` check; the kiosk refuses it and says why.
-  await page.locator("#suggest-text").fill("   ");
+  await typeText(page, "suggest-text", [{ layer: "latin" }, { keys: "   " }]);
   await page.getByRole("button", { name: "提交" }).click();
   await waitScreen(page, "suggest");
   assert.match(await page.getByRole("alert").innerText(), /请先写下您的意见或建议/);
   await t.visit("suggest-refused");
-  await page.locator("#suggest-text").fill("希望周末也能办理");
+  // Cleared with the keyboard's backspace, then typed in pinyin, a character at a time.
+  await clearText(page, "suggest-text");
+  await typeText(page, "suggest-text", [
+    { layer: "pinyin" },
+    ...[["xi", "希"], ["wang", "望"], ["zhou", "周"], ["mo", "末"], ["ye", "也"], ["neng", "能"], ["ban", "办"], ["li", "理"]].map(
+      ([pinyin, pick]) => ({ pinyin, pick }),
+    ),
+  ]);
+  assert.equal(await page.locator("#suggest-text").inputValue(), "希望周末也能办理");
   await page.getByRole("button", { name: "提交" }).click();
   await waitScreen(page, "suggest-sent");
   assert.match(await page.locator(".suggest .thanks").innerText(), /已收到/);

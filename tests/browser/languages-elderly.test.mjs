@@ -62,16 +62,30 @@ test("change_info in Uyghur: the contact form right to left, the phone field lef
     people: ["pin-blocked.toml"],
     card: "pin-blocked.toml",
     holder: "pin-blocked.toml",
-    contact: { phone: "13987654321", address: "新疆昌吉市建国路11号" },
+    // A Uyghur address, typed in Uyghur: باغ كوچىسى 11 (Garden Street 11).
+    contact: {
+      phone: "13987654321",
+      division: ["昌吉市", "建国路街道"],
+      street: [{ keys: "باغ كوچىسى 11" }],
+      expectStreet: "باغ كوچىسى 11",
+    },
     path: ["ask-idcard", "ask-card", "ask-contact", "confirm", "done"],
     each: uyghurScreen,
     checks: {
       "ask-contact": async (page) => {
         assert.equal(await page.locator("#phone").getAttribute("dir"), "ltr", "digits left to right");
-        assert.equal(await page.locator("#address").getAttribute("dir"), "auto");
+        assert.equal(await page.locator("#street").getAttribute("dir"), "auto");
         assert.match(await page.locator("label[for=phone]").innerText(), UYGHUR, "the label in Uyghur");
+        // The street's keyboard starts on the Uyghur layer on a Uyghur screen.
+        await page.locator("#street").click();
+        const tab = page.locator('.kbd[data-kbd-for="street"] [data-kbd-layer][aria-pressed="true"]');
+        assert.equal(await tab.getAttribute("data-kbd-layer"), "uyghur");
       },
-      confirm: async (page) => assert.match(await mainText(page), /139\*\*\*\*4321/, "the new phone masked"),
+      confirm: async (page) => {
+        const text = await mainText(page);
+        assert.match(text, /139\*\*\*\*4321/, "the new phone masked");
+        assert.match(text, /昌吉市建国路街道باغ كوچىسى 11/, "the Uyghur street after the division");
+      },
     },
     rate: 5,
   });
