@@ -6,8 +6,9 @@
 #
 #   scripts/bench.sh                 # everything
 #   scripts/bench.sh archive http    # only the named benches
+#   scripts/bench.sh face            # face verification: accuracy (data/face/pairs.tsv) and cost
 #
-# Benches: apdus card cardinfo business kiosk http photo idcard archive size.
+# Benches: apdus card cardinfo business kiosk http audit photo idcard archive face size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 # card-info comparison), ImageMagick (the photo comparison); opensc comes with PACKAGES.
 PACKAGES="$PACKAGES wrk hyperfine imagemagick"
 ensure_packages
+fetch_face_data
 ensure_pcscd
 trap stop_pcscd_if_started EXIT
 
@@ -26,7 +28,7 @@ BIN="$TARGET_DIR/release"
 OUT="$TARGET_DIR/bench"
 mkdir -p "$OUT"
 
-ALL="apdus card cardinfo business kiosk http photo idcard archive size"
+ALL="apdus card cardinfo business kiosk http audit photo idcard archive face size"
 WANT="${*:-$ALL}"
 
 run() {
@@ -90,9 +92,11 @@ for b in $WANT; do
         business) run business "$BIN/business-bench" ;;
         kiosk) run kiosk "$BIN/kiosk-bench" ;;
         http) run http "$BIN/http-bench" ;;
+        audit) run audit "$BIN/audit-load-bench" ;;
         photo) run photo "$BIN/photo_bench" ;;
         idcard) run idcard "$BIN/idcard_bench" ;;
         archive) run archive "$BIN/archive-bench" ;;
+        face) run face "$BIN/face-bench" ;;
         size)
             echo
             echo "### size: release binaries"

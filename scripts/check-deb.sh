@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_packages
+# The face models the package carries (/usr/share/kiosk/face).
+fetch_face_data
 mkdir -p target
 LOG="$PWD/target/check-deb.log"
 : >"$LOG"
@@ -135,6 +137,10 @@ no_sim_symbols() {
 }
 check "the packaged kiosk has no hw-sim code (nm -C; the development build has)" no_sim_symbols
 check "/etc/kiosk/kiosk.toml is a conffile" grep -qx "/etc/kiosk/kiosk.toml" <<<"$conffiles"
+check "package has the face models (CC0) in /usr/share/kiosk/face" \
+    package_has usr/share/kiosk/face/dlib_face_recognition_resnet_model_v1.dat \
+    usr/share/kiosk/face/shape_predictor_5_face_landmarks.dat usr/share/kiosk/face/LICENSE
+check "package depends on dlib (face verification)" grep -Eq "^Depends:.*\blibdlib" <<<"$fields"
 check "package depends on pcscd" grep -Eq "^Depends:.*\bpcscd\b" <<<"$fields"
 check "package depends on libssl (SQLCipher's libcrypto)" grep -Eq "^Depends:.*\blibssl3" <<<"$fields"
 check "package depends on espeak-ng (the spoken prompts)" grep -Eq "^Depends:.*\bespeak-ng\b" <<<"$fields"
@@ -155,6 +161,12 @@ fi
 check "installed kiosk validates /etc/kiosk/kiosk.toml" /usr/bin/kiosk config validate /etc/kiosk/kiosk.toml
 check "installed kiosk validates /usr/share/doc/kiosk/kiosk.example.toml" \
     /usr/bin/kiosk config validate /usr/share/doc/kiosk/kiosk.example.toml
+face_compare() {
+    local out
+    out=$(/usr/bin/kiosk face compare --config /dev/null --json target/face/photos/obama.jpg target/face/photos/obama3.jpg) &&
+        grep -q '"same_person":true' <<<"$out"
+}
+check "installed kiosk compares two faces with the packaged models" face_compare
 check "installed kiosk has the service command the unit runs" /usr/bin/kiosk serve --help
 sim_refused() {
     local out status

@@ -4,7 +4,7 @@
 # /api/openapi.json (examples, coverage and fuzzing phases, a fixed seed, a bounded number of
 # examples per operation) and fails on any 5xx, any answer that breaks its documented schema,
 # status code or content type, and any request the document admits that the service refuses.
-# /api/events (server-sent events: an endless answer) is left out; tests/tests/serve.rs
+# /api/events (server-sent events: an endless answer) is left out; tests/tests/it/serve.rs
 # covers it.
 #
 # Ends with one line for scripts/test.sh's summary:

@@ -1,16 +1,40 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, property and transcript tests, every card operation
-# against the in-process simulator, and the same suite through pcscd + vpcd + hw-sim.
+# Runs the whole test suite: the CI gates (formatting, clippy, the toolchain), unit, property
+# and transcript tests, every card operation against the in-process simulator, and the same
+# suite through pcscd + vpcd + hw-sim.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_packages
+# Face verification's models and test photographs (target/face; cached after the first run).
+fetch_face_data
+ensure_toolchain
 ensure_pcscd
 trap stop_pcscd_if_started EXIT
-cargo build --workspace --all-targets --locked
-# Test binaries that share pcscd's vpcd ports serialise themselves; cargo runs binaries
-# one after another.
 mkdir -p target
+# The gates: a failed gate fails the run, but the tests still run, so that one run shows
+# everything. Each prints "gate pass NAME" or "gate fail NAME".
+: >target/gates-output.log
+gate() {
+    local name=$1
+    shift
+    echo "== gate $name: $*"
+    if "$@"; then
+        echo "gate pass $name" | tee -a target/gates-output.log
+    else
+        echo "gate fail $name" | tee -a target/gates-output.log
+    fi
+}
+# The active rustc is the declared rust-version (rust-toolchain.toml pins it): the build and
+# tests below are the build at the declared version.
+gate toolchain check_toolchain
+gate fmt cargo fmt --all -- --check
+gate clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+# The packaged kiosk's features (the .deb is built without default features).
+gate clippy-packaged cargo clippy -p kiosk-host --no-default-features --all-targets --locked -- -D warnings
+cargo build --workspace --all-targets --locked
+# One test binary per crate; in the `tests` crate's, the tests that share pcscd's vpcd ports
+# take the rig's lock (tests/src/rig.rs). Cargo runs the binaries one after another.
 set +e
 cargo test --workspace --locked -- --test-threads=2 2>&1 | tee target/test-output.log
 status=${PIPESTATUS[0]}
@@ -39,8 +63,13 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
      FILENAME ~ /fuzz-output/ && NF == 3 && $1 == "fuzz" && $2 == "fail" { f += $3; z += $3 }
      END { printf "\nworkspace: %d passed, %d failed (including %d browser tests, %d package checks, %d fuzzed API operations and %d fuzz targets)\n", p, f, b, d, a, z }' \
     target/test-output.log target/browser-test-output.log target/check-deb-output.log target/schemathesis-output.log target/fuzz-output.log
+# And one line for the gates.
+awk '$1 == "gate" { n++; if ($2 == "pass") p++; else failed = failed " " $3 }
+     END { printf "gates: %d of %d passed%s\n", p, n, failed == "" ? "" : " (failed:" failed ")" }' \
+    target/gates-output.log
 if [ "$status" != 0 ]; then exit "$status"; fi
 if [ "$browser_status" != 0 ]; then exit "$browser_status"; fi
 if [ "$deb_status" != 0 ]; then exit "$deb_status"; fi
 if [ "$api_status" != 0 ]; then exit "$api_status"; fi
-exit "$fuzz_status"
+if [ "$fuzz_status" != 0 ]; then exit "$fuzz_status"; fi
+if grep -q "^gate fail" target/gates-output.log; then exit 1; fi

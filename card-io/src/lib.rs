@@ -10,6 +10,8 @@
 //! - [`sam`]: the secure module (PSAM over any card session, or a software module with the
 //!   test keys) and the 3DES/SM4 primitives behind it.
 //! - [`pin`]: PINs in zeroizing buffers.
+//! - [`citizen`]: sex (GB/T 2261.1) and the ID number's check character (GB 11643), shared
+//!   by the ID card, the card and the registry.
 //! - [`idcard`]: the resident ID card module (GA 467 frames over a serial port).
 //! - [`qr`], [`printer`]: the e-card QR scanner (serial, or a USB HID keyboard through evdev)
 //!   and the ESC/POS receipt printer (serial, USB printer class, raw TCP).
@@ -20,6 +22,7 @@
 pub mod apdu;
 pub mod bcd;
 pub mod camera;
+pub mod citizen;
 pub mod date;
 pub mod idcard;
 pub mod pcsc_backend;

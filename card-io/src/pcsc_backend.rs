@@ -21,7 +21,7 @@ use crate::transport::{
 };
 
 /// Maps a PC/SC error to the transport error a user can act on, keeping the cause.
-pub fn map_error(err: pcsc::Error, reader: &str) -> TransportError {
+pub(crate) fn map_error(err: pcsc::Error, reader: &str) -> TransportError {
     use pcsc::Error as E;
     match err {
         E::NoService | E::ServiceStopped | E::InvalidHandle | E::CommError => {
@@ -240,14 +240,14 @@ fn card_atr(card: &pcsc::Card, reader: &str) -> Result<Vec<u8>, TransportError> 
 }
 
 /// A card connected through PC/SC in shared mode.
-pub struct PcscConnection {
+pub(crate) struct PcscConnection {
     card: pcsc::Card,
     reader: String,
     atr: Vec<u8>,
 }
 
 /// One PC/SC transaction.
-pub struct PcscSession<'a> {
+pub(crate) struct PcscSession<'a> {
     tx: pcsc::Transaction<'a>,
     reader: &'a str,
     atr: &'a [u8],

@@ -60,8 +60,6 @@ pub enum TransportError {
     ResponseChainTooLong(usize),
     #[error("PC/SC error: {0}")]
     Pcsc(#[source] pcsc::Error),
-    #[error("simulated hardware: {0}")]
-    Simulator(String),
 }
 
 impl TransportError {

@@ -74,7 +74,7 @@ pub fn digest(text: &str) -> String {
 }
 
 /// The canonical bytes the signature covers.
-pub fn signed_bytes(version: u64, created: u64, config: &str) -> Vec<u8> {
+pub(crate) fn signed_bytes(version: u64, created: u64, config: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(FORMAT.len() + 1 + 16 + 32);
     out.extend_from_slice(FORMAT.as_bytes());
     out.push(0);

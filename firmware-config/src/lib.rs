@@ -2,8 +2,11 @@
 //! defaults ([`schema`]), parsing that reports every problem with file, line and column
 //! ([`parse`], [`rules`]), the JSON Schema of the file ([`json_schema`]), signed
 //! configuration bundles ([`bundle`], [`keys`]) and their atomic installation with rollback
-//! ([`store`]).
+//! ([`store`]); [`atomic_file`], the one way the kiosk's crates write a file atomically;
+//! and `agency.toml`, the agency server's configuration ([`agency`]).
 
+pub mod agency;
+pub mod atomic_file;
 pub mod bundle;
 pub mod diagnostic;
 pub mod json_schema;
@@ -19,8 +22,8 @@ use std::path::Path;
 
 pub use diagnostic::{ConfigError, Diagnostic, Diagnostics};
 pub use schema::{
-    Business, BusinessCode, Calendar, CalendarDay, CalendarFile, Config, DayKind, Devices, Keys,
-    Kiosk, Language, Role, Staff, Storage, Ui,
+    Business, BusinessCode, Calendar, CalendarDay, CalendarFile, Config, DayKind, Devices, Face,
+    Keys, Kiosk, Language, Role, Staff, Storage, Ui,
 };
 
 /// Where the kiosk's configuration lives by default.

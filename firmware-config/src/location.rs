@@ -12,7 +12,7 @@ pub enum Seg {
 }
 
 /// A path from the root, e.g. `devices.qr_port` or `staff[1].user`.
-pub type KeyPath = Vec<Seg>;
+pub(crate) type KeyPath = Vec<Seg>;
 
 /// Builds a path of keys.
 pub fn keys(parts: &[&str]) -> KeyPath {
@@ -48,7 +48,7 @@ pub fn describe(path: &[Seg]) -> String {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -67,12 +67,12 @@ enum Node<'a> {
 
 /// The span of the deepest existing part of `path`: the key for a key, the element for an
 /// array index. `None` when not even the first step is in the document.
-pub fn span_of(doc: &ImDocument<String>, path: &[Seg]) -> Option<Range<usize>> {
+pub(crate) fn span_of(doc: &ImDocument<String>, path: &[Seg]) -> Option<Range<usize>> {
     locate(doc, path).0
 }
 
 /// Like `span_of`, and whether the whole path exists in the document.
-pub fn locate(doc: &ImDocument<String>, path: &[Seg]) -> (Option<Range<usize>>, bool) {
+pub(crate) fn locate(doc: &ImDocument<String>, path: &[Seg]) -> (Option<Range<usize>>, bool) {
     let mut found = 0;
     let mut node = Node::Table(doc.as_table());
     let mut best = None;

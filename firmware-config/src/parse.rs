@@ -58,6 +58,17 @@ pub(crate) fn parse_checked<T: DeserializeOwned>(
     origin: &str,
     rules: impl FnOnce(&T, &mut Report<'_>),
 ) -> Result<T, Diagnostics> {
+    parse_checked_for(text, origin, "kiosk config schema", rules)
+}
+
+/// [`parse_checked`] for another file than kiosk.toml: `schema_command` is the command whose
+/// output lists that file's keys (e.g. `agency config schema`), named in the hints.
+pub(crate) fn parse_checked_for<T: DeserializeOwned>(
+    text: &str,
+    origin: &str,
+    schema_command: &str,
+    rules: impl FnOnce(&T, &mut Report<'_>),
+) -> Result<T, Diagnostics> {
     let doc = match ImDocument::parse(text.to_owned()) {
         Ok(doc) => doc,
         Err(e) => {
@@ -78,7 +89,7 @@ pub(crate) fn parse_checked<T: DeserializeOwned>(
         doc: &doc,
         found: Vec::new(),
     };
-    let value = structural::<T>(&mut report);
+    let value = structural::<T>(&mut report, schema_command);
     if let Some(value) = &value {
         rules(value, &mut report);
     }
@@ -108,7 +119,7 @@ fn plain(path: &[Step]) -> KeyPath {
 
 /// Deserializes the document; on failure finds each failing key and reports it, then
 /// deserializes what is left without those keys (defaults fill in) for the rules.
-fn structural<T: DeserializeOwned>(report: &mut Report<'_>) -> Option<T> {
+fn structural<T: DeserializeOwned>(report: &mut Report<'_>, schema_command: &str) -> Option<T> {
     let root = Value::InlineTable(report.doc.as_table().clone().into_inline_table());
     if let Ok(value) = T::deserialize(root.clone().into_deserializer()) {
         return Some(value);
@@ -124,14 +135,14 @@ fn structural<T: DeserializeOwned>(report: &mut Report<'_>) -> Option<T> {
             .map(|s| line_col(report.text, s.start))
             .or_else(|| report.position(&seg_path));
         let message = err.message().trim_end().replace('\n', " ");
-        let hint = serde_hint(&message);
+        let hint = serde_hint(&message, schema_command);
         let place = describe(&seg_path[..seg_path.len().saturating_sub(1)]);
         let message = if seg_path.len() > 1 {
             format!("{place}: {message}")
         } else {
             message
         };
-        report.push(position, message, hint.into());
+        report.push(position, message, hint);
         paths.push(seg_path);
     }
     paths.sort();
@@ -142,17 +153,17 @@ fn structural<T: DeserializeOwned>(report: &mut Report<'_>) -> Option<T> {
 }
 
 /// What to write instead, from the kind of serde error.
-fn serde_hint(message: &str) -> &'static str {
+fn serde_hint(message: &str, schema_command: &str) -> String {
     if message.starts_with("unknown field") {
-        "remove this key or correct its spelling (`kiosk config schema` lists the keys)"
+        format!("remove this key or correct its spelling (`{schema_command}` lists the keys)")
     } else if message.starts_with("unknown variant") {
-        "write one of the values listed"
+        "write one of the values listed".into()
     } else if message.starts_with("invalid type") {
-        "write a value of the expected type"
+        "write a value of the expected type".into()
     } else if message.starts_with("missing field") {
-        "add the missing key to this entry"
+        "add the missing key to this entry".into()
     } else {
-        "see `kiosk config schema` for what this key takes"
+        format!("see `{schema_command}` for what this key takes")
     }
 }
 

@@ -10,7 +10,7 @@ use crate::phc;
 use crate::schema::{CalendarDay, Config, DayKind};
 
 /// Baud rates a serial device may be set to.
-pub const BAUD_RATES: [u32; 9] = [
+pub(crate) const BAUD_RATES: [u32; 9] = [
     1200, 2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200, 230_400,
 ];
 
@@ -25,6 +25,7 @@ pub(crate) fn check(c: &Config, r: &mut Report<'_>) {
     staff(c, r);
     agency_keys(c, r);
     storage(c, r);
+    face(c, r);
     if let Some(file) = &c.calendar.file {
         absolute(
             r,
@@ -150,12 +151,33 @@ fn devices(c: &Config, r: &mut Report<'_>) {
     }
     qr_hid(d, r);
     printer_links(d, r);
-    absolute(
-        r,
-        &k(&["devices", "camera_device"]),
-        &d.camera_device,
-        "/dev/video0",
-    );
+    // The camera: a V4L2 device, a still picture (`file:PATH`, for demos and benches), or
+    // none at all (empty).
+    let camera = k(&["devices", "camera_device"]);
+    match d.camera_device.strip_prefix("file:") {
+        Some(path) if !path.starts_with('/') => r.error(
+            &camera,
+            format!(
+                "[devices] camera_device {:?}: the picture's path is not absolute",
+                d.camera_device
+            ),
+            "write file: and a full path, e.g. \"file:/var/lib/kiosk/photo.png\"",
+        ),
+        Some(_) => {}
+        None if d.camera_device.is_empty() => {}
+        None => absolute(r, &camera, &d.camera_device, "/dev/video0"),
+    }
+    if let Some(lib) = &d.wlt_decoder {
+        let path = k(&["devices", "wlt_decoder"]);
+        absolute(r, &path, lib, "/opt/vendor/lib/libWltRS.so");
+        if lib.starts_with('/') && !lib.ends_with(".so") && !lib.contains(".so.") {
+            r.error(
+                &path,
+                format!("[devices] wlt_decoder {lib:?} is not a shared library (.so)"),
+                "write the path of the vendor's decoder library, e.g. \"/opt/vendor/lib/libWltRS.so\"",
+            );
+        }
+    }
     if d.camera_width < PHOTO_PIXELS.0 || d.camera_height < PHOTO_PIXELS.1 {
         let key = if d.camera_width < PHOTO_PIXELS.0 {
             "camera_width"
@@ -282,6 +304,40 @@ pub fn check_host_port(value: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn face(c: &Config, r: &mut Report<'_>) {
+    let f = &c.face;
+    if !(0.3..=0.8).contains(&f.threshold) {
+        r.error(
+            &k(&["face", "threshold"]),
+            format!("[face] threshold {} is outside 0.3–0.8", f.threshold),
+            "write the largest embedding distance judged the same person; 0.6 unless BENCHMARKS.md's figures for this site say otherwise",
+        );
+    }
+    absolute(
+        r,
+        &k(&["face", "model_dir"]),
+        &f.model_dir,
+        "/usr/share/kiosk/face",
+    );
+    if f.retries > 5 {
+        r.error(
+            &k(&["face", "retries"]),
+            format!("[face] retries {} is more than 5", f.retries),
+            "write how many more attempts a citizen gets before the staff path, 0 to 5 (default 2)",
+        );
+    }
+    if !(5..=60).contains(&f.liveness_seconds) {
+        r.error(
+            &k(&["face", "liveness_seconds"]),
+            format!(
+                "[face] liveness_seconds {} is outside 5–60",
+                f.liveness_seconds
+            ),
+            "write the seconds a citizen has to blink and turn the head (default 15)",
+        );
+    }
 }
 
 fn business(c: &Config, r: &mut Report<'_>) {

@@ -15,6 +15,7 @@ pub struct Config {
     pub keys: Keys,
     pub storage: Storage,
     pub calendar: Calendar,
+    pub face: Face,
     /// Staff accounts (`[[staff]]`).
     pub staff: Vec<Staff>,
 }
@@ -77,10 +78,16 @@ pub struct Devices {
     /// The receipt printer on the network, raw TCP: `host:port`, or `host` for port 9100. Set
     /// `printer_port = ""` with it.
     pub printer_tcp: String,
-    /// Camera device (V4L2).
+    /// Camera: a V4L2 device (`/dev/video0`), a still picture served as every frame
+    /// (`file:/full/path.png`, for demos and benches), or empty: the kiosk has none.
     pub camera_device: String,
     pub camera_width: u32,
     pub camera_height: u32,
+    /// Absolute path of the licensed WLT decoder (a shared library with the C function
+    /// `unpack`, see card-io's `idcard::wlt`) that turns the ID card's photo into pixels.
+    /// Default none: the photo cannot be shown, and face matching uses the registry's photo.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wlt_decoder: Option<String>,
 }
 
 impl Default for Devices {
@@ -100,6 +107,7 @@ impl Default for Devices {
             camera_device: "/dev/video0".into(),
             camera_width: 1280,
             camera_height: 720,
+            wlt_decoder: None,
         }
     }
 }
@@ -287,6 +295,35 @@ impl Default for Storage {
             database: "/var/lib/kiosk/kiosk.db".into(),
             archive_dir: "/var/lib/kiosk/archive".into(),
             key_file: None,
+        }
+    }
+}
+
+/// `[face]`: face verification (人证核验, BUSINESS-RULES.md section 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Face {
+    /// Largest distance between two face embeddings still judged the same person (dlib's
+    /// network: same-person pairs measure 0.25–0.46, different people 0.79–0.89, see
+    /// BENCHMARKS.md). Between 0.3 and 0.8.
+    pub threshold: f64,
+    /// Absolute path of the folder holding the two model files
+    /// (`dlib_face_recognition_resnet_model_v1.dat`, `shape_predictor_5_face_landmarks.dat`).
+    pub model_dir: String,
+    /// Further attempts a citizen is offered after a failed match or liveness check, before
+    /// the staff path (0–5).
+    pub retries: u32,
+    /// Seconds within which the liveness challenge (blink, turn) must be done (5–60).
+    pub liveness_seconds: u32,
+}
+
+impl Default for Face {
+    fn default() -> Self {
+        Face {
+            threshold: 0.6,
+            model_dir: "/usr/share/kiosk/face".into(),
+            retries: 2,
+            liveness_seconds: 15,
         }
     }
 }

@@ -19,13 +19,14 @@
 //! previous configuration, so a second rollback is refused (it says what the first one did)
 //! instead of silently flipping back. Moving forward again takes a newer bundle.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 
+use crate::atomic_file::AtomicFile;
 use crate::bundle::{digest, Bundle, BundleError};
 use crate::{keys, Config, ConfigError};
 
@@ -345,7 +346,13 @@ impl Store {
     }
 
     fn write(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        write_atomic(&self.dir, name, bytes)
+        AtomicFile::new(&self.path(name))
+            .replace(bytes)
+            .map_err(|e| StoreError::Io {
+                what: e.step,
+                path: e.path,
+                source: e.source,
+            })
     }
 }
 
@@ -359,32 +366,4 @@ fn read_optional(path: &Path) -> Result<Option<String>, StoreError> {
             source,
         }),
     }
-}
-
-/// Writes `dir/name` atomically: a temporary file in `dir`, fsync, rename over `name`, fsync
-/// of the directory. On failure the temporary file is removed and `name` is unchanged.
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
-    let tmp = dir.join(format!(".{name}.tmp-{:016x}", rand::random::<u64>()));
-    let target = dir.join(name);
-    let io = |what, path: &Path| {
-        let path = path.to_owned();
-        move |source| StoreError::Io { what, path, source }
-    };
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(io("create", &tmp))?;
-        file.write_all(bytes).map_err(io("write", &tmp))?;
-        file.sync_all().map_err(io("fsync", &tmp))?;
-        fs::rename(&tmp, &target).map_err(io("rename into", &target))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result?;
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io("fsync directory", dir))
 }

@@ -6,6 +6,8 @@
 //! light pixels connected to the border of the head region; the cut-out is then placed on a
 //! white screen, on a cluttered photograph, too far, too close or off-centre.
 
+pub mod live;
+
 use std::path::{Path, PathBuf};
 
 use card_io::camera::{CameraError, FrameSource, Resolution};
@@ -65,7 +67,7 @@ impl Scene {
 }
 
 /// The white of the simulated kiosk's backdrop, as a camera sees it.
-pub const SCREEN_WHITE: Rgb<u8> = Rgb([244, 244, 242]);
+pub(crate) const SCREEN_WHITE: Rgb<u8> = Rgb([244, 244, 242]);
 
 /// The astronaut portrait's face box as the SeetaFace detector finds it (x, y, width).
 const ASTRONAUT_FACE: (u32, u32, u32) = (173, 68, 99);
@@ -98,7 +100,7 @@ impl SimCamera {
     }
 
     /// The scene at `resolution`, from the photographs in `dir`.
-    pub fn with_photos(
+    pub(crate) fn with_photos(
         dir: &Path,
         scene: Scene,
         resolution: Resolution,

@@ -50,7 +50,7 @@ pub(crate) struct Framer {
 
 impl Framer {
     /// True for GET RESPONSE (`00 C0`).
-    pub fn is_get_response(cmd: &Command) -> bool {
+    pub(crate) fn is_get_response(cmd: &Command) -> bool {
         cmd.cla == 0x00 && cmd.ins == 0xC0
     }
 
@@ -92,7 +92,7 @@ impl Framer {
     }
 
     /// GET RESPONSE: up to Le bytes of the pending data, then `61 rr` or the final SW.
-    pub fn get_response(&mut self, cmd: &Command) -> Vec<u8> {
+    pub(crate) fn get_response(&mut self, cmd: &Command) -> Vec<u8> {
         if cmd.p1 != 0 || cmd.p2 != 0 {
             return join(Vec::new(), SW_WRONG_P1P2);
         }

@@ -35,6 +35,7 @@
 
 use std::path::Path;
 
+use card_io::citizen::{check_id_number, Sex};
 use card_io::date::Date;
 use serde::{Deserialize, Serialize};
 
@@ -44,11 +45,11 @@ use crate::error::SimError;
 use crate::settings::{Settings, SpecVersion};
 
 /// Bytes of tag 09 (name).
-pub const NAME_LEN: usize = 30;
+pub(crate) const NAME_LEN: usize = 30;
 /// Bytes of tag 4E (name extension).
-pub const NAME_EXT_LEN: usize = 20;
+pub(crate) const NAME_EXT_LEN: usize = 20;
 /// PIN unblocks a card allows in its life.
-pub const UNBLOCKS_IN_LIFE: u8 = 10;
+pub(crate) const UNBLOCKS_IN_LIFE: u8 = 10;
 
 /// A card file as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,23 +112,6 @@ pub struct Ef05Section {
     pub expiry_date: Date,
     /// 9 ASCII letters or digits.
     pub card_number: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sex {
-    Male,
-    Female,
-}
-
-impl Sex {
-    /// GB/T 2261 code as stored on the card.
-    pub fn code(self) -> u8 {
-        match self {
-            Sex::Male => b'1',
-            Sex::Female => b'2',
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,7 +307,7 @@ impl CardFile {
             ef06.push(Record::new(0x4E, pad(&ext, NAME_EXT_LEN, 0xFF)));
         }
         ef06.extend([
-            Record::new(0x0A, vec![e6.sex.code()]),
+            Record::new(0x0A, vec![e6.sex.code() as u8]),
             Record::new(0x0B, vec![e6.ethnicity]),
             Record::new(0x0C, birth_place),
             Record::new(0x0D, e6.birth_date.to_bcd().to_vec()),
@@ -391,7 +375,7 @@ impl CardFile {
 }
 
 /// A 6-digit PIN as 3 BCD bytes.
-pub fn pin_bcd(pin: &str) -> Option<[u8; 3]> {
+pub(crate) fn pin_bcd(pin: &str) -> Option<[u8; 3]> {
     if pin.len() != 6 {
         return None;
     }
@@ -400,7 +384,7 @@ pub fn pin_bcd(pin: &str) -> Option<[u8; 3]> {
 
 /// Encodes `name` in GBK and splits it at a character boundary: at most 30 bytes for tag 09,
 /// the rest (at most 20 bytes) for tag 4E. Both parts come back unpadded.
-pub fn split_name_gbk(name: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
+pub(crate) fn split_name_gbk(name: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
     if name.trim().is_empty() {
         return Err("the name is empty".into());
     }
@@ -429,38 +413,6 @@ pub fn split_name_gbk(name: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
         ));
     }
     Ok((first, rest))
-}
-
-/// GB 11643 ID number check (ISO 7064 MOD 11-2 check digit).
-pub fn check_id_number(id: &str) -> Result<(), String> {
-    let b = id.as_bytes();
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
-        return Err(format!("{id:?} is not 17 digits and a check digit"));
-    }
-    let want = id_check_digit(&id[..17]).ok_or_else(|| format!("{id:?} is not 17 digits"))?;
-    if b[17] != want {
-        return Err(format!(
-            "{id:?} has check digit {} but should end in {}",
-            b[17] as char, want as char
-        ));
-    }
-    Ok(())
-}
-
-/// The ISO 7064 MOD 11-2 check character of 17 digits.
-pub fn id_check_digit(first17: &str) -> Option<u8> {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    if first17.len() != 17 {
-        return None;
-    }
-    let mut sum = 0;
-    for (c, w) in first17.bytes().zip(WEIGHTS) {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        sum += u32::from(c - b'0') * w;
-    }
-    Some(b"10X98765432"[(sum % 11) as usize])
 }
 
 fn hex_exact(s: &str, len: usize) -> Result<Vec<u8>, String> {
@@ -539,14 +491,6 @@ mod tests {
         assert!(split_name_gbk(long).unwrap_err().contains("more than"));
         assert!(split_name_gbk("").is_err());
         assert!(split_name_gbk("😀").unwrap_err().contains("no GBK"));
-    }
-
-    #[test]
-    fn id_check_digits() {
-        assert_eq!(id_check_digit("11010519491231002"), Some(b'X'));
-        assert!(check_id_number("11010519491231002X").is_ok());
-        assert!(check_id_number("110105194912310021").is_err());
-        assert!(check_id_number("11010519491231002").is_err());
     }
 
     fn base() -> String {

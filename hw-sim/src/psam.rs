@@ -14,7 +14,7 @@ use crate::framing::{join, Framer};
 use crate::settings::{T0Warnings, Transport};
 
 /// ATR of the simulated PSAM.
-pub const PSAM_ATR: [u8; 12] = [
+pub(crate) const PSAM_ATR: [u8; 12] = [
     0x3B, 0x68, 0x00, 0x00, 0x50, 0x53, 0x41, 0x4D, 0x00, 0x00, 0x00, 0x01,
 ];
 /// AID of the PSAM application.
@@ -60,15 +60,15 @@ pub struct PsamOs {
 
 mod sw {
     pub const OK: u16 = 0x9000;
-    pub const WRONG_LENGTH: u16 = 0x6700;
-    pub const CONDITIONS: u16 = 0x6985;
-    pub const NO_CURRENT_EF: u16 = 0x6986;
-    pub const FILE_NOT_FOUND: u16 = 0x6A82;
-    pub const WRONG_P1P2: u16 = 0x6A86;
-    pub const KEY_NOT_FOUND: u16 = 0x6A88;
-    pub const WRONG_OFFSET: u16 = 0x6B00;
-    pub const INS_NOT_SUPPORTED: u16 = 0x6D00;
-    pub const CLA_NOT_SUPPORTED: u16 = 0x6E00;
+    pub(crate) const WRONG_LENGTH: u16 = 0x6700;
+    pub(crate) const CONDITIONS: u16 = 0x6985;
+    pub(crate) const NO_CURRENT_EF: u16 = 0x6986;
+    pub(crate) const FILE_NOT_FOUND: u16 = 0x6A82;
+    pub(crate) const WRONG_P1P2: u16 = 0x6A86;
+    pub(crate) const KEY_NOT_FOUND: u16 = 0x6A88;
+    pub(crate) const WRONG_OFFSET: u16 = 0x6B00;
+    pub(crate) const INS_NOT_SUPPORTED: u16 = 0x6D00;
+    pub(crate) const CLA_NOT_SUPPORTED: u16 = 0x6E00;
 }
 
 impl PsamOs {
@@ -95,13 +95,9 @@ impl PsamOs {
         &self.options
     }
 
-    /// Changes the transport on the fly.
-    pub fn set_transport(&mut self, transport: Transport) {
-        self.options.transport = transport;
-    }
-
     /// The algorithm of the key initialised last, if any.
-    pub fn key_algorithm(&self) -> Option<Algorithm> {
+    #[cfg(test)]
+    pub(crate) fn key_algorithm(&self) -> Option<Algorithm> {
         self.key.as_ref().map(|(alg, _)| *alg)
     }
 

@@ -98,7 +98,7 @@ impl fmt::Display for SpecVersion {
 }
 
 /// The PIN retry limits a card can be personalised with.
-pub const PIN_RETRY_LIMITS: [u8; 3] = [3, 6, 8];
+pub(crate) const PIN_RETRY_LIMITS: [u8; 3] = [3, 6, 8];
 
 /// Settings of one simulated card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

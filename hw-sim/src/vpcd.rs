@@ -74,7 +74,7 @@ impl VpcdBridge {
     }
 
     /// As [`VpcdBridge::start`], at any address.
-    pub fn start_at(addr: SocketAddr, device: Box<dyn SimDevice>) -> VpcdBridge {
+    pub(crate) fn start_at(addr: SocketAddr, device: Box<dyn SimDevice>) -> VpcdBridge {
         let shared = Arc::new(Shared {
             addr,
             device: Mutex::new(device),
@@ -120,11 +120,6 @@ impl VpcdBridge {
     /// [`insert`]: VpcdBridge::insert
     pub fn pull_after(&self, n: usize, point: PullPoint) {
         *lock(&self.shared.pull) = (n != usize::MAX).then_some((n, point));
-    }
-
-    /// True while a pull armed by [`VpcdBridge::pull_after`] has not happened yet.
-    pub fn pull_armed(&self) -> bool {
-        lock(&self.shared.pull).is_some()
     }
 
     /// Inserts the card again (the thread connects to vpcd).

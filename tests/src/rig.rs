@@ -2,7 +2,7 @@
 //! or behind the real PC/SC stack ([`Vpcd`]: `pcscd` with the vpcd driver, `hw-sim`'s vpcd
 //! bridge attaching the card to slot 0 and the PSAM to slot 1, and card-io's PC/SC backend).
 
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use card_io::pcsc_backend::PcscProvider;
@@ -140,60 +140,117 @@ pub struct Vpcd {
     present_atr: Mutex<Option<Vec<u8>>>,
 }
 
-static VPCD: OnceLock<Mutex<Vpcd>> = OnceLock::new();
+/// The machine's one pcscd and vpcd's two ports, for one test of this process at a time.
+/// Every test that talks to pcscd takes it: through [`Vpcd::lock`] (the rig's card and PSAM
+/// attached to vpcd) or through [`pcsc_exclusive`] (nothing of this process attached: for a
+/// test that attaches its own emulator, stops pcscd, or runs a kiosk that watches the
+/// readers). The integration tests run in one binary, so without it a scenario in one module
+/// would meet another module's card in the same reader.
+static PCSC: Mutex<Option<Vpcd>> = Mutex::new(None);
+
+/// Takes [`PCSC`]. After a test panicked holding it, the rig it left (a card inserted, a
+/// pull armed, the PSAM out) is dropped, so that the next test starts from a fresh one.
+fn lock_pcsc() -> MutexGuard<'static, Option<Vpcd>> {
+    match PCSC.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => {
+            PCSC.clear_poison();
+            let mut guard = poisoned.into_inner();
+            drop(guard.take());
+            guard
+        }
+    }
+}
+
+/// The rig, held by one scenario; see [`Vpcd::lock`].
+pub struct VpcdGuard(MutexGuard<'static, Option<Vpcd>>);
+
+impl std::ops::Deref for VpcdGuard {
+    type Target = Vpcd;
+    fn deref(&self) -> &Vpcd {
+        self.0
+            .as_ref()
+            .expect("Vpcd::lock attaches the rig before handing it out")
+    }
+}
+
+/// pcscd with no emulator of this process attached to vpcd, held by one test; see
+/// [`pcsc_exclusive`].
+pub struct PcscExclusive {
+    _guard: MutexGuard<'static, Option<Vpcd>>,
+}
+
+/// Takes pcscd for a test that attaches its own emulator to vpcd (`hw-sim vpcd` as a child),
+/// stops pcscd, or runs a real-hardware kiosk that must find the readers as nothing else of
+/// this process left them: the rig's card and PSAM are detached (their sockets closed) and,
+/// when pcscd runs, both vpcd readers are empty when this returns. The rig is attached again
+/// by the next [`Vpcd::lock`].
+pub fn pcsc_exclusive() -> PcscExclusive {
+    let mut guard = lock_pcsc();
+    if guard.take().is_some() {
+        wait_until(
+            "the rig's card and PSAM to leave vpcd",
+            Duration::from_secs(20),
+            || !card_present(VPCD_CARD_READER) && !card_present(VPCD_PSAM_READER),
+        );
+    }
+    PcscExclusive { _guard: guard }
+}
 
 impl Vpcd {
     /// Takes the shared rig, with the PSAM on `transport`. Fails loudly when `pcscd` with
     /// the vpcd driver is not running: these tests must not pass by skipping.
-    pub fn lock(transport: Transport) -> MutexGuard<'static, Vpcd> {
-        let m = VPCD.get_or_init(|| {
-            let provider = PcscProvider::new();
-            let readers = provider.list_readers().unwrap_or_else(|e| {
-                panic!("pcscd with the vpcd driver must be running for these tests ({e}); run ./scripts/test.sh")
-            });
-            assert!(
-                readers.iter().any(|r| r.name == VPCD_CARD_READER),
-                "pcscd runs but has no {VPCD_CARD_READER:?} reader: install vsmartcard-vpcd and restart pcscd (readers: {readers:?})"
-            );
-            // A card emulator of a previous test process may still look present until
-            // pcscd notices its socket closed; start only once both slots are empty.
-            let empty = |name: &str| {
-                provider
-                    .list_readers()
-                    .map(|rs| rs.iter().all(|r| r.name != name || r.atr.is_none()))
-                    .unwrap_or(false)
-            };
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while !(empty(VPCD_CARD_READER) && empty(VPCD_PSAM_READER)) {
-                assert!(
-                    Instant::now() < deadline,
-                    "another card emulator stays attached to vpcd (a running `hw-sim vpcd` or demo?): stop it first"
-                );
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let card = Mutex::new(None);
-            let psam = VpcdBridge::start(35964, psam(transport));
-            let rig = Vpcd {
-                provider,
-                card,
-                psam,
-                transport,
-                present_atr: Mutex::new(None),
-            };
+    pub fn lock(transport: Transport) -> VpcdGuard {
+        let mut slot = lock_pcsc();
+        let rig = slot.get_or_insert_with(|| Vpcd::attach(transport));
+        if rig.transport != transport {
+            rig.psam.remove();
+            rig.wait(VPCD_PSAM_READER, |atr| atr.is_none());
+            rig.psam.replace(psam(transport));
+            rig.psam.insert();
             rig.wait(VPCD_PSAM_READER, |atr| atr.is_some());
-            Mutex::new(rig)
-        });
-        let guard = m.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.transport != transport {
-            guard.psam.remove();
-            guard.wait(VPCD_PSAM_READER, |atr| atr.is_none());
-            guard.psam.replace(psam(transport));
-            guard.psam.insert();
-            guard.wait(VPCD_PSAM_READER, |atr| atr.is_some());
+            rig.transport = transport;
         }
-        let mut guard = guard;
-        guard.transport = transport;
-        guard
+        VpcdGuard(slot)
+    }
+
+    /// Attaches a PSAM on `transport` to vpcd's slot 1, once both slots are empty.
+    fn attach(transport: Transport) -> Vpcd {
+        let provider = PcscProvider::new();
+        let readers = provider.list_readers().unwrap_or_else(|e| {
+            panic!("pcscd with the vpcd driver must be running for these tests ({e}); run ./scripts/test.sh")
+        });
+        assert!(
+            readers.iter().any(|r| r.name == VPCD_CARD_READER),
+            "pcscd runs but has no {VPCD_CARD_READER:?} reader: install vsmartcard-vpcd and restart pcscd (readers: {readers:?})"
+        );
+        // A card emulator of a previous test (or test process) may still look present until
+        // pcscd notices its socket closed; start only once both slots are empty.
+        let empty = |name: &str| {
+            provider
+                .list_readers()
+                .map(|rs| rs.iter().all(|r| r.name != name || r.atr.is_none()))
+                .unwrap_or(false)
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !(empty(VPCD_CARD_READER) && empty(VPCD_PSAM_READER)) {
+            assert!(
+                Instant::now() < deadline,
+                "another card emulator stays attached to vpcd (a running `hw-sim vpcd` or demo?): stop it first"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let card = Mutex::new(None);
+        let psam = VpcdBridge::start(35964, psam(transport));
+        let rig = Vpcd {
+            provider,
+            card,
+            psam,
+            transport,
+            present_atr: Mutex::new(None),
+        };
+        rig.wait(VPCD_PSAM_READER, |atr| atr.is_some());
+        rig
     }
 
     fn card_bridge(&self) -> MutexGuard<'_, Option<VpcdBridge>> {

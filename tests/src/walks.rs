@@ -2,7 +2,7 @@
 //! the card reader before the walk, what the kiosk must hold before it (a loss reported),
 //! and the walk itself from the business's start to its `Done` phase. The bench binaries
 //! time the walk (`business-bench`) or take its archive record as a template
-//! (`archive-bench`); `tests/tests/businesses.rs` checks the same businesses in detail.
+//! (`archive-bench`); `tests/tests/it/businesses.rs` checks the same businesses in detail.
 
 use hw_sim::Transport;
 use kiosk_core::domain::{BusinessCode as B, Outcome};

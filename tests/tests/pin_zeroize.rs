@@ -6,7 +6,7 @@
 //! bytes, or as `Pin`'s digit values — is counted. Every block was zeroed when it was
 //! handed out, so the bytes read back are initialised ones. The PIN paths run while it
 //! records: `card_io::pin::Pin`, the APDU `Command` (encoded and parsed), the screen input
-//! (`Input` from a form and from JSON, and `Core`'s parse of it into `Event::Pins`), and whole
+//! (`Input` from a form and from JSON, as the session actor receives it), and whole
 //! PIN businesses through the engine, the executor, card-io and the simulated card.
 //!
 //! A copy left unwiped anywhere on those paths — a temporary `String`, a `Vec` that grew, a
@@ -22,7 +22,7 @@ use hw_sim::Transport;
 use kiosk_core::domain::BusinessCode as B;
 use kiosk_core::engine::session::{Event, Phase};
 use kiosk_core::rules::Material;
-use kiosk_service::state::Input;
+use kiosk_service::inputs::Input;
 use tests::kiosk::{feed, id_text, now, start, TestKiosk};
 use tests::rig::{InProcess, Rig};
 use zeroize::Zeroizing;
@@ -68,20 +68,26 @@ struct Watching;
 
 // SAFETY: every call is passed to `System` with the same layout; blocks are zeroed when
 // handed out and read (within their size) only before `System` frees them.
+#[allow(unsafe_code, reason = "the allocator that watches every freed block")]
 unsafe impl GlobalAlloc for Watching {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        System.alloc_zeroed(layout)
+        // SAFETY: the caller's layout, as `GlobalAlloc::alloc` requires.
+        unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        System.alloc_zeroed(layout)
+        // SAFETY: the caller's layout, as `GlobalAlloc::alloc_zeroed` requires.
+        unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if RECORDING.load(Ordering::Relaxed) && !ptr.is_null() && layout.size() > 0 {
-            scan(std::slice::from_raw_parts(ptr, layout.size()));
+            // SAFETY: `ptr` is a live block of `layout.size()` bytes from `alloc` (the
+            // caller's promise), zeroed when handed out, so initialised; not yet freed.
+            scan(unsafe { std::slice::from_raw_parts(ptr, layout.size()) });
         }
-        System.dealloc(ptr, layout)
+        // SAFETY: the block and layout `alloc` handed out, as the caller promises.
+        unsafe { System.dealloc(ptr, layout) }
     }
 
     // The default `realloc` (alloc, copy, dealloc through this allocator) is kept on purpose:

@@ -478,3 +478,41 @@ fn an_unreadable_configuration_fails_first() {
     );
     let _ = fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_still_picture_camera_is_checked_without_a_camera_backend() {
+    let dir = temp("still-camera");
+    let picture = dir.join("citizen.png");
+    SimCamera::new(Scene::Good, Resolution::HD)
+        .and_then(|mut c| c.frame())
+        .expect("a composed frame")
+        .save(&picture)
+        .expect("picture written");
+    let mut config = firmware_config::Config::default();
+    config.devices.camera_device = format!("file:{}", picture.display());
+    let readers = SimReaders::new();
+    let check = |config: &firmware_config::Config| {
+        let cx = Context {
+            config,
+            config_path: None,
+            readers: &readers,
+            serial: &SystemSerial,
+            cameras: None,
+            store: &SqliteProbe,
+            now: SystemTime::now(),
+        };
+        result(&selftest::run_all(&cx), "camera").clone()
+    };
+    let camera = check(&config);
+    assert_eq!(camera.status, Status::Pass, "{camera:?}");
+    assert!(camera.detail.contains("frame 1280×720"), "{camera:?}");
+    fs::remove_file(&picture).expect("picture removed");
+    let camera = check(&config);
+    assert_eq!(camera.status, Status::Fail, "{camera:?}");
+    assert!(camera.detail.contains("citizen.png"), "{camera:?}");
+    config.devices.camera_device = String::new();
+    let camera = check(&config);
+    assert_eq!(camera.status, Status::Warn, "{camera:?}");
+    assert!(camera.detail.contains("no camera configured"), "{camera:?}");
+    let _ = fs::remove_dir_all(&dir);
+}

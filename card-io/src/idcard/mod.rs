@@ -6,7 +6,7 @@
 //! - [`text`]: the 256-byte UCS-2 text as [`IdText`], with the GB 11643 check digit checked
 //!   and the GB 3304 ethnicity names.
 //! - [`wlt`]: the 1024-byte WLT photo, kept as bytes; pixels need a licensed decoder behind
-//!   [`WltDecoder`].
+//!   [`WltDecoder`], loaded at run time from the vendor's library ([`LibraryDecoder`]).
 //! - [`reader`]: find → select → read over any [`Port`], with per-step timeouts and one
 //!   retry; [`open`] for a serial port by path.
 //!
@@ -22,13 +22,14 @@ pub mod reader;
 pub mod text;
 pub mod wlt;
 
+pub use crate::citizen::Sex;
 pub use codec::{Decoder, Frame, FrameError};
 pub use reader::{
     open, open_with, wire_time, Failure, IdReader, ModuleId, Port, ReaderConfig, ReaderError,
     SerialLine, Step, Traffic, DEFAULT_BAUD,
 };
-pub use text::{IdText, Sex, TextError, Validity};
-pub use wlt::{NoLicensedDecoder, WltDecoder, WltError, WltPhoto};
+pub use text::{IdText, TextError, Validity};
+pub use wlt::{LibraryDecoder, NoLicensedDecoder, WltDecoder, WltError, WltPhoto};
 
 /// One read of an ID card.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use super::wlt::{WltPhoto, WLT_LEN};
 /// Line speed of a module out of the box (8N1).
 pub const DEFAULT_BAUD: u32 = 115_200;
 /// Bytes of the select answer's data.
-pub const SELECT_DATA_LEN: usize = 8;
+pub(crate) const SELECT_DATA_LEN: usize = 8;
 
 /// One exchange of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,7 +48,7 @@ impl Step {
     }
 
     /// Bytes of the longest answer a module sends for this step (for the wire time).
-    pub fn answer_len(self) -> usize {
+    pub(crate) fn answer_len(self) -> usize {
         codec::OVERHEAD
             + 3
             + match self {
@@ -361,10 +361,6 @@ impl<P: Port> IdReader<P> {
         &mut self.port
     }
 
-    pub fn into_port(self) -> P {
-        self.port
-    }
-
     /// Bytes exchanged since the reader was made.
     pub fn traffic(&self) -> Traffic {
         self.traffic
@@ -396,7 +392,7 @@ impl<P: Port> IdReader<P> {
     }
 
     /// `20 02`: selects the card found; the 8 bytes the module answers with.
-    pub fn select_card(&mut self) -> Result<[u8; SELECT_DATA_LEN], ReaderError> {
+    pub(crate) fn select_card(&mut self) -> Result<[u8; SELECT_DATA_LEN], ReaderError> {
         self.run(Step::SelectCard, |a| {
             a.data
                 .as_slice()
@@ -409,7 +405,7 @@ impl<P: Port> IdReader<P> {
     }
 
     /// `30 01`: the text and the photo of the selected card.
-    pub fn read_text_and_photo(&mut self) -> Result<(IdText, WltPhoto), ReaderError> {
+    pub(crate) fn read_text_and_photo(&mut self) -> Result<(IdText, WltPhoto), ReaderError> {
         self.run(Step::ReadCard, parse_read)
     }
 

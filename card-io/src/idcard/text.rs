@@ -20,6 +20,7 @@
 
 use std::fmt;
 
+use crate::citizen::{check_id_number, Sex};
 use crate::date::Date;
 
 /// Bytes of the text block.
@@ -57,15 +58,15 @@ impl Field {
 }
 
 pub const NAME: Field = Field::new("name", 0, 30);
-pub const SEX: Field = Field::new("sex", 30, 2);
-pub const ETHNICITY: Field = Field::new("ethnicity", 32, 4);
+pub(crate) const SEX: Field = Field::new("sex", 30, 2);
+pub(crate) const ETHNICITY: Field = Field::new("ethnicity", 32, 4);
 pub const BIRTH_DATE: Field = Field::new("birth date", 36, 16);
 pub const ADDRESS: Field = Field::new("address", 52, 70);
 pub const ID_NUMBER: Field = Field::new("ID number", 122, 36);
 pub const AUTHORITY: Field = Field::new("issuing authority", 158, 30);
-pub const VALID_FROM: Field = Field::new("valid from", 188, 16);
-pub const VALID_TO: Field = Field::new("valid to", 204, 16);
-pub const RESERVED: Field = Field::new("reserved", 220, 36);
+pub(crate) const VALID_FROM: Field = Field::new("valid from", 188, 16);
+pub(crate) const VALID_TO: Field = Field::new("valid to", 204, 16);
+pub(crate) const RESERVED: Field = Field::new("reserved", 220, 36);
 
 /// A text block that is not a readable ID card: the field, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,57 +90,6 @@ fn bad(field: Field, problem: impl Into<String>) -> TextError {
     TextError::Field {
         field: field.name,
         problem: problem.into(),
-    }
-}
-
-/// Sex as GB/T 2261.1 codes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sex {
-    Unknown,
-    Male,
-    Female,
-    Unspecified,
-}
-
-impl Sex {
-    pub fn from_code(code: char) -> Option<Sex> {
-        Some(match code {
-            '0' => Sex::Unknown,
-            '1' => Sex::Male,
-            '2' => Sex::Female,
-            '9' => Sex::Unspecified,
-            _ => return None,
-        })
-    }
-
-    /// The one-digit code on the card.
-    pub fn code(self) -> char {
-        match self {
-            Sex::Unknown => '0',
-            Sex::Male => '1',
-            Sex::Female => '2',
-            Sex::Unspecified => '9',
-        }
-    }
-
-    /// What the card face shows.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            Sex::Unknown => "未知的性别",
-            Sex::Male => "男",
-            Sex::Female => "女",
-            Sex::Unspecified => "未说明的性别",
-        }
-    }
-
-    /// The word `kiosk card info --json` uses for the same code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sex::Unknown => "unknown",
-            Sex::Male => "male",
-            Sex::Female => "female",
-            Sex::Unspecified => "unspecified",
-        }
     }
 }
 
@@ -431,43 +381,6 @@ fn write_field(out: &mut [u8], field: Field, value: &str) -> Result<(), TextErro
     Ok(())
 }
 
-/// The GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits; `None` when
-/// they are not 17 ASCII digits.
-pub fn check_char(first17: &[u8]) -> Option<char> {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    if first17.len() != 17 || !first17.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    Some(CHECK[(sum % 11) as usize])
-}
-
-/// Checks an 18-character ID number: 17 digits and the right check character (`0`–`9` or
-/// upper-case `X`). The error says what is wrong.
-pub fn check_id_number(id: &str) -> Result<(), String> {
-    let b = id.as_bytes();
-    if b.len() != 18 {
-        return Err(format!(
-            "{id:?} has {} characters, expected 18",
-            id.chars().count()
-        ));
-    }
-    let expected = check_char(&b[..17])
-        .ok_or_else(|| format!("{id:?}: the first 17 characters must be digits"))?;
-    let found = char::from(b[17]);
-    if found != expected {
-        return Err(format!(
-            "{id:?}: check character {found:?} is wrong (GB 11643 gives {expected:?})"
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,22 +427,6 @@ mod tests {
         let bytes = long.encode().unwrap();
         assert_eq!(&bytes[204..208], &[0x7F, 0x95, 0x1F, 0x67]); // 长期
         assert_eq!(IdText::decode(&bytes).unwrap().valid_to, Validity::LongTerm);
-    }
-
-    #[test]
-    fn check_digits() {
-        for id in [
-            "652301197508210015",
-            "65230119800506003X",
-            "11010519491231002X",
-        ] {
-            assert_eq!(check_id_number(id), Ok(()), "{id}");
-        }
-        let e = check_id_number("652301197508210016").unwrap_err();
-        assert!(e.contains("'5'"), "{e}");
-        assert!(check_id_number("65230119750821001").is_err());
-        assert!(check_id_number("6523011975082100A5").is_err());
-        assert!(check_id_number("65230119750821001５").is_err());
     }
 
     #[test]

@@ -15,11 +15,11 @@ use image::RgbImage;
 use super::geometry::HeadBox;
 
 /// Fewest background pixels for the statistics to mean anything.
-pub const MIN_PIXELS: usize = 400;
+pub(crate) const MIN_PIXELS: usize = 400;
 
 /// A background pixel whose luma is further than this from the background's median is "busy"
 /// (an object, an edge, a shadow); hair or a shoulder straying into the regions makes a few.
-pub const BUSY_LUMA_DISTANCE: u8 = 24;
+pub(crate) const BUSY_LUMA_DISTANCE: u8 = 24;
 
 /// The background's statistics. Medians, not means, so that a strand of hair in the regions
 /// does not make a white screen grey.
@@ -37,7 +37,7 @@ pub struct Background {
 }
 
 /// True when photo pixel (`x`, `y`) belongs to the background of `head`.
-pub fn is_background(head: &HeadBox, x: u32, y: u32) -> bool {
+pub(crate) fn is_background(head: &HeadBox, x: u32, y: u32) -> bool {
     let (x, y) = (x as f32 + 0.5, y as f32 + 0.5);
     let fw = head.face_width;
     let dx = (x - head.eye_x).abs();

@@ -12,12 +12,12 @@ use rustface::{Detector, ImageData};
 static MODEL: &[u8] = include_bytes!("../../models/seeta_fd_frontal_v1.0.bin");
 
 /// The face width [`FaceDetector::refine`] scales a face's neighbourhood to: a card photo's.
-pub const MEASURE_FACE_WIDTH: f32 = 200.0;
+pub(crate) const MEASURE_FACE_WIDTH: f32 = 200.0;
 
 /// The scales a photo is searched at by [`FaceDetector::measure`]: the detector's cost grows
 /// with the area it scans (about 40 ms for a whole 358×441 photo on the kiosk-class machine
 /// of BENCHMARKS.md), and a face of 80–100 px still boxes to a pixel or two.
-pub const MEASURE_SCALES: [f32; 3] = [0.5, 0.45, 0.4];
+pub(crate) const MEASURE_SCALES: [f32; 3] = [0.5, 0.45, 0.4];
 
 /// The detector's smallest window, in pixels of the image it runs on.
 const MIN_WINDOW: u32 = 20;
@@ -76,7 +76,7 @@ impl FaceDetector {
     /// neighbourhood is cut from the full-resolution frame, scaled so the face is as wide as
     /// on a card photo ([`MEASURE_FACE_WIDTH`]), and [measured](FaceDetector::measure) there.
     /// `None` when the measurement finds no single face.
-    pub fn refine(&mut self, frame: &RgbImage, face: &Face) -> Option<Face> {
+    pub(crate) fn refine(&mut self, frame: &RgbImage, face: &Face) -> Option<Face> {
         let (w, h) = frame.dimensions();
         let margin = 0.7 * face.width;
         let x0 = (face.x - margin).clamp(0.0, w as f32) as u32;

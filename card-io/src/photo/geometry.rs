@@ -19,30 +19,30 @@ pub const WIDTH: u32 = 358;
 pub const HEIGHT: u32 = 441;
 
 /// Face width range of the rules, in photo pixels.
-pub const FACE_WIDTH: (f32, f32) = (179.0, 255.0);
+pub(crate) const FACE_WIDTH: (f32, f32) = (179.0, 255.0);
 /// Distance of the top of the head below the top edge, in photo pixels.
-pub const HEAD_TOP: (f32, f32) = (7.0, 21.0);
+pub(crate) const HEAD_TOP: (f32, f32) = (7.0, 21.0);
 /// Distance of the midpoint of the eyes from the left edge, in photo pixels.
-pub const EYE_X: (f32, f32) = (162.0, 196.0);
+pub(crate) const EYE_X: (f32, f32) = (162.0, 196.0);
 /// Least distance of the eye line above the bottom edge, in photo pixels.
-pub const EYE_LINE_MIN_FROM_BOTTOM: f32 = 207.0;
+pub(crate) const EYE_LINE_MIN_FROM_BOTTOM: f32 = 207.0;
 
 /// Eye line below the top of the detector's box, as a fraction of the box height.
-pub const EYE_LINE_BELOW_BOX_TOP: f32 = 0.32;
+pub(crate) const EYE_LINE_BELOW_BOX_TOP: f32 = 0.32;
 /// Top of the head above the top of the detector's box, as a fraction of the box height.
-pub const HEAD_TOP_ABOVE_BOX_TOP: f32 = 0.50;
+pub(crate) const HEAD_TOP_ABOVE_BOX_TOP: f32 = 0.50;
 
 /// The face width aimed at: low in the range, so that the whole head (about 1.6 face widths
 /// tall with these proportions) is about two thirds of the photo's height.
-pub const TARGET_FACE_WIDTH: f32 = 195.0;
+pub(crate) const TARGET_FACE_WIDTH: f32 = 195.0;
 /// Where the top of the head is aimed at (middle of the range).
-pub const TARGET_HEAD_TOP: f32 = 14.0;
+pub(crate) const TARGET_HEAD_TOP: f32 = 14.0;
 /// Where the eyes' midpoint is aimed at (the photo's centre line).
-pub const TARGET_EYE_X: f32 = 179.0;
+pub(crate) const TARGET_EYE_X: f32 = 179.0;
 
 /// The head features estimated from a detector box, in the box's coordinates.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Landmarks {
+pub(crate) struct Landmarks {
     pub face_width: f32,
     pub eye_x: f32,
     pub eye_y: f32,
@@ -83,7 +83,7 @@ pub struct HeadBox {
 
 impl HeadBox {
     /// The head box of `landmarks` (frame coordinates) after `crop` is scaled to the photo.
-    pub fn after_crop(landmarks: &Landmarks, crop: &Crop) -> HeadBox {
+    pub(crate) fn after_crop(landmarks: &Landmarks, crop: &Crop) -> HeadBox {
         let sx = WIDTH as f32 / crop.width as f32;
         let sy = HEIGHT as f32 / crop.height as f32;
         let eye_y = (landmarks.eye_y - crop.y as f32) * sy;
@@ -141,7 +141,7 @@ impl HeadBox {
 }
 
 /// The frame size below which no photo can be cut without enlarging more than `max_upscale`.
-pub fn min_frame(max_upscale: f32) -> (u32, u32) {
+pub(crate) fn min_frame(max_upscale: f32) -> (u32, u32) {
     let up = max_upscale.max(f32::MIN_POSITIVE);
     (
         (WIDTH as f32 / up).ceil() as u32,

@@ -111,7 +111,7 @@ impl Report {
     }
 
     /// The first rule broken, in rule order.
-    pub fn first_refusal(&self) -> Option<&Refusal> {
+    pub(crate) fn first_refusal(&self) -> Option<&Refusal> {
         self.refusals().next()
     }
 }

@@ -201,7 +201,7 @@ impl Printer {
     }
 
     /// Prints ESC/POS bytes after checking the printer is ready.
-    pub fn print_bytes(&mut self, bytes: &[u8]) -> Result<PrintReport, PrinterError> {
+    pub(crate) fn print_bytes(&mut self, bytes: &[u8]) -> Result<PrintReport, PrinterError> {
         let before = self.ready()?;
         self.send(bytes)?;
         let mut paper = before.paper;

@@ -12,11 +12,11 @@ pub const DLE: u8 = 0x10;
 pub const EOT: u8 = 0x04;
 
 /// `ESC @`: initialise (clears the buffer and every style).
-pub const INIT: [u8; 2] = [ESC, b'@'];
+pub(crate) const INIT: [u8; 2] = [ESC, b'@'];
 /// `FS &`: Chinese character mode (double-byte text), the default of Chinese printers.
-pub const CHINESE_MODE: [u8; 2] = [FS, b'&'];
+pub(crate) const CHINESE_MODE: [u8; 2] = [FS, b'&'];
 /// `GS V 66 0`: feed to the cutter and partial cut.
-pub const CUT: [u8; 4] = [GS, b'V', 0x42, 0x00];
+pub(crate) const CUT: [u8; 4] = [GS, b'V', 0x42, 0x00];
 
 /// Text alignment (`ESC a n`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,7 +54,7 @@ pub fn init() -> [u8; 2] {
 }
 
 /// `FS &`.
-pub fn chinese_mode() -> [u8; 2] {
+pub(crate) fn chinese_mode() -> [u8; 2] {
     CHINESE_MODE
 }
 

@@ -193,6 +193,7 @@ impl UsbLpLink {
     }
 
     /// Waits until the device is ready for `events`, at most the timeout.
+    #[allow(unsafe_code, reason = "poll(2)")]
     fn wait(&self, events: libc::c_short) -> io::Result<()> {
         let mut pfd = libc::pollfd {
             fd: self.file.as_raw_fd(),
@@ -272,6 +273,7 @@ impl PrinterLink for UsbLpLink {
             }
         }
     }
+    #[allow(unsafe_code, reason = "the LPGETSTATUS ioctl(2)")]
     fn port_status(&mut self) -> io::Result<Option<u8>> {
         let mut status: libc::c_int = 0;
         // SAFETY: LPGETSTATUS writes one int through the pointer, which points at a live

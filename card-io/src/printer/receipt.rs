@@ -46,7 +46,7 @@ pub struct Receipt {
 }
 
 /// Printed columns of a string: one per ASCII character, two for anything else.
-pub fn columns(s: &str) -> usize {
+pub(crate) fn columns(s: &str) -> usize {
     s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 

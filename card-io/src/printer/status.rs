@@ -1,8 +1,10 @@
 //! Real-time status (`DLE EOT n`) and the answers.
 //!
 //! Every answer byte has bit 1 and bit 4 set and bits 0 and 7 clear; anything else is not a
-//! status answer. `n = 1` (printer): bit 3 = offline. `n = 4` (roll paper sensor): bits 2–3 =
-//! paper near end, bits 5–6 = paper end.
+//! status answer. `n = 1` (printer): bit 3 = offline. `n = 2` (offline cause): bit 5 = stopped
+//! at paper end. `n = 3` (errors): none reported. `n = 4` (roll paper sensor): bits 2–3 =
+//! paper near end, bits 5–6 = paper end. The kiosk reads `n = 1` and `n = 4`; the answers to
+//! all four are here for the simulated printer.
 
 use super::PrinterError;
 
@@ -11,6 +13,7 @@ const FIXED_BITS: u8 = 0x12;
 const OFFLINE: u8 = 0x08;
 const NEAR_END: u8 = 0x0C;
 const PAPER_END: u8 = 0x60;
+const PAPER_STOP: u8 = 0x20;
 
 /// The `n` of `DLE EOT n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +116,16 @@ pub fn parse_port_status(byte: u8) -> PrinterStatus {
 /// The answer a printer in this state gives to `DLE EOT 1` (used by simulators and tests).
 pub fn printer_answer(online: bool) -> u8 {
     FIXED_BITS | if online { 0 } else { OFFLINE }
+}
+
+/// The answer to `DLE EOT 2`: whether the printer stopped at the paper end.
+pub fn offline_cause_answer(paper_stop: bool) -> u8 {
+    FIXED_BITS | if paper_stop { PAPER_STOP } else { 0 }
+}
+
+/// The answer to `DLE EOT 3` of a printer with no error.
+pub fn no_error_answer() -> u8 {
+    FIXED_BITS
 }
 
 /// The answer a printer with this roll gives to `DLE EOT 4`.

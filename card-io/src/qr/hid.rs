@@ -98,6 +98,7 @@ impl QrReader {
 }
 
 /// Waits until `fd` is readable (or in error, which the read then reports), at most `timeout`.
+#[allow(unsafe_code, reason = "poll(2)")]
 fn wait_readable(fd: RawFd, timeout: Duration) -> std::io::Result<bool> {
     let mut pfd = libc::pollfd {
         fd,

@@ -2,6 +2,8 @@
 //! 3DES and SM4 single blocks, two-level key diversification, and the command MACs (ISO/IEC
 //! 9797-1 MAC algorithm 3 for 3DES, CBC-MAC for SM4), both with `80 00…` padding.
 //!
+//! [`Algorithm`] names which of the two a card's keys use (its FCI's algorithm byte).
+//!
 //! Keys and derived keys are held in zeroizing buffers.
 
 use cipher::generic_array::GenericArray;
@@ -10,13 +12,56 @@ use des::{Des, TdesEde2};
 use sm4::Sm4;
 use zeroize::Zeroizing;
 
-use super::Algorithm;
+/// The algorithm of a card's keys, from the algorithm byte of its FCI (`9F0C 03 86 01 <alg>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    /// `01`: two-key 3DES, 16-byte keys, 8-byte blocks.
+    #[serde(rename = "3des")]
+    Tdes,
+    /// `04`: SM4, 16-byte keys and blocks. **[profile choice]**
+    Sm4,
+}
+
+impl Algorithm {
+    pub fn from_code(code: u8) -> Option<Algorithm> {
+        match code {
+            0x01 => Some(Algorithm::Tdes),
+            0x04 => Some(Algorithm::Sm4),
+            _ => None,
+        }
+    }
+    pub fn code(self) -> u8 {
+        match self {
+            Algorithm::Tdes => 0x01,
+            Algorithm::Sm4 => 0x04,
+        }
+    }
+    pub fn block_size(self) -> usize {
+        match self {
+            Algorithm::Tdes => 8,
+            Algorithm::Sm4 => 16,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Tdes => "3des",
+            Algorithm::Sm4 => "sm4",
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A 16-byte key (two-key 3DES or SM4), wiped when dropped.
 pub type Key16 = Zeroizing<[u8; 16]>;
 
 /// Single DES on one block (used for the first blocks of MAC algorithm 3).
-pub fn des_encrypt(key: &[u8; 8], block: [u8; 8]) -> [u8; 8] {
+pub(crate) fn des_encrypt(key: &[u8; 8], block: [u8; 8]) -> [u8; 8] {
     let cipher = Des::new(GenericArray::from_slice(key));
     let mut b = GenericArray::from(block);
     cipher.encrypt_block(&mut b);
@@ -24,7 +69,7 @@ pub fn des_encrypt(key: &[u8; 8], block: [u8; 8]) -> [u8; 8] {
 }
 
 /// Two-key 3DES (EDE, K1 K2 K1) on one block.
-pub fn tdes_encrypt(key: &[u8; 16], block: [u8; 8]) -> [u8; 8] {
+pub(crate) fn tdes_encrypt(key: &[u8; 16], block: [u8; 8]) -> [u8; 8] {
     let cipher = TdesEde2::new(GenericArray::from_slice(key));
     let mut b = GenericArray::from(block);
     cipher.encrypt_block(&mut b);
@@ -32,7 +77,7 @@ pub fn tdes_encrypt(key: &[u8; 16], block: [u8; 8]) -> [u8; 8] {
 }
 
 /// SM4 (GB/T 32907) on one block.
-pub fn sm4_encrypt(key: &[u8; 16], block: [u8; 16]) -> [u8; 16] {
+pub(crate) fn sm4_encrypt(key: &[u8; 16], block: [u8; 16]) -> [u8; 16] {
     let cipher = Sm4::new(GenericArray::from_slice(key));
     let mut b = GenericArray::from(block);
     cipher.encrypt_block(&mut b);
@@ -41,7 +86,7 @@ pub fn sm4_encrypt(key: &[u8; 16], block: [u8; 16]) -> [u8; 16] {
 
 /// One level of diversification: DIV(K, f).
 /// 3DES: `3DES_K(f) ‖ 3DES_K(f XOR FF…FF)`; SM4: `SM4_K(f ‖ (f XOR FF…FF))`.
-pub fn diversify(alg: Algorithm, key: &[u8; 16], factor: &[u8; 8]) -> Key16 {
+pub(crate) fn diversify(alg: Algorithm, key: &[u8; 16], factor: &[u8; 8]) -> Key16 {
     let inverted: [u8; 8] = std::array::from_fn(|i| !factor[i]);
     let mut out = Zeroizing::new([0u8; 16]);
     match alg {
@@ -71,7 +116,7 @@ pub fn card_key(
 }
 
 /// Pads with `80` then `00` to a multiple of `block` (always adds at least one byte).
-pub fn pad_80(message: &[u8], block: usize) -> Vec<u8> {
+pub(crate) fn pad_80(message: &[u8], block: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + block);
     out.extend_from_slice(message);
     out.push(0x80);
@@ -93,7 +138,7 @@ pub enum MacInputError {
 }
 
 /// The full MAC (8 bytes for 3DES, 16 for SM4) over `message` with initial vector `iv`.
-pub fn mac_full(
+pub(crate) fn mac_full(
     alg: Algorithm,
     key: &[u8; 16],
     iv: &[u8],

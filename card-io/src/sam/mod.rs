@@ -5,7 +5,7 @@
 //!   (PC/SC in the field, the simulator in tests).
 //! - [`soft::SoftSam`]: the same operations in software with the published test master
 //!   keys. It exists for tests and the simulated kiosk only.
-//! - [`crypto`]: the 3DES/SM4 primitives both use.
+//! - [`crypto`]: the 3DES/SM4 primitives both use, and the [`Algorithm`] of a card's keys.
 //!
 //! [`CardConnection`]: crate::transport::CardConnection
 
@@ -14,55 +14,10 @@ pub mod psam;
 #[cfg(any(test, feature = "test-keys"))]
 pub mod soft;
 
-use std::fmt;
+pub use crypto::Algorithm;
 
 use crate::status::StatusWord;
 use crate::transport::TransportError;
-
-/// The algorithm of a card's keys, from the algorithm byte of its FCI (`9F0C 03 86 01 <alg>`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Algorithm {
-    /// `01`: two-key 3DES, 16-byte keys, 8-byte blocks.
-    #[serde(rename = "3des")]
-    Tdes,
-    /// `04`: SM4, 16-byte keys and blocks. **[profile choice]**
-    Sm4,
-}
-
-impl Algorithm {
-    pub fn from_code(code: u8) -> Option<Algorithm> {
-        match code {
-            0x01 => Some(Algorithm::Tdes),
-            0x04 => Some(Algorithm::Sm4),
-            _ => None,
-        }
-    }
-    pub fn code(self) -> u8 {
-        match self {
-            Algorithm::Tdes => 0x01,
-            Algorithm::Sm4 => 0x04,
-        }
-    }
-    pub fn block_size(self) -> usize {
-        match self {
-            Algorithm::Tdes => 8,
-            Algorithm::Sm4 => 16,
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Tdes => "3des",
-            Algorithm::Sm4 => "sm4",
-        }
-    }
-}
-
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// Key roles; the value is the key id (P1 of the PSAM's key initialisation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,15 +35,6 @@ pub enum KeyRole {
 impl KeyRole {
     pub fn id(self) -> u8 {
         self as u8
-    }
-    pub fn from_id(id: u8) -> Option<KeyRole> {
-        match id {
-            1 => Some(KeyRole::Maintenance),
-            2 => Some(KeyRole::PinUnblock),
-            3 => Some(KeyRole::PinReset),
-            4 => Some(KeyRole::CardBlock),
-            _ => None,
-        }
     }
 }
 

@@ -20,7 +20,7 @@ use super::{Algorithm, CardAlgorithms, Factors, KeyRole, SamError, SecureModule}
 pub const PSAM_AID: [u8; 6] = [0xD1, 0x56, 0x00, 0x00, 0x05, 0x90];
 
 /// SELECT of the PSAM application.
-pub fn select_command() -> Command {
+pub(crate) fn select_command() -> Command {
     Command::new(0x00, 0xA4, 0x04, 0x00).with_data(PSAM_AID.to_vec())
 }
 

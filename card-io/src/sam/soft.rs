@@ -39,13 +39,6 @@ impl SoftSam {
         self.card_algorithms = algorithms;
         self
     }
-
-    /// A module holding only the given roles (to test "PSAM without the key").
-    pub fn with_keys(roles: &[KeyRole]) -> SoftSam {
-        let mut sam = SoftSam::with_test_keys();
-        sam.masters.retain(|(r, _)| roles.contains(r));
-        sam
-    }
 }
 
 impl SecureModule for SoftSam {

@@ -19,8 +19,9 @@ use crate::sam::{crypto, Algorithm, Factors, KeyRole, SamError, SecureModule};
 use crate::status::StatusWord;
 use crate::transport::{self, CardSession, TransportError};
 
+pub use crate::citizen::Sex;
 pub use fci::Fci;
-pub use records::{CardIdentity, Ef0d, Holder, Item, RecordError, Sex};
+pub use records::{CardIdentity, Ef0d, Holder, Item, RecordError};
 
 /// DF name of the SSSE application: `sx1.sh.` ‖ 社会保障 in GBK.
 pub const SSSE_DF_NAME: [u8; 15] = [
@@ -264,7 +265,7 @@ impl<'s> SsCard<'s> {
     }
 
     /// EF05, tags 01–07: seven commands.
-    pub fn read_identity(&mut self) -> Result<CardIdentity, CardError> {
+    pub(crate) fn read_identity(&mut self) -> Result<CardIdentity, CardError> {
         self.require(&[AppState::Active, AppState::TemporarilyBlocked])?;
         let items = [
             records::CARD_ID_CODE,
@@ -285,7 +286,7 @@ impl<'s> SsCard<'s> {
     }
 
     /// EF06: seven commands (tag 4E may be absent on 2.00 cards).
-    pub fn read_holder(&mut self) -> Result<Holder, CardError> {
+    pub(crate) fn read_holder(&mut self) -> Result<Holder, CardError> {
         self.require(&[AppState::Active])?;
         let ssn = self.require_item(records::SSN)?;
         let name = self.require_item(records::NAME)?;
@@ -306,7 +307,7 @@ impl<'s> SsCard<'s> {
     }
 
     /// EF0D (3.00 cards): two commands; `None` when the card has no EF0D.
-    pub fn read_ef0d(&mut self) -> Result<Option<Ef0d>, CardError> {
+    pub(crate) fn read_ef0d(&mut self) -> Result<Option<Ef0d>, CardError> {
         self.require(&[AppState::Active])?;
         let Some(person) = self.read_item(records::PERSON_ID)? else {
             return Ok(None);

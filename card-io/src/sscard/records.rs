@@ -6,6 +6,7 @@ use iso7816_tlv::simple::Tlv;
 use serde::Serialize;
 
 use crate::bcd;
+use crate::citizen::Sex;
 use crate::date::Date;
 
 /// A record that did not decode. `item` names the field (e.g. "EF06 tag 09 name").
@@ -34,14 +35,14 @@ pub struct Item {
 
 impl Item {
     /// Le for READ RECORD: tag ‖ length ‖ value.
-    pub fn record_len(self) -> usize {
+    pub(crate) fn record_len(self) -> usize {
         self.len + 2
     }
 }
 
-pub const SFI_EF05: u8 = 5;
-pub const SFI_EF06: u8 = 6;
-pub const SFI_EF0D: u8 = 13;
+pub(crate) const SFI_EF05: u8 = 5;
+pub(crate) const SFI_EF06: u8 = 6;
+pub(crate) const SFI_EF0D: u8 = 13;
 
 pub const CARD_ID_CODE: Item = Item {
     sfi: SFI_EF05,
@@ -49,25 +50,25 @@ pub const CARD_ID_CODE: Item = Item {
     len: 16,
     name: "EF05 tag 01 card identification code",
 };
-pub const CARD_TYPE: Item = Item {
+pub(crate) const CARD_TYPE: Item = Item {
     sfi: SFI_EF05,
     tag: 0x02,
     len: 1,
     name: "EF05 tag 02 card type",
 };
-pub const SPEC_VERSION: Item = Item {
+pub(crate) const SPEC_VERSION: Item = Item {
     sfi: SFI_EF05,
     tag: 0x03,
     len: 4,
     name: "EF05 tag 03 spec version",
 };
-pub const ISSUING_ORG: Item = Item {
+pub(crate) const ISSUING_ORG: Item = Item {
     sfi: SFI_EF05,
     tag: 0x04,
     len: 12,
     name: "EF05 tag 04 initialising organisation",
 };
-pub const ISSUE_DATE: Item = Item {
+pub(crate) const ISSUE_DATE: Item = Item {
     sfi: SFI_EF05,
     tag: 0x05,
     len: 4,
@@ -97,25 +98,25 @@ pub const NAME: Item = Item {
     len: 30,
     name: "EF06 tag 09 name",
 };
-pub const NAME_EXT: Item = Item {
+pub(crate) const NAME_EXT: Item = Item {
     sfi: SFI_EF06,
     tag: 0x4E,
     len: 20,
     name: "EF06 tag 4E name extension",
 };
-pub const SEX: Item = Item {
+pub(crate) const SEX: Item = Item {
     sfi: SFI_EF06,
     tag: 0x0A,
     len: 1,
     name: "EF06 tag 0A sex",
 };
-pub const ETHNICITY: Item = Item {
+pub(crate) const ETHNICITY: Item = Item {
     sfi: SFI_EF06,
     tag: 0x0B,
     len: 1,
     name: "EF06 tag 0B ethnicity",
 };
-pub const BIRTH_PLACE: Item = Item {
+pub(crate) const BIRTH_PLACE: Item = Item {
     sfi: SFI_EF06,
     tag: 0x0C,
     len: 3,
@@ -127,13 +128,13 @@ pub const BIRTH_DATE: Item = Item {
     len: 4,
     name: "EF06 tag 0D birth date",
 };
-pub const PERSON_ID: Item = Item {
+pub(crate) const PERSON_ID: Item = Item {
     sfi: SFI_EF0D,
     tag: 0xEA,
     len: 12,
     name: "EF0D tag EA person identification number",
 };
-pub const FIRST_APPLY_REGION: Item = Item {
+pub(crate) const FIRST_APPLY_REGION: Item = Item {
     sfi: SFI_EF0D,
     tag: 0xEB,
     len: 3,
@@ -212,16 +213,6 @@ fn bcd_code(item: Item, v: &[u8]) -> Result<String, RecordError> {
     bcd::decode(v).ok_or_else(|| bad(item.name, format!("not BCD: {}", hex::encode_upper(v))))
 }
 
-/// Sex as GB/T 2261.1 codes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sex {
-    Male,
-    Female,
-    Unknown,
-    Unspecified,
-}
-
 /// EF05: the card's identification data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CardIdentity {
@@ -264,7 +255,7 @@ pub struct Ef0d {
     pub first_apply_region: String,
 }
 
-pub fn region_from_id_code(v: &[u8]) -> Result<String, RecordError> {
+pub(crate) fn region_from_id_code(v: &[u8]) -> Result<String, RecordError> {
     if v.len() < 3 {
         return Err(bad(
             CARD_ID_CODE.name,
@@ -322,17 +313,15 @@ pub fn holder(
     birth_date: &[u8],
 ) -> Result<Holder, RecordError> {
     let sex = match sex {
-        [b'1'] => Sex::Male,
-        [b'2'] => Sex::Female,
-        [b'0'] => Sex::Unknown,
-        [b'9'] => Sex::Unspecified,
-        other => {
-            return Err(bad(
-                SEX.name,
-                format!("code {} is not 0, 1, 2 or 9", hex::encode_upper(other)),
-            ))
-        }
-    };
+        [code] => Sex::from_code(char::from(*code)),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        bad(
+            SEX.name,
+            format!("code {} is not 0, 1, 2 or 9", hex::encode_upper(sex)),
+        )
+    })?;
     let ethnicity = match ethnicity {
         [e @ 1..=56] => *e,
         [e] if *e == 97 || *e == 98 => *e,

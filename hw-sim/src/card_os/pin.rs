@@ -3,18 +3,10 @@
 
 use card_io::apdu::Command;
 use card_io::sam::KeyRole;
-use zeroize::Zeroizing;
 
+use super::card::CardOs;
+use super::lifecycle::Lifecycle;
 use super::reply::{sw, Reply};
-use super::{CardOs, Lifecycle};
-
-/// The PIN and its counters. Only VERIFY and CHANGE PIN use the retry counter.
-#[derive(Debug, Clone)]
-pub(crate) struct PinState {
-    pub pin: Zeroizing<[u8; 3]>,
-    pub tries_left: u8,
-    pub unblocks_left: u8,
-}
 
 /// True when `bytes` are 3 BCD bytes of six digits (no `F` padding).
 fn valid_pin(bytes: &[u8]) -> bool {

@@ -5,8 +5,9 @@ use card_io::apdu::Command;
 use card_io::sam::crypto::{card_key, iv_from_challenge, mac4, test_master_key};
 use card_io::sam::KeyRole;
 
+use super::card::CardOs;
+use super::lifecycle::Lifecycle;
 use super::reply::{sw, Reply};
-use super::{CardOs, Lifecycle};
 
 impl CardOs {
     /// Diversification factor 2: ASCII of the region code ‖ "sx".

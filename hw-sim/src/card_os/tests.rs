@@ -1,6 +1,7 @@
 //! Unit tests of the card OS: every command and status word, in both transports.
 
 use super::*;
+use crate::device::SimDevice;
 use crate::settings::{BlockedSw, SpecVersion, Transport};
 use card_io::sam::crypto::{card_key, iv_from_challenge, mac4, test_master_key};
 use card_io::sam::Algorithm;

@@ -15,6 +15,6 @@ pub mod module;
 pub mod person;
 pub mod pty;
 
-pub use module::{Fault, FaultSpec, IdModule, Outgoing, MODULE_ID};
-pub use person::{Person, PersonFile};
+pub use module::{Fault, FaultSpec, IdModule, MODULE_ID};
+pub use person::Person;
 pub use pty::{spawn_pty, PtyHandle};

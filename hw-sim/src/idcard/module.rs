@@ -109,7 +109,7 @@ impl FromStr for FaultSpec {
 
 /// Bytes to send the host, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outgoing {
+pub(crate) struct Outgoing {
     pub bytes: Vec<u8>,
     /// Send in odd-sized chunks with small delays (the `split` fault).
     pub split: bool,
@@ -254,7 +254,7 @@ impl IdModule {
     }
 
     /// Takes bytes from the host; returns what to send back, in order.
-    pub fn receive(&mut self, bytes: &[u8]) -> Vec<Outgoing> {
+    pub(crate) fn receive(&mut self, bytes: &[u8]) -> Vec<Outgoing> {
         self.decoder.push(bytes);
         let mut out = Vec::new();
         while let Some(frame) = self.decoder.next_frame() {

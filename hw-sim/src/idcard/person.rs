@@ -18,20 +18,18 @@
 
 use std::path::{Path, PathBuf};
 
+use card_io::citizen::{check_id_number, Sex};
 use card_io::date::Date;
-use card_io::idcard::text::{
-    self, check_id_number, ethnicity_name, fit_name, IdText, Validity, LONG_TERM,
-};
+use card_io::idcard::text::{self, ethnicity_name, fit_name, IdText, Validity, LONG_TERM};
 use card_io::idcard::wlt::WLT_LEN;
 use serde::Deserialize;
 
 use crate::error::SimError;
-use crate::personalisation::Sex;
 
 /// A person file as written.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PersonFile {
+pub(crate) struct PersonFile {
     pub name: String,
     pub sex: Sex,
     pub ethnicity: u8,
@@ -109,8 +107,12 @@ impl PersonFile {
                 ),
             ));
         }
-        let odd = (id[16] - b'0') % 2 == 1;
-        if odd != (self.sex == Sex::Male) {
+        let by_number = if (id[16] - b'0') % 2 == 1 {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
+        if self.sex != by_number {
             return Err(bad(
                 "sex",
                 format!(
@@ -166,10 +168,7 @@ impl PersonFile {
         };
         let text = IdText {
             name: fit_name(&self.name),
-            sex: match self.sex {
-                Sex::Male => text::Sex::Male,
-                Sex::Female => text::Sex::Female,
-            },
+            sex: self.sex,
             ethnicity_code: self.ethnicity,
             birth_date: self.birth_date,
             address: self.address.clone(),

@@ -108,11 +108,6 @@ impl EscPosDecoder {
         events
     }
 
-    /// Lines printed since the last cut (paper still in the printer).
-    pub fn uncut(&self) -> &[Line] {
-        &self.lines
-    }
-
     /// Text sent but not yet ended by a line feed.
     pub fn unprinted(&self) -> usize {
         self.text.len()

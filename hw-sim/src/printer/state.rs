@@ -1,16 +1,10 @@
-//! [`PrinterState`]: what the printer answers to `DLE EOT n`.
-//!
-//! Answer bytes carry the fixed bits `0x12` (bits 1 and 4 set, 0 and 7 clear). `n = 1`: bit 3
-//! offline (a printer without paper is offline too). `n = 2`: bit 5 paper end stop. `n = 3`:
-//! no errors. `n = 4`: bits 2–3 near end, bits 5–6 paper end.
+//! [`PrinterState`]: what the printer answers to `DLE EOT n`, in the bytes card-io's
+//! `printer::status` defines (a printer without paper is offline too).
 
+use card_io::printer::status::{
+    no_error_answer, offline_cause_answer, paper_answer, printer_answer,
+};
 use card_io::printer::Paper;
-
-const FIXED: u8 = 0b0001_0010;
-const BIT_OFFLINE: u8 = 0b0000_1000;
-const BIT_PAPER_STOP: u8 = 0b0010_0000;
-const BITS_NEAR_END: u8 = 0b0000_1100;
-const BITS_PAPER_END: u8 = 0b0110_0000;
 
 /// The printer's condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +28,7 @@ impl Default for PrinterState {
 
 impl PrinterState {
     /// Whether data sent now ends on paper.
-    pub fn can_print(&self) -> bool {
+    pub(crate) fn can_print(&self) -> bool {
         self.answering && self.online && self.paper != Paper::Out
     }
 
@@ -45,17 +39,10 @@ impl PrinterState {
         }
         let out = self.paper == Paper::Out;
         match n {
-            1 => Some(FIXED | if self.online && !out { 0 } else { BIT_OFFLINE }),
-            2 => Some(FIXED | if out { BIT_PAPER_STOP } else { 0 }),
-            3 => Some(FIXED),
-            4 => Some(
-                FIXED
-                    | match self.paper {
-                        Paper::Ok => 0,
-                        Paper::NearEnd => BITS_NEAR_END,
-                        Paper::Out => BITS_NEAR_END | BITS_PAPER_END,
-                    },
-            ),
+            1 => Some(printer_answer(self.online && !out)),
+            2 => Some(offline_cause_answer(out)),
+            3 => Some(no_error_answer()),
+            4 => Some(paper_answer(self.paper)),
             _ => None,
         }
     }

@@ -14,7 +14,7 @@ use super::QrSimError;
 #[derive(Debug, clap::Args)]
 pub struct QrArgs {
     /// Length of the over-long line sent by `fault long`.
-    #[arg(long, default_value_t = super::DEFAULT_LONG_LEN)]
+    #[arg(long, default_value_t = super::emitter::DEFAULT_LONG_LEN)]
     pub long_len: usize,
     /// Seed of the noise sent by `fault garbage` and the chunking of `fault split`.
     #[arg(long, default_value_t = 0)]

@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use super::QrSimError;
 
 /// The length of the over-long line of [`Fault::Long`] (twice the kiosk's default limit).
-pub const DEFAULT_LONG_LEN: usize = 2048;
+pub(crate) const DEFAULT_LONG_LEN: usize = 2048;
 
 /// A fault of the scanner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,7 +41,7 @@ impl FromStr for Fault {
 
 /// Bytes to write, then a pause before the next chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunk {
+pub(crate) struct Chunk {
     pub bytes: Vec<u8>,
     pub pause: Duration,
 }
@@ -57,7 +57,7 @@ impl Chunk {
 
 /// Turns payloads into what goes on the wire.
 #[derive(Debug)]
-pub struct QrEmitter {
+pub(crate) struct QrEmitter {
     fault: Fault,
     long_len: usize,
     rng: StdRng,

@@ -9,7 +9,7 @@ pub mod cli;
 pub mod emitter;
 pub mod pty;
 
-pub use emitter::{Chunk, Fault, QrEmitter, DEFAULT_LONG_LEN};
+pub use emitter::Fault;
 pub use pty::{spawn_pty, QrSim};
 
 /// What can go wrong in the simulated scanner.

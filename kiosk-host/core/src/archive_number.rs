@@ -11,7 +11,7 @@ use std::fmt;
 pub const CATEGORY: &str = "SB";
 
 /// The retention of social security card materials (2009 rule, annex): 50 years.
-pub const CARD_MATERIALS_YEARS: u32 = 50;
+pub(crate) const CARD_MATERIALS_YEARS: u32 = 50;
 
 /// The parts of an archive number.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::pin_policy::{self, WeakPin};
 
 /// The initial PIN every card is issued with (CARD-PROFILE.md section 3).
-pub const INITIAL_PIN: &str = "123456";
+pub(crate) const INITIAL_PIN: &str = "123456";
 
 /// Failures of a technician operation; each displays as one plain line.
 #[derive(Debug, thiserror::Error)]

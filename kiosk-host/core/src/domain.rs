@@ -4,6 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::text::Tri;
+
 pub use firmware_config::BusinessCode;
 
 /// A point in time, UTC. Screens and receipts show it in the kiosk's local time.
@@ -53,47 +55,34 @@ impl CardState {
         CardState::ALL.into_iter().find(|s| s.code() == code)
     }
 
-    /// The name the standard and the service hall use.
-    pub fn zh(self) -> &'static str {
+    /// The name in the three screen languages (Chinese: the name the standard and the
+    /// service hall use).
+    pub const fn text(self) -> Tri {
         match self {
-            CardState::InProduction => "制卡中",
-            CardState::Issued => "封存",
-            CardState::Active => "正常",
-            CardState::LostTemporary => "临时挂失",
-            CardState::LostFormal => "正式挂失",
-            CardState::Cancelled => "注销",
-        }
-    }
-
-    pub fn en(self) -> &'static str {
-        match self {
-            CardState::InProduction => "in production",
-            CardState::Issued => "issued, not yet enabled",
-            CardState::Active => "active",
-            CardState::LostTemporary => "temporarily reported lost",
-            CardState::LostFormal => "reported lost",
-            CardState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn ug(self) -> &'static str {
-        match self {
-            CardState::InProduction => "كارتا ياسىلىۋاتىدۇ",
-            CardState::Issued => "تارقىتىلغان، قوزغىتىلمىغان",
-            CardState::Active => "نورمال",
-            CardState::LostTemporary => "ۋاقىتلىق يوقاپ كەتتى دەپ مەلۇم قىلىنغان",
-            CardState::LostFormal => "رەسمىي يوقاپ كەتتى دەپ مەلۇم قىلىنغان",
-            CardState::Cancelled => "ئەمەلدىن قالدۇرۇلغان",
+            CardState::InProduction => Tri::new("制卡中", "in production", "كارتا ياسىلىۋاتىدۇ"),
+            CardState::Issued => Tri::new(
+                "封存",
+                "issued, not yet enabled",
+                "تارقىتىلغان، قوزغىتىلمىغان",
+            ),
+            CardState::Active => Tri::new("正常", "active", "نورمال"),
+            CardState::LostTemporary => Tri::new(
+                "临时挂失",
+                "temporarily reported lost",
+                "ۋاقىتلىق يوقاپ كەتتى دەپ مەلۇم قىلىنغان",
+            ),
+            CardState::LostFormal => Tri::new(
+                "正式挂失",
+                "reported lost",
+                "رەسمىي يوقاپ كەتتى دەپ مەلۇم قىلىنغان",
+            ),
+            CardState::Cancelled => Tri::new("注销", "cancelled", "ئەمەلدىن قالدۇرۇلغان"),
         }
     }
 
     /// The name in a screen language.
     pub fn name(self, lang: firmware_config::Language) -> &'static str {
-        match lang {
-            firmware_config::Language::ZhCn => self.zh(),
-            firmware_config::Language::En => self.en(),
-            firmware_config::Language::Ug => self.ug(),
-        }
+        self.text().into_pick(lang)
     }
 
     /// True for the states in which the card may be used and may be replaced by a new one.
@@ -102,14 +91,9 @@ impl CardState {
     }
 }
 
-/// Sex as GB/T 2261 codes the ID card and the card use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sex {
-    Male,
-    Female,
-    Unknown,
-}
+/// Sex as GB/T 2261.1 codes it: the one definition, card-io's, which the ID card and the card
+/// use.
+pub use card_io::citizen::Sex;
 
 /// A cardholder (参保人), keyed by the ID number (= social security number).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,46 +167,24 @@ impl Progress {
         Progress::ALL.into_iter().find(|s| s.code() == code)
     }
 
-    pub fn zh(self) -> &'static str {
+    /// The name in the three screen languages (Chinese: the name the standard and the
+    /// service hall use).
+    pub const fn text(self) -> Tri {
         match self {
-            Progress::Submitted => "已提交",
-            Progress::Accepted => "已受理",
-            Progress::InProduction => "制卡中",
-            Progress::ReadyForPickup => "待领取",
-            Progress::Collected => "已领取",
-            Progress::Rejected => "未通过",
-        }
-    }
-
-    pub fn en(self) -> &'static str {
-        match self {
-            Progress::Submitted => "submitted",
-            Progress::Accepted => "accepted",
-            Progress::InProduction => "in production",
-            Progress::ReadyForPickup => "ready for pickup",
-            Progress::Collected => "collected",
-            Progress::Rejected => "rejected",
-        }
-    }
-
-    pub fn ug(self) -> &'static str {
-        match self {
-            Progress::Submitted => "تاپشۇرۇلدى",
-            Progress::Accepted => "قوبۇل قىلىندى",
-            Progress::InProduction => "كارتا ياسىلىۋاتىدۇ",
-            Progress::ReadyForPickup => "ئېلىشنى ساقلاۋاتىدۇ",
-            Progress::Collected => "ئېلىندى",
-            Progress::Rejected => "ئۆتمىدى",
+            Progress::Submitted => Tri::new("已提交", "submitted", "تاپشۇرۇلدى"),
+            Progress::Accepted => Tri::new("已受理", "accepted", "قوبۇل قىلىندى"),
+            Progress::InProduction => Tri::new("制卡中", "in production", "كارتا ياسىلىۋاتىدۇ"),
+            Progress::ReadyForPickup => {
+                Tri::new("待领取", "ready for pickup", "ئېلىشنى ساقلاۋاتىدۇ")
+            }
+            Progress::Collected => Tri::new("已领取", "collected", "ئېلىندى"),
+            Progress::Rejected => Tri::new("未通过", "rejected", "ئۆتمىدى"),
         }
     }
 
     /// The name in a screen language.
     pub fn name(self, lang: firmware_config::Language) -> &'static str {
-        match lang {
-            firmware_config::Language::ZhCn => self.zh(),
-            firmware_config::Language::En => self.en(),
-            firmware_config::Language::Ug => self.ug(),
-        }
+        self.text().into_pick(lang)
     }
 
     /// The next state along the normal path (`None` at the end or after a rejection).

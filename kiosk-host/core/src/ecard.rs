@@ -36,7 +36,7 @@ pub const TOKEN_PREFIX: &str = "SSEC1.";
 /// Prefix of a dynamic e-card QR code.
 pub const DYNAMIC_PREFIX: &str = "SSEQ1.";
 /// The payload version both formats carry.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 /// How long a dynamic code is valid after it was signed, seconds.
 pub const DYNAMIC_VALIDITY_S: i64 = 60;
 /// How far ahead of the kiosk's clock a dynamic code may be dated, seconds.

@@ -17,6 +17,7 @@
 //!   reader provider.
 //! - [`pin_policy`]: which PINs a holder may set (BUSINESS-RULES.md section 1).
 //! - [`mask`]: masking of personal data for screens, receipts and logs.
+//! - [`text`]: [`text::Tri`], text in the three screen languages (zh, en, ug) and `pick`.
 //! - [`division`]: the GB/T 2260 divisions of Xinjiang that addresses are picked from.
 
 pub mod archive_number;
@@ -31,3 +32,4 @@ pub mod mask;
 pub mod pin_policy;
 pub mod rules;
 pub mod store;
+pub mod text;

@@ -4,42 +4,59 @@
 use card_io::date::Date;
 use card_io::pin::Pin;
 
+use crate::text::Tri;
+
 /// Why a PIN is too weak. The message never shows the PIN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WeakPin {
-    #[error("all six digits are the same")]
     AllSame,
-    #[error("the digits run upwards (like 123456 or 345678)")]
     Ascending,
-    #[error("the digits run downwards (like 654321)")]
     Descending,
-    #[error("it is part of the holder's ID number")]
     InIdNumber,
-    #[error("it is part of the holder's birth date")]
     InBirthDate,
 }
 
-/// The reason in Chinese, for the kiosk screen.
-pub fn zh(weak: &WeakPin) -> &'static str {
-    match weak {
-        WeakPin::AllSame => "六位数字全部相同",
-        WeakPin::Ascending => "数字依次递增(如123456)",
-        WeakPin::Descending => "数字依次递减(如654321)",
-        WeakPin::InIdNumber => "取自本人身份证号码",
-        WeakPin::InBirthDate => "取自本人出生日期",
+impl WeakPin {
+    /// The reason in the three screen languages.
+    pub const fn text(self) -> Tri {
+        match self {
+            WeakPin::AllSame => Tri::new(
+                "六位数字全部相同",
+                "all six digits are the same",
+                "ئالتە رەقەمنىڭ ھەممىسى ئوخشاش",
+            ),
+            WeakPin::Ascending => Tri::new(
+                "数字依次递增(如123456)",
+                "the digits run upwards (like 123456 or 345678)",
+                "رەقەملەر تەرتىپ بىلەن ئۆسۈپ بارىدۇ (مەسىلەن 123456)",
+            ),
+            WeakPin::Descending => Tri::new(
+                "数字依次递减(如654321)",
+                "the digits run downwards (like 654321)",
+                "رەقەملەر تەرتىپ بىلەن كېمىيىپ بارىدۇ (مەسىلەن 654321)",
+            ),
+            WeakPin::InIdNumber => Tri::new(
+                "取自本人身份证号码",
+                "it is part of the holder's ID number",
+                "ئۆزىنىڭ كىملىك نومۇرىدىن ئېلىنغان",
+            ),
+            WeakPin::InBirthDate => Tri::new(
+                "取自本人出生日期",
+                "it is part of the holder's birth date",
+                "ئۆزىنىڭ تۇغۇلغان كۈنىدىن ئېلىنغان",
+            ),
+        }
     }
 }
 
-/// The reason in Uyghur, for the kiosk screen.
-pub fn ug(weak: &WeakPin) -> &'static str {
-    match weak {
-        WeakPin::AllSame => "ئالتە رەقەمنىڭ ھەممىسى ئوخشاش",
-        WeakPin::Ascending => "رەقەملەر تەرتىپ بىلەن ئۆسۈپ بارىدۇ (مەسىلەن 123456)",
-        WeakPin::Descending => "رەقەملەر تەرتىپ بىلەن كېمىيىپ بارىدۇ (مەسىلەن 654321)",
-        WeakPin::InIdNumber => "ئۆزىنىڭ كىملىك نومۇرىدىن ئېلىنغان",
-        WeakPin::InBirthDate => "ئۆزىنىڭ تۇغۇلغان كۈنىدىن ئېلىنغان",
+/// The English reason (logs, the command line).
+impl std::fmt::Display for WeakPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text().en)
     }
 }
+
+impl std::error::Error for WeakPin {}
 
 /// Checks `pin` against the rules. `id_number` and `birth_date` are the holder's, when known.
 pub fn check(pin: &Pin, id_number: Option<&str>, birth_date: Option<Date>) -> Result<(), WeakPin> {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use kiosk_core::domain::{Actor, CardRecord, CardState, Person, Sex, Timestamp};
+use kiosk_core::domain::{Actor, CardRecord, CardState, Person, Timestamp};
 use kiosk_core::store::{Change, Commit, Registry, StoreError};
 
 /// Demo seeding failures.
@@ -96,11 +96,7 @@ fn person(path: &Path, phone: Option<String>) -> Result<Person, DemoError> {
     Ok(Person {
         id_number: t.id_number.clone(),
         name: p.full_name.clone(),
-        sex: match t.sex {
-            card_io::idcard::text::Sex::Male => Sex::Male,
-            card_io::idcard::text::Sex::Female => Sex::Female,
-            _ => Sex::Unknown,
-        },
+        sex: t.sex,
         ethnicity: t.ethnicity_code,
         birth_date: date(t.birth_date).ok_or_else(|| bad(path, "bad birth date"))?,
         address: t.address.clone(),

@@ -2,11 +2,19 @@
 //! drives the same flows, server-sent events for device and session changes, and in `--sim`
 //! mode the simulated hardware's controls.
 //!
+//! What the screen shows is read from the session actor's latest publication
+//! ([`Shared::shown`]), never by waiting for the actor; what the citizen does (start a
+//! business, an input, `?lang=`, calling staff) is sent to the actor, whose answer carries
+//! the screen it published after doing it.
+//!
 //! The JSON API (everything under `/api` but the simulator's controls) is built by [`api`]
 //! from handlers that carry their OpenAPI operation; its errors are all [`ApiError`] bodies.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
@@ -15,38 +23,29 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::StreamExt;
+use tokio_stream::wrappers::WatchStream;
+use tokio_stream::Stream;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::actor::Gone;
+use super::devices::DeviceHealth;
+use super::inputs::Input;
 use super::openapi::{self, ApiError, ApiJson, ErrorCode};
+use super::published::Published;
 use super::screens;
-use super::state::{Core, Input};
 use super::Shared;
 use kiosk_core::rules;
 
-/// Runs `f` on the kiosk's state in a blocking task (card I/O blocks). A failed task is a
-/// 503 [`ApiError`]; the screens turn it into plain text ([`page_error`]).
-pub(crate) async fn with_core<T: Send + 'static>(
-    shared: &Arc<Shared>,
-    f: impl FnOnce(&mut Core) -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    let s = shared.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut core = s.core.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut core)
-    })
-    .await
-    .map_err(|e| {
-        log::error!("kiosk task failed: {e}");
+impl From<Gone> for ApiError {
+    fn from(e: Gone) -> ApiError {
+        log::error!("{e}");
         ApiError::unavailable()
-    })
+    }
 }
 
-/// A failure on a screen route: its status with the message as plain text.
-/// A screen route whose kiosk task failed: the error screen (never plain text), with the
+/// A screen route whose session actor is gone: the error screen (never plain text), with the
 /// status of `e`; the cause was logged where it happened.
 pub(crate) fn page_error(e: ApiError) -> Response {
     (e.status, html(&screens::unavailable())).into_response()
@@ -64,7 +63,7 @@ pub fn api() -> OpenApiRouter<Arc<Shared>> {
         .routes(routes!(api_guide))
         .routes(routes!(super::suggest::api))
         .routes(routes!(api_devices))
-        .routes(routes!(super::devices::health))
+        .routes(routes!(health))
         .routes(routes!(events))
         .routes(routes!(openapi::openapi_json))
 }
@@ -73,7 +72,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let (api, _) = api().split_for_parts();
     // A documented path with another method: 405 with the JSON error body.
     let api = api.method_not_allowed_fallback(openapi::method_not_allowed);
-    #[cfg_attr(not(feature = "sim"), allow(unused_mut))]
+    #[cfg_attr(
+        not(feature = "sim"),
+        allow(unused_mut, reason = "only the sim routes are added to it")
+    )]
     let mut r = Router::new()
         .route("/", get(home))
         .route("/session", get(session_page))
@@ -106,10 +108,8 @@ async fn not_found(State(s): State<Arc<Shared>>, uri: axum::http::Uri) -> Respon
     if uri.path().starts_with("/api/") {
         return openapi::not_found(uri.path()).into_response();
     }
-    match with_core(&s, |c| screens::unreadable(c, true)).await {
-        Ok(page) => (StatusCode::NOT_FOUND, html(&page)).into_response(),
-        Err(e) => page_error(e),
-    }
+    let page = screens::unreadable(&s.shown().chrome, true);
+    (StatusCode::NOT_FOUND, html(&page)).into_response()
 }
 
 /// A form body for the screens. A body the form decoder cannot read (wrong content type,
@@ -131,13 +131,8 @@ where
             Ok(Form(v)) => Ok(PageForm(v)),
             Err(rejection) => {
                 log::info!("form refused: {rejection}");
-                let status = rejection.status();
-                Err(
-                    match with_core(state, |c| screens::unreadable(c, false)).await {
-                        Ok(page) => (status, html(&page)).into_response(),
-                        Err(e) => page_error(e),
-                    },
-                )
+                let page = screens::unreadable(&state.shown().chrome, false);
+                Err((rejection.status(), html(&page)).into_response())
             }
         }
     }
@@ -150,16 +145,19 @@ pub struct Prefs {
     elderly: Option<String>,
 }
 
-pub(crate) fn apply_prefs(core: &mut Core, prefs: &Prefs) {
-    if let Some(l) = prefs.lang.as_deref().and_then(ui_web::Lang::from_tag) {
-        let lang = screens::language(l);
-        if core.config.ui.languages.contains(&lang) {
-            core.lang = lang;
-        }
+/// The screen after `prefs` were applied: what is shown now when they ask for nothing,
+/// else what the actor published once it set them.
+pub(crate) async fn with_prefs(s: &Shared, prefs: &Prefs) -> Result<Arc<Published>, Gone> {
+    if prefs.lang.is_none() && prefs.elderly.is_none() {
+        return Ok(s.shown());
     }
-    if let Some(e) = prefs.elderly.as_deref() {
-        core.elderly = e == "1" || e == "true";
-    }
+    let lang = prefs
+        .lang
+        .as_deref()
+        .and_then(ui_web::Lang::from_tag)
+        .map(screens::language);
+    let elderly = prefs.elderly.as_deref().map(|e| e == "1" || e == "true");
+    Ok(s.actor.prefs(lang, elderly).await?.shown)
 }
 
 pub(crate) fn html(page: &ui_web::Page) -> Response {
@@ -171,59 +169,35 @@ pub(crate) fn html(page: &ui_web::Page) -> Response {
 }
 
 async fn home(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Response {
-    match with_core(&s, move |c| {
-        apply_prefs(c, &prefs);
-        if c.live.is_some() {
-            None
-        } else {
-            Some(screens::home(c))
-        }
-    })
-    .await
-    {
-        Ok(Some(page)) => html(&page),
-        Ok(None) => Redirect::to("/session").into_response(),
-        Err(e) => page_error(e),
+    match with_prefs(&s, &prefs).await {
+        Ok(shown) if shown.chrome.in_session => Redirect::to("/session").into_response(),
+        Ok(shown) => html(&shown.page),
+        Err(e) => page_error(e.into()),
     }
 }
 
 /// The attract screen (the page goes there after a while untouched); home while a session is
 /// open.
 async fn attract_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Response {
-    match with_core(&s, move |c| {
-        apply_prefs(c, &prefs);
-        c.live.is_none().then(|| screens::attract(c))
-    })
-    .await
-    {
-        Ok(Some(page)) => html(&page),
-        Ok(None) => Redirect::to("/session").into_response(),
-        Err(e) => page_error(e),
+    match with_prefs(&s, &prefs).await {
+        Ok(shown) if shown.chrome.in_session => Redirect::to("/session").into_response(),
+        Ok(shown) => html(&screens::attract(&shown.chrome, &s.config)),
+        Err(e) => page_error(e.into()),
     }
 }
 
 async fn session_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Response {
-    match with_core(&s, move |c| {
-        apply_prefs(c, &prefs);
-        screens::session(c)
-    })
-    .await
-    {
-        Ok(Some(page)) => html(&page),
-        Ok(None) => Redirect::to("/").into_response(),
-        Err(e) => page_error(e),
+    match with_prefs(&s, &prefs).await {
+        Ok(shown) if shown.session_page => html(&shown.page),
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(e) => page_error(e.into()),
     }
 }
 
 async fn guide_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Response {
-    match with_core(&s, move |c| {
-        apply_prefs(c, &prefs);
-        screens::guide(c)
-    })
-    .await
-    {
-        Ok(page) => html(&page),
-        Err(e) => page_error(e),
+    match with_prefs(&s, &prefs).await {
+        Ok(shown) => html(&screens::guide(&shown.chrome, &s.config)),
+        Err(e) => page_error(e.into()),
     }
 }
 
@@ -244,6 +218,8 @@ enum StartError {
     Unknown(String),
     /// The engine refused (not offered, agent not allowed …) or its storage failed.
     Driver(kiosk_core::engine::driver::DriverError),
+    /// The session actor is not running.
+    Gone(Gone),
 }
 
 impl std::fmt::Display for StartError {
@@ -251,6 +227,7 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::Unknown(b) => write!(f, "没有这项业务 / unknown business {b:?}"),
             StartError::Driver(e) => e.fmt(f),
+            StartError::Gone(e) => e.fmt(f),
         }
     }
 }
@@ -274,34 +251,32 @@ impl From<StartError> for ApiError {
                 log::error!("a business did not start: {other}");
                 ApiError::unavailable()
             }
+            StartError::Gone(gone) => gone.into(),
         }
     }
 }
 
-/// Starts a business; a refusal (not offered, agent not allowed) becomes its screen.
-fn start(core: &mut Core, form: &Start) -> Result<(), StartError> {
+/// Starts a business through the actor; the screen it published afterwards, or why the
+/// business did not start with the screen as it is.
+async fn start(s: &Shared, form: &Start) -> Result<Arc<Published>, (StartError, Arc<Published>)> {
     let Some(code) = screens::parse_code(&form.business) else {
-        return Err(StartError::Unknown(form.business.clone()));
+        return Err((StartError::Unknown(form.business.clone()), s.shown()));
     };
     let agent = matches!(form.agent.as_deref(), Some("1" | "true"));
-    core.start(code, agent).map_err(StartError::Driver)
+    match s.actor.start(code, agent).await {
+        Ok(answer) => match answer.result {
+            Ok(()) => Ok(answer.shown),
+            Err(e) => Err((StartError::Driver(e), answer.shown)),
+        },
+        Err(gone) => Err((StartError::Gone(gone), s.shown())),
+    }
 }
 
 async fn start_form(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Start>) -> Response {
-    let result = with_core(&s, move |c| {
-        let r = start(c, &form);
-        let page = r
-            .as_ref()
-            .err()
-            .map(|e| screens::error(c, e.to_string(), String::new()));
-        page
-    })
-    .await;
-    s.notify("session");
-    match result {
-        Ok(None) => Redirect::to("/session").into_response(),
-        Ok(Some(page)) => html(&page),
-        Err(e) => page_error(e),
+    match start(&s, &form).await {
+        Ok(_) => Redirect::to("/session").into_response(),
+        Err((StartError::Gone(e), _)) => page_error(e.into()),
+        Err((e, shown)) => html(&screens::error(&shown.chrome, e.to_string(), String::new())),
     }
 }
 
@@ -310,38 +285,16 @@ async fn event_form(
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Response {
     let input = Input::from_form(fields);
-    let result = with_core(&s, move |c| c.input(&input)).await;
-    s.notify("session");
-    match result {
-        Ok(()) => Redirect::to("/session").into_response(),
-        Err(e) => page_error(e),
+    match s.actor.input(input, false).await {
+        Ok(_) => Redirect::to("/session").into_response(),
+        Err(e) => page_error(e.into()),
     }
 }
 
 async fn staff_call(State(s): State<Arc<Shared>>) -> Response {
-    let result = with_core(&s, |c| {
-        use kiosk_core::store::AuditLog;
-        c.device_message =
-            "已呼叫工作人员,请稍候 / staff have been called / خىزمەتچى چاقىرىلدى، سەل ساقلاڭ".into();
-        c.store
-            .append(
-                &kiosk_core::domain::Actor::System,
-                "staff.called",
-                &c.config.kiosk.id,
-                serde_json::json!({}),
-            )
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    })
-    .await;
-    s.notify("device");
-    match result {
-        Ok(Ok(())) => Redirect::to("/session").into_response(),
-        Ok(Err(e)) => {
-            log::error!("staff call not audited: {e}");
-            Redirect::to("/session").into_response()
-        }
-        Err(e) => page_error(e),
+    match s.actor.staff_called().await {
+        Ok(_) => Redirect::to("/session").into_response(),
+        Err(e) => page_error(e.into()),
     }
 }
 
@@ -375,11 +328,19 @@ async fn pinyin() -> Response {
 
 /// The camera's live preview (a JPEG frame), while a photo is being taken.
 async fn preview(State(s): State<Arc<Shared>>) -> Response {
-    let frame = with_core(&s, |c| c.camera.as_mut().map(|cam| cam.frame())).await;
-    let frame = match frame {
-        Ok(Some(Ok(f))) => f,
-        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
-        Err(e) => return page_error(e),
+    let Some(camera) = s.camera.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let frame = match tokio::task::spawn_blocking(move || camera.frame()).await {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) => {
+            log::debug!("preview: {e}");
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        Err(e) => {
+            log::error!("preview task: {e}");
+            return page_error(ApiError::unavailable());
+        }
     };
     let small = image::imageops::thumbnail(&frame, 480, 270);
     let mut out = std::io::Cursor::new(Vec::new());
@@ -411,18 +372,56 @@ async fn preview(State(s): State<Arc<Shared>>) -> Response {
 )]
 async fn events(
     State(s): State<Arc<Shared>>,
-) -> Sse<impl tokio_stream::Stream<Item = Result<SseEvent, Infallible>>> {
-    let rx = s.events.subscribe();
-    let stream = BroadcastStream::new(rx).filter_map(|m| {
-        m.ok()
-            .map(|(name, data)| Ok(SseEvent::default().event(name).data(data)))
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    Sse::new(Changes::new(&s)).keep_alive(KeepAlive::default())
 }
 
-/// The page the screen shows now: the session's, or home when there is none.
-fn current_page(c: &mut Core) -> ui_web::Page {
-    screens::session(c).unwrap_or_else(|| screens::home(c))
+/// The server-sent events of one screen: from each publication of the actor after the
+/// connection opened, `session` when the page changed and `device` when the device status
+/// did (a screen that falls behind gets the latest state, not every step in between).
+pub struct Changes {
+    publications: WatchStream<Arc<Published>>,
+    seen: (u64, u64),
+    pending: VecDeque<SseEvent>,
+}
+
+impl Changes {
+    fn new(s: &Shared) -> Changes {
+        let rx = s.screen.subscribe();
+        let now = rx.borrow().clone();
+        Changes {
+            publications: WatchStream::from_changes(rx),
+            seen: (now.session_seq, now.device_seq),
+            pending: VecDeque::new(),
+        }
+    }
+}
+
+impl Stream for Changes {
+    type Item = Result<SseEvent, Infallible>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(e) = self.pending.pop_front() {
+                return Poll::Ready(Some(Ok(e)));
+            }
+            let p = match Pin::new(&mut self.publications).poll_next(cx) {
+                Poll::Ready(Some(p)) => p,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            };
+            let (session, device) = self.seen;
+            if p.device_seq != device {
+                let event = SseEvent::default().event("device").data(p.device_event());
+                self.pending.push_back(event);
+            }
+            if p.session_seq != session {
+                self.pending
+                    .push_back(SseEvent::default().event("session").data("{}"));
+            }
+            self.seen = (p.session_seq, p.device_seq);
+        }
+    }
 }
 
 /// The page the kiosk's screen shows now.
@@ -436,8 +435,14 @@ fn current_page(c: &mut Core) -> ui_web::Page {
         (status = 503, description = "The kiosk cannot answer now", body = ApiError),
     )
 )]
-async fn api_session(State(s): State<Arc<Shared>>) -> Result<Json<ui_web::Page>, ApiError> {
-    with_core(&s, current_page).await.map(Json)
+async fn api_session(State(s): State<Arc<Shared>>) -> Response {
+    let shown = s.shown();
+    page_json(&shown)
+}
+
+/// The page of a publication as the JSON API answers it.
+fn page_json(shown: &Published) -> Response {
+    Json(&shown.page).into_response()
 }
 
 /// Starts a business (any open session is cancelled first).
@@ -462,10 +467,11 @@ async fn api_session(State(s): State<Arc<Shared>>) -> Result<Json<ui_web::Page>,
 async fn api_start(
     State(s): State<Arc<Shared>>,
     ApiJson(form): ApiJson<Start>,
-) -> Result<Json<ui_web::Page>, ApiError> {
-    let result = with_core(&s, move |c| start(c, &form).map(|()| current_page(c))).await;
-    s.notify("session");
-    Ok(Json(result??))
+) -> Result<Response, ApiError> {
+    match start(&s, &form).await {
+        Ok(shown) => Ok(page_json(&shown)),
+        Err((e, _)) => Err(e.into()),
+    }
 }
 
 /// A citizen input, as the screen's buttons and forms post it.
@@ -495,17 +501,12 @@ async fn api_start(
 async fn api_event(
     State(s): State<Arc<Shared>>,
     ApiJson(input): ApiJson<Input>,
-) -> Result<Json<ui_web::Page>, ApiError> {
-    let result = with_core(&s, move |c| {
-        if c.live.is_none() && input.action != "cancel" {
-            return Err(ApiError::no_session());
-        }
-        c.input(&input);
-        Ok(current_page(c))
-    })
-    .await;
-    s.notify("session");
-    Ok(Json(result??))
+) -> Result<Response, ApiError> {
+    let answer = s.actor.input(input, true).await?;
+    match answer.result {
+        Ok(()) => Ok(page_json(&answer.shown)),
+        Err(_) => Err(ApiError::no_session()),
+    }
 }
 
 /// The public service guide (8.1.2) in the screen's language.
@@ -520,12 +521,11 @@ async fn api_event(
             body = ApiError),
     )
 )]
-async fn api_guide(
-    State(s): State<Arc<Shared>>,
-) -> Result<Json<Vec<rules::guide::GuideEntry>>, ApiError> {
-    with_core(&s, |c| rules::guide::guide(&c.config.business, c.lang))
-        .await
-        .map(Json)
+async fn api_guide(State(s): State<Arc<Shared>>) -> Json<Vec<rules::guide::GuideEntry>> {
+    Json(rules::guide::guide(
+        &s.config.business,
+        s.shown().chrome.lang,
+    ))
 }
 
 /// The devices as the screen reports them.
@@ -550,14 +550,28 @@ pub struct Devices {
             body = ApiError),
     )
 )]
-async fn api_devices(State(s): State<Arc<Shared>>) -> Result<Json<Devices>, ApiError> {
-    with_core(&s, |c| Devices {
-        card_present: c.card_present,
-        message: c.device_message.clone(),
-        sim: c.sim,
+async fn api_devices(State(s): State<Arc<Shared>>) -> Json<Devices> {
+    let shown = s.shown();
+    Json(Devices {
+        card_present: shown.card_present,
+        message: shown.device_message.clone(),
+        sim: shown.chrome.sim,
     })
-    .await
-    .map(Json)
+}
+
+/// Every device's state, message, port and input count.
+#[utoipa::path(
+    get,
+    path = "/api/devices/health",
+    tag = "kiosk",
+    responses(
+        (status = 200, description = "Each peripheral as its thread last saw it", body = DeviceHealth),
+    )
+)]
+pub async fn health(State(s): State<Arc<Shared>>) -> Json<DeviceHealth> {
+    Json(DeviceHealth {
+        devices: s.devices.all(),
+    })
 }
 
 #[cfg(test)]

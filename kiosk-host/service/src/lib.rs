@@ -1,34 +1,47 @@
-//! `kiosk serve`: the kiosk service. One [`state::Core`] (configuration, store, devices, the
-//! citizen session) behind a mutex; the HTTP layer ([`http`]) renders `ui-web` screens and a
-//! JSON API; device threads ([`devices`]) turn card insertions and removals, ID cards read
-//! and QR codes scanned into session events and report each peripheral's health; a timer
-//! ends idle sessions. `--sim` runs on simulated hardware ([`sim`]: the card on hw-sim's
-//! in-process backend, the serial devices on pseudo-terminals) with the demo registry.
+//! `kiosk serve`: the kiosk service. One session actor ([`actor`]) owns the citizen's session
+//! ([`citizen`]), the business engine's parts ([`kit`]) and the device events, on a thread
+//! of its own, and publishes the screen ([`published`]) for everyone to read without waiting
+//! for it. The HTTP layer ([`http`]) renders `ui-web` screens ([`screens`]) and a JSON API
+//! from that publication and sends citizens' inputs ([`inputs`]) to the actor; the staff
+//! pages ([`staff`]) and the read-only endpoints use their own store connections
+//! ([`records`]). Device threads ([`devices`]) tell the actor about cards inserted and
+//! pulled, ID cards read and QR codes scanned, and report each peripheral's health. `--sim`
+//! runs on simulated hardware ([`sim`]: the card on hw-sim's in-process backend, the serial
+//! devices on pseudo-terminals, a camera of composed scenes) with the demo registry; without
+//! it every device `[devices]` names is opened, the camera included.
 
+pub mod actor;
+pub mod citizen;
 #[cfg(feature = "sim")]
 pub mod demo;
 pub mod devices;
 pub mod http;
+pub mod inputs;
+pub mod kit;
 pub mod openapi;
+pub mod photo;
 pub mod provision;
+pub mod published;
+pub mod records;
 pub mod screens;
 pub mod selftest;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod staff;
-pub mod state;
 pub mod suggest;
 pub mod voice;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use card_io::transport::ReaderProvider;
-use tokio::sync::broadcast;
+use firmware_config::Config;
 
-use self::state::Core;
+use self::devices::camera::Camera;
+use self::devices::printer::ReceiptPrinter;
+use self::devices::slot::CardSlot;
+use self::published::{Published, Screen};
 use kiosk_core::calendar::WorkCalendar;
 use kiosk_core::card_ops::Target;
 use kiosk_store::sqlite::SqliteStore;
@@ -71,40 +84,43 @@ pub enum ServeError {
     Ecard(#[from] kiosk_core::ecard::EcardError),
     #[error("photo pipeline: {0}")]
     Photo(#[from] card_io::photo::PhotoError),
+    #[error("camera: {0}")]
+    Camera(#[from] card_io::camera::CameraError),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
 }
 
-/// What the handlers share.
+/// What the handlers share. Nothing here is the citizen's session: that is the actor's.
 pub struct Shared {
-    pub core: Mutex<Core>,
-    /// (event name, JSON data) for the server-sent events.
-    pub events: broadcast::Sender<(&'static str, String)>,
+    /// The session actor: citizens' inputs go there.
+    pub actor: actor::Handle,
+    /// What the screen shows now, as the actor last published it.
+    pub screen: Screen,
+    /// The configuration, as the kiosk started with it.
+    pub config: Arc<Config>,
+    pub calendar: Arc<WorkCalendar>,
+    /// The store connections of the staff pages and the read-only endpoints.
+    pub records: records::Records,
+    pub staff: Mutex<staff::StaffSessions>,
+    /// Every peripheral's health.
+    pub devices: Arc<devices::Board>,
+    /// The card readers (the card reader's watcher, the staff self-test).
+    pub readers: Arc<dyn ReaderProvider>,
+    /// Which reader is the citizen's card reader.
+    pub slot: CardSlot,
+    /// The camera (the live preview), when the kiosk has one.
+    pub camera: Option<Camera>,
+    /// The receipt printer (its status watch), when the kiosk has one.
+    pub printer: Option<Arc<ReceiptPrinter>>,
     /// The simulated hardware, when the kiosk runs on it.
     #[cfg(feature = "sim")]
     pub sim: Option<sim::SimDevices>,
-    pub staff: Mutex<staff::StaffSessions>,
-    /// Every peripheral's health (the same board as `Core::devices`).
-    pub devices: Arc<devices::Board>,
 }
 
 impl Shared {
-    /// Tells the screens something changed.
-    pub fn notify(&self, what: &'static str) {
-        let data = match what {
-            "device" => {
-                let core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-                serde_json::json!({
-                    "message": core.device_message,
-                    "card_present": core.card_present,
-                    "devices": core.devices.all(),
-                })
-                .to_string()
-            }
-            _ => "{}".to_string(),
-        };
-        // No screen listening is fine.
-        let _ = self.events.send((what, data));
+    /// What the screen shows now.
+    pub fn shown(&self) -> Arc<Published> {
+        self.screen.now()
     }
 }
 
@@ -127,7 +143,7 @@ pub struct ServeOptions {
 struct Devices {
     readers: Arc<dyn ReaderProvider>,
     target: Target,
-    camera: Option<Box<dyn state::Camera>>,
+    camera: Option<Camera>,
     #[cfg(feature = "sim")]
     sim: Option<sim::SimDevices>,
     issuer: Option<kiosk_core::ecard::EcardIssuer>,
@@ -203,6 +219,7 @@ pub fn build(
     }
     .map_err(kiosk_store::DbError::from)?;
     let store = SqliteStore::open(&db, &key)?;
+    let records = records::Records::open(&db, &key, records::CONNECTIONS)?;
     drop(key);
     let Devices {
         readers,
@@ -217,61 +234,59 @@ pub fn build(
     } else {
         real(&config)?
     };
-    let photo = state::PhotoWorker::start(card_io::photo::PhotoSettings::default())?;
-    let lang = config.ui.default_language;
-    let elderly = config.ui.elderly_mode;
+    let photo = photo::PhotoWorker::start(card_io::photo::PhotoSettings::default())?;
     let board = Arc::new(devices::Board::default());
     devices::declare(&board, &config.devices);
-    let receipt_printer = devices::port(&config.devices.printer_port).map(|path| {
-        Arc::new(devices::printer::ReceiptPrinter::new(
+    let printer = devices::port(&config.devices.printer_port).map(|path| {
+        Arc::new(ReceiptPrinter::new(
             path,
             config.devices.printer_baud,
             opts.timing,
             board.clone(),
         ))
     });
-    let printer: Option<state::Printer> = receipt_printer
+    let print = printer
         .clone()
-        .map(|p| Box::new(move |lines: &[String]| p.print_lines(lines)) as state::Printer);
-    #[cfg(feature = "sim")]
-    let printed = sim.as_ref().map(|s| s.printed.clone()).unwrap_or_default();
-    #[cfg(not(feature = "sim"))]
-    let printed = Default::default();
-    let core = Core {
-        config,
-        calendar,
+        .map(|p| Box::new(move |lines: &[String]| p.print_lines(lines)) as kit::Printer);
+    let slot = CardSlot::new(&target, &config.devices);
+    let config = Arc::new(config);
+    let calendar = Arc::new(calendar);
+    let (actor, screen) = actor::spawn(kit::Kit {
+        config: config.clone(),
+        calendar: calendar.clone(),
         store,
-        readers,
+        readers: readers.clone(),
         target,
         issuer,
         verifier,
-        camera,
-        photo: Some(photo),
-        printed,
-        printer,
-        live: None,
-        lang,
-        elderly,
-        device_message: String::new(),
-        card_present: false,
+        camera: camera.clone(),
+        photo,
+        printer: printer.clone(),
+        print,
+        board: board.clone(),
+        slot: slot.clone(),
         sim: opts.sim,
-        devices: board.clone(),
-        receipt_printer,
-        shown_health: String::new(),
-    };
-    let (events, _) = broadcast::channel(64);
+    })?;
     let shared = Arc::new(Shared {
-        core: Mutex::new(core),
-        events,
-        #[cfg(feature = "sim")]
-        sim,
+        actor,
+        screen,
+        config,
+        calendar,
+        records,
         staff: Mutex::new(staff::StaffSessions::default()),
         devices: board,
+        readers,
+        slot,
+        camera,
+        printer,
+        #[cfg(feature = "sim")]
+        sim,
     });
     Ok((shared, addr, temp))
 }
 
-/// The configured hardware: PC/SC readers, the e-card keys of `[keys]`.
+/// The configured hardware: PC/SC readers, the camera of `[devices]`, the e-card keys of
+/// `[keys]`.
 fn real(config: &firmware_config::Config) -> Result<Devices, ServeError> {
     let issuer = match &config.keys.ecard_signing_key {
         Some(path) => Some(kiosk_core::ecard::EcardIssuer::new(
@@ -282,7 +297,7 @@ fn real(config: &firmware_config::Config) -> Result<Devices, ServeError> {
     Ok(Devices {
         readers: Arc::new(card_io::pcsc_backend::PcscProvider::new()),
         target: Target::default(),
-        camera: None,
+        camera: devices::camera::configured(&config.devices)?,
         #[cfg(feature = "sim")]
         sim: None,
         issuer,
@@ -315,7 +330,7 @@ fn simulated(
             psam_reader: Some(hw_sim::backend::PSAM_SLOT.into()),
             card_algorithms: hw_sim::psam::card_algorithms(),
         },
-        camera: Some(sim.camera()),
+        camera: Some(sim.camera()?),
         sim: Some(sim),
         issuer: Some(kiosk_core::ecard::EcardIssuer::new(key)),
         verifier: Some(verifier),
@@ -333,14 +348,23 @@ fn simulated(
 }
 
 /// Starts the device threads: the card reader's watcher and one per configured serial
-/// device. They end once the kiosk is dropped.
+/// device. They stop when the returned [`devices::Threads`] is dropped.
 pub fn start_devices(
     shared: &Arc<Shared>,
     timing: devices::Timing,
 ) -> Result<devices::Threads, ServeError> {
-    let mut threads = devices::start(shared, timing)?;
-    threads.handles.push(devices::card_reader::spawn(shared)?);
-    Ok(threads)
+    let inbox = actor::Inbox {
+        actor: shared.actor.clone(),
+        screen: shared.screen.clone(),
+    };
+    let link = devices::Link::new(Arc::new(inbox), shared.devices.clone());
+    let parts = devices::Parts {
+        devices: &shared.config.devices,
+        readers: shared.readers.clone(),
+        slot: shared.slot.clone(),
+        printer: shared.printer.clone(),
+    };
+    Ok(devices::start(&link, parts, timing)?)
 }
 
 /// Runs the service until Ctrl-C.
@@ -359,33 +383,6 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             })?;
         let local = listener.local_addr()?;
         let _devices = start_devices(&shared, opts.timing)?;
-        let timer = shared.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                tick.tick().await;
-                let s = timer.clone();
-                let expired = tokio::task::spawn_blocking(move || {
-                    s.core.lock().unwrap_or_else(|p| p.into_inner()).expire()
-                })
-                .await
-                .unwrap_or(false);
-                if expired {
-                    timer.notify("session");
-                }
-            }
-        });
-        // Lift expired temporary losses and settle intents left by a previous run.
-        {
-            let s = shared.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                let core = s.core.lock().unwrap_or_else(|p| p.into_inner());
-                if let Err(e) = core.engine().startup(chrono::Utc::now()) {
-                    log::warn!("startup reconciliation: {e}");
-                }
-            })
-            .await;
-        }
         println!(
             "kiosk serving on http://{local}/{}",
             if opts.sim {

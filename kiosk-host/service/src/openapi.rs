@@ -347,7 +347,7 @@ mod tests {
     #[test]
     fn a_wrong_type_names_its_field() {
         #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
+        #[allow(dead_code, reason = "deserialised, never read")]
         struct B {
             level: Option<u8>,
             business: String,

@@ -1,18 +1,22 @@
 //! From the kiosk's state to the view models of `ui-web`: localised, masked, with no rule
-//! left for the screen to decide.
+//! left for the screen to decide. Every page has the same frame ([`Chrome`]: the citizen's
+//! language and elderly mode, the session's countdown); the session's page is made from the
+//! session actor's state ([`View`]), the others from the chrome and the configuration alone,
+//! so a handler can render them from what the actor published.
 
-use firmware_config::Language;
+use firmware_config::{Config, Language};
 use ui_web::view::{
     Ask, DivisionChoice, Field, GuideEntry, Icon, Lang, MenuGroup, MenuItem, MenuSection, Page,
     Screen,
 };
 
-use super::devices::{Device, State};
-use super::state::Core;
+use super::citizen::{no_printer, split_message, Live};
+use super::devices::{Board, Device, State};
 use kiosk_core::domain::BusinessCode;
 use kiosk_core::engine::facts::Reason;
 use kiosk_core::engine::session::Phase;
-use kiosk_core::rules::{self, intake, Material, Text};
+use kiosk_core::rules::{self, intake, Material};
+use kiosk_core::text::Tri;
 
 pub fn lang(l: Language) -> Lang {
     match l {
@@ -30,8 +34,8 @@ pub fn language(l: Lang) -> Language {
     }
 }
 
-fn t(text: &Text, l: Language) -> String {
-    intake::pick(text, l).to_string()
+fn t(text: &Tri, l: Language) -> String {
+    text.pick(l).to_string()
 }
 
 fn ui(l: Language, zh: &str, en: &str, ug: &str) -> String {
@@ -41,6 +45,32 @@ fn ui(l: Language, zh: &str, en: &str, ug: &str) -> String {
         Language::Ug => ug,
     }
     .to_string()
+}
+
+/// The frame of every page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chrome {
+    /// The screen language and elderly mode (the kiosk has one screen).
+    pub lang: Language,
+    pub elderly: bool,
+    /// Seconds of idleness the current session screen allows (`None`: no session).
+    pub idle_timeout_s: Option<u32>,
+    /// True while a citizen session is open.
+    pub in_session: bool,
+    /// True on simulated hardware.
+    pub sim: bool,
+}
+
+/// What the session's page is made from: the actor's state.
+pub struct View<'a> {
+    pub chrome: &'a Chrome,
+    pub config: &'a Config,
+    pub live: &'a Live,
+    /// The device status line.
+    pub device_message: &'a str,
+    pub board: &'a Board,
+    /// False when the kiosk has no receipt printer.
+    pub has_printer: bool,
 }
 
 /// Where a business sits on the home menu: its group, and its place and picture there.
@@ -79,11 +109,10 @@ const MENU: [(BusinessCode, MenuGroup, Icon); 15] = [
 ];
 
 /// The enabled businesses in their groups, in the menu's order; empty groups left out.
-fn menu_sections(core: &Core) -> Vec<MenuSection> {
-    let l = core.lang;
+fn menu_sections(l: Language, config: &Config) -> Vec<MenuSection> {
     let mut sections: Vec<MenuSection> = Vec::new();
     for (business, group, icon) in MENU {
-        if !core.config.business.enabled.contains(&business) {
+        if !config.business.enabled.contains(&business) {
             continue;
         }
         let r = rules::rule(business);
@@ -114,24 +143,27 @@ fn kiosk_title(l: Language) -> String {
 }
 
 /// The home menu.
-pub fn home(core: &Core) -> Page {
+pub fn home(chrome: &Chrome, config: &Config) -> Page {
     page(
-        core,
-        kiosk_title(core.lang),
+        chrome,
+        kiosk_title(chrome.lang),
         Screen::Home {
             likely: None,
-            sections: menu_sections(core),
+            sections: menu_sections(chrome.lang, config),
         },
     )
 }
 
 /// The attract screen: what the kiosk does and how to begin (it stays until touched).
-pub fn attract(core: &Core) -> Page {
+pub fn attract(chrome: &Chrome, config: &Config) -> Page {
     let mut p = page(
-        core,
-        kiosk_title(core.lang),
+        chrome,
+        kiosk_title(chrome.lang),
         Screen::Attract {
-            offers: menu_sections(core).into_iter().map(|s| s.group).collect(),
+            offers: menu_sections(chrome.lang, config)
+                .into_iter()
+                .map(|s| s.group)
+                .collect(),
         },
     );
     p.attract_after_s = None;
@@ -163,9 +195,9 @@ pub fn parse_code(s: &str) -> Option<BusinessCode> {
 }
 
 /// The public service guide.
-pub fn guide(core: &Core) -> Page {
-    let l = core.lang;
-    let entries = rules::guide::guide(&core.config.business, l)
+pub fn guide(chrome: &Chrome, config: &Config) -> Page {
+    let l = chrome.lang;
+    let entries = rules::guide::guide(&config.business, l)
         .into_iter()
         .map(|e| GuideEntry {
             code: code(e.code),
@@ -181,17 +213,17 @@ pub fn guide(core: &Core) -> Page {
         })
         .collect();
     page(
-        core,
+        chrome,
         ui(l, "服务指南", "Service guide", "مۇلازىمەت قوللانمىسى"),
         Screen::Guide { entries },
     )
 }
 
 /// The suggestion box: the form (with what was wrong with the last text), or the thanks.
-pub fn suggest(core: &Core, sent: bool, problem: Option<String>) -> Page {
-    let l = core.lang;
+pub fn suggest(chrome: &Chrome, sent: bool, problem: Option<String>) -> Page {
+    let l = chrome.lang;
     page(
-        core,
+        chrome,
         ui(l, "意见建议", "Suggestions", "پىكىر-تەكلىپ"),
         Screen::Suggest {
             sent,
@@ -204,24 +236,23 @@ pub fn suggest(core: &Core, sent: bool, problem: Option<String>) -> Page {
 /// Seconds untouched before a page outside a session gives way to the attract screen.
 pub const ATTRACT_AFTER_S: u32 = 90;
 
-fn page(core: &Core, title: String, screen: Screen) -> Page {
+fn page(chrome: &Chrome, title: String, screen: Screen) -> Page {
     Page {
-        lang: lang(core.lang),
-        elderly: core.elderly,
+        lang: lang(chrome.lang),
+        elderly: chrome.elderly,
         title,
-        idle_timeout_s: core.idle_timeout_s(),
-        in_session: core.live.is_some(),
-        sim: core.sim,
-        attract_after_s: core.live.is_none().then_some(ATTRACT_AFTER_S),
+        idle_timeout_s: chrome.idle_timeout_s,
+        in_session: chrome.in_session,
+        sim: chrome.sim,
+        attract_after_s: (!chrome.in_session).then_some(ATTRACT_AFTER_S),
         screen,
     }
 }
 
-/// An error screen (a device or the service is down).
 /// A request the screens never send (a form that could not be read, a page that does not
 /// exist): what happened and the way back, never the decoder's or router's own words.
-pub fn unreadable(core: &Core, missing_page: bool) -> Page {
-    let l = core.lang;
+pub fn unreadable(chrome: &Chrome, missing_page: bool) -> Page {
+    let l = chrome.lang;
     let message = if missing_page {
         ui(
             l,
@@ -243,10 +274,10 @@ pub fn unreadable(core: &Core, missing_page: bool) -> Page {
         "Go back to the start and try again.",
         "باش بەتكە قايتىپ قايتا باشلاڭ",
     );
-    error(core, message, what_to_do)
+    error(chrome, message, what_to_do)
 }
 
-/// The error screen when the kiosk's own state cannot be reached (its task failed): in
+/// The error screen when the kiosk's own state cannot be reached (the session actor is gone): in
 /// Chinese and English together, since the screen's language is part of that state, with no
 /// session and no countdown.
 pub fn unavailable() -> Page {
@@ -265,10 +296,11 @@ pub fn unavailable() -> Page {
     }
 }
 
-pub fn error(core: &Core, message: String, what_to_do: String) -> Page {
-    let l = core.lang;
+/// An error screen (a device or the service is down, a business that could not start).
+pub fn error(chrome: &Chrome, message: String, what_to_do: String) -> Page {
+    let l = chrome.lang;
     page(
-        core,
+        chrome,
         ui(
             l,
             "暂时无法服务",
@@ -282,18 +314,18 @@ pub fn error(core: &Core, message: String, what_to_do: String) -> Page {
     )
 }
 
-/// The screen of the current session (`None` when there is none: show home).
-pub fn session(core: &Core) -> Option<Page> {
-    let live = core.live.as_ref()?;
-    let l = core.lang;
+/// The screen of the current session (`None` when it has closed: show home).
+pub fn session(view: &View<'_>) -> Option<Page> {
+    let live = view.live;
+    let l = view.chrome.lang;
     let s = &live.session;
     let rule = rules::rule(s.business);
     let business = t(&rule.name, l);
     let screen = match &s.phase {
         Phase::Gathering {
             material: Material::SsCard,
-        } if core.devices.state(Device::CardReader) == Some(State::Down) => {
-            return Some(reader_down(core, &business));
+        } if view.board.state(Device::CardReader) == Some(State::Down) => {
+            return Some(reader_down(view, &business));
         }
         Phase::Gathering { material } => Screen::Ask {
             business: business.clone(),
@@ -322,10 +354,10 @@ pub fn session(core: &Core) -> Option<Page> {
             problem: live
                 .problem
                 .clone()
-                .or_else(|| waiting_device_down(core, *material).map(|m| super::state::split_message(&m, l)))
+                .or_else(|| waiting_device_down(view.board, *material).map(|m| split_message(&m, l)))
                 .or_else(|| {
-                    (!core.device_message.is_empty())
-                        .then(|| super::state::split_message(&core.device_message, l))
+                    (!view.device_message.is_empty())
+                        .then(|| split_message(view.device_message, l))
                 }),
         },
         Phase::Returned { notice } => Screen::Notice {
@@ -355,8 +387,8 @@ pub fn session(core: &Core) -> Option<Page> {
         },
         Phase::Confirming => Screen::Confirm {
             business: business.clone(),
-            fields: fields(core),
-            notes: notes(core, s.business),
+            fields: fields(view),
+            notes: notes(view, s.business),
         },
         Phase::EnteringPins { old, new } => Screen::Pins {
             business: business.clone(),
@@ -377,12 +409,11 @@ pub fn session(core: &Core) -> Option<Page> {
         Phase::Done { receipt, ecard_qr } => Screen::Done {
             business: business.clone(),
             fields: {
-                let mut f = fields(core);
-                let note = live.print_note.clone().or_else(|| {
-                    core.receipt_printer
-                        .is_none()
-                        .then(|| super::state::no_printer(l))
-                });
+                let mut f = fields(view);
+                let note = live
+                    .print_note
+                    .clone()
+                    .or_else(|| (!view.has_printer).then(|| no_printer(l)));
                 if let Some(value) = note {
                     f.push(Field {
                         label: ui(l, "凭条", "Receipt", "تالون"),
@@ -401,29 +432,29 @@ pub fn session(core: &Core) -> Option<Page> {
         },
         Phase::Closed => return None,
     };
-    Some(page(core, business, screen))
+    Some(page(view.chrome, business, screen))
 }
 
 /// The message of the device a gathering step waits on, when it is down.
-fn waiting_device_down(core: &Core, material: Material) -> Option<String> {
+fn waiting_device_down(board: &Board, material: Material) -> Option<String> {
     let device = match material {
         Material::IdCard | Material::AgentIdCard => Device::IdModule,
         _ => return None,
     };
-    core.devices.down_message(device)
+    board.down_message(device)
 }
 
 /// The screen while the card reader is gone and the session needs the card: what happened
 /// and what to do (cancel stays available).
-fn reader_down(core: &Core, business: &str) -> Page {
-    let l = core.lang;
-    let message = core
-        .devices
+fn reader_down(view: &View<'_>, business: &str) -> Page {
+    let l = view.chrome.lang;
+    let message = view
+        .board
         .down_message(Device::CardReader)
-        .map(|m| super::state::split_message(&m, l))
+        .map(|m| split_message(&m, l))
         .unwrap_or_default();
     let mut p = error(
-        core,
+        view.chrome,
         message,
         ui(
             l,
@@ -483,11 +514,9 @@ pub(crate) fn rating_reasons(l: Language) -> Vec<(String, String)> {
 }
 
 /// The masked facts of the session for confirmation and result screens.
-fn fields(core: &Core) -> Vec<Field> {
-    let l = core.lang;
-    let Some(live) = &core.live else {
-        return Vec::new();
-    };
+fn fields(view: &View<'_>) -> Vec<Field> {
+    let l = view.chrome.lang;
+    let live = view.live;
     let g = &live.session.gathered;
     let mut out = Vec::new();
     if let Some(p) = &g.principal {
@@ -546,19 +575,19 @@ fn fields(core: &Core) -> Vec<Field> {
     out
 }
 
-fn notes(core: &Core, b: BusinessCode) -> Vec<String> {
-    let l = core.lang;
+fn notes(view: &View<'_>, b: BusinessCode) -> Vec<String> {
+    let l = view.chrome.lang;
     let rule = rules::rule(b);
     vec![
         format!(
             "{}: {}",
             ui(l, "办理时限", "Time limit", "بېجىرىش مۇددىتى"),
-            rules::guide::time_limit_text(rule.time_limit, &core.config.business, l)
+            rules::guide::time_limit_text(rule.time_limit, &view.config.business, l)
         ),
         format!(
             "{}: {}",
             ui(l, "收费", "Fee", "ھەق"),
-            rules::guide::fee_text(rule.fee, &core.config.business, l)
+            rules::guide::fee_text(rule.fee, &view.config.business, l)
         ),
     ]
 }

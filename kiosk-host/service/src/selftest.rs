@@ -14,7 +14,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use card_io::camera::Resolution;
+use card_io::camera::{CameraSpec, Resolution};
 use card_io::idcard::ReaderError;
 use card_io::printer::{Paper, PrinterError};
 use card_io::sam::psam::Psam;
@@ -545,17 +545,30 @@ fn qr_scanner(cx: &Context<'_>) -> Outcome {
 
 fn camera(cx: &Context<'_>) -> Outcome {
     let d = &cx.config.devices;
-    let Some(cameras) = cx.cameras else {
-        return warn(
-            "skipped: not built with camera-v4l",
-            format!(
-                "{CAMERA_NOT_BUILT}: build kiosk with the camera-v4l feature to check {}",
-                d.camera_device
-            ),
-        );
-    };
     let want = Resolution::new(d.camera_width, d.camera_height);
-    match cameras.grab(&d.camera_device, want) {
+    let grabbed = match CameraSpec::parse(&d.camera_device) {
+        Ok(None) => {
+            return warn(
+                "no camera configured (camera_device is empty)",
+                "photos cannot be taken here: set camera_device, e.g. \"/dev/video0\"",
+            )
+        }
+        // A still picture (demos, benches): read as the kiosk will.
+        Ok(Some(spec @ CameraSpec::File(_))) => spec.open(want).and_then(|mut s| s.frame()),
+        Ok(Some(CameraSpec::V4l(_))) | Err(_) => {
+            let Some(cameras) = cx.cameras else {
+                return warn(
+                    "skipped: not built with camera-v4l",
+                    format!(
+                        "{CAMERA_NOT_BUILT}: build kiosk with the camera-v4l feature to check {}",
+                        d.camera_device
+                    ),
+                );
+            };
+            cameras.grab(&d.camera_device, want)
+        }
+    };
+    match grabbed {
         Ok(frame) => {
             let (w, h) = (frame.width(), frame.height());
             let pixels = u64::from(w) * u64::from(h);
@@ -609,6 +622,7 @@ fn dir_writable(dir: &Path) -> std::io::Result<()> {
 
 /// A database this check created as root belongs to the directory's owner (the service's
 /// user), as if the service had made it.
+#[allow(unsafe_code, reason = "geteuid(2)")]
 fn hand_over(db: &Path, dir: &Path) {
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } != 0 {

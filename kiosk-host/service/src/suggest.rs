@@ -17,9 +17,9 @@ use firmware_config::Language;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::http::{apply_prefs, html, page_error, with_core, PageForm, Prefs};
+use super::citizen::self_text;
+use super::http::{html, page_error, with_prefs, PageForm, Prefs};
 use super::openapi::{ApiError, ApiJson, ErrorCode};
-use super::state::{self_text, Core};
 use super::{screens, Shared};
 use kiosk_core::store::Feedback;
 
@@ -77,17 +77,27 @@ pub fn clean(raw: &str) -> Result<String, SuggestionError> {
 /// Why the store refused, or what it gave back.
 enum Saved {
     Id(i64),
-    Refused(SuggestionError, Language),
+    Refused(SuggestionError),
     StoreFailed,
 }
 
-fn save(c: &mut Core, raw: &str) -> Saved {
+/// Cleans and saves a suggestion on one of the handlers' store connections (not the
+/// session actor's: a suggestion is no part of a session).
+async fn save(s: &Shared, raw: &str) -> Saved {
     let text = match clean(raw) {
         Ok(t) => t,
-        Err(e) => return Saved::Refused(e, c.lang),
+        Err(e) => return Saved::Refused(e),
     };
-    match c.store.suggest(&text, None, Utc::now()) {
-        Ok(id) => Saved::Id(id),
+    let saved = s
+        .records
+        .run(move |store| store.suggest(&text, None, Utc::now()))
+        .await;
+    match saved {
+        Ok(Ok(id)) => Saved::Id(id),
+        Ok(Err(e)) => {
+            log::error!("suggestion not saved: {e}");
+            Saved::StoreFailed
+        }
         Err(e) => {
             log::error!("suggestion not saved: {e}");
             Saved::StoreFailed
@@ -106,14 +116,9 @@ pub struct SuggestQuery {
 /// `GET /suggest`.
 pub async fn page(State(s): State<Arc<Shared>>, Query(q): Query<SuggestQuery>) -> Response {
     let sent = q.sent.as_deref() == Some("1");
-    match with_core(&s, move |c| {
-        apply_prefs(c, &q.prefs);
-        screens::suggest(c, sent, None)
-    })
-    .await
-    {
-        Ok(p) => html(&p),
-        Err(e) => page_error(e),
+    match with_prefs(&s, &q.prefs).await {
+        Ok(shown) => html(&screens::suggest(&shown.chrome, sent, None)),
+        Err(e) => page_error(e.into()),
     }
 }
 
@@ -126,21 +131,14 @@ pub struct SuggestForm {
 
 /// `POST /suggest`: saved → 303 to the thanks; a problem → the form again with it (422).
 pub async fn form(State(s): State<Arc<Shared>>, PageForm(f): PageForm<SuggestForm>) -> Response {
-    let result = with_core(&s, move |c| match save(c, &f.text) {
-        Saved::Id(_) => Ok(()),
-        Saved::Refused(e, lang) => Err(Some(Box::new(screens::suggest(
-            c,
-            false,
-            Some(e.text(lang)),
-        )))),
-        Saved::StoreFailed => Err(None),
-    })
-    .await;
-    match result {
-        Ok(Ok(())) => Redirect::to("/suggest?sent=1").into_response(),
-        Ok(Err(Some(p))) => (StatusCode::UNPROCESSABLE_ENTITY, html(&p)).into_response(),
-        Ok(Err(None)) => page_error(ApiError::unavailable()),
-        Err(e) => page_error(e),
+    match save(&s, &f.text).await {
+        Saved::Id(_) => Redirect::to("/suggest?sent=1").into_response(),
+        Saved::Refused(e) => {
+            let chrome = s.shown().chrome.clone();
+            let p = screens::suggest(&chrome, false, Some(e.text(chrome.lang)));
+            (StatusCode::UNPROCESSABLE_ENTITY, html(&p)).into_response()
+        }
+        Saved::StoreFailed => page_error(ApiError::unavailable()),
     }
 }
 
@@ -183,9 +181,9 @@ pub async fn api(
     State(s): State<Arc<Shared>>,
     ApiJson(body): ApiJson<SuggestionIn>,
 ) -> Result<(StatusCode, Json<SuggestionSaved>), ApiError> {
-    match with_core(&s, move |c| save(c, &body.text)).await? {
+    match save(&s, &body.text).await {
         Saved::Id(id) => Ok((StatusCode::CREATED, Json(SuggestionSaved { id }))),
-        Saved::Refused(e, _) => Err(ApiError::new(
+        Saved::Refused(e) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::InvalidBody,
             format!("{} / {e}", e.text(Language::ZhCn)),

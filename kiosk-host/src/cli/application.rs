@@ -12,10 +12,10 @@ use kiosk_core::engine::staff::{self, StaffError};
 use kiosk_core::mask;
 use kiosk_core::store::Registry;
 
-use super::common::StoreArgs;
+use super::common::{fail, StoreArgs};
 
 #[derive(clap::Subcommand)]
-pub enum ApplicationCmd {
+pub(crate) enum ApplicationCmd {
     /// List the applications in one progress state, oldest first.
     List {
         #[command(flatten)]
@@ -47,11 +47,13 @@ pub enum ApplicationCmd {
 fn progress(arg: &str, value: &str) -> Result<Progress, i32> {
     Progress::from_code(value).ok_or_else(|| {
         let all: Vec<_> = Progress::ALL.iter().map(|p| p.code()).collect();
-        eprintln!(
-            "{arg}: {value:?} is not a progress state; write one of {}",
-            all.join(", ")
-        );
-        2
+        fail(
+            2,
+            format!(
+                "{arg}: {value:?} is not a progress state; write one of {}",
+                all.join(", ")
+            ),
+        )
     })
 }
 
@@ -73,7 +75,7 @@ fn check_staff(config: &Config, user: &str) -> Result<(), i32> {
     }
 }
 
-pub fn run(cmd: ApplicationCmd) -> i32 {
+pub(crate) fn run(cmd: ApplicationCmd) -> i32 {
     match cmd {
         ApplicationCmd::List {
             store,
@@ -87,16 +89,12 @@ pub fn run(cmd: ApplicationCmd) -> i32 {
             let (_, store) = match store.open() {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("{e}");
-                    return 3;
+                    return fail(3, e);
                 }
             };
             let apps = match store.applications_in(p) {
                 Ok(a) => a,
-                Err(e) => {
-                    eprintln!("cannot read the applications: {e}");
-                    return 3;
-                }
+                Err(e) => return fail(3, format!("cannot read the applications: {e}")),
             };
             if json {
                 let rows: Vec<_> = apps
@@ -114,7 +112,12 @@ pub fn run(cmd: ApplicationCmd) -> i32 {
                     .collect();
                 println!("{}", serde_json::Value::Array(rows));
             } else {
-                println!("{} application(s) {} ({})", apps.len(), p.code(), p.zh());
+                println!(
+                    "{} application(s) {} ({})",
+                    apps.len(),
+                    p.code(),
+                    p.text().zh
+                );
                 for a in &apps {
                     println!(
                         "{}  {}  {:?}  deadline {}{}",
@@ -146,8 +149,7 @@ pub fn run(cmd: ApplicationCmd) -> i32 {
             let (config, store) = match store.open() {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("{e}");
-                    return 3;
+                    return fail(3, e);
                 }
             };
             if let Err(code) = check_staff(&config, &user) {
@@ -156,7 +158,7 @@ pub fn run(cmd: ApplicationCmd) -> i32 {
             match staff::move_application(&store, &case, to, reasons.as_deref(), &user, Utc::now())
             {
                 Ok(()) => {
-                    println!("{case}: {} ({})", to.code(), to.zh());
+                    println!("{case}: {} ({})", to.code(), to.text().zh);
                     0
                 }
                 Err(StaffError::Store(e)) => {

@@ -17,10 +17,10 @@ use kiosk_core::mask;
 use kiosk_core::store::{ArchiveQuery, ArchiveRecord, ArchiveStore, BatchInfo};
 use kiosk_store::archive::{self, BatchReport, Month};
 
-use super::common::{width, StoreArgs};
+use super::common::{fail, width, StoreArgs};
 
 #[derive(clap::Subcommand)]
-pub enum ArchiveCmd {
+pub(crate) enum ArchiveCmd {
     /// Seal a month that has ended: write its read-only batch directory and record the
     /// manifest's SHA-256 in the database.
     Seal(SealArgs),
@@ -36,7 +36,7 @@ pub enum ArchiveCmd {
 }
 
 #[derive(clap::Args)]
-pub struct SealArgs {
+pub(crate) struct SealArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// The month to seal (kiosk local time); it must have ended.
@@ -57,7 +57,7 @@ pub struct SealArgs {
 }
 
 #[derive(clap::Args)]
-pub struct QueryArgs {
+pub(crate) struct QueryArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// The cardholder's ID number (18 characters).
@@ -93,7 +93,7 @@ pub struct QueryArgs {
 }
 
 #[derive(clap::Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// A batch directory or a tar export of one.
     #[arg(value_name = "DIR|TAR")]
     path: PathBuf,
@@ -110,7 +110,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(clap::Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// The batch directory.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
@@ -120,7 +120,7 @@ pub struct ExportArgs {
 }
 
 #[derive(clap::Args)]
-pub struct BatchesArgs {
+pub(crate) struct BatchesArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// Print JSON.
@@ -128,7 +128,7 @@ pub struct BatchesArgs {
     json: bool,
 }
 
-pub fn run(cmd: ArchiveCmd) -> i32 {
+pub(crate) fn run(cmd: ArchiveCmd) -> i32 {
     match cmd {
         ArchiveCmd::Seal(args) => seal(args),
         ArchiveCmd::Query(args) => query(args),
@@ -136,11 +136,6 @@ pub fn run(cmd: ArchiveCmd) -> i32 {
         ArchiveCmd::Export(args) => export(args),
         ArchiveCmd::Batches(args) => batches(args),
     }
-}
-
-fn fail(code: i32, msg: &str) -> i32 {
-    eprintln!("error: {msg}");
-    code
 }
 
 fn parse_month(s: &str) -> Result<Month, String> {
@@ -156,7 +151,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 fn parse_id_number(s: &str) -> Result<String, String> {
     let id = s.to_ascii_uppercase();
-    card_io::idcard::text::check_id_number(&id).map_err(|why| {
+    card_io::citizen::check_id_number(&id).map_err(|why| {
         format!("{why}; write the 18-character ID number, e.g. 65230119800506118X")
     })?;
     Ok(id)
@@ -219,7 +214,7 @@ fn local(t: Timestamp) -> String {
 fn config_of(store: &StoreArgs) -> Result<Config, i32> {
     store
         .config()
-        .map_err(|e| fail(2, &format!("--config: {e}")))
+        .map_err(|e| fail(2, format!("--config: {e}")))
 }
 
 /// The staff user must be configured with the archive role.
@@ -227,14 +222,14 @@ fn archive_staff(config: &Config, user: &str) -> Result<Actor, i32> {
     match config.staff.iter().find(|s| s.user == user) {
         None => Err(fail(
             1,
-            &format!(
+            format!(
                 "refused: {user:?} is not a staff user of this kiosk (no [[staff]] entry with \
                  user = {user:?})"
             ),
         )),
         Some(s) if !s.roles.contains(&Role::Archive) => Err(fail(
             1,
-            &format!(
+            format!(
                 "refused: staff user {user:?} does not have the archive role (roles must \
                  include \"archive\")"
             ),
@@ -257,17 +252,17 @@ fn seal(args: SealArgs) -> i32 {
     };
     let (config, store) = match args.store.open() {
         Ok(s) => s,
-        Err(e) => return fail(3, &format!("cannot open the database: {e}")),
+        Err(e) => return fail(3, format!("cannot open the database: {e}")),
     };
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(&config.storage.archive_dir));
     let signer = match &config.keys.archive_signing_key {
-        None => return fail(1, &archive::ArchiveError::NoSigningKey.to_string()),
+        None => return fail(1, archive::ArchiveError::NoSigningKey.to_string()),
         Some(path) => match archive::sign::load_signing_key(std::path::Path::new(path)) {
             Ok(k) => k,
-            Err(e) => return fail(e.exit_code(), &e.to_string()),
+            Err(e) => return fail(e.exit_code(), e.to_string()),
         },
     };
     let sealed = match archive::seal_month(
@@ -280,7 +275,7 @@ fn seal(args: SealArgs) -> i32 {
         &signer,
     ) {
         Ok(s) => s,
-        Err(e) => return fail(e.exit_code(), &e.to_string()),
+        Err(e) => return fail(e.exit_code(), e.to_string()),
     };
     let export = match &args.tar {
         Some(file) => match archive::export_tar(&sealed.dir, file) {
@@ -288,7 +283,7 @@ fn seal(args: SealArgs) -> i32 {
             Err(e) => {
                 return fail(
                     e.exit_code(),
-                    &format!(
+                    format!(
                         "{} was sealed into {}, but the tar export failed: {e}; run `kiosk \
                          archive export {} FILE`",
                         sealed.info.month,
@@ -405,7 +400,7 @@ fn query(args: QueryArgs) -> i32 {
         if from > to {
             return fail(
                 2,
-                &format!("--from {from} is after --to {to}; give the earlier day to --from"),
+                format!("--from {from} is after --to {to}; give the earlier day to --from"),
             );
         }
     }
@@ -419,7 +414,7 @@ fn query(args: QueryArgs) -> i32 {
     };
     let (_, store) = match args.store.open() {
         Ok(s) => s,
-        Err(e) => return fail(3, &format!("cannot open the database: {e}")),
+        Err(e) => return fail(3, format!("cannot open the database: {e}")),
     };
     let q = ArchiveQuery {
         id_number: args.id_number.clone(),
@@ -432,13 +427,13 @@ fn query(args: QueryArgs) -> i32 {
     };
     let records = match store.query_archive(&q, &actor) {
         Ok(r) => r,
-        Err(e) => return fail(3, &format!("the archive query failed: {e}")),
+        Err(e) => return fail(3, format!("the archive query failed: {e}")),
     };
     let rows: Vec<Row<'_>> = records.iter().map(|r| row(r, args.full)).collect();
     if args.json {
         match serde_json::to_string_pretty(&rows) {
             Ok(text) => println!("{text}"),
-            Err(e) => return fail(3, &format!("cannot print the records: {e}")),
+            Err(e) => return fail(3, format!("cannot print the records: {e}")),
         }
         return 0;
     }
@@ -548,7 +543,7 @@ fn verify(args: VerifyArgs) -> i32 {
     if !args.path.exists() {
         return fail(
             2,
-            &format!(
+            format!(
                 "DIR|TAR: {} does not exist; give a batch directory or its tar export",
                 args.path.display()
             ),
@@ -566,11 +561,11 @@ fn verify(args: VerifyArgs) -> i32 {
     };
     let trusted = match archive::sign::trusted_keys(&config.keys) {
         Ok(k) => k,
-        Err(e) => return fail(e.exit_code(), &e.to_string()),
+        Err(e) => return fail(e.exit_code(), e.to_string()),
     };
     let report = match archive::verify_batch(&args.path, args.manifest_sha.as_deref(), &trusted) {
         Ok(r) => r,
-        Err(e) => return fail(e.exit_code(), &e.to_string()),
+        Err(e) => return fail(e.exit_code(), e.to_string()),
     };
     if args.json {
         let mut v = serde_json::to_value(&report).unwrap_or_default();
@@ -592,7 +587,7 @@ fn export(args: ExportArgs) -> i32 {
     if !args.dir.is_dir() {
         return fail(
             2,
-            &format!(
+            format!(
                 "DIR: {} is not a directory; give a sealed batch directory",
                 args.dir.display()
             ),
@@ -609,7 +604,7 @@ fn export(args: ExportArgs) -> i32 {
             );
             0
         }
-        Err(e) => fail(e.exit_code(), &e.to_string()),
+        Err(e) => fail(e.exit_code(), e.to_string()),
     }
 }
 
@@ -619,16 +614,16 @@ fn batches(args: BatchesArgs) -> i32 {
     }
     let (_, store) = match args.store.open() {
         Ok(s) => s,
-        Err(e) => return fail(3, &format!("cannot open the database: {e}")),
+        Err(e) => return fail(3, format!("cannot open the database: {e}")),
     };
     let list: Vec<BatchInfo> = match store.batches() {
         Ok(b) => b,
-        Err(e) => return fail(3, &format!("cannot read the sealed batches: {e}")),
+        Err(e) => return fail(3, format!("cannot read the sealed batches: {e}")),
     };
     if args.json {
         match serde_json::to_string_pretty(&list) {
             Ok(text) => println!("{text}"),
-            Err(e) => return fail(3, &format!("cannot print the batches: {e}")),
+            Err(e) => return fail(3, format!("cannot print the batches: {e}")),
         }
         return 0;
     }

@@ -10,10 +10,10 @@ use kiosk_core::store::audit_chain::canonical_json;
 use kiosk_core::store::{AuditEntry, AuditLog, AuditReport};
 use kiosk_store::sqlite::SqliteStore;
 
-use super::common::StoreArgs;
+use super::common::{fail, StoreArgs};
 
 #[derive(clap::Subcommand)]
-pub enum AuditCmd {
+pub(crate) enum AuditCmd {
     /// Recompute every hash and link of the audit log and check the heads recorded by sealed
     /// archive batches; prints every problem with its sequence number.
     Verify {
@@ -39,7 +39,7 @@ pub enum AuditCmd {
     },
 }
 
-pub fn run(cmd: AuditCmd) -> i32 {
+pub(crate) fn run(cmd: AuditCmd) -> i32 {
     match cmd {
         AuditCmd::Verify { store, json } => verify(&store, json),
         AuditCmd::Show {
@@ -49,11 +49,6 @@ pub fn run(cmd: AuditCmd) -> i32 {
             json,
         } => show(&store, from, limit, json),
     }
-}
-
-fn fail(code: i32, message: &str) -> i32 {
-    eprintln!("{message}");
-    code
 }
 
 /// Opens an existing database: verifying or showing a log that is not there must not
@@ -76,12 +71,12 @@ fn verify(args: &StoreArgs, json: bool) -> i32 {
     };
     let report = match store.verify() {
         Ok(r) => r,
-        Err(e) => return fail(3, &format!("cannot read the audit log: {e}")),
+        Err(e) => return fail(3, format!("cannot read the audit log: {e}")),
     };
     if json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
-            Err(e) => return fail(3, &format!("cannot print the report: {e}")),
+            Err(e) => return fail(3, format!("cannot print the report: {e}")),
         }
     } else {
         print_report(&report);
@@ -116,12 +111,12 @@ fn show(args: &StoreArgs, from: i64, limit: u32, json: bool) -> i32 {
     };
     let entries = match store.entries(from, limit) {
         Ok(e) => e,
-        Err(e) => return fail(3, &format!("cannot read the audit log: {e}")),
+        Err(e) => return fail(3, format!("cannot read the audit log: {e}")),
     };
     if json {
         match serde_json::to_string_pretty(&entries) {
             Ok(text) => println!("{text}"),
-            Err(e) => return fail(3, &format!("cannot print the entries: {e}")),
+            Err(e) => return fail(3, format!("cannot print the entries: {e}")),
         }
     } else {
         for e in &entries {

@@ -12,8 +12,10 @@ use kiosk_core::card_ops::{self, OpError, Target};
 use kiosk_core::mask;
 use serde_json::json;
 
+use super::common::fail;
+
 #[derive(Args)]
-pub struct CardArgs {
+pub(crate) struct CardArgs {
     #[command(subcommand)]
     op: Op,
     /// Card reader to use (default: the first reader whose card has the social security application).
@@ -79,11 +81,6 @@ impl PinInput {
     }
 }
 
-fn fail(msg: impl std::fmt::Display, code: i32) -> i32 {
-    eprintln!("error: {msg}");
-    code
-}
-
 fn done(json: bool, operation: &str, text: &str) -> i32 {
     if json {
         println!("{}", json!({ "ok": true, "operation": operation }));
@@ -93,7 +90,7 @@ fn done(json: bool, operation: &str, text: &str) -> i32 {
     0
 }
 
-pub fn run(provider: &dyn ReaderProvider, args: CardArgs) -> i32 {
+pub(crate) fn run(provider: &dyn ReaderProvider, args: CardArgs) -> i32 {
     let target = Target {
         reader: args.reader.clone(),
         psam_reader: args.psam_reader.clone(),
@@ -111,17 +108,17 @@ pub fn run(provider: &dyn ReaderProvider, args: CardArgs) -> i32 {
     };
     let pins = match pins {
         Ok(p) => p,
-        Err(msg) => return fail(msg, 2),
+        Err(msg) => return fail(2, msg),
     };
     if let Op::BlockCard { confirm: false } = args.op {
         return fail(
-            "block-card cannot be undone; add --confirm to block the card",
             2,
+            "block-card cannot be undone; add --confirm to block the card",
         );
     }
     match execute(provider, &target, &args, &pins) {
         Ok(code) => code,
-        Err(e) => fail(&e, e.exit_code()),
+        Err(e) => fail(e.exit_code(), &e),
     }
 }
 

@@ -10,22 +10,22 @@ use kiosk_store::sqlite::{key, DbKey, SqliteStore};
 /// of the configuration unless `--db` names another, its key the file `[storage] key_file`
 /// names unless `--key-file` names another. Without a key the database is not opened.
 #[derive(clap::Args, Debug, Clone)]
-pub struct StoreArgs {
+pub(crate) struct StoreArgs {
     /// The kiosk configuration (default /etc/kiosk/kiosk.toml; defaults when it is absent).
     #[arg(long)]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// The database file (default: `[storage] database` of the configuration).
     #[arg(long)]
-    pub db: Option<PathBuf>,
+    pub(crate) db: Option<PathBuf>,
     /// The database key file (default: `[storage] key_file` of the configuration).
     #[arg(long, value_name = "FILE")]
-    pub key_file: Option<PathBuf>,
+    pub(crate) key_file: Option<PathBuf>,
 }
 
 impl StoreArgs {
     /// The configuration: the named file (which must load), else the default file if it
     /// exists, else the defaults.
-    pub fn config(&self) -> Result<Config, String> {
+    pub(crate) fn config(&self) -> Result<Config, String> {
         match &self.config {
             Some(path) => Config::load(path).map_err(|e| e.to_string()),
             None if std::path::Path::new(DEFAULT_PATH).exists() => {
@@ -36,14 +36,14 @@ impl StoreArgs {
     }
 
     /// Opens the database with its key (creating and migrating it if needed).
-    pub fn open(&self) -> Result<(Config, SqliteStore), String> {
+    pub(crate) fn open(&self) -> Result<(Config, SqliteStore), String> {
         let (config, path, key) = self.resolve()?;
         let store = SqliteStore::open(&path, &key).map_err(|e| e.to_string())?;
         Ok((config, store))
     }
 
     /// The database path and its key (for `kiosk storage …`).
-    pub fn path_and_key(&self) -> Result<(PathBuf, DbKey), String> {
+    pub(crate) fn path_and_key(&self) -> Result<(PathBuf, DbKey), String> {
         let (_, path, key) = self.resolve()?;
         Ok((path, key))
     }
@@ -62,8 +62,15 @@ impl StoreArgs {
     }
 }
 
+/// Prints a failure as one line on standard error, `error: <message>`, and gives back the
+/// exit code for the command to return (`return fail(3, e)`).
+pub(crate) fn fail(code: i32, message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    code
+}
+
 /// Terminal columns of a string, for aligned tables: CJK and full-width characters take two.
-pub fn width(s: &str) -> usize {
+pub(crate) fn width(s: &str) -> usize {
     s.chars()
         .map(|c| match u32::from(c) {
             0x1100..=0x115F

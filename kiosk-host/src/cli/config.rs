@@ -5,12 +5,15 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use firmware_config::atomic_file::AtomicFile;
 use firmware_config::bundle::Bundle;
 use firmware_config::store::{Store, DEFAULT_DIR};
 use firmware_config::{bundle, json_schema, keys, Config, ConfigError, DEFAULT_PATH};
 
+use super::common::fail;
+
 #[derive(clap::Subcommand)]
-pub enum ConfigCmd {
+pub(crate) enum ConfigCmd {
     /// Check a kiosk.toml; prints every problem with file:line:column.
     Validate { file: PathBuf },
     /// Print the effective configuration (defaults filled in) as TOML.
@@ -69,7 +72,7 @@ pub enum ConfigCmd {
     },
 }
 
-pub fn run(cmd: ConfigCmd) -> i32 {
+pub(crate) fn run(cmd: ConfigCmd) -> i32 {
     match cmd {
         ConfigCmd::Validate { file } => match Config::load(&file) {
             Ok(_) => {
@@ -84,7 +87,7 @@ pub fn run(cmd: ConfigCmd) -> i32 {
                 println!("{text}");
                 0
             }
-            Err(e) => fail(1, &format!("cannot print the schema: {e}")),
+            Err(e) => fail(1, format!("cannot print the schema: {e}")),
         },
         ConfigCmd::Keygen { output } => keygen(&output),
         ConfigCmd::Dbkey { output } => dbkey(&output),
@@ -105,20 +108,15 @@ pub fn run(cmd: ConfigCmd) -> i32 {
                 );
                 0
             }
-            Err(e) => fail(e.exit_code(), &e.to_string()),
+            Err(e) => fail(e.exit_code(), e.to_string()),
         },
     }
 }
 
-fn fail(code: i32, message: &str) -> i32 {
-    eprintln!("{message}");
-    code
-}
-
 fn config_failure(e: &ConfigError) -> i32 {
     match e {
-        ConfigError::Read { .. } => fail(3, &e.to_string()),
-        ConfigError::Invalid(d) => fail(1, &d.to_string()),
+        ConfigError::Read { .. } => fail(3, e.to_string()),
+        ConfigError::Invalid(d) => fail(1, d.to_string()),
     }
 }
 
@@ -133,27 +131,22 @@ fn show(path: Option<PathBuf>) -> i32 {
             print!("{text}");
             0
         }
-        Ok(Err(e)) => fail(1, &format!("cannot write the configuration as TOML: {e}")),
+        Ok(Err(e)) => fail(1, format!("cannot write the configuration as TOML: {e}")),
         Err(e) => config_failure(&e),
     }
 }
 
 fn read(path: &Path) -> Result<String, i32> {
     std::fs::read_to_string(path)
-        .map_err(|e| fail(3, &format!("cannot read {}: {e}", path.display())))
+        .map_err(|e| fail(3, format!("cannot read {}: {e}", path.display())))
 }
 
+/// Writes a new file (never over an existing one), atomically; mode 600 when `private`.
 fn write_new(path: &Path, text: &str, private: bool) -> Result<(), i32> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mode = if private { 0o600 } else { 0o644 };
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
-        .map_err(|e| fail(3, &format!("cannot create {}: {e}", path.display())))
+    AtomicFile::new(path)
+        .mode(if private { 0o600 } else { 0o644 })
+        .create_new(text.as_bytes())
+        .map_err(|e| fail(3, e.to_string()))
 }
 
 fn keygen(output: &Path) -> i32 {
@@ -190,15 +183,15 @@ fn dbkey(output: &Path) -> i32 {
             );
             0
         }
-        Err(e @ KeyFileError::Exists { .. }) => fail(1, &e.to_string()),
-        Err(e) => fail(3, &e.to_string()),
+        Err(e @ KeyFileError::Exists { .. }) => fail(1, e.to_string()),
+        Err(e) => fail(3, e.to_string()),
     }
 }
 
 fn sign(key_path: &Path, file: &Path, output: &Path, version: Option<u64>) -> i32 {
     let key = match read(key_path).map(|t| keys::decode_secret(&t)) {
         Err(code) => return code,
-        Ok(Err(e)) => return fail(2, &format!("{}: {e}", key_path.display())),
+        Ok(Err(e)) => return fail(2, format!("{}: {e}", key_path.display())),
         Ok(Ok(k)) => k,
     };
     let text = match read(file) {
@@ -211,7 +204,7 @@ fn sign(key_path: &Path, file: &Path, output: &Path, version: Option<u64>) -> i3
     };
     let version = match bundle::choose_version(version, config.kiosk.config_version) {
         Ok(v) => v,
-        Err(e) => return fail(2, &e.to_string()),
+        Err(e) => return fail(2, e.to_string()),
     };
     let signed = Bundle::sign(&key, version, now(), &text);
     match signed.to_json() {
@@ -226,7 +219,7 @@ fn sign(key_path: &Path, file: &Path, output: &Path, version: Option<u64>) -> i3
             }
             Err(code) => code,
         },
-        Err(e) => fail(1, &e.to_string()),
+        Err(e) => fail(1, e.to_string()),
     }
 }
 
@@ -239,7 +232,7 @@ fn install(bundle_path: &Path, dir: &Path, trust: Option<&Path>) -> i32 {
         None => None,
         Some(p) => match read(p).map(|t| keys::decode_public(&t)) {
             Err(code) => return code,
-            Ok(Err(e)) => return fail(2, &format!("{}: {e}", p.display())),
+            Ok(Err(e)) => return fail(2, format!("{}: {e}", p.display())),
             Ok(Ok(k)) => Some(k),
         },
     };
@@ -255,7 +248,7 @@ fn install(bundle_path: &Path, dir: &Path, trust: Option<&Path>) -> i32 {
         }
         Err(e) => fail(
             e.exit_code(),
-            &format!("{}: refused: {e}", bundle_path.display()),
+            format!("{}: refused: {e}", bundle_path.display()),
         ),
     }
 }
@@ -276,10 +269,7 @@ fn staff(user: &str, roles: &[String]) -> i32 {
             print!("{entry}");
             0
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
+        Err(e) => fail(2, e),
     }
 }
 

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::common::StoreArgs;
+use super::common::{fail, StoreArgs};
 
 #[derive(clap::Subcommand)]
-pub enum DemoCmd {
+pub(crate) enum DemoCmd {
     /// Seed an empty database with the demo registry.
     Seed {
         #[command(flatten)]
@@ -19,16 +19,16 @@ pub enum DemoCmd {
 
 /// Without the simulator built in there are no demo cards to match: say how to get them.
 #[cfg(not(feature = "sim"))]
-pub fn run(_cmd: DemoCmd) -> i32 {
-    eprintln!(
+pub(crate) fn run(_cmd: DemoCmd) -> i32 {
+    fail(
+        2,
         "this kiosk was built without the simulated hardware (cargo feature `sim`) whose cards \
-         the demo registry matches; run `cargo run -p kiosk-host -- demo seed` from the source tree"
-    );
-    2
+         the demo registry matches; run `cargo run -p kiosk-host -- demo seed` from the source tree",
+    )
 }
 
 #[cfg(feature = "sim")]
-pub fn run(cmd: DemoCmd) -> i32 {
+pub(crate) fn run(cmd: DemoCmd) -> i32 {
     use chrono::Utc;
     use kiosk_service::demo::{self, DemoPaths};
 
@@ -36,8 +36,7 @@ pub fn run(cmd: DemoCmd) -> i32 {
     let (_, store) = match store.open() {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("{e}");
-            return 3;
+            return fail(3, e);
         }
     };
     match demo::seed(&store, &DemoPaths::in_workspace(&root), Utc::now()) {
@@ -45,9 +44,6 @@ pub fn run(cmd: DemoCmd) -> i32 {
             println!("demo registry seeded: {n} records");
             0
         }
-        Err(e) => {
-            eprintln!("cannot seed the demo registry: {e}");
-            1
-        }
+        Err(e) => fail(1, format!("cannot seed the demo registry: {e}")),
     }
 }

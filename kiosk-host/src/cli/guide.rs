@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use firmware_config::{Config, ConfigError, Language, DEFAULT_PATH};
 use kiosk_core::rules::guide;
 
+use super::common::fail;
+
 #[derive(clap::Args)]
-pub struct GuideArgs {
+pub(crate) struct GuideArgs {
     /// Print JSON (an array of entries) instead of text.
     #[arg(long)]
     json: bool,
@@ -21,15 +23,15 @@ pub struct GuideArgs {
     config: Option<PathBuf>,
 }
 
-pub fn run(args: GuideArgs) -> i32 {
+pub(crate) fn run(args: GuideArgs) -> i32 {
     let config = match load(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{e}");
-            return match e {
+            let code = match e {
                 ConfigError::Read { .. } => 3,
                 ConfigError::Invalid(_) => 1,
             };
+            return fail(code, e);
         }
     };
     let lang = args.lang.unwrap_or(config.ui.default_language);
@@ -37,10 +39,7 @@ pub fn run(args: GuideArgs) -> i32 {
     let text = if args.json {
         match serde_json::to_string_pretty(&entries) {
             Ok(text) => text + "\n",
-            Err(e) => {
-                eprintln!("cannot print the guide as JSON: {e}");
-                return 1;
-            }
+            Err(e) => return fail(1, format!("cannot print the guide as JSON: {e}")),
         }
     } else {
         let mut text = guide::render(&entries, lang).join("\n");
@@ -52,10 +51,7 @@ pub fn run(args: GuideArgs) -> i32 {
         Ok(()) => 0,
         // The reader stopped early (`kiosk guide | head`): nothing is wrong with the guide.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-        Err(e) => {
-            eprintln!("cannot write the guide: {e}");
-            1
-        }
+        Err(e) => fail(1, format!("cannot write the guide: {e}")),
     }
 }
 

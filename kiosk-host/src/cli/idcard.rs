@@ -11,8 +11,10 @@ use clap::Subcommand;
 use kiosk_core::mask;
 use serde_json::{json, Value};
 
+use super::common::fail;
+
 #[derive(Subcommand)]
-pub enum IdcardCmd {
+pub(crate) enum IdcardCmd {
     /// Read the ID card on the module (find, select, read).
     Read {
         /// Serial port of the module, e.g. /dev/ttyUSB0.
@@ -39,12 +41,13 @@ pub enum IdcardCmd {
     },
 }
 
-fn fail(e: &ReaderError) -> i32 {
-    eprintln!("error: {e}");
-    match e.failure() {
+/// The exit code of a failed read: 1 for the card, 3 for the module.
+fn failed(e: &ReaderError) -> i32 {
+    let code = match e.failure() {
         Failure::Card => 1,
         Failure::Device => 3,
-    }
+    };
+    fail(code, e)
 }
 
 /// `idcard read --json`: one flat object.
@@ -86,7 +89,7 @@ fn print_read(card: &IdCardRead) {
     println!("(personal data masked; --json prints the full record)");
 }
 
-pub fn run(cmd: IdcardCmd) -> i32 {
+pub(crate) fn run(cmd: IdcardCmd) -> i32 {
     match cmd {
         IdcardCmd::Read { port, baud, json } => {
             let card = idcard::open(&port, baud).and_then(|mut r| r.read_card());
@@ -99,7 +102,7 @@ pub fn run(cmd: IdcardCmd) -> i32 {
                     print_read(&card);
                     0
                 }
-                Err(e) => fail(&e),
+                Err(e) => failed(&e),
             }
         }
         IdcardCmd::Status { port, baud, json } => {
@@ -117,7 +120,7 @@ pub fn run(cmd: IdcardCmd) -> i32 {
                     println!("module id:    {id}");
                     0
                 }
-                Err(e) => fail(&e),
+                Err(e) => failed(&e),
             }
         }
     }

@@ -8,6 +8,7 @@ mod card;
 mod common;
 mod config;
 mod demo;
+mod face;
 mod guide;
 mod idcard;
 mod photo;
@@ -51,6 +52,9 @@ enum Command {
     /// The card-making photo pipeline.
     #[command(subcommand)]
     Photo(photo::PhotoCmd),
+    /// Face verification (人证核验): compare the faces of two pictures.
+    #[command(subcommand)]
+    Face(face::FaceCmd),
     /// The audit log: verify its hash chain, show entries.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
@@ -78,7 +82,7 @@ enum Command {
     Selftest(selftest::SelftestArgs),
 }
 
-pub fn run() -> i32 {
+pub(crate) fn run() -> i32 {
     let cli = Cli::parse();
     let provider = card_io::pcsc_backend::PcscProvider::new();
     match cli.command {
@@ -87,6 +91,7 @@ pub fn run() -> i32 {
         Command::Config(cmd) => config::run(cmd),
         Command::Idcard(cmd) => idcard::run(cmd),
         Command::Photo(cmd) => photo::run(cmd),
+        Command::Face(cmd) => face::run(cmd),
         Command::Audit(cmd) => audit::run(cmd),
         Command::Archive(cmd) => archive::run(cmd),
         Command::Guide(args) => guide::run(args),

@@ -10,8 +10,10 @@ use card_io::camera::{FrameSource, StillSource};
 use card_io::photo::{PhotoError, PhotoSettings, Pipeline, Report, Status, KB};
 use clap::Subcommand;
 
+use super::common::fail;
+
 #[derive(Subcommand)]
-pub enum PhotoCmd {
+pub(crate) enum PhotoCmd {
     /// Check a picture (a camera frame or a finished photo) against every rule.
     Check {
         /// PNG or JPEG file.
@@ -42,7 +44,7 @@ pub enum PhotoCmd {
     },
 }
 
-pub fn run(cmd: PhotoCmd) -> i32 {
+pub(crate) fn run(cmd: PhotoCmd) -> i32 {
     match cmd {
         PhotoCmd::Check {
             file,
@@ -69,14 +71,8 @@ fn settings(min_kb: usize, max_kb: usize) -> PhotoSettings {
 
 /// The file's picture and a pipeline, or the exit code after saying why not.
 fn prepare(file: &Path, settings: PhotoSettings) -> Result<(Pipeline, StillSource), i32> {
-    let source = StillSource::open(file).map_err(|e| {
-        eprintln!("error: {e}");
-        3
-    })?;
-    let pipeline = Pipeline::new(settings).map_err(|e| {
-        eprintln!("error: {e}");
-        3
-    })?;
+    let source = StillSource::open(file).map_err(|e| fail(3, e))?;
+    let pipeline = Pipeline::new(settings).map_err(|e| fail(3, e))?;
     Ok((pipeline, source))
 }
 
@@ -92,16 +88,14 @@ fn check(file: &Path, json: bool, settings: PhotoSettings) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
-            return 3;
+            return fail(3, e);
         }
     };
     if json {
         match serde_json::to_string_pretty(&report) {
             Ok(s) => println!("{s}"),
             Err(e) => {
-                eprintln!("error: {e}");
-                return 3;
+                return fail(3, e);
             }
         }
     } else {
@@ -156,15 +150,13 @@ fn make(file: &Path, output: &Path, settings: PhotoSettings) -> i32 {
     let frame = match source.frame() {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
-            return 3;
+            return fail(3, e);
         }
     };
     match pipeline.make(&frame) {
         Ok(photo) => {
             if let Err(e) = std::fs::write(output, &photo.jpeg) {
-                eprintln!("error: cannot write {}: {e}", output.display());
-                return 3;
+                return fail(3, format!("cannot write {}: {e}", output.display()));
             }
             println!(
                 "{}: 358×441 JPEG, 350 dpi, {} bytes at quality {}",
@@ -180,9 +172,6 @@ fn make(file: &Path, output: &Path, settings: PhotoSettings) -> i32 {
             eprintln!("advice: {} / {}", a.zh_cn, a.en);
             1
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            3
-        }
+        Err(e) => fail(3, e),
     }
 }

@@ -17,8 +17,10 @@ use kiosk_service::provision::{
 };
 use serde_json::json;
 
+use super::common::fail;
+
 #[derive(clap::Args, Debug)]
-pub struct ProvisionArgs {
+pub(crate) struct ProvisionArgs {
     /// The configuration file to write (an existing one is the starting point and is kept
     /// as FILE.bak).
     #[arg(long, value_name = "FILE", default_value = DEFAULT_PATH)]
@@ -40,31 +42,27 @@ pub struct ProvisionArgs {
     qr_port: Option<String>,
 }
 
-fn fail(code: i32, message: &str) -> i32 {
-    eprintln!("{message}");
-    code
-}
-
 /// The existing file's text and configuration; `None` when there is no file.
 fn existing(path: &std::path::Path) -> Result<Option<(String, Config)>, i32> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(fail(3, &format!("cannot read {}: {e}", path.display()))),
+        Err(e) => return Err(fail(3, format!("cannot read {}: {e}", path.display()))),
     };
     match Config::parse(&text, &path.display().to_string()) {
         Ok(c) => Ok(Some((text, c))),
         Err(ConfigError::Invalid(d)) => Err(fail(
             1,
-            &format!(
+            format!(
                 "{d}\n{} is invalid: fix it (or move it away) before provisioning",
                 path.display()
             ),
         )),
-        Err(e) => Err(fail(3, &e.to_string())),
+        Err(e) => Err(fail(3, e.to_string())),
     }
 }
 
+#[allow(unsafe_code, reason = "isatty(3)")]
 fn stdin_is_terminal() -> bool {
     // SAFETY: isatty only inspects the descriptor.
     unsafe { libc::isatty(0) == 1 }
@@ -108,7 +106,7 @@ fn report_json(findings: &Findings, proposal: &Proposal, out: &std::path::Path, 
     );
 }
 
-pub fn run(readers: &dyn ReaderProvider, args: ProvisionArgs) -> i32 {
+pub(crate) fn run(readers: &dyn ReaderProvider, args: ProvisionArgs) -> i32 {
     let out = args.out.clone();
     let (text, base) = match existing(&out) {
         Ok(Some((text, config))) => (Some(text), config),

@@ -5,6 +5,8 @@ use card_io::sscard::SsCard;
 use card_io::transport::{Disposition, ReaderProvider};
 use serde_json::json;
 
+use super::common::fail;
+
 /// What the card in a reader is.
 fn identify(provider: &dyn ReaderProvider, reader: &str) -> &'static str {
     let Ok(mut conn) = provider.connect(reader) else {
@@ -26,12 +28,11 @@ fn identify(provider: &dyn ReaderProvider, reader: &str) -> &'static str {
     kind
 }
 
-pub fn run(provider: &dyn ReaderProvider, as_json: bool) -> i32 {
+pub(crate) fn run(provider: &dyn ReaderProvider, as_json: bool) -> i32 {
     let readers = match provider.list_readers() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
-            return 3;
+            return fail(3, e);
         }
     };
     let rows: Vec<_> = readers

@@ -1,5 +1,6 @@
 //! Secrets typed at a terminal or piped in (PINs, staff passwords): read from file descriptor
 //! 0 a byte at a time into a zeroizing buffer, with echo off at a terminal.
+#![allow(unsafe_code, reason = "read(2) and termios on fd 0")]
 
 use std::io::IsTerminal;
 
@@ -7,7 +8,7 @@ use zeroize::Zeroizing;
 
 /// Reads one line of standard input, prompting with `what` and without echo at a terminal;
 /// `Ok(None)` at the end of input. The line ends are not kept.
-pub fn read_secret_line(what: &str) -> std::io::Result<Option<Zeroizing<String>>> {
+pub(crate) fn read_secret_line(what: &str) -> std::io::Result<Option<Zeroizing<String>>> {
     let stdin = std::io::stdin();
     let mut buf = Zeroizing::new(String::new());
     let n = {
@@ -34,7 +35,7 @@ const MAX_LINE: usize = 256;
 
 /// Reads one line from file descriptor 0 a byte at a time, into `buf` only: std's buffered
 /// stdin would keep the PIN lines in a process-wide buffer that is never wiped.
-pub fn read_line_unbuffered(buf: &mut Zeroizing<String>) -> std::io::Result<usize> {
+pub(crate) fn read_line_unbuffered(buf: &mut Zeroizing<String>) -> std::io::Result<usize> {
     // Room for the longest line read (256 bytes and the one that ends it), so the buffer
     // never grows: a growing Vec would leave its earlier buffer, with the secret's first
     // bytes, unwiped in freed memory.
@@ -78,12 +79,12 @@ pub fn read_line_unbuffered(buf: &mut Zeroizing<String>) -> std::io::Result<usiz
 }
 
 /// Turns terminal echo off on standard input while it lives.
-pub struct NoEcho {
+pub(crate) struct NoEcho {
     saved: Option<libc::termios>,
 }
 
 impl NoEcho {
-    pub fn new() -> NoEcho {
+    pub(crate) fn new() -> NoEcho {
         // SAFETY: tcgetattr/tcsetattr on fd 0 with a zero-initialised termios we own; failure
         // (not a terminal) leaves `saved` empty and changes nothing.
         unsafe {

@@ -11,7 +11,7 @@ use kiosk_service::selftest::{self, CheckResult, Context, SqliteProbe, Status};
 use serde_json::json;
 
 #[derive(clap::Args, Debug)]
-pub struct SelftestArgs {
+pub(crate) struct SelftestArgs {
     /// The kiosk configuration (default /etc/kiosk/kiosk.toml; the defaults when absent).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -40,7 +40,7 @@ fn print_text(results: &[CheckResult]) {
     }
 }
 
-pub fn run(readers: &dyn ReaderProvider, args: SelftestArgs) -> i32 {
+pub(crate) fn run(readers: &dyn ReaderProvider, args: SelftestArgs) -> i32 {
     let (loaded, config_result) = selftest::load_config(args.config.as_deref());
     let mut results = vec![config_result];
     if let Some((config, path)) = &loaded {

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use kiosk_service::{ServeError, ServeOptions};
 
+use super::common::fail;
+
 #[derive(clap::Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// The kiosk configuration (default /etc/kiosk/kiosk.toml; with --sim, the defaults).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -24,7 +26,7 @@ pub struct ServeArgs {
     root: PathBuf,
 }
 
-pub fn run(args: ServeArgs) -> i32 {
+pub(crate) fn run(args: ServeArgs) -> i32 {
     let opts = ServeOptions {
         config: args.config,
         sim: args.sim,
@@ -36,11 +38,11 @@ pub fn run(args: ServeArgs) -> i32 {
     match kiosk_service::serve(opts) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("kiosk serve: {e}");
-            match e {
+            let code = match e {
                 ServeError::Config(_) | ServeError::NoSimulator => 2,
                 _ => 3,
-            }
+            };
+            fail(code, e)
         }
     }
 }

@@ -12,10 +12,10 @@ use kiosk_core::domain::{BusinessCode, Outcome};
 use kiosk_core::rules;
 use kiosk_core::store::{BusinessStats, Feedback};
 
-use super::common::{width, StoreArgs};
+use super::common::{fail, width, StoreArgs};
 
 #[derive(clap::Args)]
-pub struct StatsArgs {
+pub(crate) struct StatsArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// The first day (YYYY-MM-DD, kiosk local date).
@@ -27,11 +27,6 @@ pub struct StatsArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
-}
-
-fn fail(code: i32, message: &str) -> i32 {
-    eprintln!("{message}");
-    code
 }
 
 fn parse_day(arg: &str, value: &str) -> Result<NaiveDate, String> {
@@ -53,7 +48,7 @@ struct OutcomeCount {
     cases: u64,
 }
 
-pub fn run(args: StatsArgs) -> i32 {
+pub(crate) fn run(args: StatsArgs) -> i32 {
     let from = match parse_day("--from", &args.from) {
         Ok(d) => d,
         Err(e) => return fail(2, &e),
@@ -63,7 +58,7 @@ pub fn run(args: StatsArgs) -> i32 {
         Err(e) => return fail(2, &e),
     };
     if from > to {
-        return fail(2, &format!("--from {from} is after --to {to}"));
+        return fail(2, format!("--from {from} is after --to {to}"));
     }
     let store = match args.store.open() {
         Ok((_, s)) => s,
@@ -71,11 +66,11 @@ pub fn run(args: StatsArgs) -> i32 {
     };
     let stats = match store.stats(from, to) {
         Ok(s) => s,
-        Err(e) => return fail(3, &format!("cannot read the statistics: {e}")),
+        Err(e) => return fail(3, format!("cannot read the statistics: {e}")),
     };
     let outcomes = match store.outcomes(from, to) {
         Ok(o) => o,
-        Err(e) => return fail(3, &format!("cannot read the statistics: {e}")),
+        Err(e) => return fail(3, format!("cannot read the statistics: {e}")),
     };
     if args.json {
         let report = Report {
@@ -89,7 +84,7 @@ pub fn run(args: StatsArgs) -> i32 {
         };
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
-            Err(e) => return fail(3, &format!("cannot print the statistics: {e}")),
+            Err(e) => return fail(3, format!("cannot print the statistics: {e}")),
         }
     } else {
         println!("{from} – {to}");

@@ -6,10 +6,10 @@
 use kiosk_store::sqlite::{self, SqliteStore};
 use kiosk_store::DbError;
 
-use super::common::StoreArgs;
+use super::common::{fail, StoreArgs};
 
 #[derive(clap::Subcommand)]
-pub enum StorageCmd {
+pub(crate) enum StorageCmd {
     /// Encrypt a plaintext database in place (stop the kiosk service first): exported into a
     /// new encrypted file beside it, fsynced, checked with the key, renamed over the old one.
     Encrypt {
@@ -18,21 +18,20 @@ pub enum StorageCmd {
     },
 }
 
-pub fn run(cmd: StorageCmd) -> i32 {
+pub(crate) fn run(cmd: StorageCmd) -> i32 {
     let StorageCmd::Encrypt { store } = cmd;
     let (path, key) = match store.path_and_key() {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("{e}");
-            return 3;
-        }
+        Err(e) => return fail(3, e),
     };
     match sqlite::encrypt_in_place(&path, &key) {
         Ok(done) => {
             // The encrypted file opens as the kiosk opens it.
             if let Err(e) = SqliteStore::open(&path, &key) {
-                eprintln!("{} was encrypted but does not open: {e}", path.display());
-                return 3;
+                return fail(
+                    3,
+                    format!("{} was encrypted but does not open: {e}", path.display()),
+                );
             }
             println!(
                 "{} encrypted: {} tables, schema version {}",
@@ -42,13 +41,7 @@ pub fn run(cmd: StorageCmd) -> i32 {
             );
             0
         }
-        Err(e @ DbError::NotPlaintext { .. }) => {
-            eprintln!("{e}");
-            1
-        }
-        Err(e) => {
-            eprintln!("cannot encrypt {}: {e}", path.display());
-            3
-        }
+        Err(e @ DbError::NotPlaintext { .. }) => fail(1, e),
+        Err(e) => fail(3, format!("cannot encrypt {}: {e}", path.display())),
     }
 }

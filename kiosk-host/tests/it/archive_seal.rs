@@ -276,7 +276,7 @@ fn april() -> Timestamp {
 
 /// An ID number with a valid GB 11643 check character.
 fn id_number(first17: &str) -> String {
-    let c = card_io::idcard::text::check_char(first17.as_bytes()).unwrap();
+    let c = card_io::citizen::check_char(first17.as_bytes()).unwrap();
     format!("{first17}{c}")
 }
 
@@ -336,7 +336,7 @@ fn record_with_photo(
             content: photo(item as u8, photo_len),
         },
     ];
-    if item % 2 == 0 {
+    if item.is_multiple_of(2) {
         materials.push(ArchivedMaterial {
             kind: "reason".into(),
             title: "换领原因".into(),
@@ -1147,6 +1147,7 @@ fn a_failure_to_record_the_batch_removes_it() {
 /// The child runs the sealing with a 64 KiB file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored), so
 /// writing the first large photo fails half-way with EFBIG, as on a full disk.
 #[test]
+#[allow(unsafe_code, reason = "setrlimit(2) in the child")]
 fn a_write_failing_half_way_leaves_no_partial_batch() {
     const CHILD: &str = "KIOSK_ARCHIVE_SEAL_FSIZE_CHILD";
     // The test's name as the harness knows it: its module path without the crate's name.

@@ -305,7 +305,7 @@ fn stats_prints_the_period_and_refuses_bad_dates() {
         "31.03.2026",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).starts_with("--to"), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("error: --to"), "{}", stderr(&out));
     let out = kiosk(&[
         "stats",
         "--db",

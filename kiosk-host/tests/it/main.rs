@@ -2,4 +2,5 @@
 
 mod archive_seal;
 mod audit_cli;
+mod face_cli;
 mod guide_cli;

@@ -2,11 +2,12 @@
 //! ID module, camera; the demo registry in a fresh database), in-process: JSON bodies of
 //! `/api/session/start` and `/api/session/event`, and the form posts of `/session/start` and
 //! `/session/event`, raw or built from the actions and fields the screens post, mixed with
-//! device events (a card inserted or pulled, an ID card read, a QR code scanned) so that the
-//! session moves through its phases.
+//! device events (a card inserted or pulled, an ID card read, a QR code scanned) given to the
+//! session actor as its device threads give them, so that the session moves through its
+//! phases.
 //!
-//! Checked: no request is answered with a 5xx (a panic in a handler would be a 503 from the
-//! blocking task, and aborts the fuzzer through libFuzzer's panic hook before that); every API
+//! Checked: no request is answered with a 5xx (a panic in the session actor would be a 503 to
+//! its caller, and aborts the fuzzer through libFuzzer's panic hook before that); every API
 //! answer is JSON — a page for 200, the one `ApiError` body with the code that belongs to its
 //! status otherwise; every form post is a redirect or an HTML page.
 #![no_main]
@@ -22,6 +23,8 @@ use firmware_config::BusinessCode;
 use http_body_util::BodyExt;
 use hw_sim::idcard::Person;
 use hw_sim::CardOs;
+use kiosk_service::devices::DeviceEvent;
+use kiosk_service::inputs::Input;
 use kiosk_service::{self as server, ServeOptions, Shared};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
@@ -221,9 +224,11 @@ fn send(k: &Kiosk, method: Method, path: &str, content_type: &str, body: Vec<u8>
     }
 }
 
-fn with_core(k: &Kiosk, f: impl FnOnce(&mut server::state::Core)) {
-    let mut core = k.shared.core.lock().unwrap_or_else(|p| p.into_inner());
-    f(&mut core);
+/// Gives the session actor a device event and waits until it has handled it.
+fn device(k: &Kiosk, event: DeviceEvent) {
+    if let Err(e) = k.shared.actor.device_wait(event) {
+        panic!("the session actor: {e}");
+    }
 }
 
 fuzz_target!(|ops: Vec<Op>| {
@@ -233,10 +238,12 @@ fuzz_target!(|ops: Vec<Op>| {
     };
     // Every input starts from the home screen with no card in the reader.
     sim.readers.remove(hw_sim::backend::CARD_SLOT);
-    with_core(k, |c| {
-        c.card_removed();
-        c.cancel();
-    });
+    device(k, DeviceEvent::CardRemoved);
+    let mut cancel = Input::default();
+    cancel.action = "cancel".into();
+    if let Err(e) = k.shared.actor.input_wait(cancel, false) {
+        panic!("the session actor: {e}");
+    }
     for op in ops.into_iter().take(12) {
         match op {
             Op::StartJson { body, json_type } => {
@@ -371,11 +378,11 @@ fuzz_target!(|ops: Vec<Op>| {
                 sim.readers.remove(hw_sim::backend::CARD_SLOT);
                 sim.readers
                     .insert(hw_sim::backend::CARD_SLOT, Box::new(card));
-                with_core(k, |c| c.card_inserted());
+                device(k, DeviceEvent::CardInserted);
             }
             Op::RemoveCard => {
                 sim.readers.remove(hw_sim::backend::CARD_SLOT);
-                with_core(k, |c| c.card_removed());
+                device(k, DeviceEvent::CardRemoved);
             }
             Op::IdCard(i) => {
                 let path = k
@@ -386,9 +393,9 @@ fuzz_target!(|ops: Vec<Op>| {
                     Ok(p) => p,
                     Err(e) => panic!("{}: {e}", path.display()),
                 };
-                with_core(k, |c| c.id_card(&person.text));
+                device(k, DeviceEvent::IdCard(Box::new(person.text)));
             }
-            Op::Qr(text) => with_core(k, |c| c.qr_scanned(&text)),
+            Op::Qr(text) => device(k, DeviceEvent::Qr(text)),
         }
     }
 });

@@ -8,7 +8,8 @@
 use card_io::bcd;
 use card_io::date::Date;
 use card_io::sam::{historical_bytes, Algorithm, Factors};
-use card_io::sscard::records::{self, Sex};
+use card_io::citizen::Sex;
+use card_io::sscard::records;
 use card_io::sscard::Fci;
 use kiosk_fuzz::fields;
 use libfuzzer_sys::fuzz_target;

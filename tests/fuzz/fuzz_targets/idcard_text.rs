@@ -8,7 +8,8 @@
 #![no_main]
 
 use card_io::date::Date;
-use card_io::idcard::text::{self, IdText, Sex, TextError, Validity, TEXT_LEN};
+use card_io::citizen::{self, Sex};
+use card_io::idcard::text::{self, IdText, TextError, Validity, TEXT_LEN};
 use kiosk_fuzz::fields;
 use libfuzzer_sys::fuzz_target;
 
@@ -17,7 +18,7 @@ fn check_decoded(block: &[u8]) {
         Ok(t) => {
             assert!(!t.name.is_empty() && t.name.chars().count() <= text::NAME_CHARS);
             assert!(text::ethnicity_name(t.ethnicity_code).is_some());
-            assert_eq!(text::check_id_number(&t.id_number), Ok(()));
+            assert_eq!(citizen::check_id_number(&t.id_number), Ok(()));
             if let Validity::Until(to) = t.valid_to {
                 assert!(to >= t.valid_from);
             }
@@ -72,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
                 _ => Sex::Unspecified,
             };
             let mut id = utf8(f[4]);
-            if let Some(c) = id.get(..17).and_then(|p| text::check_char(p.as_bytes())) {
+            if let Some(c) = id.get(..17).and_then(|p| citizen::check_char(p.as_bytes())) {
                 id.truncate(17);
                 id.push(c);
             }

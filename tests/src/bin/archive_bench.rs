@@ -117,7 +117,7 @@ fn id_number(p: usize) -> String {
         1 + (p / 720) % 28,
         (p / 20_160) % 1000
     );
-    let check = card_io::idcard::text::check_char(first17.as_bytes()).expect("17 digits");
+    let check = card_io::citizen::check_char(first17.as_bytes()).expect("17 digits");
     format!("{first17}{check}")
 }
 

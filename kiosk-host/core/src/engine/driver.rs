@@ -8,8 +8,7 @@ use chrono::Duration;
 
 use super::executor::{read_card, ExecError, Executor, PrintFn, Settled};
 use super::facts::{HolderFacts, IdPerson, IdSource};
-use super::plan::{Ctx, Refusal};
-use super::session::{Event, Executed, Notice, Phase, Session};
+use super::session::{Ctx, Event, Executed, Notice, Phase, Refusal, Session};
 use crate::calendar::WorkCalendar;
 use crate::card_ops::{self, Target};
 use crate::domain::CardAction;
@@ -139,7 +138,7 @@ impl Engine<'_> {
     }
 
     /// The registry's facts of a person.
-    pub fn holder_facts(&self, id_number: &str) -> Result<HolderFacts, StoreError> {
+    pub(crate) fn holder_facts(&self, id_number: &str) -> Result<HolderFacts, StoreError> {
         Ok(HolderFacts {
             person: self.store.person(id_number)?,
             cards: self.store.cards_of(id_number)?,
@@ -255,7 +254,7 @@ impl Engine<'_> {
     }
 
     /// Lifts temporary losses older than the configured window (临时挂失 lifts by itself).
-    pub fn lift_expired_losses(&self, now: Timestamp) -> Result<usize, StoreError> {
+    pub(crate) fn lift_expired_losses(&self, now: Timestamp) -> Result<usize, StoreError> {
         let days = i64::from(self.config.business.temporary_loss_days);
         let before = now - Duration::days(days);
         let cards = self

@@ -41,10 +41,10 @@ pub enum ExecError {
 }
 
 /// Prints receipt lines on the kiosk's printer; an error says why it could not.
-pub type PrintFn<'a> = &'a dyn Fn(&[String]) -> Result<(), String>;
+pub(crate) type PrintFn<'a> = &'a dyn Fn(&[String]) -> Result<(), String>;
 
 /// The hardware and services effects need.
-pub struct Executor<'a> {
+pub(crate) struct Executor<'a> {
     pub store: &'a dyn Store,
     pub readers: &'a dyn ReaderProvider,
     pub target: Target,
@@ -326,7 +326,11 @@ impl Executor<'_> {
 
     /// Settles the pending intents of the card just read (`facts`), from what it shows now.
     /// Returns how many intents were settled and whether the last one took effect.
-    pub fn reconcile(&self, facts: &CardFacts, now: Timestamp) -> Result<Vec<Settled>, ExecError> {
+    pub(crate) fn reconcile(
+        &self,
+        facts: &CardFacts,
+        now: Timestamp,
+    ) -> Result<Vec<Settled>, ExecError> {
         let mut settled = Vec::new();
         for pending in self.store.pending_intents()? {
             let intent = &pending.intent;

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Application, CardRecord, CardState, Ecard, Person, Sex};
+use crate::text::Tri;
 
 /// A person as read from a resident ID card (or, for e-card identification, from the
 /// registry record the e-card points to).
@@ -43,19 +44,15 @@ pub enum IdSource {
 
 impl IdPerson {
     /// From the text of a resident ID card.
-    pub fn from_id_text(t: &card_io::idcard::text::IdText) -> Option<IdPerson> {
-        use card_io::idcard::text::{Sex as IdSex, Validity};
+    pub(crate) fn from_id_text(t: &card_io::idcard::text::IdText) -> Option<IdPerson> {
+        use card_io::idcard::text::Validity;
         let date = |d: card_io::date::Date| {
             NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
         };
         Some(IdPerson {
             id_number: t.id_number.clone(),
             name: t.name.clone(),
-            sex: match t.sex {
-                IdSex::Male => Sex::Male,
-                IdSex::Female => Sex::Female,
-                _ => Sex::Unknown,
-            },
+            sex: t.sex,
             ethnicity: t.ethnicity_code,
             birth_date: date(t.birth_date)?,
             address: t.address.clone(),
@@ -68,7 +65,7 @@ impl IdPerson {
     }
 
     /// The registry person record this ID card describes (phone and photo unknown here).
-    pub fn to_person(&self) -> Person {
+    pub(crate) fn to_person(&self) -> Person {
         Person {
             id_number: self.id_number.clone(),
             name: self.name.clone(),
@@ -82,12 +79,12 @@ impl IdPerson {
     }
 
     /// True when the document is valid on `day`.
-    pub fn valid_on(&self, day: NaiveDate) -> bool {
+    pub(crate) fn valid_on(&self, day: NaiveDate) -> bool {
         self.valid_to.is_none_or(|to| day <= to)
     }
 
     /// Full years of age on `day`.
-    pub fn age_on(&self, day: NaiveDate) -> u32 {
+    pub(crate) fn age_on(&self, day: NaiveDate) -> u32 {
         day.years_since(self.birth_date).unwrap_or(0)
     }
 }
@@ -116,7 +113,7 @@ impl HolderFacts {
     }
 
     /// An application still on its way (not collected, not rejected).
-    pub fn open_application(&self) -> Option<&Application> {
+    pub(crate) fn open_application(&self) -> Option<&Application> {
         use crate::domain::Progress;
         self.applications
             .iter()
@@ -237,29 +234,31 @@ impl Reason {
         Reason::ALL.into_iter().find(|r| r.code() == code)
     }
 
+    /// What the citizen reads on a screen, in the three screen languages.
+    pub const fn text(self) -> Tri {
+        match self {
+            Reason::Damaged => Tri::new("卡片损坏", "the card is damaged", "كارتا بۇزۇلغان"),
+            Reason::Expiring => Tri::new(
+                "有效期将满",
+                "the card expires soon",
+                "ئىناۋەتلىك مۇددىتى توشاي دەپ قالدى",
+            ),
+            Reason::KeyDataChanged => Tri::new(
+                "姓名、身份证号等关键信息变更",
+                "name, ID number or other key data changed",
+                "ئاساسلىق ئۇچۇر ئۆزگەردى",
+            ),
+            Reason::Death => Tri::new("死亡", "death", "ۋاپات بولۇش"),
+            Reason::Emigration => {
+                Tri::new("出国(境)定居", "settled abroad", "چەتئەلدە ئولتۇراقلىشىش")
+            }
+            Reason::Duplicate => Tri::new("重复持卡", "duplicate card", "تەكرار كارتا"),
+        }
+    }
+
     /// What the citizen reads on a screen, in its language.
     pub fn label(self, lang: firmware_config::Language) -> &'static str {
-        use firmware_config::Language::{En, Ug, ZhCn};
-        match (self, lang) {
-            (Reason::Damaged, ZhCn) => "卡片损坏",
-            (Reason::Damaged, En) => "the card is damaged",
-            (Reason::Damaged, Ug) => "كارتا بۇزۇلغان",
-            (Reason::Expiring, ZhCn) => "有效期将满",
-            (Reason::Expiring, En) => "the card expires soon",
-            (Reason::Expiring, Ug) => "ئىناۋەتلىك مۇددىتى توشاي دەپ قالدى",
-            (Reason::KeyDataChanged, ZhCn) => "姓名、身份证号等关键信息变更",
-            (Reason::KeyDataChanged, En) => "name, ID number or other key data changed",
-            (Reason::KeyDataChanged, Ug) => "ئاساسلىق ئۇچۇر ئۆزگەردى",
-            (Reason::Death, ZhCn) => "死亡",
-            (Reason::Death, En) => "death",
-            (Reason::Death, Ug) => "ۋاپات بولۇش",
-            (Reason::Emigration, ZhCn) => "出国(境)定居",
-            (Reason::Emigration, En) => "settled abroad",
-            (Reason::Emigration, Ug) => "چەتئەلدە ئولتۇراقلىشىش",
-            (Reason::Duplicate, ZhCn) => "重复持卡",
-            (Reason::Duplicate, En) => "duplicate card",
-            (Reason::Duplicate, Ug) => "تەكرار كارتا",
-        }
+        self.text().into_pick(lang)
     }
 
     pub fn for_exchange(self) -> bool {
@@ -273,6 +272,7 @@ impl Reason {
         matches!(self, Reason::Death | Reason::Emigration | Reason::Duplicate)
     }
 
+    /// The short Chinese name a case record and the archive keep.
     pub fn zh(self) -> &'static str {
         match self {
             Reason::Damaged => "卡片损坏",

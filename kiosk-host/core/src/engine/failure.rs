@@ -6,6 +6,8 @@
 use firmware_config::Language;
 use serde::Serialize;
 
+use crate::text::Tri;
+
 /// A failure that ended a business (`Phase::Failed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "failure", rename_all = "snake_case")]
@@ -44,92 +46,87 @@ pub enum Failure {
 impl Failure {
     /// The message in one screen language.
     pub fn text(&self, lang: Language) -> String {
-        let (zh, en, ug): (String, String, String) = match self {
-            Failure::NoEcardKey => (
+        self.texts().into_pick(lang)
+    }
+
+    /// The message in the three screen languages.
+    pub fn texts(&self) -> Tri<String> {
+        match self {
+            Failure::NoEcardKey => Tri::new(
                 "本机未配置电子社保卡签发密钥,请到服务窗口办理".into(),
                 "this kiosk has no e-card signing key; please go to a service counter".into(),
                 "بۇ ئاپپاراتتا ئېلېكترونلۇق كارتا ئىمزا ئاچقۇچى يوق، مۇلازىمەت كۆزنىكىگە بېرىڭ"
                     .into(),
             ),
-            Failure::NoCardInserted => (
+            Failure::NoCardInserted => Tri::new(
                 "请插入社会保障卡".into(),
                 "insert the social security card".into(),
                 "ئىجتىمائىي كاپالەت كارتىسىنى سېلىڭ".into(),
             ),
-            Failure::RecordChanged => (
+            Failure::RecordChanged => Tri::new(
                 "记录已被其他业务更改,本次未办理,请重新开始".into(),
                 "the record changed meanwhile; nothing was done, please start again".into(),
                 "خاتىرە باشقا بىر ئىشتا ئۆزگەرتىلدى، ھېچنىمە قىلىنمىدى، قايتا باشلاڭ".into(),
             ),
-            Failure::RecordPending => (
+            Failure::RecordPending => Tri::new(
                 "卡片已处理,但记录暂未保存成功;下次读卡时系统将自动补记,请联系工作人员".into(),
                 "the card was done, but the record could not be saved yet; it is completed automatically the next time the card is read, please call staff".into(),
                 "كارتا بىر تەرەپ قىلىندى، ئەمما خاتىرە تېخى ساقلانمىدى؛ كارتا كېيىنكى قېتىم ئوقۇلغاندا سىستېما ئۆزلۈكىدىن تولۇقلايدۇ، خىزمەتچىنى چاقىرىڭ".into(),
             ),
-            Failure::StoreFailed => (
+            Failure::StoreFailed => Tri::new(
                 "记录保存失败,本次未办理,请联系工作人员".into(),
                 "the record could not be saved; nothing was done, please call staff".into(),
                 "خاتىرىنى ساقلىغىلى بولمىدى، ھېچنىمە قىلىنمىدى، خىزمەتچىنى چاقىرىڭ".into(),
             ),
-            Failure::CardSwapped => (
+            Failure::CardSwapped => Tri::new(
                 "读卡器中的卡已更换,本次未办理".into(),
                 "a different card is in the reader; nothing was done".into(),
                 "كارتا ئوقۇغۇچتىكى كارتا ئالماشتى، ھېچنىمە قىلىنمىدى".into(),
             ),
-            Failure::WrongPin { tries_left } => (
+            Failure::WrongPin { tries_left } => Tri::new(
                 format!("密码错误,还可尝试 {tries_left} 次"),
                 format!("wrong PIN, {tries_left} tries left"),
                 format!("پارول خاتا، يەنە {tries_left} قېتىم سىناشقا بولىدۇ"),
             ),
-            Failure::PinBlocked => (
+            Failure::PinBlocked => Tri::new(
                 "密码已锁定,请办理密码解锁".into(),
                 "the PIN is blocked; use PIN unblock".into(),
                 "پارول قۇلۇپلاندى، پارول قۇلۇپىنى ئېچىش ئىشىنى بېجىرىڭ".into(),
             ),
-            Failure::SamUnavailable => (
+            Failure::SamUnavailable => Tri::new(
                 "安全模块(PSAM)不可用,请联系工作人员".into(),
                 "the secure module (PSAM) is not available; please call staff".into(),
                 "بىخەتەرلىك مودۇلى (PSAM) ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ".into(),
             ),
-            Failure::ReaderUnavailable => (
+            Failure::ReaderUnavailable => Tri::new(
                 "读卡器不可用,请联系工作人员".into(),
                 "the card reader is not available; please call staff".into(),
                 "كارتا ئوقۇغۇچ ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ".into(),
             ),
-            Failure::CardRefused { detail } => (
+            Failure::CardRefused { detail } => Tri::new(
                 format!("卡片拒绝了操作,本次未办理 ({detail})"),
                 format!("the card refused; nothing was done ({detail})"),
                 format!("كارتا مەشغۇلاتنى رەت قىلدى، ھېچنىمە قىلىنمىدى ({detail})"),
             ),
-            Failure::AlreadyEnabled => (
+            Failure::AlreadyEnabled => Tri::new(
                 "此卡密码已不是初始密码,卡片已处于启用状态。如忘记密码,请办理密码重置。".into(),
                 "This card's PIN is no longer the initial PIN: the card is already enabled. If you forgot the PIN, use PIN reset.".into(),
                 "بۇ كارتىنىڭ پارولى دەسلەپكى پارول ئەمەس، كارتا ئاللىقاچان قوزغىتىلغان. پارولنى ئۇنتۇپ قالغان بولسىڭىز، پارولنى قايتا بەلگىلەش ئىشىنى بېجىرىڭ."
                     .into(),
             ),
-            Failure::RemovedNothingChanged => (
+            Failure::RemovedNothingChanged => Tri::new(
                 "卡片在办理中被取出,业务未完成,卡片和记录均未改变。请重新办理。".into(),
                 "The card was removed during the business; nothing was changed. Please start again.".into(),
                 "ئىش بېجىرىلىۋاتقاندا كارتا چىقىرىۋېلىندى، ئىش تاماملانمىدى، كارتا ۋە خاتىرە ئۆزگەرمىدى. قايتا بېجىرىڭ."
                     .into(),
             ),
-        };
-        match lang {
-            Language::ZhCn => zh,
-            Language::En => en,
-            Language::Ug => ug,
         }
     }
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} / {}",
-            self.text(Language::ZhCn),
-            self.text(Language::En)
-        )
+        self.texts().fmt(f)
     }
 }
 

@@ -4,207 +4,21 @@
 //! ([`receipt`]). Each business is one arm of each `match`, so a business reads top to bottom.
 
 use chrono::Duration;
-use serde::Serialize;
 
+use super::ctx::Ctx;
 use super::facts::{AppStateCode, Contact, Reason};
-use super::session::{CardPins, Effect, Notice, Session};
-use crate::calendar::WorkCalendar;
+use super::refusal::Refusal;
+use super::state::{CardPins, Effect, Notice, Session};
 use crate::domain::CardAction;
 use crate::domain::{
-    local_date, Application, BusinessCode, CardRecord, CardState, Outcome, Progress, Timestamp,
+    local_date, Application, BusinessCode, CardRecord, CardState, Outcome, Progress,
 };
 use crate::rules::{self, Precondition};
 use crate::store::{ArchivedMaterial, CaseStep, Change, Commit, NewArchiveRecord};
-use firmware_config::Language;
-
-/// What decisions may look at besides the session: the time, the settings, the calendar.
-pub struct Ctx<'a> {
-    pub now: Timestamp,
-    pub settings: &'a firmware_config::Business,
-    pub kiosk: &'a firmware_config::Kiosk,
-    pub calendar: &'a WorkCalendar,
-    /// The language printed notices use.
-    pub language: Language,
-}
-
-/// Why a business was refused. Each says what is wrong and what to do, in the three screen
-/// languages ([`Refusal::text`]); `Display` gives "中文 / English" for logs and case records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "refusal", rename_all = "snake_case")]
-pub enum Refusal {
-    NotOffered,
-    AgentNotAllowed,
-    AgentMinor,
-    UnknownCard,
-    CardOfAnotherPerson,
-    NoCard,
-    HasValidCard {
-        state: CardState,
-    },
-    ApplicationOpen {
-        progress: Progress,
-    },
-    WrongState {
-        state: CardState,
-        allowed: Vec<CardState>,
-    },
-    /// The business needs a card that is not cancelled.
-    CardCancelled,
-    ReplacementRequested,
-    NotInReissueBatch,
-    NotExpiringYet {
-        expiry: chrono::NaiveDate,
-    },
-    PinNotBlocked,
-    PinBlocked,
-    CardUnusable,
-}
-
-impl Refusal {
-    /// The message in one screen language.
-    pub fn text(&self, l: Language) -> String {
-        let pick = |zh: &str, en: &str, ug: &str| -> String {
-            match l {
-                Language::ZhCn => zh,
-                Language::En => en,
-                Language::Ug => ug,
-            }
-            .to_string()
-        };
-        match self {
-            Refusal::NotOffered => pick(
-                "本机不提供此业务,请到服务窗口办理",
-                "this kiosk does not offer this business; please go to a service counter",
-                "بۇ ئاپپاراتتا بۇ ئىش بېجىرىلمەيدۇ، مۇلازىمەت كۆزنىكىگە بېرىڭ",
-            ),
-            Refusal::AgentNotAllowed => pick(
-                "此业务不能委托他人办理,须本人办理",
-                "this business cannot be done by an agent; the holder must come in person",
-                "بۇ ئىشنى ۋاكالىتەن بېجىرىشكە بولمايدۇ، كارتا ئىگىسى ئۆزى كېلىشى كېرەك",
-            ),
-            Refusal::AgentMinor => pick(
-                "代办人须年满18周岁",
-                "the agent must be at least 18 years old",
-                "ۋاكالەتچى كەم دېگەندە 18 ياشقا توشقان بولۇشى كېرەك",
-            ),
-            Refusal::UnknownCard => pick(
-                "系统中没有这张社会保障卡的记录,请到服务窗口",
-                "this card is not in the registry; please go to a service counter",
-                "سىستېمىدا بۇ ئىجتىمائىي كاپالەت كارتىسىنىڭ خاتىرىسى يوق، مۇلازىمەت كۆزنىكىگە بېرىڭ",
-            ),
-            Refusal::CardOfAnotherPerson => pick(
-                "插入的社会保障卡不是本人的卡",
-                "the card in the reader belongs to another person",
-                "سېلىنغان ئىجتىمائىي كاپالەت كارتىسى باشقا بىر كىشىنىڭ",
-            ),
-            Refusal::NoCard => pick(
-                "系统中没有您的社会保障卡",
-                "you have no social security card in the registry",
-                "سىستېمىدا سىزنىڭ ئىجتىمائىي كاپالەت كارتىڭىز يوق",
-            ),
-            Refusal::HasValidCard { state } => match l {
-                Language::ZhCn => format!("您已有有效的社会保障卡(状态:{}),不能重复申领", state.zh()),
-                Language::En => format!(
-                    "you already have a valid card ({}); use replacement or exchange instead",
-                    state.en()
-                ),
-                Language::Ug => format!(
-                    "سىزدە ئىناۋەتلىك كارتا بار ({})، قايتا ئىلتىماس قىلالمايسىز؛ تولۇقلاش ياكى ئالماشتۇرۇشنى تاللاڭ",
-                    state.ug()
-                ),
-            },
-            Refusal::ApplicationOpen { progress } => match l {
-                Language::ZhCn => format!("您有一项正在办理的申请({}),请等待完成", progress.zh()),
-                Language::En => format!(
-                    "an application of yours is in progress ({})",
-                    progress.en()
-                ),
-                Language::Ug => format!(
-                    "سىزنىڭ بېجىرىلىۋاتقان ئىلتىماسىڭىز بار ({})، تاماملىنىشىنى ساقلاڭ",
-                    progress.ug()
-                ),
-            },
-            Refusal::WrongState { state, allowed } => {
-                let allowed = allowed
-                    .iter()
-                    .map(|s| s.name(l))
-                    .collect::<Vec<_>>()
-                    .join(if l == Language::ZhCn { "/" } else { ", " });
-                match l {
-                    Language::ZhCn => format!(
-                        "卡片状态为{},不能办理此业务(须为{allowed})",
-                        state.zh()
-                    ),
-                    Language::En => format!(
-                        "the card is {}; this business needs: {allowed}",
-                        state.en()
-                    ),
-                    Language::Ug => format!(
-                        "كارتا ھالىتى: {}، بۇ ئىشنى بېجىرگىلى بولمايدۇ (كېرەكلىك ھالەت: {allowed})",
-                        state.ug()
-                    ),
-                }
-            }
-            Refusal::CardCancelled => pick(
-                "卡片已注销,不能办理此业务,请到服务窗口",
-                "the card is cancelled; please go to a service counter",
-                "كارتا ئەمەلدىن قالدۇرۇلغان، بۇ ئىشنى بېجىرگىلى بولمايدۇ، مۇلازىمەت كۆزنىكىگە بېرىڭ",
-            ),
-            Refusal::ReplacementRequested => pick(
-                "已申请补领,不能解除挂失",
-                "a replacement was requested, so the loss report cannot be cancelled",
-                "تولۇقلاپ بېرىش ئىلتىماس قىلىنغان، يوقاپ كەتكەنلىك مەلۇماتىنى بىكار قىلغىلى بولمايدۇ",
-            ),
-            Refusal::NotInReissueBatch => pick(
-                "您的卡不在换发批次中",
-                "your card is not in a reissue batch",
-                "كارتىڭىز قايتا تارقىتىش تۈركۈمىدە يوق",
-            ),
-            Refusal::NotExpiringYet { expiry } => match l {
-                Language::ZhCn => {
-                    format!("卡片有效期至{expiry},尚未到期满前60天,不能因到期换领")
-                }
-                Language::En => format!(
-                    "the card is valid until {expiry}; exchange for expiry opens 60 days before"
-                ),
-                Language::Ug => format!(
-                    "كارتىنىڭ ئىناۋەتلىك مۇددىتى {expiry} گىچە؛ مۇددىتى توشۇشقا 60 كۈن قالغاندا ئالماشتۇرغىلى بولىدۇ"
-                ),
-            },
-            Refusal::PinNotBlocked => pick(
-                "密码未锁定,无需解锁",
-                "the PIN is not blocked",
-                "پارول قۇلۇپلانمىغان، قۇلۇپ ئېچىشنىڭ ھاجىتى يوق",
-            ),
-            Refusal::PinBlocked => pick(
-                "密码已锁定,请办理密码解锁",
-                "the PIN is blocked; use PIN unblock",
-                "پارول قۇلۇپلانغان، پارول قۇلۇپىنى ئېچىش ئىشىنى بېجىرىڭ",
-            ),
-            Refusal::CardUnusable => pick(
-                "卡片已锁定或损坏,不能办理此业务,请办理换领或到服务窗口",
-                "the card is blocked or unusable; exchange it or go to a service counter",
-                "كارتا قۇلۇپلانغان ياكى بۇزۇلغان، ئالماشتۇرۇڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ",
-            ),
-        }
-    }
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} / {}",
-            self.text(Language::ZhCn),
-            self.text(Language::En)
-        )
-    }
-}
-
-impl std::error::Error for Refusal {}
+use crate::text::Tri;
 
 /// Checks the business's preconditions once its materials are complete.
-pub fn precheck(s: &Session, ctx: &Ctx<'_>) -> Result<(), Refusal> {
+pub(crate) fn precheck(s: &Session, ctx: &Ctx<'_>) -> Result<(), Refusal> {
     let rule = rules::rule(s.business);
     let holder = s.gathered.holder.clone().unwrap_or_default();
     let card_record: Option<CardRecord> = s
@@ -320,7 +134,7 @@ pub fn precheck(s: &Session, ctx: &Ctx<'_>) -> Result<(), Refusal> {
 }
 
 /// The PINs a business asks for after confirmation: (old, new).
-pub fn pins_needed(business: BusinessCode) -> Option<(bool, bool)> {
+pub(crate) fn pins_needed(business: BusinessCode) -> Option<(bool, bool)> {
     match business {
         BusinessCode::Enable | BusinessCode::PinReset => Some((false, true)),
         BusinessCode::PinChange => Some((true, true)),
@@ -329,44 +143,44 @@ pub fn pins_needed(business: BusinessCode) -> Option<(bool, bool)> {
 }
 
 /// True for the PIN every card is issued with.
-pub fn is_initial_pin(pin: &card_io::pin::Pin) -> bool {
+pub(crate) fn is_initial_pin(pin: &card_io::pin::Pin) -> bool {
     card_io::pin::Pin::parse(crate::card_ops::INITIAL_PIN).is_ok_and(|i| i.same_as(pin))
 }
 
 /// Checks new contact details (信息变更): a mainland mobile number (11 digits starting with
 /// 1) and an address of 5–100 characters without control characters.
-pub fn check_contact(c: &Contact) -> Result<(), Notice> {
+pub(crate) fn check_contact(c: &Contact) -> Result<(), Notice> {
     if c.phone.is_none() && c.address.is_none() {
-        return Err(Notice {
-            zh: "请填写要变更的手机号码或地址".into(),
-            en: "enter the new phone number or address".into(),
-            ug: "يېڭى تېلېفون نومۇرى ياكى ئادرېسنى تولدۇرۇڭ".into(),
-        });
+        return Err(Notice::from(Tri::new(
+            "请填写要变更的手机号码或地址",
+            "enter the new phone number or address",
+            "يېڭى تېلېفون نومۇرى ياكى ئادرېسنى تولدۇرۇڭ",
+        )));
     }
     if let Some(p) = &c.phone {
         if p.len() != 11 || !p.starts_with('1') || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Notice {
-                zh: "手机号码应为以1开头的11位数字".into(),
-                en: "the phone number must be 11 digits starting with 1".into(),
-                ug: "يانفون نومۇرى 1 بىلەن باشلانغان 11 خانىلىق رەقەم بولۇشى كېرەك".into(),
-            });
+            return Err(Notice::from(Tri::new(
+                "手机号码应为以1开头的11位数字",
+                "the phone number must be 11 digits starting with 1",
+                "يانفون نومۇرى 1 بىلەن باشلانغان 11 خانىلىق رەقەم بولۇشى كېرەك",
+            )));
         }
     }
     if let Some(a) = &c.address {
         let n = a.chars().count();
         if !(5..=100).contains(&n) || a.chars().any(char::is_control) {
-            return Err(Notice {
-                zh: "地址应为5至100个字,不含控制字符".into(),
-                en: "the address must be 5-100 characters without control characters".into(),
-                ug: "ئادرېس 5 تىن 100 گىچە ھەرپ بولۇشى، كونترول ھەرپى بولماسلىقى كېرەك".into(),
-            });
+            return Err(Notice::from(Tri::new(
+                "地址应为5至100个字,不含控制字符",
+                "the address must be 5-100 characters without control characters",
+                "ئادرېس 5 تىن 100 گىچە ھەرپ بولۇشى، كونترول ھەرپى بولماسلىقى كېرەك",
+            )));
         }
     }
     Ok(())
 }
 
 /// The effects that carry out the business (after confirmation and PIN entry).
-pub fn effects(s: &Session, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect> {
+pub(crate) fn effects(s: &Session, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect> {
     let g = &s.gathered;
     let card = g.card.as_ref();
     let record = card
@@ -650,7 +464,7 @@ pub fn archive_record(s: &Session, ctx: &Ctx<'_>, record: Option<&CardRecord>) -
 
 /// The time limit of an application business accepted now (`None` for the businesses done
 /// at once): `application_deadline_days` working days after today (UTC+8).
-pub fn application_deadline(
+pub(crate) fn application_deadline(
     business: BusinessCode,
     ctx: &Ctx<'_>,
 ) -> Option<crate::calendar::Deadline> {
@@ -733,7 +547,7 @@ pub fn receipt(
         )),
         BusinessCode::Status => {
             if let Some(r) = &record {
-                lines.push(format!("卡状态: {}", r.state.zh()));
+                lines.push(format!("卡状态: {}", r.state.text().zh));
             }
             if let Some(c) = &g.card {
                 match (c.pin_blocked, c.pin_tries_left) {
@@ -748,7 +562,7 @@ pub fn receipt(
             if let Some(a) = g.holder.as_ref().and_then(|h| h.open_application()) {
                 lines.push(format!(
                     "申请进度: {}(时限 {})",
-                    a.progress.zh(),
+                    a.progress.text().zh,
                     a.deadline
                 ));
             }
@@ -765,77 +579,4 @@ pub fn receipt(
     }
     lines.push(format!("监督投诉: {}", rules::COMPLAINT_CHANNEL.zh));
     lines
-}
-
-#[cfg(test)]
-mod refusal_texts {
-    use super::*;
-
-    /// Every kind of refusal, with sample values (for tests of the texts).
-    fn samples() -> Vec<Refusal> {
-        vec![
-            Refusal::NotOffered,
-            Refusal::AgentNotAllowed,
-            Refusal::AgentMinor,
-            Refusal::UnknownCard,
-            Refusal::CardOfAnotherPerson,
-            Refusal::NoCard,
-            Refusal::HasValidCard {
-                state: CardState::Active,
-            },
-            Refusal::ApplicationOpen {
-                progress: Progress::InProduction,
-            },
-            Refusal::WrongState {
-                state: CardState::LostFormal,
-                allowed: vec![CardState::Active, CardState::LostTemporary],
-            },
-            Refusal::CardCancelled,
-            Refusal::ReplacementRequested,
-            Refusal::NotInReissueBatch,
-            Refusal::NotExpiringYet {
-                expiry: chrono::NaiveDate::from_ymd_opt(2030, 1, 31).unwrap(),
-            },
-            Refusal::PinNotBlocked,
-            Refusal::PinBlocked,
-            Refusal::CardUnusable,
-        ]
-    }
-
-    #[test]
-    fn every_refusal_has_a_text_in_each_script() {
-        let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
-        let arabic = |c: char| ('\u{0600}'..='\u{06ff}').contains(&c);
-        for r in samples() {
-            let (zh, en, ug) = (
-                r.text(Language::ZhCn),
-                r.text(Language::En),
-                r.text(Language::Ug),
-            );
-            assert!(zh.chars().any(han), "{zh}");
-            assert!(en.is_ascii(), "{en}");
-            assert!(ug.chars().any(arabic) && !ug.chars().any(han), "{ug}");
-            assert_eq!(r.to_string(), format!("{zh} / {en}"));
-        }
-    }
-
-    #[test]
-    fn states_and_dates_are_named_in_the_screen_language() {
-        let r = Refusal::WrongState {
-            state: CardState::LostFormal,
-            allowed: vec![CardState::Active, CardState::LostTemporary],
-        };
-        assert!(r.text(Language::ZhCn).contains("正式挂失"));
-        assert!(r.text(Language::ZhCn).contains("正常/临时挂失"));
-        assert!(r
-            .text(Language::En)
-            .contains("active, temporarily reported lost"));
-        assert!(r.text(Language::Ug).contains(CardState::LostFormal.ug()));
-        let d = Refusal::NotExpiringYet {
-            expiry: chrono::NaiveDate::from_ymd_opt(2030, 1, 31).unwrap(),
-        };
-        for l in [Language::ZhCn, Language::En, Language::Ug] {
-            assert!(d.text(l).contains("2030-01-31"), "{}", d.text(l));
-        }
-    }
 }

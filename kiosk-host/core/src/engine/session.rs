@@ -12,235 +12,19 @@
 use std::collections::BTreeSet;
 
 use card_io::pin::Pin;
-use serde::Serialize;
 
-use super::facts::{CardFacts, Contact, HolderFacts, IdPerson, PhotoFacts, Reason};
 use super::plan;
-use crate::domain::{local_date, Actor, BusinessCode, Case, Outcome, Timestamp};
+use crate::domain::{local_date, BusinessCode, Outcome};
 use crate::rules::{self, intake, Material};
 use crate::store::{CaseStep, Commit, Rating};
+use crate::text::Tri;
 
+pub use super::ctx::Ctx;
 pub use super::failure::Failure;
-pub use super::plan::{Ctx, Refusal};
-
-/// Whose document a prompt asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Whose {
-    Principal,
-    Agent,
-}
-
-/// The session's phase; the screen shown follows from it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "phase", rename_all = "snake_case")]
-pub enum Phase {
-    /// Waiting for a material.
-    Gathering { material: Material },
-    /// 退回: the one-time notice (terminal).
-    Returned { notice: intake::MissingNotice },
-    /// Refused on the rules (terminal).
-    Refused { refusal: Refusal },
-    /// Waiting for the citizen to confirm.
-    Confirming,
-    /// Waiting for PIN entry (after confirmation).
-    EnteringPins { old: bool, new: bool },
-    /// Effects are running.
-    Executing,
-    /// The card left the reader during a card command; its outcome is settled when the card
-    /// comes back (or at the next start).
-    Interrupted,
-    /// 办结: the result and receipt are shown; a rating may follow.
-    Done {
-        receipt: Vec<String>,
-        /// The e-card token issued, to show as a QR code (not secret: it is signed, and the
-        /// holder takes it away).
-        ecard_qr: Option<String>,
-    },
-    /// A device or card failure stopped the business; nothing was changed (terminal).
-    Failed { failure: Failure },
-    /// The session is over.
-    Closed,
-}
-
-/// A session event.
-pub enum Event {
-    /// An ID card was read.
-    IdCardRead {
-        person: IdPerson,
-        /// The registry's facts of that person.
-        facts: HolderFacts,
-    },
-    /// A dynamic e-card QR identified the holder (only where the business allows it).
-    EcardScanned {
-        person: IdPerson,
-        facts: HolderFacts,
-    },
-    /// The social security card was read; `holder` are the registry facts of its holder.
-    CardRead {
-        card: CardFacts,
-        holder: HolderFacts,
-    },
-    PhotoTaken(PhotoFacts),
-    ContactGiven(Contact),
-    ReasonGiven(Reason),
-    /// The bank's account-closure receipt number (注销, 6.1.3.2 e).
-    BankReceipt(String),
-    /// The citizen does not have the material asked for.
-    Lacking(Material),
-    Confirm,
-    /// PINs from the PIN pad: the old one, the new one and its repetition, as the business
-    /// asked for.
-    Pins {
-        old: Option<Pin>,
-        new: Option<Pin>,
-        repeat: Option<Pin>,
-    },
-    /// The executor finished the effects.
-    Executed(Executed),
-    Rate {
-        level: u8,
-        reasons: Vec<String>,
-        comment: Option<String>,
-    },
-    /// "Finish" on the result screen, or no rating.
-    Finish,
-    Cancel,
-    Timeout,
-}
-
-/// How the executor's run ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Executed {
-    /// Done; with the archive number and, for an e-card, the token to show as a QR.
-    Ok {
-        archive_no: Option<String>,
-        ecard_token: Option<String>,
-    },
-    /// The card or PSAM refused, or a device failed before anything changed.
-    Failed(Failure),
-    /// The card left mid-command.
-    Interrupted,
-    /// After an interruption, reconciliation found the command had (true) or had not
-    /// (false) taken effect.
-    Reconciled { applied: bool },
-}
-
-/// The PINs for a card command; moved from the PIN pad to the executor, then dropped.
-#[derive(Default)]
-pub struct CardPins {
-    pub old: Option<Pin>,
-    pub new: Option<Pin>,
-}
-
-/// What the executor must do.
-pub enum Effect {
-    /// Run a card command under the intent journal; apply `on_success` once it took effect.
-    Card {
-        action: crate::domain::CardAction,
-        pins: CardPins,
-        on_success: Commit,
-    },
-    /// Issue an e-card token, then apply `on_success` with the e-card added.
-    IssueEcard {
-        id_number: String,
-        card_number: String,
-        on_success: Commit,
-    },
-    /// Apply a commit.
-    Commit(Commit),
-    /// Print receipt lines.
-    Print(Vec<String>),
-    Rate(Rating),
-    /// Let the card go (end of session).
-    ReleaseCard,
-}
-
-impl std::fmt::Debug for Effect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Effect::Card { action, .. } => write!(f, "Card({action:?})"),
-            Effect::IssueEcard { .. } => f.write_str("IssueEcard"),
-            Effect::Commit(c) => write!(f, "Commit({} changes)", c.changes.len()),
-            Effect::Print(l) => write!(f, "Print({} lines)", l.len()),
-            Effect::Rate(r) => write!(f, "Rate({})", r.level),
-            Effect::ReleaseCard => f.write_str("ReleaseCard"),
-        }
-    }
-}
-
-/// A problem with an event that does not end the session ("the two new PINs differ").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{zh} / {en}")]
-pub struct Notice {
-    pub zh: String,
-    pub en: String,
-    pub ug: String,
-}
-
-impl Notice {
-    /// The text in a screen language.
-    pub fn text(&self, lang: firmware_config::Language) -> &str {
-        match lang {
-            firmware_config::Language::ZhCn => &self.zh,
-            firmware_config::Language::En => &self.en,
-            firmware_config::Language::Ug => &self.ug,
-        }
-    }
-}
-
-/// One citizen session (one case).
-#[derive(Debug, Clone, Serialize)]
-pub struct Session {
-    pub case_id: String,
-    pub business: BusinessCode,
-    pub agent: bool,
-    pub started_at: Timestamp,
-    pub phase: Phase,
-    #[serde(skip)]
-    pub gathered: Gathered,
-    /// Materials the citizen said they do not have.
-    pub lacking: BTreeSet<Material>,
-    #[serde(skip)]
-    pub steps: Vec<CaseStep>,
-    /// The application's time limit, fixed when the business is carried out: the registry's
-    /// application and the receipt both take it from here, so they cannot differ (a session
-    /// that crosses midnight, or one settled after the card came back, would otherwise count
-    /// from two days).
-    #[serde(skip)]
-    pub deadline: Option<crate::calendar::Deadline>,
-}
-
-/// The materials gathered so far.
-#[derive(Debug, Clone, Default)]
-pub struct Gathered {
-    pub principal: Option<IdPerson>,
-    pub holder: Option<HolderFacts>,
-    pub agent: Option<IdPerson>,
-    pub card: Option<CardFacts>,
-    pub photo: Option<PhotoFacts>,
-    pub contact: Option<Contact>,
-    pub reason: Option<Reason>,
-    pub bank_receipt: Option<String>,
-}
-
-impl Gathered {
-    fn has(&self, m: Material) -> bool {
-        match m {
-            Material::IdCard => self.principal.is_some(),
-            Material::Photo => self.photo.is_some(),
-            Material::SsCard => self.card.is_some(),
-            Material::AgentIdCard => self.agent.is_some(),
-            Material::BankMaterials => self.bank_receipt.is_some(),
-            Material::ContactDetails => self.contact.is_some(),
-            Material::Reason => self.reason.is_some(),
-        }
-    }
-
-    pub fn provided(&self) -> BTreeSet<Material> {
-        Material::ALL.into_iter().filter(|m| self.has(*m)).collect()
-    }
-}
+pub use super::refusal::Refusal;
+pub use super::state::{
+    CardPins, Effect, Event, Executed, Gathered, Notice, Phase, Session, Whose,
+};
 
 /// The order in which materials are asked for.
 const ASK_ORDER: [Material; 7] = [
@@ -293,64 +77,6 @@ impl Session {
         Ok((s, commit))
     }
 
-    pub fn actor(&self) -> Actor {
-        Actor::Citizen(self.case_id.clone())
-    }
-
-    /// True once the session needs no more events.
-    pub fn is_over(&self) -> bool {
-        matches!(self.phase, Phase::Closed)
-    }
-
-    /// True when the card may be taken out without harm.
-    pub fn card_may_leave(&self) -> bool {
-        !matches!(self.phase, Phase::Executing)
-    }
-
-    /// The registry row of this case.
-    pub fn case_row(
-        &self,
-        outcome: Option<Outcome>,
-        finished_at: Option<Timestamp>,
-        summary: &str,
-    ) -> Case {
-        Case {
-            case_id: self.case_id.clone(),
-            business: self.business,
-            id_number: self.principal_id().map(str::to_string),
-            agent_id_number: self.gathered.agent.as_ref().map(|a| a.id_number.clone()),
-            started_at: self.started_at,
-            finished_at,
-            outcome,
-            deadline: Some(local_date(self.started_at)),
-            summary: summary.to_string(),
-        }
-    }
-
-    /// The principal's ID number: from the ID card, else from the card's holder.
-    pub fn principal_id(&self) -> Option<&str> {
-        if let Some(p) = &self.gathered.principal {
-            return Some(&p.id_number);
-        }
-        let card = self.gathered.card.as_ref()?;
-        card.ssn
-            .as_deref()
-            .or(card.record.as_ref().map(|r| r.id_number.as_str()))
-    }
-
-    /// The intake context as far as it is known now.
-    pub fn intake_context(&self) -> intake::IntakeContext {
-        intake::IntakeContext {
-            agent: self.agent,
-            photo_on_file: self
-                .gathered
-                .holder
-                .as_ref()
-                .is_some_and(HolderFacts::photo_on_file),
-            card_readable: !self.lacking.contains(&Material::SsCard),
-        }
-    }
-
     /// The next material to ask for, if any.
     fn next_material(&self) -> Option<Material> {
         let required = intake::required(rules::rule(self.business), &self.intake_context());
@@ -388,11 +114,11 @@ impl Session {
         let before = self.phase.clone();
         let effects = match (&before, event) {
             (Phase::Closed, _) => {
-                return Err(notice(
+                return Err(Notice::from(Tri::new(
                     "本次业务已结束",
                     "this session is over",
                     "بۇ قېتىملىق ئىش ئاخىرلاشتى",
-                ))
+                )))
             }
             (_, Event::Cancel | Event::Timeout) => self.abandon(ctx),
             (Phase::Gathering { material }, event) => self.gather(*material, event, ctx)?,
@@ -426,11 +152,11 @@ impl Session {
                 },
             ) => {
                 if !(1..=5).contains(&level) {
-                    return Err(notice(
+                    return Err(Notice::from(Tri::new(
                         "评价分为1至5级",
                         "a rating is a level from 1 to 5",
                         "باھا 1 دىن 5 كىچە دەرىجىگە بۆلۈنىدۇ",
-                    ));
+                    )));
                 }
                 self.phase = Phase::Closed;
                 vec![
@@ -463,11 +189,11 @@ impl Session {
                 vec![Effect::Print(receipt.clone())]
             }
             _ => {
-                return Err(notice(
+                return Err(Notice::from(Tri::new(
                     "现在不能进行此操作",
                     "that is not possible at this step",
                     "بۇ باسقۇچتا بۇ مەشغۇلاتنى قىلغىلى بولمايدۇ",
-                ))
+                )))
             }
         };
         Ok(self.close_if_terminal(before, effects, ctx))
@@ -559,11 +285,11 @@ impl Session {
             }
             (Material::IdCard, Event::EcardScanned { person, facts }) => {
                 if !rules::rule(self.business).ecard_identifies {
-                    return Err(notice(
+                    return Err(Notice::from(Tri::new(
                         "本业务须使用居民身份证",
                         "this business needs the resident ID card",
                         "بۇ ئىشقا ئاھالە كىملىكى كېرەك",
-                    ));
+                    )));
                 }
                 self.step(
                     ctx,
@@ -575,11 +301,11 @@ impl Session {
             }
             (Material::AgentIdCard, Event::IdCardRead { person, .. }) => {
                 if Some(person.id_number.as_str()) == self.principal_id() {
-                    return Err(notice(
+                    return Err(Notice::from(Tri::new(
                         "请读取受托人(代办人)本人的身份证",
                         "read the agent's own ID card (this is the principal's)",
                         "ۋاكالەتچىنىڭ ئۆز كىملىكىنى ئوقۇتۇڭ",
-                    ));
+                    )));
                 }
                 if person.age_on(today) < 18 {
                     self.phase = Phase::Refused {
@@ -644,11 +370,11 @@ impl Session {
                     _ => true,
                 };
                 if !fits {
-                    return Err(notice(
+                    return Err(Notice::from(Tri::new(
                         "请选择本业务的原因",
                         "choose a reason of this business",
                         "بۇ ئىشنىڭ سەۋەبىنى تاللاڭ",
-                    ));
+                    )));
                 }
                 self.step(ctx, "选择原因", r.zh());
                 self.gathered.reason = Some(r);
@@ -659,11 +385,11 @@ impl Session {
                     || no.len() > 40
                     || !no.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                 {
-                    return Err(notice(
+                    return Err(Notice::from(Tri::new(
                         "银行回执编号应为1至40位字母、数字或'-'",
                         "the bank receipt number is 1-40 letters, digits or '-'",
                         "بانكا تالونىنىڭ نومۇرى 1 دىن 40 غىچە ھەرپ، رەقەم ياكى '-' بولۇشى كېرەك",
-                    ));
+                    )));
                 }
                 self.step(ctx, "银行销户回执", &no);
                 self.gathered.bank_receipt = Some(no);
@@ -673,11 +399,11 @@ impl Session {
                 self.lacking.insert(m);
             }
             _ => {
-                return Err(notice(
+                return Err(Notice::from(Tri::new(
                     "请按屏幕提示提供材料",
                     "please provide what the screen asks for",
                     "ئېكراندىكى كۆرسەتمە بويىچە ماتېرىيال تەمىنلەڭ",
-                ))
+                )))
             }
         }
         if matches!(self.phase, Phase::Gathering { .. }) {
@@ -703,36 +429,36 @@ impl Session {
         repeat: Option<Pin>,
     ) -> Result<CardPins, Notice> {
         if want_old && old.is_none() {
-            return Err(notice(
+            return Err(Notice::from(Tri::new(
                 "请输入原密码",
                 "enter the current PIN",
                 "ئەسلى پارولنى كىرگۈزۈڭ",
-            ));
+            )));
         }
         if !want_new {
             return Ok(CardPins { old, new: None });
         }
         let (Some(new), Some(repeat)) = (new, repeat) else {
-            return Err(notice(
+            return Err(Notice::from(Tri::new(
                 "请输入两次新密码",
                 "enter the new PIN twice",
                 "يېڭى پارولنى ئىككى قېتىم كىرگۈزۈڭ",
-            ));
+            )));
         };
         if !new.same_as(&repeat) {
-            return Err(notice(
+            return Err(Notice::from(Tri::new(
                 "两次输入的新密码不一致",
                 "the two new PINs differ",
                 "ئىككى قېتىم كىرگۈزۈلگەن يېڭى پارول ئوخشاش ئەمەس",
-            ));
+            )));
         }
         if let Some(old) = &old {
             if old.same_as(&new) {
-                return Err(notice(
+                return Err(Notice::from(Tri::new(
                     "新密码不能与原密码相同",
                     "the new PIN must differ from the old one",
                     "يېڭى پارول ئەسلى پارول بىلەن ئوخشاش بولسا بولمايدۇ",
-                ));
+                )));
             }
         }
         let id = self.principal_id();
@@ -757,18 +483,19 @@ impl Session {
                 )
             });
         if let Err(weak) = crate::pin_policy::check(&new, id, birth) {
-            return Err(Notice {
-                zh: format!("新密码过于简单:{}", crate::pin_policy::zh(&weak)),
-                en: format!("the new PIN is too weak: {weak}"),
-                ug: format!("يېڭى پارول بەك ئاددىي: {}", crate::pin_policy::ug(&weak)),
-            });
+            let why = weak.text();
+            return Err(Notice(Tri::new(
+                format!("新密码过于简单:{}", why.zh),
+                format!("the new PIN is too weak: {}", why.en),
+                format!("يېڭى پارول بەك ئاددىي: {}", why.ug),
+            )));
         }
         if self.business == BusinessCode::Enable && plan::is_initial_pin(&new) {
-            return Err(notice(
+            return Err(Notice::from(Tri::new(
                 "新密码不能是初始密码",
                 "the new PIN cannot be the initial PIN",
                 "يېڭى پارول دەسلەپكى پارول بولسا بولمايدۇ",
-            ));
+            )));
         }
         Ok(CardPins {
             old,
@@ -825,10 +552,5 @@ impl Session {
     }
 }
 
-fn notice(zh: &str, en: &str, ug: &str) -> Notice {
-    Notice {
-        zh: zh.into(),
-        en: en.into(),
-        ug: ug.into(),
-    }
-}
+#[cfg(test)]
+mod tests;

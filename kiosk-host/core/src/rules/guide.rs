@@ -6,9 +6,11 @@
 use firmware_config::{Business, Language};
 use serde::Serialize;
 
-use super::intake::{material_text, pick, LABEL_COMPLAINT};
-use super::{AgentPolicy, BusinessRule, Fee, Material, Needed, Text, TimeLimit, COMPLAINT_CHANNEL};
+use super::intake::{material_text, LABEL_COMPLAINT};
+use super::row::{AgentPolicy, BusinessRule, Fee, Material, Needed, TimeLimit};
+use super::table::{all, COMPLAINT_CHANNEL};
 use crate::domain::BusinessCode;
+use crate::text::Tri;
 
 /// One business in the service guide, in one language (`GET /api/guide`; named apart from the
 /// screen's `ui_web::GuideEntry` in the OpenAPI document).
@@ -62,7 +64,7 @@ pub fn business_code_schema() -> utoipa::openapi::schema::Object {
 
 /// The guide: one entry per business enabled in `settings`, in table order.
 pub fn guide(settings: &Business, lang: Language) -> Vec<GuideEntry> {
-    super::all()
+    all()
         .iter()
         .filter(|r| settings.enabled.contains(&r.code))
         .map(|r| entry(r, settings, lang))
@@ -73,13 +75,13 @@ pub fn guide(settings: &Business, lang: Language) -> Vec<GuideEntry> {
 pub fn entry(rule: &BusinessRule, settings: &Business, lang: Language) -> GuideEntry {
     GuideEntry {
         code: rule.code,
-        name: pick(&rule.name, lang).to_string(),
+        name: rule.name.pick(lang).to_string(),
         content: content_text(rule, settings, lang),
         basis: rule.basis.to_string(),
         procedure: rule
             .procedure
             .iter()
-            .map(|s| pick(s, lang).to_string())
+            .map(|s| s.pick(lang).to_string())
             .collect(),
         time_limit: time_limit_text(rule.time_limit, settings, lang),
         materials: rule
@@ -93,29 +95,28 @@ pub fn entry(rule: &BusinessRule, settings: &Business, lang: Language) -> GuideE
             })
             .collect(),
         fee: fee_text(rule.fee, settings, lang),
-        agent: pick(
-            match rule.agent {
-                AgentPolicy::Allowed => &AGENT_ALLOWED,
-                AgentPolicy::Never => &AGENT_NEVER,
-            },
-            lang,
-        )
+        agent: match rule.agent {
+            AgentPolicy::Allowed => AGENT_ALLOWED,
+            AgentPolicy::Never => AGENT_NEVER,
+        }
+        .pick(lang)
         .to_string(),
-        complaint: pick(&COMPLAINT_CHANNEL, lang).to_string(),
+        complaint: COMPLAINT_CHANNEL.pick(lang).to_string(),
     }
 }
 
 /// The time limit as text: the configured application deadline in working days, or 即时办结.
 pub fn time_limit_text(limit: TimeLimit, settings: &Business, lang: Language) -> String {
     match limit {
-        TimeLimit::Immediate => pick(&IMMEDIATE, lang).to_string(),
+        TimeLimit::Immediate => IMMEDIATE.pick(lang).to_string(),
         TimeLimit::ApplicationDeadline => {
             let days = settings.application_deadline_days;
-            match lang {
-                Language::ZhCn => format!("{days}个工作日"),
-                Language::En => format!("{days} working days"),
-                Language::Ug => format!("{days} خىزمەت كۈنى"),
-            }
+            Tri::new(
+                format!("{days}个工作日"),
+                format!("{days} working days"),
+                format!("{days} خىزمەت كۈنى"),
+            )
+            .into_pick(lang)
         }
     }
 }
@@ -128,23 +129,24 @@ pub fn fee_text(fee: Fee, settings: &Business, lang: Language) -> String {
         Fee::ReplacementFee => settings.replacement_fee_fen,
     };
     if fen <= 0 {
-        return pick(&FREE, lang).to_string();
+        return FREE.pick(lang).to_string();
     }
     let yuan = if fen % 100 == 0 {
         (fen / 100).to_string()
     } else {
         format!("{}.{:02}", fen / 100, fen % 100)
     };
-    match lang {
-        Language::ZhCn => format!("{yuan}元"),
-        Language::En => format!("CNY {yuan}"),
-        Language::Ug => format!("{yuan} يۈەن"),
-    }
+    Tri::new(
+        format!("{yuan}元"),
+        format!("CNY {yuan}"),
+        format!("{yuan} يۈەن"),
+    )
+    .into_pick(lang)
 }
 
 /// The guide as readable text lines (the `kiosk guide` output and the printed guide).
 pub fn render(entries: &[GuideEntry], lang: Language) -> Vec<String> {
-    let label = |t: &Text| pick(t, lang);
+    let label = |t: &Tri| *t.pick(lang);
     let mut lines = vec![label(&TITLE).to_string()];
     for (i, e) in entries.iter().enumerate() {
         lines.push(String::new());
@@ -195,16 +197,17 @@ pub fn code_str(code: BusinessCode) -> &'static str {
 }
 
 fn content_text(rule: &BusinessRule, settings: &Business, lang: Language) -> String {
-    let content = pick(&rule.content, lang);
+    let content = rule.content.pick(lang);
     if rule.code != BusinessCode::ReportLoss {
         return content.to_string();
     }
     let days = settings.temporary_loss_days;
-    match lang {
-        Language::ZhCn => format!("{content}临时挂失期限为{days}天。"),
-        Language::En => format!("{content} A temporary loss report lasts {days} days."),
-        Language::Ug => format!("{content} ۋاقىتلىق يوقاتقانلىق مۇددىتى {days} كۈن."),
-    }
+    Tri::new(
+        format!("{content}临时挂失期限为{days}天。"),
+        format!("{content} A temporary loss report lasts {days} days."),
+        format!("{content} ۋاقىتلىق يوقاتقانلىق مۇددىتى {days} كۈن."),
+    )
+    .into_pick(lang)
 }
 
 fn material_line(
@@ -213,19 +216,19 @@ fn material_line(
     needed: Needed,
     lang: Language,
 ) -> String {
-    let noun = pick(&material_text(material, rule.code), lang);
+    let noun = *material_text(material, rule.code).pick(lang);
     let mut line = match (needed, lang) {
         (Needed::Always, Language::En) => capitalize(noun),
         (Needed::Always, _) => noun.to_string(),
-        (_, _) => format!("{}{noun}", pick(condition(needed), lang)),
+        (_, _) => format!("{}{noun}", condition(needed).pick(lang)),
     };
     if material == Material::IdCard && rule.ecard_identifies {
-        line.push_str(pick(&ECARD_INSTEAD, lang));
+        line.push_str(ECARD_INSTEAD.pick(lang));
     }
     line
 }
 
-fn condition(needed: Needed) -> &'static Text {
+fn condition(needed: Needed) -> &'static Tri {
     match needed {
         Needed::Always => &ALWAYS,
         Needed::WithoutPhotoOnFile => &IF_NO_PHOTO,
@@ -242,56 +245,52 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-const fn t(zh: &'static str, en: &'static str, ug: &'static str) -> Text {
-    Text { zh, en, ug }
-}
-
-const TITLE: Text = t(
+const TITLE: Tri = Tri::new(
     "社会保障卡业务服务指南(DB 6523/T 372-2023 8.1.2)",
     "Social security card service guide (DB 6523/T 372-2023 8.1.2)",
     "ئىجتىمائىي كاپالەت كارتىسى مۇلازىمەت قوللانمىسى (DB 6523/T 372-2023 8.1.2)",
 );
-const LABEL_CONTENT: Text = t("服务内容:", "Content: ", "مەزمۇنى: ");
-const LABEL_BASIS: Text = t("办理依据:", "Basis: ", "ئاساسى: ");
-const LABEL_PROCEDURE: Text = t("办理程序:", "Procedure:", "بېجىرىش تەرتىپى:");
-const LABEL_TIME_LIMIT: Text = t("办理时限:", "Time limit: ", "ۋاقىت چېكى: ");
-const LABEL_MATERIALS: Text = t("申报材料:", "Materials:", "ماتېرىياللار:");
-const LABEL_FEE: Text = t("收费标准:", "Fee: ", "ھەققى: ");
-const LABEL_AGENT: Text = t("委托办理:", "Agent: ", "ۋاكالەت: ");
-const ONE_TIME_NOTICE: Text = t(
+const LABEL_CONTENT: Tri = Tri::new("服务内容:", "Content: ", "مەزمۇنى: ");
+const LABEL_BASIS: Tri = Tri::new("办理依据:", "Basis: ", "ئاساسى: ");
+const LABEL_PROCEDURE: Tri = Tri::new("办理程序:", "Procedure:", "بېجىرىش تەرتىپى:");
+const LABEL_TIME_LIMIT: Tri = Tri::new("办理时限:", "Time limit: ", "ۋاقىت چېكى: ");
+const LABEL_MATERIALS: Tri = Tri::new("申报材料:", "Materials:", "ماتېرىياللار:");
+const LABEL_FEE: Tri = Tri::new("收费标准:", "Fee: ", "ھەققى: ");
+const LABEL_AGENT: Tri = Tri::new("委托办理:", "Agent: ", "ۋاكالەت: ");
+const ONE_TIME_NOTICE: Tri = Tri::new(
     "材料不齐全的,本机一次性告知全部应补交的材料(6.2.2 b)),可打印。",
     "If materials are missing, the kiosk lists everything missing at once, on one printable notice (6.2.2 b)).",
     "ماتېرىيال كەم بولسا، ئۈسكۈنە كەم ماتېرىياللارنىڭ ھەممىسىنى بىر قېتىمدىلا ئۇقتۇرىدۇ، ئۇقتۇرۇشنى بېسىپ ئالغىلى بولىدۇ (6.2.2 b)).",
 );
-const IMMEDIATE: Text = t("即时办结", "Completed on the spot", "شۇ ھامان بېجىرىلىدۇ");
-const FREE: Text = t("免费", "Free", "ھەقسىز");
-const AGENT_ALLOWED: Text = t(
+const IMMEDIATE: Tri = Tri::new("即时办结", "Completed on the spot", "شۇ ھامان بېجىرىلىدۇ");
+const FREE: Tri = Tri::new("免费", "Free", "ھەقسىز");
+const AGENT_ALLOWED: Tri = Tri::new(
     "可委托他人办理:被委托人须提供本人有效身份证件原件,并提供委托人的材料(6.1.3.2 d))",
     "An agent may act for the holder: the agent brings their own valid ID card and the holder's materials (6.1.3.2 d))",
     "ۋاكالەتچى بېجىرسە بولىدۇ: ۋاكالەتچى ئۆزىنىڭ ئىناۋەتلىك كىملىكى ۋە سۇغۇرتىغا قاتناشقۇچىنىڭ ماتېرىياللىرىنى ئېلىپ كېلىدۇ (6.1.3.2 d))",
 );
-const AGENT_NEVER: Text = t(
+const AGENT_NEVER: Tri = Tri::new(
     "不可委托,须参保人本人办理",
     "No agent: the holder must come in person",
     "ۋاكالەتچى بېجىرەلمەيدۇ، سۇغۇرتىغا قاتناشقۇچىنىڭ ئۆزى بېجىرىشى كېرەك",
 );
-const ALWAYS: Text = t("", "", "");
-const IF_NO_PHOTO: Text = t(
+const ALWAYS: Tri = Tri::new("", "", "");
+const IF_NO_PHOTO: Tri = Tri::new(
     "系统内无照片的,提供",
     "If no photo is on file: ",
     "سىستېمىدا سۈرەت بولمىسا: ",
 );
-const IF_AGENT: Text = t(
+const IF_AGENT: Tri = Tri::new(
     "委托他人办理的,提供",
     "If an agent acts for the holder: ",
     "ۋاكالەتچى بېجىرسە: ",
 );
-const IF_CARD_READABLE: Text = t(
+const IF_CARD_READABLE: Tri = Tri::new(
     "原卡能读取的,提供",
     "If the card can still be read: ",
     "كارتىنى ئوقۇغىلى بولسا: ",
 );
-const ECARD_INSTEAD: Text = t(
+const ECARD_INSTEAD: Tri = Tri::new(
     "(也可出示电子社会保障卡二维码)",
     " (or show the electronic social security card's QR code)",
     " (ئېلېكترونلۇق ئىجتىمائىي كاپالەت كارتىسىنىڭ QR كودىنى كۆرسەتسىڭىزمۇ بولىدۇ)",

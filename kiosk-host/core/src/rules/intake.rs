@@ -10,17 +10,10 @@ use std::fmt;
 use firmware_config::Language;
 use serde::Serialize;
 
-use super::{AgentPolicy, BusinessRule, Material, Needed, Requirement, Text, COMPLAINT_CHANNEL};
+use super::row::{AgentPolicy, BusinessRule, Material, Needed, Requirement};
+use super::table::{rule, COMPLAINT_CHANNEL};
 use crate::domain::BusinessCode;
-
-/// The text of `text` in `lang`.
-pub fn pick(text: &Text, lang: Language) -> &'static str {
-    match lang {
-        Language::ZhCn => text.zh,
-        Language::En => text.en,
-        Language::Ug => text.ug,
-    }
-}
+use crate::text::Tri;
 
 /// The materials the kiosk has gathered for a case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -220,7 +213,7 @@ pub struct MissingItem {
     /// The clause that asks for it, e.g. "6.1.3.2 a)".
     pub clause: &'static str,
     /// What to bring or do, e.g. "请携带本人有效居民身份证原件".
-    pub bring: Text,
+    pub bring: Tri,
 }
 
 /// 一次性告知: every missing material of a case, at once (6.2.2 b)).
@@ -240,26 +233,27 @@ impl MissingNotice {
     /// The notice as receipt lines in `lang`: title, business, every item numbered, the
     /// clause it rests on, the complaint channel. No personal data.
     pub fn lines(&self, lang: Language) -> Vec<String> {
-        let name = pick(&super::rule(self.business).name, lang);
+        let name = rule(self.business).name.pick(lang);
         let mut lines = vec![
-            pick(&NOTICE_TITLE, lang).to_string(),
-            format!("{}{name}", pick(&LABEL_BUSINESS, lang)),
-            pick(&NOTICE_INTRO, lang).to_string(),
+            NOTICE_TITLE.pick(lang).to_string(),
+            format!("{}{name}", LABEL_BUSINESS.pick(lang)),
+            NOTICE_INTRO.pick(lang).to_string(),
         ];
         for (i, item) in self.missing.iter().enumerate() {
             let clause = item.clause;
-            let basis = match lang {
-                Language::ZhCn => format!("(依据:DB 6523/T 372-2023 {clause})"),
-                Language::En => format!(" (basis: DB 6523/T 372-2023 {clause})"),
-                Language::Ug => format!(" (ئاساسى: DB 6523/T 372-2023 {clause})"),
-            };
-            lines.push(format!("{}. {}{basis}", i + 1, pick(&item.bring, lang)));
+            let basis = Tri::new(
+                format!("(依据:DB 6523/T 372-2023 {clause})"),
+                format!(" (basis: DB 6523/T 372-2023 {clause})"),
+                format!(" (ئاساسى: DB 6523/T 372-2023 {clause})"),
+            )
+            .into_pick(lang);
+            lines.push(format!("{}. {}{basis}", i + 1, item.bring.pick(lang)));
         }
-        lines.push(pick(&NOTICE_BASIS, lang).to_string());
+        lines.push(NOTICE_BASIS.pick(lang).to_string());
         lines.push(format!(
             "{}{}",
-            pick(&LABEL_COMPLAINT, lang),
-            pick(&COMPLAINT_CHANNEL, lang)
+            LABEL_COMPLAINT.pick(lang),
+            COMPLAINT_CHANNEL.pick(lang)
         ));
         lines
     }
@@ -271,7 +265,7 @@ impl fmt::Display for MissingNotice {
         write!(
             f,
             "materials incomplete for {}: missing {}",
-            super::rule(self.business).name.en,
+            rule(self.business).name.en,
             codes.join(", ")
         )
     }
@@ -288,16 +282,13 @@ pub struct AgentRefusal {
 impl AgentRefusal {
     /// The refusal in `lang`, e.g. "社会保障卡密码修改须由参保人本人办理,不能委托他人办理。".
     pub fn message(&self, lang: Language) -> String {
-        let name = pick(&super::rule(self.business).name, lang);
-        match lang {
-            Language::ZhCn => format!("{name}须由参保人本人办理,不能委托他人办理。"),
-            Language::En => format!(
-                "{name}: the holder must come in person; an agent may not do this business."
-            ),
-            Language::Ug => format!(
-                "{name}: سۇغۇرتىغا قاتناشقۇچىنىڭ ئۆزى بېجىرىشى كېرەك، ۋاكالەتچى بېجىرەلمەيدۇ."
-            ),
-        }
+        let name = rule(self.business).name.pick(lang);
+        Tri::new(
+            format!("{name}须由参保人本人办理,不能委托他人办理。"),
+            format!("{name}: the holder must come in person; an agent may not do this business."),
+            format!("{name}: سۇغۇرتىغا قاتناشقۇچىنىڭ ئۆزى بېجىرىشى كېرەك، ۋاكالەتچى بېجىرەلمەيدۇ."),
+        )
+        .into_pick(lang)
     }
 
     /// Screen or receipt lines: the message and the complaint channel.
@@ -306,8 +297,8 @@ impl AgentRefusal {
             self.message(lang),
             format!(
                 "{}{}",
-                pick(&LABEL_COMPLAINT, lang),
-                pick(&COMPLAINT_CHANNEL, lang)
+                LABEL_COMPLAINT.pick(lang),
+                COMPLAINT_CHANNEL.pick(lang)
             ),
         ]
     }
@@ -321,77 +312,77 @@ impl fmt::Display for AgentRefusal {
 
 impl std::error::Error for AgentRefusal {}
 
-const NOTICE_TITLE: Text = Text {
+const NOTICE_TITLE: Tri = Tri {
     zh: "一次性告知书",
     en: "One-time notice of missing materials",
     ug: "كەم ماتېرىياللار ھەققىدە بىر قېتىملىق ئۇقتۇرۇش",
 };
-const NOTICE_INTRO: Text = Text {
+const NOTICE_INTRO: Tri = Tri {
     zh: "您的申报材料不齐全,请补齐以下全部材料后再次办理:",
     en: "Your materials are incomplete. Please bring all of the following and come back:",
     ug: "ماتېرىياللىرىڭىز تولۇق ئەمەس. تۆۋەندىكىلەرنىڭ ھەممىسىنى تولۇقلاپ قايتا بېجىرىڭ:",
 };
-const NOTICE_BASIS: Text = Text {
+const NOTICE_BASIS: Tri = Tri {
     zh: "依据:DB 6523/T 372-2023 6.2.2 b) 材料不完整的,退回并一次性告知应补交的材料。",
     en: "Basis: DB 6523/T 372-2023 6.2.2 b): incomplete materials are returned with one notice of everything to be added.",
     ug: "ئاساسى: DB 6523/T 372-2023 6.2.2 b): ماتېرىيال تولۇق بولمىسا قايتۇرۇلىدۇ، تولۇقلاشقا تېگىشلىك ماتېرىياللار بىر قېتىمدىلا ئۇقتۇرۇلىدۇ.",
 };
-const LABEL_BUSINESS: Text = Text {
+const LABEL_BUSINESS: Tri = Tri {
     zh: "业务:",
     en: "Service: ",
     ug: "مۇلازىمەت: ",
 };
-pub(super) const LABEL_COMPLAINT: Text = Text {
+pub(super) const LABEL_COMPLAINT: Tri = Tri {
     zh: "投诉渠道:",
     en: "Complaints: ",
     ug: "ئەرز-شىكايەت: ",
 };
 
 /// The material as a noun phrase, for the service guide, e.g. "符合制卡要求的电子照片".
-pub fn material_text(material: Material, business: BusinessCode) -> Text {
+pub fn material_text(material: Material, business: BusinessCode) -> Tri {
     match material {
-        Material::IdCard => Text {
+        Material::IdCard => Tri {
             zh: "参保人有效身份证件(居民身份证)原件",
             en: "the holder's valid ID card (original)",
             ug: "سۇغۇرتىغا قاتناشقۇچىنىڭ ئىناۋەتلىك كىملىكى (ئەسلى نۇسخىسى)",
         },
-        Material::Photo => Text {
+        Material::Photo => Tri {
             zh: "符合制卡要求的电子照片(本机现场拍摄)",
             en: "a photo meeting the card-making requirements (taken here by the kiosk)",
             ug: "كارتا ياساش تەلىپىگە ئۇيغۇن سۈرەت (بۇ ئۈسكۈنىدە تارتىلىدۇ)",
         },
-        Material::SsCard => Text {
+        Material::SsCard => Tri {
             zh: "参保人的社会保障卡",
             en: "the holder's social security card",
             ug: "سۇغۇرتىغا قاتناشقۇچىنىڭ ئىجتىمائىي كاپالەت كارتىسى",
         },
-        Material::AgentIdCard => Text {
+        Material::AgentIdCard => Tri {
             zh: "被委托人本人有效身份证件(居民身份证)原件",
             en: "the agent's own valid ID card (original)",
             ug: "ۋاكالەتچىنىڭ ئۆزىنىڭ ئىناۋەتلىك كىملىكى (ئەسلى نۇسخىسى)",
         },
-        Material::BankMaterials => Text {
+        Material::BankMaterials => Tri {
             zh: "合作银行要求的其他材料(如银行账户销户回执)",
             en: "the other materials the partner bank requires (e.g. the account-closure receipt)",
             ug: "ھەمكارلاشقۇچى بانكا تەلەپ قىلغان باشقا ماتېرىياللار (مەسىلەن، ھېسابات تاقاش تالونى)",
         },
-        Material::ContactDetails => Text {
+        Material::ContactDetails => Tri {
             zh: "新的联系电话或通讯地址(现场填写)",
             en: "the new phone number or address (entered here)",
             ug: "يېڭى تېلېفون نومۇرى ياكى ئادرېس (شۇ يەردە تولدۇرۇلىدۇ)",
         },
         Material::Reason => match business {
-            BusinessCode::Exchange => Text {
+            BusinessCode::Exchange => Tri {
                 zh: "换领原因(卡损坏、有效期将满或关键信息变更)",
                 en: "the reason for the exchange (damaged card, card expiring, or key data changed)",
                 ug: "ئالماشتۇرۇش سەۋەبى (كارتا بۇزۇلغان، مۇددىتى توشاي دەپ قالغان ياكى ئاساسلىق ئۇچۇر ئۆزگەرگەن)",
             },
-            BusinessCode::Cancel => Text {
+            BusinessCode::Cancel => Tri {
                 zh: "注销原因(死亡、出境定居、重复持卡等)",
                 en: "the reason for the cancellation (death, emigration, duplicate card, …)",
                 ug: "ئەمەلدىن قالدۇرۇش سەۋەبى (ۋاپات بولۇش، چەت ئەلدە ئولتۇراقلىشىش، تەكرار كارتا قاتارلىق)",
             },
-            _ => Text {
+            _ => Tri {
                 zh: "办理原因",
                 en: "the reason for the request",
                 ug: "ئىلتىماس سەۋەبى",
@@ -402,65 +393,65 @@ pub fn material_text(material: Material, business: BusinessCode) -> Text {
 
 /// What to bring or do for a missing material (一次性告知 item), e.g.
 /// "请携带本人有效居民身份证原件". In agent cases the holder's documents are the principal's.
-pub fn bring_text(material: Material, business: BusinessCode, agent: bool) -> Text {
+pub fn bring_text(material: Material, business: BusinessCode, agent: bool) -> Tri {
     match (material, agent) {
-        (Material::IdCard, false) => Text {
+        (Material::IdCard, false) => Tri {
             zh: "请携带本人有效居民身份证原件",
             en: "Bring your valid resident ID card (original)",
             ug: "ئۆزىڭىزنىڭ ئىناۋەتلىك كىملىكىنىڭ ئەسلى نۇسخىسىنى ئېلىپ كېلىڭ",
         },
-        (Material::IdCard, true) => Text {
+        (Material::IdCard, true) => Tri {
             zh: "请携带委托人(参保人)的有效居民身份证原件",
             en: "Bring the holder's valid resident ID card (original)",
             ug: "سۇغۇرتىغا قاتناشقۇچىنىڭ ئىناۋەتلىك كىملىكىنىڭ ئەسلى نۇسخىسىنى ئېلىپ كېلىڭ",
         },
-        (Material::SsCard, false) => Text {
+        (Material::SsCard, false) => Tri {
             zh: "请携带本人社会保障卡并插入读卡器",
             en: "Bring your social security card and insert it in the reader",
             ug: "ئىجتىمائىي كاپالەت كارتىڭىزنى ئېلىپ كېلىپ، كارتا ئوقۇغۇچقا سېلىڭ",
         },
-        (Material::SsCard, true) => Text {
+        (Material::SsCard, true) => Tri {
             zh: "请携带委托人(参保人)的社会保障卡原件并插入读卡器",
             en: "Bring the holder's social security card and insert it in the reader",
             ug: "سۇغۇرتىغا قاتناشقۇچىنىڭ ئىجتىمائىي كاپالەت كارتىسىنى ئېلىپ كېلىپ، كارتا ئوقۇغۇچقا سېلىڭ",
         },
-        (Material::Photo, false) => Text {
+        (Material::Photo, false) => Tri {
             zh: "请在本机拍摄符合制卡要求的照片",
             en: "Have a photo meeting the card-making requirements taken here",
             ug: "بۇ ئۈسكۈنىدە كارتا ياساش تەلىپىگە ئۇيغۇن سۈرەت تارتقۇزۇڭ",
         },
-        (Material::Photo, true) => Text {
+        (Material::Photo, true) => Tri {
             zh: "请委托人(参保人)本人到场,在本机拍摄符合制卡要求的照片",
             en: "The holder must come and have a photo meeting the card-making requirements taken here",
             ug: "سۇغۇرتىغا قاتناشقۇچىنىڭ ئۆزى كېلىپ، بۇ ئۈسكۈنىدە كارتا ياساش تەلىپىگە ئۇيغۇن سۈرەت تارتقۇزسۇن",
         },
-        (Material::AgentIdCard, _) => Text {
+        (Material::AgentIdCard, _) => Tri {
             zh: "请被委托人(代办人)携带本人有效居民身份证原件",
             en: "The agent must bring their own valid resident ID card (original)",
             ug: "ۋاكالەتچى ئۆزىنىڭ ئىناۋەتلىك كىملىكىنىڭ ئەسلى نۇسخىسىنى ئېلىپ كېلىشى كېرەك",
         },
-        (Material::BankMaterials, _) => Text {
+        (Material::BankMaterials, _) => Tri {
             zh: "请携带合作银行要求的其他材料(如银行账户销户回执)",
             en: "Bring the other materials the partner bank requires (e.g. the account-closure receipt)",
             ug: "ھەمكارلاشقۇچى بانكا تەلەپ قىلغان باشقا ماتېرىياللارنى (مەسىلەن، ھېسابات تاقاش تالونى) ئېلىپ كېلىڭ",
         },
-        (Material::ContactDetails, _) => Text {
+        (Material::ContactDetails, _) => Tri {
             zh: "请填写新的联系电话或通讯地址",
             en: "Enter the new phone number or address",
             ug: "يېڭى تېلېفون نومۇرى ياكى ئادرېسنى تولدۇرۇڭ",
         },
         (Material::Reason, _) => match business {
-            BusinessCode::Exchange => Text {
+            BusinessCode::Exchange => Tri {
                 zh: "请选择换领原因(卡损坏、有效期将满或关键信息变更)",
                 en: "Choose the reason for the exchange (damaged card, card expiring, or key data changed)",
                 ug: "ئالماشتۇرۇش سەۋەبىنى تاللاڭ (كارتا بۇزۇلغان، مۇددىتى توشاي دەپ قالغان ياكى ئاساسلىق ئۇچۇر ئۆزگەرگەن)",
             },
-            BusinessCode::Cancel => Text {
+            BusinessCode::Cancel => Tri {
                 zh: "请选择注销原因(死亡、出境定居、重复持卡等)",
                 en: "Choose the reason for the cancellation (death, emigration, duplicate card, …)",
                 ug: "ئەمەلدىن قالدۇرۇش سەۋەبىنى تاللاڭ (ۋاپات بولۇش، چەت ئەلدە ئولتۇراقلىشىش، تەكرار كارتا قاتارلىق)",
             },
-            _ => Text {
+            _ => Tri {
                 zh: "请选择办理原因",
                 en: "Choose the reason for the request",
                 ug: "ئىلتىماس سەۋەبىنى تاللاڭ",

@@ -34,14 +34,19 @@
 //!   contact details and the reasons are the business's own data, not in the 6.1.3.2 list: they
 //!   cite 6.1.3 (申报材料) as a whole.
 
-use super::{
+use super::row::{
     AgentPolicy, BusinessRule, CardPresence, Fee, Material, Needed, Precondition, Requirement,
-    Text, TimeLimit,
+    TimeLimit,
 };
 use crate::domain::{BusinessCode, CardState};
+use crate::text::Tri;
 
 /// Every rule, in the order of BUSINESS-RULES.md section 1.
-pub(super) static ALL: &[BusinessRule] = &[
+pub fn all() -> &'static [BusinessRule] {
+    ALL
+}
+
+static ALL: &[BusinessRule] = &[
     APPLY,
     ENABLE,
     ECARD,
@@ -60,7 +65,7 @@ pub(super) static ALL: &[BusinessRule] = &[
 ];
 
 /// The rule of a business.
-pub(super) fn rule(code: BusinessCode) -> &'static BusinessRule {
+pub fn rule(code: BusinessCode) -> &'static BusinessRule {
     match code {
         BusinessCode::Apply => &APPLY,
         BusinessCode::Enable => &ENABLE,
@@ -79,6 +84,13 @@ pub(super) fn rule(code: BusinessCode) -> &'static BusinessRule {
         BusinessCode::Photo => &PHOTO,
     }
 }
+
+/// Complaint channel shown in the guide and on refusal notices (8.1.2).
+pub const COMPLAINT_CHANNEL: Tri = Tri {
+    zh: "12333 人社服务热线;昌吉回族自治州社会保险管理局(昌吉市兴昌路475号,0994-2206673)",
+    en: "12333 human resources and social security hotline; Changji Prefecture Social Insurance Administration (475 Xingchang Road, Changji; 0994-2206673)",
+    ug: "12333 ئادەم كۈچى بايلىقى ۋە ئىجتىمائىي كاپالەت مۇلازىمەت لىنىيىسى؛ سانجى خۇيزۇ ئاپتونوم ئوبلاستلىق ئىجتىمائىي سۇغۇرتا باشقۇرۇش ئىدارىسى (0994-2206673)",
+};
 
 // ---------------------------------------------------------------------------------------------
 // Requirements (6.1.3.2 a–e)
@@ -116,46 +128,42 @@ const REASON: Requirement = req(Material::Reason, Needed::Always, "6.1.3");
 // ---------------------------------------------------------------------------------------------
 // Procedure steps: 申报 → 受理 → 办理 → 办结 (clause 5, GB/T 32621)
 
-const fn t(zh: &'static str, en: &'static str, ug: &'static str) -> Text {
-    Text { zh, en, ug }
-}
-
-const DECLARE_ID: Text = t(
+const DECLARE_ID: Tri = Tri::new(
     "申报:选择本业务,按提示读取身份证",
     "Submit: choose this service and place your ID card on the reader when asked",
     "تاپشۇرۇش: بۇ مۇلازىمەتنى تاللاپ، كۆرسەتمە بويىچە كىملىكىڭىزنى ئوقۇتۇڭ",
 );
-const DECLARE_ID_AND_CARD: Text = t(
+const DECLARE_ID_AND_CARD: Tri = Tri::new(
     "申报:选择本业务,读取身份证并插入社会保障卡",
     "Submit: choose this service, place your ID card on the reader and insert your social security card",
     "تاپشۇرۇش: بۇ مۇلازىمەتنى تاللاپ، كىملىكىڭىزنى ئوقۇتۇڭ ۋە ئىجتىمائىي كاپالەت كارتىڭىزنى سېلىڭ",
 );
-const DECLARE_CARD: Text = t(
+const DECLARE_CARD: Tri = Tri::new(
     "申报:选择本业务,插入社会保障卡",
     "Submit: choose this service and insert your social security card",
     "تاپشۇرۇش: بۇ مۇلازىمەتنى تاللاپ، ئىجتىمائىي كاپالەت كارتىڭىزنى سېلىڭ",
 );
-const DECLARE_EXCHANGE: Text = t(
+const DECLARE_EXCHANGE: Tri = Tri::new(
     "申报:选择本业务,读取身份证;旧卡能读取的插入旧卡,并选择换领原因",
     "Submit: choose this service and place your ID card on the reader; insert the old card if it can still be read, and choose the reason",
     "تاپشۇرۇش: بۇ مۇلازىمەتنى تاللاپ، كىملىكىڭىزنى ئوقۇتۇڭ؛ كونا كارتىنى ئوقۇغىلى بولسا سېلىڭ ۋە ئالماشتۇرۇش سەۋەبىنى تاللاڭ",
 );
-const DECLARE_CANCEL: Text = t(
+const DECLARE_CANCEL: Tri = Tri::new(
     "申报:选择本业务,读取身份证;有卡的插入卡,选择注销原因并录入合作银行要求的材料",
     "Submit: choose this service and place the ID card on the reader; insert the card if there is one, choose the reason and enter the materials the bank requires",
     "تاپشۇرۇش: بۇ مۇلازىمەتنى تاللاپ، كىملىكنى ئوقۇتۇڭ؛ كارتا بولسا سېلىڭ، ئەمەلدىن قالدۇرۇش سەۋەبىنى تاللاپ، بانكا تەلەپ قىلغان ماتېرىياللارنى كىرگۈزۈڭ",
 );
-const CHECK: Text = t(
+const CHECK: Tri = Tri::new(
     "受理:本机核对材料是否齐全;不齐全的,一次性告知全部应补交的材料",
     "Check: the kiosk checks that the materials are complete; if not, it lists everything missing at once",
     "تەكشۈرۈش: ئۈسكۈنە ماتېرىياللارنىڭ تولۇق ياكى ئەمەسلىكىنى تەكشۈرىدۇ؛ كەم بولسا، كەم ماتېرىياللارنىڭ ھەممىسى بىر قېتىمدىلا ئۇقتۇرۇلىدۇ",
 );
-const DONE_NOW: Text = t(
+const DONE_NOW: Tri = Tri::new(
     "办结:即时办结,打印回执",
     "Finish: done on the spot; a receipt is printed",
     "تاماملاش: شۇ ھامان بېجىرىلىدۇ، تالون بېسىلىدۇ",
 );
-const DONE_APPLICATION: Text = t(
+const DONE_APPLICATION: Tri = Tri::new(
     "办结:打印受理回执;新卡在办理时限内制成,凭回执领取",
     "Finish: an acknowledgement is printed; the new card is made within the time limit and collected with it",
     "تاماملاش: قوبۇل قىلىش تالونى بېسىلىدۇ؛ يېڭى كارتا بەلگىلەنگەن مۇددەت ئىچىدە ياسىلىدۇ، تالون بىلەن ئېلىنىدۇ",
@@ -166,12 +174,12 @@ const DONE_APPLICATION: Text = t(
 
 const APPLY: BusinessRule = BusinessRule {
     code: BusinessCode::Apply,
-    name: t(
+    name: Tri::new(
         "社会保障卡申领",
         "Apply for a social security card",
         "ئىجتىمائىي كاپالەت كارتىسىغا ئىلتىماس قىلىش",
     ),
-    content: t(
+    content: Tri::new(
         "首次申领社会保障卡:提交申请,新卡在办理时限内制成后领取。",
         "First application for a social security card: the application is submitted and the card is made within the time limit.",
         "ئىجتىمائىي كاپالەت كارتىسىغا تۇنجى قېتىم ئىلتىماس قىلىش؛ يېڭى كارتا بەلگىلەنگەن مۇددەت ئىچىدە ياسىلىدۇ.",
@@ -186,7 +194,7 @@ const APPLY: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID,
         CHECK,
-        t(
+        Tri::new(
             "办理:系统内无照片的现场拍照,核对个人信息后提交申请",
             "Process: have your photo taken if none is on file, check your details and submit the application",
             "بېجىرىش: سىستېمىدا سۈرىتىڭىز بولمىسا شۇ يەردە سۈرەت تارتقۇزۇڭ، ئۇچۇرلىرىڭىزنى تەكشۈرۈپ ئىلتىماسنى تاپشۇرۇڭ",
@@ -199,12 +207,12 @@ const APPLY: BusinessRule = BusinessRule {
 
 const ENABLE: BusinessRule = BusinessRule {
     code: BusinessCode::Enable,
-    name: t(
+    name: Tri::new(
         "社会保障卡启用",
         "Enable the card's social security function",
         "كارتىنىڭ ئىجتىمائىي كاپالەت ئىقتىدارىنى قوزغىتىش",
     ),
-    content: t(
+    content: Tri::new(
         "启用已领取社会保障卡的社会保障功能,本人密码替换初始密码;金融功能须到银行激活。",
         "Enables the social security function of a collected card; your own PIN replaces the initial one. The bank function is activated at the bank.",
         "قولىڭىزغا ئالغان كارتىنىڭ ئىجتىمائىي كاپالەت ئىقتىدارى قوزغىتىلىدۇ، دەسلەپكى پارول ئورنىغا ئۆز پارولىڭىز بېكىتىلىدۇ. بانكا ئىقتىدارى بانكىدا ئاكتىپلىنىدۇ.",
@@ -220,7 +228,7 @@ const ENABLE: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID_AND_CARD,
         CHECK,
-        t(
+        Tri::new(
             "办理:两次输入本人新密码(6位数字,不能过于简单),卡的社会保障功能即启用",
             "Process: enter your new 6-digit PIN twice (not too simple); the card's social security function is enabled",
             "بېجىرىش: 6 خانىلىق يېڭى پارولىڭىزنى ئىككى قېتىم كىرگۈزۈڭ (بەك ئاددىي بولمىسۇن)، كارتىنىڭ ئىجتىمائىي كاپالەت ئىقتىدارى قوزغىتىلىدۇ",
@@ -233,12 +241,12 @@ const ENABLE: BusinessRule = BusinessRule {
 
 const ECARD: BusinessRule = BusinessRule {
     code: BusinessCode::Ecard,
-    name: t(
+    name: Tri::new(
         "电子社会保障卡申领",
         "Apply for an electronic social security card",
         "ئېلېكترونلۇق ئىجتىمائىي كاپالەت كارتىسىغا ئىلتىماس قىلىش",
     ),
-    content: t(
+    content: Tri::new(
         "持有正常状态实体卡的,申领电子社会保障卡,本机显示二维码。",
         "Holders of a card in normal use get an electronic card, shown as a QR code.",
         "نورمال ھالەتتىكى كارتىسى بارلار ئېلېكترونلۇق كارتا ئالىدۇ، ئېكراندا QR كودى كۆرسىتىلىدۇ.",
@@ -253,12 +261,12 @@ const ECARD: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID,
         CHECK,
-        t(
+        Tri::new(
             "办理:确认信息后生成电子社会保障卡",
             "Process: confirm the details; the electronic card is issued",
             "بېجىرىش: ئۇچۇرنى جەزملەشتۈرگەندىن كېيىن ئېلېكترونلۇق كارتا بېرىلىدۇ",
         ),
-        t(
+        Tri::new(
             "办结:即时办结,屏幕显示电子社会保障卡二维码",
             "Finish: done on the spot; the electronic card's QR code is shown",
             "تاماملاش: شۇ ھامان بېجىرىلىدۇ، ئېكراندا ئېلېكترونلۇق كارتىنىڭ QR كودى كۆرسىتىلىدۇ",
@@ -270,12 +278,12 @@ const ECARD: BusinessRule = BusinessRule {
 
 const STATUS: BusinessRule = BusinessRule {
     code: BusinessCode::Status,
-    name: t(
+    name: Tri::new(
         "社会保障卡应用状态查询",
         "Card status query",
         "كارتا ھالىتىنى سۈرۈشتۈرۈش",
     ),
-    content: t(
+    content: Tri::new(
         "查询卡的状态、剩余密码输入次数、有效期和申领进度。",
         "Shows the card's state, the PIN tries left, the validity and the application progress.",
         "كارتىنىڭ ھالىتى، پارول كىرگۈزۈشنىڭ قالغان قېتىم سانى، ئىناۋەتلىك مۇددىتى ۋە ئىلتىماس باسقۇچى كۆرسىتىلىدۇ.",
@@ -291,7 +299,7 @@ const STATUS: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_CARD,
         CHECK,
-        t(
+        Tri::new(
             "办理:屏幕显示卡状态、剩余密码输入次数、有效期和申领进度",
             "Process: the screen shows the card's state, PIN tries left, validity and application progress",
             "بېجىرىش: ئېكراندا كارتا ھالىتى، پارول كىرگۈزۈشنىڭ قالغان قېتىم سانى، ئىناۋەتلىك مۇددىتى ۋە ئىلتىماس باسقۇچى كۆرسىتىلىدۇ",
@@ -304,12 +312,12 @@ const STATUS: BusinessRule = BusinessRule {
 
 const CHANGE_INFO: BusinessRule = BusinessRule {
     code: BusinessCode::ChangeInfo,
-    name: t(
+    name: Tri::new(
         "社会保障卡信息变更",
         "Change contact information",
         "ئالاقە ئۇچۇرىنى ئۆزگەرتىش",
     ),
-    content: t(
+    content: Tri::new(
         "变更联系电话、通讯地址等非关键信息;姓名、身份证号码、照片、银行等关键信息变更须办理换领。",
         "Changes the phone number or address; a change of name, ID number, photo or bank needs a card exchange.",
         "تېلېفون نومۇرى، ئادرېس قاتارلىق ئۇچۇرلار ئۆزگەرتىلىدۇ؛ ئىسىم، كىملىك نومۇرى، سۈرەت ياكى بانكا ئۆزگەرسە كارتا ئالماشتۇرۇش كېرەك.",
@@ -324,7 +332,7 @@ const CHANGE_INFO: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID_AND_CARD,
         CHECK,
-        t(
+        Tri::new(
             "办理:填写新的联系电话或通讯地址并确认",
             "Process: enter the new phone number or address and confirm",
             "بېجىرىش: يېڭى تېلېفون نومۇرى ياكى ئادرېسنى تولدۇرۇپ جەزملەشتۈرۈڭ",
@@ -337,12 +345,12 @@ const CHANGE_INFO: BusinessRule = BusinessRule {
 
 const REPORT_LOSS: BusinessRule = BusinessRule {
     code: BusinessCode::ReportLoss,
-    name: t(
+    name: Tri::new(
         "社会保障卡挂失",
         "Report a lost card",
         "كارتا يوقاتقانلىقىنى مەلۇم قىلىش",
     ),
-    content: t(
+    content: Tri::new(
         "对正常状态的卡办理临时挂失,卡立即停用;期满未解挂的自动解除。",
         "Places a temporary loss report on a card in normal use; the card stops working at once. The report lifts by itself when its period ends.",
         "نورمال ھالەتتىكى كارتىغا ۋاقىتلىق يوقاتقانلىق مەلۇم قىلىنىدۇ، كارتا دەرھال توختىتىلىدۇ؛ مۇددىتى توشسا ئۆزلۈكىدىن بىكار بولىدۇ.",
@@ -357,7 +365,7 @@ const REPORT_LOSS: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID,
         CHECK,
-        t(
+        Tri::new(
             "办理:确认挂失,卡立即停用",
             "Process: confirm the loss report; the card stops working at once",
             "بېجىرىش: يوقاتقانلىقنى جەزملەشتۈرۈڭ، كارتا دەرھال توختىتىلىدۇ",
@@ -370,12 +378,12 @@ const REPORT_LOSS: BusinessRule = BusinessRule {
 
 const CANCEL_LOSS: BusinessRule = BusinessRule {
     code: BusinessCode::CancelLoss,
-    name: t(
+    name: Tri::new(
         "社会保障卡解挂",
         "Cancel a loss report",
         "يوقاتقانلىق مەلۇماتىنى بىكار قىلىش",
     ),
-    content: t(
+    content: Tri::new(
         "找回临时挂失的卡后解除挂失,卡恢复正常使用;已申请补领的不能解挂。",
         "Lifts a temporary loss report once the card is found, and the card works again; not possible once a replacement was requested.",
         "ۋاقىتلىق يوقاتقانلىق مەلۇم قىلىنغان كارتا تېپىلسا، مەلۇمات بىكار قىلىنىپ كارتا نورمال ئىشلىتىلىدۇ؛ يېڭى كارتىغا ئىلتىماس قىلىنغان بولسا بىكار قىلىشقا بولمايدۇ.",
@@ -390,7 +398,7 @@ const CANCEL_LOSS: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID_AND_CARD,
         CHECK,
-        t(
+        Tri::new(
             "办理:确认解挂,卡恢复正常使用",
             "Process: confirm; the loss report is lifted and the card works again",
             "بېجىرىش: جەزملەشتۈرۈڭ، مەلۇمات بىكار قىلىنىپ كارتا قايتا ئىشلەيدۇ",
@@ -403,12 +411,12 @@ const CANCEL_LOSS: BusinessRule = BusinessRule {
 
 const REPLACE: BusinessRule = BusinessRule {
     code: BusinessCode::Replace,
-    name: t(
+    name: Tri::new(
         "社会保障卡补领",
         "Replace a lost card",
         "يوقالغان كارتىنىڭ ئورنىغا يېڭى كارتا ئېلىش",
     ),
-    content: t(
+    content: Tri::new(
         "卡丢失的,转为正式挂失,原卡注销并申请新卡。",
         "For a lost card: the loss report becomes formal, the old card is cancelled and a new card is applied for.",
         "كارتا يوقالغان بولسا، رەسمىي يوقاتقانلىق مەلۇم قىلىنىدۇ، كونا كارتا ئەمەلدىن قالدۇرۇلۇپ يېڭى كارتىغا ئىلتىماس قىلىنىدۇ.",
@@ -424,7 +432,7 @@ const REPLACE: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID,
         CHECK,
-        t(
+        Tri::new(
             "办理:确认转为正式挂失;系统内无照片的现场拍照,提交补领申请",
             "Process: confirm the formal loss report; have your photo taken if none is on file, and submit the application",
             "بېجىرىش: رەسمىي يوقاتقانلىقنى جەزملەشتۈرۈڭ؛ سىستېمىدا سۈرىتىڭىز بولمىسا سۈرەت تارتقۇزۇپ، ئىلتىماسنى تاپشۇرۇڭ",
@@ -437,8 +445,8 @@ const REPLACE: BusinessRule = BusinessRule {
 
 const EXCHANGE: BusinessRule = BusinessRule {
     code: BusinessCode::Exchange,
-    name: t("社会保障卡换领", "Exchange a card", "كارتا ئالماشتۇرۇش"),
-    content: t(
+    name: Tri::new("社会保障卡换领", "Exchange a card", "كارتا ئالماشتۇرۇش"),
+    content: Tri::new(
         "卡损坏、有效期60天内到期或关键信息变更的,原卡停用注销并申请新卡。",
         "For a damaged card, a card expiring within 60 days, or a change of key data: the old card is blocked and cancelled and a new card is applied for.",
         "كارتا بۇزۇلغان، ئىناۋەتلىك مۇددىتى 60 كۈن ئىچىدە توشىدىغان ياكى ئاساسلىق ئۇچۇر ئۆزگەرگەن بولسا، كونا كارتا توختىتىلىپ ئەمەلدىن قالدۇرۇلىدۇ ۋە يېڭى كارتىغا ئىلتىماس قىلىنىدۇ.",
@@ -459,7 +467,7 @@ const EXCHANGE: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_EXCHANGE,
         CHECK,
-        t(
+        Tri::new(
             "办理:旧卡停用;系统内无照片的现场拍照,提交换领申请",
             "Process: the old card is blocked; have your photo taken if none is on file, and submit the application",
             "بېجىرىش: كونا كارتا توختىتىلىدۇ؛ سىستېمىدا سۈرىتىڭىز بولمىسا سۈرەت تارتقۇزۇپ، ئىلتىماسنى تاپشۇرۇڭ",
@@ -472,12 +480,12 @@ const EXCHANGE: BusinessRule = BusinessRule {
 
 const REISSUE: BusinessRule = BusinessRule {
     code: BusinessCode::Reissue,
-    name: t(
+    name: Tri::new(
         "社会保障卡换发",
         "Card reissue by the issuer",
         "كارتىنى يېڭىلاپ تارقىتىش",
     ),
-    content: t(
+    content: Tri::new(
         "发卡机构统一换发(如换代)的,原卡停用注销并申请新卡。",
         "When the issuer replaces cards in a batch (e.g. a new card generation): the old card is blocked and cancelled and a new card is applied for.",
         "تارقاتقۇچى ئورگان كارتىلارنى بىر تۇتاش يېڭىلىغاندا، كونا كارتا توختىتىلىپ ئەمەلدىن قالدۇرۇلىدۇ ۋە يېڭى كارتىغا ئىلتىماس قىلىنىدۇ.",
@@ -493,7 +501,7 @@ const REISSUE: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID_AND_CARD,
         CHECK,
-        t(
+        Tri::new(
             "办理:旧卡停用;系统内无照片的现场拍照,提交换发申请",
             "Process: the old card is blocked; have your photo taken if none is on file, and submit the application",
             "بېجىرىش: كونا كارتا توختىتىلىدۇ؛ سىستېمىدا سۈرىتىڭىز بولمىسا سۈرەت تارتقۇزۇپ، ئىلتىماسنى تاپشۇرۇڭ",
@@ -506,12 +514,12 @@ const REISSUE: BusinessRule = BusinessRule {
 
 const CANCEL: BusinessRule = BusinessRule {
     code: BusinessCode::Cancel,
-    name: t(
+    name: Tri::new(
         "社会保障卡注销",
         "Cancel a card",
         "كارتىنى ئەمەلدىن قالدۇرۇش",
     ),
-    content: t(
+    content: Tri::new(
         "因死亡、出境定居、重复持卡等原因注销社会保障卡,卡被停用;银行账户须到合作银行另行销户。",
         "Cancels the card because of death, emigration, a duplicate card or similar; the card is blocked. The bank account is closed at the bank.",
         "ۋاپات بولۇش، چەت ئەلدە ئولتۇراقلىشىش ياكى تەكرار كارتا بولۇش قاتارلىق سەۋەبلەر بىلەن كارتا ئەمەلدىن قالدۇرۇلىدۇ ۋە توختىتىلىدۇ؛ بانكا ھېساباتى بانكىدا تاقىلىدۇ.",
@@ -533,7 +541,7 @@ const CANCEL: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_CANCEL,
         CHECK,
-        t(
+        Tri::new(
             "办理:确认注销,卡被停用,记录注销",
             "Process: confirm; the card is blocked and its record cancelled",
             "بېجىرىش: جەزملەشتۈرۈڭ، كارتا توختىتىلىپ خاتىرىسى ئەمەلدىن قالدۇرۇلىدۇ",
@@ -546,8 +554,8 @@ const CANCEL: BusinessRule = BusinessRule {
 
 const PIN_CHANGE: BusinessRule = BusinessRule {
     code: BusinessCode::PinChange,
-    name: t("社会保障卡密码修改", "Change the PIN", "پارولنى ئۆزگەرتىش"),
-    content: t(
+    name: Tri::new("社会保障卡密码修改", "Change the PIN", "پارولنى ئۆزگەرتىش"),
+    content: Tri::new(
         "凭原密码修改社会保障卡密码。",
         "Changes the card's PIN; the old PIN is needed.",
         "كونا پارول ئارقىلىق كارتا پارولى ئۆزگەرتىلىدۇ.",
@@ -563,7 +571,7 @@ const PIN_CHANGE: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_CARD,
         CHECK,
-        t(
+        Tri::new(
             "办理:输入原密码,再两次输入新密码(6位数字,不能过于简单)",
             "Process: enter the old PIN, then the new 6-digit PIN twice (not too simple)",
             "بېجىرىش: كونا پارولنى كىرگۈزۈپ، 6 خانىلىق يېڭى پارولنى ئىككى قېتىم كىرگۈزۈڭ (بەك ئاددىي بولمىسۇن)",
@@ -576,12 +584,12 @@ const PIN_CHANGE: BusinessRule = BusinessRule {
 
 const PIN_RESET: BusinessRule = BusinessRule {
     code: BusinessCode::PinReset,
-    name: t(
+    name: Tri::new(
         "社会保障卡密码重置",
         "Reset a forgotten PIN",
         "ئۇنتۇلغان پارولنى قايتا بېكىتىش",
     ),
-    content: t(
+    content: Tri::new(
         "忘记密码的,凭身份证件和社会保障卡重新设置密码。",
         "Sets a new PIN when the old one is forgotten, with the ID card and the card.",
         "پارول ئۇنتۇلغان بولسا، كىملىك ۋە كارتا ئارقىلىق يېڭى پارول بېكىتىلىدۇ.",
@@ -596,7 +604,7 @@ const PIN_RESET: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID_AND_CARD,
         CHECK,
-        t(
+        Tri::new(
             "办理:两次输入新密码(6位数字,不能过于简单),密码即重置",
             "Process: enter the new 6-digit PIN twice (not too simple); the PIN is reset",
             "بېجىرىش: 6 خانىلىق يېڭى پارولنى ئىككى قېتىم كىرگۈزۈڭ (بەك ئاددىي بولمىسۇن)، پارول قايتا بېكىتىلىدۇ",
@@ -609,12 +617,12 @@ const PIN_RESET: BusinessRule = BusinessRule {
 
 const PIN_UNBLOCK: BusinessRule = BusinessRule {
     code: BusinessCode::PinUnblock,
-    name: t(
+    name: Tri::new(
         "社会保障卡密码解锁",
         "Unblock the PIN",
         "قۇلۇپلانغان پارولنى ئېچىش",
     ),
-    content: t(
+    content: Tri::new(
         "密码连续输错被锁定的,解除锁定,恢复密码输入次数。",
         "Unblocks a PIN blocked after too many wrong entries; the tries are restored.",
         "پارول كۆپ قېتىم خاتا كىرگۈزۈلۈپ قۇلۇپلانغان بولسا، قۇلۇپ ئېچىلىپ كىرگۈزۈش قېتىم سانى ئەسلىگە كېلىدۇ.",
@@ -631,7 +639,7 @@ const PIN_UNBLOCK: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID_AND_CARD,
         CHECK,
-        t(
+        Tri::new(
             "办理:确认解锁,密码输入次数恢复,原密码不变",
             "Process: confirm; the PIN tries are restored and the PIN stays the same",
             "بېجىرىش: جەزملەشتۈرۈڭ، پارول كىرگۈزۈش قېتىم سانى ئەسلىگە كېلىدۇ، پارول ئۆزگەرمەيدۇ",
@@ -644,8 +652,8 @@ const PIN_UNBLOCK: BusinessRule = BusinessRule {
 
 const PHOTO: BusinessRule = BusinessRule {
     code: BusinessCode::Photo,
-    name: t("照片采集", "Photo capture", "سۈرەت تارتىش"),
-    content: t(
+    name: Tri::new("照片采集", "Photo capture", "سۈرەت تارتىش"),
+    content: Tri::new(
         "现场拍摄符合制卡要求的照片并存入系统,供今后制卡使用。",
         "Takes a photo that meets the card-making requirements and keeps it on file for future cards.",
         "كارتا ياساش تەلىپىگە ئۇيغۇن سۈرەت تارتىلىپ، كېيىنكى كارتا ياساش ئۈچۈن سىستېمىدا ساقلىنىدۇ.",
@@ -660,7 +668,7 @@ const PHOTO: BusinessRule = BusinessRule {
     procedure: &[
         DECLARE_ID,
         CHECK,
-        t(
+        Tri::new(
             "办理:按提示正对摄像头拍照,照片合格后存入系统",
             "Process: face the camera as shown; a compliant photo is kept on file",
             "بېجىرىش: كۆرسەتمە بويىچە كامېراغا قاراپ سۈرەت تارتقۇزۇڭ؛ ئۆلچەمگە توشقان سۈرەت ساقلىنىدۇ",

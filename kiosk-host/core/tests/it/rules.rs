@@ -10,9 +10,10 @@ use kiosk_core::rules::intake::{
     self, agent_allowed, check, check_agent, required, IntakeContext, IntakeRefusal, Provided,
 };
 use kiosk_core::rules::{
-    all, rule, AgentPolicy, CardPresence, Fee, Material, Needed, Precondition, Text, TimeLimit,
+    all, rule, AgentPolicy, CardPresence, Fee, Material, Needed, Precondition, TimeLimit,
     COMPLAINT_CHANNEL,
 };
+use kiosk_core::text::Tri;
 
 const LANGS: [Language; 3] = [Language::ZhCn, Language::Ug, Language::En];
 
@@ -46,7 +47,7 @@ fn has_arabic(s: &str) -> bool {
     s.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
 }
 
-fn assert_text(what: &str, t: &Text) {
+fn assert_text(what: &str, t: &Tri) {
     assert!(!t.zh.trim().is_empty(), "{what}: empty zh");
     assert!(!t.en.trim().is_empty(), "{what}: empty en");
     assert!(!t.ug.trim().is_empty(), "{what}: empty ug");
@@ -391,7 +392,7 @@ fn notice_lines_number_every_item_with_title_business_and_complaint_channel() {
     let notice = check(exchange, &ctx, &Provided::new()).unwrap_err();
     for lang in LANGS {
         let lines = notice.lines(lang);
-        let pick = |t: &Text| intake::pick(t, lang).to_string();
+        let pick = |t: &Tri| t.pick(lang).to_string();
         assert!(lines[1].contains(&pick(&exchange.name)), "{lines:?}");
         for (i, item) in notice.missing.iter().enumerate() {
             let numbered = format!("{}. {}", i + 1, pick(&item.bring));
@@ -517,11 +518,11 @@ fn agents_are_refused_for_pin_change_and_pin_reset() {
         assert_eq!(refusal.business, code);
         for lang in LANGS {
             let message = refusal.message(lang);
-            assert!(message.contains(intake::pick(&r.name, lang)), "{message}");
+            assert!(message.contains(*r.name.pick(lang)), "{message}");
             let lines = refusal.lines(lang);
             assert!(lines
                 .iter()
-                .any(|l| l.contains(intake::pick(&COMPLAINT_CHANNEL, lang))));
+                .any(|l| l.contains(*COMPLAINT_CHANNEL.pick(lang))));
         }
         assert!(refusal.message(Language::ZhCn).contains("不能委托"));
         // 受理 as one step refuses the agent before looking at materials.
@@ -726,11 +727,11 @@ fn guide_entries_reuse_the_table_texts() {
     for lang in LANGS {
         for e in guide::guide(&Business::default(), lang) {
             let r = rule(e.code);
-            assert_eq!(e.name, intake::pick(&r.name, lang));
-            assert!(e.content.starts_with(intake::pick(&r.content, lang)));
+            assert_eq!(e.name, *r.name.pick(lang));
+            assert!(e.content.starts_with(*r.content.pick(lang)));
             assert_eq!(e.basis, r.basis);
             assert_eq!(e.procedure.len(), r.procedure.len());
-            assert_eq!(e.complaint, intake::pick(&COMPLAINT_CHANNEL, lang));
+            assert_eq!(e.complaint, *COMPLAINT_CHANNEL.pick(lang));
         }
     }
     let lines = guide::render(

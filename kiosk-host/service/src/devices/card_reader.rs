@@ -1,158 +1,106 @@
-//! The social security card reader's watcher: insertions and removals become session
-//! events; a reader that is gone (unplugged, PC/SC service down) is reported down. It waits
-//! on the reader's own change notification (`ReaderProvider::wait_for_change`), so a card is
-//! seen as it goes in; a card pulled and put back between two looks is seen by the reader's
-//! event counter, as a removal followed by an insertion.
+//! The social security card reader, watched by `card_io::watcher::ReaderWatcher` on the
+//! kiosk's reader provider (pcscd, or the simulator's in-process readers): a card inserted
+//! into or pulled from the citizen's card reader ([`CardSlot`]) goes to the session; the
+//! reader missing or its service down is reported on the board with what to do. The
+//! watcher sees a card pulled and put back between two looks by the reader's event counter,
+//! as a removal and an insertion.
 
-use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
-use card_io::transport::{ReaderInfo, ReaderProvider};
+use card_io::transport::ReaderProvider;
+use card_io::watcher::{ReaderEvent, ReaderWatcher, WatcherConfig};
 
-use super::{nap, report, Device, DeviceError, State};
-use crate::Shared;
-use kiosk_core::card_ops::Target;
+use super::slot::CardSlot;
+use super::{Device, DeviceError, DeviceEvent, Link, State};
 
-/// Longest wait for a reader change before the watcher looks again (and notices the kiosk
-/// is shutting down).
-const WATCH_TIMEOUT: Duration = Duration::from_millis(500);
-/// Pause after the reader service failed, before looking again.
-const RETRY_PAUSE: Duration = Duration::from_millis(250);
+const MISSING: &str = "社会保障卡读卡器未连接,请联系工作人员 / the card reader is not connected; please call staff / ئىجتىمائىي كاپالەت كارتىسى ئوقۇغۇچ ئۇلانمىغان، خىزمەتچىنى چاقىرىڭ";
+const SERVICE_DOWN: &str = "读卡服务不可用,请联系工作人员 / the card reader service is not running; please call staff / كارتا ئوقۇش مۇلازىمىتى ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ";
 
-/// What one look at the readers found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Look {
-    /// The reader is there; a card is in it or not. `events` changes at every insertion and
-    /// removal.
-    Present { card: bool, events: u32 },
-    /// The reader is not listed.
-    Missing,
-    /// The PC/SC service does not answer.
-    ServiceDown,
-}
-
-/// Looks at the readers once.
-pub fn look(readers: &dyn ReaderProvider, target: &Target) -> Look {
-    match readers.list_readers() {
-        Ok(list) => look_in(&list, target),
-        Err(_) => Look::ServiceDown,
-    }
-}
-
-/// What a reader list says about our card reader.
-pub fn look_in(list: &[ReaderInfo], target: &Target) -> Look {
-    let ours = |r: &&ReaderInfo| match (&target.reader, &target.psam_reader) {
-        (Some(name), _) => &r.name == name,
-        (None, Some(psam)) => &r.name != psam,
-        (None, None) => true,
-    };
-    let mine: Vec<&ReaderInfo> = list.iter().filter(ours).collect();
-    if mine.is_empty() {
-        Look::Missing
-    } else {
-        Look::Present {
-            card: mine.iter().any(|r| r.atr.is_some()),
-            events: mine.iter().fold(0u32, |a, r| a.wrapping_add(r.events)),
+/// Starts the watcher; it stops when the device threads do.
+pub fn spawn(
+    link: &Link,
+    readers: Arc<dyn ReaderProvider>,
+    slot: CardSlot,
+) -> Result<ReaderWatcher, DeviceError> {
+    let mut tracker = Tracker::new(slot);
+    let link = link.clone();
+    ReaderWatcher::watch(readers, WatcherConfig::default(), move |event| {
+        if link.stopping() {
+            return false;
         }
-    }
-}
-
-/// The card events between two looks, in order (`true`: inserted, `false`: removed).
-pub fn card_changes(last: &Look, now: &Look) -> Vec<bool> {
-    let card = |l: &Look| matches!(l, Look::Present { card: true, .. });
-    let swapped = matches!(
-        (last, now),
-        (Look::Present { events: a, .. }, Look::Present { events: b, .. }) if a != b
-    );
-    match (card(last), card(now)) {
-        (false, true) => vec![true],
-        (true, false) => vec![false],
-        (true, true) if swapped => vec![false, true],
-        _ => Vec::new(),
-    }
-}
-
-/// Starts the watcher; it ends once the kiosk is dropped.
-pub fn spawn(shared: &Arc<Shared>) -> Result<std::thread::JoinHandle<()>, DeviceError> {
-    let weak = Arc::downgrade(shared);
-    std::thread::Builder::new()
-        .name("card-reader".into())
-        .spawn(move || run(&weak))
-        .map_err(|source| DeviceError::Thread {
-            device: Device::CardReader,
-            source,
-        })
-}
-
-fn run(weak: &Weak<Shared>) {
-    let Some((readers, target)) = weak.upgrade().map(|shared| {
-        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        (core.readers.clone(), core.target.clone())
-    }) else {
-        return;
-    };
-    let mut last = Look::Present {
-        card: false,
-        events: 0,
-    };
-    let mut reported: Option<Look> = None;
-    loop {
-        // Listing and waiting happen without the kiosk's lock: the readers are shared.
-        let list = readers.list_readers();
-        let seen = match &list {
-            Ok(l) => look_in(l, &target),
-            Err(_) => Look::ServiceDown,
-        };
-        let Some(shared) = weak.upgrade() else {
-            return;
-        };
-        let health = |l: &Look| std::mem::discriminant(l);
-        if reported.as_ref().map(health) != Some(health(&seen)) {
-            let (state, message) = match seen {
-                Look::Present { .. } => (State::Ok, ""),
-                Look::Missing => (
-                    State::Down,
-                    "社会保障卡读卡器未连接,请联系工作人员 / the card reader is not connected; please call staff / ئىجتىمائىي كاپالەت كارتىسى ئوقۇغۇچ ئۇلانمىغان، خىزمەتچىنى چاقىرىڭ",
-                ),
-                Look::ServiceDown => (
-                    State::Down,
-                    "读卡服务不可用,请联系工作人员 / the card reader service is not running; please call staff / كارتا ئوقۇش مۇلازىمىتى ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ",
-                ),
-            };
-            report(&shared, Device::CardReader, state, message);
-            reported = Some(seen.clone());
-        }
-        let changes = card_changes(&last, &seen);
-        last = seen;
-        if !changes.is_empty() {
-            let in_session = {
-                let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-                let before = core.live.is_some();
-                for inserted in changes {
-                    if inserted {
-                        core.card_inserted();
-                    } else {
-                        core.card_removed();
-                    }
-                }
-                before || core.live.is_some()
-            };
-            shared.notify("device");
-            // Screens reload on `session`: only when there is a session to show.
-            if in_session {
-                shared.notify("session");
+        for out in tracker.see(event) {
+            match out {
+                Out::Health(state, message) => link.report(Device::CardReader, state, message),
+                Out::Card(true) => link.session.tell(DeviceEvent::CardInserted),
+                Out::Card(false) => link.session.tell(DeviceEvent::CardRemoved),
             }
         }
-        drop(shared);
-        let waited = match &list {
-            Ok(l) => readers.wait_for_change(l, WATCH_TIMEOUT),
-            Err(_) => Err(card_io::transport::TransportError::NoReader),
-        };
-        if let Err(e) = waited {
-            log::debug!("card watcher: {e}");
-            if !nap(weak, RETRY_PAUSE) {
-                return;
+        true
+    })
+    .map_err(|source| DeviceError::Thread {
+        device: Device::CardReader,
+        source,
+    })
+}
+
+/// What the watcher's events mean for the kiosk.
+#[derive(Debug, PartialEq)]
+enum Out {
+    Health(State, &'static str),
+    /// A card inserted (`true`) or removed.
+    Card(bool),
+}
+
+/// The card reader's state as the watcher's events tell it.
+struct Tracker {
+    slot: CardSlot,
+    /// The card readers that are there now.
+    present: BTreeSet<String>,
+    service_up: bool,
+}
+
+impl Tracker {
+    fn new(slot: CardSlot) -> Tracker {
+        Tracker {
+            slot,
+            present: BTreeSet::new(),
+            service_up: false,
+        }
+    }
+
+    fn see(&mut self, event: ReaderEvent) -> Vec<Out> {
+        let ours = |r: &str| self.slot.is_card_reader(r);
+        match event {
+            ReaderEvent::ServiceUp => {
+                self.service_up = true;
+                Vec::new()
             }
+            ReaderEvent::ServiceDown => {
+                self.service_up = false;
+                self.present.clear();
+                vec![Out::Health(State::Down, SERVICE_DOWN)]
+            }
+            ReaderEvent::ReaderAdded { reader } if ours(&reader) => {
+                self.present.insert(reader);
+                Vec::new()
+            }
+            ReaderEvent::ReaderRemoved { reader } if ours(&reader) => {
+                self.present.remove(&reader);
+                Vec::new()
+            }
+            ReaderEvent::CardInserted { reader, .. } if ours(&reader) => {
+                vec![Out::Card(true)]
+            }
+            ReaderEvent::CardRemoved { reader } if ours(&reader) => {
+                vec![Out::Card(false)]
+            }
+            ReaderEvent::Settled if self.service_up => vec![if self.present.is_empty() {
+                Out::Health(State::Down, MISSING)
+            } else {
+                Out::Health(State::Ok, "")
+            }],
+            _ => Vec::new(),
         }
     }
 }
@@ -160,32 +108,44 @@ fn run(weak: &Weak<Shared>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn card(card: bool, events: u32) -> Look {
-        Look::Present { card, events }
-    }
+    use kiosk_core::card_ops::Target;
 
     #[test]
-    fn a_card_put_back_between_two_looks_is_a_removal_and_an_insertion() {
+    fn only_the_card_reader_counts_and_its_absence_is_said_once_the_look_is_complete() {
+        let slot = CardSlot::new(&Target::default(), &firmware_config::Devices::default());
+        let mut t = Tracker::new(slot);
+        let added = |r: &str| ReaderEvent::ReaderAdded { reader: r.into() };
+        let inserted = |r: &str| ReaderEvent::CardInserted {
+            reader: r.into(),
+            atr: vec![0x3B],
+        };
+        assert_eq!(t.see(ReaderEvent::ServiceUp), vec![]);
+        assert_eq!(t.see(added("Virtual PCD 00 01")), vec![]);
+        assert_eq!(t.see(inserted("Virtual PCD 00 01")), vec![], "the PSAM");
         assert_eq!(
-            card_changes(&card(true, 4), &card(true, 6)),
-            vec![false, true]
+            t.see(ReaderEvent::Settled),
+            vec![Out::Health(State::Down, MISSING)]
+        );
+        assert_eq!(t.see(added("Virtual PCD 00 00")), vec![]);
+        assert_eq!(t.see(inserted("Virtual PCD 00 00")), vec![Out::Card(true)]);
+        assert_eq!(
+            t.see(ReaderEvent::Settled),
+            vec![Out::Health(State::Ok, "")]
         );
         assert_eq!(
-            card_changes(&card(true, 4), &card(true, 4)),
-            Vec::<bool>::new()
+            t.see(ReaderEvent::CardRemoved {
+                reader: "Virtual PCD 00 00".into()
+            }),
+            vec![Out::Card(false)]
         );
-        assert_eq!(card_changes(&card(false, 4), &card(true, 5)), vec![true]);
-        assert_eq!(card_changes(&card(true, 5), &card(false, 6)), vec![false]);
         assert_eq!(
-            card_changes(&card(false, 5), &card(false, 7)),
-            Vec::<bool>::new()
+            t.see(ReaderEvent::ServiceDown),
+            vec![Out::Health(State::Down, SERVICE_DOWN)]
         );
-        // The reader came back with a card in it; the service came back without one.
-        assert_eq!(card_changes(&Look::Missing, &card(true, 1)), vec![true]);
         assert_eq!(
-            card_changes(&card(true, 3), &Look::ServiceDown),
-            vec![false]
+            t.see(ReaderEvent::Settled),
+            vec![],
+            "the service is still down"
         );
     }
 }

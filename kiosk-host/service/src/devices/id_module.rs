@@ -1,17 +1,15 @@
 //! The ID card module's thread: the module opened by its serial path; while a screen waits
 //! for an ID card, find → select → read every [`Timing::id_poll`]; otherwise a module status
-//! check every [`Timing::heartbeat`]. A card read is fed to `Core::id_card` once per session
-//! (the card may stay on the antenna). A module that is silent, sends garbled frames or whose
+//! check every [`Timing::heartbeat`]. A card read goes to the session once per session (the
+//! card may stay on the antenna); the thread waits until the session has taken it. A module that is silent, sends garbled frames or whose
 //! port fails is reported down and reopened with backoff.
 
-use std::sync::Weak;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use card_io::idcard::{self, Failure, IdReader, ReaderConfig, ReaderError, SerialLine};
 
-use super::{nap, report, Device, DeviceError, State, Timing};
-use crate::Shared;
+use super::{Device, DeviceError, DeviceEvent, Link, State, Timing};
 use kiosk_core::rules::Material;
 
 /// Where the module is and how to talk to it.
@@ -33,15 +31,15 @@ impl Settings {
     }
 }
 
-/// Starts the thread; it ends once the kiosk is dropped.
+/// Starts the thread; it ends when the device threads stop.
 pub fn spawn(
-    weak: Weak<Shared>,
+    link: Link,
     settings: Settings,
     timing: Timing,
 ) -> Result<JoinHandle<()>, DeviceError> {
     std::thread::Builder::new()
         .name("id-module".into())
-        .spawn(move || Module::new(settings, timing).run(&weak))
+        .spawn(move || Module::new(settings, timing).run(&link))
         .map_err(|source| DeviceError::Thread {
             device: Device::IdModule,
             source,
@@ -96,35 +94,30 @@ impl Module {
         }
     }
 
-    fn run(mut self, weak: &Weak<Shared>) {
+    fn run(mut self, link: &Link) {
         loop {
-            let Some(shared) = weak.upgrade() else {
-                return;
-            };
-            let wait = self.tick(&shared);
-            drop(shared);
-            if !nap(weak, wait) {
+            let wait = self.tick(link);
+            if !link.nap(wait) {
                 return;
             }
         }
     }
 
     /// One look at the module; returns how long to wait before the next.
-    fn tick(&mut self, shared: &Shared) -> Duration {
+    fn tick(&mut self, link: &Link) -> Duration {
         if self.reader.is_none() {
             if !self.backoff.due() {
                 return self.backoff.wait().min(self.timing.id_poll);
             }
-            self.open(shared);
+            self.open(link);
             return self.timing.id_poll;
         }
-        let waiting = {
-            let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-            core.waiting_for(&[Material::IdCard, Material::AgentIdCard])
-        };
+        let waiting = link
+            .session
+            .waiting_for(&[Material::IdCard, Material::AgentIdCard]);
         match waiting {
             Some(case) => {
-                self.read(shared, &case);
+                self.read(link, &case);
                 self.timing.id_poll
             }
             None => {
@@ -132,8 +125,8 @@ impl Module {
                     self.next_check = Instant::now() + self.timing.heartbeat;
                     let checked = self.reader.as_mut().map(|r| r.module_status());
                     match checked {
-                        Some(Ok(())) => report(shared, Device::IdModule, State::Ok, ""),
-                        Some(Err(e)) => self.failed(shared, &e),
+                        Some(Ok(())) => link.report(Device::IdModule, State::Ok, ""),
+                        Some(Err(e)) => self.failed(link, &e),
                         None => {}
                     }
                 }
@@ -142,7 +135,7 @@ impl Module {
         }
     }
 
-    fn open(&mut self, shared: &Shared) {
+    fn open(&mut self, link: &Link) {
         let opened = idcard::open_with(&self.settings.path, self.settings.reader.clone())
             .and_then(|mut r| r.module_status().map(|()| r));
         match opened {
@@ -150,53 +143,46 @@ impl Module {
                 self.reader = Some(r);
                 self.backoff.reset();
                 self.next_check = Instant::now() + self.timing.heartbeat;
-                report(shared, Device::IdModule, State::Ok, "");
+                link.report(Device::IdModule, State::Ok, "");
             }
             Err(e) => {
                 self.backoff.failed();
-                report(shared, Device::IdModule, State::Down, device_message(&e));
+                link.report(Device::IdModule, State::Down, device_message(&e));
             }
         }
     }
 
     /// The module failed: report it, close the port, reopen after the backoff.
-    fn failed(&mut self, shared: &Shared, e: &ReaderError) {
+    fn failed(&mut self, link: &Link, e: &ReaderError) {
         log::warn!("ID module {}: {e}", self.settings.path);
         self.reader = None;
         self.backoff.failed();
-        report(shared, Device::IdModule, State::Down, device_message(e));
+        link.report(Device::IdModule, State::Down, device_message(e));
     }
 
-    fn read(&mut self, shared: &Shared, case: &str) {
+    fn read(&mut self, link: &Link, case: &str) {
         let Some(reader) = self.reader.as_mut() else {
             return;
         };
         match reader.read_card() {
             Ok(read) => {
-                report(shared, Device::IdModule, State::Ok, "");
+                link.report(Device::IdModule, State::Ok, "");
                 let key = (case.to_string(), read.text.id_number.clone());
                 if self.fed.as_ref() == Some(&key) {
                     // The same card still on the antenna.
                     return;
                 }
                 self.fed = Some(key);
-                let in_session = {
-                    let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-                    core.id_card(&read.text);
-                    core.devices.count_event(Device::IdModule);
-                    core.live.is_some()
-                };
-                if in_session {
-                    shared.notify("session");
-                }
+                link.session
+                    .tell_and_wait(DeviceEvent::IdCard(Box::new(read.text)));
             }
-            Err(ReaderError::NoCard) => report(shared, Device::IdModule, State::Ok, ""),
+            Err(ReaderError::NoCard) => link.report(Device::IdModule, State::Ok, ""),
             Err(e) if e.failure() == Failure::Card => {
-                report(shared, Device::IdModule, State::Ok, "");
-                let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-                core.input_problem(card_message(&e));
+                link.report(Device::IdModule, State::Ok, "");
+                link.session
+                    .tell_and_wait(DeviceEvent::InputProblem(card_message(&e)));
             }
-            Err(e) => self.failed(shared, &e),
+            Err(e) => self.failed(link, &e),
         }
     }
 }

@@ -3,13 +3,12 @@
 //! status (DLE EOT) every few seconds so paper out or a silent printer shows before anyone
 //! presses "print".
 
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use card_io::printer::{Paper, Printer, PrinterConfig, PrinterError, Receipt};
 
-use super::{nap, report, Board, Device, DeviceError, State, Timing};
-use crate::Shared;
+use super::{Board, Device, DeviceError, Link, State, Timing};
 
 /// What became of the last print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,29 +194,24 @@ impl ReceiptPrinter {
     }
 }
 
-/// Starts the status watch; it ends once the kiosk is dropped.
+/// Starts the status watch; it ends when the device threads stop.
 pub fn spawn_watch(
-    weak: Weak<Shared>,
+    link: Link,
     printer: Arc<ReceiptPrinter>,
     timing: Timing,
 ) -> Result<JoinHandle<()>, DeviceError> {
     std::thread::Builder::new()
         .name("printer".into())
         .spawn(move || loop {
-            let checked = printer.check();
-            let Some(shared) = weak.upgrade() else {
-                return;
-            };
-            if let Some((state, message)) = checked {
-                report(&shared, Device::Printer, state, message);
+            if let Some((state, message)) = printer.check() {
+                link.report(Device::Printer, state, message);
             }
-            drop(shared);
             let wait = if printer.is_open() {
                 timing.heartbeat
             } else {
                 timing.backoff_first
             };
-            if !nap(&weak, wait) {
+            if !link.nap(wait) {
                 return;
             }
         })

@@ -1,22 +1,20 @@
 //! The e-card QR scanner's thread: card-io's reader thread on the scanner's serial path; each
-//! scan goes to `Core::qr_scanned`. A lost port is reported down and reopened with backoff.
+//! scan goes to the session, the thread waiting until the session has taken it. A lost port is reported down and reopened with backoff.
 //! (A scanner is silent until something is scanned, so silence is not a failure.)
 
-use std::sync::Weak;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use card_io::qr::{QrConfig, QrEvent, QrReader};
 
-use super::{nap, report, Device, DeviceError, State, Timing};
-use crate::Shared;
+use super::{Device, DeviceError, DeviceEvent, Link, State, Timing};
 
 /// How long one wait for a scanner event lasts (the thread looks at the kiosk in between).
 const EVENT_WAIT: Duration = Duration::from_millis(200);
 
-/// Starts the thread; it ends once the kiosk is dropped.
+/// Starts the thread; it ends when the device threads stop.
 pub fn spawn(
-    weak: Weak<Shared>,
+    link: Link,
     path: String,
     baud: u32,
     timing: Timing,
@@ -27,20 +25,17 @@ pub fn spawn(
     };
     std::thread::Builder::new()
         .name("qr-scanner".into())
-        .spawn(move || run(&weak, &path, config, timing))
+        .spawn(move || run(&link, &path, config, timing))
         .map_err(|source| DeviceError::Thread {
             device: Device::QrScanner,
             source,
         })
 }
 
-fn run(weak: &Weak<Shared>, path: &str, config: QrConfig, timing: Timing) {
+fn run(link: &Link, path: &str, config: QrConfig, timing: Timing) {
     let mut backoff = timing.backoff();
     let mut reader: Option<QrReader> = None;
     loop {
-        let Some(shared) = weak.upgrade() else {
-            return;
-        };
         let wait = match reader.as_ref() {
             None if !backoff.due() => backoff.wait().min(EVENT_WAIT),
             None => {
@@ -48,13 +43,12 @@ fn run(weak: &Weak<Shared>, path: &str, config: QrConfig, timing: Timing) {
                     Ok(r) => {
                         reader = Some(r);
                         backoff.reset();
-                        report(&shared, Device::QrScanner, State::Ok, "");
+                        link.report(Device::QrScanner, State::Ok, "");
                     }
                     Err(e) => {
                         log::warn!("QR scanner: {e}");
                         backoff.failed();
-                        report(
-                            &shared,
+                        link.report(
                             Device::QrScanner,
                             State::Down,
                             format!("扫码器未连接(无法打开 {path}),请联系工作人员 / QR scanner not connected (cannot open {path}); please call staff"),
@@ -67,22 +61,15 @@ fn run(weak: &Weak<Shared>, path: &str, config: QrConfig, timing: Timing) {
                 let event = r.next_event(EVENT_WAIT);
                 let lost = match event {
                     Some(QrEvent::Scan(scan)) => {
-                        scanned(&shared, &scan.payload);
+                        link.session.tell_and_wait(DeviceEvent::Qr(scan.payload));
                         false
                     }
                     Some(QrEvent::Error(e)) => {
                         log::info!("QR scanner: {e}");
-                        let changed = shared
-                            .core
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .input_problem(
+                        link.session.tell_and_wait(DeviceEvent::InputProblem(
                             "未能识别二维码,请重新扫码 / the code could not be read: scan it again / ئىككى ئۆلچەملىك كودنى تونۇغىلى بولمىدى، قايتا سىكانىرلاڭ"
                                 .into(),
-                        );
-                        if changed {
-                            shared.notify("session");
-                        }
+                        ));
                         false
                     }
                     Some(QrEvent::PortLost(e)) => {
@@ -94,8 +81,7 @@ fn run(weak: &Weak<Shared>, path: &str, config: QrConfig, timing: Timing) {
                 if lost {
                     reader = None;
                     backoff.failed();
-                    report(
-                        &shared,
+                    link.report(
                         Device::QrScanner,
                         State::Down,
                         "扫码器连接中断,请联系工作人员 / QR scanner disconnected; please call staff",
@@ -104,22 +90,8 @@ fn run(weak: &Weak<Shared>, path: &str, config: QrConfig, timing: Timing) {
                 Duration::ZERO
             }
         };
-        drop(shared);
-        if !nap(weak, wait) {
+        if !link.nap(wait) {
             return;
         }
-    }
-}
-
-/// A scan: to the session, counted, screens told.
-fn scanned(shared: &Shared, payload: &str) {
-    let in_session = {
-        let mut core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
-        core.qr_scanned(payload);
-        core.devices.count_event(Device::QrScanner);
-        core.live.is_some()
-    };
-    if in_session {
-        shared.notify("session");
     }
 }

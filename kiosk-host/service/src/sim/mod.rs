@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use card_io::camera::{FrameSource, Resolution};
+use card_io::camera::{CameraError, FrameSource, Resolution};
 use hw_sim::backend::PSAM_SLOT;
 use hw_sim::camera::{Scene, SimCamera};
 use hw_sim::idcard::{IdModule, PtyHandle};
@@ -37,7 +37,8 @@ pub use serial::{
     ecard_qr, id_module_fault, lift_id_card, place_id_card, printer, printer_get, scan_qr,
 };
 
-use super::state::Camera;
+use crate::devices::camera::Camera;
+use crate::devices::DeviceError;
 
 /// Failures setting up the simulated hardware.
 #[derive(Debug, thiserror::Error)]
@@ -136,28 +137,42 @@ impl SimDevices {
         all.clone()
     }
 
-    pub fn camera(&self) -> Box<dyn Camera> {
-        Box::new(SimCam {
-            scene: self.scene.clone(),
-            plugged: self.camera_plugged.clone(),
-        })
+    /// The simulated camera: the scene chosen on the panel, as a camera thread serves it.
+    pub fn camera(&self) -> Result<Camera, DeviceError> {
+        let (scene, plugged) = (self.scene.clone(), self.camera_plugged.clone());
+        Camera::start(
+            "simulated camera",
+            Box::new(move || {
+                Ok(Box::new(SimCam {
+                    scene: scene.clone(),
+                    plugged: plugged.clone(),
+                }) as Box<dyn FrameSource>)
+            }),
+        )
     }
 }
 
+/// The simulated camera as a frame source: the chosen scene, composed again for each frame
+/// (with fresh sensor noise), or the error of a camera that left the USB bus.
 struct SimCam {
     scene: Arc<Mutex<Scene>>,
     plugged: Arc<std::sync::atomic::AtomicBool>,
 }
 
-impl Camera for SimCam {
-    fn frame(&mut self) -> Result<image::RgbImage, String> {
+impl FrameSource for SimCam {
+    fn frame(&mut self) -> Result<image::RgbImage, CameraError> {
         if !self.plugged.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err("cannot open the camera /dev/video0: No such device (os error 19)".into());
+            return Err(CameraError::Open {
+                device: "/dev/video0".into(),
+                reason: "No such device (os error 19)".into(),
+            });
         }
         let scene = *self.scene.lock().unwrap_or_else(|p| p.into_inner());
-        SimCamera::new(scene, Resolution::HD)
-            .and_then(|mut c| c.frame())
-            .map_err(|e| e.to_string())
+        SimCamera::new(scene, Resolution::HD).and_then(|mut c| c.frame())
+    }
+
+    fn resolution(&self) -> Resolution {
+        Resolution::HD
     }
 }
 

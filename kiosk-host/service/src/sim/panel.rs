@@ -54,11 +54,11 @@ pub async fn panel(State(s): State<Arc<Shared>>) -> Response {
         .collect();
     let shared = s.clone();
     let page = tokio::task::spawn_blocking(move || {
-        let core = shared.core.lock().unwrap_or_else(|p| p.into_inner());
+        let shown = shared.shown();
         let printed = shared.sim.as_ref().map(|s| s.printed()).unwrap_or_default();
         ui_web::Page {
-            lang: crate::screens::lang(core.lang),
-            elderly: core.elderly,
+            lang: crate::screens::lang(shown.chrome.lang),
+            elderly: shown.chrome.elderly,
             title: "模拟硬件 / Simulated hardware".into(),
             idle_timeout_s: None,
             in_session: false,
@@ -68,7 +68,7 @@ pub async fn panel(State(s): State<Arc<Shared>>) -> Response {
                 cards,
                 people,
                 scenes: SCENES.iter().map(|s| s.to_string()).collect(),
-                card_present: core.card_present,
+                card_present: shown.card_present,
                 printed,
                 reader_plugged,
                 id_card_on,

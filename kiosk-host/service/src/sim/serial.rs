@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::{bad, error, file_in, SimDevices};
 use crate::devices::Device;
+use crate::published::Published;
 use crate::Shared;
 use kiosk_core::rules::Material;
 use kiosk_core::store::Registry;
@@ -56,7 +57,7 @@ pub async fn place_id_card(State(s): State<Arc<Shared>>, Json(req): Json<PersonR
         Err(e) => return bad(e.to_string()),
     };
     let board = s.devices.clone();
-    let before = board.events(Device::IdModule);
+    let before = taken(&s, Device::IdModule);
     if let Err(e) = sim.id_module.place(&person) {
         return bad(e.to_string());
     }
@@ -67,13 +68,13 @@ pub async fn place_id_card(State(s): State<Arc<Shared>>, Json(req): Json<PersonR
     let taken = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + TAKE_WAIT;
         let outcome = loop {
-            if board.events(Device::IdModule) > before {
+            // One publication of the session actor shows both the card taken and the
+            // screen that followed.
+            let shown = shared.shown();
+            if count_in(&shown, Device::IdModule) > before {
                 break Taken::Done;
             }
-            let waiting = shared
-                .core
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
+            let waiting = shown
                 .waiting_for(&[Material::IdCard, Material::AgentIdCard])
                 .is_some();
             if !waiting {
@@ -161,12 +162,12 @@ pub async fn scan_qr(State(s): State<Arc<Shared>>, Json(req): Json<QrReq>) -> Re
             _ => return Err(Box::new(bad("give either \"text\" or \"ecard\""))),
         };
         let board = shared.devices.clone();
-        let before = board.events(Device::QrScanner);
+        let before = taken(&shared, Device::QrScanner);
         sim.qr
             .scan(&text)
             .map_err(|e| Box::new(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())))?;
         let deadline = Instant::now() + TAKE_WAIT;
-        while board.events(Device::QrScanner) == before {
+        while taken(&shared, Device::QrScanner) == before {
             if Instant::now() >= deadline {
                 let why = board
                     .down_message(Device::QrScanner)
@@ -183,6 +184,20 @@ pub async fn scan_qr(State(s): State<Arc<Shared>>, Json(req): Json<QrReq>) -> Re
         Ok(Err(r)) => *r,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// Inputs `device` delivered that the screen shows the outcome of: the count in the session
+/// actor's latest publication, not on the board (which is ahead of it for a moment).
+fn taken(s: &Shared, device: Device) -> u64 {
+    count_in(&s.shown(), device)
+}
+
+fn count_in(shown: &Published, device: Device) -> u64 {
+    shown
+        .devices
+        .iter()
+        .find(|h| h.device == device)
+        .map_or(0, |h| h.events)
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,11 +230,8 @@ fn ecard_code(s: &Shared, sim: &SimDevices, person: &str) -> Result<String, Box<
     let p = Person::load(&path).map_err(|e| Box::new(bad(e.to_string())))?;
     let id = p.text.id_number;
     let ecards = s
-        .core
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .store
-        .ecards_of(&id)
+        .records
+        .with(|store| store.ecards_of(&id))
         .map_err(|e| Box::new(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())))?;
     let Some(e) = ecards.iter().max_by_key(|e| e.issued_at) else {
         return Err(Box::new(error(

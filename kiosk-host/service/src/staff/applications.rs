@@ -14,13 +14,14 @@ use ui_web::i18n::StaffKey;
 use ui_web::{ApplicationRow, Lang, StaffPage};
 
 use super::labels::{self, tr};
-use super::{audit, authorise_form, authorise_get, page, with_core, PageError, Prefs, Who};
-use crate::state::Core;
+use super::{audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who};
 use crate::Shared;
+use kiosk_core::calendar::WorkCalendar;
 use kiosk_core::domain::{local_date, Progress};
 use kiosk_core::engine::staff::{move_application, StaffError};
 use kiosk_core::mask;
 use kiosk_core::store::{Registry, StoreError};
+use kiosk_store::sqlite::SqliteStore;
 
 /// The states an application is still open in.
 const OPEN: [Progress; 4] = [
@@ -42,30 +43,33 @@ pub struct MoveForm {
     reasons: String,
 }
 
-fn rows(core: &Core, lang: Lang) -> Result<Vec<ApplicationRow>, PageError> {
+fn rows(
+    store: &SqliteStore,
+    calendar: &WorkCalendar,
+    lang: Lang,
+) -> Result<Vec<ApplicationRow>, PageError> {
     let today = local_date(Utc::now());
     let mut apps = Vec::new();
     for p in OPEN {
-        apps.extend(core.store.applications_in(p)?);
+        apps.extend(store.applications_in(p)?);
     }
     apps.sort_by_key(|a| (a.deadline, a.submitted_at));
     let mut out = Vec::with_capacity(apps.len());
     for a in apps {
-        let name = core
-            .store
+        let name = store
             .person(&a.id_number)?
             .map(|p| mask::name(&p.name))
             .unwrap_or_default();
         let overdue = today > a.deadline;
         let days_left = if overdue {
-            let n = core.calendar.working_days_between(a.deadline, today);
+            let n = calendar.working_days_between(a.deadline, today);
             tr(
                 lang,
                 &format!("超期 {n} 个工作日"),
                 &format!("{n} working days overdue"),
             )
         } else {
-            let n = core.calendar.working_days_between(today, a.deadline);
+            let n = calendar.working_days_between(today, a.deadline);
             tr(lang, &format!("{n} 个工作日"), &format!("{n} working days"))
         };
         let provisional = if a.deadline_provisional {
@@ -101,7 +105,8 @@ async fn respond(
     problem: Option<String>,
 ) -> Response {
     let lang = who.lang;
-    match with_core(s, move |core| rows(core, lang)).await {
+    let calendar = s.calendar.clone();
+    match with_store(s, move |store| rows(store, &calendar, lang)).await {
         Ok(Ok(rows)) => page(
             who,
             StaffKey::PageApplications,
@@ -132,7 +137,8 @@ pub async fn show(
         &who.actor(),
         "staff.applications",
         serde_json::json!({}),
-    );
+    )
+    .await;
     respond(&s, &who, StatusCode::OK, None, None).await
 }
 
@@ -204,7 +210,8 @@ pub async fn move_one(
             &who.actor(),
             "staff.application_move_refused",
             serde_json::json!({ "case": mask::free_text(&case), "why": "unknown state" }),
-        );
+        )
+        .await;
         return respond(
             &s,
             &who,
@@ -217,9 +224,9 @@ pub async fn move_one(
     let user = who.user.clone();
     let reasons = form.reasons.clone();
     let moved_case = case.clone();
-    let result = with_core(&s, move |core| {
+    let result = with_store(&s, move |store| {
         move_application(
-            &core.store,
+            store,
             &moved_case,
             to,
             Some(reasons.as_str()),
@@ -249,7 +256,8 @@ pub async fn move_one(
                         "to": to.code(),
                         "why": mask::free_text(&e.to_string()),
                     }),
-                );
+                )
+                .await;
                 respond(
                     &s,
                     &who,

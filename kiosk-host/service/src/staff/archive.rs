@@ -14,7 +14,7 @@ use ui_web::i18n::StaffKey;
 use ui_web::{ArchiveResults, ArchiveRow, Lang, StaffPage};
 
 use super::labels::{self, tr};
-use super::{audit, authorise_form, authorise_get, page, with_core, PageError, Prefs, Who};
+use super::{audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who};
 use crate::Shared;
 use kiosk_core::archive_number::ArchiveNumber;
 use kiosk_core::domain::BusinessCode;
@@ -77,7 +77,7 @@ fn parse(form: &ArchiveForm, lang: Lang) -> Result<Parsed, PageError> {
     let criteria = match form.by.as_str() {
         "id_number" => {
             let id = form.id_number.trim().to_ascii_uppercase();
-            card_io::idcard::text::check_id_number(&id).map_err(|why| {
+            card_io::citizen::check_id_number(&id).map_err(|why| {
                 let why = mask::free_text(&why);
                 bad(
                     lang,
@@ -210,7 +210,7 @@ pub async fn show(
         Ok(w) => w,
         Err(r) => return *r,
     };
-    audit(&s, &who.actor(), "staff.archive", serde_json::json!({}));
+    audit(&s, &who.actor(), "staff.archive", serde_json::json!({})).await;
     page(
         &who,
         StaffKey::PageArchive,
@@ -237,7 +237,8 @@ pub async fn query(
                 &who.actor(),
                 "staff.archive_refused",
                 serde_json::json!({ "by": mask::free_text(&form.by) }),
-            );
+            )
+            .await;
             return page(
                 &who,
                 StaffKey::PageArchive,
@@ -249,7 +250,7 @@ pub async fn query(
     };
     let actor = who.actor();
     let query = parsed.query;
-    let records = with_core(&s, move |core| core.store.query_archive(&query, &actor)).await;
+    let records = with_store(&s, move |store| store.query_archive(&query, &actor)).await;
     let records = match records {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => return PageError::from(e).response(),

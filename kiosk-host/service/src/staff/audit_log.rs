@@ -11,7 +11,7 @@ use ui_web::i18n::StaffKey;
 use ui_web::{AuditRow, StaffPage};
 
 use super::labels;
-use super::{audit, authorise_get, page, with_core, PageError, Prefs};
+use super::{audit, authorise_get, page, with_store, PageError, Prefs};
 use crate::Shared;
 use kiosk_core::mask;
 use kiosk_core::store::audit_chain::canonical_json;
@@ -41,15 +41,15 @@ pub async fn show(
         Ok(w) => w,
         Err(r) => return *r,
     };
-    let result = with_core(
+    let result = with_store(
         &s,
-        |core| -> Result<(AuditReport, Vec<AuditEntry>), PageError> {
-            let report = core.store.verify()?;
+        |store| -> Result<(AuditReport, Vec<AuditEntry>), PageError> {
+            let report = store.verify()?;
             let from = report
                 .head
                 .as_ref()
                 .map_or(1, |(seq, _)| (seq - i64::from(LATEST) + 1).max(1));
-            let mut latest = core.store.entries(from, LATEST)?;
+            let mut latest = store.entries(from, LATEST)?;
             latest.reverse();
             Ok((report, latest))
         },
@@ -68,7 +68,8 @@ pub async fn show(
             "entries": report.entries,
             "problems": report.problems.len(),
         }),
-    );
+    )
+    .await;
     page(
         &who,
         StaffKey::PageAudit,

@@ -38,7 +38,7 @@ pub fn business(b: BusinessCode, lang: Lang) -> String {
 }
 
 pub fn progress(p: Progress, lang: Lang) -> String {
-    tr(lang, p.zh(), p.en())
+    tr(lang, p.text().zh, p.text().en)
 }
 
 pub fn outcome(o: Outcome, lang: Lang) -> String {

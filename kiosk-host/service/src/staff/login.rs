@@ -84,7 +84,8 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
             &Actor::Staff(user.clone()),
             "staff.login_locked",
             serde_json::json!({}),
-        );
+        )
+        .await;
         return login_page(
             &s,
             Some(format!(
@@ -94,17 +95,13 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
             )),
         );
     }
-    let (account, default_lang) = {
-        let core = s.core.lock().unwrap_or_else(|p| p.into_inner());
-        (
-            core.config
-                .staff
-                .iter()
-                .find(|a| a.user == user && user.chars().count() <= MAX_USER)
-                .map(|a| (a.password_hash.clone(), a.roles.clone())),
-            core.config.ui.default_language,
-        )
-    };
+    let account = s
+        .config
+        .staff
+        .iter()
+        .find(|a| a.user == user && user.chars().count() <= MAX_USER)
+        .map(|a| (a.password_hash.clone(), a.roles.clone()));
+    let default_lang = s.config.ui.default_language;
     let password = std::mem::take(&mut { form }.password);
     let verified = tokio::task::spawn_blocking(move || {
         let mut password = password;
@@ -144,7 +141,8 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
             &Actor::Staff(user),
             "staff.login_failed",
             serde_json::json!({}),
-        );
+        )
+        .await;
         return login_page(&s, Some("用户名或密码错误 / wrong user or password".into()));
     };
     let token = random_hex(32);
@@ -167,7 +165,8 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
         &Actor::Staff(user),
         "staff.login",
         serde_json::json!({}),
-    );
+    )
+    .await;
     (
         [(
             header::SET_COOKIE,
@@ -191,7 +190,7 @@ pub async fn logout(
     if let Some(t) = token(&headers) {
         s.staff.lock().unwrap_or_else(|p| p.into_inner()).close(&t);
     }
-    audit(&s, &who.actor(), "staff.logout", serde_json::json!({}));
+    audit(&s, &who.actor(), "staff.logout", serde_json::json!({})).await;
     (
         [(
             header::SET_COOKIE,

@@ -3,7 +3,10 @@
 //! `/staff`, and every form carries an anti-forgery token. Every login, failure, logout and
 //! page use is audited with the staff user as the actor. This module holds the sessions and
 //! the check every page makes ([`authorise`]); which role opens which page is [`roles_for`];
-//! login and logout are in [`login`], each page in its own submodule.
+//! login and logout are in [`login`], each page in its own submodule. The pages read and
+//! write the store on the handlers' own connections ([`Shared::records`]), never through the
+//! citizen's session: a page that takes its time (the audit chain verified) delays no one
+//! at the screen.
 
 mod applications;
 mod archive;
@@ -28,7 +31,6 @@ use serde::Deserialize;
 use ui_web::i18n::StaffKey;
 use ui_web::{Lang, StaffNav, StaffPage};
 
-use super::state::Core;
 use super::Shared;
 use kiosk_core::domain::Actor;
 use kiosk_core::store::AuditLog;
@@ -152,32 +154,39 @@ fn page(who: &Who, key: StaffKey, status: StatusCode, screen: ui_web::Screen) ->
     (status, html(who.lang, who.t(key), screen)).into_response()
 }
 
+/// The screen's language now (the login page's, before anyone is logged in).
 fn lang(s: &Shared) -> firmware_config::Language {
-    s.core.lock().unwrap_or_else(|p| p.into_inner()).lang
+    s.shown().chrome.lang
 }
 
-fn audit(s: &Shared, actor: &Actor, action: &str, detail: serde_json::Value) {
-    let core = s.core.lock().unwrap_or_else(|p| p.into_inner());
-    if let Err(e) = core
-        .store
-        .append(actor, action, &core.config.kiosk.id, detail)
-    {
-        log::error!("audit {action}: {e}");
+/// Appends an audit entry with the staff user (or the name tried) as the actor.
+async fn audit(s: &Shared, actor: &Actor, action: &str, detail: serde_json::Value) {
+    let (actor, action, subject) = (actor.clone(), action.to_string(), s.config.kiosk.id.clone());
+    let appended = s
+        .records
+        .run(move |store| {
+            store
+                .append(&actor, &action, &subject, detail)
+                .map_err(|e| format!("audit {action}: {e}"))
+        })
+        .await;
+    match appended {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => log::error!("{e}"),
+        Err(e) => log::error!("audit: {e}"),
     }
 }
 
-/// Runs `f` on the kiosk's state in a blocking task (the store is synchronous).
-async fn with_core<T: Send + 'static>(
-    s: &Arc<Shared>,
-    f: impl FnOnce(&Core) -> T + Send + 'static,
+/// Runs `f` on one of the handlers' store connections in a blocking task (the store is
+/// synchronous).
+async fn with_store<T: Send + 'static>(
+    s: &Shared,
+    f: impl FnOnce(&kiosk_store::sqlite::SqliteStore) -> T + Send + 'static,
 ) -> Result<T, PageError> {
-    let s = s.clone();
-    tokio::task::spawn_blocking(move || {
-        let core = s.core.lock().unwrap_or_else(|p| p.into_inner());
-        f(&core)
-    })
-    .await
-    .map_err(|e| PageError::Task(e.to_string()))
+    s.records
+        .run(f)
+        .await
+        .map_err(|e| PageError::Task(e.to_string()))
 }
 
 /// The staff routes, merged into the kiosk's router.
@@ -318,7 +327,7 @@ pub async fn home(
         Ok(w) => w,
         Err(r) => return *r,
     };
-    audit(&s, &who.actor(), "staff.home", serde_json::json!({}));
+    audit(&s, &who.actor(), "staff.home", serde_json::json!({})).await;
     page(
         &who,
         StaffKey::PageHome,

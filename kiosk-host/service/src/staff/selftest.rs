@@ -23,10 +23,7 @@ pub async fn show(
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let (config, readers) = {
-        let core = s.core.lock().unwrap_or_else(|p| p.into_inner());
-        (core.config.clone(), core.readers.clone())
-    };
+    let (config, readers) = (s.config.clone(), s.readers.clone());
     let results = tokio::task::spawn_blocking(move || {
         let cameras = crate::provision::system_cameras();
         let cx = crate::selftest::Context {
@@ -49,7 +46,8 @@ pub async fn show(
         serde_json::json!({
             "failed": results.iter().filter(|r| r.status == crate::selftest::Status::Fail).count(),
         }),
-    );
+    )
+    .await;
     let checks = results
         .iter()
         .map(|r| ui_web::CheckRow {

@@ -14,7 +14,7 @@ use ui_web::i18n::StaffKey;
 use ui_web::{Bar, BarChart, Lang, StaffPage, StatsRow};
 
 use super::labels::{self, tr};
-use super::{audit, authorise_form, authorise_get, page, with_core, PageError, Prefs, Who};
+use super::{audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who};
 use crate::Shared;
 use kiosk_core::domain::{local_date, Outcome};
 use kiosk_core::store::{BusinessStats, Feedback};
@@ -144,10 +144,10 @@ fn screen(
 }
 
 async fn figures(s: &Arc<Shared>, from: NaiveDate, to: NaiveDate) -> Result<Figures, PageError> {
-    with_core(s, move |core| -> Result<Figures, PageError> {
+    with_store(s, move |store| -> Result<Figures, PageError> {
         Ok(Figures {
-            stats: core.store.stats(from, to)?,
-            outcomes: core.store.outcomes(from, to)?,
+            stats: store.stats(from, to)?,
+            outcomes: store.outcomes(from, to)?,
         })
     })
     .await?
@@ -164,7 +164,8 @@ async fn respond(
         &who.actor(),
         "staff.stats",
         serde_json::json!({ "from": labels::day(period.0), "to": labels::day(period.1) }),
-    );
+    )
+    .await;
     match figures(s, period.0, period.1).await {
         Ok(f) => {
             let status = if problem.is_some() {

@@ -10,7 +10,7 @@ use ui_web::i18n::StaffKey;
 use ui_web::{FeedbackRow, Lang, StaffPage};
 
 use super::labels;
-use super::{audit, authorise_get, page, with_core, PageError, Prefs};
+use super::{audit, authorise_get, page, with_store, PageError, Prefs};
 use crate::Shared;
 use kiosk_core::mask;
 use kiosk_core::store::{Feedback, FeedbackItem};
@@ -60,15 +60,13 @@ pub async fn show(
         Err(r) => return *r,
     };
     let asked = prefs.page.unwrap_or(1).max(1);
-    let result = with_core(&s, move |core| -> Result<_, PageError> {
-        let count = core.store.feedback_count()?;
+    let result = with_store(&s, move |store| -> Result<_, PageError> {
+        let count = store.feedback_count()?;
         let pages = u32::try_from(count.div_ceil(u64::from(PAGE)))
             .unwrap_or(u32::MAX)
             .max(1);
         let number = asked.min(pages);
-        let items = core
-            .store
-            .feedback_page((number - 1).saturating_mul(PAGE), PAGE)?;
+        let items = store.feedback_page((number - 1).saturating_mul(PAGE), PAGE)?;
         Ok((number, pages, items))
     })
     .await
@@ -82,7 +80,8 @@ pub async fn show(
         &who.actor(),
         "staff.suggestions",
         serde_json::json!({ "page": number }),
-    );
+    )
+    .await;
     page(
         &who,
         StaffKey::PageSuggestions,

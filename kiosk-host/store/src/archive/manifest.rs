@@ -19,13 +19,13 @@ use kiosk_core::domain::{BusinessCode, Timestamp};
 /// which made sealing a month of 100 000 cases take 100 s).
 pub const FORMAT: &str = "kiosk-archive-batch/2";
 /// The manifest's file name in the batch.
-pub const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 /// The checksum list's file name in the batch.
-pub const SUMS: &str = "SHA256SUMS";
+pub(crate) const SUMS: &str = "SHA256SUMS";
 /// The top directory of `records.tar`: one directory per record under it.
-pub const RECORDS_DIR: &str = "records";
+pub(crate) const RECORDS_DIR: &str = "records";
 /// The batch's records and materials, as one ustar archive.
-pub const RECORDS_TAR: &str = "records.tar";
+pub(crate) const RECORDS_TAR: &str = "records.tar";
 
 /// What `manifest.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

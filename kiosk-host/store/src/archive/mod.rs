@@ -11,7 +11,8 @@
 //! - [`verify`]: re-hashing a batch directory or its tar export, `records.tar` member by
 //!   member; the deterministic tar export.
 //! - [`manifest`]: the manifest and `SHA256SUMS` formats.
-//! - [`tar`]: a small POSIX ustar writer and reader (deterministic output; entries streamed).
+//! - [`tar`]: the batch tar format on the `tar` crate: deterministic ustar writing, streamed
+//!   reading.
 //! - `hashing`: SHA-256 of the bytes as they are written or read.
 //! - `fsutil`: creating files that must not exist, read-only trees, one flush, walking.
 //!

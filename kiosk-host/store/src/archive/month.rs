@@ -104,7 +104,7 @@ impl Month {
     }
 
     /// True once the month is over in kiosk local time (today is in a later month).
-    pub fn has_ended(self, now: Timestamp) -> bool {
+    pub(crate) fn has_ended(self, now: Timestamp) -> bool {
         local_date(now) >= self.next().first_day()
     }
 }

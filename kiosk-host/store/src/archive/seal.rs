@@ -55,7 +55,7 @@ use kiosk_core::domain::{local_date, Actor, BusinessCode, Timestamp};
 use kiosk_core::store::{ArchiveRecord, ArchiveStore, AuditLog, BatchInfo, CaseStep, StoreError};
 
 /// The rules a batch follows, written into every manifest.
-pub const BASIS: &str = "DB 6523/T 372-2023 6.4; GB/T 31599-2015; DA/T 22-2015";
+pub(crate) const BASIS: &str = "DB 6523/T 372-2023 6.4; GB/T 31599-2015; DA/T 22-2015";
 
 /// A sealed month.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +74,7 @@ pub struct SealedBatch {
 }
 
 /// The batch directory's name: `<fonds>-<YYYY-MM>`.
-pub fn batch_name(fonds: &str, month: Month) -> String {
+pub(crate) fn batch_name(fonds: &str, month: Month) -> String {
     format!("{fonds}-{month}")
 }
 
@@ -312,9 +312,9 @@ fn check_record(
             "the store says it was sealed in {other} already"
         )));
     }
-    tar::split_path(&record_json_path(&r.archive_no)).map_err(|e| bad(format!("{e}")))?;
+    tar::check_path(&record_json_path(&r.archive_no)).map_err(|e| bad(format!("{e}")))?;
     for (n, m) in r.record.materials.iter().enumerate() {
-        tar::split_path(&material_path(&r.archive_no, n, m)).map_err(|e| bad(format!("{e}")))?;
+        tar::check_path(&material_path(&r.archive_no, n, m)).map_err(|e| bad(format!("{e}")))?;
     }
     Ok(number)
 }
@@ -533,12 +533,12 @@ where
             source,
         })?;
     manifest_bytes.push(b'\n');
-    fsutil::write_new(&dir.join(MANIFEST), &manifest_bytes)?;
+    fsutil::create_read_only(&dir.join(MANIFEST), &manifest_bytes)?;
     let manifest_sha256 = sha256_hex(&manifest_bytes);
     let sums = render_sums(&manifest.files, &manifest_sha256);
-    fsutil::write_new(&dir.join(SUMS), sums.as_bytes())?;
+    fsutil::create_read_only(&dir.join(SUMS), sums.as_bytes())?;
     let signature = super::sign::sign(batch.signer, &manifest_bytes);
-    fsutil::write_new(&dir.join(super::sign::SIGNATURE), &signature)?;
+    fsutil::create_read_only(&dir.join(super::sign::SIGNATURE), &signature)?;
 
     // Read-only; then every file and name written above is made durable at once, before the
     // caller renames the batch into place.

@@ -27,12 +27,12 @@ use sha2::{Digest, Sha256};
 /// The signature file's format identifier, also the signed message's prefix.
 pub const FORMAT: &str = "kiosk-archive-signature/2";
 /// The signature file's name in the batch.
-pub const SIGNATURE: &str = "manifest.sig";
+pub(crate) const SIGNATURE: &str = "manifest.sig";
 
 /// What `manifest.sig` holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SignatureFile {
+pub(crate) struct SignatureFile {
     pub format: String,
     pub algorithm: String,
     /// The signer's public key, 64 lowercase hex digits.

@@ -28,7 +28,7 @@ use super::manifest::{render_sums, Manifest, ManifestFile, FORMAT, MANIFEST, REC
 use super::month::Month;
 use super::seal::{batch_name, check_fonds};
 use super::sign::{self, SignatureCheck, SIGNATURE};
-use super::tar::{EntryKind, TarReader, TarWriter};
+use super::tar::{self, EntryKind, TarWriter};
 use super::ArchiveError;
 use kiosk_core::domain::Timestamp;
 
@@ -182,37 +182,26 @@ impl Found {
 fn read_members(input: impl Read) -> Result<(Members, u64, String), ArchiveError> {
     let mut hashing = HashingReader::new(input);
     let mut members = Members::default();
-    let mut tar = TarReader::new(&mut hashing);
-    read_entries(&mut tar, &mut members);
+    read_entries(&mut hashing, &mut members);
     let (size, sha256) = hashing
         .finish()
         .map_err(ArchiveError::io(format!("cannot read {RECORDS_TAR}")))?;
     Ok((members, size, sha256))
 }
 
-/// Every entry of `tar` into `members`, until its end or the first entry that cannot be read.
-fn read_entries(tar: &mut TarReader<impl Read>, members: &mut Members) {
-    loop {
-        let header = match tar.next_header() {
-            Ok(Some(h)) => h,
-            Ok(None) => break,
-            Err(e) => {
-                members.problems.push(format!("{RECORDS_TAR}: {e}"));
-                break;
-            }
-        };
+/// Every entry of the tar in `input` into `members`, until its end or the first entry that
+/// cannot be read.
+fn read_entries(input: impl Read, members: &mut Members) {
+    let read = tar::read_entries(input, |header, data| {
         match header.kind {
             EntryKind::Dir => {}
-            EntryKind::Other(_) => members.others.push(header.path),
+            EntryKind::Other(_) => members.others.push(header.path.clone()),
             EntryKind::File => {
                 let mut sink = HashingWriter::new(std::io::sink());
-                if let Err(e) = std::io::copy(&mut tar.data(), &mut sink) {
-                    members.problems.push(format!(
-                        "{RECORDS_TAR}: {} (the member at byte {}): {e}",
-                        header.path, header.offset
-                    ));
-                    break;
-                }
+                std::io::copy(data, &mut sink).map_err(|source| ArchiveError::Io {
+                    what: format!("{} (the member at byte {})", header.path, header.offset),
+                    source,
+                })?;
                 let (_, size, sha256) = sink.finish();
                 if members
                     .files
@@ -226,6 +215,10 @@ fn read_entries(tar: &mut TarReader<impl Read>, members: &mut Members) {
                 }
             }
         }
+        Ok(())
+    });
+    if let Err(e) = read {
+        members.problems.push(format!("{RECORDS_TAR}: {e}"));
     }
 }
 
@@ -464,12 +457,11 @@ fn from_tar(path: &Path) -> Result<Found, ArchiveError> {
     }
     let file =
         File::open(path).map_err(ArchiveError::io(format!("cannot read {}", path.display())))?;
-    let mut reader = TarReader::new(BufReader::with_capacity(1 << 20, file));
     let mut entries = Vec::new();
-    while let Some(h) = reader.next_header()? {
+    tar::read_entries(BufReader::with_capacity(1 << 20, file), |h, data| {
         let name = h.path.rsplit('/').next().unwrap_or("").to_string();
         let read = if h.kind == EntryKind::File {
-            match read_file(&name, reader.data()) {
+            match read_file(&name, data) {
                 Err(ArchiveError::Io { source, .. })
                     if source.kind() == std::io::ErrorKind::UnexpectedEof =>
                 {
@@ -489,11 +481,12 @@ fn from_tar(path: &Path) -> Result<Found, ArchiveError> {
             }
         };
         entries.push(Seen {
-            path: h.path,
+            path: h.path.clone(),
             kind: h.kind,
             read,
         });
-    }
+        Ok(())
+    })?;
     let top = entries
         .first()
         .and_then(|e| e.path.split('/').next())
@@ -554,6 +547,10 @@ pub struct TarExport {
 /// The file is written atomically (temporary file, fsync, rename); a batch whose files do not
 /// verify, or whose signature is missing or does not verify over its manifest, is refused
 /// (whether the signer is trusted is for whoever verifies the export).
+///
+/// The tar is streamed to its temporary file (it can be gigabytes), so this does not go
+/// through `firmware_config::atomic_file`, which takes the bytes at once; its temporary name
+/// carries the process id so that a later run removes what a killed export left.
 pub fn export_tar(batch_dir: &Path, out_file: &Path) -> Result<TarExport, ArchiveError> {
     let meta = fs::metadata(batch_dir).map_err(ArchiveError::io(format!(
         "cannot read {}",

@@ -9,8 +9,9 @@ use serde_json::json;
 
 use super::audit::Chain;
 use super::codec::{self, business_code, date, mask_card, ts};
-use super::registry::{one, rows};
-use super::{db, Result, SqliteStore};
+use super::query::{one, rows};
+use super::store::{Result, SqliteStore};
+use crate::error::db;
 use crate::DbError;
 use kiosk_core::domain::{Actor, Timestamp, LOCAL_OFFSET_S};
 use kiosk_core::mask;
@@ -88,7 +89,7 @@ fn build(query: &ArchiveQuery) -> Result<(String, Vec<SqlValue>)> {
     Ok((sql, values))
 }
 
-pub(super) fn explain(conn: &Connection, query: &ArchiveQuery) -> Result<Vec<String>> {
+fn explain(conn: &Connection, query: &ArchiveQuery) -> Result<Vec<String>> {
     let (sql, values) = build(query)?;
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let mut rows = stmt.query(params_from_iter(values))?;
@@ -125,6 +126,15 @@ fn query_subject(query: &ArchiveQuery) -> String {
         no.clone()
     } else {
         "archive".to_string()
+    }
+}
+
+impl SqliteStore {
+    /// SQLite's plan for an archive query (`EXPLAIN QUERY PLAN`, one line per step), to check
+    /// that each filter is served by an index and needs no sort.
+    pub fn explain_archive_query(&self, query: &ArchiveQuery) -> Result<Vec<String>> {
+        let conn = self.lock();
+        explain(&conn, query)
     }
 }
 

@@ -6,7 +6,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::codec::{parse_ts, ts};
-use super::{db, Result, SqliteStore};
+use super::store::{Result, SqliteStore};
+use crate::error::db;
 use crate::DbError;
 use kiosk_core::domain::{Actor, Timestamp};
 use kiosk_core::store::audit_chain::{self, canonical_json, RecordedHead, Verifier};

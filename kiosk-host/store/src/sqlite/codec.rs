@@ -8,7 +8,7 @@ use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Result;
+use super::store::Result;
 
 use kiosk_core::domain::{
     local_date, Application, BusinessCode, CardRecord, CardState, Case, Ecard, Outcome, Person,
@@ -61,7 +61,7 @@ pub(super) fn local_month(at: Timestamp) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
-/// The snake_case code serde gives a unit variant (business codes, sexes).
+/// The snake_case code serde gives a unit variant (business codes).
 fn serde_code<T: Serialize + std::fmt::Debug>(value: &T) -> Result<String> {
     match serde_json::to_value(value) {
         Ok(Value::String(s)) => Ok(s),
@@ -90,8 +90,14 @@ pub(super) fn parse_business(code: &str) -> Result<BusinessCode> {
     from_serde_code(code, "business")
 }
 
-fn sex_code(s: Sex) -> Result<String> {
-    serde_code(&s)
+/// The registry's code of a sex. The schema (`0001_init.sql`) knows `male`, `female` and
+/// `unknown`: 未说明的性别 (GB/T 2261.1 code 9) is recorded as `unknown`, as 未知.
+fn sex_code(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "male",
+        Sex::Female => "female",
+        Sex::Unknown | Sex::Unspecified => "unknown",
+    }
 }
 
 pub(super) fn parse_card_state(code: &str) -> Result<CardState> {
@@ -137,7 +143,7 @@ pub(super) struct PersonRow {
 impl PersonRow {
     pub fn of(p: &Person) -> Result<PersonRow> {
         Ok(PersonRow {
-            sex: sex_code(p.sex)?,
+            sex: sex_code(p.sex).to_string(),
             birth_date: date(p.birth_date),
         })
     }

@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension};
 
 use super::codec::{date, parse_business, parse_date, parse_outcome, parse_ts, ts};
-use super::registry::rows;
-use super::{db, invalid, Result, SqliteStore};
+use super::query::rows;
+use super::store::{Result, SqliteStore};
+use crate::error::{db, invalid};
 use crate::DbError;
 use kiosk_core::domain::{BusinessCode, Outcome, Timestamp};
 use kiosk_core::store::{BusinessStats, Feedback, FeedbackItem, Rating, StoreError, Suggestion};

@@ -5,8 +5,10 @@ use serde_json::json;
 
 use super::audit::Chain;
 use super::codec::{mask_card, ts};
-use super::registry::{rows, settle};
-use super::{db, SqliteStore};
+use super::commit::settle;
+use super::query::rows;
+use super::store::SqliteStore;
+use crate::error::db;
 use crate::DbError;
 use kiosk_core::domain::Actor;
 use kiosk_core::store::{Intent, IntentStatus, Journal, NewIntent, StoreError};

@@ -9,17 +9,16 @@
 //!   derivation runs when the database opens; it is applied before any other statement.
 //! - The key bytes live in zeroizing buffers and are never logged (`Debug` shows nothing).
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
+use firmware_config::atomic_file::{AtomicFile, AtomicWriteError};
 use rand::RngCore;
 use rusqlite::Connection;
 use zeroize::Zeroizing;
 
 /// Key length in bytes (AES-256).
-pub const KEY_BYTES: usize = 32;
+pub(crate) const KEY_BYTES: usize = 32;
 
 /// Why a key file could not be had or written.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +49,7 @@ pub enum KeyFileError {
     Write {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: AtomicWriteError,
     },
     /// No key file is configured where one is required.
     #[error(
@@ -92,7 +91,7 @@ impl DbKey {
     }
 
     /// The key file's text: 64 lowercase hex digits and a newline.
-    pub fn to_file_text(&self) -> Zeroizing<String> {
+    pub(crate) fn to_file_text(&self) -> Zeroizing<String> {
         let mut text = Zeroizing::new(hex::encode(self.0.as_ref()));
         text.push('\n');
         text
@@ -123,49 +122,25 @@ impl DbKey {
         })
     }
 
-    /// Writes the key to a new file, mode 600, atomically: a temporary file in the same
-    /// directory (created 600), fsync, a hard link to `path` (which fails if `path` exists,
-    /// so an existing key is never replaced), fsync of the directory.
+    /// Writes the key to a new file, mode 600, atomically and never over an existing file
+    /// (`firmware_config::atomic_file`: a temporary file created 600, fsync, moved into place
+    /// only if `path` is free, fsync of the directory).
     pub fn write_new(&self, path: &Path) -> Result<(), KeyFileError> {
-        let write = |source| KeyFileError::Write {
-            path: path.to_owned(),
-            source,
-        };
-        if fs::symlink_metadata(path).is_ok() {
-            return Err(KeyFileError::Exists {
-                path: path.to_owned(),
-            });
-        }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "db.key".into());
-        let tmp = dir.join(format!(".{name}.tmp-{:016x}", rand::random::<u64>()));
-        let result = (|| {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            file.write_all(self.to_file_text().as_bytes())?;
-            file.sync_all()?;
-            fs::hard_link(&tmp, path)
-        })();
-        let _ = fs::remove_file(&tmp);
-        match result {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(KeyFileError::Exists {
-                    path: path.to_owned(),
-                })
-            }
-            Err(e) => return Err(write(e)),
-        }
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(write)
+        AtomicFile::new(path)
+            .mode(0o600)
+            .create_new(self.to_file_text().as_bytes())
+            .map_err(|e| {
+                if e.already_exists() {
+                    KeyFileError::Exists {
+                        path: path.to_owned(),
+                    }
+                } else {
+                    KeyFileError::Write {
+                        path: path.to_owned(),
+                        source: e,
+                    }
+                }
+            })
     }
 
     /// Keys a connection: must be the first statement on it.
@@ -188,7 +163,7 @@ impl DbKey {
 
 /// The permission bits of a private key file when group or others have any access to it
 /// (`None`: owner only). The check every private key file of the kiosk passes.
-pub fn readable_by_others(path: &Path) -> std::io::Result<Option<u32>> {
+pub(crate) fn readable_by_others(path: &Path) -> std::io::Result<Option<u32>> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(path)?.permissions().mode() & 0o777;
     Ok((mode & 0o077 != 0).then_some(mode))
@@ -240,7 +215,7 @@ const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Whether the file at `path` is a plaintext SQLite database (its first bytes are SQLite's
 /// header). A missing or shorter file is not.
-pub fn is_plaintext(path: &Path) -> std::io::Result<bool> {
+pub(crate) fn is_plaintext(path: &Path) -> std::io::Result<bool> {
     use std::io::Read;
     let mut head = [0u8; 16];
     let mut file = match File::open(path) {

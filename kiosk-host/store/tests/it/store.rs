@@ -2234,3 +2234,26 @@ fn looking_for_open_cases_reads_only_the_open_ones() {
     assert!(plan.iter().any(|p| p.contains("cases_open")), "{plan:?}");
     assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
 }
+
+#[test]
+fn another_connection_shares_the_database_and_needs_it_opened_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kiosk.db");
+    let key = db_key(&path);
+    let fresh = dir.path().join("fresh.db");
+    assert!(SqliteStore::open_another(&fresh, &key).is_err());
+    assert!(!fresh.exists(), "another connection never makes a database");
+    let first = SqliteStore::open(&path, &key).unwrap();
+    let second = SqliteStore::open_another(&path, &key).unwrap();
+    first
+        .append(&staff(), "test.first", "x", json!({}))
+        .unwrap();
+    second
+        .append(&staff(), "test.second", "x", json!({}))
+        .unwrap();
+    let report = first.verify().unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.entries, 2);
+    let wrong = SqliteStore::open_another(&path, &DbKey::generate()).unwrap_err();
+    assert!(matches!(wrong, DbError::WrongKey { .. }), "{wrong}");
+}

@@ -1,0 +1,515 @@
+//! The agency alone under load: lookups by ID number over a registry of many persons, and
+//! commits from many concurrent HTTPS clients (each its own kiosk certificate and
+//! connection), against `agency serve` on a durable throwaway PostgreSQL cluster (fsync and
+//! synchronous commit on, as in production).
+//!
+//! ```text
+//! cargo build --release -p agency-host --bins --examples
+//! target/release/examples/agency_bench [--persons 1000000] [--clients 10,50,200] [--seconds 10]
+//! ```
+//!
+//! It prints, per phase: requests per second, p50/p99 latency seen by the clients, and the
+//! CPU seconds of PostgreSQL (every process of the cluster), of the agency and of the
+//! clients — PostgreSQL's share is its part of the server side (PostgreSQL + agency). The
+//! fleet benchmark with real kiosks (engine, cards, journals) is a later one; this measures
+//! the agency's API and database only.
+
+#[allow(dead_code, reason = "the bench uses part of the test cluster helper")]
+#[path = "../tests/it/pg.rs"]
+mod pg;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use kiosk_core::domain::{Actor, BusinessCode, CardState, Case, Outcome};
+use kiosk_core::store::{Change, Commit};
+
+struct Args {
+    persons: u32,
+    clients: Vec<usize>,
+    seconds: u64,
+    lookup_clients: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        persons: 1_000_000,
+        clients: vec![10, 50, 200],
+        seconds: 10,
+        lookup_clients: 10,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < argv.len() {
+        let value = argv.get(i + 1).cloned().unwrap_or_default();
+        match argv[i].as_str() {
+            "--persons" => a.persons = value.parse().expect("--persons N"),
+            "--clients" => {
+                a.clients = value
+                    .split(',')
+                    .map(|n| n.parse().expect("--clients N,N,…"))
+                    .collect()
+            }
+            "--seconds" => a.seconds = value.parse().expect("--seconds N"),
+            "--lookup-clients" => a.lookup_clients = value.parse().expect("--lookup-clients N"),
+            other => panic!("unknown argument {other}"),
+        }
+        i += 2;
+    }
+    a
+}
+
+/// The ID number of person `n` (valid GB 11643 check character).
+fn id_number(n: u32) -> String {
+    // region (6 digits), birth date, sequence (3 digits): unique below 10 000 000
+    let first17 = format!("65{:04}19800101{:03}", (n / 1000) % 10_000, n % 1000);
+    let check = card_io::citizen::check_char(first17.as_bytes()).expect("17 digits");
+    format!("{first17}{check}")
+}
+
+fn card_number(n: u32) -> String {
+    format!("B{n:08}")
+}
+
+fn agency_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("own path");
+    // target/<profile>/examples/agency_bench → target/<profile>/agency
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("agency"))
+        .expect("target dir");
+    assert!(
+        bin.exists(),
+        "{} is missing: cargo build --release -p agency-host --bins --examples",
+        bin.display()
+    );
+    bin
+}
+
+fn agency(config: &Path, args: &[&str]) -> String {
+    let out = Command::new(agency_bin())
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("agency runs");
+    assert!(
+        out.status.success(),
+        "agency {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// CPU seconds (user + system) of a process.
+fn cpu_s(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / clock_ticks_per_s()
+}
+
+/// The kernel's clock ticks per second, the unit of /proc/PID/stat's times.
+#[allow(unsafe_code, reason = "sysconf: libc's only way to read _SC_CLK_TCK")]
+fn clock_ticks_per_s() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_CLK_TCK) as f64 }
+}
+
+/// CPU seconds of the postmaster and every process it started (exited backends included in
+/// the postmaster's children's time once reaped).
+fn cluster_cpu_s(postmaster: u32) -> f64 {
+    let mut total = cpu_s(postmaster);
+    // the children's time of those that exited (cutime, cstime)
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{postmaster}/stat")) {
+        if let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..]) {
+            let f: Vec<&str> = after.split_whitespace().collect();
+            let hz = clock_ticks_per_s();
+            total += (f.get(13).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
+                + f.get(14).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0))
+                / hz;
+        }
+    }
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+                continue;
+            };
+            let ppid = after
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u32>().ok());
+            if ppid == Some(postmaster) {
+                total += cpu_s(pid);
+            }
+        }
+    }
+    total
+}
+
+struct Cpu {
+    pg: f64,
+    agency: f64,
+    me: f64,
+}
+
+fn cpu(postmaster: u32, agency_pid: u32) -> Cpu {
+    Cpu {
+        pg: cluster_cpu_s(postmaster),
+        agency: cpu_s(agency_pid),
+        me: cpu_s(std::process::id()),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+struct Phase {
+    name: String,
+    requests: usize,
+    errors: usize,
+    wall: f64,
+    lat: Vec<Duration>,
+    pg_s: f64,
+    agency_s: f64,
+    clients_s: f64,
+}
+
+impl Phase {
+    fn print(&mut self) {
+        self.lat.sort();
+        let server = self.pg_s + self.agency_s;
+        println!(
+            "{:<28} {:>8} req {:>5} err {:>9.1}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  cpu s: \
+             postgres {:>6.1} agency {:>6.1} clients {:>6.1}  postgres share {:>4.0}%",
+            self.name,
+            self.requests,
+            self.errors,
+            self.requests as f64 / self.wall,
+            percentile(&self.lat, 0.50),
+            percentile(&self.lat, 0.99),
+            self.pg_s,
+            self.agency_s,
+            self.clients_s,
+            if server > 0.0 {
+                100.0 * self.pg_s / server
+            } else {
+                0.0
+            }
+        );
+    }
+}
+
+/// One request of a client: `(its agent, client index, iteration)`.
+type Work = Arc<dyn Fn(&ureq::Agent, usize, u64) -> Result<(), String> + Send + Sync>;
+
+/// Runs `work(client index, iteration)` on `clients` threads for `seconds`.
+fn run_phase(
+    name: &str,
+    clients: Vec<ureq::Agent>,
+    seconds: u64,
+    ids: (u32, u32),
+    work: Work,
+) -> Phase {
+    let (postmaster, agency_pid) = ids;
+    let stop = Arc::new(AtomicBool::new(false));
+    let barrier = Arc::new(Barrier::new(clients.len() + 1));
+    let handles: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(i, agent)| {
+            let (stop, barrier, work) = (stop.clone(), barrier.clone(), work.clone());
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                let mut errors = 0usize;
+                barrier.wait();
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    match work(&agent, i, n) {
+                        Ok(()) => lat.push(t.elapsed()),
+                        Err(e) => {
+                            if errors < 3 {
+                                eprintln!("client {i}: {e}");
+                            }
+                            errors += 1;
+                        }
+                    }
+                    n += 1;
+                }
+                (lat, errors)
+            })
+        })
+        .collect();
+    barrier.wait();
+    let before = cpu(postmaster, agency_pid);
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for h in handles {
+        let (l, e) = h.join().expect("client thread");
+        lat.extend(l);
+        errors += e;
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let after = cpu(postmaster, agency_pid);
+    Phase {
+        name: name.to_string(),
+        requests: lat.len(),
+        errors,
+        wall,
+        lat,
+        pg_s: after.pg - before.pg,
+        agency_s: after.agency - before.agency,
+        clients_s: after.me - before.me,
+    }
+}
+
+fn main() {
+    let args = args();
+    let cluster = pg::Cluster::start(true);
+    let db = "bench";
+    cluster.psql("postgres", &format!("CREATE DATABASE {db}"));
+    let postmaster: u32 = std::fs::read_to_string(cluster.dir.join("data/postmaster.pid"))
+        .ok()
+        .and_then(|t| t.lines().next().and_then(|l| l.trim().parse().ok()))
+        .expect("postmaster pid");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    let config = dir.path().join("agency.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[agency]\nlisten = \"127.0.0.1:0\"\n[database]\nurl = \"{}\"\npool_size = 32\n\
+             [storage]\nkey_file = \"{}\"\n[tls]\nca_cert = \"{}\"\nca_key = \"{}\"\n\
+             cert = \"{}\"\nkey = \"{}\"\n",
+            cluster.url(db),
+            p("data.key"),
+            p("tls/ca.crt"),
+            p("tls/ca.key"),
+            p("tls/server.crt"),
+            p("tls/server.key")
+        ),
+    )
+    .expect("config");
+    agency(&config, &["keygen", "-o", &p("data.key")]);
+    agency(&config, &["ca", "init", "--dir", &p("tls")]);
+    agency(&config, &["migrate"]);
+
+    // The registry: persons with one active card each, imported 100 000 lines at a time.
+    let t = Instant::now();
+    let chunk = 100_000u32;
+    let mut start = 1u32;
+    while start <= args.persons {
+        let end = (start + chunk - 1).min(args.persons);
+        let file = dir.path().join("fill.jsonl");
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file).expect("fill file"));
+        for n in start..=end {
+            let id = id_number(n);
+            writeln!(
+                out,
+                "{{\"kind\":\"person\",\"id_number\":\"{id}\",\"name\":\"测试{n}\",\
+                 \"ethnicity\":1,\"address\":\"新疆昌吉市\",\"phone\":\"13900000000\"}}\n\
+                 {{\"kind\":\"card\",\"card_number\":\"{}\",\"chip_serial\":\"{:016X}\",\
+                 \"id_number\":\"{id}\",\"name\":\"测试{n}\",\"issue_date\":\"2020-01-01\",\
+                 \"expiry_date\":\"2030-01-01\",\"state\":\"active\",\"generation\":3}}",
+                card_number(n),
+                0x8600_0000_0000_0000u64 + u64::from(n)
+            )
+            .expect("fill line");
+        }
+        out.flush().expect("fill file");
+        drop(out);
+        agency(&config, &["import", &file.display().to_string()]);
+        start = end + 1;
+    }
+    cluster.psql(db, "VACUUM ANALYZE");
+    println!(
+        "registry: {} persons and cards imported in {:.0} s",
+        args.persons,
+        t.elapsed().as_secs_f64()
+    );
+
+    let max_clients = args
+        .clients
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(args.lookup_clients);
+    let mut kiosks = Vec::new();
+    for i in 0..max_clients {
+        let id = format!("B{i}");
+        let key = p(&format!("{id}.key"));
+        let cert = p(&format!("{id}.crt"));
+        agency(
+            &config,
+            &["enrol", "--kiosk", &id, "--new-key", &key, "--out", &cert],
+        );
+        kiosks.push((id, PathBuf::from(cert), PathBuf::from(key)));
+    }
+
+    let mut server: Child = Command::new(agency_bin())
+        .arg("--config")
+        .arg(&config)
+        .arg("serve")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("agency serve");
+    let mut line = String::new();
+    let stdout = server.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
+    reader.read_line(&mut line).expect("listening line");
+    let base = line
+        .trim()
+        .strip_prefix("agency listening on ")
+        .expect("listening line")
+        .to_string();
+    let ids = (postmaster, server.id());
+    let agents = |n: usize| -> Vec<ureq::Agent> {
+        kiosks[..n]
+            .iter()
+            .map(|(_, cert, key)| {
+                let tls =
+                    agency_host::tls::client_config(&dir.path().join("tls/ca.crt"), cert, key)
+                        .expect("client tls");
+                ureq::AgentBuilder::new()
+                    .tls_config(tls)
+                    .timeout(Duration::from_secs(30))
+                    .build()
+            })
+            .collect()
+    };
+
+    // Lookups by ID number, random persons.
+    let persons = args.persons;
+    let lookup_base = base.clone();
+    let mut phase = run_phase(
+        &format!("lookup by ID, {} clients", args.lookup_clients),
+        agents(args.lookup_clients),
+        args.seconds,
+        ids,
+        Arc::new(move |agent, _, _| {
+            let n = rand::random::<u32>() % persons + 1;
+            let r = agent
+                .get(&format!("{lookup_base}/v1/persons/{}", id_number(n)))
+                .call()
+                .map_err(|e| e.to_string())?;
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut r.into_reader(), &mut body)
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        }),
+    );
+    phase.print();
+
+    // Commits: each client a kiosk with its own cards, moving them active ⇄ lost_temporary
+    // in one commit per case (the case opened and closed with the change).
+    // each round its own cards (their states carry over from round to round otherwise)
+    let slice = persons / args.clients.len().max(1) as u32;
+    for (round, &n) in args.clients.iter().enumerate() {
+        let round = round as u32;
+        let first = round * slice;
+        let commit_base = base.clone();
+        let kiosk_ids: Vec<String> = kiosks[..n].iter().map(|(id, _, _)| id.clone()).collect();
+        let per_client = (slice / n as u32).max(1);
+        let mut phase = run_phase(
+            &format!("commit, {n} clients"),
+            agents(n),
+            args.seconds,
+            ids,
+            Arc::new(move |agent, i, iter| {
+                let kiosk = &kiosk_ids[i];
+                // the client's cards: a slice of the registry; each iteration the next card,
+                // moved forth in even rounds and back in odd ones
+                let span = u64::from(per_client.min(50_000));
+                let card = first + i as u32 * per_client + 1 + (iter % span) as u32;
+                let back = (iter / span) % 2 == 1;
+                let (from, to) = if back {
+                    (CardState::LostTemporary, CardState::Active)
+                } else {
+                    (CardState::Active, CardState::LostTemporary)
+                };
+                let case_id = format!("{kiosk}-2026{:02}01-{iter:06}", round + 1);
+                let now = chrono::Utc::now();
+                let mut c = Commit::new(Actor::Citizen(case_id.clone()), now);
+                c.case = Some(Case {
+                    case_id: case_id.clone(),
+                    business: BusinessCode::ReportLoss,
+                    id_number: Some(id_number(card)),
+                    agent_id_number: None,
+                    started_at: now,
+                    finished_at: Some(now),
+                    outcome: Some(Outcome::Completed),
+                    deadline: None,
+                    summary: "bench".into(),
+                });
+                c.changes.push(Change::SetCardState {
+                    card_number: card_number(card),
+                    from,
+                    to,
+                });
+                let r = agent
+                    .post(&format!("{commit_base}/v1/commits"))
+                    .send_json(json!({"key": format!("{case_id}#1"), "commit": c}));
+                match r {
+                    Ok(_) => Ok(()),
+                    Err(ureq::Error::Status(s, r)) => {
+                        Err(format!("{s}: {}", r.into_string().unwrap_or_default()))
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }),
+        );
+        phase.print();
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    drop(reader);
+    let verify = agency(&config, &["audit", "verify"]);
+    println!("{}", verify.trim());
+    let stop = pg::as_postgres(
+        &format!("{}/pg_ctl", pg::PG_BIN),
+        &[
+            "-D",
+            &cluster.dir.join("data").display().to_string(),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ],
+    )
+    .output();
+    if let Err(e) = stop {
+        eprintln!("stopping the cluster: {e}");
+    }
+}

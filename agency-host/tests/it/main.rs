@@ -1,0 +1,12 @@
+//! The agency's tests, one binary, against a real throwaway PostgreSQL cluster (`pg`) and
+//! the `agency` program itself (`rig`): commands, `agency serve` over mutual TLS, kiosks as
+//! HTTPS clients with certificates.
+
+mod api;
+mod at_rest;
+mod audit;
+mod commits;
+mod fixtures;
+mod import;
+mod pg;
+mod rig;

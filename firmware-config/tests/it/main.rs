@@ -1,0 +1,7 @@
+//! The crate's integration tests, one binary: a change relinks it once.
+
+mod bundle;
+mod devices_links;
+mod no_panic;
+mod rules;
+mod schema;

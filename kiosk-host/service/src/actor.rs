@@ -1,0 +1,427 @@
+//! The session actor: one thread owns the citizen's session ([`Citizen`]), the business
+//! engine's parts ([`Kit`]: its store connection, the card readers, the camera, the printer)
+//! and the device events, and does one thing at a time. Handlers and device threads talk to
+//! it over a channel ([`Handle`]): a citizen's input or a business to start comes with a
+//! reply channel, a device event (a card inserted, an ID card read, a scan, a device's health
+//! changed) may or may not wait for its turn, and the actor's own timer ends idle sessions.
+//!
+//! After each command the actor renders the screen and publishes it ([`Published`]) on a
+//! `watch` channel, before it answers: the screen routes, `GET /api/session`, the server-sent
+//! events and the device threads read the latest publication without waiting for the actor,
+//! so a long card command or commit delays nobody but the citizen who asked for it. The
+//! engine is synchronous and card I/O blocks, hence a thread rather than a task.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use firmware_config::Language;
+use tokio::sync::{oneshot, watch};
+
+use crate::citizen::Citizen;
+use crate::devices::{Device, DeviceEvent, Session};
+use crate::inputs::Input;
+use crate::kit::Kit;
+use crate::published::{Published, Screen};
+use crate::screens::{self, Chrome, View};
+use kiosk_core::domain::{Actor as AuditActor, BusinessCode};
+use kiosk_core::engine::driver::DriverError;
+use kiosk_core::rules::Material;
+use kiosk_core::store::AuditLog;
+
+/// How often the actor looks for an idle session to end.
+const TICK: Duration = Duration::from_secs(1);
+
+/// An answer from the actor: the result, and the screen it published before answering.
+#[derive(Debug)]
+pub struct Answer<T> {
+    pub result: T,
+    pub shown: Arc<Published>,
+}
+
+type Reply<T> = oneshot::Sender<Answer<T>>;
+
+/// No session is open for an input that needs one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoSession;
+
+/// What the actor is asked to do.
+enum Command {
+    Start {
+        business: BusinessCode,
+        agent: bool,
+        reply: Reply<Result<(), DriverError>>,
+    },
+    Input {
+        /// Boxed: the command stays small; the PIN buffers stay where they are.
+        input: Box<Input>,
+        /// Refuse it when no session is open.
+        needs_session: bool,
+        reply: Reply<Result<(), NoSession>>,
+    },
+    Prefs {
+        lang: Option<Language>,
+        elderly: Option<bool>,
+        reply: Reply<()>,
+    },
+    StaffCalled {
+        reply: Reply<()>,
+    },
+    Device {
+        event: DeviceEvent,
+        done: Option<Reply<()>>,
+    },
+}
+
+/// The actor is not running (it stopped, or a command made it fail).
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the session actor is not running")]
+pub struct Gone;
+
+/// The sending side; clones talk to the same actor. The actor stops once every handle is
+/// dropped.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::Sender<Command>,
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle").finish_non_exhaustive()
+    }
+}
+
+impl Handle {
+    async fn ask<T>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<Answer<T>, Gone> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(command(reply)).map_err(|_| Gone)?;
+        answer.await.map_err(|_| Gone)
+    }
+
+    /// Starts a business (any open session is cancelled first).
+    pub async fn start(
+        &self,
+        business: BusinessCode,
+        agent: bool,
+    ) -> Result<Answer<Result<(), DriverError>>, Gone> {
+        self.ask(|reply| Command::Start {
+            business,
+            agent,
+            reply,
+        })
+        .await
+    }
+
+    /// A citizen's input; with `needs_session`, refused when no session is open.
+    pub async fn input(
+        &self,
+        input: Input,
+        needs_session: bool,
+    ) -> Result<Answer<Result<(), NoSession>>, Gone> {
+        self.ask(|reply| Command::Input {
+            input: Box::new(input),
+            needs_session,
+            reply,
+        })
+        .await
+    }
+
+    /// The screen language (one of the configured ones) and elderly mode.
+    pub async fn prefs(
+        &self,
+        lang: Option<Language>,
+        elderly: Option<bool>,
+    ) -> Result<Answer<()>, Gone> {
+        self.ask(|reply| Command::Prefs {
+            lang,
+            elderly,
+            reply,
+        })
+        .await
+    }
+
+    /// The citizen called staff: audited, and said on the status line.
+    pub async fn staff_called(&self) -> Result<Answer<()>, Gone> {
+        self.ask(|reply| Command::StaffCalled { reply }).await
+    }
+
+    /// [`Handle::start`] for a thread outside the async runtime (tests, tools): blocks it.
+    pub fn start_wait(
+        &self,
+        business: BusinessCode,
+        agent: bool,
+    ) -> Result<Answer<Result<(), DriverError>>, Gone> {
+        self.ask_blocking(|reply| Command::Start {
+            business,
+            agent,
+            reply,
+        })
+    }
+
+    /// [`Handle::input`] for a thread outside the async runtime (tests, tools): blocks it.
+    pub fn input_wait(
+        &self,
+        input: Input,
+        needs_session: bool,
+    ) -> Result<Answer<Result<(), NoSession>>, Gone> {
+        self.ask_blocking(|reply| Command::Input {
+            input: Box::new(input),
+            needs_session,
+            reply,
+        })
+    }
+
+    fn ask_blocking<T>(
+        &self,
+        command: impl FnOnce(Reply<T>) -> Command,
+    ) -> Result<Answer<T>, Gone> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(command(reply)).map_err(|_| Gone)?;
+        answer.blocking_recv().map_err(|_| Gone)
+    }
+
+    /// A device event, handled in its turn; the caller goes on at once.
+    pub fn device(&self, event: DeviceEvent) -> Result<(), Gone> {
+        self.tx
+            .send(Command::Device { event, done: None })
+            .map_err(|_| Gone)
+    }
+
+    /// A device event; returns once the actor has handled it and published the screen. For
+    /// device threads and tests, never from an async task (it blocks the thread).
+    pub fn device_wait(&self, event: DeviceEvent) -> Result<Arc<Published>, Gone> {
+        self.ask_blocking(|reply| Command::Device {
+            event,
+            done: Some(reply),
+        })
+        .map(|a| a.shown)
+    }
+}
+
+/// The session as the device threads see it: events to the actor, what the screen waits
+/// for from the latest publication.
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    pub actor: Handle,
+    pub screen: Screen,
+}
+
+impl Session for Inbox {
+    fn tell(&self, event: DeviceEvent) {
+        // An actor that is gone has no screen to update.
+        let _ = self.actor.device(event);
+    }
+
+    fn tell_and_wait(&self, event: DeviceEvent) -> bool {
+        self.actor.device_wait(event).is_ok()
+    }
+
+    fn waiting_for(&self, materials: &[Material]) -> Option<String> {
+        self.screen.now().waiting_for(materials).map(str::to_string)
+    }
+}
+
+/// Starts the actor on `kit`: settles what a previous run left (expired temporary losses,
+/// journal intents) on this thread first, then hands the kit to the actor's thread.
+pub fn spawn(kit: Kit) -> std::io::Result<(Handle, Screen)> {
+    if let Err(e) = kit.engine().startup(chrono::Utc::now()) {
+        log::warn!("startup reconciliation: {e}");
+    }
+    let citizen = Citizen::new(&kit.config);
+    let first = render(&kit, &citizen);
+    let (shown, rx) = watch::channel(Arc::new(first));
+    let (tx, commands) = mpsc::channel();
+    let actor = Actor {
+        kit,
+        citizen,
+        shown,
+    };
+    std::thread::Builder::new()
+        .name("session-actor".into())
+        .spawn(move || actor.run(&commands))?;
+    Ok((Handle { tx }, Screen::new(rx)))
+}
+
+struct Actor {
+    kit: Kit,
+    citizen: Citizen,
+    shown: watch::Sender<Arc<Published>>,
+}
+
+impl Actor {
+    fn run(mut self, commands: &mpsc::Receiver<Command>) {
+        let mut next_tick = Instant::now() + TICK;
+        loop {
+            match commands.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
+                Ok(command) => self.handle(command),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if Instant::now() >= next_tick {
+                next_tick = Instant::now() + TICK;
+                self.guarded("the idle timer", |a| {
+                    a.citizen.expire(&a.kit);
+                });
+                self.publish();
+            }
+        }
+    }
+
+    /// Runs `f`; a panic in it is logged and the actor goes on (the command's reply is
+    /// dropped, so its handler answers that the kiosk cannot serve now).
+    fn guarded<T>(&mut self, what: &str, f: impl FnOnce(&mut Actor) -> T) -> Option<T> {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| f(self))) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                log::error!("the session actor failed on {what}; it goes on");
+                None
+            }
+        }
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Start {
+                business,
+                agent,
+                reply,
+            } => {
+                let result = self.guarded("a business start", |a| {
+                    a.citizen.start(&a.kit, business, agent)
+                });
+                self.answer(reply, result);
+            }
+            Command::Input {
+                input,
+                needs_session,
+                reply,
+            } => {
+                let result = self.guarded("a citizen input", |a| {
+                    if needs_session && a.citizen.live().is_none() && input.action != "cancel" {
+                        return Err(NoSession);
+                    }
+                    a.citizen.input(&a.kit, &input);
+                    Ok(())
+                });
+                drop(input);
+                self.answer(reply, result);
+            }
+            Command::Prefs {
+                lang,
+                elderly,
+                reply,
+            } => {
+                let result = self.guarded("preferences", |a| {
+                    a.citizen.set_prefs(&a.kit, lang, elderly)
+                });
+                self.answer(reply, result);
+            }
+            Command::StaffCalled { reply } => {
+                let result = self.guarded("a staff call", |a| {
+                    a.citizen.staff_called();
+                    if let Err(e) = a.kit.store.append(
+                        &AuditActor::System,
+                        "staff.called",
+                        &a.kit.config.kiosk.id,
+                        serde_json::json!({}),
+                    ) {
+                        log::error!("staff call not audited: {e}");
+                    }
+                });
+                self.answer(reply, result);
+            }
+            Command::Device { event, done } => {
+                let result = self.guarded("a device event", |a| a.device(event));
+                match done {
+                    Some(reply) => self.answer(reply, result),
+                    None => {
+                        self.publish();
+                    }
+                }
+            }
+        }
+    }
+
+    fn device(&mut self, event: DeviceEvent) {
+        let (kit, citizen) = (&self.kit, &mut self.citizen);
+        match event {
+            DeviceEvent::CardInserted => citizen.card_inserted(kit),
+            DeviceEvent::CardRemoved => citizen.card_removed(),
+            // Counted before the screen is published, so that one publication shows both
+            // the session moved on and the input taken (what the simulator's controls wait
+            // for).
+            DeviceEvent::IdCard(text) => {
+                citizen.id_card(kit, &text);
+                kit.board.count_event(Device::IdModule);
+            }
+            DeviceEvent::Qr(code) => {
+                citizen.qr_scanned(kit, &code);
+                kit.board.count_event(Device::QrScanner);
+            }
+            DeviceEvent::InputProblem(message) => citizen.input_problem(&message),
+            DeviceEvent::Health => citizen.refresh_device_message(kit),
+        }
+    }
+
+    /// Publishes, then answers with what was published (nothing when the command failed).
+    fn answer<T>(&mut self, reply: Reply<T>, result: Option<T>) {
+        let shown = self.publish();
+        if let Some(result) = result {
+            // The asker may have gone (a closed connection): nothing to do.
+            let _ = reply.send(Answer { result, shown });
+        }
+    }
+
+    /// Renders the screen and publishes it when anything a reader sees changed; the
+    /// publication in force.
+    fn publish(&mut self) -> Arc<Published> {
+        let current = self.shown.borrow().clone();
+        let rendered =
+            std::panic::catch_unwind(AssertUnwindSafe(|| render(&self.kit, &self.citizen)));
+        let Ok(now) = rendered else {
+            log::error!("the screen could not be rendered; the last one stays");
+            return current;
+        };
+        if now.same_as(&current) {
+            return current;
+        }
+        let next = Arc::new(current.followed_by(now));
+        self.shown.send_replace(next.clone());
+        next
+    }
+}
+
+/// The screen as the kit and the citizen have it now.
+fn render(kit: &Kit, citizen: &Citizen) -> Published {
+    let chrome = Chrome {
+        lang: citizen.lang(),
+        elderly: citizen.elderly(),
+        idle_timeout_s: citizen.idle_timeout_s(kit),
+        in_session: citizen.live().is_some(),
+        sim: kit.sim,
+    };
+    let session = citizen.live().and_then(|live| {
+        screens::session(&View {
+            chrome: &chrome,
+            config: &kit.config,
+            live,
+            device_message: citizen.device_message(),
+            board: &kit.board,
+            has_printer: kit.printer.is_some(),
+        })
+    });
+    let session_page = session.is_some();
+    let page = session.unwrap_or_else(|| screens::home(&chrome, &kit.config));
+    Published {
+        chrome,
+        page,
+        session_page,
+        card_present: citizen.card_present(),
+        device_message: citizen.device_message().to_string(),
+        devices: kit.board.all(),
+        waiting: citizen.waiting(),
+        session_seq: 0,
+        device_seq: 0,
+    }
+}

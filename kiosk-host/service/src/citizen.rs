@@ -1,0 +1,641 @@
+//! [`Citizen`]: the person at the kiosk's one screen, as the session actor keeps them: the
+//! open session ([`Live`]: the engine's reducer state and what its screens need besides),
+//! the screen language and elderly mode they chose, the device status line they see, and
+//! whether their card is in the reader. Its methods are the session's transitions: a
+//! business started, an input from a screen, a card inserted or pulled, an ID card read, a
+//! QR code scanned, a photo taken, the idle timer. Everything here is synchronous (card I/O
+//! blocks) and runs on the actor's thread only, one transition at a time.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use firmware_config::Language;
+use rand::seq::SliceRandom;
+
+use crate::devices::printer::Printed;
+use crate::inputs::Input;
+use crate::kit::Kit;
+use kiosk_core::domain::BusinessCode;
+use kiosk_core::engine::driver::DriverError;
+use kiosk_core::engine::facts::{Contact, PhotoFacts, Reason};
+use kiosk_core::engine::session::{Event, Notice, Phase, Session};
+use kiosk_core::rules::Material;
+
+/// The camera failed to give a frame (the cause goes to the log, not the screen).
+const CAMERA_UNAVAILABLE: &str = "摄像头暂不可用,请稍后再试或到服务窗口 / the camera is not available: try again in a moment or go to a service counter / كامېرا ۋاقىتلىق ئىشلىمەيدۇ، سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
+/// The kiosk has no camera.
+const NO_CAMERA: &str = "本机没有摄像头,请到服务窗口 / no camera on this kiosk / بۇ ئاپپاراتتا كامېرا يوق، مۇلازىمەت كۆزنىكىگە بېرىڭ";
+/// The photo pipeline failed on a frame for a reason other than the photo rules.
+const PHOTO_FAILED: &str = "照片处理失败,请再拍一次或到服务窗口 / the photo could not be processed: take it again or go to a service counter / رەسىمنى بىر تەرەپ قىلغىلى بولمىدى، قايتا تارتىڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
+/// What the status line says once staff were called.
+const STAFF_CALLED: &str =
+    "已呼叫工作人员,请稍候 / staff have been called / خىزمەتچى چاقىرىلدى، سەل ساقلاڭ";
+
+/// An open session and what its screens need besides the session itself.
+pub struct Live {
+    pub session: Session,
+    pub last_activity: Instant,
+    pub started: Instant,
+    /// The PIN pad's key order for the current entry.
+    pub digits: Vec<u8>,
+    /// A problem with the last input, shown on the screen.
+    pub problem: Option<String>,
+    /// The photo pipeline's advice after the last refused frame.
+    pub photo_advice: Vec<String>,
+    /// What became of the last "print" (receipt or notice), for the screen.
+    pub print_note: Option<String>,
+}
+
+/// The citizen at the screen.
+pub struct Citizen {
+    live: Option<Live>,
+    lang: Language,
+    elderly: bool,
+    /// The device status line.
+    device_message: String,
+    /// True while a card is in the card reader (from the watcher).
+    card_present: bool,
+    /// The device health text last put in `device_message`.
+    shown_health: String,
+}
+
+impl Citizen {
+    /// Nobody at the screen yet: the configured language and elderly mode.
+    pub fn new(config: &firmware_config::Config) -> Citizen {
+        Citizen {
+            live: None,
+            lang: config.ui.default_language,
+            elderly: config.ui.elderly_mode,
+            device_message: String::new(),
+            card_present: false,
+            shown_health: String::new(),
+        }
+    }
+
+    pub fn live(&self) -> Option<&Live> {
+        self.live.as_ref()
+    }
+
+    pub fn lang(&self) -> Language {
+        self.lang
+    }
+
+    pub fn elderly(&self) -> bool {
+        self.elderly
+    }
+
+    pub fn device_message(&self) -> &str {
+        &self.device_message
+    }
+
+    pub fn card_present(&self) -> bool {
+        self.card_present
+    }
+
+    /// `?lang=` (one of the configured languages) and `?elderly=` on a screen.
+    pub fn set_prefs(&mut self, kit: &Kit, lang: Option<Language>, elderly: Option<bool>) {
+        if let Some(l) = lang.filter(|l| kit.config.ui.languages.contains(l)) {
+            self.lang = l;
+        }
+        if let Some(e) = elderly {
+            self.elderly = e;
+        }
+    }
+
+    fn shuffled_digits() -> Vec<u8> {
+        let mut d: Vec<u8> = (0..10).collect();
+        d.shuffle(&mut rand::thread_rng());
+        d
+    }
+
+    /// Starts a business (any open session is cancelled first).
+    pub fn start(
+        &mut self,
+        kit: &Kit,
+        business: BusinessCode,
+        agent: bool,
+    ) -> Result<(), DriverError> {
+        self.cancel(kit);
+        // With no session open, an open case is one whose closing could not be written
+        // (the disk was full): close it now that the store may take writes again.
+        if let Err(e) = kit.engine().close_left_open(Utc::now()) {
+            log::warn!("cases left open could not be closed: {e}");
+        }
+        let session = kit.engine().start(business, agent, Utc::now())?;
+        let now = Instant::now();
+        self.live = Some(Live {
+            session,
+            last_activity: now,
+            started: now,
+            digits: Citizen::shuffled_digits(),
+            problem: None,
+            photo_advice: Vec::new(),
+            print_note: None,
+        });
+        self.after_event(kit);
+        Ok(())
+    }
+
+    /// Ends the session as cancelled, if one is open.
+    pub fn cancel(&mut self, kit: &Kit) {
+        self.feed(kit, Event::Cancel);
+        self.live = None;
+    }
+
+    /// Feeds an event to the session; keeps a problem to show when it was refused.
+    pub fn feed(&mut self, kit: &Kit, event: Event) {
+        let Some(mut live) = self.live.take() else {
+            return;
+        };
+        let result = kit.engine().feed(&mut live.session, event, Utc::now());
+        live.last_activity = Instant::now();
+        live.problem = result.err().map(|n: Notice| n.text(self.lang).to_string());
+        if matches!(live.session.phase, Phase::EnteringPins { .. }) {
+            live.digits = Citizen::shuffled_digits();
+        }
+        // The session's data leave memory once it is over.
+        if !live.session.is_over() {
+            self.live = Some(live);
+        }
+        self.after_event(kit);
+    }
+
+    /// After any change: a session waiting for the card reads it when one is present.
+    fn after_event(&mut self, kit: &Kit) {
+        let waiting = self.live.as_ref().is_some_and(|l| {
+            matches!(
+                l.session.phase,
+                Phase::Gathering {
+                    material: Material::SsCard
+                }
+            )
+        });
+        if waiting && self.card_present {
+            // The watcher may not have seen the card leave yet: look before reading.
+            if kit.card_in_reader() {
+                self.card_inserted(kit);
+            } else {
+                self.card_present = false;
+            }
+        }
+    }
+
+    /// The watcher saw a card come in (or a session started with one present).
+    pub fn card_inserted(&mut self, kit: &Kit) {
+        self.card_present = true;
+        if let Some(live) = self.live.as_mut() {
+            if matches!(
+                live.session.phase,
+                Phase::Confirming | Phase::EnteringPins { .. }
+            ) {
+                // The card is back before anything was sent to it.
+                live.problem = None;
+                self.device_message.clear();
+            }
+        }
+        let Some(live) = &self.live else {
+            return;
+        };
+        let wants = matches!(
+            live.session.phase,
+            Phase::Gathering {
+                material: Material::SsCard
+            } | Phase::Interrupted
+        );
+        if !wants {
+            return;
+        }
+        let interrupted = matches!(live.session.phase, Phase::Interrupted);
+        match kit.engine().card_inserted(Utc::now()) {
+            Ok(ins) => {
+                if interrupted {
+                    if let Some(live) = self.live.as_mut() {
+                        let _ = kit
+                            .engine()
+                            .resume(&mut live.session, &ins.settled, Utc::now());
+                    }
+                } else {
+                    self.feed(kit, ins.event);
+                }
+                self.device_message.clear();
+            }
+            Err(e) => {
+                log::warn!("card read failed: {e}");
+                self.device_message = card_message(&e, self.lang);
+            }
+        }
+    }
+
+    /// The watcher saw the card leave.
+    pub fn card_removed(&mut self) {
+        self.card_present = false;
+        let lang = self.lang;
+        if let Some(live) = self.live.as_mut() {
+            let needs_card = live.session.gathered.card.is_some()
+                && matches!(
+                    live.session.phase,
+                    Phase::Confirming | Phase::EnteringPins { .. }
+                );
+            if needs_card {
+                let message = self_text(
+                    lang,
+                    "卡片已取出，请把卡片插回读卡器再继续",
+                    "the card was taken out: put it back before going on",
+                    "كارتا چىقىرىۋېلىندى، داۋاملاشتۇرۇشتىن بۇرۇن كارتىنى قايتا سېلىڭ",
+                );
+                live.problem = Some(message.clone());
+                self.device_message = message;
+            }
+        }
+    }
+
+    /// An ID card was read by the module.
+    pub fn id_card(&mut self, kit: &Kit, text: &card_io::idcard::text::IdText) {
+        let wants = self.live.as_ref().is_some_and(|l| {
+            matches!(
+                l.session.phase,
+                Phase::Gathering {
+                    material: Material::IdCard | Material::AgentIdCard
+                }
+            )
+        });
+        if !wants {
+            return;
+        }
+        match kit.engine().id_card_read(text) {
+            Ok(ev) => self.feed(kit, ev),
+            Err(e) => self.device_message = e.to_string(),
+        }
+    }
+
+    /// A QR code was scanned.
+    pub fn qr_scanned(&mut self, kit: &Kit, qr: &str) {
+        let wants = self.live.as_ref().is_some_and(|l| {
+            matches!(
+                l.session.phase,
+                Phase::Gathering {
+                    material: Material::IdCard
+                }
+            )
+        });
+        if !wants {
+            return;
+        }
+        match kit.engine().ecard_scanned(qr, Utc::now()) {
+            Ok(ev) => self.feed(kit, ev),
+            Err(e) => {
+                if let Some(live) = self.live.as_mut() {
+                    live.problem = Some(e.to_string());
+                }
+            }
+        }
+    }
+
+    /// Takes a photo: a frame from the camera through the photo pipeline.
+    fn take_photo(&mut self, kit: &Kit) {
+        let frame = match kit.camera.as_ref().map(|c| c.frame()) {
+            Some(Ok(f)) => f,
+            Some(Err(e)) => {
+                // The cause is for the technician's log; the citizen is told what to do.
+                log::warn!("camera: {e}");
+                self.device_message = CAMERA_UNAVAILABLE.into();
+                return;
+            }
+            None => {
+                self.device_message = NO_CAMERA.into();
+                return;
+            }
+        };
+        match kit.photo.make(frame) {
+            Ok(photo) => {
+                let facts = PhotoFacts {
+                    sha256: kiosk_core::digest::sha256_hex(&photo.jpeg),
+                    jpeg: photo.jpeg,
+                };
+                if let Some(live) = self.live.as_mut() {
+                    live.photo_advice.clear();
+                }
+                // A frame taken: whatever the camera's trouble was, it is over.
+                if self.device_message == CAMERA_UNAVAILABLE || self.device_message == PHOTO_FAILED
+                {
+                    self.device_message.clear();
+                }
+                self.feed(kit, Event::PhotoTaken(facts));
+            }
+            Err(card_io::photo::PhotoError::Refused(r)) => {
+                let a = r.advice();
+                if let Some(live) = self.live.as_mut() {
+                    live.photo_advice = vec![match self.lang {
+                        Language::En => a.en.to_string(),
+                        _ => a.zh_cn.to_string(),
+                    }];
+                    live.last_activity = Instant::now();
+                }
+            }
+            Err(e) => {
+                log::warn!("photo pipeline: {e}");
+                self.device_message = PHOTO_FAILED.into();
+            }
+        }
+    }
+
+    /// A citizen input from a screen.
+    pub fn input(&mut self, kit: &Kit, input: &Input) {
+        let lang = self.lang;
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        let pin = |s: &Option<String>| {
+            s.as_deref()
+                .filter(|p| !p.is_empty())
+                .map(card_io::pin::Pin::parse)
+        };
+        let event = match input.action.as_str() {
+            "print" => {
+                self.print(kit);
+                return;
+            }
+            "confirm" => Event::Confirm,
+            "cancel" => Event::Cancel,
+            "timeout" => Event::Timeout,
+            "finish" => Event::Finish,
+            "more_time" => {
+                live.last_activity = Instant::now();
+                return;
+            }
+            "lack" => match live.session.phase {
+                Phase::Gathering { material } => Event::Lacking(material),
+                _ => return,
+            },
+            "photo" => {
+                self.take_photo(kit);
+                return;
+            }
+            "contact" => {
+                // The division picked and the street typed, written out as one address (the
+                // division's full name, then the street).
+                let division = input.division.as_deref().filter(|d| !d.trim().is_empty());
+                let street = input.street.as_deref().unwrap_or_default().trim();
+                let address = match division.map(|d| (d, kiosk_core::division::full_name(d))) {
+                    Some((_, Some(name))) => Some(format!("{name}{street}")),
+                    Some((_, None)) => {
+                        live.problem = Some(self_text(
+                            self.lang,
+                            "请在列表中选择所在地区",
+                            "choose the area from the list",
+                            "رايوننى تىزىملىكتىن تاللاڭ",
+                        ));
+                        return;
+                    }
+                    None if street.is_empty() => None,
+                    None => {
+                        live.problem = Some(self_text(
+                            self.lang,
+                            "请先选择所在地区，再填写街道门牌",
+                            "choose the area first, then the street and number",
+                            "ئالدى بىلەن رايوننى تاللاڭ، ئاندىن كوچا ۋە نومۇرنى يېزىڭ",
+                        ));
+                        return;
+                    }
+                };
+                Event::ContactGiven(Contact {
+                    phone: input.phone.clone().filter(|p| !p.trim().is_empty()),
+                    address,
+                })
+            }
+            "reason" => match input.reason.as_deref().and_then(Reason::from_code) {
+                Some(r) => Event::ReasonGiven(r),
+                None => {
+                    live.problem = Some(self_text(
+                        lang,
+                        "请选择原因",
+                        "choose a reason",
+                        "سەۋەبنى تاللاڭ",
+                    ));
+                    return;
+                }
+            },
+            "bank" => Event::BankReceipt(input.receipt.clone().unwrap_or_default()),
+            "pins" => {
+                let parsed = (pin(&input.old), pin(&input.new), pin(&input.repeat));
+                match parsed {
+                    (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => {
+                        live.problem = Some(e.to_string());
+                        live.digits = Citizen::shuffled_digits();
+                        return;
+                    }
+                    (old, new, repeat) => Event::Pins {
+                        old: old.and_then(Result::ok),
+                        new: new.and_then(Result::ok),
+                        repeat: repeat.and_then(Result::ok),
+                    },
+                }
+            }
+            "rate" => Event::Rate {
+                level: input.level.unwrap_or(0),
+                reasons: input.reasons.clone(),
+                comment: input
+                    .comment
+                    .clone()
+                    .map(|c| c.chars().take(500).collect::<String>())
+                    .filter(|c| !c.trim().is_empty()),
+            },
+            _ => {
+                live.problem = Some(self_text(
+                    lang,
+                    "无法识别的操作",
+                    "unknown action",
+                    "بۇ مەشغۇلاتنى تونۇغىلى بولمىدى",
+                ));
+                return;
+            }
+        };
+        self.feed(kit, event);
+    }
+
+    /// "Print" on the receipt or notice screen: prints through the engine (the business is
+    /// committed already, so nothing depends on the paper) and keeps the outcome to show.
+    fn print(&mut self, kit: &Kit) {
+        if let Some(p) = &kit.printer {
+            // A stale outcome must not pass for this one.
+            p.take_outcome();
+        }
+        self.feed(kit, Event::Confirm);
+        let outcome = kit.printer.as_ref().and_then(|p| p.take_outcome());
+        let lang = self.lang;
+        let note = match (&kit.printer, outcome) {
+            (None, _) => Some(no_printer(lang)),
+            (Some(_), None) => None,
+            (Some(_), Some(Printed::Ok)) => Some(self_text(lang, "凭条已打印", "printed", "تالون بېسىپ چىقىرىلدى")),
+            (Some(_), Some(Printed::Failed(why))) => Some(format!(
+                "{}{}",
+                self_text(
+                    lang,
+                    "未能打印。业务已办结,不受影响;处理好后可再次打印。",
+                    "Not printed. Your business is done all the same; print again once this is fixed. ",
+                    "بېسىپ چىقىرىلمىدى. ئىشىڭىز تاماملاندى؛ مەسىلە ھەل بولغاندىن كېيىن قايتا بېسىڭ. "
+                ),
+                split_message(&why, lang)
+            )),
+        };
+        if let Some(live) = self.live.as_mut() {
+            live.print_note = note;
+        }
+        self.refresh_device_message(kit);
+    }
+
+    /// The citizen pressed "call staff": said on the status line.
+    pub fn staff_called(&mut self) {
+        self.device_message = STAFF_CALLED.into();
+    }
+
+    /// The case id and the material when a screen waits for a material.
+    pub fn waiting(&self) -> Option<(String, Material)> {
+        let live = self.live.as_ref()?;
+        match live.session.phase {
+            Phase::Gathering { material } => Some((live.session.case_id.clone(), material)),
+            _ => None,
+        }
+    }
+
+    /// A problem with a device input (an ID card the module could not read, a QR code that
+    /// could not be decoded) for the screen waiting for it.
+    pub fn input_problem(&mut self, message: &str) {
+        let lang = self.lang;
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        if !matches!(live.session.phase, Phase::Gathering { .. }) {
+            return;
+        }
+        live.problem = Some(split_message(message, lang));
+    }
+
+    /// Puts the devices' health in the status line: what is down, or clears what was shown
+    /// once the device is back.
+    pub fn refresh_device_message(&mut self, kit: &Kit) {
+        let summary = kit.board.summary();
+        if !summary.is_empty() {
+            self.device_message = summary.clone();
+        } else if self.device_message == self.shown_health {
+            self.device_message.clear();
+        }
+        self.shown_health = summary;
+    }
+
+    /// Ends the session when the citizen has been idle too long or the session cap passed.
+    /// Returns true when it did.
+    pub fn expire(&mut self, kit: &Kit) -> bool {
+        let (Some(live), Some(idle)) = (&self.live, self.idle_timeout_s(kit)) else {
+            return false;
+        };
+        let idle_over = live.last_activity.elapsed() > Duration::from_secs(u64::from(idle));
+        let cap = Duration::from_secs(u64::from(kit.config.ui.session_cap_s));
+        if idle_over || live.started.elapsed() > cap {
+            self.feed(kit, Event::Timeout);
+            self.live = None;
+            return true;
+        }
+        false
+    }
+
+    /// Seconds of idleness allowed on the current screen.
+    pub fn idle_timeout_s(&self, kit: &Kit) -> Option<u32> {
+        let live = self.live.as_ref()?;
+        let ui = &kit.config.ui;
+        let form = matches!(
+            live.session.phase,
+            Phase::Gathering {
+                material: Material::ContactDetails | Material::BankMaterials
+            } | Phase::EnteringPins { .. }
+        );
+        let t = if form {
+            ui.form_idle_timeout_s
+        } else {
+            ui.idle_timeout_s
+        };
+        Some(if self.elderly { t.saturating_mul(2) } else { t })
+    }
+}
+
+/// What the receipt screen says on a kiosk without a printer.
+pub fn no_printer(lang: Language) -> String {
+    self_text(
+        lang,
+        "本机没有凭条打印机,请拍照或记下以上内容",
+        "this kiosk has no receipt printer: take a photo of the screen or write it down",
+        "بۇ ئاپپاراتتا تالون پرىنتېرى يوق، ئېكراننى رەسىمگە تارتىۋېلىڭ ياكى خاتىرىلىۋېلىڭ",
+    )
+}
+
+/// The part of a device message for the screen language. Device messages travel as one
+/// string (the health board, the `device` event, logs): "中文 / English / ئۇيغۇرچە"; a part
+/// that is missing falls back to the Chinese.
+pub fn split_message(message: &str, lang: Language) -> String {
+    let mut parts = message.splitn(3, " / ");
+    let zh = parts.next().unwrap_or_default();
+    let en = parts.next();
+    let ug = parts.next();
+    match lang {
+        Language::ZhCn => zh,
+        Language::En => en.unwrap_or(zh),
+        Language::Ug => ug.unwrap_or(zh),
+    }
+    .to_string()
+}
+
+pub(crate) fn self_text(lang: Language, zh: &str, en: &str, ug: &str) -> String {
+    match lang {
+        Language::ZhCn => zh,
+        Language::En => en,
+        Language::Ug => ug,
+    }
+    .into()
+}
+
+/// What the citizen sees when the card could not be read.
+fn card_message(e: &DriverError, lang: Language) -> String {
+    let (zh, en, ug) = match e {
+        DriverError::Exec(kiosk_core::engine::executor::ExecError::Op(op)) if op.is_card_gone() => {
+            (
+                "未能读取社会保障卡,请重新插卡",
+                "the card could not be read: insert it again",
+                "ئىجتىمائىي كاپالەت كارتىسىنى ئوقۇغىلى بولمىدى، قايتا سېلىڭ",
+            )
+        }
+        DriverError::Exec(kiosk_core::engine::executor::ExecError::Op(op))
+            if op.exit_code() == 3 =>
+        {
+            (
+                "读卡器不可用,请联系工作人员",
+                "the card reader is not available: please call staff",
+                "كارتا ئوقۇغۇچ ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ",
+            )
+        }
+        _ => (
+            "这张卡无法读取,请确认插入的是社会保障卡",
+            "this card cannot be read: is it the social security card?",
+            "بۇ كارتىنى ئوقۇغىلى بولمايدۇ، ئىجتىمائىي كاپالەت كارتىسى ئىكەنلىكىنى جەزملەشتۈرۈڭ",
+        ),
+    };
+    self_text(lang, zh, en, ug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_messages_are_told_in_the_screen_language() {
+        let m = "打印机缺纸 / the printer is out of paper / پرىنتېردا قەغەز يوق";
+        assert_eq!(split_message(m, Language::ZhCn), "打印机缺纸");
+        assert_eq!(
+            split_message(m, Language::En),
+            "the printer is out of paper"
+        );
+        assert_eq!(split_message(m, Language::Ug), "پرىنتېردا قەغەز يوق");
+        // Older two-part messages: Uyghur falls back to the Chinese, and one part is all.
+        assert_eq!(split_message("仅中文 / only", Language::Ug), "仅中文");
+        assert_eq!(split_message("仅中文", Language::En), "仅中文");
+    }
+}
