@@ -2,9 +2,10 @@
 // countdown.
 
 import { test } from "node:test";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import {
-  accessibilityTest, actionButton, home, insertCard, pullCard, screenOf, sim, step, useKiosk, waitScreen,
+  accessibilityTest, actionButton, home, insertCard, pullCard, screenOf, SHOTS, sim, step, useKiosk, waitScreen,
 } from "./lib.mjs";
 import { CARD_PIN, GOOD_PIN, enterPins, startBusiness } from "./walk.mjs";
 import { clearText, pickDivision, typeText } from "./keys.mjs";
@@ -126,7 +127,8 @@ test("idle timeout: the page's countdown posts timeout and the kiosk goes home",
 test("more time: the button restarts the countdown on the same page, nothing typed is lost", async () => {
   const { page, kiosk } = t;
   await home(page, kiosk);
-  const idle = await shortenIdle(page, 5);
+  // 8 s: typing on the keyboards takes a few of them (the countdown runs on while typing).
+  const idle = await shortenIdle(page, 8);
   const posts = recordPosts(page);
   try {
     await startBusiness(page, "change_info");
@@ -146,16 +148,19 @@ test("more time: the button restarts the countdown on the same page, nothing typ
       window.__samePage = true;
     });
     // Wait for the warning (the last seconds), then ask for more time.
-    await page.locator("#countdown.soon").waitFor({ timeout: 6000 });
+    await page.locator("#countdown.soon").waitFor({ timeout: 9000 });
     const left = Number(await page.locator("#countdown-s").innerText());
     assert.ok(left <= 2, `the warning comes in the last seconds: ${left}`);
     assert.ok((await page.locator("#countdown-live").innerText()).length > 0, "the warning is said");
-    await t.visit("more-time-soon");
+    // Asked for at once: an axe scan of the page with its keyboard open can take longer than
+    // the warning's seconds (the same page is scanned in the businesses' walks), so only a
+    // screenshot here.
+    await page.screenshot({ path: join(SHOTS, "edges-more-time-soon.png"), fullPage: true });
     await page.locator("#countdown form[data-more-time] button").click();
     await page.waitForFunction(() => !document.getElementById("countdown").classList.contains("soon"), null, {
       timeout: 3000,
     });
-    assert.ok(Number(await page.locator("#countdown-s").innerText()) >= 4, "the countdown starts again");
+    assert.ok(Number(await page.locator("#countdown-s").innerText()) >= 6, "the countdown starts again");
     assert.ok(posts.posted.some((p) => p === "action=more_time"), `posted: ${posts.posted}`);
     // Past the first deadline: still the same page, with what was typed.
     await page.waitForTimeout(2500);
@@ -165,7 +170,7 @@ test("more time: the button restarts the countdown on the same page, nothing typ
     assert.notEqual(await page.locator("#division").inputValue(), "", "the division chosen is kept");
     assert.ok(!posts.posted.some((p) => p.includes("action=timeout")), `no timeout yet: ${posts.posted}`);
     // And then it runs out for real.
-    await waitScreen(page, "home", 8000);
+    await waitScreen(page, "home", 12000);
     assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
   } finally {
     posts.stop();

@@ -198,7 +198,8 @@ export async function walkBusiness(t, spec) {
   return { screens: seen, receipt, doneText };
 }
 
-/** The camera preview is an image that loaded, and the page fetches fresh frames by itself. */
+/** The camera preview is an image that loaded, and the page fetches fresh frames by itself
+    (generous waits: a debug build's frame takes seconds on a loaded machine). */
 async function assertLivePreview(page, where) {
   const img = page.locator("img#preview");
   assert.equal(await img.isVisible(), true, `${where}: a camera preview`);
@@ -206,14 +207,14 @@ async function assertLivePreview(page, where) {
     const i = document.getElementById("preview");
     return i && i.complete && i.naturalWidth > 0 ? i.src : false;
   };
-  const first = await (await page.waitForFunction(loaded, null, { timeout: 5000, polling: 100 })).jsonValue();
+  const first = await (await page.waitForFunction(loaded, null, { timeout: 15000, polling: 100 })).jsonValue();
   await page.waitForFunction(
     (src) => {
       const i = document.getElementById("preview");
       return i.src !== src && i.complete && i.naturalWidth > 0;
     },
     first,
-    { timeout: 5000, polling: 100 },
+    { timeout: 15000, polling: 100 },
   );
 }
 
