@@ -138,8 +138,19 @@ impl Citizen {
 
     /// Ends the session as cancelled, if one is open.
     pub fn cancel(&mut self, kit: &Kit) {
+        let open = self.live.is_some();
         self.feed(kit, Event::Cancel);
         self.live = None;
+        if open {
+            self.reset_prefs(kit);
+        }
+    }
+
+    /// The configured language and mode again, for whoever comes next: a citizen's choice
+    /// lasts until their session ends (done, cancelled, timed out), never into the next one.
+    pub fn reset_prefs(&mut self, kit: &Kit) {
+        self.lang = kit.config.ui.default_language;
+        self.elderly = kit.config.ui.elderly_mode;
     }
 
     /// Feeds an event to the session; keeps a problem to show when it was refused.
@@ -154,7 +165,9 @@ impl Citizen {
             live.digits = Citizen::shuffled_digits();
         }
         // The session's data leave memory once it is over.
-        if !live.session.is_over() {
+        if live.session.is_over() {
+            self.reset_prefs(kit);
+        } else {
             self.live = Some(live);
         }
         self.after_event(kit);
@@ -534,6 +547,7 @@ impl Citizen {
         if idle_over || live.started.elapsed() > cap {
             self.feed(kit, Event::Timeout);
             self.live = None;
+            self.reset_prefs(kit);
             return true;
         }
         false

@@ -177,9 +177,23 @@ async fn home(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Respo
 }
 
 /// The attract screen (the page goes there after a while untouched); home while a session is
-/// open.
+/// open. Come to by itself (no `?lang=`/`?elderly=`), nobody is at the screen any more: the
+/// configured language and mode again, so a choice made on the home screen by someone who
+/// walked away does not reach the next citizen. Its own language chips choose as anywhere.
 async fn attract_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Response {
-    match with_prefs(&s, &prefs).await {
+    if s.shown().chrome.in_session {
+        return Redirect::to("/session").into_response();
+    }
+    let shown = if prefs.lang.is_none() && prefs.elderly.is_none() {
+        let ui = &s.config.ui;
+        s.actor
+            .prefs(Some(ui.default_language), Some(ui.elderly_mode))
+            .await
+            .map(|a| a.shown)
+    } else {
+        with_prefs(&s, &prefs).await
+    };
+    match shown {
         Ok(shown) if shown.chrome.in_session => Redirect::to("/session").into_response(),
         Ok(shown) => html(&screens::attract(&shown.chrome, &s.config)),
         Err(e) => page_error(e.into()),
