@@ -116,6 +116,9 @@ package_has() {
 check "package has /usr/bin/kiosk, the unit, the configuration and the example" \
     package_has usr/bin/kiosk lib/systemd/system/kiosk.service etc/kiosk/kiosk.toml \
     usr/share/doc/kiosk/kiosk.example.toml
+check "package has the kiosk's screen: its unit, its script and its README" \
+    package_has lib/systemd/system/kiosk-screen.service usr/share/kiosk/kiosk-screen \
+    usr/share/doc/kiosk/README.screen
 if [ ${#variant[@]} -gt 0 ]; then
     check "package has the calendar data" grep -q "./usr/share/kiosk/calendar/" <<<"$contents"
 fi
@@ -140,6 +143,9 @@ check "package has the face models (CC0) in /usr/share/kiosk/face" \
 check "package depends on dlib (face verification)" grep -Eq "^Depends:.*\blibdlib" <<<"$fields"
 check "package depends on pcscd" grep -Eq "^Depends:.*\bpcscd\b" <<<"$fields"
 check "package depends on libssl (SQLCipher's libcrypto)" grep -Eq "^Depends:.*\blibssl3" <<<"$fields"
+check "package depends on espeak-ng (the spoken prompts)" grep -Eq "^Depends:.*\bespeak-ng\b" <<<"$fields"
+check "package recommends cage, xwayland and chromium (the kiosk's screen)" \
+    grep -Eq "^Recommends:.*\bcage\b.*\bxwayland\b.*\bchromium\b" <<<"$fields"
 
 echo "== install: dpkg -i $deb" >>"$LOG"
 if $SUDO dpkg -i "$deb" >>"$LOG" 2>&1 ||
@@ -178,7 +184,20 @@ check "/etc/kiosk/kiosk.toml readable by the kiosk group only" \
     bash -c '[ "$(stat -c %a:%G /etc/kiosk/kiosk.toml)" = 640:kiosk ]'
 check "kiosk.service installed, not enabled" \
     bash -c '[ -f /lib/systemd/system/kiosk.service ] && ! ls /etc/systemd/system/*.wants/kiosk.service >/dev/null 2>&1'
+check "kiosk-screen.service installed, not enabled; its user exists with the display's groups" \
+    bash -c '[ -f /lib/systemd/system/kiosk-screen.service ] && ! ls /etc/systemd/system/*.wants/kiosk-screen.service >/dev/null 2>&1 && id -nG kiosk-screen | grep -qw video'
+screen_command() {
+    local out
+    out=$(/usr/share/kiosk/kiosk-screen --print) || return 1
+    echo "$out"
+    for flag in "cage -d -- chromium" --kiosk --disable-pinch --overscroll-history-navigation=0 \
+        --autoplay-policy=no-user-gesture-required "http://127.0.0.1:8080/"; do
+        grep -qF -- "$flag" <<<"$out" || { echo "missing: $flag"; return 1; }
+    done
+}
+check "kiosk-screen runs cage + chromium --kiosk with pinch-zoom off, on the kiosk's address" screen_command
 if command -v systemd-analyze >/dev/null; then
+    check "systemd-analyze verify kiosk-screen.service" systemd-analyze verify /lib/systemd/system/kiosk-screen.service
     check "systemd-analyze verify kiosk.service" systemd-analyze verify /lib/systemd/system/kiosk.service
 else
     echo "(systemd-analyze not installed: unit not verified)"

@@ -12,8 +12,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # BLAS and LAPACK for face verification (the face-match crate's `dlib` feature; OpenBLAS, as
 # the kiosk package asks, for the match to meet its 400 ms: BENCHMARKS.md) and
 # python3-pip for fetch_face_data; postgresql for the agency's registry (its tests start
-# throwaway clusters, scripts/pg.sh).
-PACKAGES="libdlib-dev libblas-dev liblapack-dev libopenblas0-pthread python3-pip libssl-dev python3-venv pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config procps dpkg-dev adduser chromium fonts-noto-core fonts-noto-cjk g++ postgresql"
+# throwaway clusters, scripts/pg.sh); espeak-ng, which renders the spoken prompts
+# (kiosk-service's voice test checks every one).
+PACKAGES="libdlib-dev libblas-dev liblapack-dev libopenblas0-pthread python3-pip libssl-dev python3-venv pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc libudev-dev pkg-config procps dpkg-dev adduser chromium fonts-noto-core fonts-noto-cjk g++ postgresql espeak-ng"
 
 ensure_packages() {
     local missing=""

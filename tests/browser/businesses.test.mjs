@@ -72,7 +72,18 @@ const ROWS = [
     people: ["v2-3des.toml"],
     card: "v2-3des.toml",
     holder: "v2-3des.toml",
-    contact: { phone: "13800138000", address: "新疆昌吉市延安北路30号2单元" },
+    contact: {
+      phone: "13800138000",
+      division: ["昌吉市", "延安北路街道"],
+      street: [
+        { pinyin: "yananbeilu", pick: "延安北路" },
+        { keys: "30" },
+        { pinyin: "hao", pick: "号" },
+        { keys: "2" },
+        { pinyin: "danyuan", pick: "单元" },
+      ],
+      expectStreet: "延安北路30号2单元",
+    },
     path: ["ask-idcard", "ask-card", "ask-contact", "confirm", "done"],
     checks: {
       "ask-contact": async (page) => {
@@ -82,7 +93,7 @@ const ROWS = [
       confirm: async (page) => {
         const text = await mainText(page);
         assert.match(text, /新手机号码\s*138\*\*\*\*8000/, "the new phone masked");
-        assert.match(text, /新地址\s*新疆昌吉市延安北路30号2单元/);
+        assert.match(text, /新地址\s*新疆维吾尔自治区昌吉回族自治州昌吉市延安北路街道延安北路30号2单元/);
         assert.doesNotMatch(await page.content(), /13800138000/, "not the full phone number");
       },
     },
@@ -138,7 +149,11 @@ const ROWS = [
       assert.match(text, /密码剩余尝试次数: [1-9]/, "tries are back");
       assert.doesNotMatch(text, /已锁定/);
     },
-    rate: { level: 2, reasons: ["slow", "materials"] },
+    rate: {
+      level: 2,
+      reasons: ["slow", "materials"],
+      comment: { plan: [{ pinyin: "tai", pick: "太" }, { pinyin: "man", pick: "慢" }], text: "太慢" },
+    },
   },
   {
     title: "cancel_loss (解挂) for 古丽娜尔 with the found card: status says 正常 afterwards",
@@ -251,20 +266,28 @@ const ROWS = [
   },
 ];
 
-test("the home menu offers an agent button only where agents are allowed", async () => {
-  await home(t.page, t.kiosk);
+test("the home menu: 15 businesses in 5 groups; with the agent switch on, only what an agent may do", async () => {
+  const { page } = t;
+  await home(page, t.kiosk);
   await t.visit("home");
-  const agents = await t.page
-    .locator("form:has(button.agent) input[name=business]")
-    .evaluateAll((l) => l.map((i) => i.value));
+  const all = await page.locator("button.tile[name=business]").evaluateAll((l) => l.map((b) => b.value));
+  assert.equal(all.length, 15, `the 15 businesses: ${all}`);
+  assert.equal(await page.locator(".groups section.group").count(), 5, "five groups");
+  const enabled = () =>
+    page.locator("button.tile[name=business]:not([disabled])").evaluateAll((l) => l.map((b) => b.value));
+  assert.equal((await enabled()).length, 15, "all can be chosen by the holder");
+  await page.locator('label[for="agent"]').click();
+  assert.equal(await page.locator("#agent").isChecked(), true);
+  const agents = await enabled();
   for (const never of ["enable", "pin_change", "pin_reset", "pin_unblock"]) {
     assert.ok(!agents.includes(never), `no agent for ${never}`);
   }
   for (const allowed of ["apply", "report_loss", "cancel", "status"]) {
     assert.ok(agents.includes(allowed), `an agent may do ${allowed}`);
   }
-  const all = await t.page.locator("form input[name=business]").evaluateAll((l) => l.map((i) => i.value));
-  assert.equal(all.length, 15, `the 15 businesses: ${all}`);
+  await t.visit("home-agent");
+  await page.locator('label[for="agent"]').click();
+  assert.equal((await enabled()).length, 15, "the switch off again");
 });
 
 for (const row of ROWS) {

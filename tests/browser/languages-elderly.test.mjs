@@ -3,7 +3,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accessibilityTest, home, useKiosk } from "./lib.mjs";
+import { join } from "node:path";
+import { accessibilityTest, home, SHOTS, useKiosk } from "./lib.mjs";
 import { mainText, walkBusiness } from "./walk.mjs";
 
 const t = useKiosk("languages-elderly");
@@ -51,7 +52,9 @@ test("enable in Uyghur (?lang=ug, right to left) for the demo's issued card", as
     },
   });
   assert.match(r.doneText, UYGHUR, "Uyghur text on the result");
-  await assertRtl("home again");
+  // The session is over: the next citizen finds the configured language, not this one's.
+  assert.equal(await t.page.getAttribute("html", "lang"), "zh-CN", "home again in the default language");
+  assert.equal(await t.page.getAttribute("html", "dir"), "ltr", "home again left to right");
 });
 
 test("change_info in Uyghur: the contact form right to left, the phone field left to right", async () => {
@@ -62,16 +65,30 @@ test("change_info in Uyghur: the contact form right to left, the phone field lef
     people: ["pin-blocked.toml"],
     card: "pin-blocked.toml",
     holder: "pin-blocked.toml",
-    contact: { phone: "13987654321", address: "新疆昌吉市建国路11号" },
+    // A Uyghur address, typed in Uyghur: باغ كوچىسى 11 (Garden Street 11).
+    contact: {
+      phone: "13987654321",
+      division: ["昌吉市", "建国路街道"],
+      street: [{ keys: "باغ كوچىسى 11" }],
+      expectStreet: "باغ كوچىسى 11",
+    },
     path: ["ask-idcard", "ask-card", "ask-contact", "confirm", "done"],
     each: uyghurScreen,
     checks: {
       "ask-contact": async (page) => {
         assert.equal(await page.locator("#phone").getAttribute("dir"), "ltr", "digits left to right");
-        assert.equal(await page.locator("#address").getAttribute("dir"), "auto");
+        assert.equal(await page.locator("#street").getAttribute("dir"), "auto");
         assert.match(await page.locator("label[for=phone]").innerText(), UYGHUR, "the label in Uyghur");
+        // The street's keyboard starts on the Uyghur layer on a Uyghur screen.
+        await page.locator("#street").click();
+        const tab = page.locator('.kbd[data-kbd-for="street"] [data-kbd-layer][aria-pressed="true"]');
+        assert.equal(await tab.getAttribute("data-kbd-layer"), "uyghur");
       },
-      confirm: async (page) => assert.match(await mainText(page), /139\*\*\*\*4321/, "the new phone masked"),
+      confirm: async (page) => {
+        const text = await mainText(page);
+        assert.match(text, /139\*\*\*\*4321/, "the new phone masked");
+        assert.match(text, /昌吉市建国路街道باغ كوچىسى 11/, "the Uyghur street after the division");
+      },
     },
     rate: 5,
   });
@@ -124,6 +141,57 @@ test("elderly mode: pin_reset on the PIN pad, larger keys, twice the idle time",
   // Back to ordinary mode for whoever comes next.
   await home(t.page, t.kiosk);
   assert.equal(await t.page.evaluate(() => document.body.classList.contains("elderly")), false);
+});
+
+test("the home screen fits a 1080×1920 portrait and a 1920×1080 landscape screen with no scrolling, in every language and mode; elderly tiles at least 60×60", async () => {
+  const { page, kiosk } = t;
+  const sizes = [
+    { width: 1080, height: 1920 },
+    { width: 1920, height: 1080 },
+  ];
+  const measured = [];
+  try {
+    for (const size of sizes) {
+      await page.setViewportSize(size);
+      for (const lang of ["zh-CN", "ug", "en"]) {
+        for (const elderly of [0, 1]) {
+          const label = `home-${size.width}x${size.height}-${lang}${elderly ? "-elderly" : ""}`;
+          await home(page, kiosk, `?lang=${lang}&elderly=${elderly}`);
+          await page.evaluate(() => document.fonts.ready);
+          const m = await page.evaluate(() => {
+            const root = document.scrollingElement || document.documentElement;
+            const tiles = [...document.querySelectorAll("button.tile[name=business]")].map((b) => {
+              const r = b.getBoundingClientRect();
+              return { w: r.width, h: r.height, bottom: r.bottom };
+            });
+            const bottom = Math.max(...[...document.body.querySelectorAll("*")].map((e) => e.getBoundingClientRect().bottom));
+            return {
+              bottom: Math.round(bottom),
+              scrollHeight: root.scrollHeight,
+              scrollWidth: root.scrollWidth,
+              innerHeight: window.innerHeight,
+              innerWidth: window.innerWidth,
+              tiles,
+            };
+          });
+          measured.push(`${label}: ${m.bottom}/${m.innerHeight}`);
+          assert.equal(m.tiles.length, 15, `${label}: the 15 businesses`);
+          assert.ok(m.scrollHeight <= m.innerHeight, `${label}: no vertical scroll (${m.scrollHeight} > ${m.innerHeight})`);
+          assert.ok(m.scrollWidth <= m.innerWidth, `${label}: no horizontal scroll (${m.scrollWidth} > ${m.innerWidth})`);
+          for (const tile of m.tiles) {
+            assert.ok(tile.bottom <= m.innerHeight, `${label}: every tile on the screen`);
+            if (elderly) {
+              assert.ok(tile.w >= 60 && tile.h >= 60, `${label}: a tile of ${tile.w}×${tile.h}`);
+            }
+          }
+          await page.screenshot({ path: join(SHOTS, `${label}.png`) });
+        }
+      }
+    }
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+  console.log(`home screen: where the page's content ends / the screen's height: ${measured.join(", ")}`);
 });
 
 accessibilityTest(t);

@@ -126,7 +126,8 @@ export const placeIdCard = (k, person) => sim(k, "POST", "/api/sim/idcard", { pe
 /** Which screen a kiosk page shows, from its markup. Runs in the page (no closures). */
 function detectScreen() {
   const q = (sel) => document.querySelector(sel);
-  if (q("ul.menu")) return "home";
+  if (q("form[data-home]")) return "home";
+  if (q("[data-attract]")) return "attract";
   if (q("form[data-pin-form]")) return "pins";
   if (q(".ask-card")) return "ask-card";
   if (q(".ask-idcard")) return "ask-idcard";

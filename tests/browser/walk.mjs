@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   actionButton, home, insertCard, padType, placeIdCard, printedReceipts, pullCard, sim, step,
 } from "./lib.mjs";
+import { codeType, padDigits, pickDivision, typeText } from "./keys.mjs";
 
 export const GOOD_PIN = "580317";
 export const CARD_PIN = "123456";
@@ -36,10 +37,15 @@ export async function assertNothingUnmasked(page, where) {
   assert.doesNotMatch(page.url(), new RegExp(`${GOOD_PIN}|${CARD_PIN}`), `${where}: a PIN in the URL`);
 }
 
-/** Starts `code` from the home screen by clicking its menu button (or its agent button). */
+/** Starts `code` from the home screen by touching its button (after the agent switch, for an
+    agent). */
 export async function startBusiness(page, code, { agent = false } = {}) {
-  const form = page.locator(`form:has(input[name="business"][value="${code}"])`);
-  const button = agent ? form.locator("button.agent") : form.locator("button.menu-main");
+  const button = page.locator(`button.tile[name="business"][value="${code}"]`).first();
+  const agentSwitch = page.locator("#agent");
+  if ((await agentSwitch.isChecked()) !== agent) {
+    await page.locator('label[for="agent"]').click();
+  }
+  assert.equal(await button.isEnabled(), true, `${code} can be chosen${agent ? " by an agent" : ""}`);
   return step(page, () => button.click());
 }
 
@@ -69,10 +75,13 @@ export const mainText = (page) => page.locator("main").innerText();
  * - `card`: the card inserted when asked (pulled again at the end, unless `keepCard`);
  *   `cardInReader`: the card left in the reader by the walk before is read at once
  * - `scenes`: the camera scenes, one per press of the photo button
- * - `contact`, `reason`, `bank`: the answers of those forms; `pins`: for the PIN pad
+ * - `contact`: `{ phone, division: [county, town], street: typing plan (keys.mjs typeText) }`,
+ *   typed on the on-screen keyboards; `reason`; `bank`: the receipt number, typed on the code
+ *   keyboard; `pins`: for the PIN pad
  * - `holder`: the demo person file whose masked ID the confirmation and receipt show
  * - `end`: the final screen expected (default `done`)
- * - `rate`: the rating level (`{ level, reasons }` for a low one), or null to finish unrated
+ * - `rate`: the rating level (`{ level, reasons, comment: { plan, text } }` for a low one, the
+ *   comment typed on the keyboard), or null to finish unrated
  * - `checks[screen]`: the business's own checks, called with (page, n, visitLabel) on the
  *   n-th screen of that kind, after the common ones; `each(page, visitLabel)`: checks for every
  *   screen (language, elderly mode); `path`: the exact screens expected, in order
@@ -141,14 +150,29 @@ export async function walkBusiness(t, spec) {
       await assertLivePreview(page, visitLabel);
       s = await step(page, () => actionButton(page, "photo").click());
     } else if (s === "ask-contact") {
-      if (spec.contact.phone) await page.locator("#phone").fill(spec.contact.phone);
-      if (spec.contact.address) await page.locator("#address").fill(spec.contact.address);
+      const c = spec.contact;
+      if (c.phone) {
+        await padDigits(page, "phone", c.phone);
+        assert.equal(await page.locator("#phone").inputValue(), c.phone, `${visitLabel}: the phone typed`);
+      }
+      if (c.division) {
+        await pickDivision(page, c.division, { prefecture: c.prefecture });
+      }
+      if (c.street) {
+        await typeText(page, "street", c.street);
+      }
+      if (c.expectStreet) {
+        assert.equal(await page.locator("#street").inputValue(), c.expectStreet, `${visitLabel}: the street typed`);
+      }
+      await t.visit(`${visitLabel}-typed`);
       s = await step(page, () => actionButton(page, "contact").click());
     } else if (s === "ask-reason") {
       await page.locator(`input[name="reason"][value="${spec.reason}"]`).check();
       s = await step(page, () => actionButton(page, "reason").click());
     } else if (s === "ask-bank") {
-      await page.locator("#receipt").fill(spec.bank);
+      await codeType(page, "receipt", spec.bank);
+      assert.equal(await page.locator("#receipt").inputValue(), spec.bank, `${visitLabel}: the receipt number typed`);
+      await t.visit(`${visitLabel}-typed`);
       s = await step(page, () => actionButton(page, "bank").click());
     } else if (s === "confirm") {
       s = await step(page, () => actionButton(page, "confirm").click());
@@ -174,7 +198,8 @@ export async function walkBusiness(t, spec) {
   return { screens: seen, receipt, doneText };
 }
 
-/** The camera preview is an image that loaded, and the page fetches fresh frames by itself. */
+/** The camera preview is an image that loaded, and the page fetches fresh frames by itself
+    (generous waits: a debug build's frame takes seconds on a loaded machine). */
 async function assertLivePreview(page, where) {
   const img = page.locator("img#preview");
   assert.equal(await img.isVisible(), true, `${where}: a camera preview`);
@@ -182,14 +207,14 @@ async function assertLivePreview(page, where) {
     const i = document.getElementById("preview");
     return i && i.complete && i.naturalWidth > 0 ? i.src : false;
   };
-  const first = await (await page.waitForFunction(loaded, null, { timeout: 5000, polling: 100 })).jsonValue();
+  const first = await (await page.waitForFunction(loaded, null, { timeout: 15000, polling: 100 })).jsonValue();
   await page.waitForFunction(
     (src) => {
       const i = document.getElementById("preview");
       return i.src !== src && i.complete && i.naturalWidth > 0;
     },
     first,
-    { timeout: 5000, polling: 100 },
+    { timeout: 15000, polling: 100 },
   );
 }
 
@@ -218,7 +243,7 @@ export async function rate(t, how, label) {
     await step(page, () => actionButton(page, "finish").click(), "home");
     return;
   }
-  const { level, reasons = [] } = typeof how === "number" ? { level: how } : how;
+  const { level, reasons = [], comment } = typeof how === "number" ? { level: how } : how;
   await page.locator(`button.rate[value="${level}"]`).click();
   assert.equal(await page.getAttribute(`button.rate[value="${level}"]`, "aria-pressed"), "true");
   const reasonBox = page.locator("[data-rating-reasons]");
@@ -230,6 +255,11 @@ export async function rate(t, how, label) {
     }
     await t.visit(`${label}-rating-low`);
     for (const r of reasons) await page.locator(`input[name="reasons"][value="${r}"]`).check();
+  }
+  if (comment) {
+    await typeText(page, "comment", comment.plan);
+    assert.equal(await page.locator("#comment").inputValue(), comment.text, `${label}: the comment typed`);
+    await t.visit(`${label}-rating-comment`);
   }
   await step(page, () => page.locator("[data-rating-submit]").click(), "home");
 }

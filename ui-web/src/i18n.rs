@@ -28,6 +28,19 @@ macro_rules! texts {
                     },)*
                 }
             }
+
+            /// The key's name as written in this table (`InsertCard`): how the spoken
+            /// prompts are named in their addresses.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Key::$key => stringify!($key),)*
+                }
+            }
+
+            /// The key named `name` ([`Key::name`]).
+            pub fn from_name(name: &str) -> Option<Key> {
+                Key::ALL.iter().copied().find(|k| k.name() == name)
+            }
         }
     };
 }
@@ -62,11 +75,54 @@ texts! {
     SimPanel => { zh: "模拟硬件面板", ug: "تەقلىدىي ئۈسكۈنە تاختىسى", en: "Simulated hardware panel" },
     /// Label of the live device status line.
     DeviceStatus => { zh: "设备状态", ug: "ئۈسكۈنە ھالىتى", en: "Device status" },
+    /// Plays the screen's spoken prompt again.
+    HearAgain => { zh: "再听一遍", ug: "قايتا ئاڭلاش", en: "Hear it again" },
 
     // ---- home ----
     ChooseService => { zh: "请选择要办理的业务", ug: "بېجىرمەكچى بولغان مۇلازىمەتنى تاللاڭ", en: "Choose a service" },
-    /// The smaller button that starts a business as an agent (委托代办).
-    AsAgent => { zh: "办理人为代办人", ug: "ۋاكالەتچى بېجىرىدۇ", en: "Agent acting for someone" },
+    /// The switch on home: the citizen does the business for someone else (委托代办).
+    AsAgent => {
+        zh: "我是代办人（为他人办理）",
+        ug: "مەن ۋاكالەتچى (باشقىلار ئۈچۈن بېجىرىمەن)",
+        en: "I am an agent acting for someone else",
+    },
+    AgentHint => {
+        zh: "选中后，只能选择允许代办的业务",
+        ug: "تاللىغاندىن كېيىن، ۋاكالىتەن بېجىرىشكە بولىدىغان مۇلازىمەتلەرنىلا تاللىغىلى بولىدۇ",
+        en: "Then only the services an agent may do can be chosen",
+    },
+    GroupGetCard => { zh: "办卡", ug: "كارتا ئېلىش", en: "Get a card" },
+    GroupCardServices => { zh: "卡片服务", ug: "كارتا مۇلازىمىتى", en: "Card services" },
+    GroupLossAndCancel => { zh: "挂失与注销", ug: "يوقاتقانلىق ۋە ئەمەلدىن قالدۇرۇش", en: "Loss and cancellation" },
+    GroupPin => { zh: "密码", ug: "پارول", en: "PIN" },
+    GroupQuery => { zh: "查询", ug: "سۈرۈشتۈرۈش", en: "Enquiries" },
+    /// Above the businesses that begin with the card just inserted.
+    LikelyCard => {
+        zh: "已插入社会保障卡，您可能要办理：",
+        ug: "كارتىڭىز سېلىندى. بېجىرمەكچى بولغىنىڭىز بەلكىم:",
+        en: "Your card is in. You may want:",
+    },
+    /// Above the businesses that begin with the ID card just read.
+    LikelyIdCard => {
+        zh: "已读取身份证，您可能要办理：",
+        ug: "كىملىكىڭىز ئوقۇلدى. بېجىرمەكچى بولغىنىڭىز بەلكىم:",
+        en: "Your ID card was read. You may want:",
+    },
+    AllServices => { zh: "全部业务", ug: "بارلىق مۇلازىمەتلەر", en: "All services" },
+
+    // ---- attract screen ----
+    AttractHeading => {
+        zh: "社会保障卡自助服务",
+        ug: "ئىجتىمائىي كاپالەت كارتىسى ئۆزى مۇلازىمەت",
+        en: "Social security card self-service",
+    },
+    AttractBegin => {
+        zh: "请插入社会保障卡或放置身份证开始办理",
+        ug: "باشلاش ئۈچۈن ئىجتىمائىي كاپالەت كارتىڭىزنى سېلىڭ ياكى كىملىكىڭىزنى قويۇڭ",
+        en: "Insert your social security card or place your ID card to begin",
+    },
+    AttractOffers => { zh: "在这里可以办理", ug: "بۇ يەردە بېجىرگىلى بولىدىغان ئىشلار", en: "What you can do here" },
+    AttractTouch => { zh: "轻触此处选择业务", ug: "مۇلازىمەت تاللاش ئۈچۈن بۇ يەرنى چېكىڭ", en: "Touch here to choose a service" },
     ServiceGuide => { zh: "办事指南", ug: "ئىش بېجىرىش قوللانمىسى", en: "Service guide" },
     BackHome => { zh: "返回首页", ug: "باش بەتكە قايتىش", en: "Back to the start" },
     /// The suggestion box (8.3).
@@ -117,6 +173,26 @@ texts! {
     },
     Phone => { zh: "手机号码（11位数字）", ug: "يانفون نومۇرى (11 خانىلىق سان)", en: "Mobile number (11 digits)" },
     Address => { zh: "通讯地址", ug: "ئالاقە ئادرېسى", en: "Postal address" },
+    /// The division picker's select, for a page without its script.
+    Division => { zh: "所在地区", ug: "تۇرۇشلۇق رايون", en: "Area" },
+    ChoosePrefecture => { zh: "地州市", ug: "ۋىلايەت، ئوبلاست ياكى شەھەر", en: "Prefecture" },
+    ChooseCounty => { zh: "县市区", ug: "ناھىيە، شەھەر ياكى رايون", en: "County or city" },
+    ChooseTown => {
+        zh: "乡镇街道（不知道可不选）",
+        ug: "يېزا، بازار ياكى مەھەللە (بىلمىسىڭىز تاللىمىسىڭىزمۇ بولىدۇ)",
+        en: "Town or street office (leave it if you do not know)",
+    },
+    /// The choice of a division in the picker for a page without its script.
+    ChooseOne => { zh: "请选择", ug: "تاللاڭ", en: "Choose" },
+    /// In the picker: the county is enough, no town chosen.
+    SkipTown => { zh: "不选乡镇街道", ug: "يېزا-بازار تاللىمايمەن", en: "No town" },
+    /// Goes back to a level of the picker to choose again.
+    ChangeChoice => { zh: "重新选择", ug: "قايتا تاللاش", en: "Change" },
+    Street => {
+        zh: "街道门牌（路名、门牌号、小区、楼栋、单元、室）",
+        ug: "كوچا ۋە ئىشىك نومۇرى (يول، نومۇر، ئولتۇراق رايونى، بىنا، ئۆي)",
+        en: "Street and number (road, number, estate, building, flat)",
+    },
     Next => { zh: "下一步", ug: "كېيىنكى قەدەم", en: "Next" },
     ChooseReason => { zh: "请选择原因", ug: "سەۋەبنى تاللاڭ", en: "Choose the reason" },
     BankReceiptPrompt => {
@@ -183,6 +259,22 @@ texts! {
     Clear => { zh: "清除", ug: "تازىلاش", en: "Clear" },
     Backspace => { zh: "退格", ug: "بىر خانە ئۆچۈرۈش", en: "Delete a digit" },
     PinSubmit => { zh: "确定", ug: "ماقۇل", en: "OK" },
+
+    // ---- on-screen keyboards ----
+    Keyboard => { zh: "屏幕键盘", ug: "ئېكران كۇنۇپكا تاختىسى", en: "On-screen keyboard" },
+    DigitPad => { zh: "数字键盘", ug: "سان كۇنۇپكا تاختىسى", en: "Number pad" },
+    /// How many digits of how many: `{0}` and `{1}` are put in by the page.
+    DigitsEntered => { zh: "已输入 {0} 位，共 {1} 位", ug: "{1} خانىدىن {0} خانە كىرگۈزۈلدى", en: "{0} of {1} digits entered" },
+    KbdPinyin => { zh: "拼音", ug: "پىنيىن", en: "Pinyin" },
+    KbdUyghur => { zh: "维吾尔文", ug: "ئۇيغۇرچە", en: "Uyghur" },
+    KbdLatin => { zh: "字母和数字", ug: "ھەرپ ۋە سان", en: "Letters and digits" },
+    Shift => { zh: "切换上档", ug: "ئالماشتۇرۇش", en: "Shift" },
+    Space => { zh: "空格", ug: "بوشلۇق", en: "Space" },
+    DeleteChar => { zh: "删除", ug: "ئۆچۈرۈش", en: "Delete" },
+    Candidates => { zh: "候选字词", ug: "خەنزۇچە تاللانمىلار", en: "Chinese candidates" },
+    PinyinTyped => { zh: "已输入的拼音", ug: "كىرگۈزۈلگەن پىنيىن", en: "Pinyin typed" },
+    MoreCandidates => { zh: "下一组候选", ug: "كېيىنكى تاللانمىلار", en: "More candidates" },
+    PrevCandidates => { zh: "上一组候选", ug: "ئالدىنقى تاللانمىلار", en: "Previous candidates" },
 
     // ---- result and rating ----
     DoneHeading => { zh: "办理完成", ug: "بېجىرىلدى", en: "Done" },

@@ -1,27 +1,44 @@
 //! Rendering: each [`Screen`] has its own compiled template (`ui-web/templates/*.html`), all
 //! extending one base layout (`base.html`) that draws the chrome of [`Page`]: language, the
-//! language switcher, elderly mode, the session controls and the idle countdown. Templates
-//! escape every value (askama's HTML escaper); the only unescaped insert is the QR code's SVG,
-//! which this module draws itself and which carries no text of the view model.
+//! language switcher, elderly mode, the session controls, the idle countdown and the button
+//! that repeats the spoken prompt. Templates escape every value (askama's HTML escaper); the
+//! only unescaped inserts are SVG this module draws itself and which carries no text of the
+//! view model: the QR code and the home menu's icons ([`icon_svg`]).
 //!
 //! Every screen works without JavaScript: plain forms posting to the host, which answers with
-//! a redirect. `kiosk.js` adds the countdown, live events, the PIN pad and speech.
+//! a redirect. `kiosk.js` adds the countdown, live events, the PIN pad, the on-screen keyboards
+//! ([`crate::keyboard`]), the division picker and the spoken prompts ([`crate::voice`]).
 
 use askama::Template;
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 
 use crate::i18n::{endonym, Key, StaffKey, Texts};
+use crate::keyboard::Keyboard;
 use crate::view::{
-    ApplicationRow, ArchiveResults, Ask, AuditRow, BarChart, Choice, FeedbackRow, Field,
-    GuideEntry, Lang, MenuItem, Page, Screen, StaffNav, StaffPage, StatsRow,
+    ApplicationRow, ArchiveResults, Ask, AuditRow, BarChart, Choice, DivisionChoice, FeedbackRow,
+    Field, GuideEntry, Icon, Lang, Likely, MenuGroup, MenuSection, Page, Presented, Screen,
+    StaffNav, StaffPage, StatsRow,
 };
+
+/// The opening tag of every home menu icon.
+macro_rules! svg_open {
+    () => {
+        r#"<svg class="icon" viewBox="0 0 48 48" width="48" height="48" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="3" stroke-linecap="round" stroke-linejoin="round">"#
+    };
+}
 
 /// The HTML document of a page.
 pub fn render_page(page: &Page) -> String {
     let c = Chrome::new(page);
     let rendered = match &page.screen {
-        Screen::Home { items } => HomeTpl { c, items }.render(),
+        Screen::Home { likely, sections } => HomeTpl {
+            c,
+            likely: likely.as_ref(),
+            sections,
+        }
+        .render(),
+        Screen::Attract { offers } => AttractTpl { c, offers }.render(),
         Screen::Ask {
             business,
             ask,
@@ -368,6 +385,36 @@ impl<'a> Chrome<'a> {
             self.t(Key::ElderlyOn)
         }
     }
+
+    /// The address of a spoken prompt's audio in the page's language (`data-voice`).
+    fn voice(&self, key: Key) -> String {
+        crate::voice::path(key, self.page.lang)
+    }
+
+    /// A text keyboard in the page's language for field `id`.
+    fn text_keyboard(&self, id: &str) -> Keyboard {
+        Keyboard::text(id, self.page.lang)
+    }
+
+    /// A home menu button's picture.
+    fn icon(&self, icon: &Icon) -> &'static str {
+        icon_svg(icon)
+    }
+
+    /// The digit pad's keys with their names in the page's language.
+    fn pad_keys(&self) -> Vec<crate::keyboard::KeyCap> {
+        Keyboard::pad_keys(self.page.lang)
+    }
+
+    fn group_title(&self, group: &MenuGroup) -> &'static str {
+        self.t(match group {
+            MenuGroup::GetCard => Key::GroupGetCard,
+            MenuGroup::CardServices => Key::GroupCardServices,
+            MenuGroup::LossAndCancel => Key::GroupLossAndCancel,
+            MenuGroup::Pin => Key::GroupPin,
+            MenuGroup::Query => Key::GroupQuery,
+        })
+    }
 }
 
 fn dir_of(lang: Lang) -> &'static str {
@@ -472,6 +519,81 @@ impl<'a> ChartView<'a> {
     }
 }
 
+/// The picture of a home menu button: a 48×48 inline SVG drawn with the button's text colour,
+/// hidden from screen readers (the button's name says it all).
+pub fn icon_svg(icon: &Icon) -> &'static str {
+    match icon {
+        Icon::NewCard => concat!(
+            svg_open!(),
+            r#"<rect x="3" y="10" width="34" height="24" rx="3"/><rect x="8" y="16" width="8" height="6" rx="1"/>"#,
+            r#"<circle class="badge" cx="37" cy="34" r="9"/><path d="M37 29v10M32 34h10"/></svg>"#
+        ),
+        Icon::Replace => concat!(
+            svg_open!(),
+            r#"<rect x="3" y="10" width="34" height="24" rx="3" stroke-dasharray="4 3"/>"#,
+            r#"<path d="M30 38a8 8 0 1 0 -2 -9"/><path d="M27 24v6h6"/></svg>"#
+        ),
+        Icon::Exchange => concat!(
+            svg_open!(),
+            r#"<rect x="3" y="6" width="26" height="18" rx="3"/><rect x="19" y="24" width="26" height="18" rx="3"/>"#,
+            r#"<path d="M36 8h6v8M42 8l-8 8"/></svg>"#
+        ),
+        Icon::Reissue => concat!(
+            svg_open!(),
+            r#"<rect x="7" y="12" width="34" height="24" rx="3"/><path d="M24 18l2.5 5 5.5.8-4 3.9 1 5.5-5-2.6-5 2.6 1-5.5-4-3.9 5.5-.8z"/></svg>"#
+        ),
+        Icon::Enable => concat!(
+            svg_open!(),
+            r#"<rect x="3" y="10" width="34" height="24" rx="3"/><rect x="8" y="16" width="8" height="6" rx="1"/>"#,
+            r#"<circle class="badge" cx="37" cy="34" r="9"/><path d="M33 34l3 3 5-6"/></svg>"#
+        ),
+        Icon::Ecard => concat!(
+            svg_open!(),
+            r#"<rect x="12" y="3" width="24" height="42" rx="4"/><rect x="17" y="12" width="6" height="6"/><rect x="25" y="12" width="6" height="6"/>"#,
+            r#"<rect x="17" y="20" width="6" height="6"/><path d="M26 21h5v5h-5zM21 38h6"/></svg>"#
+        ),
+        Icon::Contact => concat!(
+            svg_open!(),
+            r#"<path d="M6 22L24 7l18 15"/><path d="M11 18v23h26V18"/><path d="M20 41V29h8v12"/></svg>"#
+        ),
+        Icon::Photo => concat!(
+            svg_open!(),
+            r#"<path d="M4 16h9l3-5h16l3 5h9v24H4z"/><circle cx="24" cy="27" r="8"/></svg>"#
+        ),
+        Icon::ReportLoss => concat!(
+            svg_open!(),
+            r#"<path d="M24 5L45 42H3z"/><path d="M24 18v12"/><circle cx="24" cy="36" r="1.5" fill="currentColor"/></svg>"#
+        ),
+        Icon::CancelLoss => concat!(
+            svg_open!(),
+            r#"<rect x="3" y="10" width="34" height="24" rx="3"/><path d="M12 26a8 8 0 1 1 8 8"/><path d="M8 22l4 4 4-4"/>"#,
+            r#"<path d="M30 34l5 5 9-11"/></svg>"#
+        ),
+        Icon::CancelCard => concat!(
+            svg_open!(),
+            r#"<rect x="3" y="10" width="34" height="24" rx="3"/><rect x="8" y="16" width="8" height="6" rx="1"/>"#,
+            r#"<circle class="badge" cx="37" cy="34" r="9"/><path d="M33 30l8 8M41 30l-8 8"/></svg>"#
+        ),
+        Icon::PinChange => concat!(
+            svg_open!(),
+            r#"<circle cx="10" cy="12" r="3"/><circle cx="24" cy="12" r="3"/><circle cx="38" cy="12" r="3"/>"#,
+            r#"<circle cx="10" cy="26" r="3"/><circle cx="24" cy="26" r="3"/><path d="M30 42l2-7 10-10 5 5-10 10z"/></svg>"#
+        ),
+        Icon::PinReset => concat!(
+            svg_open!(),
+            r#"<circle cx="15" cy="24" r="9"/><path d="M24 24h20M38 24v7M44 24v5"/></svg>"#
+        ),
+        Icon::PinUnblock => concat!(
+            svg_open!(),
+            r#"<rect x="8" y="22" width="32" height="22" rx="3"/><path d="M15 22v-8a9 9 0 0 1 17-4"/><path d="M24 30v6"/></svg>"#
+        ),
+        Icon::Status => concat!(
+            svg_open!(),
+            r#"<circle cx="20" cy="20" r="13"/><path d="M30 30l14 14"/></svg>"#
+        ),
+    }
+}
+
 /// One of the five rating buttons.
 struct RatingLevel {
     value: u8,
@@ -499,7 +621,56 @@ impl RatingLevel {
 #[template(path = "home.html")]
 struct HomeTpl<'a> {
     c: Chrome<'a>,
-    items: &'a [MenuItem],
+    likely: Option<&'a Likely>,
+    sections: &'a [MenuSection],
+}
+
+impl HomeTpl<'_> {
+    fn likely_heading(&self, presented: &Presented) -> &'static str {
+        self.c.t(match presented {
+            Presented::Card => Key::LikelyCard,
+            Presented::IdCard => Key::LikelyIdCard,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "attract.html")]
+struct AttractTpl<'a> {
+    c: Chrome<'a>,
+    offers: &'a [MenuGroup],
+}
+
+/// The division picker's choices for a page without its script: one group per county (its
+/// prefecture's and its own name), the county itself and then its towns.
+struct DivisionGroup<'a> {
+    prefecture_code: &'a str,
+    prefecture: &'a str,
+    county: &'a DivisionChoice,
+    towns: Vec<&'a DivisionChoice>,
+}
+
+fn division_groups(divisions: &[DivisionChoice]) -> Vec<DivisionGroup<'_>> {
+    let prefecture = |code: &str| {
+        divisions
+            .iter()
+            .find(|d| d.code == code && d.parent.is_empty())
+    };
+    divisions
+        .iter()
+        .filter_map(|county| {
+            let p = prefecture(&county.parent)?;
+            Some(DivisionGroup {
+                prefecture_code: &p.code,
+                prefecture: &p.name,
+                county,
+                towns: divisions
+                    .iter()
+                    .filter(|t| t.parent == county.code)
+                    .collect(),
+            })
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -510,6 +681,21 @@ struct AskTpl<'a> {
     ask: &'a Ask,
     can_lack: bool,
     problem: Option<&'a str>,
+}
+
+impl AskTpl<'_> {
+    /// The phone number's digit pad (11 digits).
+    fn phone_pad(&self) -> Keyboard {
+        Keyboard::digits("phone", 11)
+    }
+
+    fn receipt_keyboard(&self) -> Keyboard {
+        Keyboard::code("receipt", self.c.page.lang)
+    }
+
+    fn divisions<'d>(&self, divisions: &'d [DivisionChoice]) -> Vec<DivisionGroup<'d>> {
+        division_groups(divisions)
+    }
 }
 
 #[derive(Template)]
@@ -736,6 +922,7 @@ mod tests {
             idle_timeout_s: None,
             in_session: false,
             sim: false,
+            attract_after_s: None,
             screen: Screen::Guide { entries: vec![] },
         };
         let c = Chrome::new(&page);

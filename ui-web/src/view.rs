@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Screen languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
 pub enum Lang {
     #[serde(rename = "zh-CN")]
     ZhCn,
@@ -60,6 +60,9 @@ pub struct Page {
     pub in_session: bool,
     /// True in `kiosk serve --sim`: a link to the simulated hardware panel.
     pub sim: bool,
+    /// Seconds without a touch before the page gives way to the attract screen (`None`: it
+    /// does not, e.g. in a session, on the attract screen itself and on staff pages).
+    pub attract_after_s: Option<u32>,
     pub screen: Screen,
 }
 
@@ -69,10 +72,85 @@ pub struct MenuItem {
     /// Business code, e.g. `report_loss` (the value posted to start it).
     pub code: String,
     pub name: String,
-    /// One line under the name.
-    pub hint: String,
-    /// False when an agent may not do this business (the agent button is not offered).
+    /// The picture on its button.
+    pub icon: Icon,
+    /// False when an agent may not do this business (with "for someone else" chosen, its
+    /// button is not offered).
     pub agent_allowed: bool,
+}
+
+/// The groups of the home menu, in the order shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MenuGroup {
+    /// 办卡: apply, replace, exchange, reissue.
+    GetCard,
+    /// 卡片服务: enable, the e-card, contact details, the photo.
+    CardServices,
+    /// 挂失与注销.
+    LossAndCancel,
+    /// 密码.
+    Pin,
+    /// 查询.
+    Query,
+}
+
+/// One group of the home menu.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MenuSection {
+    pub group: MenuGroup,
+    pub items: Vec<MenuItem>,
+}
+
+/// The pictures of the home menu: inline SVG drawn by `ui-web` (no icon font, nothing from
+/// the network).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Icon {
+    NewCard,
+    Replace,
+    Exchange,
+    Reissue,
+    Enable,
+    Ecard,
+    Contact,
+    Photo,
+    ReportLoss,
+    CancelLoss,
+    CancelCard,
+    PinChange,
+    PinReset,
+    PinUnblock,
+    Status,
+}
+
+/// What a citizen presented on the attract or home screen before choosing a business: the
+/// home screen then lists the businesses that begin with it first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Presented {
+    /// The social security card is in the reader.
+    Card,
+    /// A resident ID card lies on the ID card module.
+    IdCard,
+}
+
+/// The businesses most likely wanted with what was presented, in that order.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Likely {
+    pub presented: Presented,
+    pub items: Vec<MenuItem>,
+}
+
+/// A GB/T 2260 administrative division offered by the address picker: a prefecture (no
+/// parent), a county, or a town (township-level, 9-digit code).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DivisionChoice {
+    /// The code posted as `division`: 6 digits (prefecture, county) or 9 (town).
+    pub code: String,
+    pub name: String,
+    /// The code of the division it belongs to; empty for a prefecture.
+    pub parent: String,
 }
 
 /// What a gathering step asks the citizen for.
@@ -85,8 +163,9 @@ pub enum Ask {
     Card,
     /// Face the camera; `advice` is the photo pipeline's last advice, if any.
     Photo { advice: Vec<String> },
-    /// New phone number and/or address.
-    Contact,
+    /// New phone number and/or address: the division picked from `divisions` (prefectures
+    /// first, each followed by its counties, each by its towns) and the street and number.
+    Contact { divisions: Vec<DivisionChoice> },
     /// Choose a reason: (value posted, label).
     Reason { options: Vec<(String, String)> },
     /// The bank's account-closure receipt number.
@@ -108,7 +187,16 @@ pub type Choice = (String, String);
 #[serde(tag = "screen", rename_all = "snake_case")]
 pub enum Screen {
     Home {
-        items: Vec<MenuItem>,
+        /// The businesses that begin with what the citizen presented, when a card or an ID
+        /// card was presented before a business was chosen.
+        likely: Option<Likely>,
+        sections: Vec<MenuSection>,
+    },
+    /// The attract screen shown while nobody uses the kiosk: what it does and how to begin.
+    /// Touching it goes home; a card or an ID card presented goes home with `likely`.
+    Attract {
+        /// The groups of businesses offered (what the kiosk does, in a few words).
+        offers: Vec<MenuGroup>,
     },
     /// A gathering step of a business.
     Ask {

@@ -18,11 +18,13 @@
 //! - [`pin_policy`]: which PINs a holder may set (BUSINESS-RULES.md section 1).
 //! - [`mask`]: masking of personal data for screens, receipts and logs.
 //! - [`text`]: [`text::Tri`], text in the three screen languages (zh, en, ug) and `pick`.
+//! - [`division`]: the GB/T 2260 divisions of Xinjiang that addresses are picked from.
 
 pub mod archive_number;
 pub mod calendar;
 pub mod card_ops;
 pub mod digest;
+pub mod division;
 pub mod domain;
 pub mod ecard;
 pub mod engine;

@@ -138,8 +138,19 @@ impl Citizen {
 
     /// Ends the session as cancelled, if one is open.
     pub fn cancel(&mut self, kit: &Kit) {
+        let open = self.live.is_some();
         self.feed(kit, Event::Cancel);
         self.live = None;
+        if open {
+            self.reset_prefs(kit);
+        }
+    }
+
+    /// The configured language and mode again, for whoever comes next: a citizen's choice
+    /// lasts until their session ends (done, cancelled, timed out), never into the next one.
+    pub fn reset_prefs(&mut self, kit: &Kit) {
+        self.lang = kit.config.ui.default_language;
+        self.elderly = kit.config.ui.elderly_mode;
     }
 
     /// Feeds an event to the session; keeps a problem to show when it was refused.
@@ -154,7 +165,9 @@ impl Citizen {
             live.digits = Citizen::shuffled_digits();
         }
         // The session's data leave memory once it is over.
-        if !live.session.is_over() {
+        if live.session.is_over() {
+            self.reset_prefs(kit);
+        } else {
             self.live = Some(live);
         }
         self.after_event(kit);
@@ -371,10 +384,38 @@ impl Citizen {
                 self.take_photo(kit);
                 return;
             }
-            "contact" => Event::ContactGiven(Contact {
-                phone: input.phone.clone().filter(|p| !p.trim().is_empty()),
-                address: input.address.clone().filter(|a| !a.trim().is_empty()),
-            }),
+            "contact" => {
+                // The division picked and the street typed, written out as one address (the
+                // division's full name, then the street).
+                let division = input.division.as_deref().filter(|d| !d.trim().is_empty());
+                let street = input.street.as_deref().unwrap_or_default().trim();
+                let address = match division.map(|d| (d, kiosk_core::division::full_name(d))) {
+                    Some((_, Some(name))) => Some(format!("{name}{street}")),
+                    Some((_, None)) => {
+                        live.problem = Some(self_text(
+                            self.lang,
+                            "请在列表中选择所在地区",
+                            "choose the area from the list",
+                            "رايوننى تىزىملىكتىن تاللاڭ",
+                        ));
+                        return;
+                    }
+                    None if street.is_empty() => None,
+                    None => {
+                        live.problem = Some(self_text(
+                            self.lang,
+                            "请先选择所在地区，再填写街道门牌",
+                            "choose the area first, then the street and number",
+                            "ئالدى بىلەن رايوننى تاللاڭ، ئاندىن كوچا ۋە نومۇرنى يېزىڭ",
+                        ));
+                        return;
+                    }
+                };
+                Event::ContactGiven(Contact {
+                    phone: input.phone.clone().filter(|p| !p.trim().is_empty()),
+                    address,
+                })
+            }
             "reason" => match input.reason.as_deref().and_then(Reason::from_code) {
                 Some(r) => Event::ReasonGiven(r),
                 None => {
@@ -506,6 +547,7 @@ impl Citizen {
         if idle_over || live.started.elapsed() > cap {
             self.feed(kit, Event::Timeout);
             self.live = None;
+            self.reset_prefs(kit);
             return true;
         }
         false

@@ -87,8 +87,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/session/start", post(start_form))
         .route("/session/event", post(event_form))
         .route("/staff-call", post(staff_call))
+        .route("/attract", get(attract_page))
         .route("/static/kiosk.css", get(css))
         .route("/static/kiosk.js", get(js))
+        .route("/static/pinyin.json", get(pinyin))
+        .route("/voice/{lang}/{file}", get(super::voice::serve))
         .route("/camera/preview.jpg", get(preview))
         .merge(api)
         .merge(super::staff::routes());
@@ -169,6 +172,30 @@ async fn home(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Respo
     match with_prefs(&s, &prefs).await {
         Ok(shown) if shown.chrome.in_session => Redirect::to("/session").into_response(),
         Ok(shown) => html(&shown.page),
+        Err(e) => page_error(e.into()),
+    }
+}
+
+/// The attract screen (the page goes there after a while untouched); home while a session is
+/// open. Come to by itself (no `?lang=`/`?elderly=`), nobody is at the screen any more: the
+/// configured language and mode again, so a choice made on the home screen by someone who
+/// walked away does not reach the next citizen. Its own language chips choose as anywhere.
+async fn attract_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) -> Response {
+    if s.shown().chrome.in_session {
+        return Redirect::to("/session").into_response();
+    }
+    let shown = if prefs.lang.is_none() && prefs.elderly.is_none() {
+        let ui = &s.config.ui;
+        s.actor
+            .prefs(Some(ui.default_language), Some(ui.elderly_mode))
+            .await
+            .map(|a| a.shown)
+    } else {
+        with_prefs(&s, &prefs).await
+    };
+    match shown {
+        Ok(shown) if shown.chrome.in_session => Redirect::to("/session").into_response(),
+        Ok(shown) => html(&screens::attract(&shown.chrome, &s.config)),
         Err(e) => page_error(e.into()),
     }
 }
@@ -297,6 +324,18 @@ async fn js() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         ui_web::assets::KIOSK_JS,
+    )
+        .into_response()
+}
+
+/// The pinyin keyboard's candidates (generated data, see `ui_web::keyboard`).
+async fn pinyin() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        ui_web::assets::PINYIN_JSON,
     )
         .into_response()
 }

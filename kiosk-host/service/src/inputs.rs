@@ -9,8 +9,12 @@ pub struct Input {
     pub action: String,
     #[serde(default)]
     pub phone: Option<String>,
+    /// The address's GB/T 2260 division (a county's 6 or a town's 9 digits).
     #[serde(default)]
-    pub address: Option<String>,
+    pub division: Option<String>,
+    /// The address's street and number.
+    #[serde(default)]
+    pub street: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
     #[serde(default)]
@@ -60,7 +64,8 @@ impl Input {
             match name.as_str() {
                 "action" => input.action = value,
                 "phone" => input.phone = Some(value),
-                "address" => input.address = Some(value),
+                "division" => input.division = Some(value),
+                "street" => input.street = Some(value),
                 "reason" => input.reason = Some(value),
                 "receipt" => input.receipt = Some(value),
                 "old" => input.old = Some(value),

@@ -29,6 +29,7 @@ pub mod selftest;
 pub mod sim;
 pub mod staff;
 pub mod suggest;
+pub mod voice;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

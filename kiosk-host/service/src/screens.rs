@@ -5,7 +5,10 @@
 //! so a handler can render them from what the actor published.
 
 use firmware_config::{Config, Language};
-use ui_web::view::{Ask, Field, GuideEntry, Lang, MenuItem, Page, Screen};
+use ui_web::view::{
+    Ask, DivisionChoice, Field, GuideEntry, Icon, Lang, MenuGroup, MenuItem, MenuSection, Page,
+    Screen,
+};
 
 use super::citizen::{no_printer, split_message, Live};
 use super::devices::{Board, Device, State};
@@ -70,29 +73,113 @@ pub struct View<'a> {
     pub has_printer: bool,
 }
 
+/// Where a business sits on the home menu: its group, and its place and picture there.
+const MENU: [(BusinessCode, MenuGroup, Icon); 15] = [
+    (BusinessCode::Apply, MenuGroup::GetCard, Icon::NewCard),
+    (BusinessCode::Replace, MenuGroup::GetCard, Icon::Replace),
+    (BusinessCode::Exchange, MenuGroup::GetCard, Icon::Exchange),
+    (BusinessCode::Reissue, MenuGroup::GetCard, Icon::Reissue),
+    (BusinessCode::Enable, MenuGroup::CardServices, Icon::Enable),
+    (BusinessCode::Ecard, MenuGroup::CardServices, Icon::Ecard),
+    (
+        BusinessCode::ChangeInfo,
+        MenuGroup::CardServices,
+        Icon::Contact,
+    ),
+    (BusinessCode::Photo, MenuGroup::CardServices, Icon::Photo),
+    (
+        BusinessCode::ReportLoss,
+        MenuGroup::LossAndCancel,
+        Icon::ReportLoss,
+    ),
+    (
+        BusinessCode::CancelLoss,
+        MenuGroup::LossAndCancel,
+        Icon::CancelLoss,
+    ),
+    (
+        BusinessCode::Cancel,
+        MenuGroup::LossAndCancel,
+        Icon::CancelCard,
+    ),
+    (BusinessCode::PinChange, MenuGroup::Pin, Icon::PinChange),
+    (BusinessCode::PinReset, MenuGroup::Pin, Icon::PinReset),
+    (BusinessCode::PinUnblock, MenuGroup::Pin, Icon::PinUnblock),
+    (BusinessCode::Status, MenuGroup::Query, Icon::Status),
+];
+
+/// The enabled businesses in their groups, in the menu's order; empty groups left out.
+fn menu_sections(l: Language, config: &Config) -> Vec<MenuSection> {
+    let mut sections: Vec<MenuSection> = Vec::new();
+    for (business, group, icon) in MENU {
+        if !config.business.enabled.contains(&business) {
+            continue;
+        }
+        let r = rules::rule(business);
+        let item = MenuItem {
+            code: code(business),
+            name: t(&r.name, l),
+            icon,
+            agent_allowed: intake::agent_allowed(r),
+        };
+        match sections.iter_mut().find(|s| s.group == group) {
+            Some(section) => section.items.push(item),
+            None => sections.push(MenuSection {
+                group,
+                items: vec![item],
+            }),
+        }
+    }
+    sections
+}
+
+fn kiosk_title(l: Language) -> String {
+    ui(
+        l,
+        "社会保障卡自助服务",
+        "Social security card self-service",
+        "ئىجتىمائىي كاپالەت كارتىسى ئۆزى مۇلازىمەت",
+    )
+}
+
 /// The home menu.
 pub fn home(chrome: &Chrome, config: &Config) -> Page {
-    let l = chrome.lang;
-    let items = rules::all()
-        .iter()
-        .filter(|r| config.business.enabled.contains(&r.code))
-        .map(|r| MenuItem {
-            code: code(r.code),
-            name: t(&r.name, l),
-            hint: t(&r.content, l),
-            agent_allowed: intake::agent_allowed(r),
-        })
-        .collect();
     page(
         chrome,
-        ui(
-            l,
-            "社会保障卡自助服务",
-            "Social security card self-service",
-            "ئىجتىمائىي كاپالەت كارتىسى ئۆزى مۇلازىمەت",
-        ),
-        Screen::Home { items },
+        kiosk_title(chrome.lang),
+        Screen::Home {
+            likely: None,
+            sections: menu_sections(chrome.lang, config),
+        },
     )
+}
+
+/// The attract screen: what the kiosk does and how to begin (it stays until touched).
+pub fn attract(chrome: &Chrome, config: &Config) -> Page {
+    let mut p = page(
+        chrome,
+        kiosk_title(chrome.lang),
+        Screen::Attract {
+            offers: menu_sections(chrome.lang, config)
+                .into_iter()
+                .map(|s| s.group)
+                .collect(),
+        },
+    );
+    p.attract_after_s = None;
+    p
+}
+
+/// The address picker's divisions (GB/T 2260, Xinjiang, 昌吉回族自治州 first).
+fn divisions() -> Vec<DivisionChoice> {
+    kiosk_core::division::all()
+        .iter()
+        .map(|d| DivisionChoice {
+            code: d.code.to_owned(),
+            name: d.name.to_owned(),
+            parent: d.parent.to_owned(),
+        })
+        .collect()
 }
 
 /// The business code as posted by the screens.
@@ -146,6 +233,9 @@ pub fn suggest(chrome: &Chrome, sent: bool, problem: Option<String>) -> Page {
     )
 }
 
+/// Seconds untouched before a page outside a session gives way to the attract screen.
+pub const ATTRACT_AFTER_S: u32 = 90;
+
 fn page(chrome: &Chrome, title: String, screen: Screen) -> Page {
     Page {
         lang: lang(chrome.lang),
@@ -154,6 +244,7 @@ fn page(chrome: &Chrome, title: String, screen: Screen) -> Page {
         idle_timeout_s: chrome.idle_timeout_s,
         in_session: chrome.in_session,
         sim: chrome.sim,
+        attract_after_s: (!chrome.in_session).then_some(ATTRACT_AFTER_S),
         screen,
     }
 }
@@ -197,6 +288,7 @@ pub fn unavailable() -> Page {
         idle_timeout_s: None,
         in_session: false,
         sim: false,
+        attract_after_s: None,
         screen: Screen::Error {
             message: "服务暂时不可用 / The service is not available right now.".into(),
             what_to_do: "请联系工作人员 / Please call a member of staff.".into(),
@@ -250,7 +342,9 @@ pub fn session(view: &View<'_>) -> Option<Page> {
                 Material::Photo => Ask::Photo {
                     advice: live.photo_advice.clone(),
                 },
-                Material::ContactDetails => Ask::Contact,
+                Material::ContactDetails => Ask::Contact {
+                    divisions: divisions(),
+                },
                 Material::Reason => Ask::Reason {
                     options: reasons(s.business, l),
                 },

@@ -62,9 +62,9 @@ const ACTIONS: [&str; 14] = [
     "photo",
     "",
 ];
-const FIELDS: [&str; 11] = [
-    "phone", "address", "reason", "receipt", "old", "new", "repeat", "level", "reasons", "comment",
-    "action",
+const FIELDS: [&str; 12] = [
+    "phone", "division", "street", "reason", "receipt", "old", "new", "repeat", "level", "reasons",
+    "comment", "action",
 ];
 
 #[derive(Arbitrary, Debug)]

@@ -184,7 +184,8 @@ fn run(k: &Kiosk, w: &Walk, secrets: &Secrets, seen_masked: &mut BTreeSet<String
                     next(k, &page)
                 }
                 "contact" => event(json!({
-                    "action": "contact", "phone": NEW_PHONE, "address": "新疆昌吉市延安北路30号"
+                    "action": "contact", "phone": NEW_PHONE, "division": "652301002",
+                    "street": "延安北路30号"
                 })),
                 "reason" => {
                     event(json!({ "action": "reason", "reason": w.reason.expect("a reason") }))

@@ -685,3 +685,115 @@ fn the_screen_is_read_while_the_session_waits_for_the_database() {
     let page = screen(&k);
     assert_eq!(page["in_session"], true, "{page}");
 }
+
+/// The language and mode the page says it is in (`<html lang>`, `<body class="elderly">`).
+fn page_prefs(html: &str) -> (String, bool) {
+    let lang = html
+        .split("<html lang=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    let elderly = html
+        .split("<body")
+        .nth(1)
+        .and_then(|r| r.split('>').next())
+        .is_some_and(|attrs| attrs.contains("class=\"elderly\""));
+    (lang, elderly)
+}
+
+#[test]
+fn language_and_elderly_mode_end_with_the_citizens_session() {
+    let k = serve();
+    let home = |k: &Kiosk| {
+        let (status, _, body) = request(k, "GET", "/", "text/plain", "");
+        assert_eq!(status, 200);
+        page_prefs(&body)
+    };
+    assert_eq!(
+        home(&k),
+        ("zh-CN".to_string(), false),
+        "the configured default"
+    );
+
+    // A citizen chooses Uyghur and elderly mode, starts a query and cancels it.
+    let (status, _, body) = request(&k, "GET", "/?lang=ug&elderly=1", "text/plain", "");
+    assert_eq!(status, 200);
+    assert_eq!(page_prefs(&body), ("ug".to_string(), true));
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "status" }),
+    );
+    assert_eq!(
+        (page["lang"].as_str(), page["elderly"].as_bool()),
+        (Some("ug"), Some(true)),
+        "the choice lasts into the session: {page}"
+    );
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "cancel" }),
+    );
+    assert_eq!(kind(&page), "home", "{page}");
+    assert_eq!(
+        (page["lang"].as_str(), page["elderly"].as_bool()),
+        (Some("zh-CN"), Some(false)),
+        "cancelled: the next citizen starts afresh: {page}"
+    );
+    assert_eq!(home(&k), ("zh-CN".to_string(), false));
+
+    // Another in English, who finishes the query (done, rated): the same.
+    request(&k, "GET", "/?lang=en&elderly=1", "text/plain", "");
+    api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "status" }),
+    );
+    api(
+        &k,
+        "POST",
+        "/api/sim/card",
+        json!({ "card": "v2-3des.toml" }),
+    );
+    wait_screen(&k, "confirmation", |p| kind(p) == "confirm");
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "confirm" }),
+    );
+    assert_eq!(kind(&page), "done", "{page}");
+    assert_eq!(
+        page["lang"], "en",
+        "the result in the citizen's language: {page}"
+    );
+    let page = api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "rate", "level": 5 }),
+    );
+    assert_eq!(kind(&page), "home", "{page}");
+    assert_eq!(
+        (page["lang"].as_str(), page["elderly"].as_bool()),
+        (Some("zh-CN"), Some(false)),
+        "rated: the next citizen starts afresh: {page}"
+    );
+    request(&k, "DELETE", "/api/sim/card", "text/plain", "");
+
+    // Someone chooses Uyghur on the home screen and walks away: the attract screen the page
+    // goes to after a while untouched is in the default again, and so is home after it.
+    request(&k, "GET", "/?lang=ug&elderly=1", "text/plain", "");
+    let (status, _, body) = request(&k, "GET", "/attract", "text/plain", "");
+    assert_eq!(status, 200);
+    assert_eq!(page_prefs(&body), ("zh-CN".to_string(), false));
+    assert!(body.contains("data-attract"), "the attract screen");
+    assert_eq!(home(&k), ("zh-CN".to_string(), false));
+    // Its own language chips still choose.
+    let (_, _, body) = request(&k, "GET", "/attract?lang=ug&elderly=0", "text/plain", "");
+    assert_eq!(page_prefs(&body), ("ug".to_string(), false));
+}

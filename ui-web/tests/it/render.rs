@@ -11,7 +11,8 @@ use ui_web::i18n::{endonym, Key};
 use ui_web::render_page;
 use ui_web::view::{
     ApplicationRow, ArchiveResults, ArchiveRow, Ask, AuditRow, Bar, BarChart, CheckRow,
-    FeedbackRow, Field, GuideEntry, Lang, MenuItem, Page, Screen, StaffNav, StaffPage, StatsRow,
+    DivisionChoice, FeedbackRow, Field, GuideEntry, Icon, Lang, Likely, MenuGroup, MenuItem,
+    MenuSection, Page, Presented, Screen, StaffNav, StaffPage, StatsRow,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -418,26 +419,65 @@ fn field(label: &str, value: &str) -> Field {
     }
 }
 
-fn menu() -> Vec<MenuItem> {
+fn item(code: &str, name: &str, icon: Icon, agent_allowed: bool) -> MenuItem {
+    MenuItem {
+        code: s(code),
+        name: s(name),
+        icon,
+        agent_allowed,
+    }
+}
+
+/// A home menu of three groups.
+fn menu() -> Vec<MenuSection> {
     vec![
-        MenuItem {
-            code: s("report_loss"),
-            name: s("社会保障卡挂失"),
-            hint: s("卡丢了先挂失"),
-            agent_allowed: true,
+        MenuSection {
+            group: MenuGroup::LossAndCancel,
+            items: vec![
+                item("report_loss", "社会保障卡挂失", Icon::ReportLoss, true),
+                item("cancel", "社会保障卡注销", Icon::CancelCard, true),
+            ],
         },
-        MenuItem {
-            code: s("pin_change"),
-            name: s("社会保障卡密码修改"),
-            hint: s("需要原密码"),
-            agent_allowed: false,
+        MenuSection {
+            group: MenuGroup::Pin,
+            items: vec![item(
+                "pin_change",
+                "社会保障卡密码修改",
+                Icon::PinChange,
+                false,
+            )],
         },
-        MenuItem {
-            code: s("status"),
-            name: s("应用状态查询"),
-            hint: s("插卡即可查询"),
-            agent_allowed: true,
+        MenuSection {
+            group: MenuGroup::Query,
+            items: vec![item("status", "应用状态查询", Icon::Status, true)],
         },
+    ]
+}
+
+fn menu_items() -> Vec<MenuItem> {
+    menu().into_iter().flat_map(|g| g.items).collect()
+}
+
+fn home() -> Screen {
+    Screen::Home {
+        likely: None,
+        sections: menu(),
+    }
+}
+
+/// A prefecture with two counties, one of them with two towns.
+fn divisions() -> Vec<DivisionChoice> {
+    let d = |code: &str, parent: &str, name: &str| DivisionChoice {
+        code: s(code),
+        parent: s(parent),
+        name: s(name),
+    };
+    vec![
+        d("652300", "", "昌吉回族自治州"),
+        d("652301", "652300", "昌吉市"),
+        d("652301001", "652301", "宁边路街道"),
+        d("652301002", "652301", "延安北路街道"),
+        d("652323", "652300", "呼图壁县"),
     ]
 }
 
@@ -478,7 +518,17 @@ fn samples() -> Vec<Screen> {
         problem: problem.map(s),
     };
     vec![
-        Screen::Home { items: menu() },
+        home(),
+        Screen::Home {
+            likely: Some(Likely {
+                presented: Presented::Card,
+                items: vec![item("status", "应用状态查询", Icon::Status, true)],
+            }),
+            sections: menu(),
+        },
+        Screen::Attract {
+            offers: vec![MenuGroup::GetCard, MenuGroup::Pin, MenuGroup::Query],
+        },
         ask(
             Ask::IdCard {
                 agent: false,
@@ -503,7 +553,13 @@ fn samples() -> Vec<Screen> {
             false,
             None,
         ),
-        ask(Ask::Contact, false, Some("手机号码须为11位数字")),
+        ask(
+            Ask::Contact {
+                divisions: divisions(),
+            },
+            false,
+            Some("手机号码须为11位数字"),
+        ),
         ask(
             Ask::Reason {
                 options: vec![
@@ -816,6 +872,7 @@ fn samples() -> Vec<Screen> {
 fn variant(screen: &Screen) -> &'static str {
     match screen {
         Screen::Home { .. } => "home",
+        Screen::Attract { .. } => "attract",
         Screen::Ask { .. } => "ask",
         Screen::Notice { .. } => "notice",
         Screen::Refused { .. } => "refused",
@@ -839,8 +896,9 @@ fn variant(screen: &Screen) -> &'static str {
     }
 }
 
-const VARIANTS: [&str; 21] = [
+const VARIANTS: [&str; 22] = [
     "home",
+    "attract",
     "ask",
     "notice",
     "refused",
@@ -867,6 +925,7 @@ fn in_session(screen: &Screen) -> bool {
     !matches!(
         screen,
         Screen::Home { .. }
+            | Screen::Attract { .. }
             | Screen::Guide { .. }
             | Screen::Suggest { .. }
             | Screen::SimPanel { .. }
@@ -883,6 +942,11 @@ fn in_session(screen: &Screen) -> bool {
 
 fn page(lang: Lang, elderly: bool, screen: Screen) -> Page {
     let session = in_session(&screen);
+    // The citizen's pages outside a session give way to the attract screen.
+    let attract = matches!(
+        screen,
+        Screen::Home { .. } | Screen::Guide { .. } | Screen::Suggest { .. }
+    );
     Page {
         lang,
         elderly,
@@ -890,6 +954,7 @@ fn page(lang: Lang, elderly: bool, screen: Screen) -> Page {
         idle_timeout_s: session.then_some(if elderly { 120 } else { 60 }),
         in_session: session,
         sim: false,
+        attract_after_s: attract.then_some(90),
         screen,
     }
 }
@@ -1075,7 +1140,7 @@ fn every_page_has_the_language_switcher_and_the_elderly_toggle() {
 #[test]
 fn every_fixed_text_comes_in_the_page_language() {
     for lang in Lang::ALL {
-        let screen = Screen::Home { items: menu() };
+        let screen = home();
         let text = text_of(&parse(&render_page(&page(lang, false, screen))));
         for key in [Key::ChooseService, Key::ServiceGuide, Key::ElderlyOn] {
             assert!(text.contains(key.text(lang)), "{lang:?} {key:?}");
@@ -1111,7 +1176,7 @@ fn elderly_pages_have_the_class_and_a_call_staff_button() {
             .collect();
         let what = format!("{} {:?}", variant(&page.screen), page.lang);
         if page.elderly {
-            assert!(html.contains(r#"<body class="elderly">"#), "{what}");
+            assert_eq!(body[0].attr("class"), Some("elderly"), "{what}");
             assert_eq!(staff.len(), 1, "{what}: one call-staff button");
             let button = staff[0].buttons().next().expect("a button");
             assert_eq!(button.ty, "submit");
@@ -1218,36 +1283,141 @@ fn one_prompt_per_page_is_marked_to_be_spoken() {
 // Screens.
 
 #[test]
-fn home_offers_each_business_and_the_agent_button_only_where_allowed() {
+fn home_offers_each_business_in_its_group_with_one_agent_switch() {
     for lang in Lang::ALL {
-        let html = render_page(&page(lang, false, Screen::Home { items: menu() }));
+        let html = render_page(&page(lang, false, home()));
         let tokens = parse(&html);
         let starts: Vec<Form> = forms(&tokens)
             .into_iter()
             .filter(|f| f.action == "/session/start")
             .collect();
-        assert_eq!(starts.len(), menu().len());
-        for (form, item) in starts.iter().zip(menu()) {
-            assert_eq!(form.hidden("business"), Some(item.code.as_str()));
-            let agent: Vec<_> = form.buttons().filter(|b| b.name == "agent").collect();
-            if item.agent_allowed {
-                assert_eq!(agent.len(), 1, "{}", item.code);
-                assert_eq!(agent[0].value.as_deref(), Some("1"));
-            } else {
-                assert!(agent.is_empty(), "{}: no agent button", item.code);
-            }
-            // The main button posts no agent field.
-            let main: Vec<_> = form.buttons().filter(|b| b.name.is_empty()).collect();
-            assert_eq!(main.len(), 1);
+        assert_eq!(starts.len(), 1, "one form for the whole menu");
+        let form = &starts[0];
+        // Each business is a submit button posting its code as `business`.
+        let buttons: Vec<_> = form.buttons().collect();
+        assert_eq!(buttons.len(), menu_items().len());
+        for (button, item) in buttons.iter().zip(menu_items()) {
+            assert_eq!(button.ty, "submit");
+            assert_eq!(button.name, "business");
+            assert_eq!(button.value.as_deref(), Some(item.code.as_str()));
+            assert_eq!(
+                button.get("data-agent"),
+                Some(if item.agent_allowed { "true" } else { "false" }),
+                "{}",
+                item.code
+            );
         }
+        // One "I am an agent" switch: a labelled checkbox posting agent=1.
+        let agent: Vec<_> = form.controls.iter().filter(|c| c.name == "agent").collect();
+        assert_eq!(agent.len(), 1);
+        assert_eq!(agent[0].ty, "checkbox");
+        assert_eq!(agent[0].value.as_deref(), Some("1"));
+        assert!(!agent[0].has("checked"), "not ticked to begin with");
         let text = text_of(&tokens);
-        for item in menu() {
-            assert!(text.contains(&item.name) && text.contains(&item.hint));
+        for item in menu_items() {
+            assert!(text.contains(&item.name));
         }
         assert!(text.contains(Key::AsAgent.text(lang)));
+        for (group, key) in [
+            (MenuGroup::LossAndCancel, Key::GroupLossAndCancel),
+            (MenuGroup::Pin, Key::GroupPin),
+            (MenuGroup::Query, Key::GroupQuery),
+        ] {
+            assert!(text.contains(key.text(lang)), "{group:?}");
+        }
+        assert!(
+            !text.contains(Key::GroupGetCard.text(lang)),
+            "no empty group"
+        );
+        // One icon per business, inline SVG hidden from screen readers.
+        let svgs = opens(&tokens, "svg");
+        assert_eq!(svgs.len(), menu_items().len());
+        assert!(svgs.iter().all(|s| s.attr("aria-hidden") == Some("true")));
+        // A group's width follows its size (span-1 … span-4).
+        let spans: Vec<_> = opens(&tokens, "section")
+            .iter()
+            .filter_map(|t| t.attr("class"))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(spans, ["group span-2", "group span-1", "group span-1"]);
         assert!(opens(&tokens, "a")
             .iter()
             .any(|a| a.attr("href") == Some("/guide")));
+        assert!(!html.contains("likely"));
+    }
+}
+
+#[test]
+fn home_after_a_card_lists_the_likely_businesses_first() {
+    let screen = Screen::Home {
+        likely: Some(Likely {
+            presented: Presented::IdCard,
+            items: vec![item(
+                "report_loss",
+                "社会保障卡挂失",
+                Icon::ReportLoss,
+                true,
+            )],
+        }),
+        sections: menu(),
+    };
+    for lang in Lang::ALL {
+        let tokens = parse(&render_page(&page(lang, false, screen.clone())));
+        let text = text_of(&tokens);
+        let heading = Key::LikelyIdCard.text(lang);
+        assert!(text.contains(heading), "{lang:?}");
+        assert!(text.find(heading) < text.find(Key::GroupLossAndCancel.text(lang)));
+        let form = forms(&tokens)
+            .into_iter()
+            .find(|f| f.action == "/session/start")
+            .expect("the menu");
+        let codes: Vec<_> = form.buttons().filter_map(|b| b.value.clone()).collect();
+        assert_eq!(codes[0], "report_loss", "the likely one first");
+        assert_eq!(codes.len(), menu_items().len() + 1);
+    }
+}
+
+#[test]
+fn the_attract_screen_says_what_the_kiosk_does_and_how_to_begin() {
+    let screen = Screen::Attract {
+        offers: vec![MenuGroup::GetCard, MenuGroup::Pin],
+    };
+    for lang in Lang::ALL {
+        let p = page(lang, true, screen.clone());
+        assert_eq!(p.attract_after_s, None, "the attract screen stays");
+        let html = render_page(&p);
+        let tokens = parse(&html);
+        let text = text_of(&tokens);
+        for key in [
+            Key::AttractHeading,
+            Key::AttractBegin,
+            Key::GroupGetCard,
+            Key::GroupPin,
+        ] {
+            assert!(text.contains(key.text(lang)), "{lang:?} {key:?}");
+        }
+        assert!(!text.contains(Key::GroupQuery.text(lang)));
+        let start = opens(&tokens, "a")
+            .into_iter()
+            .find(|a| a.attr("data-attract-start").is_some())
+            .expect("a way in by touch");
+        assert_eq!(start.attr("href"), Some("/"));
+        assert!(!html.contains("data-attract-after"));
+    }
+}
+
+#[test]
+fn citizen_pages_outside_a_session_give_way_to_the_attract_screen() {
+    for page in all_pages() {
+        let tokens = parse(&render_page(&page));
+        let body = opens(&tokens, "body");
+        let after = body[0].attr("data-attract-after");
+        assert_eq!(
+            after.map(str::to_owned),
+            page.attract_after_s.map(|s| s.to_string()),
+            "{}",
+            variant(&page.screen)
+        );
     }
 }
 
@@ -1355,7 +1525,14 @@ fn the_photo_step_has_the_live_preview_the_button_and_the_advice() {
 #[test]
 fn the_contact_reason_and_bank_steps_post_their_fields() {
     for lang in Lang::ALL {
-        let (_, tokens) = ask_page(lang, Ask::Contact, false, None);
+        let (_, tokens) = ask_page(
+            lang,
+            Ask::Contact {
+                divisions: divisions(),
+            },
+            false,
+            None,
+        );
         let forms_ = forms(&tokens);
         let form = session_forms(&forms_)
             .into_iter()
@@ -1369,12 +1546,36 @@ fn the_contact_reason_and_bank_steps_post_their_fields() {
         assert_eq!(phone.get("inputmode"), Some("numeric"));
         assert_eq!(phone.get("maxlength"), Some("11"));
         assert_eq!(phone.value, None);
-        let address = form
+        // The address: a division from the list (a county or a town, never a prefecture
+        // alone) and the street typed.
+        let division = form
             .controls
             .iter()
-            .find(|c| c.name == "address")
-            .expect("address");
-        assert_eq!(address.tag, "textarea");
+            .find(|c| c.name == "division")
+            .expect("division");
+        assert_eq!(division.tag, "select");
+        let values: Vec<String> = tokens
+            .iter()
+            .filter(|t| t.is_open("option"))
+            .filter_map(|t| t.attr("value").map(unescape))
+            .collect();
+        assert_eq!(
+            values,
+            ["", "652301", "652301001", "652301002", "652323"],
+            "the counties, each followed by its towns"
+        );
+        let groups: Vec<String> = opens(&tokens, "optgroup")
+            .iter()
+            .filter_map(|t| t.attr("label").map(unescape))
+            .collect();
+        assert_eq!(groups, ["昌吉回族自治州 昌吉市", "昌吉回族自治州 呼图壁县"]);
+        let street = form
+            .controls
+            .iter()
+            .find(|c| c.name == "street")
+            .expect("street");
+        assert_eq!(street.get("dir"), Some("auto"));
+        assert!(form.controls.iter().all(|c| c.name != "address"));
 
         let options = vec![
             (s("damaged"), s("卡片损坏")),
@@ -1716,7 +1917,8 @@ fn done_shows_the_result_the_qr_code_and_an_unsteered_rating() {
                     .expect("the button");
                 assert_eq!(tokens[position + 1], Token::Text(key.text(lang).to_owned()));
             }
-            for control in &rate.controls {
+            // (The comment's on-screen keyboard has keys of its own: a pressed layer tab.)
+            for control in rate.controls.iter().filter(|c| !c.name.is_empty()) {
                 for attr in ["checked", "selected", "autofocus", "required"] {
                     assert!(!control.has(attr), "{attr} on {control:?}");
                 }
@@ -1863,7 +2065,7 @@ fn the_host_gets_exactly_these_actions_and_fields() {
         ("bank", set(&["action", "receipt"])),
         ("cancel", set(&["action"])),
         ("confirm", set(&["action"])),
-        ("contact", set(&["action", "phone", "address"])),
+        ("contact", set(&["action", "phone", "division", "street"])),
         ("finish", set(&["action"])),
         ("lack", set(&["action"])),
         ("more_time", set(&["action"])),
@@ -1944,16 +2146,33 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             .collect()
     }
     let screen = match &page.screen {
-        Screen::Home { items } => Screen::Home {
-            items: items
-                .iter()
-                .map(|i| MenuItem {
-                    code: f(&i.code),
-                    name: f(&i.name),
-                    hint: f(&i.hint),
-                    agent_allowed: i.agent_allowed,
-                })
-                .collect(),
+        Screen::Home { likely, sections } => {
+            let mut items = |v: &[MenuItem]| -> Vec<MenuItem> {
+                v.iter()
+                    .map(|i| MenuItem {
+                        code: f(&i.code),
+                        name: f(&i.name),
+                        icon: i.icon,
+                        agent_allowed: i.agent_allowed,
+                    })
+                    .collect()
+            };
+            Screen::Home {
+                likely: likely.as_ref().map(|l| Likely {
+                    presented: l.presented,
+                    items: items(&l.items),
+                }),
+                sections: sections
+                    .iter()
+                    .map(|g| MenuSection {
+                        group: g.group,
+                        items: items(&g.items),
+                    })
+                    .collect(),
+            }
+        }
+        Screen::Attract { offers } => Screen::Attract {
+            offers: offers.clone(),
         },
         Screen::Ask {
             business,
@@ -1968,6 +2187,16 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                 },
                 Ask::Reason { options } => Ask::Reason {
                     options: pairs(options, f),
+                },
+                Ask::Contact { divisions } => Ask::Contact {
+                    divisions: divisions
+                        .iter()
+                        // The codes tie the levels together: only the names change.
+                        .map(|d| DivisionChoice {
+                            name: f(&d.name),
+                            ..d.clone()
+                        })
+                        .collect(),
                 },
                 other => other.clone(),
             },
@@ -2520,4 +2749,184 @@ fn charts_are_labelled_svg_images_with_the_same_numbers_in_a_table() {
             .collect();
         assert_eq!(cells, expected);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// On-screen keyboards and spoken prompts.
+
+#[test]
+fn every_typed_field_has_its_own_keyboard_hidden_until_the_script_shows_it() {
+    let mut kinds = BTreeSet::new();
+    for page in all_pages() {
+        let tokens = parse(&render_page(&page));
+        let what = format!("{} {:?}", variant(&page.screen), page.lang);
+        let fields: Vec<&str> = tokens
+            .iter()
+            .filter(|t| t.attr("data-kbd").is_some())
+            .filter_map(|t| t.attr("id"))
+            .collect();
+        let boards: Vec<&Token> = tokens
+            .iter()
+            .filter(|t| t.attr("data-kbd-for").is_some())
+            .collect();
+        let bound: Vec<&str> = boards
+            .iter()
+            .filter_map(|b| b.attr("data-kbd-for"))
+            .collect();
+        assert_eq!(fields, bound, "{what}: one keyboard per typed field");
+        for b in &boards {
+            assert!(
+                b.attr("hidden").is_some(),
+                "{what}: hidden without the script"
+            );
+            assert_eq!(b.attr("role"), Some("group"));
+            assert!(b.attr("aria-label").is_some_and(|l| !l.is_empty()));
+            assert_eq!(
+                b.attr("dir"),
+                Some("ltr"),
+                "keys keep their places in Uyghur"
+            );
+            kinds.insert(b.attr("data-kbd-kind").unwrap_or_default().to_owned());
+        }
+        // Every key is a plain button with a name: its letter, or a label for a symbol.
+        let keys: Vec<(usize, &Token)> = tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is_open("button") && t.attr("data-k").is_some())
+            .collect();
+        for (i, key) in keys {
+            assert_eq!(key.attr("type"), Some("button"), "{what}");
+            let k = key.attr("data-k").unwrap_or_default();
+            if k.starts_with('{') {
+                assert!(
+                    key.attr("aria-label").is_some_and(|a| !a.is_empty()),
+                    "{what}: {k} named"
+                );
+            } else {
+                assert_eq!(
+                    tokens[i + 1],
+                    Token::Text(k.to_owned()),
+                    "{what}: {k} shown"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        kinds,
+        ["code", "digits", "text"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect()
+    );
+}
+
+#[test]
+fn the_text_keyboard_has_pinyin_uyghur_and_latin_the_pages_script_first() {
+    let screen = Screen::Ask {
+        business: s("社会保障卡信息变更"),
+        ask: Ask::Contact {
+            divisions: divisions(),
+        },
+        can_lack: false,
+        problem: None,
+    };
+    for (lang, first) in [
+        (Lang::ZhCn, "pinyin"),
+        (Lang::Ug, "uyghur"),
+        (Lang::En, "latin"),
+    ] {
+        let tokens = parse(&render_page(&page(lang, false, screen.clone())));
+        let tabs: Vec<&Token> = tokens
+            .iter()
+            .filter(|t| t.attr("data-kbd-layer").is_some())
+            .collect();
+        assert_eq!(tabs.len(), 3);
+        assert_eq!(tabs[0].attr("data-kbd-layer"), Some(first));
+        assert_eq!(tabs[0].attr("aria-pressed"), Some("true"));
+        let layers: Vec<(&str, Option<&str>, bool)> = tokens
+            .iter()
+            .filter(|t| t.attr("data-layer").is_some())
+            .map(|t| {
+                (
+                    t.attr("data-layer").unwrap_or_default(),
+                    t.attr("lang"),
+                    t.attr("hidden").is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(layers[0], (first, layers[0].1, false), "{lang:?}");
+        assert!(layers[1..].iter().all(|l| l.2), "the others hidden");
+        assert!(layers.iter().any(|l| l.0 == "uyghur" && l.1 == Some("ug")));
+        // The candidate bar is a labelled group of Chinese text.
+        let bar = tokens
+            .iter()
+            .find(|t| t.attr("data-kbd-candidates").is_some())
+            .expect("a candidate bar");
+        assert_eq!(bar.attr("lang"), Some("zh-CN"));
+        assert_eq!(
+            bar.attr("aria-label").map(unescape).as_deref(),
+            Some(Key::Candidates.text(lang))
+        );
+        // The phone's pad says how many digits there are of how many.
+        let count = tokens
+            .iter()
+            .find(|t| t.attr("data-kbd-count").is_some())
+            .expect("a length display");
+        assert_eq!(count.attr("data-max"), Some("11"));
+        assert_eq!(count.attr("aria-live"), Some("polite"));
+    }
+}
+
+#[test]
+fn every_citizen_prompt_is_spoken_from_the_hosts_audio_in_the_page_language() {
+    let mut used = BTreeSet::new();
+    for page in all_pages() {
+        let tokens = parse(&render_page(&page));
+        let what = format!("{} {:?}", variant(&page.screen), page.lang);
+        let voices: Vec<&str> = tokens.iter().filter_map(|t| t.attr("data-voice")).collect();
+        let staff = variant(&page.screen).starts_with("staff")
+            || matches!(variant(&page.screen), "selftest" | "sim_panel");
+        if staff {
+            assert!(voices.is_empty(), "{what}: staff pages are not spoken");
+            continue;
+        }
+        assert_eq!(voices.len(), 1, "{what}: one spoken prompt");
+        let prefix = format!("/voice/{}/", page.lang.tag());
+        let file = voices[0]
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("{what}: {}", voices[0]));
+        let (key, lang) = ui_web::voice::from_path(page.lang.tag(), file)
+            .unwrap_or_else(|| panic!("{what}: {file} is not a prompt"));
+        assert_eq!(lang, page.lang);
+        // The element spoken shows that very text.
+        let spoken = tokens
+            .iter()
+            .position(|t| t.attr("data-voice").is_some())
+            .expect("the prompt");
+        let rest = text_of(&tokens[spoken..]);
+        assert!(rest.contains(key.text(lang)), "{what}: {key:?}");
+        used.insert(key.name());
+        if page.in_session {
+            let soon = tokens
+                .iter()
+                .find_map(|t| t.attr("data-soon-voice"))
+                .expect("the warning's audio");
+            assert_eq!(soon, ui_web::voice::path(Key::TimeAlmostUp, page.lang));
+        }
+        // The button that repeats it is there, hidden until the script finds the prompt.
+        let again = tokens
+            .iter()
+            .find(|t| t.attr("data-hear-again").is_some())
+            .expect("hear it again");
+        assert_eq!(again.attr("type"), Some("button"));
+        assert!(again.attr("hidden").is_some());
+    }
+    // Every prompt is some screen's; the warning that the time is almost up is spoken by the
+    // countdown.
+    let expected: BTreeSet<&str> = ui_web::voice::PROMPTS
+        .iter()
+        .filter(|k| **k != Key::TimeAlmostUp)
+        .map(|k| k.name())
+        .collect();
+    assert_eq!(used, expected);
 }

@@ -63,6 +63,7 @@ pub async fn panel(State(s): State<Arc<Shared>>) -> Response {
             idle_timeout_s: None,
             in_session: false,
             sim: true,
+            attract_after_s: None,
             screen: ui_web::Screen::SimPanel {
                 cards,
                 people,

@@ -139,6 +139,7 @@ fn html(lang: Lang, title: &str, screen: ui_web::Screen) -> Response {
         idle_timeout_s: None,
         in_session: false,
         sim: false,
+        attract_after_s: None,
         screen,
     };
     (
