@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod i18n;
+pub mod icons;
 pub mod keyboard;
 pub mod keyboard_data;
 pub mod render;

@@ -10,23 +10,19 @@
 //! ([`crate::keyboard`]), the division picker and the spoken prompts ([`crate::voice`]).
 
 use askama::Template;
-use qrcode::render::svg;
-use qrcode::{EcLevel, QrCode};
 
 use crate::i18n::{endonym, Key, StaffKey, Texts};
+use crate::icons::icon_svg;
+
+mod qr;
 use crate::keyboard::Keyboard;
 use crate::view::{
     ApplicationRow, ArchiveResults, Ask, AuditRow, BarChart, Choice, DivisionChoice, FeedbackRow,
     Field, GuideEntry, Icon, Lang, Likely, MenuGroup, MenuSection, Page, Presented, Screen,
     StaffNav, StaffPage, StatsRow,
 };
-
-/// The opening tag of every home menu icon.
-macro_rules! svg_open {
-    () => {
-        r#"<svg class="icon" viewBox="0 0 48 48" width="48" height="48" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="3" stroke-linecap="round" stroke-linejoin="round">"#
-    };
-}
+pub use qr::qr_svg;
+use qr::QrView;
 
 /// The HTML document of a page.
 pub fn render_page(page: &Page) -> String {
@@ -425,39 +421,6 @@ fn dir_of(lang: Lang) -> &'static str {
     }
 }
 
-/// The e-card QR code as the Done screen shows it.
-enum QrView {
-    Absent,
-    /// Inline SVG drawn here from the token (the token's text is not in it).
-    Svg(String),
-    /// The token does not fit a QR code.
-    Unavailable,
-}
-
-impl QrView {
-    fn of(token: Option<&str>) -> Self {
-        match token {
-            None => QrView::Absent,
-            Some(token) => qr_svg(token).map_or(QrView::Unavailable, QrView::Svg),
-        }
-    }
-}
-
-/// An inline SVG QR code of `text` (medium error correction, quiet zone included), without the
-/// XML declaration so that it can sit inside HTML.
-pub fn qr_svg(text: &str) -> Option<String> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
-    let image = code
-        .render::<svg::Color<'_>>()
-        .min_dimensions(264, 264)
-        .dark_color(svg::Color("#000000"))
-        .light_color(svg::Color("#ffffff"))
-        .quiet_zone(true)
-        .build();
-    let start = image.find("<svg")?;
-    Some(image[start..].to_owned())
-}
-
 /// A bar chart laid out for its inline SVG: horizontal bars, the label on the left and the
 /// value after the bar, the longest bar filling the width.
 struct ChartView<'a> {
@@ -516,81 +479,6 @@ impl<'a> ChartView<'a> {
             height: 12 + rows.saturating_mul(Self::ROW),
             bars,
         }
-    }
-}
-
-/// The picture of a home menu button: a 48×48 inline SVG drawn with the button's text colour,
-/// hidden from screen readers (the button's name says it all).
-pub fn icon_svg(icon: &Icon) -> &'static str {
-    match icon {
-        Icon::NewCard => concat!(
-            svg_open!(),
-            r#"<rect x="3" y="10" width="34" height="24" rx="3"/><rect x="8" y="16" width="8" height="6" rx="1"/>"#,
-            r#"<circle class="badge" cx="37" cy="34" r="9"/><path d="M37 29v10M32 34h10"/></svg>"#
-        ),
-        Icon::Replace => concat!(
-            svg_open!(),
-            r#"<rect x="3" y="10" width="34" height="24" rx="3" stroke-dasharray="4 3"/>"#,
-            r#"<path d="M30 38a8 8 0 1 0 -2 -9"/><path d="M27 24v6h6"/></svg>"#
-        ),
-        Icon::Exchange => concat!(
-            svg_open!(),
-            r#"<rect x="3" y="6" width="26" height="18" rx="3"/><rect x="19" y="24" width="26" height="18" rx="3"/>"#,
-            r#"<path d="M36 8h6v8M42 8l-8 8"/></svg>"#
-        ),
-        Icon::Reissue => concat!(
-            svg_open!(),
-            r#"<rect x="7" y="12" width="34" height="24" rx="3"/><path d="M24 18l2.5 5 5.5.8-4 3.9 1 5.5-5-2.6-5 2.6 1-5.5-4-3.9 5.5-.8z"/></svg>"#
-        ),
-        Icon::Enable => concat!(
-            svg_open!(),
-            r#"<rect x="3" y="10" width="34" height="24" rx="3"/><rect x="8" y="16" width="8" height="6" rx="1"/>"#,
-            r#"<circle class="badge" cx="37" cy="34" r="9"/><path d="M33 34l3 3 5-6"/></svg>"#
-        ),
-        Icon::Ecard => concat!(
-            svg_open!(),
-            r#"<rect x="12" y="3" width="24" height="42" rx="4"/><rect x="17" y="12" width="6" height="6"/><rect x="25" y="12" width="6" height="6"/>"#,
-            r#"<rect x="17" y="20" width="6" height="6"/><path d="M26 21h5v5h-5zM21 38h6"/></svg>"#
-        ),
-        Icon::Contact => concat!(
-            svg_open!(),
-            r#"<path d="M6 22L24 7l18 15"/><path d="M11 18v23h26V18"/><path d="M20 41V29h8v12"/></svg>"#
-        ),
-        Icon::Photo => concat!(
-            svg_open!(),
-            r#"<path d="M4 16h9l3-5h16l3 5h9v24H4z"/><circle cx="24" cy="27" r="8"/></svg>"#
-        ),
-        Icon::ReportLoss => concat!(
-            svg_open!(),
-            r#"<path d="M24 5L45 42H3z"/><path d="M24 18v12"/><circle cx="24" cy="36" r="1.5" fill="currentColor"/></svg>"#
-        ),
-        Icon::CancelLoss => concat!(
-            svg_open!(),
-            r#"<rect x="3" y="10" width="34" height="24" rx="3"/><path d="M12 26a8 8 0 1 1 8 8"/><path d="M8 22l4 4 4-4"/>"#,
-            r#"<path d="M30 34l5 5 9-11"/></svg>"#
-        ),
-        Icon::CancelCard => concat!(
-            svg_open!(),
-            r#"<rect x="3" y="10" width="34" height="24" rx="3"/><rect x="8" y="16" width="8" height="6" rx="1"/>"#,
-            r#"<circle class="badge" cx="37" cy="34" r="9"/><path d="M33 30l8 8M41 30l-8 8"/></svg>"#
-        ),
-        Icon::PinChange => concat!(
-            svg_open!(),
-            r#"<circle cx="10" cy="12" r="3"/><circle cx="24" cy="12" r="3"/><circle cx="38" cy="12" r="3"/>"#,
-            r#"<circle cx="10" cy="26" r="3"/><circle cx="24" cy="26" r="3"/><path d="M30 42l2-7 10-10 5 5-10 10z"/></svg>"#
-        ),
-        Icon::PinReset => concat!(
-            svg_open!(),
-            r#"<circle cx="15" cy="24" r="9"/><path d="M24 24h20M38 24v7M44 24v5"/></svg>"#
-        ),
-        Icon::PinUnblock => concat!(
-            svg_open!(),
-            r#"<rect x="8" y="22" width="32" height="22" rx="3"/><path d="M15 22v-8a9 9 0 0 1 17-4"/><path d="M24 30v6"/></svg>"#
-        ),
-        Icon::Status => concat!(
-            svg_open!(),
-            r#"<circle cx="20" cy="20" r="13"/><path d="M30 30l14 14"/></svg>"#
-        ),
     }
 }
 
@@ -880,62 +768,4 @@ struct SuggestTpl<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn qr_svg_is_inline_svg_without_the_token_text() {
-        let token = "ECARD-<b>&token\"1";
-        let svg = qr_svg(token).expect("a short token fits");
-        assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
-        assert!(!svg.contains("<?xml"));
-        assert!(!svg.contains("ECARD"));
-        assert!(svg.contains("#000000"));
-    }
-
-    #[test]
-    fn a_token_too_long_for_a_qr_code_is_unavailable() {
-        let token = "x".repeat(8000);
-        assert!(qr_svg(&token).is_none());
-        assert!(matches!(QrView::of(Some(&token)), QrView::Unavailable));
-        assert!(matches!(QrView::of(None), QrView::Absent));
-    }
-
-    #[test]
-    fn fallback_page_is_a_whole_page_in_its_language() {
-        for lang in Lang::ALL {
-            let html = fallback_page(lang);
-            assert!(html.starts_with("<!DOCTYPE html>"));
-            assert!(html.contains(&format!("lang=\"{}\"", lang.tag())));
-            assert!(html.contains(Key::AskStaff.text(lang)));
-            assert_eq!(html.matches("<h1").count(), 1);
-            assert_eq!(html.contains("dir=\"rtl\""), lang == Lang::Ug);
-        }
-    }
-
-    #[test]
-    fn chrome_links_carry_both_settings() {
-        let page = Page {
-            lang: Lang::Ug,
-            elderly: true,
-            title: String::new(),
-            idle_timeout_s: None,
-            in_session: false,
-            sim: false,
-            attract_after_s: None,
-            screen: Screen::Guide { entries: vec![] },
-        };
-        let c = Chrome::new(&page);
-        let hrefs: Vec<String> = c.languages().into_iter().map(|l| l.href).collect();
-        assert_eq!(
-            hrefs,
-            [
-                "?lang=zh-CN&elderly=1",
-                "?lang=ug&elderly=1",
-                "?lang=en&elderly=1"
-            ]
-        );
-        assert_eq!(c.elderly_href(), "?lang=ug&elderly=0");
-        assert_eq!(c.elderly_label(), Key::ElderlyOff.text(Lang::Ug));
-    }
-}
+mod tests;
