@@ -15,7 +15,7 @@
 //!
 //! Submodules: `store` ([`SqliteStore`]: connection, migrations, transactions), `registry`
 //! (reads and case numbers), `commit` (one transaction per [`Commit`] with its audit entries),
-//! `journal`, `audit`, `archive`, `feedback`, `key` (the database key and its file),
+//! `journal`, `outbox` (commits bound for an agency), `audit`, `archive`, `feedback`, `key` (the database key and its file),
 //! `encrypt` ([`encrypt_in_place`]), `codec` (text forms, row decoding, masking of audit
 //! details) and `query` (running queries). The schema is summarised in
 //! `migrations/0001_init.sql`. This module only declares and re-exports.
@@ -29,6 +29,7 @@ mod commit;
 mod encrypt;
 mod feedback;
 mod journal;
+mod outbox;
 pub mod key;
 mod query;
 mod registry;
@@ -36,4 +37,5 @@ mod store;
 
 pub use encrypt::{encrypt_in_place, Encrypted};
 pub use key::{DbKey, KeyFileError};
+pub use outbox::OutboxEntry;
 pub use store::SqliteStore;
