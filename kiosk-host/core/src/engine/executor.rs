@@ -490,6 +490,7 @@ pub fn decide(action: CardAction, card: &CardFacts) -> Decision {
 fn store_failure(e: &StoreError) -> Failure {
     match e {
         StoreError::Conflict(_) => Failure::RecordChanged,
+        StoreError::Unavailable(_) => Failure::RegistryUnavailable,
         _ => Failure::StoreFailed,
     }
 }

@@ -41,6 +41,9 @@ pub enum Failure {
     AlreadyEnabled,
     /// The card left during the command and reconciliation found it had not taken effect.
     RemovedNothingChanged,
+    /// The agency's registry cannot be reached (network or agency down): the business needs
+    /// it and pauses; nothing was done. Businesses on the card alone still run.
+    RegistryUnavailable,
 }
 
 impl Failure {
@@ -114,6 +117,12 @@ impl Failure {
                 "بۇ كارتىنىڭ پارولى دەسلەپكى پارول ئەمەس، كارتا ئاللىقاچان قوزغىتىلغان. پارولنى ئۇنتۇپ قالغان بولسىڭىز، پارولنى قايتا بەلگىلەش ئىشىنى بېجىرىڭ."
                     .into(),
             ),
+            Failure::RegistryUnavailable => Tri::new(
+                "暂时无法连接社保卡管理系统,本业务暂停办理,未做任何更改。查询卡状态、修改密码仍可办理;请稍后再试或到服务窗口办理。".into(),
+                "The card registry cannot be reached just now, so this business is paused; nothing was changed. Card status and PIN change still work; please try again later or go to a service counter.".into(),
+                "ھازىر كارتا باشقۇرۇش سىستېمىسىغا ئۇلىنالمىدى، بۇ ئىش ۋاقتىنچە توختىتىلدى، ھېچنىمە ئۆزگەرتىلمىدى. كارتا ھالىتىنى كۆرۈش ۋە پارول ئۆزگەرتىش يەنىلا بولىدۇ؛ سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ."
+                    .into(),
+            ),
             Failure::RemovedNothingChanged => Tri::new(
                 "卡片在办理中被取出,业务未完成,卡片和记录均未改变。请重新办理。".into(),
                 "The card was removed during the business; nothing was changed. Please start again.".into(),
@@ -153,6 +162,7 @@ mod tests {
             },
             Failure::AlreadyEnabled,
             Failure::RemovedNothingChanged,
+            Failure::RegistryUnavailable,
         ]
     }
 
