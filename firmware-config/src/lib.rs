@@ -23,8 +23,7 @@ use std::path::Path;
 pub use diagnostic::{ConfigError, Diagnostic, Diagnostics};
 pub use schema::{
     AgencyLink, Business, BusinessCode, Calendar, CalendarDay, CalendarFile, Config, DayKind,
-    Devices, Face,
-    Keys, Kiosk, Language, Role, Staff, Storage, Ui,
+    Devices, Face, Keys, Kiosk, Language, Role, Staff, Storage, Ui,
 };
 
 /// Where the kiosk's configuration lives by default.

@@ -701,9 +701,24 @@ fn agency_link(c: &Config, r: &mut Report<'_>) {
             "write the agency's address with https and no path, e.g. \"https://agency.example:8443\"",
         );
     }
-    absolute(r, &k(&["agency", "ca_cert"]), &a.ca_cert, "/etc/kiosk/agency/ca.crt");
-    absolute(r, &k(&["agency", "cert"]), &a.cert, "/etc/kiosk/agency/kiosk.crt");
-    absolute(r, &k(&["agency", "key"]), &a.key, "/etc/kiosk/agency/kiosk.key");
+    absolute(
+        r,
+        &k(&["agency", "ca_cert"]),
+        &a.ca_cert,
+        "/etc/kiosk/agency/ca.crt",
+    );
+    absolute(
+        r,
+        &k(&["agency", "cert"]),
+        &a.cert,
+        "/etc/kiosk/agency/kiosk.crt",
+    );
+    absolute(
+        r,
+        &k(&["agency", "key"]),
+        &a.key,
+        "/etc/kiosk/agency/kiosk.key",
+    );
     if a.cert == a.key {
         r.error(
             &k(&["agency", "key"]),
@@ -714,7 +729,10 @@ fn agency_link(c: &Config, r: &mut Report<'_>) {
     if !(100..=60_000).contains(&a.timeout_ms) {
         r.error(
             &k(&["agency", "timeout_ms"]),
-            format!("[agency] timeout_ms {} is outside 100..=60000", a.timeout_ms),
+            format!(
+                "[agency] timeout_ms {} is outside 100..=60000",
+                a.timeout_ms
+            ),
             "write a deadline in milliseconds, e.g. 3000",
         );
     }

@@ -46,8 +46,8 @@ use agency_api::{
     ErrorCode, Holder, Released, Reservation, ReservationRequest,
 };
 use firmware_config::AgencyLink;
-use kiosk_core::domain::{Application, CardRecord, CardState, Case, Ecard, Person, Progress};
 use kiosk_core::domain::{Actor, Outcome, Timestamp};
+use kiosk_core::domain::{Application, CardRecord, CardState, Case, Ecard, Person, Progress};
 use kiosk_core::store::{
     ArchiveQuery, ArchiveRecord, ArchiveStore, AuditEntry, AuditLog, AuditReport, BatchInfo,
     BusinessStats, Commit, Feedback, FeedbackItem, Intent, Journal, NewIntent, Rating, Registry,
@@ -181,9 +181,7 @@ fn with(path: &str, name: &str, value: &str) -> String {
 fn code<T: serde::Serialize>(value: &T) -> Result<String> {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => Ok(s),
-        other => Err(StoreError::Invalid(format!(
-            "not a code: {other:?}"
-        ))),
+        other => Err(StoreError::Invalid(format!("not a code: {other:?}"))),
     }
 }
 
@@ -265,7 +263,9 @@ impl Client {
 
     fn body<T: serde::Serialize>(value: &T) -> std::result::Result<serde_json::Value, Fail> {
         serde_json::to_value(value).map_err(|e| {
-            Fail::Store(StoreError::Invalid(format!("the request does not encode: {e}")))
+            Fail::Store(StoreError::Invalid(format!(
+                "the request does not encode: {e}"
+            )))
         })
     }
 }
@@ -475,9 +475,9 @@ impl AgencyStore {
                 return Ok(holder.clone());
             }
         }
-        let holder: Option<Holder> = self
-            .client
-            .get(&with(paths::PERSON, "id_number", id_number))?;
+        let holder: Option<Holder> =
+            self.client
+                .get(&with(paths::PERSON, "id_number", id_number))?;
         *lock(&self.holder) = Some((id_number.to_string(), Instant::now(), holder.clone()));
         Ok(holder)
     }
@@ -630,7 +630,10 @@ impl Registry for AgencyStore {
     }
 
     fn ecards_of(&self, id_number: &str) -> Result<Vec<Ecard>> {
-        Ok(self.holder(id_number)?.map(|h| h.ecards).unwrap_or_default())
+        Ok(self
+            .holder(id_number)?
+            .map(|h| h.ecards)
+            .unwrap_or_default())
     }
 
     fn photo(&self, id_number: &str) -> Result<Option<Vec<u8>>> {
@@ -686,9 +689,9 @@ impl Registry for AgencyStore {
                 return Err(StoreError::Unavailable(why.clone()));
             }
         }
-        let entry = self
-            .local
-            .outbox_push(&self.key_case(commit), &remote, local.as_ref(), commit.at)?;
+        let entry =
+            self.local
+                .outbox_push(&self.key_case(commit), &remote, local.as_ref(), commit.at)?;
         if backlog.is_some() {
             let archive_no = self.local.outbox_apply_local(entry.id)?;
             self.wake_delivery();
@@ -840,7 +843,10 @@ mod tests {
     use kiosk_core::store::{Change, IntentStatus};
 
     fn case(outcome: Option<Outcome>) -> Case {
-        let at = Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0).single().expect("instant");
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 28, 2, 0, 0)
+            .single()
+            .expect("instant");
         Case {
             case_id: "K1-20261128-000001".into(),
             business: BusinessCode::ReportLoss,
@@ -856,7 +862,10 @@ mod tests {
 
     #[test]
     fn a_commit_splits_into_the_agencys_part_and_the_kiosks() {
-        let at = Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0).single().expect("instant");
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 28, 2, 0, 0)
+            .single()
+            .expect("instant");
         let mut c = Commit::new(Actor::System, at);
         c.case = Some(case(Some(Outcome::Completed)));
         c.changes.push(Change::SetCardState {
@@ -878,7 +887,9 @@ mod tests {
         only_settle.settle = Some((1, IntentStatus::Applied));
         assert!(remote_part(&only_settle).is_none());
         let mut only_event = Commit::new(Actor::System, at);
-        only_event.events.push(("card.guard".into(), "A0****001".into(), json_null()));
+        only_event
+            .events
+            .push(("card.guard".into(), "A0****001".into(), json_null()));
         assert!(local_part(&only_event).is_none());
     }
 
@@ -899,7 +910,10 @@ mod tests {
     #[test]
     fn the_outbox_numbers_keys_per_case_and_forgets_dropped_ones() {
         let store = SqliteStore::open_in_memory().expect("db");
-        let at = Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0).single().expect("instant");
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 28, 2, 0, 0)
+            .single()
+            .expect("instant");
         let c = Commit::new(Actor::System, at);
         let a = store.outbox_push("K1-x", &c, None, at).expect("push");
         let b = store.outbox_push("K1-x", &c, None, at).expect("push");
@@ -922,6 +936,9 @@ mod tests {
         );
         // A delivered key is never handed out again.
         store.outbox_delivered(again.id, at).expect("delivered");
-        assert_eq!(store.outbox_push("K1-x", &c, None, at).expect("push").key, "K1-x#3");
+        assert_eq!(
+            store.outbox_push("K1-x", &c, None, at).expect("push").key,
+            "K1-x#3"
+        );
     }
 }

@@ -226,11 +226,9 @@ impl SqliteStore {
                 if let Some(text) = local {
                     audit = decode(&text, id)?;
                 }
-                audit.events.push((
-                    "outbox.refused".into(),
-                    key,
-                    json!({ "reason": why }),
-                ));
+                audit
+                    .events
+                    .push(("outbox.refused".into(), key, json!({ "reason": why })));
                 SqliteStore::apply_commit(tx, &audit)?;
                 tx.execute(
                     "UPDATE outbox SET state = 'refused', local = NULL, last_error = ?2,
