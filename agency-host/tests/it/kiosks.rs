@@ -3,6 +3,7 @@
 //! cluster. The Done-when cases of issue 16 on the kiosk side:
 //! - a card put into the agency by `agency import` is enabled at a kiosk that never saw it;
 //! - a loss reported at kiosk A blocks the card when it is inserted at kiosk B;
+//! - two kiosks on one card: the second is refused before its card is touched, saying why;
 //! - with the agency stopped, a business that needs the registry is refused with a plain
 //!   message and nothing is written; a card command whose commit could not reach the agency
 //!   waits in the outbox and, once the agency is back, is committed there exactly once.
@@ -22,7 +23,7 @@ use kiosk_core::domain::{BusinessCode as B, CardAction, CardState, Outcome};
 use kiosk_core::engine::driver::Engine;
 use kiosk_core::engine::facts::AppStateCode;
 use kiosk_core::engine::session::{Event, Failure, Phase, Session};
-use kiosk_core::store::{AuditLog, Journal, Registry};
+use kiosk_core::store::{AuditLog, Journal, Registry, Reservation};
 use kiosk_store::sqlite::SqliteStore;
 use kiosk_store::AgencyStore;
 
@@ -30,6 +31,7 @@ use super::rig::Agency;
 
 const ZHANG: &str = "v2-3des.toml";
 const ZHANG_CARD: &str = "A00000001";
+const ZHANG_ID: &str = "652301197508210015";
 const UYGHUR: &str = "v3-uyghur.toml";
 const UYGHUR_CARD: &str = "A12345678";
 
@@ -216,9 +218,54 @@ fn two_kiosks_share_the_agencys_registry_and_survive_losing_it() {
         other => panic!("{other:?}"),
     }
     assert_eq!(state_at_agency(&b, ZHANG_CARD), CardState::LostTemporary);
+
+    // 3. Two kiosks on one card: kiosk A is in the middle of a business on 张伟's card (its
+    //    case holds the card at the agency) when 解挂 runs at kiosk B. B is refused before the
+    //    card is touched, with a message that says why; once A's case ends, B's goes through.
+    let mut sa = ea.start(B::Replace, false, Utc::now()).expect("start at A");
+    a.store
+        .reserve(&Reservation {
+            case_id: sa.case_id.clone(),
+            cards: vec![(ZHANG_CARD.into(), CardState::LostTemporary)],
+            persons: vec![ZHANG_ID.into()],
+        })
+        .expect("A holds the card");
+    let cancel_loss = |expect_busy: bool| {
+        let mut s = eb
+            .start(B::CancelLoss, false, Utc::now())
+            .expect("start at B");
+        let ev = eb.id_card_read(&id_text(ZHANG)).expect("ID card");
+        feed(&eb, &mut s, ev);
+        let ev = eb.card_inserted(Utc::now()).expect("card read").event;
+        feed(&eb, &mut s, ev);
+        feed(&eb, &mut s, Event::Confirm);
+        if expect_busy {
+            match &s.phase {
+                Phase::Failed { failure } => {
+                    assert_eq!(failure, &Failure::CardBusy);
+                    assert!(failure
+                        .to_string()
+                        .contains("另一台终端正在办理这张卡的业务"));
+                }
+                other => panic!("B was not refused: {other:?}"),
+            }
+        } else {
+            done(&s);
+        }
+    };
+    cancel_loss(true);
+    assert_eq!(b.app_state(), card_io::sscard::AppState::TemporarilyBlocked);
+    assert_eq!(state_at_agency(&b, ZHANG_CARD), CardState::LostTemporary);
+    assert!(b.store.pending_intents().expect("journal").is_empty());
+    // A's case ends (its closing commit releases the lease at the agency).
+    ea.feed(&mut sa, Event::Cancel, Utc::now())
+        .expect("cancel at A");
+    cancel_loss(false);
+    assert_eq!(b.app_state(), card_io::sscard::AppState::Active);
+    assert_eq!(state_at_agency(&a, ZHANG_CARD), CardState::Active);
     b.take_card();
 
-    // 3. A PIN change at kiosk B: the agency goes away between the case's start and the
+    // 4. A PIN change at kiosk B: the agency goes away between the case's start and the
     //    card command. The card changes; its commit waits in B's outbox.
     let delivery = AgencyStore::spawn_delivery(&b.store).expect("delivery thread");
     b.insert(uyghur);
@@ -247,7 +294,7 @@ fn two_kiosks_share_the_agencys_registry_and_survive_losing_it() {
         "the intent is settled at the kiosk; the registry commit is in the outbox"
     );
 
-    // 4. Meanwhile a business that needs the registry is refused, plainly, in three
+    // 5. Meanwhile a business that needs the registry is refused, plainly, in three
     //    languages; nothing is written at the kiosk.
     let audit_before = b.store.local().verify().expect("audit").entries;
     let refused = eb
@@ -270,7 +317,7 @@ fn two_kiosks_share_the_agencys_registry_and_survive_losing_it() {
     );
     assert_eq!(b.store.outbox_len().expect("outbox"), 1);
 
-    // 5. The agency comes back: the delivery thread sends the outbox by itself, and the
+    // 6. The agency comes back: the delivery thread sends the outbox by itself, and the
     //    case is committed there exactly once.
     agency.start();
     let until = Instant::now() + Duration::from_secs(40);

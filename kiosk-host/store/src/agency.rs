@@ -28,6 +28,11 @@
 //!   business is refused with `Unavailable`: nothing is half-written. When the request may
 //!   have reached the agency (the answer timed out), the row stays queued and is delivered
 //!   later: the agency applies it at most once either way, and the kiosk learns the outcome.
+//! - Before a card command the engine reserves the card and its holder
+//!   (`Registry::reserve` → `POST /v1/reservations`, with the card's state as read): another
+//!   kiosk's live lease or a moved state is a conflict, and the card is not touched. The
+//!   case's commit releases the lease at the agency; a command that did not take effect
+//!   releases it (`DELETE /v1/reservations/{case_id}`); else it expires.
 //! - While older rows wait, a new commit that settles no card command is refused
 //!   (`Unavailable`), so queued commits reach the agency in order.
 
@@ -43,7 +48,7 @@ use serde::de::DeserializeOwned;
 
 use agency_api::{
     paths, ApiError, ApplicationList, CardList, CaseId, CaseIdRequest, CaseList, CommitRequest,
-    ErrorCode, Holder, Released, Reservation, ReservationRequest,
+    ErrorCode, ExpectedState, Holder, Released, ReservationRequest,
 };
 use firmware_config::AgencyLink;
 use kiosk_core::domain::{Actor, Outcome, Timestamp};
@@ -51,7 +56,7 @@ use kiosk_core::domain::{Application, CardRecord, CardState, Case, Ecard, Person
 use kiosk_core::store::{
     ArchiveQuery, ArchiveRecord, ArchiveStore, AuditEntry, AuditLog, AuditReport, BatchInfo,
     BusinessStats, Commit, Feedback, FeedbackItem, Intent, Journal, NewIntent, Rating, Registry,
-    Result, StoreError, Suggestion,
+    Reservation, Result, StoreError, Suggestion,
 };
 
 use crate::sqlite::{OutboxEntry, SqliteStore};
@@ -372,23 +377,6 @@ impl AgencyStore {
         self.local.outbox_len()
     }
 
-    /// Holds `cards` and `persons` for `case_id` at the agency until its commit (or
-    /// [`AgencyStore::release`], or expiry), checking the cards are in the `expect`ed states:
-    /// a 409 (another case holds one, or a state moved) is [`StoreError::Conflict`].
-    pub fn reserve(&self, request: &ReservationRequest) -> Result<Reservation> {
-        let body = Client::body(request)?;
-        self.client
-            .json("POST", paths::RESERVATIONS, Some(body))?
-            .ok_or_else(|| StoreError::NotFound(format!("case {}", request.case_id)))
-    }
-
-    /// Releases `case_id`'s lease (true when there was a live one).
-    pub fn release(&self, case_id: &str) -> Result<bool> {
-        let path = with(paths::RESERVATION, "case_id", case_id);
-        let r: Option<Released> = self.client.json("DELETE", &path, None)?;
-        Ok(r.is_some_and(|r| r.released))
-    }
-
     /// Sends the outbox's waiting commits, oldest first, until one cannot be delivered.
     /// Returns how many were delivered (or refused for good, kept for staff).
     pub fn deliver_pending(&self) -> Result<usize> {
@@ -665,6 +653,35 @@ impl Registry for AgencyStore {
         let id: Option<CaseId> = self.client.json("POST", paths::CASE_IDS, Some(body))?;
         id.map(|c| c.case_id)
             .ok_or_else(|| StoreError::NotFound("the agency hands out no case numbers".into()))
+    }
+
+    fn reserve(&self, reservation: &Reservation) -> Result<()> {
+        let request = ReservationRequest {
+            case_id: reservation.case_id.clone(),
+            cards: reservation.cards.iter().map(|(n, _)| n.clone()).collect(),
+            persons: reservation.persons.clone(),
+            expect: reservation
+                .cards
+                .iter()
+                .map(|(card_number, state)| ExpectedState {
+                    card_number: card_number.clone(),
+                    state: *state,
+                })
+                .collect(),
+            ttl_s: None,
+        };
+        let body = Client::body(&request)?;
+        let granted: Option<agency_api::Reservation> =
+            self.client.json("POST", paths::RESERVATIONS, Some(body))?;
+        granted
+            .map(|_| ())
+            .ok_or_else(|| StoreError::NotFound(format!("case {}", reservation.case_id)))
+    }
+
+    fn release(&self, case_id: &str) -> Result<()> {
+        let path = with(paths::RESERVATION, "case_id", case_id);
+        let _: Option<Released> = self.client.json("DELETE", &path, None)?;
+        Ok(())
     }
 
     fn commit(&self, commit: &Commit) -> Result<Option<String>> {

@@ -44,6 +44,9 @@ pub enum Failure {
     /// The agency's registry cannot be reached (network or agency down): the business needs
     /// it and pauses; nothing was done. Businesses on the card alone still run.
     RegistryUnavailable,
+    /// Another kiosk or counter is doing a business on this card or its holder right now:
+    /// refused before the card was touched.
+    CardBusy,
 }
 
 impl Failure {
@@ -123,6 +126,12 @@ impl Failure {
                 "ھازىر كارتا باشقۇرۇش سىستېمىسىغا ئۇلىنالمىدى، بۇ ئىش ۋاقتىنچە توختىتىلدى، ھېچنىمە ئۆزگەرتىلمىدى. كارتا ھالىتىنى كۆرۈش ۋە پارول ئۆزگەرتىش يەنىلا بولىدۇ؛ سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ."
                     .into(),
             ),
+            Failure::CardBusy => Tri::new(
+                "另一台终端正在办理这张卡的业务,本次未办理,卡片未改动。请稍后再试。".into(),
+                "Another kiosk or counter is handling this card right now; nothing was done and the card was not touched. Please try again later.".into(),
+                "باشقا بىر تېرمىنال بۇ كارتىنىڭ ئىشىنى بېجىرىۋاتىدۇ، بۇ قېتىم ھېچنىمە قىلىنمىدى، كارتىغا تېگىلمىدى. سەل تۇرۇپ قايتا سىناڭ."
+                    .into(),
+            ),
             Failure::RemovedNothingChanged => Tri::new(
                 "卡片在办理中被取出,业务未完成,卡片和记录均未改变。请重新办理。".into(),
                 "The card was removed during the business; nothing was changed. Please start again.".into(),
@@ -163,6 +172,7 @@ mod tests {
             Failure::AlreadyEnabled,
             Failure::RemovedNothingChanged,
             Failure::RegistryUnavailable,
+            Failure::CardBusy,
         ]
     }
 
