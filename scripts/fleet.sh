@@ -99,7 +99,7 @@ ok=1
 for i in 1 2 3; do
     up=0
     for _ in $(seq 150); do
-        if curl -fsS -o /dev/null "http://127.0.0.1:808$i/"; then
+        if curl -fs -o /dev/null "http://127.0.0.1:808$i/" 2>/dev/null; then
             up=1
             break
         fi
