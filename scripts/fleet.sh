@@ -57,7 +57,8 @@ agency() { "$BIN/agency" --config "$WORK/agency.toml" "$@"; }
 agency keygen -o "$WORK/data.key" >/dev/null
 agency ca init --dir "$WORK/tls" >/dev/null
 agency import data/demo/registry.jsonl
-agency serve >"$WORK/agency.out" 2>"$WORK/agency.log" &
+# the binary itself in the background (not the function), so its saved PID is the server's
+"$BIN/agency" --config "$WORK/agency.toml" serve >"$WORK/agency.out" 2>"$WORK/agency.log" &
 PIDS+=($!)
 for _ in $(seq 100); do
     grep -q "agency listening on" "$WORK/agency.out" 2>/dev/null && break
