@@ -47,6 +47,10 @@ deb_status=${PIPESTATUS[0]}
 # The JSON API fuzzed against its own OpenAPI document (schemathesis, a fixed seed).
 bash scripts/schemathesis.sh 2>&1 | tee target/schemathesis-output.log
 api_status=${PIPESTATUS[0]}
+# The fleet: PostgreSQL + the agency + three simulated kiosks started, each kiosk answers,
+# everything stopped (about 10 s once built).
+FLEET_EXIT=1 bash scripts/fleet.sh 2>&1 | tee target/fleet-output.log
+fleet_status=${PIPESTATUS[0]}
 # The fuzz targets (tests/fuzz), a short run of each on the committed corpus.
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}" 2>&1 | tee target/fuzz-output.log
 fuzz_status=${PIPESTATUS[0]}
@@ -71,5 +75,6 @@ if [ "$status" != 0 ]; then exit "$status"; fi
 if [ "$browser_status" != 0 ]; then exit "$browser_status"; fi
 if [ "$deb_status" != 0 ]; then exit "$deb_status"; fi
 if [ "$api_status" != 0 ]; then exit "$api_status"; fi
+if [ "$fleet_status" != 0 ]; then exit "$fleet_status"; fi
 if [ "$fuzz_status" != 0 ]; then exit "$fuzz_status"; fi
 if grep -q "^gate fail" target/gates-output.log; then exit 1; fi

@@ -22,8 +22,8 @@ use std::path::Path;
 
 pub use diagnostic::{ConfigError, Diagnostic, Diagnostics};
 pub use schema::{
-    Business, BusinessCode, Calendar, CalendarDay, CalendarFile, Config, DayKind, Devices, Face,
-    Keys, Kiosk, Language, Role, Staff, Storage, Ui,
+    AgencyLink, Business, BusinessCode, Calendar, CalendarDay, CalendarFile, Config, DayKind,
+    Devices, Face, Keys, Kiosk, Language, Role, Staff, Storage, Ui,
 };
 
 /// Where the kiosk's configuration lives by default.

@@ -25,6 +25,7 @@ pub(crate) fn check(c: &Config, r: &mut Report<'_>) {
     staff(c, r);
     agency_keys(c, r);
     storage(c, r);
+    agency_link(c, r);
     face(c, r);
     if let Some(file) = &c.calendar.file {
         absolute(
@@ -680,6 +681,60 @@ pub(crate) fn calendar_days(days: &[CalendarDay], base: &[Seg], r: &mut Report<'
                 seen.insert(key, (i, day.kind));
             }
         }
+    }
+}
+
+fn agency_link(c: &Config, r: &mut Report<'_>) {
+    let Some(a) = &c.agency else {
+        return;
+    };
+    let url = a.url.trim();
+    let rest = url.strip_prefix("https://");
+    let host_ok = rest.is_some_and(|h| {
+        let h = h.strip_suffix('/').unwrap_or(h);
+        !h.is_empty() && !h.contains(['/', '?', '#', '@', ' '])
+    });
+    if !host_ok {
+        r.error(
+            &k(&["agency", "url"]),
+            format!("[agency] url {:?} is not an https:// base URL", a.url),
+            "write the agency's address with https and no path, e.g. \"https://agency.example:8443\"",
+        );
+    }
+    absolute(
+        r,
+        &k(&["agency", "ca_cert"]),
+        &a.ca_cert,
+        "/etc/kiosk/agency/ca.crt",
+    );
+    absolute(
+        r,
+        &k(&["agency", "cert"]),
+        &a.cert,
+        "/etc/kiosk/agency/kiosk.crt",
+    );
+    absolute(
+        r,
+        &k(&["agency", "key"]),
+        &a.key,
+        "/etc/kiosk/agency/kiosk.key",
+    );
+    if a.cert == a.key {
+        r.error(
+            &k(&["agency", "key"]),
+            "[agency] key is the certificate's path",
+            "write the path of the private key, apart from the certificate",
+        );
+    }
+    if !(100..=60_000).contains(&a.timeout_ms) {
+        r.error(
+            &k(&["agency", "timeout_ms"]),
+            format!(
+                "[agency] timeout_ms {} is outside 100..=60000",
+                a.timeout_ms
+            ),
+            "write a deadline in milliseconds, e.g. 3000",
+        );
     }
 }
 

@@ -18,6 +18,35 @@ pub struct Config {
     pub face: Face,
     /// Staff accounts (`[[staff]]`).
     pub staff: Vec<Staff>,
+    /// The agency this kiosk is a client of (`[agency]`); absent: a standalone kiosk whose
+    /// registry is its own SQLite database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency: Option<AgencyLink>,
+}
+
+/// `[agency]`: the agency's registry of record, reached over HTTPS with mutual TLS. With it,
+/// the kiosk's registry reads and commits go to the agency; its journal, outbox, audit log,
+/// archives and feedback stay in its own database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyLink {
+    /// The agency's base URL, `https://host:port` (no path).
+    pub url: String,
+    /// The agency's CA certificate (PEM): the only root the agency's certificate is checked
+    /// against.
+    pub ca_cert: String,
+    /// This kiosk's certificate (PEM), signed by the agency (`agency enrol`); its CN is
+    /// `[kiosk] id`.
+    pub cert: String,
+    /// This kiosk's private key (PEM, mode 600), made by `kiosk provision agency-csr`.
+    pub key: String,
+    /// Deadline of every registry read and write, in milliseconds (connect, send, answer).
+    #[serde(default = "default_agency_timeout_ms")]
+    pub timeout_ms: u32,
+}
+
+fn default_agency_timeout_ms() -> u32 {
+    3000
 }
 
 /// `[kiosk]`: what this kiosk is.

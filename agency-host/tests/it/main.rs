@@ -8,5 +8,6 @@ mod audit;
 mod commits;
 mod fixtures;
 mod import;
+mod kiosks;
 mod pg;
 mod rig;

@@ -99,6 +99,21 @@ max_ttl_s = 600
         agency
     }
 
+    /// Makes the agency listen on a fixed port, so it is found at the same address after a
+    /// restart (kiosks keep their configured URL).
+    pub fn fix_port(&self) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let text = std::fs::read_to_string(&self.config).expect("agency.toml");
+        let text = text.replace(
+            "listen = \"127.0.0.1:0\"",
+            &format!("listen = \"127.0.0.1:{port}\""),
+        );
+        std::fs::write(&self.config, text).expect("agency.toml");
+    }
+
     /// A new agency, serving.
     pub fn serving() -> Agency {
         let mut a = Agency::new();

@@ -28,7 +28,6 @@ use crate::screens::{self, Chrome, View};
 use kiosk_core::domain::{Actor as AuditActor, BusinessCode};
 use kiosk_core::engine::driver::DriverError;
 use kiosk_core::rules::Material;
-use kiosk_core::store::AuditLog;
 
 /// How often the actor looks for an idle session to end.
 const TICK: Duration = Duration::from_secs(1);
@@ -320,7 +319,7 @@ impl Actor {
             Command::StaffCalled { reply } => {
                 let result = self.guarded("a staff call", |a| {
                     a.citizen.staff_called();
-                    if let Err(e) = a.kit.store.append(
+                    if let Err(e) = a.kit.store.get().append(
                         &AuditActor::System,
                         "staff.called",
                         &a.kit.config.kiosk.id,

@@ -240,7 +240,11 @@ impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StartError::Unknown(b) => write!(f, "没有这项业务 / unknown business {b:?}"),
-            StartError::Driver(e) => e.fmt(f),
+            StartError::Driver(e) => match e.failure() {
+                // The plain message (the agency cannot be reached: this business pauses).
+                Some(failure) => failure.fmt(f),
+                None => e.fmt(f),
+            },
             StartError::Gone(e) => e.fmt(f),
         }
     }
@@ -263,7 +267,14 @@ impl From<StartError> for ApiError {
             ),
             StartError::Driver(other) => {
                 log::error!("a business did not start: {other}");
-                ApiError::unavailable()
+                match other.failure() {
+                    Some(failure) => ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::Unavailable,
+                        failure.to_string(),
+                    ),
+                    None => ApiError::unavailable(),
+                }
             }
             StartError::Gone(gone) => gone.into(),
         }

@@ -17,7 +17,38 @@ use kiosk_core::calendar::WorkCalendar;
 use kiosk_core::card_ops::Target;
 use kiosk_core::ecard::{EcardIssuer, EcardVerifier};
 use kiosk_core::engine::driver::Engine;
+use kiosk_core::store::Store;
+use kiosk_store::agency::{AgencyStore, Delivery};
 use kiosk_store::sqlite::SqliteStore;
+
+/// The store the engine commits on: the kiosk's own database (standalone), or the agency's
+/// registry with the kiosk's database for the rest (`[agency]` in kiosk.toml).
+pub enum EngineStore {
+    Standalone(SqliteStore),
+    Agency {
+        store: Arc<AgencyStore>,
+        /// The outbox's delivery thread (stops when the kit is dropped).
+        delivery: Delivery,
+    },
+}
+
+impl EngineStore {
+    /// The store, whichever it is.
+    pub fn get(&self) -> &dyn Store {
+        match self {
+            EngineStore::Standalone(s) => s,
+            EngineStore::Agency { store, .. } => &**store,
+        }
+    }
+
+    /// The agency store, when the kiosk has an agency.
+    pub fn agency(&self) -> Option<&Arc<AgencyStore>> {
+        match self {
+            EngineStore::Standalone(_) => None,
+            EngineStore::Agency { store, .. } => Some(store),
+        }
+    }
+}
 
 /// Prints receipt lines or says why it could not.
 pub type Printer = Box<dyn Fn(&[String]) -> Result<(), String> + Send>;
@@ -26,8 +57,9 @@ pub type Printer = Box<dyn Fn(&[String]) -> Result<(), String> + Send>;
 pub struct Kit {
     pub config: Arc<Config>,
     pub calendar: Arc<WorkCalendar>,
-    /// The engine's own connection (staff pages and the read-only endpoints have theirs).
-    pub store: SqliteStore,
+    /// The engine's own store (staff pages and the read-only endpoints have their own
+    /// connections to the kiosk's database).
+    pub store: EngineStore,
     pub readers: Arc<dyn ReaderProvider>,
     pub target: Target,
     pub issuer: Option<EcardIssuer>,
@@ -64,7 +96,7 @@ impl Kit {
         Engine {
             config: &self.config,
             calendar: &self.calendar,
-            store: &self.store,
+            store: self.store.get(),
             readers: &*self.readers,
             target: self.target.clone(),
             ecard_issuer: self.issuer.as_ref(),

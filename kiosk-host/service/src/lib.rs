@@ -88,6 +88,8 @@ pub enum ServeError {
     Camera(#[from] card_io::camera::CameraError),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    #[error("agency: {0}")]
+    Agency(#[from] kiosk_store::AgencyError),
 }
 
 /// What the handlers share. Nothing here is the citizen's session: that is the actor's.
@@ -234,6 +236,24 @@ pub fn build(
     } else {
         real(&config)?
     };
+    // With an agency, the registry is the agency's (the kiosk's database keeps the journal,
+    // the outbox, the audit log, archives and feedback); without, the kiosk's own database.
+    let store = match &config.agency {
+        None => kit::EngineStore::Standalone(store),
+        Some(link) => {
+            let agency = Arc::new(kiosk_store::AgencyStore::new(
+                link,
+                &config.kiosk.id,
+                store,
+            )?);
+            let delivery = kiosk_store::AgencyStore::spawn_delivery(&agency)?;
+            log::info!("registry: the agency at {}", link.url);
+            kit::EngineStore::Agency {
+                store: agency,
+                delivery,
+            }
+        }
+    };
     let photo = photo::PhotoWorker::start(card_io::photo::PhotoSettings::default())?;
     let board = Arc::new(devices::Board::default());
     devices::declare(&board, &config.devices);
@@ -315,11 +335,15 @@ fn simulated(
 ) -> Result<Devices, ServeError> {
     let sim = sim::SimDevices::new(root)?;
     sim.configure(&mut config.devices);
-    demo::seed(
-        store,
-        &demo::DemoPaths::in_workspace(root),
-        chrono::Utc::now(),
-    )?;
+    // With an agency the demo registry is the agency's (loaded by `agency import
+    // data/demo/registry.jsonl`): the kiosk's database keeps no registry of its own.
+    if config.agency.is_none() {
+        demo::seed(
+            store,
+            &demo::DemoPaths::in_workspace(root),
+            chrono::Utc::now(),
+        )?;
+    }
     // A fresh e-card key per simulated run (never valid anywhere else).
     let key = sim.ecard_key.clone();
     let verifier = kiosk_core::ecard::EcardVerifier::new(vec![key.verifying_key()]);

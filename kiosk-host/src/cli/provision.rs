@@ -1,5 +1,7 @@
 //! `kiosk provision`: probe the devices, show the proposed `[devices]`, write kiosk.toml
-//! after confirmation.
+//! after confirmation. `kiosk provision agency-csr --kiosk-id ID --out DIR`: the kiosk's
+//! private key for the agency (made here, mode 600; it never leaves the kiosk) and a
+//! certificate signing request for the agency to sign (`agency enrol --csr`).
 //!
 //! Exit codes: 0 written (or nothing to change); 1 not written (no card reader found, not
 //! confirmed, the existing file or the proposal invalid); 2 bad arguments; 3 the file could
@@ -19,8 +21,25 @@ use serde_json::json;
 
 use super::common::fail;
 
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum ProvisionCommand {
+    /// Make this kiosk's key (mode 600, kept here) and a certificate signing request for the
+    /// agency (`agency enrol --kiosk ID --csr DIR/kiosk.csr --out kiosk.crt`).
+    AgencyCsr {
+        /// The kiosk's id (`[kiosk] id`): the certificate's CN.
+        #[arg(long, value_name = "ID")]
+        kiosk_id: String,
+        /// Where to write kiosk.key and kiosk.csr (neither may exist yet).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
 #[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct ProvisionArgs {
+    #[command(subcommand)]
+    command: Option<ProvisionCommand>,
     /// The configuration file to write (an existing one is the starting point and is kept
     /// as FILE.bak).
     #[arg(long, value_name = "FILE", default_value = DEFAULT_PATH)]
@@ -106,7 +125,76 @@ fn report_json(findings: &Findings, proposal: &Proposal, out: &std::path::Path, 
     );
 }
 
+/// The kiosk's key and CSR for the agency: `(key PEM, CSR PEM)`.
+fn agency_csr(kiosk_id: &str) -> Result<(zeroize::Zeroizing<String>, String), rcgen::Error> {
+    let key = rcgen::KeyPair::generate()?;
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, kiosk_id);
+    let csr = params.serialize_request(&key)?;
+    Ok((zeroize::Zeroizing::new(key.serialize_pem()), csr.pem()?))
+}
+
+/// Writes a new file with `mode` (an existing one is never replaced).
+fn write_new(path: &std::path::Path, text: &str, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+fn run_agency_csr(kiosk_id: &str, dir: &std::path::Path) -> i32 {
+    let id_ok = !kiosk_id.is_empty()
+        && kiosk_id.len() <= 32
+        && kiosk_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !id_ok {
+        return fail(
+            2,
+            format!(
+                "--kiosk-id {kiosk_id:?}: write [kiosk] id (1 to 32 letters, digits, `-` or `_`)"
+            ),
+        );
+    }
+    let (key, csr) = match agency_csr(kiosk_id) {
+        Ok(made) => made,
+        Err(e) => return fail(1, format!("cannot make the key and request: {e}")),
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return fail(3, format!("cannot create {}: {e}", dir.display()));
+    }
+    let key_path = dir.join("kiosk.key");
+    let csr_path = dir.join("kiosk.csr");
+    if let Err(e) = write_new(&key_path, &key, 0o600) {
+        return fail(3, format!("cannot write {}: {e}", key_path.display()));
+    }
+    if let Err(e) = write_new(&csr_path, &csr, 0o644) {
+        return fail(3, format!("cannot write {}: {e}", csr_path.display()));
+    }
+    println!(
+        "wrote {} (mode 600: it stays on this kiosk) and {}\n\
+         at the agency: agency enrol --kiosk {kiosk_id} --csr kiosk.csr --out kiosk.crt\n\
+         then put kiosk.crt and the agency's ca.crt in {dir} and add to kiosk.toml:\n\
+         [agency]\nurl = \"https://AGENCY:PORT\"\nca_cert = \"{dir}/ca.crt\"\n\
+         cert = \"{dir}/kiosk.crt\"\nkey = \"{key}\"",
+        key_path.display(),
+        csr_path.display(),
+        dir = dir.display(),
+        key = key_path.display(),
+    );
+    0
+}
+
 pub(crate) fn run(readers: &dyn ReaderProvider, args: ProvisionArgs) -> i32 {
+    if let Some(ProvisionCommand::AgencyCsr { kiosk_id, out }) = &args.command {
+        return run_agency_csr(kiosk_id, out);
+    }
     let out = args.out.clone();
     let (text, base) = match existing(&out) {
         Ok(Some((text, config))) => (Some(text), config),
@@ -223,5 +311,35 @@ fn decide(
     match provision::write_config(out, &text) {
         Ok(backup) => Outcome::Written(backup),
         Err(e) => Outcome::Refused(e.exit_code(), e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_agency_csr_names_the_kiosk_and_the_key_stays_private() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().join("agency");
+        assert_eq!(run_agency_csr("cj-zwfw-01", &out), 0);
+        let csr = std::fs::read_to_string(out.join("kiosk.csr")).expect("csr");
+        let parsed = rcgen::CertificateSigningRequestParams::from_pem(&csr).expect("a CSR");
+        let cn = parsed
+            .params
+            .distinguished_name
+            .get(&rcgen::DnType::CommonName)
+            .map(|v| format!("{v:?}"))
+            .expect("a CN");
+        assert!(cn.contains("\"cj-zwfw-01\""), "{cn}");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join("kiosk.key"))
+            .expect("key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // Never replaces an existing key.
+        assert_eq!(run_agency_csr("cj-zwfw-01", &out), 3);
+        assert_eq!(run_agency_csr("bad id", &out), 2);
     }
 }

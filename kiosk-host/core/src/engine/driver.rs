@@ -32,6 +32,20 @@ pub enum DriverError {
     Ecard(String),
 }
 
+impl DriverError {
+    /// The plain message for the citizen when the failure is one of the store's that has
+    /// one: the agency's registry cannot be reached ([`Failure::RegistryUnavailable`]).
+    pub fn failure(&self) -> Option<super::failure::Failure> {
+        match self {
+            DriverError::Store(StoreError::Unavailable(_))
+            | DriverError::Exec(ExecError::Store(StoreError::Unavailable(_))) => {
+                Some(super::failure::Failure::RegistryUnavailable)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Everything the engine runs on.
 pub struct Engine<'a> {
     pub config: &'a firmware_config::Config,

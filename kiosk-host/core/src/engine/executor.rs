@@ -22,7 +22,7 @@ use crate::card_ops::{self, OpError, Target};
 use crate::domain::CardAction;
 use crate::domain::{local_date, Actor, CardState, Outcome, Timestamp};
 use crate::ecard::EcardIssuer;
-use crate::store::{Change, Commit, IntentStatus, NewIntent, Store, StoreError};
+use crate::store::{Change, Commit, IntentStatus, NewIntent, Reservation, Store, StoreError};
 
 /// Failures outside the business rules: storage or devices.
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +208,32 @@ impl Executor<'_> {
         let Some(card) = session.gathered.card.as_ref() else {
             return Err(Executed::Failed(Failure::NoCardInserted));
         };
+        // Hold the card and its holder at the registry before anything is journaled or
+        // sent: a card another kiosk is busy with is refused here, untouched.
+        let reservation = Reservation {
+            case_id: session.case_id.clone(),
+            cards: card
+                .record
+                .as_ref()
+                .map(|r| vec![(r.card_number.clone(), r.state)])
+                .unwrap_or_default(),
+            persons: card
+                .record
+                .as_ref()
+                .map(|r| vec![r.id_number.clone()])
+                .unwrap_or_default(),
+        };
+        match self.store.reserve(&reservation) {
+            Ok(()) => {}
+            Err(StoreError::Conflict(why)) => {
+                log::warn!("case {}: card busy elsewhere: {why}", session.case_id);
+                return Err(Executed::Failed(Failure::CardBusy));
+            }
+            // A PIN change needs only the card: it runs while the registry cannot be
+            // reached (its record waits in the store's outbox).
+            Err(StoreError::Unavailable(_)) if action == CardAction::ChangePin => {}
+            Err(e) => return Err(Executed::Failed(store_failure(&e))),
+        }
         let intent = NewIntent {
             case_id: session.case_id.clone(),
             card_number: card.card_number.clone(),
@@ -267,6 +293,10 @@ impl Executor<'_> {
                 let reason = e.to_string();
                 if let Err(se) = self.store.abandon_intent(id, &session.actor(), &reason) {
                     log::error!("intent {id}: could not abandon: {se}");
+                }
+                if let Err(se) = self.store.release(&session.case_id) {
+                    // The lease expires by itself at the registry.
+                    log::warn!("case {}: reservation not released: {se}", session.case_id);
                 }
                 Err(Executed::Failed(card_failure(&e)))
             }
@@ -490,6 +520,7 @@ pub fn decide(action: CardAction, card: &CardFacts) -> Decision {
 fn store_failure(e: &StoreError) -> Failure {
     match e {
         StoreError::Conflict(_) => Failure::RecordChanged,
+        StoreError::Unavailable(_) => Failure::RegistryUnavailable,
         _ => Failure::StoreFailed,
     }
 }

@@ -41,6 +41,12 @@ pub enum Failure {
     AlreadyEnabled,
     /// The card left during the command and reconciliation found it had not taken effect.
     RemovedNothingChanged,
+    /// The agency's registry cannot be reached (network or agency down): the business needs
+    /// it and pauses; nothing was done. Businesses on the card alone still run.
+    RegistryUnavailable,
+    /// Another kiosk or counter is doing a business on this card or its holder right now:
+    /// refused before the card was touched.
+    CardBusy,
 }
 
 impl Failure {
@@ -114,6 +120,18 @@ impl Failure {
                 "بۇ كارتىنىڭ پارولى دەسلەپكى پارول ئەمەس، كارتا ئاللىقاچان قوزغىتىلغان. پارولنى ئۇنتۇپ قالغان بولسىڭىز، پارولنى قايتا بەلگىلەش ئىشىنى بېجىرىڭ."
                     .into(),
             ),
+            Failure::RegistryUnavailable => Tri::new(
+                "暂时无法连接社保卡管理系统,本业务暂停办理,未做任何更改。查询卡状态、修改密码仍可办理;请稍后再试或到服务窗口办理。".into(),
+                "The card registry cannot be reached just now, so this business is paused; nothing was changed. Card status and PIN change still work; please try again later or go to a service counter.".into(),
+                "ھازىر كارتا باشقۇرۇش سىستېمىسىغا ئۇلىنالمىدى، بۇ ئىش ۋاقتىنچە توختىتىلدى، ھېچنىمە ئۆزگەرتىلمىدى. كارتا ھالىتىنى كۆرۈش ۋە پارول ئۆزگەرتىش يەنىلا بولىدۇ؛ سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ."
+                    .into(),
+            ),
+            Failure::CardBusy => Tri::new(
+                "另一台终端正在办理这张卡的业务,本次未办理,卡片未改动。请稍后再试。".into(),
+                "Another kiosk or counter is handling this card right now; nothing was done and the card was not touched. Please try again later.".into(),
+                "باشقا بىر تېرمىنال بۇ كارتىنىڭ ئىشىنى بېجىرىۋاتىدۇ، بۇ قېتىم ھېچنىمە قىلىنمىدى، كارتىغا تېگىلمىدى. سەل تۇرۇپ قايتا سىناڭ."
+                    .into(),
+            ),
             Failure::RemovedNothingChanged => Tri::new(
                 "卡片在办理中被取出,业务未完成,卡片和记录均未改变。请重新办理。".into(),
                 "The card was removed during the business; nothing was changed. Please start again.".into(),
@@ -153,6 +171,8 @@ mod tests {
             },
             Failure::AlreadyEnabled,
             Failure::RemovedNothingChanged,
+            Failure::RegistryUnavailable,
+            Failure::CardBusy,
         ]
     }
 

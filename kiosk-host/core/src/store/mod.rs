@@ -254,6 +254,32 @@ pub trait Registry: Send + Sync {
     /// Applies everything in `commit` in one transaction with its audit entries, or nothing.
     /// Returns the archive number when the commit archived a record.
     fn commit(&self, commit: &Commit) -> Result<Option<String>>;
+    /// Holds a card (in the state the case read it in) and its holder for `case_id` until the
+    /// case's commit or [`Registry::release`], so that no other kiosk or counter changes them
+    /// meanwhile: the engine calls it before a card command is journaled and sent.
+    /// [`StoreError::Conflict`] when another case holds them or the state moved. A store
+    /// that only this kiosk writes (the embedded SQLite: one session at a time) holds
+    /// nothing: by default, `Ok`.
+    fn reserve(&self, reservation: &Reservation) -> Result<()> {
+        let _ = reservation;
+        Ok(())
+    }
+    /// Lets go of what [`Registry::reserve`] held for `case_id` (the card command did not
+    /// take effect). By default nothing is held.
+    fn release(&self, case_id: &str) -> Result<()> {
+        let _ = case_id;
+        Ok(())
+    }
+}
+
+/// What a case holds while its card command runs (see [`Registry::reserve`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reservation {
+    pub case_id: String,
+    /// Card numbers with the state the case read them in.
+    pub cards: Vec<(String, CardState)>,
+    /// ID numbers.
+    pub persons: Vec<String>,
 }
 
 /// What a journal intent records: the card command (never a PIN) and the commit to apply

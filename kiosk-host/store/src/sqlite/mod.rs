@@ -15,7 +15,7 @@
 //!
 //! Submodules: `store` ([`SqliteStore`]: connection, migrations, transactions), `registry`
 //! (reads and case numbers), `commit` (one transaction per [`Commit`] with its audit entries),
-//! `journal`, `audit`, `archive`, `feedback`, `key` (the database key and its file),
+//! `journal`, `outbox` (commits bound for an agency), `audit`, `archive`, `feedback`, `key` (the database key and its file),
 //! `encrypt` ([`encrypt_in_place`]), `codec` (text forms, row decoding, masking of audit
 //! details) and `query` (running queries). The schema is summarised in
 //! `migrations/0001_init.sql`. This module only declares and re-exports.
@@ -30,10 +30,12 @@ mod encrypt;
 mod feedback;
 mod journal;
 pub mod key;
+mod outbox;
 mod query;
 mod registry;
 mod store;
 
 pub use encrypt::{encrypt_in_place, Encrypted};
 pub use key::{DbKey, KeyFileError};
+pub use outbox::OutboxEntry;
 pub use store::SqliteStore;

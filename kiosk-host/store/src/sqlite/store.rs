@@ -27,6 +27,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_sealed_by_month",
         include_str!("../migrations/0003_sealed_by_month.sql"),
     ),
+    ("0004_outbox", include_str!("../migrations/0004_outbox.sql")),
 ];
 
 /// How long a statement waits for another connection's lock before failing.

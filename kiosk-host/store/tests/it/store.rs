@@ -285,7 +285,8 @@ fn migration_3_seals_records_by_month_and_makes_them_append_only() {
         }
     }
     let store = SqliteStore::open(&path, &db_key(&path)).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    // Migrated to the newest schema (3, then 4: the agency outbox).
+    assert_eq!(store.schema_version().unwrap(), SqliteStore::SCHEMA_VERSION);
     let jan = store.month_records("2026-01").unwrap();
     assert_eq!(jan.len(), 1);
     assert_eq!(jan[0].sealed_in.as_deref(), Some("2026-01"));
