@@ -9,7 +9,6 @@
 //!   certificates; [`tls`]: the CA, kiosk certificates, rustls configuration.
 //! - [`import`]: `agency import`, the card factory's production files and registry exports
 //!   (IMPORT.md), validated line by line, loaded in one transaction.
-//! - [`mask`]: personal data masked in audit details.
 //! - [`cli`]: the `agency` command.
 //!
 //! The wire types are in the `agency-api` crate; the configuration (`agency.toml`) is
@@ -20,6 +19,5 @@ pub mod cli;
 pub mod crypto;
 pub mod db;
 pub mod import;
-pub mod mask;
 pub mod server;
 pub mod tls;

@@ -329,7 +329,7 @@ async fn get_card(
         Some(c) => Ok(Json(c).into_response()),
         None => Err(Failure::not_found(format!(
             "no card {} in the registry",
-            crate::mask::card(&card_number)
+            kiosk_core::mask::card_number(&card_number)
         ))),
     }
 }

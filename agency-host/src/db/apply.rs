@@ -5,14 +5,13 @@ use deadpool_postgres::Transaction;
 use serde_json::{json, Value};
 
 use kiosk_core::domain::{Case, Person, Timestamp};
-use kiosk_core::mask as kmask;
 use kiosk_core::store::Change;
 
 use super::audit::Pending;
 use super::rows::{self, ApplicationSecret, CardSecret, CaseSecret};
 use super::{DbError, Result};
 use crate::crypto::Keys;
-use crate::mask;
+use kiosk_core::mask;
 
 use super::locks::{CardRow, Locked, PersonRow};
 
@@ -27,11 +26,11 @@ pub(crate) struct Apply<'a, 't> {
 }
 
 pub(crate) fn not_found_person(id_number: &str) -> DbError {
-    DbError::NotFound(format!("person {}", kmask::id_number(id_number)))
+    DbError::NotFound(format!("person {}", mask::id_number(id_number)))
 }
 
 pub(crate) fn not_found_card(card_number: &str) -> DbError {
-    DbError::NotFound(format!("card {}", mask::card(card_number)))
+    DbError::NotFound(format!("card {}", mask::card_number(card_number)))
 }
 
 impl Apply<'_, '_> {
@@ -111,8 +110,8 @@ impl Apply<'_, '_> {
             .await?;
         let detail = json!({
             "business": business,
-            "id_number": case.id_number.as_deref().map(kmask::id_number),
-            "agent_id_number": case.agent_id_number.as_deref().map(kmask::id_number),
+            "id_number": case.id_number.as_deref().map(mask::id_number),
+            "agent_id_number": case.agent_id_number.as_deref().map(mask::id_number),
             "started_at": audit_time(case.started_at),
             "finished_at": case.finished_at.map(audit_time),
             "outcome": outcome,
@@ -136,7 +135,7 @@ impl Apply<'_, '_> {
 
     /// Applies one change; returns its audit subject and detail.
     pub(crate) async fn change(&mut self, change: &Change) -> Result<(String, Value)> {
-        let detail = mask::masked(
+        let detail = mask::audit_detail(
             serde_json::to_value(change)
                 .map_err(|e| DbError::Corrupt(format!("a change does not encode: {e}")))?,
         );
@@ -162,7 +161,7 @@ impl Apply<'_, '_> {
                                 format!(
                                     "person {} was added by another case at the same moment; \
                                      nothing was changed",
-                                    kmask::id_number(&p.id_number)
+                                    mask::id_number(&p.id_number)
                                 )
                             })
                         })?;
@@ -187,7 +186,7 @@ impl Apply<'_, '_> {
                 if let Value::Object(map) = &mut detail {
                     map.insert("created".into(), Value::Bool(created));
                 }
-                Ok((kmask::id_number(&p.id_number), detail))
+                Ok((mask::id_number(&p.id_number), detail))
             }
             Change::SetContact {
                 id_number,
@@ -203,7 +202,7 @@ impl Apply<'_, '_> {
                     person.address = address.clone();
                 }
                 self.write_person(index, person).await?;
-                Ok((kmask::id_number(id_number), detail))
+                Ok((mask::id_number(id_number), detail))
             }
             Change::SetPhoto {
                 id_number,
@@ -230,14 +229,14 @@ impl Apply<'_, '_> {
                 tx.execute(&stmt, &[&person_id, &sealed, &self.at]).await?;
                 person.photo_sha256 = Some(actual);
                 self.write_person(index, person).await?;
-                Ok((kmask::id_number(id_number), detail))
+                Ok((mask::id_number(id_number), detail))
             }
             Change::AddCard(c) => {
                 let index = keys.card_index(&c.card_number);
                 if self.locked.cards.contains_key(&index) {
                     return Err(DbError::Conflict(format!(
                         "card {} is already in the registry",
-                        mask::card(&c.card_number)
+                        mask::card_number(&c.card_number)
                     )));
                 }
                 let (row, _) = self.person(&c.id_number)?;
@@ -276,12 +275,12 @@ impl Apply<'_, '_> {
                     DbError::from(e).racing(|| {
                         format!(
                             "card {} was added by another case at the same moment",
-                            mask::card(&c.card_number)
+                            mask::card_number(&c.card_number)
                         )
                     })
                 })?;
                 self.locked.cards.insert(index, CardRow { state: c.state });
-                Ok((mask::card(&c.card_number), detail))
+                Ok((mask::card_number(&c.card_number), detail))
             }
             Change::SetCardState {
                 card_number,
@@ -296,7 +295,7 @@ impl Apply<'_, '_> {
                     return Err(DbError::Conflict(format!(
                         "card {} is {} ({}), not {} ({}) as planned; it was not moved to {} \
                          ({})",
-                        mask::card(card_number),
+                        mask::card_number(card_number),
                         row.state.code(),
                         row.state.text().zh,
                         from.code(),
@@ -312,7 +311,7 @@ impl Apply<'_, '_> {
                     )
                     .await?;
                 tx.execute(&stmt, &[&index, &to.code(), &self.at]).await?;
-                Ok((mask::card(card_number), detail))
+                Ok((mask::card_number(card_number), detail))
             }
             Change::MarkReplacementRequested { card_number } => {
                 let index = keys.card_index(card_number);
@@ -325,7 +324,7 @@ impl Apply<'_, '_> {
                     )
                     .await?;
                 tx.execute(&stmt, &[&index]).await?;
-                Ok((mask::card(card_number), detail))
+                Ok((mask::card_number(card_number), detail))
             }
             Change::CreateApplication(a) => {
                 let exists = tx
@@ -458,7 +457,7 @@ impl Apply<'_, '_> {
                         DbError::from(err)
                             .racing(|| format!("e-card token {} was already issued", e.token_id))
                     })?;
-                Ok((mask::card(&e.card_number), detail))
+                Ok((mask::card_number(&e.card_number), detail))
             }
             Change::RevokeEcards { id_number } => {
                 let index = keys.person_index(id_number);
@@ -478,7 +477,7 @@ impl Apply<'_, '_> {
                 if let Value::Object(map) = &mut detail {
                     map.insert("revoked".into(), Value::from(revoked));
                 }
-                Ok((kmask::id_number(id_number), detail))
+                Ok((mask::id_number(id_number), detail))
             }
         }
     }

@@ -30,7 +30,7 @@ use super::apply::{with_case, Apply};
 use super::audit::{self, Pending};
 use super::locks::lock;
 use super::{Db, DbError, Result};
-use crate::mask;
+use kiosk_core::mask;
 
 /// The audit actor of a commit made by `kiosk`.
 pub fn actor_label(actor: &Actor, kiosk: &str) -> String {
@@ -229,7 +229,7 @@ impl Db {
             apply.entries.push(Pending::new(
                 action.clone(),
                 subject.clone(),
-                mask::masked(detail.clone()),
+                mask::audit_detail(detail.clone()),
             ));
         }
         if let (Some(detail), Some(case)) = (closing, &commit.case) {
@@ -302,7 +302,7 @@ impl Db {
             &format!("kiosk:{kiosk}"),
             vec![Pending::new(
                 "card.command",
-                mask::card(&o.card_number),
+                mask::card_number(&o.card_number),
                 detail,
             )],
             Some((&o.key, &make)),

@@ -15,7 +15,7 @@ use kiosk_core::domain::Timestamp;
 use super::commit::check_own_case;
 use super::locks::lock;
 use super::{Db, DbError, Result};
-use crate::mask;
+use kiosk_core::mask;
 
 /// At most this many cards and persons in one reservation.
 pub const MAX_ITEMS: usize = 64;
@@ -54,13 +54,13 @@ impl Db {
                 None => {
                     return Err(DbError::Conflict(format!(
                         "card {} is not in the registry",
-                        mask::card(&e.card_number)
+                        mask::card_number(&e.card_number)
                     )))
                 }
                 Some(now) if now != e.state => {
                     return Err(DbError::Conflict(format!(
                         "card {} is {} ({}) now, not {} ({}) as expected",
-                        mask::card(&e.card_number),
+                        mask::card_number(&e.card_number),
                         now.code(),
                         now.text().zh,
                         e.state.code(),

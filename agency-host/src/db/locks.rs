@@ -6,12 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use deadpool_postgres::Transaction;
 
 use kiosk_core::domain::{CardState, Person, Timestamp};
-use kiosk_core::mask as kmask;
 
 use super::rows::{self};
 use super::{DbError, Result};
 use crate::crypto::Keys;
-use crate::mask;
+use kiosk_core::mask;
 
 /// A locked person row, opened.
 pub(crate) struct PersonRow {
@@ -34,8 +33,8 @@ pub(crate) enum Item {
 impl Item {
     pub(crate) fn describe(&self) -> String {
         match self {
-            Item::Person(id) => format!("person {}", kmask::id_number(id)),
-            Item::Card(c) => format!("card {}", mask::card(c)),
+            Item::Person(id) => format!("person {}", mask::id_number(id)),
+            Item::Card(c) => format!("card {}", mask::card_number(c)),
         }
     }
 }

@@ -155,7 +155,7 @@ impl Db {
                     field: "card_number".into(),
                     message: format!(
                         "card {} is already in the registry",
-                        crate::mask::card(&card.card_number)
+                        kiosk_core::mask::card_number(&card.card_number)
                     ),
                     hint: "remove the line (the registry keeps its record)".into(),
                 });

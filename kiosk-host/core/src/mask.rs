@@ -1,4 +1,5 @@
-//! Masking of personal data shown on screens and receipts.
+//! Masking of personal data shown on screens and receipts, and in audit details (the same
+//! rules at the kiosk and at the agency, so an entry reads alike at both ends).
 
 /// Keeps the first `head` and last `tail` characters, masking the rest with `*`.
 pub fn middle(s: &str, head: usize, tail: usize) -> String {
@@ -90,9 +91,86 @@ pub fn json_strings(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// An audit entry's detail with the personal data in it masked, at any depth: ID numbers
+/// (first 6 and last 4), card numbers (last 4), names (first character), phone numbers (the
+/// middle 4 digits), addresses (first 6 characters), birth dates (the year), and photo bytes
+/// (`jpeg`, `content`) replaced by their SHA-256 and length.
+pub fn audit_detail(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("jpeg" | "content", Value::Array(items)) => {
+                        let bytes: Vec<u8> = items
+                            .iter()
+                            .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                            .collect();
+                        out.insert(
+                            format!("{key}_sha256"),
+                            Value::String(crate::digest::sha256_hex(&bytes)),
+                        );
+                        out.insert(format!("{key}_bytes"), Value::from(bytes.len()));
+                    }
+                    (k, Value::String(s)) => {
+                        let m = match k {
+                            "id_number" | "agent_id_number" => id_number(&s),
+                            "card_number" | "old_card" => card_number(&s),
+                            "name" => name(&s),
+                            "phone" => middle(&s, 3, 4),
+                            "address" => middle(&s, 6, 0),
+                            "birth_date" => match s.split_once('-') {
+                                Some((year, _)) => format!("{year}-**-**"),
+                                None => "*".repeat(s.chars().count()),
+                            },
+                            _ => s,
+                        };
+                        out.insert(key, Value::String(m));
+                    }
+                    (_, v) => {
+                        out.insert(key, audit_detail(v));
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(audit_detail).collect()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_details_are_masked_at_any_depth() {
+        let v = audit_detail(serde_json::json!({
+            "change": "set_photo",
+            "id_number": "652301198005061234",
+            "jpeg": [1, 2, 3],
+            "nested": [{"card_number": "A12345678", "phone": "13812345678"}],
+            "name": "张伟",
+            "address": "新疆昌吉市兴昌路475号",
+            "birth_date": "1980-05-06",
+            "reason": null,
+        }));
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "change": "set_photo",
+                "id_number": "652301********1234",
+                "jpeg_sha256": crate::digest::sha256_hex(&[1, 2, 3]),
+                "jpeg_bytes": 3,
+                "nested": [{"card_number": "*****5678", "phone": "138****5678"}],
+                "name": "张*",
+                "address": "新疆昌吉市兴******",
+                "birth_date": "1980-**-**",
+                "reason": null,
+            })
+        );
+    }
 
     #[test]
     fn numbers_in_free_text_are_masked() {

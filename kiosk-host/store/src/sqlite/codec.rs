@@ -3,7 +3,6 @@
 use crate::DbError;
 use base64::Engine as _;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use kiosk_core::digest::sha256_hex;
 use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -382,63 +381,10 @@ pub(crate) fn mask_card(card_number: &str) -> String {
     mask::middle(card_number, 0, 4)
 }
 
-/// A phone number with the middle 4 digits hidden (`138****5678`).
-pub(crate) fn mask_phone(phone: &str) -> String {
-    mask::middle(phone, 3, 4)
-}
-
-/// An address with the first 6 characters (province, prefecture) visible.
-fn mask_address(address: &str) -> String {
-    mask::middle(address, 6, 0)
-}
-
-/// A birth date with the year only.
-fn mask_birth_date(d: &str) -> String {
-    match d.split_once('-') {
-        Some((year, _)) => format!("{year}-**-**"),
-        None => "*".repeat(d.chars().count()),
-    }
-}
-
-/// A JSON value with the personal data in it masked for the audit log: ID numbers (first 6
-/// and last 4), card numbers (last 4), names, phone numbers, addresses, birth dates (year),
-/// and photo bytes (`jpeg`, `content`) replaced by their SHA-256 and length.
+/// A JSON value with the personal data in it masked for the audit log
+/// (`kiosk_core::mask::audit_detail`, the rules the agency applies too).
 pub(super) fn masked(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut out = serde_json::Map::new();
-            for (key, v) in map {
-                match (key.as_str(), v) {
-                    ("jpeg" | "content", Value::Array(items)) => {
-                        let bytes: Vec<u8> = items
-                            .iter()
-                            .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
-                            .collect();
-                        out.insert(format!("{key}_sha256"), Value::String(sha256_hex(&bytes)));
-                        out.insert(format!("{key}_bytes"), Value::from(bytes.len()));
-                    }
-                    (k, Value::String(s)) => {
-                        let m = match k {
-                            "id_number" | "agent_id_number" => mask::id_number(&s),
-                            "card_number" | "old_card" => mask_card(&s),
-                            "name" => mask::name(&s),
-                            "phone" => mask_phone(&s),
-                            "address" => mask_address(&s),
-                            "birth_date" => mask_birth_date(&s),
-                            _ => s,
-                        };
-                        out.insert(key, Value::String(m));
-                    }
-                    (_, v) => {
-                        out.insert(key, masked(v));
-                    }
-                }
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(masked).collect()),
-        other => other,
-    }
+    mask::audit_detail(value)
 }
 
 /// `value` serialised and masked for the audit log.
@@ -472,7 +418,7 @@ mod tests {
             json!({
                 "change": "set_photo",
                 "id_number": "652301********1234",
-                "jpeg_sha256": sha256_hex(&[1, 2, 3]),
+                "jpeg_sha256": kiosk_core::digest::sha256_hex(&[1, 2, 3]),
                 "jpeg_bytes": 3,
                 "nested": [{"card_number": "*****5678", "phone": "138****5678"}],
                 "name": "张*",
