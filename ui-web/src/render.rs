@@ -133,9 +133,10 @@ pub fn render_page(page: &Page) -> String {
             max_chars: *max_chars,
         }
         .render(),
-        Screen::StaffLogin { problem } => StaffLoginTpl {
+        Screen::StaffLogin { problem, csrf } => StaffLoginTpl {
             c,
             problem: problem.as_deref(),
+            csrf,
         }
         .render(),
         Screen::SelfTest { user, checks, csrf } => SelfTestTpl {
@@ -587,6 +588,7 @@ struct ErrorTpl<'a> {
 struct StaffLoginTpl<'a> {
     c: Chrome<'a>,
     problem: Option<&'a str>,
+    csrf: &'a str,
 }
 
 #[derive(Template)]

@@ -96,7 +96,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
     if shared.sim.is_some() {
         r = r.merge(super::sim::routes());
     }
-    r.fallback(not_found).with_state(shared)
+    let hosts = shared.hosts.clone();
+    r.fallback(not_found)
+        .with_state(shared)
+        .layer(axum::middleware::from_fn_with_state(
+            hosts,
+            super::edge::guard,
+        ))
+        .layer(axum::middleware::from_fn(super::edge::headers))
 }
 
 /// No such route: under `/api/` the JSON error body, elsewhere the error screen with the way

@@ -15,6 +15,7 @@ pub mod citizen;
 #[cfg(feature = "sim")]
 pub mod demo;
 pub mod devices;
+pub mod edge;
 pub mod http;
 pub mod inputs;
 pub mod kit;
@@ -111,6 +112,8 @@ pub struct Shared {
     pub camera: Option<Camera>,
     /// The receipt printer (its status watch), when the kiosk has one.
     pub printer: Option<Arc<ReceiptPrinter>>,
+    /// The host names the kiosk answers to (the edge's Host and Origin checks).
+    pub hosts: edge::Hosts,
     /// The simulated hardware, when the kiosk runs on it.
     #[cfg(feature = "sim")]
     pub sim: Option<sim::SimDevices>,
@@ -278,6 +281,7 @@ pub fn build(
         slot,
         camera,
         printer,
+        hosts: edge::Hosts::new(addr),
         #[cfg(feature = "sim")]
         sim,
     });

@@ -10,25 +10,48 @@ use std::time::Instant;
 use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use ui_web::StaffPage;
 use zeroize::Zeroize;
 
 use super::{
-    audit, authorise_form, html, lang, random_hex, staff_lang, token, Csrf, StaffSession, COOKIE,
-    LOCKOUT,
+    audit, authorise_form, cookie, html, lang, random_hex, staff_lang, token, Csrf, StaffSession,
+    COOKIE, LOCKOUT,
 };
 use crate::Shared;
 use kiosk_core::domain::Actor;
 
+/// The cookie holding the login form's anti-forgery token (login CSRF: a page elsewhere
+/// cannot log the kiosk's browser in as someone else, as it can read neither the cookie nor
+/// the form).
+const LOGIN_COOKIE: &str = "kiosk_login";
+
+/// The login page with a fresh anti-forgery token, in the form and in its cookie.
 fn login_page(s: &Shared, problem: Option<String>) -> Response {
-    html(
+    login_page_with(s, StatusCode::OK, problem)
+}
+
+fn login_page_with(s: &Shared, status: StatusCode, problem: Option<String>) -> Response {
+    let csrf = random_hex(16);
+    let page = html(
         staff_lang(crate::screens::lang(lang(s))),
         "工作人员登录 / Staff login",
-        ui_web::Screen::StaffLogin { problem },
+        ui_web::Screen::StaffLogin {
+            problem,
+            csrf: csrf.clone(),
+        },
+    );
+    (
+        status,
+        [(
+            header::SET_COOKIE,
+            format!("{LOGIN_COOKIE}={csrf}; Path=/staff/login; HttpOnly; SameSite=Strict"),
+        )],
+        page,
     )
+        .into_response()
 }
 
 /// `GET /staff/login`.
@@ -39,9 +62,26 @@ pub async fn form(State(s): State<Arc<Shared>>) -> Response {
 #[derive(Deserialize)]
 pub struct Login {
     #[serde(default)]
+    csrf: String,
+    #[serde(default)]
     user: String,
     #[serde(default)]
     password: String,
+}
+
+/// Whether the form's token is the one its cookie holds (both present, equal in constant
+/// time).
+fn login_token_matches(headers: &HeaderMap, form: &str) -> bool {
+    let Some(cookie) = cookie(headers, LOGIN_COOKIE) else {
+        return false;
+    };
+    !form.is_empty()
+        && cookie.len() == form.len()
+        && cookie
+            .bytes()
+            .zip(form.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 impl Drop for Login {
@@ -71,7 +111,18 @@ fn decoy_hash() -> Option<&'static str> {
 }
 
 /// `POST /staff/login`.
-pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>) -> Response {
+pub async fn login(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    PageForm(form): PageForm<Login>,
+) -> Response {
+    if !login_token_matches(&headers, &form.csrf) {
+        return login_page_with(
+            &s,
+            StatusCode::FORBIDDEN,
+            Some("登录表单已失效，请重试 / the login form expired: try again".into()),
+        );
+    }
     let user: String = form.user.trim().chars().take(MAX_USER + 1).collect();
     let locked = s
         .staff
