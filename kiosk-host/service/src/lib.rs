@@ -102,6 +102,8 @@ pub struct Shared {
     /// The store connections of the staff pages and the read-only endpoints.
     pub records: records::Records,
     pub staff: Mutex<staff::StaffSessions>,
+    /// The key of the audit log's pseudonyms for login names that are no staff user.
+    pub login_names: staff::NameKey,
     /// Every peripheral's health.
     pub devices: Arc<devices::Board>,
     /// The card readers (the card reader's watcher, the staff self-test).
@@ -222,6 +224,7 @@ pub fn build(
     .map_err(kiosk_store::DbError::from)?;
     let store = SqliteStore::open(&db, &key)?;
     let records = records::Records::open(&db, &key, records::CONNECTIONS)?;
+    let login_names = staff::NameKey::new(key.derive("kiosk login names"));
     drop(key);
     let Devices {
         readers,
@@ -276,6 +279,7 @@ pub fn build(
         calendar,
         records,
         staff: Mutex::new(staff::StaffSessions::default()),
+        login_names,
         devices: board,
         readers,
         slot,

@@ -156,7 +156,6 @@ fn a_rebound_host_name_is_refused() {
     }
     let a = with_headers(&k, "GET", "/api/session", &["Host: localhost"], "");
     assert_eq!(a.status, 200, "{}", a.head);
-    let _ = json!({});
 }
 
 #[test]
@@ -182,4 +181,168 @@ fn the_login_form_needs_its_token_and_cookie() {
     let a = tests::staff::post_login(&k, fields);
     assert_eq!(a.status, 303, "{}", a.head);
     assert!(a.head.contains("kiosk_staff="), "{}", a.head);
+}
+
+/// A kiosk with a supervisor (`super` / `super pass`) and its database in `dir`.
+fn with_supervisor(dir: &std::path::Path) -> (Kiosk, std::path::PathBuf) {
+    let config = dir.join("kiosk.toml");
+    tests::staff::staff_config(&config, &[("super", "super pass", &["supervisor"])]);
+    let db = dir.join("kiosk.db");
+    let k = Kiosk::start_workspace(&[
+        "--config",
+        config.to_str().expect("utf-8 path"),
+        "--db",
+        db.to_str().expect("utf-8 path"),
+    ]);
+    (k, db)
+}
+
+/// `kiosk audit show` (text, or `--json`) of the database `db`.
+fn audit_show(db: &std::path::Path, json: bool) -> String {
+    let key = kiosk_store::sqlite::key::beside(db);
+    let mut args = vec![
+        "audit",
+        "show",
+        "--limit",
+        "10000",
+        "--db",
+        db.to_str().expect("utf-8 path"),
+        "--key-file",
+        key.to_str().expect("utf-8 path"),
+    ];
+    if json {
+        args.push("--json");
+    }
+    let out = std::process::Command::new(tests::workspace_bin("kiosk"))
+        .args(args)
+        .output()
+        .expect("kiosk audit show");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn attacker_text_in_a_login_name_reaches_the_audit_log_as_a_pseudonym() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (k, db) = with_supervisor(dir.path());
+    let forged = "x\r\n    99  2026-01-01 08:00:00  staff:boss  archive.seal  kiosk  {}\x1b[2J\x1b]0;owned\x07";
+    let id_number = "652302199203140023";
+    let password = "super pass";
+    for name in [forged, id_number, password, "bidi\u{202E}gnp.exe"] {
+        let a = tests::staff::post_login(&k, &format!("user={}&password=wrong", urlencode(name)));
+        assert_eq!(a.status, 200, "{}", a.head);
+    }
+    // Twice the same unknown name: the same pseudonym, so attempts can be linked.
+    tests::staff::post_login(&k, &format!("user={id_number}&password=wrong"));
+    let cookie = tests::staff::login(&k, "super", "super pass");
+    let page = k.get("/staff/audit", Some(&cookie));
+    assert_eq!(page.status, 200);
+    for bad in [
+        id_number,
+        "archive.seal  kiosk",
+        "\x1b",
+        "\u{202E}",
+        "super pass",
+    ] {
+        assert!(!page.body.contains(bad), "/staff/audit shows {bad:?}");
+    }
+    drop(k);
+    let text = audit_show(&db, false);
+    for l in text.lines() {
+        assert!(
+            l.split_whitespace()
+                .next()
+                .is_some_and(|seq| seq.parse::<u64>().is_ok()),
+            "a line that is no entry: {l:?}\n{text}"
+        );
+    }
+    assert!(!text.contains("staff:boss"), "{text}");
+    for bad in ['\x1b', '\x07', '\r', '\u{202E}'] {
+        assert!(!text.contains(bad), "{bad:?} printed raw");
+    }
+    let json = audit_show(&db, true);
+    for bad in [id_number, "password", "super pass", "owned", "gnp.exe"] {
+        assert!(!json.contains(bad), "{bad:?} stored: {json}");
+    }
+    let failed: Vec<&str> = json
+        .lines()
+        .filter(|l| l.contains("\"actor\": \"staff:unknown:"))
+        .collect();
+    assert_eq!(failed.len(), 5, "{json}");
+    assert_eq!(failed[1], failed[4], "the same name, the same pseudonym");
+    assert_ne!(failed[0], failed[1]);
+}
+
+#[test]
+fn a_staff_reason_is_cleaned_limited_and_masked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (k, db) = with_supervisor(dir.path());
+    reissue(&k);
+    let cookie = tests::staff::login(&k, "super", "super pass");
+    let page = k.get("/staff/applications", Some(&cookie));
+    let csrf = tests::staff::csrf(&page.body);
+    let case = page
+        .body
+        .split("name=\"case\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("an application of the demo registry")
+        .to_string();
+    let long = format!(
+        "csrf={csrf}&case={case}&to=rejected&reasons={}",
+        "x".repeat(3000)
+    );
+    let a = k.post_form("/staff/applications", &long, Some(&cookie));
+    assert_eq!(a.status, 422, "{}", a.head);
+    assert!(a.body.contains("3000"), "the page says how long it was");
+    let id = format!(
+        "csrf={csrf}&case={case}&to=rejected&reasons={}",
+        urlencode("证件 6523011980-0101-0011\r\n\u{202E}")
+    );
+    let a = k.post_form("/staff/applications", &id, Some(&cookie));
+    assert_eq!(a.status, 200, "{}", a.body);
+    drop(k);
+    let json = audit_show(&db, true);
+    assert!(
+        !json.contains(&"x".repeat(201)),
+        "an over-long reason stored"
+    );
+    assert!(!json.contains("6523011980-0101-0011"), "{json}");
+    assert!(
+        json.contains("证件 652301********0011"),
+        "the reason, masked: {json}"
+    );
+    assert!(
+        !json.contains("\\u202e") && !json.contains('\u{202E}'),
+        "{json}"
+    );
+}
+
+/// 换发 for 马丽: an application for the staff to move.
+fn reissue(k: &Kiosk) {
+    k.post_json("/api/session/start", &json!({ "business": "reissue" }));
+    k.post_json("/api/sim/idcard", &json!({ "person": "v3-sm4.toml" }));
+    k.post_json("/api/sim/card", &json!({ "card": "v3-sm4.toml" }));
+    k.wait_screen("confirm", |p| tests::served::kind(p) == "confirm");
+    let page = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
+    assert_eq!(tests::served::kind(&page), "done", "{page}");
+    k.post_json(
+        "/api/session/event",
+        &json!({ "action": "rate", "level": 5 }),
+    );
+    let r = k.request("DELETE", "/api/sim/card", "application/json", "{}");
+    assert!(r.status < 400, "{}", r.body);
 }

@@ -123,20 +123,22 @@ pub async fn login(
             Some("登录表单已失效，请重试 / the login form expired: try again".into()),
         );
     }
-    let user: String = form.user.trim().chars().take(MAX_USER + 1).collect();
+    // The name as typed (cleaned) for the lookup; the audit log gets it only when it is a
+    // staff user's, else its pseudonym.
+    let user = kiosk_core::text::clean_cut(&form.user, MAX_USER + 1);
+    let known = user.chars().count() <= MAX_USER && s.config.staff.iter().any(|a| a.user == user);
+    let actor = if known {
+        Actor::Staff(user.clone())
+    } else {
+        Actor::Staff(s.login_names.pseudonym(&form.user))
+    };
     let locked = s
         .staff
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .locked(&user, Instant::now());
     if locked {
-        audit(
-            &s,
-            &Actor::Staff(user.clone()),
-            "staff.login_locked",
-            serde_json::json!({}),
-        )
-        .await;
+        audit(&s, &actor, "staff.login_locked", serde_json::json!({})).await;
         return login_page(
             &s,
             Some(format!(
@@ -187,13 +189,7 @@ pub async fn login(
                 .unwrap_or_else(|p| p.into_inner())
                 .failed(&user, Instant::now());
         }
-        audit(
-            &s,
-            &Actor::Staff(user),
-            "staff.login_failed",
-            serde_json::json!({}),
-        )
-        .await;
+        audit(&s, &actor, "staff.login_failed", serde_json::json!({})).await;
         return login_page(&s, Some("用户名或密码错误 / wrong user or password".into()));
     };
     let token = random_hex(32);
