@@ -346,3 +346,73 @@ fn reissue(k: &Kiosk) {
     let r = k.request("DELETE", "/api/sim/card", "application/json", "{}");
     assert!(r.status < 400, "{}", r.body);
 }
+
+/// Every run of 15 or more digits (an ID number is 18, an old one 15) in `text`.
+fn long_digit_runs(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|r| r.len() >= 15)
+        .map(str::to_string)
+        .collect()
+}
+
+/// `text` and every base64url-looking part of it decoded.
+fn with_decoded(text: &str) -> String {
+    use base64::Engine;
+    let mut all = text.to_string();
+    for part in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+        if part.len() >= 16 {
+            if let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part) {
+                all.push('\n');
+                all.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn the_ecard_qr_names_no_one() {
+    let k = serve();
+    k.post_json("/api/session/start", &json!({ "business": "ecard" }));
+    k.post_json("/api/sim/idcard", &json!({ "person": "v2-3des.toml" }));
+    k.wait_screen("confirm", |p| tests::served::kind(p) == "confirm");
+    let done = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
+    assert_eq!(tests::served::kind(&done), "done", "{done}");
+    let qr = done["screen"]["ecard_qr"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(qr.starts_with("SSEC2."), "an activation code: {done}");
+    for answer in [
+        done.to_string(),
+        k.get("/api/session", None).body,
+        k.get("/session", None).body,
+    ] {
+        let all = with_decoded(&answer);
+        if !answer.starts_with("<!DOCTYPE") {
+            assert!(all.contains("\"tid\""), "the code was decoded: {all}");
+        }
+        assert_eq!(long_digit_runs(&all), Vec::<String>::new(), "{all}");
+        assert!(!all.contains("A00000001"), "the card number: {all}");
+    }
+    // The code expires: its payload says when.
+    let payload = with_decoded(&qr);
+    assert!(payload.contains("\"exp\":"), "{payload}");
+    // The holder's dynamic code (version 2) names no one either, and still identifies them.
+    k.post_json("/api/session/event", &json!({ "action": "finish" }));
+    k.post_json("/api/session/start", &json!({ "business": "report_loss" }));
+    let code = k.api(
+        "GET",
+        "/api/sim/ecard-qr?person=v2-3des.toml",
+        serde_json::Value::Null,
+    );
+    let dynamic = code["qr"].as_str().unwrap_or("").to_string();
+    assert!(dynamic.starts_with("SSEQ2."), "{code}");
+    assert_eq!(
+        long_digit_runs(&with_decoded(&dynamic)),
+        Vec::<String>::new()
+    );
+    k.post_json("/api/sim/qr", &json!({ "text": dynamic }));
+    let page = k.wait_screen("confirm", |p| tests::served::kind(p) == "confirm");
+    assert!(page.to_string().contains("652301********0015"), "{page}");
+}

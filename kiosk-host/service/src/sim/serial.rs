@@ -239,10 +239,8 @@ fn ecard_code(s: &Shared, sim: &SimDevices, person: &str) -> Result<String, Box<
             format!("{person} has no e-card yet: do the e-card business (ecard) first"),
         )));
     };
-    Ok(kiosk_core::ecard::sign_dynamic(
+    Ok(kiosk_core::ecard::sign_dynamic_ref(
         &sim.ecard_key,
-        &id,
-        &e.card_number,
         &e.token_id,
         chrono::Utc::now(),
     ))
