@@ -104,6 +104,8 @@ pub struct Shared {
     pub staff: Mutex<staff::StaffSessions>,
     /// The key of the audit log's pseudonyms for login names that are no staff user.
     pub login_names: staff::NameKey,
+    /// The bound on login checks (argon2 work and memory, the failure budget).
+    pub login_gate: staff::LoginGate,
     /// Every peripheral's health.
     pub devices: Arc<devices::Board>,
     /// The card readers (the card reader's watcher, the staff self-test).
@@ -280,6 +282,7 @@ pub fn build(
         records,
         staff: Mutex::new(staff::StaffSessions::default()),
         login_names,
+        login_gate: staff::LoginGate::default(),
         devices: board,
         readers,
         slot,

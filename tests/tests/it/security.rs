@@ -416,3 +416,44 @@ fn the_ecard_qr_names_no_one() {
     let page = k.wait_screen("confirm", |p| tests::served::kind(p) == "confirm");
     assert!(page.to_string().contains("652301********0015"), "{page}");
 }
+
+#[test]
+fn a_login_flood_is_bounded_and_memory_returns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("kiosk.toml");
+    tests::staff::staff_config(&config, &[("super", "super pass", &["supervisor"])]);
+    let k = Kiosk::start_workspace(&["--config", config.to_str().expect("utf-8 path")]);
+    let f = tests::flood::flood(&k, 8, 15, std::time::Duration::from_secs(2));
+    eprintln!(
+        "RSS idle {} KiB, end {} KiB, after {} KiB; {:?}; /api/session {}",
+        f.rss_idle_kib,
+        f.rss_end_kib,
+        f.rss_after_kib,
+        f.statuses,
+        f.session.p50_p99()
+    );
+    let total: usize = f.statuses.values().sum();
+    assert_eq!(total, 120, "{:?}", f.statuses);
+    // The waiting room and the failure budget hold: most get 429 at once, none an error.
+    assert!(
+        f.statuses.get(&429).copied().unwrap_or(0) > 0,
+        "{:?}",
+        f.statuses
+    );
+    assert!(
+        f.statuses.keys().all(|s| matches!(s, 200 | 429)),
+        "{:?}",
+        f.statuses
+    );
+    assert!(
+        f.rss_after_kib <= 2 * f.rss_idle_kib,
+        "memory after the flood {} KiB, idle {} KiB",
+        f.rss_after_kib,
+        f.rss_idle_kib
+    );
+    // The screen answered all along.
+    assert!(!f.session.is_empty());
+    // And a staff member still logs in once the budget refills.
+    std::thread::sleep(tests::flood::FAILURE_REFILL);
+    tests::staff::login(&k, "super", "super pass");
+}

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use argon2::password_hash::SaltString;
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHasher};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -156,33 +156,31 @@ pub async fn login(
         .map(|a| (a.password_hash.clone(), a.roles.clone()));
     let default_lang = s.config.ui.default_language;
     let password = std::mem::take(&mut { form }.password);
-    let verified = tokio::task::spawn_blocking(move || {
-        let mut password = password;
-        let check = |hash: &str| {
-            PasswordHash::new(hash)
-                .map(|h| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &h)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        };
-        let ok = match account.as_ref() {
-            Some((hash, _)) => check(hash),
-            None => {
-                // The same work for a name that is no staff user; never a match.
-                if let Some(decoy) = decoy_hash() {
-                    check(decoy);
-                }
-                false
-            }
-        };
-        password.zeroize();
-        ok.then(|| account.map(|(_, roles)| roles).unwrap_or_default())
-    })
-    .await
-    .unwrap_or(None);
+    // The same work for a name that is no staff user (the decoy); never a match then.
+    let (hash, roles) = match account {
+        Some((hash, roles)) => (Some(hash), roles),
+        None => (decoy_hash().map(str::to_string), Vec::new()),
+    };
+    let checked = match hash {
+        Some(hash) => s.login_gate.verify(hash, password).await,
+        None => Ok(false),
+    };
+    let verified = match checked {
+        Ok(true) if known => Some(roles),
+        Ok(_) => None,
+        Err(busy) => {
+            log::warn!("login not checked: {busy:?}");
+            return login_page_with(
+                &s,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(
+                    "登录尝试过多，请稍后再试 / too many login attempts: try again shortly".into(),
+                ),
+            );
+        }
+    };
     let Some(roles) = verified else {
+        s.login_gate.failed();
         {
             s.staff
                 .lock()

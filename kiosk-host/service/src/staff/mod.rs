@@ -11,6 +11,7 @@
 mod applications;
 mod archive;
 mod audit_log;
+pub mod gate;
 mod labels;
 mod login;
 mod selftest;
@@ -35,6 +36,7 @@ use super::Shared;
 use kiosk_core::domain::Actor;
 use kiosk_core::store::AuditLog;
 
+pub use gate::LoginGate;
 use sessions::StaffSession;
 pub use sessions::{StaffSessions, IDLE, LOCKOUT, MAX_FAILURES};
 
