@@ -182,6 +182,14 @@ pub fn build(
     let addr: SocketAddr = listen
         .parse()
         .map_err(|e| ServeError::Config(format!("listen address {listen:?}: {e}")))?;
+    if opts.sim && !addr.ip().is_loopback() {
+        // The simulator's routes drive the devices (cards in, ID cards read, scans): never
+        // for the network.
+        return Err(ServeError::Config(format!(
+            "--sim listens on loopback only (its /api/sim routes control the simulated \
+             devices): {addr} is not a loopback address; use 127.0.0.1"
+        )));
+    }
     if !addr.ip().is_loopback() {
         log::warn!(
             "listening on {addr}, not on loopback: the citizen API and the staff pages can be reached from the network; put them behind TLS and a firewall, or use the default 127.0.0.1"

@@ -457,3 +457,89 @@ fn a_login_flood_is_bounded_and_memory_returns() {
     std::thread::sleep(tests::flood::FAILURE_REFILL);
     tests::staff::login(&k, "super", "super pass");
 }
+
+#[test]
+fn rating_reasons_are_codes_and_comments_are_cleaned() {
+    let k = serve();
+    k.post_json("/api/session/start", &json!({ "business": "status" }));
+    k.post_json("/api/sim/card", &json!({ "card": "v2-3des.toml" }));
+    k.wait_screen("confirm", |p| tests::served::kind(p) == "confirm");
+    let done = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
+    assert_eq!(tests::served::kind(&done), "done", "{done}");
+    let many: Vec<String> = vec!["x".repeat(450); 2000];
+    for body in [
+        json!({ "action": "rate", "level": 1, "reasons": many }),
+        json!({ "action": "rate", "level": 1, "reasons": ["slow", "free text"] }),
+        json!({ "action": "rate", "level": 1, "comment": "长".repeat(501) }),
+    ] {
+        let a = k.json("POST", "/api/session/event", &body);
+        assert_eq!(a.status, 422, "{}", a.body);
+    }
+    // The form the same way, with the error screen.
+    let a = k.post_form("/session/event", "action=rate&level=1&reasons=nope", None);
+    assert_eq!(a.status, 422, "{}", a.head);
+    assert!(a.body.starts_with("<!DOCTYPE html>"));
+    let page = k.post_json(
+        "/api/session/event",
+        &json!({ "action": "rate", "level": 1, "reasons": ["slow", "slow"],
+                 "comment": "bad\u{1b}[31m\r\n\u{202E}call 138 1234 5678" }),
+    );
+    assert_eq!(tests::served::kind(&page), "home", "{page}");
+}
+
+#[test]
+fn sim_on_a_network_address_is_refused() {
+    let mut child = std::process::Command::new(tests::workspace_bin("kiosk"))
+        .args(["serve", "--sim", "--listen", "0.0.0.0:0", "--root"])
+        .arg(tests::kiosk::root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kiosk serve");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break Some(s);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let status = status.expect("kiosk serve --sim on 0.0.0.0 kept running");
+    assert!(!status.success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+        .expect("stderr");
+    assert!(err.contains("loopback"), "{err}");
+}
+
+#[test]
+fn the_smaller_items() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (k, _db) = with_supervisor(dir.path());
+    // An unknown business on the form: the error screen with a 4xx.
+    let a = k.post_form("/session/start", "business=nope", None);
+    assert_eq!(a.status, 422, "{}", a.head);
+    assert!(a.body.starts_with("<!DOCTYPE html>"));
+    // An over-long scan is refused at once.
+    let t = std::time::Instant::now();
+    let a = k.json("POST", "/api/sim/qr", &json!({ "text": "x".repeat(5000) }));
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "refused at once"
+    );
+    // A new login ends the user's previous session.
+    let first = tests::staff::login(&k, "super", "super pass");
+    assert_eq!(k.get("/staff", Some(&first)).status, 200);
+    let second = tests::staff::login(&k, "super", "super pass");
+    assert_eq!(k.get("/staff", Some(&second)).status, 200);
+    assert_eq!(
+        k.get("/staff", Some(&first)).status,
+        303,
+        "the old session ended"
+    );
+}

@@ -243,10 +243,7 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
-        assert!(
-            (1..=1 + WAITING_PER_CHECK).contains(&checked),
-            "{checked}"
-        );
+        assert!((1..=1 + WAITING_PER_CHECK).contains(&checked), "{checked}");
         assert_eq!(busy + checked, 20);
         assert_eq!(gate.pooled(), 0, "the work areas go once nobody waits");
         assert!(gate.verify(hash, "pw".into()).await.expect("checked"));

@@ -169,7 +169,7 @@ pub async fn login(
         Ok(true) if known => Some(roles),
         Ok(_) => None,
         Err(busy) => {
-            log::warn!("login not checked: {busy:?}");
+            log::debug!("login not checked: {busy:?}");
             return login_page_with(
                 &s,
                 StatusCode::TOO_MANY_REQUESTS,
