@@ -176,3 +176,96 @@ mod tests {
         assert!(!lan.allows("kiosk.attacker.example"));
     }
 }
+
+/// How long a client may take to send a request's headers before its connection is closed.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The most connections one client address may hold open at once; more are closed at once.
+/// (The kiosk's own browser needs a handful: pages, the script, the event stream.)
+pub const MAX_CONNECTIONS_PER_CLIENT: usize = 64;
+
+/// Open connections per client address.
+#[derive(Default, Clone)]
+struct Clients(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+);
+
+/// One connection counted for its client until dropped.
+struct Counted {
+    clients: Clients,
+    ip: std::net::IpAddr,
+}
+
+impl Clients {
+    fn admit(&self, ip: std::net::IpAddr) -> Option<Counted> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(ip).or_insert(0);
+        if *n >= MAX_CONNECTIONS_PER_CLIENT {
+            return None;
+        }
+        *n += 1;
+        Some(Counted {
+            clients: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let mut map = self.clients.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes: HTTP/1.1 with a header-read
+/// timeout ([`HEADER_READ_TIMEOUT`]: a client that sends a partial request and waits is
+/// closed) and at most [`MAX_CONNECTIONS_PER_CLIENT`] connections per client address.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    let clients = Clients::default();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a moment rather than spin.
+                    log::warn!("accept: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => return Ok(()),
+        };
+        let Some(counted) = clients.admit(peer.ip()) else {
+            log::info!(
+                "refused at the edge: {} has {MAX_CONNECTIONS_PER_CLIENT} connections open",
+                peer.ip()
+            );
+            drop(stream);
+            continue;
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _counted = counted;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                log::debug!("connection from {peer}: {e}");
+            }
+        });
+    }
+}

@@ -410,11 +410,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             }
         );
         let app = http::router(shared);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        edge::serve(listener, app, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
         Ok(())
     })
 }

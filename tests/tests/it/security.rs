@@ -543,3 +543,41 @@ fn the_smaller_items() {
         "the old session ended"
     );
 }
+
+#[test]
+fn slow_header_connections_are_closed() {
+    use std::io::{Read, Write};
+    let k = serve();
+    let slow: Vec<std::net::TcpStream> = (0..100)
+        .filter_map(|_| {
+            let mut s = std::net::TcpStream::connect(&k.addr).ok()?;
+            s.write_all(b"GET /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                .ok()?;
+            Some(s)
+        })
+        .collect();
+    assert_eq!(slow.len(), 100);
+    // Beyond the per-client cap, connections are closed at once; the kiosk still answers
+    // once the slow ones are gone.
+    std::thread::sleep(std::time::Duration::from_secs(12));
+    for mut s in slow {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .expect("timeout");
+        let mut buf = [0u8; 256];
+        match s.read(&mut buf) {
+            Ok(n) => assert!(
+                n == 0 || String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"),
+                "{:?}",
+                String::from_utf8_lossy(&buf[..n])
+            ),
+            Err(e) => assert!(
+                !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "still open: {e}"
+            ),
+        }
+    }
+    assert_eq!(k.get("/api/session", None).status, 200);
+}
