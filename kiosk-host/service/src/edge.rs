@@ -99,8 +99,17 @@ fn refuse(status: StatusCode, why: &str) -> Response {
 
 /// Whether `headers` say the request comes from a page of another origin.
 fn foreign_origin(hosts: &Hosts, headers: &HeaderMap) -> Option<String> {
+    let site = headers.get("sec-fetch-site").map(HeaderValue::as_bytes);
     if let Some(origin) = headers.get(header::ORIGIN) {
         let text = origin.to_str().unwrap_or("");
+        // With `Referrer-Policy: no-referrer` a browser sends `Origin: null` on its own form
+        // posts; it then says where the request comes from in `Sec-Fetch-Site`.
+        if text == "null" {
+            return match site {
+                Some(b"same-origin") => None,
+                _ => Some("an opaque origin".into()),
+            };
+        }
         let authority = text
             .strip_prefix("http://")
             .or_else(|| text.strip_prefix("https://"));
@@ -109,7 +118,7 @@ fn foreign_origin(hosts: &Hosts, headers: &HeaderMap) -> Option<String> {
             _ => Some(format!("foreign origin {text:?}")),
         };
     }
-    match headers.get("sec-fetch-site").map(HeaderValue::as_bytes) {
+    match site {
         Some(b"cross-site") => Some("a cross-site request".into()),
         _ => None,
     }

@@ -125,7 +125,24 @@ fn a_foreign_origin_cannot_change_state() {
         );
         assert_eq!(a.status, 403, "{path} (cross-site): {}", a.head);
     }
+    let a = with_headers(
+        &k,
+        "POST",
+        "/session/start",
+        &["Origin: null", FORM],
+        "business=status",
+    );
+    assert_eq!(a.status, 403, "an opaque origin: {}", a.head);
     assert_eq!(tests::served::kind(&k.screen()), "home", "nothing started");
+    // The kiosk's own form under `no-referrer`: `Origin: null`, same-origin fetch.
+    let a = with_headers(
+        &k,
+        "POST",
+        "/session/event",
+        &["Origin: null", "Sec-Fetch-Site: same-origin", FORM],
+        "action=cancel",
+    );
+    assert_eq!(a.status, 303, "{}", a.head);
     // The kiosk's own pages still work.
     let own = format!("Origin: http://{}", k.addr);
     let a = with_headers(
