@@ -83,6 +83,10 @@ export async function startBrowser() {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    // The harness waits with string predicates (page.waitForFunction), which the kiosk's
+    // CSP (no eval) would refuse; the pages themselves carry no inline script or style
+    // (tests/tests/it/security.rs checks that). TODO: function predicates, then drop this.
+    bypassCSP: true,
     viewport: { width: 1280, height: 900 },
     locale: "zh-CN",
     args: [

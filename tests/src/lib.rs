@@ -4,6 +4,7 @@
 pub mod apdu_table;
 pub mod counting;
 pub mod crash;
+pub mod flood;
 pub mod kiosk;
 pub mod rig;
 pub mod served;

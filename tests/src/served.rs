@@ -238,6 +238,26 @@ impl Served {
         }
     }
 
+    /// `raw` (a whole request as written, headers included) on a fresh connection; the answer
+    /// read until the server closes it.
+    pub fn exchange(&self, raw: &str) -> Answer {
+        let mut s = TcpStream::connect(&self.addr).expect("connect to the kiosk");
+        s.set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("read timeout");
+        s.write_all(raw.as_bytes()).expect("request written");
+        let mut got = Vec::new();
+        if let Err(e) = s.read_to_end(&mut got) {
+            assert!(!got.is_empty(), "{raw:?}: {e}");
+        }
+        let text = String::from_utf8_lossy(&got).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        Answer {
+            status: status_of(head),
+            head: head.to_string(),
+            body: body.to_string(),
+        }
+    }
+
     /// One request on a fresh connection, with an optional cookie.
     pub fn request_with(
         &self,

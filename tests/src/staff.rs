@@ -29,10 +29,29 @@ pub fn staff_config(path: &Path, accounts: &[(&str, &str, &[&str])]) {
     std::fs::write(path, text).expect("kiosk.toml written");
 }
 
+/// The login form's token and its cookie (`name=value`), as `GET /staff/login` gives them.
+pub fn login_form(k: &Served) -> (String, String) {
+    let page = k.get("/staff/login", None);
+    let cookie = page
+        .cookie()
+        .unwrap_or_else(|| panic!("no login cookie: {}", page.head));
+    (csrf(&page.body), cookie)
+}
+
+/// Posts the login form (`fields` already URL-encoded, the token added) with its cookie.
+pub fn post_login(k: &Served, fields: &str) -> crate::served::Answer {
+    let (token, cookie) = login_form(k);
+    k.post_form(
+        "/staff/login",
+        &format!("csrf={token}&{fields}"),
+        Some(&cookie),
+    )
+}
+
 /// Logs in; returns the session cookie (`name=value`).
 pub fn login(k: &Served, user: &str, password: &str) -> String {
     let body = format!("user={user}&password={}", password.replace(' ', "+"));
-    let r = k.post_form("/staff/login", &body, None);
+    let r = post_login(k, &body);
     assert_eq!(r.status, 303, "login {user}: {}", r.body);
     r.cookie()
         .unwrap_or_else(|| panic!("no cookie for {user}: {}", r.head))

@@ -274,6 +274,8 @@ pub enum Screen {
     StaffLogin {
         /// Why the last attempt failed (wrong password, locked, session expired).
         problem: Option<String>,
+        /// The anti-forgery token of the login form (the same value is in a cookie).
+        csrf: String,
     },
     /// The technician's self-test page: the same checks as `kiosk selftest`.
     SelfTest {

@@ -42,6 +42,8 @@ pub mod paths {
     pub const CARD: &str = "/v1/cards/{card_number}";
     /// `GET`: the newest card record with a chip serial.
     pub const CARD_BY_CHIP: &str = "/v1/cards/by-chip/{chip_serial}";
+    /// `GET`: the e-card (not revoked) with a token identifier: what an e-card code refers to.
+    pub const ECARD: &str = "/v1/ecards/{token_id}";
     /// `GET`: applications in a progress state (`?progress=`).
     pub const APPLICATIONS: &str = "/v1/applications";
     /// `GET`: one application by the case that created it.

@@ -354,6 +354,28 @@ async fn get_card_by_chip(
     }
 }
 
+/// The e-card a code refers to: e-card codes carry the token identifier, not the holder's ID
+/// number, and the registry answers who it is.
+#[utoipa::path(get, path = "/v1/ecards/{token_id}", tag = "holders",
+    params(("token_id" = String, Path, description = "The token identifier (hex)")),
+    responses(
+        (status = 200, description = "The e-card", body = agency_api::schema::Ecard),
+        (status = 404, description = "No e-card with this token, or it is revoked", body = ApiError),
+        (status = 403, description = "Not an enrolled kiosk", body = ApiError),
+        (status = 503, description = "The database cannot be reached", body = ApiError),
+    ))]
+async fn get_ecard(
+    State(s): State<Shared>,
+    Path(token_id): Path<String>,
+) -> Result<Response, Failure> {
+    match s.db.ecard_by_token(&token_id).await? {
+        Some(e) => Ok(Json(e).into_response()),
+        None => Err(Failure::not_found(
+            "no e-card with this token, or it was revoked",
+        )),
+    }
+}
+
 /// `GET /v1/cards` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -719,6 +741,7 @@ pub fn api() -> OpenApiRouter<Shared> {
         .routes(routes!(get_cards))
         .routes(routes!(get_card))
         .routes(routes!(get_card_by_chip))
+        .routes(routes!(get_ecard))
         .routes(routes!(get_applications))
         .routes(routes!(get_application))
         .routes(routes!(get_cases))

@@ -10,6 +10,7 @@ fn the_document_is_openapi_3_1_with_every_path_of_the_api_crate() {
         paths::CARDS,
         paths::CARD,
         paths::CARD_BY_CHIP,
+        paths::ECARD,
         paths::APPLICATIONS,
         paths::APPLICATION,
         paths::CASES,

@@ -2,7 +2,7 @@
 //! or state; applications; cases. Personal data are opened on the way out.
 
 use agency_api::Holder;
-use kiosk_core::domain::{Application, CardRecord, CardState, Case, Progress, Timestamp};
+use kiosk_core::domain::{Application, CardRecord, CardState, Case, Ecard, Progress, Timestamp};
 
 use super::rows::{self, APPLICATION_COLUMNS, CARD_COLUMNS, CASE_COLUMNS, ECARD_COLUMNS};
 use super::{Db, Result};
@@ -123,6 +123,22 @@ impl Db {
             .query_opt(&stmt, &[&chip_serial.to_ascii_uppercase()])
             .await?
             .map(|r| rows::card(&self.keys, &r))
+            .transpose()
+    }
+
+    /// The e-card (not revoked) whose token identifier is `token_id`.
+    pub async fn ecard_by_token(&self, token_id: &str) -> Result<Option<Ecard>> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {ECARD_COLUMNS} FROM ecards e
+                 WHERE e.token_id = $1 AND e.revoked_at IS NULL"
+            ))
+            .await?;
+        client
+            .query_opt(&stmt, &[&token_id])
+            .await?
+            .map(|r| rows::ecard(&self.keys, &r))
             .transpose()
     }
 

@@ -150,6 +150,12 @@ fn every_route_answers_an_enrolled_kiosk_as_documented() {
     let r = k1.get("/v1/cards/by-chip/0000000000000000");
     check(&doc, "GET", paths::CARD_BY_CHIP, &r);
     assert_eq!(r.status, 404);
+    let r = k1.get("/v1/ecards/00ff00ff");
+    let ecard = check(&doc, "GET", paths::ECARD, &r);
+    assert_eq!(ecard["id_number"], id_number(1));
+    let r = k1.get("/v1/ecards/0badc0de");
+    check(&doc, "GET", paths::ECARD, &r);
+    assert_eq!(r.status, 404);
 
     let r = k1.get("/v1/cards?state=lost_temporary&before=2030-01-01T00:00:00Z");
     let list = check(&doc, "GET", paths::CARDS, &r);

@@ -1,20 +1,28 @@
-//! Electronic social security cards (电子社保卡): the signed token the kiosk issues, and the
-//! dynamic QR code the e-card app shows, which identifies the holder for 60 seconds.
+//! Electronic social security cards (电子社保卡): the activation code the kiosk shows once an
+//! e-card is issued, and the dynamic QR code the e-card app shows, which identifies the holder
+//! for 60 seconds.
 //!
-//! Both are compact text for a QR code: `<prefix><base64url payload>.<base64url signature>`,
-//! without padding, the ed25519 signature made over the exact payload bytes.
+//! Every code is compact text for a QR code: `<prefix><base64url payload>.<base64url
+//! signature>`, without padding, the ed25519 signature made over the exact payload bytes.
 //!
 //! | prefix | payload (JSON) | made by | valid |
 //! |---|---|---|---|
-//! | `SSEC1.` | `{"v":1,"kind":"ecard","tid":…,"idn":…,"cn":…,"iat":…}` | the kiosk ([`EcardIssuer`], agency key from `[keys] ecard_signing_key`) | no expiry |
-//! | `SSEQ1.` | `{"v":1,"kind":"dynamic","tid":…,"idn":…,"cn":…,"ts":…}` | the e-card app ([`sign_dynamic`]) | 60 s after `ts`, at most 5 s early |
+//! | `SSEC2.` | `{"v":2,"kind":"ecard","tid":…,"iat":…,"exp":…}` | the kiosk ([`EcardIssuer`], agency key from `[keys] ecard_signing_key`) | until `exp`, [`ACTIVATION_VALIDITY_S`] after `iat` ([`EcardVerifier::verify_activation`]) |
+//! | `SSEQ2.` | `{"v":2,"kind":"dynamic","tid":…,"ts":…}` | the e-card app ([`sign_dynamic_ref`]) | 60 s after `ts`, at most 5 s early |
+//! | `SSEC1.` | `{"v":1,"kind":"ecard","tid":…,"idn":…,"cn":…,"iat":…}` | kiosks before version 2 (no longer issued) | no expiry ([`EcardVerifier::verify_token`]) |
+//! | `SSEQ1.` | `{"v":1,"kind":"dynamic","tid":…,"idn":…,"cn":…,"ts":…}` | e-card apps before version 2 ([`sign_dynamic`]) | 60 s after `ts`, at most 5 s early |
 //!
 //! `tid` is the token identifier (16 random bytes, hex), `idn` the ID number, `cn` the card
-//! number, `iat`/`ts` Unix seconds. The payload carries `kind`, so a token cannot pass as a
-//! dynamic code or the other way round, whatever its prefix says.
+//! number, `iat`/`ts`/`exp` Unix seconds. The payload carries `kind`, so a token cannot pass
+//! as a dynamic code or the other way round, whatever its prefix says.
 //!
-//! The payload is signed, not encrypted: whoever reads the QR code reads the ID number. Debug
-//! output of the types here masks it ([`crate::mask::id_number`]).
+//! Version 2 carries nothing personal: `tid` is an opaque reference that only a verifier with
+//! the registry resolves to the holder (`Registry::ecard_by_token`), so a phone held up behind
+//! the citizen reads a random number that expires. Version 1 payloads are signed, not
+//! encrypted: whoever reads one reads the ID number. They keep verifying (a v1 dynamic code
+//! still lives 60 s; a v1 token never expired and stays what the registry's e-card record
+//! says), but a kiosk issues and shows only version 2. Debug output of the types here masks
+//! the ID number ([`crate::mask::id_number`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -31,12 +39,21 @@ use zeroize::Zeroizing;
 use crate::domain::{Ecard, Timestamp};
 use crate::mask;
 
-/// Prefix of an issued e-card token.
+/// Prefix of an e-card token of version 1 (carries the ID number; no longer issued).
 pub const TOKEN_PREFIX: &str = "SSEC1.";
-/// Prefix of a dynamic e-card QR code.
+/// Prefix of a dynamic e-card QR code of version 1 (carries the ID number).
 pub const DYNAMIC_PREFIX: &str = "SSEQ1.";
-/// The payload version both formats carry.
+/// Prefix of the activation code a kiosk issues (an opaque reference, expiring).
+pub const ACTIVATION_PREFIX: &str = "SSEC2.";
+/// Prefix of a dynamic e-card QR code of version 2 (an opaque reference).
+pub const DYNAMIC_REF_PREFIX: &str = "SSEQ2.";
+/// The payload version of the version-1 formats.
 pub(crate) const VERSION: u32 = 1;
+/// The payload version of the opaque formats.
+pub(crate) const VERSION_REF: u32 = 2;
+/// How long an activation code is valid after it was issued, seconds: the citizen scans it
+/// into the e-card app at the kiosk.
+pub const ACTIVATION_VALIDITY_S: i64 = 600;
 /// How long a dynamic code is valid after it was signed, seconds.
 pub const DYNAMIC_VALIDITY_S: i64 = 60;
 /// How far ahead of the kiosk's clock a dynamic code may be dated, seconds.
@@ -103,7 +120,9 @@ pub enum EcardError {
         source: serde_json::Error,
     },
     /// A payload version this kiosk does not know.
-    #[error("payload version {found} is not supported (this kiosk reads version {VERSION})")]
+    #[error(
+        "payload version {found} does not go with the code's prefix (SSEC1./SSEQ1. carry version 1, SSEC2./SSEQ2. version 2)"
+    )]
     Version {
         /// The version in the payload.
         found: u32,
@@ -121,6 +140,12 @@ pub enum EcardError {
     BadTime {
         /// The value in the payload.
         seconds: i64,
+    },
+    /// An activation code past its `exp`.
+    #[error("the activation code expired {ago_s} s ago: issue the e-card again at a kiosk")]
+    ActivationExpired {
+        /// How long ago, in whole seconds.
+        ago_s: i64,
     },
     /// A dynamic code older than [`DYNAMIC_VALIDITY_S`].
     #[error(
@@ -202,12 +227,56 @@ struct DynamicPayload {
     ts: i64,
 }
 
-/// A freshly issued e-card: the registry's record and the token to show as a QR code.
+/// The payload of an activation code (version 2): nothing personal.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivationPayload {
+    v: u32,
+    kind: String,
+    tid: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// The payload of a dynamic code of version 2: nothing personal.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DynamicRefPayload {
+    v: u32,
+    kind: String,
+    tid: String,
+    ts: i64,
+}
+
+/// A verified activation code: the e-card it refers to, and its validity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activation {
+    /// The e-card's token identifier (the registry's `ecards.token_id`).
+    pub token_id: String,
+    pub issued_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A verified dynamic code: who it names (version 1), or the e-card it refers to, for the
+/// registry to resolve (version 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scanned {
+    /// A version-1 code, with the holder's numbers in it.
+    Named(EcardIdentity),
+    /// A version-2 code: the token identifier only.
+    Reference {
+        token_id: String,
+        signed_at: Timestamp,
+    },
+}
+
+/// A freshly issued e-card: the registry's record and the activation code to show as a QR
+/// code (`SSEC2.`, nothing personal in it, valid [`ACTIVATION_VALIDITY_S`]).
 #[derive(Clone, PartialEq)]
 pub struct IssuedEcard {
     /// The record (its `issued_at` is the token's `iat`, whole seconds).
     pub ecard: Ecard,
-    /// `SSEC1.<payload>.<signature>`.
+    /// `SSEC2.<payload>.<signature>`.
     pub token: String,
 }
 
@@ -287,15 +356,14 @@ impl EcardIssuer {
         rng.fill_bytes(&mut tid);
         let token_id = hex::encode(tid);
         let iat = now.timestamp();
-        let payload = TokenPayload {
-            v: VERSION,
+        let payload = ActivationPayload {
+            v: VERSION_REF,
             kind: KIND_ECARD.into(),
             tid: token_id.clone(),
-            idn: id_number.into(),
-            cn: card_number.into(),
             iat,
+            exp: iat.saturating_add(ACTIVATION_VALIDITY_S),
         };
-        let token = seal(TOKEN_PREFIX, &self.key, &to_json(&payload));
+        let token = seal(ACTIVATION_PREFIX, &self.key, &to_json(&payload));
         IssuedEcard {
             ecard: Ecard {
                 id_number: id_number.into(),
@@ -309,8 +377,22 @@ impl EcardIssuer {
     }
 }
 
-/// The dynamic QR code the e-card app shows: `SSEQ1.<payload>.<signature>`, signed at `at`
-/// (whole seconds) with the platform's key. Used by the simulator and the demo.
+/// The dynamic QR code the e-card app shows, version 2: `SSEQ2.<payload>.<signature>` with
+/// only the token identifier, signed at `at` (whole seconds) with the platform's key. Used by
+/// the simulator and the demo.
+pub fn sign_dynamic_ref(key: &SigningKey, token_id: &str, at: Timestamp) -> String {
+    let payload = DynamicRefPayload {
+        v: VERSION_REF,
+        kind: KIND_DYNAMIC.into(),
+        tid: token_id.into(),
+        ts: at.timestamp(),
+    };
+    seal(DYNAMIC_REF_PREFIX, key, &to_json(&payload))
+}
+
+/// The dynamic QR code of version 1: `SSEQ1.<payload>.<signature>`, with the ID and card
+/// numbers in clear, signed at `at` (whole seconds) with the platform's key. What e-card apps
+/// made before version 2; kiosks still read it.
 pub fn sign_dynamic(
     key: &SigningKey,
     id_number: &str,
@@ -360,23 +442,45 @@ impl EcardVerifier {
         &self.keys
     }
 
-    /// Checks a scanned dynamic code at `now`: prefix, encoding, signature, payload, and its
-    /// age (at most [`DYNAMIC_VALIDITY_S`] old, at most [`CLOCK_SKEW_S`] ahead).
+    /// Checks a scanned dynamic code of either version at `now` (see [`Self::verify_dynamic`]).
+    pub fn verify_scan(&self, qr: &str, now: Timestamp) -> Result<Scanned, EcardError> {
+        if !qr.trim_start().starts_with(DYNAMIC_REF_PREFIX) {
+            return self.verify_dynamic(qr, now).map(Scanned::Named);
+        }
+        let bytes = self.open(DYNAMIC_REF_PREFIX, qr)?;
+        let p: DynamicRefPayload = parse_version(&bytes, VERSION_REF, KIND_DYNAMIC)?;
+        let signed_at = fresh(p.ts, now)?;
+        Ok(Scanned::Reference {
+            token_id: p.tid,
+            signed_at,
+        })
+    }
+
+    /// Checks an activation code (`SSEC2.`) at `now`: prefix, encoding, signature, payload,
+    /// and that `exp` has not passed.
+    pub fn verify_activation(&self, code: &str, now: Timestamp) -> Result<Activation, EcardError> {
+        let bytes = self.open(ACTIVATION_PREFIX, code)?;
+        let p: ActivationPayload = parse_version(&bytes, VERSION_REF, KIND_ECARD)?;
+        let expires_at = instant(p.exp)?;
+        if now > expires_at {
+            return Err(EcardError::ActivationExpired {
+                ago_s: now.signed_duration_since(expires_at).num_seconds(),
+            });
+        }
+        Ok(Activation {
+            token_id: p.tid,
+            issued_at: instant(p.iat)?,
+            expires_at,
+        })
+    }
+
+    /// Checks a scanned dynamic code of version 1 at `now`: prefix, encoding, signature,
+    /// payload, and its age (at most [`DYNAMIC_VALIDITY_S`] old, at most [`CLOCK_SKEW_S`]
+    /// ahead).
     pub fn verify_dynamic(&self, qr: &str, now: Timestamp) -> Result<EcardIdentity, EcardError> {
         let bytes = self.open(DYNAMIC_PREFIX, qr)?;
         let p: DynamicPayload = parse(&bytes, KIND_DYNAMIC)?;
-        let signed_at = instant(p.ts)?;
-        let age = now.signed_duration_since(signed_at);
-        if age > TimeDelta::seconds(DYNAMIC_VALIDITY_S) {
-            return Err(EcardError::Expired {
-                age_s: age.num_seconds(),
-            });
-        }
-        if -age > TimeDelta::seconds(CLOCK_SKEW_S) {
-            return Err(EcardError::FromTheFuture {
-                ahead_s: (-age).num_seconds(),
-            });
-        }
+        let signed_at = fresh(p.ts, now)?;
         Ok(EcardIdentity {
             id_number: p.idn,
             card_number: p.cn,
@@ -385,8 +489,9 @@ impl EcardVerifier {
         })
     }
 
-    /// Checks an issued token (`SSEC1.`): prefix, encoding, signature, payload. Tokens do not
-    /// expire; whether the e-card is still valid is the registry's business.
+    /// Checks a token of version 1 (`SSEC1.`): prefix, encoding, signature, payload. These
+    /// tokens carry no expiry and are no longer issued; whether the e-card is still valid is
+    /// the registry's business (revoking it there ends the token).
     pub fn verify_token(&self, token: &str) -> Result<Ecard, EcardError> {
         let bytes = self.open(TOKEN_PREFIX, token)?;
         let p: TokenPayload = parse(&bytes, KIND_ECARD)?;
@@ -483,14 +588,40 @@ struct Header {
     kind: String,
 }
 
-/// A verified payload's JSON: version and kind first, then the whole payload.
+/// A verified version-1 payload's JSON (see [`parse_version`]).
 fn parse<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     expected: &'static str,
 ) -> Result<T, EcardError> {
+    parse_version(bytes, VERSION, expected)
+}
+
+/// The instant `ts` of a dynamic code, if the code is fresh at `now`.
+fn fresh(ts: i64, now: Timestamp) -> Result<Timestamp, EcardError> {
+    let signed_at = instant(ts)?;
+    let age = now.signed_duration_since(signed_at);
+    if age > TimeDelta::seconds(DYNAMIC_VALIDITY_S) {
+        return Err(EcardError::Expired {
+            age_s: age.num_seconds(),
+        });
+    }
+    if -age > TimeDelta::seconds(CLOCK_SKEW_S) {
+        return Err(EcardError::FromTheFuture {
+            ahead_s: (-age).num_seconds(),
+        });
+    }
+    Ok(signed_at)
+}
+
+/// A verified payload's JSON: version and kind first, then the whole payload.
+fn parse_version<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    version: u32,
+    expected: &'static str,
+) -> Result<T, EcardError> {
     let json = |source| EcardError::Json { source };
     let header: Header = serde_json::from_slice(bytes).map_err(json)?;
-    if header.v != VERSION {
+    if header.v != version {
         return Err(EcardError::Version { found: header.v });
     }
     if header.kind != expected {

@@ -46,8 +46,10 @@ pub fn name(s: &str) -> String {
 }
 
 /// Free text (a citizen's comment, an audit detail) with every run that looks like an ID
-/// number (17 digits and a digit or `X`) or a mobile number (11 digits) masked like one;
-/// other runs of 7 or more digits keep their last 4. Text without such runs is unchanged.
+/// number (17 digits and a digit or `X`) or a mobile number (11 digits) masked like one,
+/// also when its digits are written in groups separated by single spaces or hyphens
+/// (`6523011980-0101-0011`, `138 1234 5678`); other runs of 7 or more digits keep their last
+/// 4. Text without such runs is unchanged.
 pub fn free_text(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
@@ -56,6 +58,14 @@ pub fn free_text(s: &str) -> String {
         if !chars[i].is_ascii_digit() {
             out.push(chars[i]);
             i += 1;
+            continue;
+        }
+        if let Some((end, digits)) = separated_run(&chars, i) {
+            out.push_str(&match digits.len() {
+                18 => id_number(&digits),
+                _ => phone(&digits),
+            });
+            i = end;
             continue;
         }
         let start = i;
@@ -74,6 +84,34 @@ pub fn free_text(s: &str) -> String {
         });
     }
     out
+}
+
+/// From `start`, digit groups joined by single spaces or hyphens that together make an ID
+/// number (18, the last may be `X`) or a mobile number (11): where the run ends and its
+/// digits. `None` for a run without separators or of another length (dates, amounts).
+fn separated_run(chars: &[char], start: usize) -> Option<(usize, String)> {
+    let mut digits = String::new();
+    let mut i = start;
+    let mut separated = false;
+    loop {
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            digits.push(chars[i]);
+            i += 1;
+        }
+        if digits.len() == 17 && matches!(chars.get(i), Some('X' | 'x')) {
+            digits.push(chars[i]);
+            i += 1;
+            break;
+        }
+        let joined = matches!(chars.get(i), Some(' ' | '-'))
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if !joined || digits.len() >= 18 {
+            break;
+        }
+        separated = true;
+        i += 1;
+    }
+    (separated && matches!(digits.len(), 11 | 18)).then_some((i, digits))
 }
 
 /// A JSON value with [`free_text`] applied to every string in it (keys kept).
@@ -180,6 +218,16 @@ mod tests {
         );
         assert_eq!(free_text("等了 15 分钟"), "等了 15 分钟");
         assert_eq!(free_text("卡号 1234567890"), "卡号 ******7890");
+        // Separated digits escape no more.
+        assert_eq!(
+            free_text("id 6523011980-0101-0011 ok"),
+            "id 652301********0011 ok"
+        );
+        assert_eq!(free_text("tel 138 1234 5678."), "tel 138****5678.");
+        assert_eq!(free_text("6523 0119 8001 0100 1X"), "652301********001X");
+        // Dates and times are no such numbers.
+        assert_eq!(free_text("2026-12-06 10:22"), "2026-12-06 10:22");
+        assert_eq!(free_text("等了 15 分钟 3 次"), "等了 15 分钟 3 次");
         assert_eq!(
             json_strings(&serde_json::json!({"a": ["652301198005061234", 3]})),
             serde_json::json!({"a": ["652301********1234", 3]})

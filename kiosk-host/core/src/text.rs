@@ -84,3 +84,114 @@ mod tests {
         assert_eq!(T.map(str::len), Tri::new(3, 2, 4));
     }
 }
+
+/// Why a free text was refused by [`clean`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    /// Longer than the form allows, counted after cleaning.
+    #[error("the text has {chars} characters; at most {max} are taken")]
+    TooLong {
+        /// Its length in characters, after cleaning.
+        chars: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// Whether a free text keeps its line breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// One line: every line break and tab becomes a space.
+    One,
+    /// Line breaks (`\n`, a `\r\n` counted as one) kept; tabs become spaces.
+    Many,
+}
+
+/// Whether `c` reorders or hides text: the bidirectional embeddings, overrides, isolates and
+/// marks (a U+202E makes `exe.txt` read `txt.exe`), and the byte-order mark.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+    )
+}
+
+/// The one cleaning of every free text taken from outside (a comment, a suggestion, an
+/// address, a staff member's reason, a typed login name), at the edge before anything keeps
+/// it: control characters (C0, DEL, C1: ESC sequences, CR, …) and bidirectional controls
+/// removed, line breaks kept or made spaces as `lines` says, blanks around it trimmed; then
+/// at most `max` characters, or [`TextError::TooLong`]. Masking is the caller's next step
+/// where the text is stored ([`crate::mask::free_text`]).
+pub fn clean(raw: &str, max: usize, lines: Lines) -> Result<String, TextError> {
+    let mut out = String::with_capacity(raw.len().min(max.saturating_mul(4)));
+    for c in raw.chars() {
+        match c {
+            '\n' if lines == Lines::Many => out.push('\n'),
+            '\n' | '\t' => out.push(' '),
+            c if c.is_control() || is_bidi_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    let text = out.trim();
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(TextError::TooLong { chars, max });
+    }
+    Ok(text.to_string())
+}
+
+/// [`clean`] cutting instead of refusing: at most `max` characters kept (for text that is
+/// only ever recorded, such as a login name tried).
+pub fn clean_cut(raw: &str, max: usize) -> String {
+    let cut: String = raw.chars().take(max.saturating_mul(2)).collect();
+    // Nothing is too long for `usize::MAX`.
+    let cleaned = clean(&cut, usize::MAX, Lines::One).unwrap_or_default();
+    cleaned.chars().take(max).collect()
+}
+
+/// `s` with every control or bidirectional character written as `\u{…}`: what a terminal
+/// or a log may print of stored text (nothing in it moves the cursor, changes colours or
+/// starts a new line).
+pub fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || is_bidi_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod clean_tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_removed() {
+        let forged = "tech\r\n     7  2026-01-01 00:00:00  staff:boss  archive.seal\x1b[2J";
+        let one = clean(forged, 200, Lines::One).expect("short");
+        assert!(
+            !one.contains('\r') && !one.contains('\n') && !one.contains('\x1b'),
+            "{one:?}"
+        );
+        assert_eq!(
+            clean("a\u{202E}txt.exe\u{2066}b", 50, Lines::One),
+            Ok("atxt.exeb".to_string())
+        );
+        assert_eq!(clean(" x\r\ny\tz ", 50, Lines::Many), Ok("x\ny z".into()));
+        assert_eq!(
+            clean(&"字".repeat(201), 200, Lines::One),
+            Err(TextError::TooLong {
+                chars: 201,
+                max: 200
+            })
+        );
+        assert_eq!(clean_cut(&"a\u{7}".repeat(100), 64), "a".repeat(64));
+        assert_eq!(
+            escape_controls("a\x1b[31m\nb\u{202e}"),
+            "a\\u{1b}[31m\\u{a}b\\u{202e}"
+        );
+    }
+}

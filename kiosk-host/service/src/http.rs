@@ -99,7 +99,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
     if shared.sim.is_some() {
         r = r.merge(super::sim::routes());
     }
-    r.fallback(not_found).with_state(shared)
+    let hosts = shared.hosts.clone();
+    r.fallback(not_found)
+        .with_state(shared)
+        .layer(axum::middleware::from_fn_with_state(
+            hosts,
+            super::edge::guard,
+        ))
+        .layer(axum::middleware::from_fn(super::edge::headers))
 }
 
 /// No such route: under `/api/` the JSON error body, elsewhere the error screen with the way
@@ -301,6 +308,11 @@ async fn start_form(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Start
     match start(&s, &form).await {
         Ok(_) => Redirect::to("/session").into_response(),
         Err((StartError::Gone(e), _)) => page_error(e.into()),
+        Err((e @ StartError::Unknown(_), shown)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html(&screens::error(&shown.chrome, e.to_string(), String::new())),
+        )
+            .into_response(),
         Err((e, shown)) => html(&screens::error(&shown.chrome, e.to_string(), String::new())),
     }
 }
@@ -309,7 +321,14 @@ async fn event_form(
     State(s): State<Arc<Shared>>,
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Response {
-    let input = Input::from_form(fields);
+    let input = match Input::from_form(fields).checked() {
+        Ok(i) => i,
+        Err(e) => {
+            let shown = s.shown();
+            let page = screens::error(&shown.chrome, e.to_string(), String::new());
+            return (StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response();
+        }
+    };
     match s.actor.input(input, false).await {
         Ok(_) => Redirect::to("/session").into_response(),
         Err(e) => page_error(e.into()),
@@ -517,7 +536,8 @@ async fn api_start(
         (status = 413, description = "`too_large`: the body is too large", body = ApiError),
         (status = 415, description = "`unsupported_media_type`: not sent as \
             `application/json`", body = ApiError),
-        (status = 422, description = "`invalid_body`: a missing field or a wrong type",
+        (status = 422, description = "`invalid_body`: a missing field or a wrong type, a \
+            reason that is not one of the list, a comment or address over its length",
             body = ApiError),
         (status = 503, description = "`unavailable`: the kiosk cannot answer now",
             body = ApiError),
@@ -527,6 +547,14 @@ async fn api_event(
     State(s): State<Arc<Shared>>,
     ApiJson(input): ApiJson<Input>,
 ) -> Result<Response, ApiError> {
+    let input = input.checked().map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidBody,
+            e.to_string(),
+        )
+        .with_field(e.field)
+    })?;
     let answer = s.actor.input(input, true).await?;
     match answer.result {
         Ok(()) => Ok(page_json(&answer.shown)),

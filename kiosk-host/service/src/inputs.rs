@@ -11,9 +11,12 @@ pub struct Input {
     pub phone: Option<String>,
     /// The address's GB/T 2260 division (a county's 6 or a town's 9 digits).
     #[serde(default)]
+    #[schema(max_length = 9)]
     pub division: Option<String>,
-    /// The address's street and number.
+    /// The address's street and number (at most 200 characters; control and bidirectional
+    /// characters are removed).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub street: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
@@ -30,10 +33,40 @@ pub struct Input {
     #[serde(default, deserialize_with = "whole_byte")]
     #[schema(minimum = 0, maximum = 255)]
     pub level: Option<u8>,
+    /// The rating's reasons: codes from the list (one given twice counts once).
     #[serde(default)]
+    #[schema(value_type = Vec<RatingReason>, max_items = 4)]
     pub reasons: Vec<String>,
+    /// The rating's comment (at most 500 characters; control and bidirectional characters
+    /// are removed, ID and phone numbers masked before it is stored).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
+}
+
+/// The reasons a rating may give (the Done screen's boxes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingReason {
+    Slow,
+    Unclear,
+    Device,
+    Materials,
+}
+
+/// The codes of [`RatingReason`], as the forms post them.
+pub const RATING_REASONS: [&str; 4] = ["slow", "unclear", "device", "materials"];
+/// The longest rating comment, in characters (the form's `maxlength`).
+pub const MAX_COMMENT: usize = 500;
+/// The longest street and number, in characters (the form's `maxlength`).
+pub const MAX_ADDRESS: usize = 200;
+
+/// Why an input was refused before it reached the session: the field and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InputError {
+    pub field: &'static str,
+    pub message: String,
 }
 
 /// A number from 0 to 255 written as JSON allows an integer to be written (`5` or `5.0`: the
@@ -53,6 +86,59 @@ fn whole_byte<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::E
 }
 
 impl Input {
+    /// The edge's checks of the free texts and lists, before the input goes anywhere: the
+    /// comment and the street cleaned ([`kiosk_core::text::clean`]) within their limits, the
+    /// comment masked; the reasons codes from the list, at most the list's length, a repeated
+    /// one kept once.
+    pub fn checked(mut self) -> Result<Input, InputError> {
+        use kiosk_core::text::{clean, Lines, TextError};
+        let too_long = |field: &'static str| {
+            move |TextError::TooLong { chars, max }: TextError| InputError {
+                field,
+                message: format!("{chars} characters; at most {max} are taken"),
+            }
+        };
+        if let Some(c) = self.comment.take() {
+            let cleaned = clean(&c, MAX_COMMENT, Lines::Many).map_err(too_long("comment"))?;
+            self.comment = Some(kiosk_core::mask::free_text(&cleaned));
+        }
+        if let Some(a) = self.street.take() {
+            self.street = Some(clean(&a, MAX_ADDRESS, Lines::One).map_err(too_long("street"))?);
+        }
+        if self.reasons.len() > RATING_REASONS.len() {
+            return Err(InputError {
+                field: "reasons",
+                message: format!(
+                    "{} reasons; at most {} (one of each)",
+                    self.reasons.len(),
+                    RATING_REASONS.len()
+                ),
+            });
+        }
+        if let Some(r) = self
+            .reasons
+            .iter()
+            .find(|r| !RATING_REASONS.contains(&r.as_str()))
+        {
+            let shown = kiosk_core::text::clean_cut(r, 20);
+            return Err(InputError {
+                field: "reasons",
+                message: format!(
+                    "{shown:?} is not a reason; the reasons are {}",
+                    RATING_REASONS.join(", ")
+                ),
+            });
+        }
+        let mut once = Vec::with_capacity(self.reasons.len());
+        for r in std::mem::take(&mut self.reasons) {
+            if !once.contains(&r) {
+                once.push(r);
+            }
+        }
+        self.reasons = once;
+        Ok(self)
+    }
+
     /// An input from a form's fields, in order: a repeated field (the rating's reasons, one
     /// per ticked box) adds to the list, which the form decoder's map cannot do. The values
     /// are moved, not copied, so the PINs live only in the input (wiped when it is dropped).
@@ -111,6 +197,34 @@ mod tests {
         list.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    /// An input with `set` applied to a default one.
+    fn input(set: impl FnOnce(&mut Input)) -> Input {
+        let mut i = Input::default();
+        set(&mut i);
+        i
+    }
+
+    #[test]
+    fn reasons_are_codes_and_free_texts_are_cleaned() {
+        let many = input(|i| i.reasons = vec!["x".repeat(450); 2000]);
+        assert_eq!(many.checked().map(|_| ()).unwrap_err().field, "reasons");
+        let unknown = input(|i| i.reasons = vec!["nope".to_string()]);
+        assert_eq!(unknown.checked().map(|_| ()).unwrap_err().field, "reasons");
+        let twice = input(|i| i.reasons = vec!["slow".into(), "slow".into()]);
+        assert_eq!(twice.checked().expect("fine").reasons, ["slow"]);
+        let i = input(|i| {
+            i.reasons = vec!["slow".into(), "materials".into()];
+            i.comment = Some("esc\x1b[2J\rok\u{202e} 138 1234 5678".into());
+            i.street = Some("北京路\u{202e}12号".into());
+        })
+        .checked()
+        .expect("fine");
+        assert_eq!(i.comment.as_deref(), Some("esc[2Jok 138****5678"));
+        assert_eq!(i.street.as_deref(), Some("北京路12号"));
+        let long = input(|i| i.comment = Some("长".repeat(501)));
+        assert_eq!(long.checked().map(|_| ()).unwrap_err().field, "comment");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod citizen;
 #[cfg(feature = "sim")]
 pub mod demo;
 pub mod devices;
+pub mod edge;
 pub mod http;
 pub mod inputs;
 pub mod kit;
@@ -104,6 +105,10 @@ pub struct Shared {
     /// The store connections of the staff pages and the read-only endpoints.
     pub records: records::Records,
     pub staff: Mutex<staff::StaffSessions>,
+    /// The key of the audit log's pseudonyms for login names that are no staff user.
+    pub login_names: staff::NameKey,
+    /// The bound on login checks (argon2 work and memory, the failure budget).
+    pub login_gate: staff::LoginGate,
     /// Every peripheral's health.
     pub devices: Arc<devices::Board>,
     /// The card readers (the card reader's watcher, the staff self-test).
@@ -114,6 +119,8 @@ pub struct Shared {
     pub camera: Option<Camera>,
     /// The receipt printer (its status watch), when the kiosk has one.
     pub printer: Option<Arc<ReceiptPrinter>>,
+    /// The host names the kiosk answers to (the edge's Host and Origin checks).
+    pub hosts: edge::Hosts,
     /// The simulated hardware, when the kiosk runs on it.
     #[cfg(feature = "sim")]
     pub sim: Option<sim::SimDevices>,
@@ -178,6 +185,14 @@ pub fn build(
     let addr: SocketAddr = listen
         .parse()
         .map_err(|e| ServeError::Config(format!("listen address {listen:?}: {e}")))?;
+    if opts.sim && !addr.ip().is_loopback() {
+        // The simulator's routes drive the devices (cards in, ID cards read, scans): never
+        // for the network.
+        return Err(ServeError::Config(format!(
+            "--sim listens on loopback only (its /api/sim routes control the simulated \
+             devices): {addr} is not a loopback address; use 127.0.0.1"
+        )));
+    }
     if !addr.ip().is_loopback() {
         log::warn!(
             "listening on {addr}, not on loopback: the citizen API and the staff pages can be reached from the network; put them behind TLS and a firewall, or use the default 127.0.0.1"
@@ -222,6 +237,7 @@ pub fn build(
     .map_err(kiosk_store::DbError::from)?;
     let store = SqliteStore::open(&db, &key)?;
     let records = records::Records::open(&db, &key, records::CONNECTIONS)?;
+    let login_names = staff::NameKey::new(key.derive("kiosk login names"));
     drop(key);
     let Devices {
         readers,
@@ -294,11 +310,14 @@ pub fn build(
         calendar,
         records,
         staff: Mutex::new(staff::StaffSessions::default()),
+        login_names,
+        login_gate: staff::LoginGate::default(),
         devices: board,
         readers,
         slot,
         camera,
         printer,
+        hosts: edge::Hosts::new(addr),
         #[cfg(feature = "sim")]
         sim,
     });
@@ -416,11 +435,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             }
         );
         let app = http::router(shared);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        edge::serve(listener, app, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
         Ok(())
     })
 }

@@ -56,22 +56,17 @@ impl SuggestionError {
     }
 }
 
-/// The text to store: control characters other than line breaks dropped, surrounding blanks
-/// trimmed, ID- and phone-like numbers masked.
+/// The text to store: cleaned as every free text is ([`kiosk_core::text::clean`]: control
+/// and bidirectional characters dropped, line breaks kept, surrounding blanks trimmed),
+/// ID- and phone-like numbers masked.
 pub fn clean(raw: &str) -> Result<String, SuggestionError> {
-    let kept: String = raw
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n')
-        .collect();
-    let text = kept.trim();
-    let chars = text.chars().count();
-    if chars == 0 {
+    use kiosk_core::text::{Lines, TextError};
+    let text = kiosk_core::text::clean(raw, MAX_CHARS, Lines::Many)
+        .map_err(|TextError::TooLong { chars, .. }| SuggestionError::TooLong { chars })?;
+    if text.is_empty() {
         return Err(SuggestionError::Empty);
     }
-    if chars > MAX_CHARS {
-        return Err(SuggestionError::TooLong { chars });
-    }
-    Ok(kiosk_core::mask::free_text(text))
+    Ok(kiosk_core::mask::free_text(&text))
 }
 
 /// Why the store refused, or what it gave back.

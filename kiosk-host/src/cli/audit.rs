@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use kiosk_core::domain::LOCAL_OFFSET_S;
 use kiosk_core::store::audit_chain::canonical_json;
 use kiosk_core::store::{AuditEntry, AuditLog, AuditReport};
+use kiosk_core::text::escape_controls;
 use kiosk_store::sqlite::SqliteStore;
 
 use super::common::{fail, StoreArgs};
@@ -126,16 +127,18 @@ fn show(args: &StoreArgs, from: i64, limit: u32, json: bool) -> i32 {
     0
 }
 
-/// One entry on one line, its time in kiosk-local time (UTC+8).
+/// One entry on one line, its time in kiosk-local time (UTC+8). Every control or
+/// bidirectional character of what the entry holds is written out (`\u{a}`), so no stored
+/// text can start a line of its own, move the cursor or reorder what the terminal shows.
 fn line(e: &AuditEntry) -> String {
     let local = e.at + chrono::Duration::seconds(i64::from(LOCAL_OFFSET_S));
     format!(
         "{:>6}  {}  {}  {}  {}  {}",
         e.seq,
         local.format("%Y-%m-%d %H:%M:%S"),
-        e.actor,
-        e.action,
-        e.subject,
-        canonical_json(&e.detail)
+        escape_controls(&e.actor),
+        escape_controls(&e.action),
+        escape_controls(&e.subject),
+        escape_controls(&canonical_json(&e.detail))
     )
 }

@@ -1,4 +1,5 @@
-//! E-card codes as the QR scanner delivers them (`SSEQ1.` dynamic codes, `SSEC1.` tokens):
+//! E-card codes as the QR scanner delivers them (`SSEQ1.` dynamic codes, `SSEC1.` tokens,
+//! `SSEC2.` activation codes):
 //! any text gives an identity or an `EcardError`, never a panic; codes signed by the fuzzer's
 //! choice of key, holder and time verify exactly when the key is trusted and the time is
 //! within the window, and give back what was signed; a valid code changed in any one byte is
@@ -114,12 +115,16 @@ fuzz_target!(|data: &[u8]| {
     let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(signer));
     let issued = EcardIssuer::new(key(signer)).issue(&idn, &cn, signed, &mut rng);
     assert!(trusted.verify_dynamic(&issued.token, now).is_err());
+    assert!(trusted.verify_token(&issued.token).is_err());
     assert!(!format!("{issued:?}").contains(&issued.token) || issued.token.is_empty());
-    match trusted.verify_token(&issued.token) {
-        Ok(e) => {
+    match trusted.verify_activation(&issued.token, signed) {
+        Ok(a) => {
             assert!(is_trusted && issued.token.len() <= MAX_CODE_LEN);
-            assert_eq!(e, issued.ecard);
-            mutations_refused(&issued.token, f[5], |c| trusted.verify_token(c).is_ok());
+            assert_eq!(a.token_id, issued.ecard.token_id);
+            assert_eq!(a.issued_at, issued.ecard.issued_at);
+            mutations_refused(&issued.token, f[5], |c| {
+                trusted.verify_activation(c, signed).is_ok()
+            });
         }
         Err(e) => assert!(
             !is_trusted || issued.token.len() > MAX_CODE_LEN,

@@ -36,6 +36,7 @@ mod photo_scenes;
 mod pin_leak;
 mod provision;
 mod registry_cli;
+mod security;
 mod serial_peripherals;
 mod serve;
 mod serve_devices;

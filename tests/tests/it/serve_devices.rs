@@ -160,7 +160,7 @@ fn an_ecard_qr_scanned_identifies_the_holder() {
         Value::Null,
     );
     let qr = code["qr"].as_str().unwrap_or("").to_string();
-    assert!(qr.starts_with("SSEQ1."), "{code}");
+    assert!(qr.starts_with("SSEQ2."), "an opaque reference: {code}");
     k.api("POST", "/api/sim/qr", json!({ "text": "not an e-card" }));
     let page = k.screen();
     assert_eq!(kind(&page), "ask", "a bad code is refused: {page}");

@@ -146,9 +146,10 @@ pub fn render_page(page: &Page) -> String {
             max_chars: *max_chars,
         }
         .render(),
-        Screen::StaffLogin { problem } => StaffLoginTpl {
+        Screen::StaffLogin { problem, csrf } => StaffLoginTpl {
             c,
             problem: problem.as_deref(),
+            csrf,
         }
         .render(),
         Screen::SelfTest { user, checks, csrf } => SelfTestTpl {
@@ -661,6 +662,7 @@ struct ErrorTpl<'a> {
 struct StaffLoginTpl<'a> {
     c: Chrome<'a>,
     problem: Option<&'a str>,
+    csrf: &'a str,
 }
 
 #[derive(Template)]

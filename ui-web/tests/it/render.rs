@@ -663,6 +663,7 @@ fn samples() -> Vec<Screen> {
         },
         Screen::StaffLogin {
             problem: Some(s("用户名或密码错误")),
+            csrf: s("0123456789abcdef"),
         },
         Screen::SelfTest {
             user: s("tech"),
@@ -2092,7 +2093,10 @@ fn the_host_gets_exactly_these_actions_and_fields() {
         ("/sim/printer".to_owned(), set(&["paper"])),
         ("/sim/scene".to_owned(), set(&["scene"])),
         // Staff pages.
-        ("/staff/login".to_owned(), set(&["user", "password"])),
+        (
+            "/staff/login".to_owned(),
+            set(&["csrf", "user", "password"]),
+        ),
         ("/staff/selftest".to_owned(), set(&["csrf"])),
         ("/staff/logout".to_owned(), set(&["csrf"])),
         (
@@ -2294,8 +2298,9 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             problem: problem.as_deref().map(&mut *f),
             max_chars: *max_chars,
         },
-        Screen::StaffLogin { problem } => Screen::StaffLogin {
+        Screen::StaffLogin { problem, csrf } => Screen::StaffLogin {
             problem: problem.as_deref().map(&mut *f),
+            csrf: csrf.clone(),
         },
         Screen::SelfTest { user, checks, csrf } => Screen::SelfTest {
             user: f(user),

@@ -13,7 +13,7 @@ use crate::calendar::WorkCalendar;
 use crate::card_ops::{self, Target};
 use crate::domain::CardAction;
 use crate::domain::{local_date, Actor, BusinessCode, CardState, Outcome, Timestamp};
-use crate::ecard::{EcardIssuer, EcardVerifier};
+use crate::ecard::{EcardIssuer, EcardVerifier, Scanned};
 use crate::store::{Change, Commit, Store, StoreError};
 
 /// Failures of the driver (not refusals: those are session phases).
@@ -175,14 +175,28 @@ impl Engine<'_> {
         let verifier = self
             .ecard_verifier
             .ok_or_else(|| DriverError::Ecard("no e-card platform key is configured".into()))?;
-        let identity = verifier
-            .verify_dynamic(qr, now)
+        let scanned = verifier
+            .verify_scan(qr, now)
             .map_err(|e| DriverError::Ecard(e.to_string()))?;
-        let facts = self.holder_facts(&identity.id_number)?;
+        // A version-2 code names no one: the registry resolves its token identifier.
+        let (id_number, card_number, token_id) = match scanned {
+            Scanned::Named(identity) => {
+                (identity.id_number, identity.card_number, identity.token_id)
+            }
+            Scanned::Reference { token_id, .. } => match self.store.ecard_by_token(&token_id)? {
+                Some(e) => (e.id_number, e.card_number, e.token_id),
+                None => {
+                    return Err(DriverError::Ecard(
+                        "this e-card is not (or no longer) valid here".into(),
+                    ))
+                }
+            },
+        };
+        let facts = self.holder_facts(&id_number)?;
         let known = facts
             .ecards
             .iter()
-            .any(|e| e.token_id == identity.token_id && e.card_number == identity.card_number);
+            .any(|e| e.token_id == token_id && e.card_number == card_number);
         let Some(p) = facts.person.clone().filter(|_| known) else {
             return Err(DriverError::Ecard(
                 "this e-card is not (or no longer) valid here".into(),

@@ -244,6 +244,9 @@ pub trait Registry: Send + Sync {
     /// Applications in a progress state, oldest first (staff work lists).
     fn applications_in(&self, progress: Progress) -> Result<Vec<Application>>;
     fn ecards_of(&self, id_number: &str) -> Result<Vec<Ecard>>;
+    /// The e-card (not revoked) whose token identifier is `token_id`: what an opaque e-card
+    /// code refers to.
+    fn ecard_by_token(&self, token_id: &str) -> Result<Option<Ecard>>;
     fn photo(&self, id_number: &str) -> Result<Option<Vec<u8>>>;
     fn case(&self, case_id: &str) -> Result<Option<Case>>;
     /// Cases opened and never closed (no outcome yet), oldest first: sessions in progress,

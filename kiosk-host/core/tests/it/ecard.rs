@@ -9,7 +9,8 @@ use ed25519_dalek::{Signer, SigningKey};
 use firmware_config::{keys, Config};
 use kiosk_core::domain::Timestamp;
 use kiosk_core::ecard::{
-    load_signing_key, sign_dynamic, EcardError, EcardIssuer, EcardVerifier, DYNAMIC_PREFIX,
+    load_signing_key, sign_dynamic, sign_dynamic_ref, EcardError, EcardIssuer, EcardVerifier,
+    Scanned, ACTIVATION_PREFIX, ACTIVATION_VALIDITY_S, DYNAMIC_PREFIX, DYNAMIC_REF_PREFIX,
     TOKEN_PREFIX,
 };
 use proptest::prelude::*;
@@ -51,6 +52,16 @@ fn forge(prefix: &str, key: &SigningKey, payload: &[u8]) -> String {
     )
 }
 
+/// A version-1 token (`SSEC1.`, the ID number in clear) as kiosks issued them before
+/// version 2, signed by `key`: such tokens in citizens' hands keep verifying.
+fn v1_token(key: &SigningKey) -> String {
+    let payload = format!(
+        r#"{{"v":1,"kind":"ecard","tid":"{TID}","idn":"{ID}","cn":"{CARD}","iat":{}}}"#,
+        t0().timestamp()
+    );
+    forge(TOKEN_PREFIX, key, payload.as_bytes())
+}
+
 fn dynamic_json(v: u32, kind: &str, ts: i64) -> Vec<u8> {
     format!(r#"{{"v":{v},"kind":"{kind}","tid":"{TID}","idn":"{ID}","cn":"{CARD}","ts":{ts}}}"#)
         .into_bytes()
@@ -63,13 +74,17 @@ fn payload_of(code: &str) -> Vec<u8> {
 }
 
 #[test]
-fn issued_token_round_trip() {
+fn issued_activation_code_round_trip() {
     let issuer = EcardIssuer::new(agency());
     let mut rng = StdRng::seed_from_u64(1);
     let now = t0() + Duration::milliseconds(750);
     let issued = issuer.issue(ID, CARD, now, &mut rng);
 
-    assert!(issued.token.starts_with(TOKEN_PREFIX), "{}", issued.token);
+    assert!(
+        issued.token.starts_with(ACTIVATION_PREFIX),
+        "{}",
+        issued.token
+    );
     assert_eq!(issued.ecard.id_number, ID);
     assert_eq!(issued.ecard.card_number, CARD);
     assert_eq!(issued.ecard.token_id.len(), 32);
@@ -80,32 +95,96 @@ fn issued_token_round_trip() {
         "whole seconds, as in the token"
     );
 
-    // The payload is the documented JSON, and the signature covers exactly its bytes.
+    // The payload is the documented JSON, nothing personal in it, and the signature covers
+    // exactly its bytes.
     let payload: serde_json::Value =
         serde_json::from_slice(&payload_of(&issued.token)).expect("json");
     assert_eq!(
         payload,
         serde_json::json!({
-            "v": 1, "kind": "ecard", "tid": issued.ecard.token_id, "idn": ID, "cn": CARD,
-            "iat": t0().timestamp()
+            "v": 2, "kind": "ecard", "tid": issued.ecard.token_id,
+            "iat": t0().timestamp(), "exp": t0().timestamp() + ACTIVATION_VALIDITY_S
         })
     );
-
-    let back = verifier().verify_token(&issued.token).expect("verifies");
-    assert_eq!(back, issued.ecard);
-    // Tokens do not expire: nothing about the time is checked.
-    assert_eq!(
-        EcardVerifier::new(vec![issuer.verifying_key()])
-            .verify_token(&issued.token)
-            .expect("own key")
-            .token_id,
-        issued.ecard.token_id
+    let decoded = String::from_utf8(payload_of(&issued.token)).expect("utf-8");
+    assert!(
+        !decoded.contains(ID) && !decoded.contains(CARD),
+        "{decoded}"
     );
+
+    let back = verifier()
+        .verify_activation(&issued.token, t0())
+        .expect("verifies");
+    assert_eq!(back.token_id, issued.ecard.token_id);
+    assert_eq!(back.issued_at, t0());
+    // It expires.
+    let late = t0() + Duration::seconds(ACTIVATION_VALIDITY_S + 1);
+    assert!(matches!(
+        verifier().verify_activation(&issued.token, late),
+        Err(EcardError::ActivationExpired { ago_s: 1 })
+    ));
+    // Not a version-1 token, not a dynamic code.
+    assert!(verifier().verify_token(&issued.token).is_err());
+    assert!(verifier().verify_scan(&issued.token, t0()).is_err());
 
     // Fresh identifiers each time.
     let again = issuer.issue(ID, CARD, now, &mut rng);
     assert_ne!(again.ecard.token_id, issued.ecard.token_id);
     assert_ne!(again.token, issued.token);
+}
+
+#[test]
+fn version_1_tokens_keep_verifying() {
+    let token = v1_token(&agency());
+    let back = verifier().verify_token(&token).expect("verifies");
+    assert_eq!(
+        (back.id_number.as_str(), back.card_number.as_str()),
+        (ID, CARD)
+    );
+    assert_eq!(back.token_id, TID);
+    // They carry no expiry: years later they still verify (the registry decides).
+    assert_eq!(back.issued_at, t0());
+}
+
+#[test]
+fn dynamic_reference_codes_carry_nothing_personal() {
+    let qr = sign_dynamic_ref(&platform(), TID, t0());
+    assert!(qr.starts_with(DYNAMIC_REF_PREFIX), "{qr}");
+    let decoded = String::from_utf8(payload_of(&qr)).expect("utf-8");
+    assert_eq!(
+        decoded,
+        format!(
+            r#"{{"v":2,"kind":"dynamic","tid":"{TID}","ts":{}}}"#,
+            t0().timestamp()
+        )
+    );
+    assert_eq!(
+        verifier().verify_scan(&qr, t0()).expect("fresh"),
+        Scanned::Reference {
+            token_id: TID.into(),
+            signed_at: t0()
+        }
+    );
+    assert!(matches!(
+        verifier().verify_scan(&qr, t0() + Duration::seconds(61)),
+        Err(EcardError::Expired { age_s: 61 })
+    ));
+    // A version-1 code still verifies, as what it names.
+    let v1 = sign_dynamic(&platform(), ID, CARD, TID, t0());
+    assert!(matches!(
+        verifier().verify_scan(&v1, t0()),
+        Ok(Scanned::Named(who)) if who.id_number == ID
+    ));
+    // Version and prefix must agree.
+    let mixed = forge(
+        DYNAMIC_REF_PREFIX,
+        &platform(),
+        &dynamic_json(1, "dynamic", t0().timestamp()),
+    );
+    assert!(matches!(
+        verifier().verify_scan(&mixed, t0()),
+        Err(EcardError::Version { found: 1 })
+    ));
 }
 
 #[test]
@@ -174,18 +253,14 @@ fn forged_with_another_key() {
         "{err:?}"
     );
 
-    let token = EcardIssuer::new(stranger())
-        .issue(ID, CARD, t0(), &mut StdRng::seed_from_u64(2))
-        .token;
+    let token = v1_token(&stranger());
     assert!(matches!(
         verifier().verify_token(&token),
         Err(EcardError::BadSignature { .. })
     ));
 
     // The platform key alone does not accept the kiosk's tokens, and the reverse.
-    let agency_token = EcardIssuer::new(agency())
-        .issue(ID, CARD, t0(), &mut StdRng::seed_from_u64(3))
-        .token;
+    let agency_token = v1_token(&agency());
     assert!(matches!(
         EcardVerifier::new(vec![platform().verifying_key()]).verify_token(&agency_token),
         Err(EcardError::BadSignature { keys: 1 })
@@ -259,9 +334,7 @@ fn every_rejection_says_what_was_wrong() {
         .expect("shape")
         .0
         .to_owned();
-    let token = EcardIssuer::new(agency())
-        .issue(ID, CARD, t0(), &mut StdRng::seed_from_u64(4))
-        .token;
+    let token = v1_token(&agency());
     let ts = t0().timestamp();
 
     let dynamic = |qr: &str, at: Timestamp| v.verify_dynamic(qr, at).map(|who| who.token_id);
@@ -346,7 +419,7 @@ fn every_rejection_says_what_was_wrong() {
             "version",
             dynamic(&forge(DYNAMIC_PREFIX, &platform(), &dynamic_json(2, "dynamic", ts)), t0()),
             |e| matches!(e, EcardError::Version { found: 2 }),
-            "version 2 is not supported",
+            "SSEC1./SSEQ1. carry version 1",
         ),
         (
             "token shown as a dynamic code",
@@ -424,9 +497,7 @@ fn verifier_from_config_keys() {
     assert!(v
         .verify_dynamic(&sign_dynamic(&platform(), ID, CARD, TID, t0()), t0())
         .is_ok());
-    let token = EcardIssuer::new(agency())
-        .issue(ID, CARD, t0(), &mut StdRng::seed_from_u64(5))
-        .token;
+    let token = v1_token(&agency());
     assert!(v.verify_token(&token).is_ok());
 
     let bad = firmware_config::Keys {

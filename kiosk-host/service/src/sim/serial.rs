@@ -157,6 +157,17 @@ pub async fn scan_qr(State(s): State<Arc<Shared>>, Json(req): Json<QrReq>) -> Re
             return Err(Box::new(StatusCode::NOT_FOUND.into_response()));
         };
         let text = match (req.text, req.ecard) {
+            // Longer than the scanner's line: the kiosk would drop it, so refuse it now.
+            (Some(t), None) if t.len() > card_io::qr::line::DEFAULT_MAX_LINE => {
+                return Err(Box::new(error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the text is {} bytes; a scan is at most {} (the scanner's line)",
+                        t.len(),
+                        card_io::qr::line::DEFAULT_MAX_LINE
+                    ),
+                )))
+            }
             (Some(t), None) if !t.is_empty() => t,
             (None, Some(person)) => ecard_code(&shared, sim, &person)?,
             _ => return Err(Box::new(bad("give either \"text\" or \"ecard\""))),
@@ -239,10 +250,8 @@ fn ecard_code(s: &Shared, sim: &SimDevices, person: &str) -> Result<String, Box<
             format!("{person} has no e-card yet: do the e-card business (ecard) first"),
         )));
     };
-    Ok(kiosk_core::ecard::sign_dynamic(
+    Ok(kiosk_core::ecard::sign_dynamic_ref(
         &sim.ecard_key,
-        &id,
-        &e.card_number,
         &e.token_id,
         chrono::Utc::now(),
     ))

@@ -3,6 +3,7 @@
 //! `engine::staff::move_application`, one commit audited with the staff user as the actor.
 
 use crate::http::PageForm;
+use kiosk_core::text::{self, Lines, TextError};
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -186,6 +187,9 @@ fn refusal(e: &StaffError, lang: Lang) -> Option<String> {
     })
 }
 
+/// The longest reason taken, in characters (the form's `maxlength`).
+pub const MAX_REASONS: usize = 200;
+
 /// `POST /staff/applications`: move one application.
 pub async fn move_one(
     State(s): State<Arc<Shared>>,
@@ -221,8 +225,27 @@ pub async fn move_one(
         )
         .await;
     };
+    // The reason as the form allows it: cleaned, at most its length, masked before it is
+    // stored (it goes into the audit log and to the applicant).
+    let reasons = match text::clean(&form.reasons, MAX_REASONS, Lines::One) {
+        Ok(r) => mask::free_text(&r),
+        Err(TextError::TooLong { chars, max }) => {
+            let problem = tr(
+                lang,
+                &format!("原因：共 {chars} 字，请缩短到 {max} 字以内"),
+                &format!("reasons: {chars} characters; at most {max} are taken"),
+            );
+            return respond(
+                &s,
+                &who,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(problem),
+            )
+            .await;
+        }
+    };
     let user = who.user.clone();
-    let reasons = form.reasons.clone();
     let moved_case = case.clone();
     let result = with_store(&s, move |store| {
         move_application(

@@ -1,6 +1,6 @@
 //! `/staff/audit`: the audit chain verified as `kiosk audit verify` does (entries checked,
 //! head, every altered, removed or truncated entry), and the latest entries with personal
-//! data masked.
+//! data masked and control characters written out (`\u{1b}`), whatever an entry holds.
 
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ use crate::Shared;
 use kiosk_core::mask;
 use kiosk_core::store::audit_chain::canonical_json;
 use kiosk_core::store::{AuditEntry, AuditLog, AuditReport};
+use kiosk_core::text::escape_controls;
 
 /// How many of the latest entries the page lists.
 pub const LATEST: u32 = 50;
@@ -24,10 +25,10 @@ fn row(e: &AuditEntry) -> AuditRow {
     AuditRow {
         seq: e.seq,
         at: labels::local_time(e.at),
-        actor: e.actor.clone(),
-        action: e.action.clone(),
-        subject: mask::free_text(&e.subject),
-        detail: canonical_json(&mask::json_strings(&e.detail)),
+        actor: escape_controls(&mask::free_text(&e.actor)),
+        action: escape_controls(&e.action),
+        subject: escape_controls(&mask::free_text(&e.subject)),
+        detail: escape_controls(&canonical_json(&mask::json_strings(&e.detail))),
     }
 }
 

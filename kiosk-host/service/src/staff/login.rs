@@ -8,27 +8,50 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use argon2::password_hash::SaltString;
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHasher};
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use ui_web::StaffPage;
 use zeroize::Zeroize;
 
 use super::{
-    audit, authorise_form, html, lang, random_hex, staff_lang, token, Csrf, StaffSession, COOKIE,
-    LOCKOUT,
+    audit, authorise_form, cookie, html, lang, random_hex, staff_lang, token, Csrf, StaffSession,
+    COOKIE, LOCKOUT,
 };
 use crate::Shared;
 use kiosk_core::domain::Actor;
 
+/// The cookie holding the login form's anti-forgery token (login CSRF: a page elsewhere
+/// cannot log the kiosk's browser in as someone else, as it can read neither the cookie nor
+/// the form).
+const LOGIN_COOKIE: &str = "kiosk_login";
+
+/// The login page with a fresh anti-forgery token, in the form and in its cookie.
 fn login_page(s: &Shared, problem: Option<String>) -> Response {
-    html(
+    login_page_with(s, StatusCode::OK, problem)
+}
+
+fn login_page_with(s: &Shared, status: StatusCode, problem: Option<String>) -> Response {
+    let csrf = random_hex(16);
+    let page = html(
         staff_lang(crate::screens::lang(lang(s))),
         "工作人员登录 / Staff login",
-        ui_web::Screen::StaffLogin { problem },
+        ui_web::Screen::StaffLogin {
+            problem,
+            csrf: csrf.clone(),
+        },
+    );
+    (
+        status,
+        [(
+            header::SET_COOKIE,
+            format!("{LOGIN_COOKIE}={csrf}; Path=/staff/login; HttpOnly; SameSite=Strict"),
+        )],
+        page,
     )
+        .into_response()
 }
 
 /// `GET /staff/login`.
@@ -39,9 +62,26 @@ pub async fn form(State(s): State<Arc<Shared>>) -> Response {
 #[derive(Deserialize)]
 pub struct Login {
     #[serde(default)]
+    csrf: String,
+    #[serde(default)]
     user: String,
     #[serde(default)]
     password: String,
+}
+
+/// Whether the form's token is the one its cookie holds (both present, equal in constant
+/// time).
+fn login_token_matches(headers: &HeaderMap, form: &str) -> bool {
+    let Some(cookie) = cookie(headers, LOGIN_COOKIE) else {
+        return false;
+    };
+    !form.is_empty()
+        && cookie.len() == form.len()
+        && cookie
+            .bytes()
+            .zip(form.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 impl Drop for Login {
@@ -71,21 +111,34 @@ fn decoy_hash() -> Option<&'static str> {
 }
 
 /// `POST /staff/login`.
-pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>) -> Response {
-    let user: String = form.user.trim().chars().take(MAX_USER + 1).collect();
+pub async fn login(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    PageForm(form): PageForm<Login>,
+) -> Response {
+    if !login_token_matches(&headers, &form.csrf) {
+        return login_page_with(
+            &s,
+            StatusCode::FORBIDDEN,
+            Some("登录表单已失效，请重试 / the login form expired: try again".into()),
+        );
+    }
+    // The name as typed (cleaned) for the lookup; the audit log gets it only when it is a
+    // staff user's, else its pseudonym.
+    let user = kiosk_core::text::clean_cut(&form.user, MAX_USER + 1);
+    let known = user.chars().count() <= MAX_USER && s.config.staff.iter().any(|a| a.user == user);
+    let actor = if known {
+        Actor::Staff(user.clone())
+    } else {
+        Actor::Staff(s.login_names.pseudonym(&form.user))
+    };
     let locked = s
         .staff
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .locked(&user, Instant::now());
     if locked {
-        audit(
-            &s,
-            &Actor::Staff(user.clone()),
-            "staff.login_locked",
-            serde_json::json!({}),
-        )
-        .await;
+        audit(&s, &actor, "staff.login_locked", serde_json::json!({})).await;
         return login_page(
             &s,
             Some(format!(
@@ -103,46 +156,38 @@ pub async fn login(State(s): State<Arc<Shared>>, PageForm(form): PageForm<Login>
         .map(|a| (a.password_hash.clone(), a.roles.clone()));
     let default_lang = s.config.ui.default_language;
     let password = std::mem::take(&mut { form }.password);
-    let verified = tokio::task::spawn_blocking(move || {
-        let mut password = password;
-        let check = |hash: &str| {
-            PasswordHash::new(hash)
-                .map(|h| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &h)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        };
-        let ok = match account.as_ref() {
-            Some((hash, _)) => check(hash),
-            None => {
-                // The same work for a name that is no staff user; never a match.
-                if let Some(decoy) = decoy_hash() {
-                    check(decoy);
-                }
-                false
-            }
-        };
-        password.zeroize();
-        ok.then(|| account.map(|(_, roles)| roles).unwrap_or_default())
-    })
-    .await
-    .unwrap_or(None);
+    // The same work for a name that is no staff user (the decoy); never a match then.
+    let (hash, roles) = match account {
+        Some((hash, roles)) => (Some(hash), roles),
+        None => (decoy_hash().map(str::to_string), Vec::new()),
+    };
+    let checked = match hash {
+        Some(hash) => s.login_gate.verify(hash, password).await,
+        None => Ok(false),
+    };
+    let verified = match checked {
+        Ok(true) if known => Some(roles),
+        Ok(_) => None,
+        Err(busy) => {
+            log::debug!("login not checked: {busy:?}");
+            return login_page_with(
+                &s,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(
+                    "登录尝试过多，请稍后再试 / too many login attempts: try again shortly".into(),
+                ),
+            );
+        }
+    };
     let Some(roles) = verified else {
+        s.login_gate.failed();
         {
             s.staff
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .failed(&user, Instant::now());
         }
-        audit(
-            &s,
-            &Actor::Staff(user),
-            "staff.login_failed",
-            serde_json::json!({}),
-        )
-        .await;
+        audit(&s, &actor, "staff.login_failed", serde_json::json!({})).await;
         return login_page(&s, Some("用户名或密码错误 / wrong user or password".into()));
     };
     let token = random_hex(32);

@@ -11,6 +11,7 @@
 mod applications;
 mod archive;
 mod audit_log;
+pub mod gate;
 mod labels;
 mod login;
 mod selftest;
@@ -35,10 +36,39 @@ use super::Shared;
 use kiosk_core::domain::Actor;
 use kiosk_core::store::AuditLog;
 
+pub use gate::LoginGate;
 use sessions::StaffSession;
 pub use sessions::{StaffSessions, IDLE, LOCKOUT, MAX_FAILURES};
 
 const COOKIE: &str = "kiosk_staff";
+
+/// The key that turns a login name that is no staff user into the audit log's pseudonym
+/// (`unknown:<12 hex digits>`, a keyed SHA-256): repeated attempts with one name can be
+/// linked, the name itself (perhaps a password or an ID number typed into the wrong field)
+/// is never stored. Derived from the database key, so the pseudonyms stay the same across
+/// restarts and mean nothing without it.
+pub struct NameKey(zeroize::Zeroizing<[u8; 32]>);
+
+impl NameKey {
+    pub fn new(key: zeroize::Zeroizing<[u8; 32]>) -> NameKey {
+        NameKey(key)
+    }
+
+    /// The pseudonym of `name`.
+    pub fn pseudonym(&self, name: &str) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(self.0.as_ref());
+        h.update(name.as_bytes());
+        format!("unknown:{}", hex::encode(&h.finalize()[..6]))
+    }
+}
+
+impl std::fmt::Debug for NameKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NameKey(..)")
+    }
+}
 
 /// The roles that may open a staff page (BUSINESS-RULES.md sections 5, 6).
 pub fn roles_for(page: StaffPage) -> &'static [Role] {
@@ -207,13 +237,18 @@ pub fn routes() -> Router<Arc<Shared>> {
 }
 
 fn token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE)
+}
+
+/// The value of the cookie `name`, if the request has it.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
 

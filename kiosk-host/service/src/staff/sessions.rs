@@ -52,9 +52,11 @@ impl StaffSessions {
 
     /// Starts a session under `token`; also drops every session idle past [`IDLE`], so
     /// sessions never come back to are not kept for ever.
+    /// Opens a session; any earlier session of the same user ends (a new login is the only
+    /// one: a token left behind on another screen no longer works).
     pub fn open(&mut self, token: String, session: StaffSession, now: Instant) {
         self.sessions
-            .retain(|_, s| now.saturating_duration_since(s.last) <= IDLE);
+            .retain(|_, s| now.saturating_duration_since(s.last) <= IDLE && s.user != session.user);
         self.failures.remove(&session.user);
         self.sessions.insert(token, session);
     }

@@ -77,6 +77,10 @@ impl Registry for AgencyStore {
             .unwrap_or_default())
     }
 
+    fn ecard_by_token(&self, token_id: &str) -> Result<Option<Ecard>> {
+        self.client.get(&with(paths::ECARD, "token_id", token_id))
+    }
+
     fn photo(&self, id_number: &str) -> Result<Option<Vec<u8>>> {
         let path = with(paths::PERSON_PHOTO, "id_number", id_number);
         let Some(response) = self.client.call("GET", &path, None)? else {

@@ -90,6 +90,17 @@ impl DbKey {
         DbKey(Zeroizing::new(bytes))
     }
 
+    /// A key for another purpose, derived from this one (SHA-256 of `label`, a zero byte and
+    /// the key): secret as long as the database key is, the same on every start.
+    pub fn derive(&self, label: &str) -> Zeroizing<[u8; 32]> {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(label.as_bytes());
+        h.update([0u8]);
+        h.update(self.0.as_ref());
+        Zeroizing::new(h.finalize().into())
+    }
+
     /// The key file's text: 64 lowercase hex digits and a newline.
     pub(crate) fn to_file_text(&self) -> Zeroizing<String> {
         let mut text = Zeroizing::new(hex::encode(self.0.as_ref()));

@@ -150,6 +150,24 @@ impl Registry for SqliteStore {
         })
     }
 
+    fn ecard_by_token(&self, token_id: &str) -> kiosk_core::store::Result<Option<Ecard>> {
+        db(|| {
+            self.read(|tx| {
+                Ok(rows(
+                    tx,
+                    &format!(
+                        "SELECT {} FROM ecards WHERE token_id = ?1 AND revoked_at IS NULL",
+                        codec::ECARD_COLUMNS
+                    ),
+                    [token_id],
+                    codec::ecard,
+                )?
+                .into_iter()
+                .next())
+            })
+        })
+    }
+
     fn ecards_of(&self, id_number: &str) -> kiosk_core::store::Result<Vec<Ecard>> {
         db(|| {
             self.read(|tx| {
