@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import {
-  accessibilityTest, actionButton, home, insertCard, pullCard, screenOf, SHOTS, sim, step, useKiosk, waitScreen,
+  accessibilityTest, actionButton, home, insertCard, poll, pullCard, screenOf, SHOTS, sim, step, useKiosk, waitScreen,
 } from "./lib.mjs";
 import { CARD_PIN, GOOD_PIN, enterPins, startBusiness } from "./walk.mjs";
 import { clearText, pickDivision, typeText } from "./keys.mjs";
@@ -157,7 +157,7 @@ test("more time: the button restarts the countdown on the same page, nothing typ
     // screenshot here.
     await page.screenshot({ path: join(SHOTS, "edges-more-time-soon.png"), fullPage: true });
     await page.locator("#countdown form[data-more-time] button").click();
-    await page.waitForFunction(() => !document.getElementById("countdown").classList.contains("soon"), null, {
+    await poll(page, () => !document.getElementById("countdown").classList.contains("soon"), undefined, {
       timeout: 3000,
     });
     assert.ok(Number(await page.locator("#countdown-s").innerText()) >= 6, "the countdown starts again");

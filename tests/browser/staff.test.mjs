@@ -332,6 +332,10 @@ test("accessibility (axe-core): no serious or critical violations on the staff p
   assert.deepEqual(t.screens.serious(), []);
 });
 
+test("the kiosk's Content-Security-Policy refused nothing the staff pages asked for", () => {
+  assert.deepEqual(t.browser.cspViolations, []);
+});
+
 /*
  * axe files a 1:1 text contrast under "incomplete" (possibly hidden text), not as a
  * violation, so the nav's links are measured here: they once were white chips made for the

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import {
-  actionButton, home, insertCard, padType, placeIdCard, printedReceipts, pullCard, sim, step,
+  actionButton, home, insertCard, padType, placeIdCard, poll, printedReceipts, pullCard, sim, step,
 } from "./lib.mjs";
 import { codeType, padDigits, pickDivision, typeText } from "./keys.mjs";
 
@@ -207,8 +207,9 @@ async function assertLivePreview(page, where) {
     const i = document.getElementById("preview");
     return i && i.complete && i.naturalWidth > 0 ? i.src : false;
   };
-  const first = await (await page.waitForFunction(loaded, null, { timeout: 15000, polling: 100 })).jsonValue();
-  await page.waitForFunction(
+  const first = await poll(page, loaded, undefined, { timeout: 15000, polling: 100 });
+  await poll(
+    page,
     (src) => {
       const i = document.getElementById("preview");
       return i.src !== src && i.complete && i.naturalWidth > 0;
