@@ -87,8 +87,18 @@ fn strip_port(host: &str) -> &str {
 }
 
 /// Why the edge refused a request (logged; the client gets the status only).
-fn refuse(status: StatusCode, why: &str) -> Response {
+fn refuse(path: &str, status: StatusCode, why: &str) -> Response {
     log::info!("refused at the edge: {why}");
+    if path.starts_with("/api/") {
+        // The JSON API's one error body, as every other API answer.
+        use crate::openapi::{ApiError, ErrorCode};
+        let code = if status == StatusCode::FORBIDDEN {
+            ErrorCode::ForeignOrigin
+        } else {
+            ErrorCode::WrongHost
+        };
+        return ApiError::new(status, code, why).into_response();
+    }
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -143,14 +153,14 @@ pub async fn guard(
                 "host {:?} is not this kiosk",
                 h.chars().take(80).collect::<String>()
             );
-            return refuse(StatusCode::MISDIRECTED_REQUEST, &why);
+            return refuse(req.uri().path(), StatusCode::MISDIRECTED_REQUEST, &why);
         }
-        None => return refuse(StatusCode::BAD_REQUEST, "no Host header"),
+        None => return refuse(req.uri().path(), StatusCode::BAD_REQUEST, "no Host header"),
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
         if let Some(why) = foreign_origin(&hosts, req.headers()) {
-            return refuse(StatusCode::FORBIDDEN, &why);
+            return refuse(req.uri().path(), StatusCode::FORBIDDEN, &why);
         }
     }
     next.run(req).await

@@ -47,6 +47,11 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the route exists, not with this method (the `Allow` header lists those it has).
     MethodNotAllowed,
+    /// 400 or 421: the request names no host, or a host this kiosk is not (a page of another
+    /// name reaching the kiosk through DNS rebinding).
+    WrongHost,
+    /// 403: a state-changing request from a page of another origin.
+    ForeignOrigin,
     /// 503: the kiosk cannot serve the request now (its storage or a device failed); a person
     /// should call staff.
     Unavailable,

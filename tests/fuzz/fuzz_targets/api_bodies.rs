@@ -161,6 +161,8 @@ fn send(k: &Kiosk, method: Method, path: &str, content_type: &str, body: Vec<u8>
     let req = Request::builder()
         .method(method)
         .uri(path)
+        // As the kiosk's browser sends it (the edge refuses a request naming no host).
+        .header(header::HOST, "127.0.0.1")
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body));
     let req = match req {

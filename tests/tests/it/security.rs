@@ -116,6 +116,10 @@ fn a_foreign_origin_cannot_change_state() {
     ] {
         let a = with_headers(&k, "POST", path, &[evil, ctype], body);
         assert_eq!(a.status, 403, "{path}: {}", a.head);
+        if path.starts_with("/api/") {
+            let e: serde_json::Value = serde_json::from_str(&a.body).expect("a JSON error body");
+            assert_eq!(e["error"], "foreign_origin", "{path}: {}", a.body);
+        }
         let a = with_headers(
             &k,
             "POST",
@@ -170,7 +174,14 @@ fn a_rebound_host_name_is_refused() {
         let a = with_headers(&k, "GET", "/api/session", &[host], "");
         assert_eq!(a.status, 421, "{host}: {}", a.head);
         assert!(!a.body.contains("screen"), "{}", a.body);
+        // The API's one error body, as for any other API error.
+        let e: serde_json::Value = serde_json::from_str(&a.body).expect("a JSON error body");
+        assert_eq!(e["error"], "wrong_host", "{}", a.body);
     }
+    // A page (not the API) is refused in plain words.
+    let a = with_headers(&k, "GET", "/", &["Host: evil.example"], "");
+    assert_eq!(a.status, 421, "{}", a.head);
+    assert!(a.body.contains("is not this kiosk"), "{}", a.body);
     let a = with_headers(&k, "GET", "/api/session", &["Host: localhost"], "");
     assert_eq!(a.status, 200, "{}", a.head);
 }
