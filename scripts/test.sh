@@ -5,13 +5,33 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+mkdir -p target
+# How long each step took, printed at the end (target/phases.log).
+: >target/phases.log
+phase_start=$SECONDS
+phase() {
+    echo "phase $1: $((SECONDS - phase_start)) s" >>target/phases.log
+    phase_start=$SECONDS
+}
+# Background builds (scripts/prebuild.sh), each in its own process group, stopped with the
+# run if it ends before they do.
+background=()
+stop_background() {
+    local pid
+    for pid in "${background[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
+}
+trap 'stop_background; stop_pcscd_if_started' EXIT
+ensure_toolchain
+# cargo-deb and cargo-fuzz, when missing, are installed in the background while apt and the
+# downloads below wait on the network.
+setsid nice -n 15 bash scripts/prebuild.sh tools &
+tools_pid=$!
+background+=("$tools_pid")
 ensure_packages
 # Face verification's models and test photographs (target/face; cached after the first run).
 fetch_face_data
-ensure_toolchain
 ensure_pcscd
-trap stop_pcscd_if_started EXIT
-mkdir -p target
+phase "packages, face data, pcscd"
 # The gates: a failed gate fails the run, but the tests still run, so that one run shows
 # everything. Each prints "gate pass NAME" or "gate fail NAME".
 : >target/gates-output.log
@@ -32,18 +52,33 @@ gate fmt cargo fmt --all -- --check
 gate clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 # The packaged kiosk's features (the .deb is built without default features).
 gate clippy-packaged cargo clippy -p kiosk-host --no-default-features --all-targets --locked -- -D warnings
+phase "gates"
 cargo build --workspace --all-targets --locked
+phase "build"
+# The package and the fuzz targets are built in the background from here, at low priority:
+# the tests below spend most of their time waiting on pcscd, kiosk processes and the browser.
+wait "$tools_pid" || true
+setsid nice -n 15 bash scripts/prebuild.sh builds &
+builds_pid=$!
+background+=("$builds_pid")
 # One test binary per crate; in the `tests` crate's, the tests that share pcscd's vpcd ports
 # take the rig's lock (tests/src/rig.rs). Cargo runs the binaries one after another.
 set +e
 cargo test --workspace --locked -- --test-threads=2 2>&1 | tee target/test-output.log
 status=${PIPESTATUS[0]}
+phase "cargo test"
 # The screens in a real browser: playwright-core driving Chromium against kiosk serve --sim.
 bash scripts/browser-test.sh 2>&1 | tee target/browser-test-output.log
 browser_status=${PIPESTATUS[0]}
+phase "browser tests"
+# What the package check and the fuzzing need, built by now or finished here.
+wait "$builds_pid"
+echo "background builds: exit $? (target/prebuild-builds.log)"
+phase "waiting for the background builds"
 # The Debian package: built, installed, checked, removed (one PASS/FAIL line per check).
 bash scripts/check-deb.sh 2>&1 | tee target/check-deb-output.log
 deb_status=${PIPESTATUS[0]}
+phase "package check"
 # The JSON API fuzzed against its own OpenAPI document (schemathesis, a fixed seed).
 bash scripts/schemathesis.sh 2>&1 | tee target/schemathesis-output.log
 api_status=${PIPESTATUS[0]}
@@ -51,10 +86,13 @@ api_status=${PIPESTATUS[0]}
 # everything stopped (about 10 s once built).
 FLEET_EXIT=1 bash scripts/fleet.sh 2>&1 | tee target/fleet-output.log
 fleet_status=${PIPESTATUS[0]}
+phase "schemathesis and fleet"
 # The fuzz targets (tests/fuzz), a short run of each on the committed corpus.
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}" 2>&1 | tee target/fuzz-output.log
 fuzz_status=${PIPESTATUS[0]}
+phase "fuzzing"
 set -e
+cat target/phases.log
 # One closing line for the whole run, summed over every test binary, the browser tests, the
 # package checks, the API operations schemathesis fuzzed and the fuzz targets.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
