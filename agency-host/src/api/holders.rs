@@ -1,7 +1,18 @@
 //! The holders' routes: a person and what the registry knows of them, cards, e-cards and
 //! applications.
 
-use super::*;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use agency_api::{ApiError, ApplicationList, CardList, Holder};
+use kiosk_core::domain::{CardState, Progress, Timestamp};
+
+use super::shared::*;
 
 /// A holder by ID number: the person, their cards (newest first), applications (newest
 /// first), e-cards and whether a photo is on file.
