@@ -91,7 +91,7 @@ fn refuse(path: &str, status: StatusCode, why: &str) -> Response {
     log::info!("refused at the edge: {why}");
     if path.starts_with("/api/") {
         // The JSON API's one error body, as every other API answer.
-        use crate::openapi::{ApiError, ErrorCode};
+        use crate::answer::{ApiError, ErrorCode};
         let code = if status == StatusCode::FORBIDDEN {
             ErrorCode::ForeignOrigin
         } else {

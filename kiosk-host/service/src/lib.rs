@@ -9,13 +9,22 @@
 //! runs on simulated hardware ([`sim`]: the card on hw-sim's in-process backend, the serial
 //! devices on pseudo-terminals, a camera of composed scenes) with the demo registry; without
 //! it every device `[devices]` names is opened, the camera included.
+//!
+//! What the handlers share sits in leaf modules that use nothing above them: [`state`]
+//! ([`Shared`]), [`extract`] (form bodies, `?lang=`), [`answer`] (the JSON API's error body,
+//! the screens' HTML answers). The JSON API's handlers are [`api`], its router and OpenAPI
+//! document [`openapi`]; [`http`] routes everything. No module uses the crate root, and no
+//! module cycle exists (the workspace's layering test checks it).
 
 pub mod actor;
+pub mod answer;
+pub mod api;
 pub mod citizen;
 #[cfg(feature = "sim")]
 pub mod demo;
 pub mod devices;
 pub mod edge;
+pub mod extract;
 pub mod http;
 pub mod inputs;
 pub mod kit;
@@ -29,20 +38,21 @@ pub mod selftest;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod staff;
+pub mod state;
 pub mod suggest;
 pub mod voice;
+
+pub use state::Shared;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use card_io::transport::ReaderProvider;
-use firmware_config::Config;
 
 use self::devices::camera::Camera;
 use self::devices::printer::ReceiptPrinter;
 use self::devices::slot::CardSlot;
-use self::published::{Published, Screen};
 use kiosk_core::calendar::WorkCalendar;
 use kiosk_core::card_ops::Target;
 use kiosk_store::sqlite::SqliteStore;
@@ -91,46 +101,6 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("agency: {0}")]
     Agency(#[from] kiosk_store::AgencyError),
-}
-
-/// What the handlers share. Nothing here is the citizen's session: that is the actor's.
-pub struct Shared {
-    /// The session actor: citizens' inputs go there.
-    pub actor: actor::Handle,
-    /// What the screen shows now, as the actor last published it.
-    pub screen: Screen,
-    /// The configuration, as the kiosk started with it.
-    pub config: Arc<Config>,
-    pub calendar: Arc<WorkCalendar>,
-    /// The store connections of the staff pages and the read-only endpoints.
-    pub records: records::Records,
-    pub staff: Mutex<staff::StaffSessions>,
-    /// The key of the audit log's pseudonyms for login names that are no staff user.
-    pub login_names: staff::NameKey,
-    /// The bound on login checks (argon2 work and memory, the failure budget).
-    pub login_gate: staff::LoginGate,
-    /// Every peripheral's health.
-    pub devices: Arc<devices::Board>,
-    /// The card readers (the card reader's watcher, the staff self-test).
-    pub readers: Arc<dyn ReaderProvider>,
-    /// Which reader is the citizen's card reader.
-    pub slot: CardSlot,
-    /// The camera (the live preview), when the kiosk has one.
-    pub camera: Option<Camera>,
-    /// The receipt printer (its status watch), when the kiosk has one.
-    pub printer: Option<Arc<ReceiptPrinter>>,
-    /// The host names the kiosk answers to (the edge's Host and Origin checks).
-    pub hosts: edge::Hosts,
-    /// The simulated hardware, when the kiosk runs on it.
-    #[cfg(feature = "sim")]
-    pub sim: Option<sim::SimDevices>,
-}
-
-impl Shared {
-    /// What the screen shows now.
-    pub fn shown(&self) -> Arc<Published> {
-        self.screen.now()
-    }
 }
 
 /// How to run.

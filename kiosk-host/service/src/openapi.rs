@@ -1,212 +1,44 @@
-//! The JSON API's contract: its one error body ([`ApiError`]), the JSON body extractor that
-//! answers bad bodies with it ([`ApiJson`]), and the OpenAPI 3.1 document served at
-//! `GET /api/openapi.json`.
+//! The JSON API's router ([`api`]) and its contract, the OpenAPI 3.1 document served at
+//! `GET /api/openapi.json`. The error body ([`ApiError`](crate::answer::ApiError)) and the JSON body extractor that
+//! answers bad bodies with it are in [`crate::answer`].
 //!
-//! The document is generated, not written: each `/api` handler in [`super::http`] carries a
-//! `#[utoipa::path]` attribute (method, path, request body, every response status with its
-//! schema), `super::http::api` registers the handlers with `utoipa_axum`'s `routes!`, which
-//! takes method and path from that same attribute, and the request and response types derive
-//! `utoipa::ToSchema` (the view models of `ui_web::view` included). So a JSON route cannot be
-//! served without its entry, and an entry cannot name another path or method than the route.
-//! The simulated hardware's `/api/sim/*` controls are not part of the contract (they exist
-//! only in `kiosk serve --sim`) and are not documented.
+//! The document is generated, not written: each `/api` handler ([`crate::api`], the
+//! suggestion box's in [`crate::suggest`]) carries a `#[utoipa::path]` attribute (method,
+//! path, request body, every response status with its schema), [`api`] registers the
+//! handlers with `utoipa_axum`'s `routes!`, which takes method and path from that same
+//! attribute, and the request and response types derive `utoipa::ToSchema` (the view models
+//! of `ui_web::view` included). So a JSON route cannot be served without its entry, and an
+//! entry cannot name another path or method than the route. The simulated hardware's
+//! `/api/sim/*` controls are not part of the contract (they exist only in `kiosk serve
+//! --sim`) and are not documented.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde::Serialize;
 use utoipa::openapi::OpenApi as Document;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// What went wrong, as a stable code (the `error` of [`ApiError`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// 400: the body is not JSON (a syntax error, or cut short).
-    BadJson,
-    /// 413: the body is larger than the kiosk accepts.
-    TooLarge,
-    /// 415: the body was not sent as `application/json`.
-    UnsupportedMediaType,
-    /// 422: the JSON does not fit the request's schema (a missing field, a wrong type);
-    /// `field` names the field when it is known.
-    InvalidBody,
-    /// 422: no business has that code (`field` is `business`).
-    UnknownBusiness,
-    /// 422: the business cannot be started here (not offered, not for an agent …); the
-    /// message is the refusal the citizen would see.
-    Refused,
-    /// 409: the request needs an open citizen session and there is none (it ended, timed
-    /// out or was never started).
-    NoSession,
-    /// 404: no such API route.
-    NotFound,
-    /// 405: the route exists, not with this method (the `Allow` header lists those it has).
-    MethodNotAllowed,
-    /// 400 or 421: the request names no host, or a host this kiosk is not (a page of another
-    /// name reaching the kiosk through DNS rebinding).
-    WrongHost,
-    /// 403: a state-changing request from a page of another origin.
-    ForeignOrigin,
-    /// 503: the kiosk cannot serve the request now (its storage or a device failed); a person
-    /// should call staff.
-    Unavailable,
-}
+use crate::state::Shared;
+use crate::suggest;
 
-/// The one error body of the JSON API, whatever the status.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ApiError {
-    #[serde(skip)]
-    pub status: StatusCode,
-    pub error: ErrorCode,
-    /// What happened, for a person (Chinese and English where the kiosk has both).
-    pub message: String,
-    /// The request field at fault, when there is one (e.g. `business`, `level`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            error,
-            message: message.into(),
-            field: None,
-        }
-    }
-
-    pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
-        self.field = Some(field.into());
-        self
-    }
-
-    /// 503: the kiosk's task failed or its storage did.
-    pub fn unavailable() -> ApiError {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::Unavailable,
-            "服务暂时不可用,请联系工作人员 / the service is not available; please call staff",
-        )
-    }
-
-    /// 409: no citizen session is open.
-    pub fn no_session() -> ApiError {
-        ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::NoSession,
-            "没有正在办理的业务 / no session is open; start a business first",
-        )
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            [(header::CACHE_CONTROL, "no-store")],
-            Json(&self),
-        )
-            .into_response()
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> ApiError {
-        match &r {
-            JsonRejection::JsonDataError(e) => {
-                let (field, detail) = data_error(e);
-                let mut err = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorCode::InvalidBody,
-                    format!("请求内容不符合要求 / the request does not fit its schema: {detail}"),
-                );
-                err.field = field;
-                err
-            }
-            JsonRejection::JsonSyntaxError(_) => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadJson,
-                format!(
-                    "请求内容不是有效的JSON / the body is not valid JSON: {}",
-                    inner(&r)
-                ),
-            ),
-            JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ErrorCode::UnsupportedMediaType,
-                "请求须为JSON / send the body as `Content-Type: application/json`",
-            ),
-            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::TooLarge,
-                "请求内容过大 / the body is too large",
-            ),
-            _ => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadJson,
-                format!(
-                    "无法读取请求内容 / the body could not be read: {}",
-                    inner(&r)
-                ),
-            ),
-        }
-    }
-}
-
-/// The deepest cause of a rejection (serde's own words, without axum's prefix).
-fn inner(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
-/// The field a data error is about (serde's path, or the name in "missing field `x`") and
-/// serde's description of it.
-fn data_error(e: &(dyn std::error::Error + 'static)) -> (Option<String>, String) {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(p) = err.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
-            let path = p.path().to_string();
-            let detail = p.inner().to_string();
-            let field = if path != "." {
-                Some(path)
-            } else {
-                detail
-                    .strip_prefix("missing field `")
-                    .and_then(|rest| rest.split('`').next())
-                    .map(str::to_string)
-            };
-            return (field, detail);
-        }
-        cur = err.source();
-    }
-    (None, inner(e))
-}
-
-/// `Json<T>` whose rejection is an [`ApiError`]: a bad body gets 400, 413, 415 or 422 with
-/// the JSON error body, never axum's plain text and never a 500.
-pub struct ApiJson<T>(pub T);
-
-impl<T, S> FromRequest<S> for ApiJson<T>
-where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(r) => Err(r.into()),
-        }
-    }
+/// The JSON API. Each handler is registered through `routes!`, which takes its method and
+/// path from the handler's `#[utoipa::path]` attribute and adds that operation to the
+/// document: a route here cannot exist without its documentation. Add new JSON routes here
+/// never with `Router::route` in [`crate::http::router`].
+pub fn api() -> OpenApiRouter<Arc<Shared>> {
+    OpenApiRouter::with_openapi(frame())
+        .routes(routes!(crate::api::api_session))
+        .routes(routes!(crate::api::api_start))
+        .routes(routes!(crate::api::api_event))
+        .routes(routes!(crate::api::api_guide))
+        .routes(routes!(suggest::api))
+        .routes(routes!(crate::api::api_devices))
+        .routes(routes!(crate::api::health))
+        .routes(routes!(crate::api::events))
+        .routes(routes!(openapi_json))
 }
 
 /// A route of the API as the document lists it: (method in capitals, path).
@@ -238,7 +70,7 @@ pub fn frame() -> Document {
 
 /// The OpenAPI document of the API, generated from the routes.
 pub fn document() -> Document {
-    super::http::api().into_openapi()
+    api().into_openapi()
 }
 
 /// The document as served: pretty JSON, generated once (it is the same every time: every map
@@ -294,24 +126,6 @@ pub async fn openapi_json() -> Response {
         .into_response()
 }
 
-/// 405 on a documented path with another method (axum keeps the `Allow` header).
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        ErrorCode::MethodNotAllowed,
-        "此地址不支持该方法 / this route does not take that method",
-    )
-}
-
-/// 404 under `/api/`.
-pub fn not_found(path: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        ErrorCode::NotFound,
-        format!("没有这个接口 / no API route {path}"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,27 +160,6 @@ mod tests {
         assert!(
             routes.iter().all(|(_, p)| !p.starts_with("/api/sim")),
             "{routes:?}"
-        );
-    }
-
-    #[test]
-    fn a_wrong_type_names_its_field() {
-        #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code, reason = "deserialised, never read")]
-        struct B {
-            level: Option<u8>,
-            business: String,
-        }
-        let e = Json::<B>::from_bytes(br#"{"business": "x", "level": "five"}"#).unwrap_err();
-        let e = ApiError::from(e);
-        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(e.field.as_deref(), Some("level"));
-        let e = ApiError::from(Json::<B>::from_bytes(br#"{}"#).unwrap_err());
-        assert_eq!(e.field.as_deref(), Some("business"));
-        let e = ApiError::from(Json::<B>::from_bytes(br#"{"business": "#).unwrap_err());
-        assert_eq!(
-            (e.status, e.error),
-            (StatusCode::BAD_REQUEST, ErrorCode::BadJson)
         );
     }
 }

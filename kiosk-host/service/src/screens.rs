@@ -228,7 +228,7 @@ pub fn suggest(chrome: &Chrome, sent: bool, problem: Option<String>) -> Page {
         Screen::Suggest {
             sent,
             problem,
-            max_chars: super::suggest::MAX_CHARS as u32,
+            max_chars: super::suggest::text::MAX_CHARS as u32,
         },
     )
 }

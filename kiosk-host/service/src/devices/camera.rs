@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use card_io::camera::image::RgbImage;
 use card_io::camera::{CameraError, CameraSpec, FrameSource, Resolution};
 
-use super::DeviceError;
+use super::link::DeviceError;
 
 /// Opens the camera's frame source (again after a failure).
 pub type Opener = Box<dyn FnMut() -> Result<Box<dyn FrameSource>, CameraError> + Send>;

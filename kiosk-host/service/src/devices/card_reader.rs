@@ -11,8 +11,9 @@ use std::sync::Arc;
 use card_io::transport::ReaderProvider;
 use card_io::watcher::{ReaderEvent, ReaderWatcher, WatcherConfig};
 
+use super::board::{Device, State};
+use super::link::{DeviceError, DeviceEvent, Link};
 use super::slot::CardSlot;
-use super::{Device, DeviceError, DeviceEvent, Link, State};
 
 const MISSING: &str = "社会保障卡读卡器未连接,请联系工作人员 / the card reader is not connected; please call staff / ئىجتىمائىي كاپالەت كارتىسى ئوقۇغۇچ ئۇلانمىغان، خىزمەتچىنى چاقىرىڭ";
 const SERVICE_DOWN: &str = "读卡服务不可用,请联系工作人员 / the card reader service is not running; please call staff / كارتا ئوقۇش مۇلازىمىتى ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ";

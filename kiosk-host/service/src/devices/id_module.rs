@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use card_io::idcard::{self, Failure, IdReader, ReaderConfig, ReaderError, SerialLine};
 
-use super::{Device, DeviceError, DeviceEvent, Link, State, Timing};
+use super::backoff::Backoff;
+use super::board::{Device, State};
+use super::link::{DeviceError, DeviceEvent, Link, Timing};
 use kiosk_core::rules::Material;
 
 /// Where the module is and how to talk to it.
@@ -76,7 +78,7 @@ struct Module {
     settings: Settings,
     timing: Timing,
     reader: Option<IdReader<SerialLine>>,
-    backoff: super::Backoff,
+    backoff: Backoff,
     next_check: Instant,
     /// The case and ID number last fed: the same card is not fed twice to one session.
     fed: Option<(String, String)>,

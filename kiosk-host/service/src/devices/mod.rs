@@ -9,6 +9,8 @@
 //! - [`printer`]: the receipt printer: receipts and notices, a status check every few seconds.
 //! - [`camera`]: the camera on a thread of its own (photos and the live preview).
 //! - [`slot`]: which of the readers is the citizen's card reader.
+//! - [`link`]: what every device thread is connected to ([`Link`]: the [`Session`] and the
+//!   [`Board`]), what it tells ([`DeviceEvent`]), its [`Timing`] and [`DeviceError`].
 //!
 //! A device that fails (port gone, garbled frames, silence) is reported down with what to do
 //! and reopened with [`Backoff`]; a device whose port is empty in `[devices]` is absent. The
@@ -20,6 +22,7 @@ pub mod board;
 pub mod camera;
 pub mod card_reader;
 pub mod id_module;
+pub mod link;
 pub mod printer;
 pub mod qr;
 pub mod slot;
@@ -27,142 +30,10 @@ pub mod slot;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 pub use backoff::Backoff;
 pub use board::{Board, Device, Health, State};
-
-use kiosk_core::rules::Material;
-
-/// Failures starting the device threads.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DeviceError {
-    #[error("cannot start the {device:?} thread: {source}")]
-    Thread {
-        device: Device,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot start the camera thread: {0}")]
-    CameraThread(#[source] std::io::Error),
-}
-
-/// How long a device thread waits between looks at a healthy device, and the backoff of a
-/// failed one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timing {
-    /// Between find attempts while a screen waits for an ID card.
-    pub id_poll: Duration,
-    /// Between status checks of an idle device.
-    pub heartbeat: Duration,
-    /// First and longest wait before reopening a failed device.
-    pub backoff_first: Duration,
-    pub backoff_max: Duration,
-}
-
-impl Default for Timing {
-    fn default() -> Timing {
-        Timing {
-            id_poll: Duration::from_millis(100),
-            heartbeat: Duration::from_secs(2),
-            backoff_first: Duration::from_millis(500),
-            backoff_max: Duration::from_secs(5),
-        }
-    }
-}
-
-impl Timing {
-    pub fn backoff(&self) -> Backoff {
-        Backoff::new(self.backoff_first, self.backoff_max)
-    }
-}
-
-/// What a device thread tells the citizen's session.
-#[derive(Debug)]
-pub enum DeviceEvent {
-    /// A card went into the citizen's card reader.
-    CardInserted,
-    /// The card left the reader (or the reader left with it).
-    CardRemoved,
-    /// The ID card module read a card (counted on the board once the session took it).
-    IdCard(Box<card_io::idcard::text::IdText>),
-    /// The QR scanner read a code (counted on the board once the session took it).
-    Qr(String),
-    /// A device input the waiting screen must explain ("中文 / English / ئۇيغۇرچە"): an ID
-    /// card that could not be read, a code that could not be decoded.
-    InputProblem(String),
-    /// A device's health changed on the board: the status line follows.
-    Health,
-}
-
-/// The citizen's session as the device threads see it (the session actor implements it).
-pub trait Session: Send + Sync {
-    /// Tells the session about `event`; returns at once.
-    fn tell(&self, event: DeviceEvent);
-    /// Tells the session about `event` and returns once it was handled and the screen
-    /// published; false when the session is gone. Blocks the calling thread.
-    fn tell_and_wait(&self, event: DeviceEvent) -> bool;
-    /// The case id when a screen waits for one of `materials`.
-    fn waiting_for(&self, materials: &[Material]) -> Option<String>;
-}
-
-/// What a device thread is connected to: the session, the health board, and the flag that
-/// stops it.
-#[derive(Clone)]
-pub struct Link {
-    pub session: Arc<dyn Session>,
-    pub board: Arc<Board>,
-    stop: Arc<AtomicBool>,
-}
-
-impl std::fmt::Debug for Link {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Link")
-            .field("stopping", &self.stopping())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Link {
-    pub fn new(session: Arc<dyn Session>, board: Arc<Board>) -> Link {
-        Link {
-            session,
-            board,
-            stop: Arc::new(AtomicBool::new(false)),
-        }
-    }
-
-    /// True once the threads are to stop.
-    pub fn stopping(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
-    }
-
-    /// Records a device's health; when it changed, the actor puts it on the status line and
-    /// the screens follow.
-    pub fn report(&self, device: Device, state: State, message: impl Into<String>) {
-        if self.board.report(device, state, message) {
-            self.session.tell(DeviceEvent::Health);
-        }
-    }
-
-    /// Sleeps `total` in short steps, returning early (false) once the threads are to stop.
-    pub fn nap(&self, total: Duration) -> bool {
-        let step = Duration::from_millis(50);
-        let mut left = total;
-        loop {
-            if self.stopping() {
-                return false;
-            }
-            if left.is_zero() {
-                return true;
-            }
-            let d = left.min(step);
-            std::thread::sleep(d);
-            left -= d;
-        }
-    }
-}
+pub use link::{DeviceError, DeviceEvent, Link, Session, Timing};
 
 /// The running device threads; dropping it stops them and waits for them to end.
 #[derive(Debug, Default)]

@@ -8,7 +8,9 @@ use std::thread::JoinHandle;
 
 use card_io::printer::{Paper, Printer, PrinterConfig, PrinterError, Receipt};
 
-use super::{Board, Device, DeviceError, Link, State, Timing};
+use super::backoff::Backoff;
+use super::board::{Board, Device, State};
+use super::link::{DeviceError, Link, Timing};
 
 /// What became of the last print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +30,7 @@ pub struct ReceiptPrinter {
 
 struct Port {
     printer: Option<Printer>,
-    backoff: super::Backoff,
+    backoff: Backoff,
     last: Option<Printed>,
 }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use card_io::qr::{QrConfig, QrEvent, QrReader};
 
-use super::{Device, DeviceError, DeviceEvent, Link, State, Timing};
+use super::board::{Device, State};
+use super::link::{DeviceError, DeviceEvent, Link, Timing};
 
 /// How long one wait for a scanner event lasts (the thread looks at the kiosk in between).
 const EVENT_WAIT: Duration = Duration::from_millis(200);

@@ -11,8 +11,8 @@ use hw_sim::camera::Scene;
 use hw_sim::CardOs;
 use serde::Deserialize;
 
-use super::{bad, file_in};
-use crate::Shared;
+use super::answers::{bad, file_in};
+use crate::state::Shared;
 
 #[derive(Debug, Deserialize)]
 pub struct CardReq {

@@ -1,7 +1,7 @@
 //! `GET /sim`: the simulated hardware's panel, and its forms (the same controls as the JSON
 //! API, answered with a redirect back to the panel).
 
-use crate::http::PageForm;
+use crate::extract::PageForm;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -12,10 +12,11 @@ use card_io::transport::ReaderProvider;
 use hw_sim::backend::CARD_SLOT;
 use serde::Deserialize;
 
+use super::answers::names;
 use super::cards::{CardReq, ReaderReq, SceneReq, SCENES};
+use super::serial;
 use super::serial::{paper_name, FaultReq, PersonReq, PrinterReq, QrReq};
-use super::{names, serial};
-use crate::Shared;
+use crate::state::Shared;
 
 /// The ID module faults the panel offers.
 pub const ID_FAULTS: [&str; 5] = ["none", "silence", "bad-checksum", "garbage", "read-fail:1"];
@@ -86,23 +87,23 @@ pub async fn panel(State(s): State<Arc<Shared>>) -> Response {
 }
 
 pub async fn panel_card(state: State<Arc<Shared>>, form: PageForm<CardReq>) -> Response {
-    back(super::insert_card(state, Json(form.0)).await)
+    back(super::cards::insert_card(state, Json(form.0)).await)
 }
 
 pub async fn panel_remove(state: State<Arc<Shared>>) -> Response {
-    back(super::remove_card(state).await)
+    back(super::cards::remove_card(state).await)
 }
 
 pub async fn panel_reader(state: State<Arc<Shared>>, form: PageForm<ReaderReq>) -> Response {
-    back(super::reader(state, Json(form.0)).await)
+    back(super::cards::reader(state, Json(form.0)).await)
 }
 
 pub async fn panel_idcard(state: State<Arc<Shared>>, form: PageForm<PersonReq>) -> Response {
-    back(super::place_id_card(state, Json(form.0)).await)
+    back(serial::place_id_card(state, Json(form.0)).await)
 }
 
 pub async fn panel_id_fault(state: State<Arc<Shared>>, form: PageForm<FaultReq>) -> Response {
-    back(super::id_module_fault(state, Json(form.0)).await)
+    back(serial::id_module_fault(state, Json(form.0)).await)
 }
 
 /// The panel's scan form: `ecard=FILE` or `text=…` (an empty field is left out).
@@ -124,11 +125,11 @@ pub async fn panel_qr(state: State<Arc<Shared>>, form: PageForm<QrForm>) -> Resp
 }
 
 pub async fn panel_printer(state: State<Arc<Shared>>, form: PageForm<PrinterReq>) -> Response {
-    back(super::printer(state, Json(form.0)).await)
+    back(serial::printer(state, Json(form.0)).await)
 }
 
 pub async fn panel_scene(state: State<Arc<Shared>>, form: PageForm<SceneReq>) -> Response {
-    back(super::camera_scene(state, Json(form.0)).await)
+    back(super::cards::camera_scene(state, Json(form.0)).await)
 }
 
 fn back(r: Response) -> Response {

@@ -14,10 +14,11 @@ use hw_sim::idcard::person::Person;
 use hw_sim::idcard::FaultSpec;
 use serde::Deserialize;
 
-use super::{bad, error, file_in, SimDevices};
+use super::answers::{bad, error, file_in};
+use super::hardware::SimDevices;
 use crate::devices::Device;
 use crate::published::Published;
-use crate::Shared;
+use crate::state::Shared;
 use kiosk_core::rules::Material;
 use kiosk_core::store::Registry;
 

@@ -2,7 +2,7 @@
 //! working days, overdue), each with the moves its state allows; a move is
 //! `engine::staff::move_application`, one commit audited with the staff user as the actor.
 
-use crate::http::PageForm;
+use crate::extract::PageForm;
 use kiosk_core::text::{self, Lines, TextError};
 use std::sync::Arc;
 
@@ -14,9 +14,11 @@ use serde::Deserialize;
 use ui_web::i18n::StaffKey;
 use ui_web::{ApplicationRow, Lang, StaffPage};
 
+use super::access::{
+    audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who,
+};
 use super::labels::{self, tr};
-use super::{audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who};
-use crate::Shared;
+use crate::state::Shared;
 use kiosk_core::calendar::WorkCalendar;
 use kiosk_core::domain::{local_date, Progress};
 use kiosk_core::engine::staff::{move_application, StaffError};

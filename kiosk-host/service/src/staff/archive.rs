@@ -3,7 +3,7 @@
 //! archive query`, which audits it with the staff user in the same transaction. Results show
 //! ID and card numbers masked (BUSINESS-RULES.md section 7) and no material contents.
 
-use crate::http::PageForm;
+use crate::extract::PageForm;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -13,9 +13,11 @@ use serde::Deserialize;
 use ui_web::i18n::StaffKey;
 use ui_web::{ArchiveResults, ArchiveRow, Lang, StaffPage};
 
+use super::access::{
+    audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who,
+};
 use super::labels::{self, tr};
-use super::{audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who};
-use crate::Shared;
+use crate::state::Shared;
 use kiosk_core::archive_number::ArchiveNumber;
 use kiosk_core::domain::BusinessCode;
 use kiosk_core::mask;

@@ -10,9 +10,9 @@ use axum::response::Response;
 use ui_web::i18n::StaffKey;
 use ui_web::{AuditRow, StaffPage};
 
+use super::access::{audit, authorise_get, page, with_store, PageError, Prefs};
 use super::labels;
-use super::{audit, authorise_get, page, with_store, PageError, Prefs};
-use crate::Shared;
+use crate::state::Shared;
 use kiosk_core::mask;
 use kiosk_core::store::audit_chain::canonical_json;
 use kiosk_core::store::{AuditEntry, AuditLog, AuditReport};

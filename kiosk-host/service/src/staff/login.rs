@@ -3,7 +3,7 @@
 //! that is not a staff user costs the same argon2 check as a wrong password, and gets the same
 //! answer, so neither the time nor the text tells a guesser which names exist.
 
-use crate::http::PageForm;
+use crate::extract::PageForm;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -16,11 +16,11 @@ use serde::Deserialize;
 use ui_web::StaffPage;
 use zeroize::Zeroize;
 
-use super::{
-    audit, authorise_form, cookie, html, lang, random_hex, staff_lang, token, Csrf, StaffSession,
-    COOKIE, LOCKOUT,
+use super::access::{
+    audit, authorise_form, cookie, html, lang, random_hex, staff_lang, token, Csrf, COOKIE,
 };
-use crate::Shared;
+use super::sessions::{StaffSession, LOCKOUT};
+use crate::state::Shared;
 use kiosk_core::domain::Actor;
 
 /// The cookie holding the login form's anti-forgery token (login CSRF: a page elsewhere

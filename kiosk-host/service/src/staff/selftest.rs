@@ -1,6 +1,6 @@
 //! `/staff/selftest`: the technician page, the same checks as `kiosk selftest`.
 
-use crate::http::PageForm;
+use crate::extract::PageForm;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use ui_web::i18n::StaffKey;
 use ui_web::StaffPage;
 
-use super::{audit, authorise_form, authorise_get, page, Csrf, Prefs};
-use crate::Shared;
+use super::access::{audit, authorise_form, authorise_get, page, Csrf, Prefs};
+use crate::state::Shared;
 
 /// `GET /staff/selftest`.
 pub async fn show(

@@ -2,7 +2,7 @@
 //! chosen period: cases per business, outcomes, the ratings distribution and the
 //! satisfaction rate, as bar charts with the same numbers in tables.
 
-use crate::http::PageForm;
+use crate::extract::PageForm;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -13,9 +13,11 @@ use serde::Deserialize;
 use ui_web::i18n::StaffKey;
 use ui_web::{Bar, BarChart, Lang, StaffPage, StatsRow};
 
+use super::access::{
+    audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who,
+};
 use super::labels::{self, tr};
-use super::{audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who};
-use crate::Shared;
+use crate::state::Shared;
 use kiosk_core::domain::{local_date, Outcome};
 use kiosk_core::store::{BusinessStats, Feedback};
 
