@@ -8,7 +8,7 @@ import {
   accessibilityTest, actionButton, home, insertCard, poll, pullCard, screenOf, SHOTS, sim, step, useKiosk, waitScreen,
 } from "./lib.mjs";
 import { CARD_PIN, GOOD_PIN, enterPins, startBusiness } from "./walk.mjs";
-import { clearText, pickDivision, typeText } from "./keys.mjs";
+import { clearText, padDigits, pickDivision, typeText } from "./keys.mjs";
 
 const t = useKiosk("edges");
 
@@ -170,6 +170,43 @@ test("more time: the button restarts the countdown on the same page, nothing typ
     assert.notEqual(await page.locator("#division").inputValue(), "", "the division chosen is kept");
     assert.ok(!posts.posted.some((p) => p.includes("action=timeout")), `no timeout yet: ${posts.posted}`);
     // And then it runs out for real.
+    await waitScreen(page, "home", 12000);
+    assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
+  } finally {
+    posts.stop();
+    await idle.undo();
+    await pullCard(kiosk);
+  }
+});
+
+test("typing is activity: a citizen typing longer than the idle time is not timed out, and the host is told", async () => {
+  const { page, kiosk } = t;
+  await home(page, kiosk);
+  const idle = await shortenIdle(page, 4);
+  const posts = recordPosts(page);
+  try {
+    await startBusiness(page, "change_info");
+    await waitScreen(page, "ask-idcard");
+    await step(page, () => sim(kiosk, "POST", "/api/sim/idcard", { person: "v3-sm4.toml" }), "ask-card");
+    await step(page, () => insertCard(kiosk, "v3-sm4.toml"), "ask-contact");
+    await page.evaluate(() => {
+      window.__samePage = true;
+    });
+    // A digit every second for 9 s: more than twice the 4 s idle time, slowly, as an elderly
+    // citizen types a phone number.
+    for (const d of "138123456") {
+      await padDigits(page, "phone", d);
+      await page.waitForTimeout(1000);
+    }
+    assert.equal(await page.evaluate(() => window.__samePage === true), true, "the page was not reloaded");
+    assert.equal(await screenOf(page), "ask-contact");
+    assert.equal(await page.locator("#phone").inputValue(), "138123456", "what was typed is there");
+    assert.ok(!posts.posted.some((p) => p.includes("action=timeout")), `no timeout: ${posts.posted}`);
+    // The host heard of it (at most every 5 s), and its session is the same one.
+    assert.ok(posts.posted.some((p) => p === "action=activity"), `posted: ${posts.posted}`);
+    const json = await sim(kiosk, "GET", "/api/session");
+    assert.deepEqual([json.screen.screen, json.screen.ask?.kind], ["ask", "contact"], JSON.stringify(json).slice(0, 300));
+    // Once the typing stops, the countdown runs out as before.
     await waitScreen(page, "home", 12000);
     assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
   } finally {

@@ -233,6 +233,33 @@
     reset();
     timer = setInterval(tick, 500);
 
+    /* Touching or typing is activity: someone typing an address on the keyboards is not
+       idle. The countdown starts again at once; the host, which ends idle sessions by its own
+       clock, is told in the background, at most once per ACTIVITY_PING_MS (an `activity`
+       event changes nothing on the screen, so it must not reload the page either). */
+    var lastPing = Date.now();
+    function activity() {
+      if (timer === null || leaving()) {
+        return;
+      }
+      reset();
+      if (Date.now() - lastPing < ACTIVITY_PING_MS || !window.fetch || !window.URLSearchParams) {
+        return;
+      }
+      lastPing = Date.now();
+      var body = new URLSearchParams();
+      body.append("action", "activity");
+      ownRequests += 1;
+      var done = function () {
+        setTimeout(function () {
+          ownRequests -= 1;
+        }, OWN_EVENT_GRACE_MS);
+      };
+      fetch(EVENT_URL, { method: "POST", body: body, credentials: "same-origin" }).then(done, done);
+    }
+    doc.addEventListener("pointerdown", activity, true);
+    doc.addEventListener("keydown", activity, true);
+
     /* "More time" without leaving the page, so that nothing typed is lost; a plain form
        post if that fails. */
     each(box.querySelectorAll("form[data-more-time]"), function (form) {
@@ -278,6 +305,8 @@
      moment after its answer (the event may come after it), `session` events are its own. */
   var ownRequests = 0;
   var OWN_EVENT_GRACE_MS = 300;
+  /* How often, at most, a page being touched tells the host its citizen is still there. */
+  var ACTIVITY_PING_MS = 5000;
 
   function setupEvents() {
     if (!window.EventSource) {

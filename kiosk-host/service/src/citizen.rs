@@ -372,7 +372,9 @@ impl Citizen {
             "cancel" => Event::Cancel,
             "timeout" => Event::Timeout,
             "finish" => Event::Finish,
-            "more_time" => {
+            // "More time" pressed, or the page touched or typed on (kiosk.js pings): the
+            // citizen is still there; nothing else changes.
+            "more_time" | "activity" => {
                 live.last_activity = Instant::now();
                 return;
             }

@@ -6,6 +6,9 @@
 /// fields are wiped when it is dropped and never shown by `Debug`.
 #[derive(Default, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct Input {
+    /// What the citizen did: `confirm`, `cancel`, `timeout`, `finish`, `more_time`,
+    /// `activity` (the page was touched or typed on: the idle clock starts again), `lack`,
+    /// `contact`, `reason`, `bank`, `pins`, `rate`, …
     pub action: String,
     #[serde(default)]
     pub phone: Option<String>,

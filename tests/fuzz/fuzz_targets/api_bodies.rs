@@ -46,12 +46,13 @@ const PEOPLE: [&str; 7] = [
     "t0-blocked-6a81.toml",
     "long-term.toml",
 ];
-const ACTIONS: [&str; 14] = [
+const ACTIONS: [&str; 15] = [
     "confirm",
     "cancel",
     "timeout",
     "finish",
     "more_time",
+    "activity",
     "lack",
     "contact",
     "reason",

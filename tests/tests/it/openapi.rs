@@ -405,7 +405,7 @@ fn no_api_route_is_registered_around_the_document() {
     }
     assert!(
         found.is_empty(),
-        "JSON routes registered without their OpenAPI entry (use `routes!` in `http::api`): \
+        "JSON routes registered without their OpenAPI entry (use `routes!` in `openapi::api`): \
          {found:?}"
     );
 }
