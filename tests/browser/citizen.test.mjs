@@ -34,6 +34,45 @@ test("status query in zh-CN: the card prompt reacts by itself, done shows 正常
   await pullCard(kiosk);
 });
 
+test("attract screen: home gives way to it when untouched, a touch goes home, a card on it offers its businesses", async () => {
+  const { page, kiosk } = t;
+  await pullCard(kiosk);
+  // The home screen's configured wait is minutes: 2 s here, set before kiosk.js reads it
+  // (only while localStorage says so).
+  await page.addInitScript(() => {
+    document.addEventListener("readystatechange", () => {
+      const n = window.localStorage.getItem("test-attract-s");
+      if (document.readyState === "interactive" && n && document.body.hasAttribute("data-attract-after")) {
+        document.body.setAttribute("data-attract-after", n);
+      }
+    });
+  });
+  await home(page, kiosk);
+  await page.evaluate(() => window.localStorage.setItem("test-attract-s", "2"));
+  try {
+    await home(page, kiosk);
+    assert.equal(await page.getAttribute("body", "data-attract-after"), "2");
+    await waitScreen(page, "attract", 8000);
+    assert.ok(page.url().endsWith("/attract"), page.url());
+    assert.match(await page.locator("main").innerText(), /社会保障卡|身份证/, "what the kiosk does and how to begin");
+    await t.visit("attract");
+    // A touch anywhere goes home.
+    await step(page, () => page.locator("#attract-heading").click(), "home");
+    await t.visit("attract-touched-home");
+    // A card inserted on the attract screen: home, with the businesses that begin with a card.
+    await page.goto(kiosk.url + "/attract");
+    await waitScreen(page, "attract");
+    await step(page, () => insertCard(kiosk, "v2-3des.toml"), "home");
+    const likely = page.locator("section.likely");
+    assert.equal(await likely.isVisible(), true, "the businesses for the card presented");
+    assert.ok((await likely.locator("button").count()) > 0, "at least one business offered");
+    await t.visit("attract-card-home");
+  } finally {
+    await page.evaluate(() => window.localStorage.removeItem("test-attract-s"));
+    await pullCard(kiosk);
+  }
+});
+
 test("report_loss with the ID card, then pin_change on the shuffled PIN pad", async () => {
   const { page, kiosk } = t;
   const loss = await walkBusiness(t, {

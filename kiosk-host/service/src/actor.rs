@@ -411,7 +411,7 @@ fn render(kit: &Kit, citizen: &Citizen) -> Published {
         })
     });
     let session_page = session.is_some();
-    let page = session.unwrap_or_else(|| screens::home(&chrome, &kit.config));
+    let page = session.unwrap_or_else(|| screens::home(&chrome, &kit.config, citizen.presented()));
     Published {
         chrome,
         page,

@@ -57,7 +57,13 @@ pub struct Citizen {
     card_present: bool,
     /// The device health text last put in `device_message`.
     shown_health: String,
+    /// When an ID card was read with no session open (the home screen then offers the
+    /// businesses that begin with it, for [`ID_CARD_PRESENTED_FOR`]).
+    id_card_presented: Option<Instant>,
 }
+
+/// How long an ID card read with no session open counts as presented.
+pub const ID_CARD_PRESENTED_FOR: Duration = Duration::from_secs(60);
 
 impl Citizen {
     /// Nobody at the screen yet: the configured language and elderly mode.
@@ -69,7 +75,23 @@ impl Citizen {
             device_message: String::new(),
             card_present: false,
             shown_health: String::new(),
+            id_card_presented: None,
         }
+    }
+
+    /// What the citizen presented before choosing a business, with no session open: the
+    /// card in the reader, or an ID card read a moment ago.
+    pub fn presented(&self) -> Option<ui_web::view::Presented> {
+        use ui_web::view::Presented;
+        if self.live.is_some() {
+            return None;
+        }
+        if self.card_present {
+            return Some(Presented::Card);
+        }
+        self.id_card_presented
+            .filter(|at| at.elapsed() < ID_CARD_PRESENTED_FOR)
+            .map(|_| Presented::IdCard)
     }
 
     pub fn live(&self) -> Option<&Live> {
@@ -272,6 +294,12 @@ impl Citizen {
                 }
             )
         });
+        if self.live.is_none() {
+            // Before any business: the home screen offers those that begin with it.
+            self.id_card_presented = Some(Instant::now());
+            return;
+        }
+        self.id_card_presented = None;
         if !wants {
             return;
         }

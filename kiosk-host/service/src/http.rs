@@ -99,6 +99,19 @@ async fn attract_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) 
     };
     match shown {
         Ok(shown) if shown.chrome.in_session => Redirect::to("/session").into_response(),
+        // A card or an ID card presented on the attract screen: home, which offers the
+        // businesses that begin with it.
+        Ok(shown)
+            if matches!(
+                shown.page.screen,
+                ui_web::view::Screen::Home {
+                    likely: Some(_),
+                    ..
+                }
+            ) =>
+        {
+            Redirect::to("/").into_response()
+        }
         Ok(shown) => html(&screens::attract(&shown.chrome, &s.config)),
         Err(e) => page_error(e.into()),
     }

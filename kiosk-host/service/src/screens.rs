@@ -6,8 +6,8 @@
 
 use firmware_config::{Config, Language};
 use ui_web::view::{
-    Ask, DivisionChoice, Field, GuideEntry, Icon, Lang, MenuGroup, MenuItem, MenuSection, Page,
-    Screen,
+    Ask, DivisionChoice, Field, GuideEntry, Icon, Lang, Likely, MenuGroup, MenuItem, MenuSection,
+    Page, Presented, Screen,
 };
 
 use super::citizen::{no_printer, split_message, Live};
@@ -15,7 +15,7 @@ use super::devices::{Board, Device, State};
 use kiosk_core::domain::BusinessCode;
 use kiosk_core::engine::facts::Reason;
 use kiosk_core::engine::session::Phase;
-use kiosk_core::rules::{self, intake, Material};
+use kiosk_core::rules::{self, intake, CardPresence, Material};
 use kiosk_core::text::Tri;
 
 pub fn lang(l: Language) -> Lang {
@@ -115,13 +115,7 @@ fn menu_sections(l: Language, config: &Config) -> Vec<MenuSection> {
         if !config.business.enabled.contains(&business) {
             continue;
         }
-        let r = rules::rule(business);
-        let item = MenuItem {
-            code: code(business),
-            name: t(&r.name, l),
-            icon,
-            agent_allowed: intake::agent_allowed(r),
-        };
+        let item = menu_item(l, business, icon);
         match sections.iter_mut().find(|s| s.group == group) {
             Some(section) => section.items.push(item),
             None => sections.push(MenuSection {
@@ -142,13 +136,44 @@ fn kiosk_title(l: Language) -> String {
     )
 }
 
-/// The home menu.
-pub fn home(chrome: &Chrome, config: &Config) -> Page {
+/// A business's button on the home menu.
+fn menu_item(l: Language, business: BusinessCode, icon: Icon) -> MenuItem {
+    let r = rules::rule(business);
+    MenuItem {
+        code: code(business),
+        name: t(&r.name, l),
+        icon,
+        agent_allowed: intake::agent_allowed(r),
+    }
+}
+
+/// The enabled businesses that begin with what was presented, in the menu's order: with the
+/// card in the reader, those that read it; with an ID card, those done without the card.
+/// None when none is enabled.
+fn likely(l: Language, config: &Config, presented: Presented) -> Option<Likely> {
+    let items: Vec<MenuItem> = MENU
+        .iter()
+        .filter(|(business, _, _)| config.business.enabled.contains(business))
+        .filter(|(business, _, _)| {
+            let presence = rules::rule(*business).presence;
+            match presented {
+                Presented::Card => presence == CardPresence::Required,
+                Presented::IdCard => presence == CardPresence::No,
+            }
+        })
+        .map(|&(business, _, icon)| menu_item(l, business, icon))
+        .collect();
+    (!items.is_empty()).then_some(Likely { presented, items })
+}
+
+/// The home menu; first, when a card or an ID card was presented before a business was
+/// chosen, the businesses that begin with it.
+pub fn home(chrome: &Chrome, config: &Config, presented: Option<Presented>) -> Page {
     page(
         chrome,
         kiosk_title(chrome.lang),
         Screen::Home {
-            likely: None,
+            likely: presented.and_then(|p| likely(chrome.lang, config, p)),
             sections: menu_sections(chrome.lang, config),
         },
     )
@@ -590,4 +615,52 @@ fn notes(view: &View<'_>, b: BusinessCode) -> Vec<String> {
             rules::guide::fee_text(rule.fee, &view.config.business, l)
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrome() -> Chrome {
+        Chrome {
+            lang: Language::ZhCn,
+            elderly: false,
+            idle_timeout_s: None,
+            in_session: false,
+            sim: false,
+        }
+    }
+
+    fn likely_codes(presented: Option<Presented>, config: &Config) -> Option<Vec<String>> {
+        match home(&chrome(), config, presented).screen {
+            Screen::Home { likely, .. } => {
+                likely.map(|l| l.items.into_iter().map(|i| i.code).collect())
+            }
+            other => panic!("not home: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn home_offers_first_the_businesses_that_begin_with_what_was_presented() {
+        let config = Config::default();
+        assert_eq!(likely_codes(None, &config), None);
+        let card = likely_codes(Some(Presented::Card), &config).expect("card businesses");
+        for c in ["enable", "pin_change", "pin_unblock", "status"] {
+            assert!(card.contains(&c.to_string()), "{c} with a card: {card:?}");
+        }
+        assert!(!card.contains(&"apply".to_string()), "{card:?}");
+        let id = likely_codes(Some(Presented::IdCard), &config).expect("ID card businesses");
+        for c in ["apply", "report_loss"] {
+            assert!(id.contains(&c.to_string()), "{c} with an ID card: {id:?}");
+        }
+        assert!(!id.contains(&"pin_change".to_string()), "{id:?}");
+        // Only what the kiosk offers.
+        let mut few = Config::default();
+        few.business.enabled = vec![BusinessCode::Apply];
+        assert_eq!(likely_codes(Some(Presented::Card), &few), None);
+        assert_eq!(
+            likely_codes(Some(Presented::IdCard), &few),
+            Some(vec!["apply".to_string()])
+        );
+    }
 }
