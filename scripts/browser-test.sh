@@ -2,7 +2,7 @@
 # Browser tests: playwright-core driving Debian's Chromium (headless) against
 # `kiosk serve --sim`, with axe-core accessibility scans of every screen reached.
 # Builds nothing: expects the kiosk binary at $KIOSK_BIN (default target/debug/kiosk).
-# Screenshots, axe results and kiosk logs go to target/browser-screenshots/.
+# Screenshots, axe results and kiosk logs go to target/screens/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,8 +32,8 @@ fi
 # Exactly the versions of the lockfile; the npm cache is used first when it has them.
 (cd tests/browser && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
 
-rm -rf target/browser-screenshots
-mkdir -p target/browser-screenshots
+rm -rf target/screens
+mkdir -p target/screens
 set +e
 # One line per test (spec reporter), files one after another (each starts its own kiosk and
 # Chromium; the machine has 2 cores).
@@ -51,6 +51,6 @@ for (const f of fs.readdirSync(dir).filter((f) => /^axe-.*\.json$/.test(f))) {
 }
 const parts = Object.entries(counts).map(([k, v]) => k + ": " + v);
 console.log("axe summary: " + screens + " screens scanned; violations by impact: " + (parts.join(", ") || "none"));
-' target/browser-screenshots
-echo "screenshots: target/browser-screenshots/"
+' target/screens
+echo "screenshots: target/screens/"
 exit "$status"

@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 
 export const ROOT = resolve(here, "../..");
-export const SHOTS = join(ROOT, "target/browser-screenshots");
+export const SHOTS = join(ROOT, "target/screens");
 const AXE_PATH = require.resolve("axe-core/axe.min.js");
 const AXE_SOURCE = readFileSync(AXE_PATH, "utf8");
 const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
