@@ -178,7 +178,14 @@ pub(super) fn token(headers: &HeaderMap) -> Option<String> {
     cookie(headers, COOKIE)
 }
 
-/// The value of the cookie `name`, if the request has it.
+/// The value of the cookie `name`, if the request has it (RFC 6265's `cookie-string`: pairs
+/// separated by `;`, in any number of `Cookie` headers).
+///
+/// Hand-written on purpose: `axum-extra`'s `CookieJar` (and the `cookie` crate under it) is
+/// not in the crate registry this workspace builds from offline, and the kiosk reads two
+/// cookies it set itself (the staff session and the login form's token), both opaque
+/// base64url values that need no percent-decoding; their attributes are written where they
+/// are set (`staff::login`).
 pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
