@@ -77,6 +77,9 @@ pub struct MenuItem {
     /// False when an agent may not do this business (with "for someone else" chosen, its
     /// button is not offered).
     pub agent_allowed: bool,
+    /// True while the business cannot be done here (the kiosk's agency cannot be reached):
+    /// shown, not offered; the status line says why.
+    pub paused: bool,
 }
 
 /// The groups of the home menu, in the order shown.

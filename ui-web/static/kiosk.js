@@ -1034,7 +1034,8 @@
     }
     function apply() {
       each(doc.querySelectorAll('button.tile[data-agent="false"]'), function (b) {
-        b.disabled = agent.checked;
+        /* A paused business (the agency cannot be reached) stays paused either way. */
+        b.disabled = agent.checked || b.hasAttribute("data-paused");
       });
     }
     agent.addEventListener("change", apply);

@@ -20,7 +20,7 @@ use firmware_config::Language;
 use tokio::sync::{oneshot, watch};
 
 use crate::citizen::Citizen;
-use crate::devices::{Device, DeviceEvent, Session};
+use crate::devices::{Device, DeviceEvent, Session, State};
 use crate::inputs::Input;
 use crate::kit::Kit;
 use crate::published::{Published, Screen};
@@ -411,7 +411,9 @@ fn render(kit: &Kit, citizen: &Citizen) -> Published {
         })
     });
     let session_page = session.is_some();
-    let page = session.unwrap_or_else(|| screens::home(&chrome, &kit.config, citizen.presented()));
+    let registry_down = kit.board.state(Device::Registry) == Some(State::Down);
+    let page = session
+        .unwrap_or_else(|| screens::home(&chrome, &kit.config, citizen.presented(), registry_down));
     Published {
         chrome,
         page,

@@ -240,9 +240,13 @@ pub fn build(
             }
         }
     };
+    let agency = store.agency().cloned();
     let photo = photo::PhotoWorker::start(card_io::photo::PhotoSettings::default())?;
     let board = Arc::new(devices::Board::default());
     devices::declare(&board, &config.devices);
+    if let Some(link) = &config.agency {
+        board.declare(devices::Device::Registry, Some(link.url.clone()));
+    }
     let printer = devices::port(&config.devices.printer_port).map(|path| {
         Arc::new(ReceiptPrinter::new(
             path,
@@ -287,6 +291,7 @@ pub fn build(
         slot,
         camera,
         printer,
+        agency,
         hosts: edge::Hosts::new(addr),
         #[cfg(feature = "sim")]
         sim,
@@ -376,6 +381,10 @@ pub fn start_devices(
         readers: shared.readers.clone(),
         slot: shared.slot.clone(),
         printer: shared.printer.clone(),
+        registry: shared
+            .agency
+            .clone()
+            .map(|agency| Arc::new(move || agency.reachable()) as devices::registry::Probe),
     };
     Ok(devices::start(&link, parts, timing)?)
 }

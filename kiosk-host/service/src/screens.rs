@@ -109,13 +109,13 @@ const MENU: [(BusinessCode, MenuGroup, Icon); 15] = [
 ];
 
 /// The enabled businesses in their groups, in the menu's order; empty groups left out.
-fn menu_sections(l: Language, config: &Config) -> Vec<MenuSection> {
+fn menu_sections(l: Language, config: &Config, registry_down: bool) -> Vec<MenuSection> {
     let mut sections: Vec<MenuSection> = Vec::new();
     for (business, group, icon) in MENU {
         if !config.business.enabled.contains(&business) {
             continue;
         }
-        let item = menu_item(l, business, icon);
+        let item = menu_item(l, business, icon, registry_down);
         match sections.iter_mut().find(|s| s.group == group) {
             Some(section) => section.items.push(item),
             None => sections.push(MenuSection {
@@ -137,20 +137,26 @@ fn kiosk_title(l: Language) -> String {
 }
 
 /// A business's button on the home menu.
-fn menu_item(l: Language, business: BusinessCode, icon: Icon) -> MenuItem {
+fn menu_item(l: Language, business: BusinessCode, icon: Icon, registry_down: bool) -> MenuItem {
     let r = rules::rule(business);
     MenuItem {
         code: code(business),
         name: t(&r.name, l),
         icon,
         agent_allowed: intake::agent_allowed(r),
+        paused: registry_down && !rules::runs_without_registry(business),
     }
 }
 
 /// The enabled businesses that begin with what was presented, in the menu's order: with the
 /// card in the reader, those that read it; with an ID card, those done without the card.
 /// None when none is enabled.
-fn likely(l: Language, config: &Config, presented: Presented) -> Option<Likely> {
+fn likely(
+    l: Language,
+    config: &Config,
+    presented: Presented,
+    registry_down: bool,
+) -> Option<Likely> {
     let items: Vec<MenuItem> = MENU
         .iter()
         .filter(|(business, _, _)| config.business.enabled.contains(business))
@@ -161,20 +167,26 @@ fn likely(l: Language, config: &Config, presented: Presented) -> Option<Likely> 
                 Presented::IdCard => presence == CardPresence::No,
             }
         })
-        .map(|&(business, _, icon)| menu_item(l, business, icon))
+        .map(|&(business, _, icon)| menu_item(l, business, icon, registry_down))
         .collect();
     (!items.is_empty()).then_some(Likely { presented, items })
 }
 
 /// The home menu; first, when a card or an ID card was presented before a business was
-/// chosen, the businesses that begin with it.
-pub fn home(chrome: &Chrome, config: &Config, presented: Option<Presented>) -> Page {
+/// chosen, the businesses that begin with it. While the agency's registry cannot be reached
+/// (`registry_down`), the businesses that need it are shown paused.
+pub fn home(
+    chrome: &Chrome,
+    config: &Config,
+    presented: Option<Presented>,
+    registry_down: bool,
+) -> Page {
     page(
         chrome,
         kiosk_title(chrome.lang),
         Screen::Home {
-            likely: presented.and_then(|p| likely(chrome.lang, config, p)),
-            sections: menu_sections(chrome.lang, config),
+            likely: presented.and_then(|p| likely(chrome.lang, config, p, registry_down)),
+            sections: menu_sections(chrome.lang, config, registry_down),
         },
     )
 }
@@ -185,7 +197,7 @@ pub fn attract(chrome: &Chrome, config: &Config) -> Page {
         chrome,
         kiosk_title(chrome.lang),
         Screen::Attract {
-            offers: menu_sections(chrome.lang, config)
+            offers: menu_sections(chrome.lang, config, false)
                 .into_iter()
                 .map(|s| s.group)
                 .collect(),
@@ -632,11 +644,31 @@ mod tests {
     }
 
     fn likely_codes(presented: Option<Presented>, config: &Config) -> Option<Vec<String>> {
-        match home(&chrome(), config, presented).screen {
+        match home(&chrome(), config, presented, false).screen {
             Screen::Home { likely, .. } => {
                 likely.map(|l| l.items.into_iter().map(|i| i.code).collect())
             }
             other => panic!("not home: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn with_the_registry_down_only_the_businesses_on_the_card_alone_are_offered() {
+        let config = Config::default();
+        let paused = |down: bool| -> Vec<(String, bool)> {
+            match home(&chrome(), &config, Some(Presented::Card), down).screen {
+                Screen::Home { likely, sections } => likely
+                    .into_iter()
+                    .flat_map(|l| l.items)
+                    .chain(sections.into_iter().flat_map(|s| s.items))
+                    .map(|i| (i.code, i.paused))
+                    .collect(),
+                other => panic!("not home: {other:?}"),
+            }
+        };
+        assert!(paused(false).iter().all(|(_, p)| !p));
+        for (code, p) in paused(true) {
+            assert_eq!(p, code != "status" && code != "pin_change", "{code}");
         }
     }
 

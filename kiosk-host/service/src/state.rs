@@ -49,6 +49,9 @@ pub struct Shared {
     pub camera: Option<Camera>,
     /// The receipt printer (its status watch), when the kiosk has one.
     pub printer: Option<Arc<ReceiptPrinter>>,
+    /// The agency's registry, on a kiosk with `[agency]` (its health is watched with the
+    /// devices').
+    pub agency: Option<Arc<kiosk_store::AgencyStore>>,
     /// The host names the kiosk answers to (the edge's Host and Origin checks).
     pub hosts: Hosts,
     /// The simulated hardware, when the kiosk runs on it.

@@ -425,6 +425,7 @@ fn item(code: &str, name: &str, icon: Icon, agent_allowed: bool) -> MenuItem {
         name: s(name),
         icon,
         agent_allowed,
+        paused: false,
     }
 }
 
@@ -525,6 +526,19 @@ fn samples() -> Vec<Screen> {
                 items: vec![item("status", "应用状态查询", Icon::Status, true)],
             }),
             sections: menu(),
+        },
+        // The agency cannot be reached: the businesses that need it are paused.
+        Screen::Home {
+            likely: None,
+            sections: menu()
+                .into_iter()
+                .map(|mut g| {
+                    for i in &mut g.items {
+                        i.paused = i.code != "status" && i.code != "pin_change";
+                    }
+                    g
+                })
+                .collect(),
         },
         Screen::Attract {
             offers: vec![MenuGroup::GetCard, MenuGroup::Pin, MenuGroup::Query],
@@ -2158,6 +2172,7 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                         name: f(&i.name),
                         icon: i.icon,
                         agent_allowed: i.agent_allowed,
+                        paused: i.paused,
                     })
                     .collect()
             };
@@ -2934,4 +2949,30 @@ fn every_citizen_prompt_is_spoken_from_the_hosts_audio_in_the_page_language() {
         .map(|k| k.name())
         .collect();
     assert_eq!(used, expected);
+}
+
+#[test]
+fn a_paused_business_is_shown_but_cannot_be_started() {
+    let mut sections = menu();
+    sections[0].items[0].paused = true;
+    let paused = sections[0].items[0].code.clone();
+    let html = render_page(&page(
+        Lang::ZhCn,
+        false,
+        Screen::Home {
+            likely: None,
+            sections,
+        },
+    ));
+    let buttons: Vec<&str> = html
+        .split("<button")
+        .skip(1)
+        .filter(|b| b.contains(r#"name="business""#))
+        .collect();
+    assert!(buttons.len() > 1, "{html}");
+    for b in buttons {
+        let is_paused = b.contains(&format!(r#"value="{paused}""#));
+        assert_eq!(b.contains(" disabled"), is_paused, "{b}");
+        assert_eq!(b.contains("data-paused"), is_paused, "{b}");
+    }
 }

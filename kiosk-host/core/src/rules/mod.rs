@@ -14,3 +14,12 @@ pub use row::{
     TimeLimit,
 };
 pub use table::{all, rule, COMPLAINT_CHANNEL};
+
+/// Whether a business runs while a kiosk's agency cannot be reached: those on the card alone.
+/// The status query reads the card itself; a PIN change needs only the card (the executor
+/// lets it run without a reservation, its record waits in the outbox). Every other business
+/// reads or changes the registry, and pauses.
+pub fn runs_without_registry(code: crate::domain::BusinessCode) -> bool {
+    use crate::domain::BusinessCode;
+    matches!(code, BusinessCode::Status | BusinessCode::PinChange)
+}

@@ -19,6 +19,8 @@ pub enum Device {
     QrScanner,
     /// The receipt printer (ESC/POS).
     Printer,
+    /// The agency's registry, on a kiosk with `[agency]` ([`super::registry`]).
+    Registry,
 }
 
 /// How a device is.

@@ -25,6 +25,7 @@ pub mod id_module;
 pub mod link;
 pub mod printer;
 pub mod qr;
+pub mod registry;
 pub mod slot;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,6 +71,8 @@ pub struct Parts<'a> {
     pub readers: Arc<dyn card_io::transport::ReaderProvider>,
     pub slot: slot::CardSlot,
     pub printer: Option<Arc<printer::ReceiptPrinter>>,
+    /// Asks the agency's registry whether it answers (a kiosk with `[agency]`).
+    pub registry: Option<registry::Probe>,
 }
 
 /// Starts the card reader's watcher and a thread for each configured serial device.
@@ -92,6 +95,13 @@ pub fn start(link: &Link, parts: Parts<'_>, timing: Timing) -> Result<Threads, D
         threads
             .handles
             .push(qr::spawn(link.clone(), path, d.qr_baud, timing)?);
+    }
+    if let Some(probe) = parts.registry {
+        threads.handles.push(registry::spawn(
+            link.clone(),
+            probe,
+            registry::Every::default(),
+        )?);
     }
     if let Some(p) = parts.printer {
         threads
