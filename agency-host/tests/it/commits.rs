@@ -116,6 +116,7 @@ fn a_commit_is_applied_whole_with_its_audit_entries_or_not_at_all() {
             id_number: id_number(2),
             phone: Some("13800000000".into()),
             address: None,
+            division: None,
         }],
     );
     let r = k1.post(
