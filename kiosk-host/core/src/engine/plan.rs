@@ -148,8 +148,8 @@ pub(crate) fn is_initial_pin(pin: &card_io::pin::Pin) -> bool {
 }
 
 /// Checks new contact details (信息变更): a mainland mobile number (11 digits starting with
-/// 1) and an address of 5–100 characters without control characters; a division picked for
-/// the address is a GB/T 2260 code of 6 or 9 digits and comes with the address.
+/// `1`) and an address of 5–100 characters without control characters; a division picked
+/// for the address is a GB/T 2260 code of 6 or 9 digits and comes with the address.
 pub(crate) fn check_contact(c: &Contact) -> Result<(), Notice> {
     if c.phone.is_none() && c.address.is_none() {
         return Err(Notice::from(Tri::new(

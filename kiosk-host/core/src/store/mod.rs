@@ -125,19 +125,18 @@ impl Change {
     /// address. Both stores check every change with it before writing anything.
     pub fn check(&self) -> std::result::Result<(), BadChange> {
         match self {
-            Change::UpsertPerson(p) => {
-                if let Some(d) = &p.address_division {
-                    crate::division::check_code("address_division", d)?;
-                }
-            }
+            Change::UpsertPerson(Person {
+                address_division: Some(d),
+                ..
+            }) => crate::division::check_code("address_division", d)?,
             Change::SetContact {
-                address, division, ..
+                address,
+                division: Some(d),
+                ..
             } => {
-                if let Some(d) = division {
-                    crate::division::check_code("division", d)?;
-                    if address.is_none() {
-                        return Err(BadChange::DivisionWithoutAddress);
-                    }
+                crate::division::check_code("division", d)?;
+                if address.is_none() {
+                    return Err(BadChange::DivisionWithoutAddress);
                 }
             }
             _ => {}
