@@ -4,8 +4,7 @@
 
 use firmware_config::Language;
 use kiosk_core::engine::facts::Contact;
-
-use crate::citizen::self_text;
+use kiosk_core::text::Tri;
 
 /// A citizen input from a screen (form or JSON), before it becomes an engine event. The PIN
 /// fields are wiped when it is dropped and never shown by `Debug`.
@@ -101,21 +100,23 @@ impl Input {
         let (address, division) = match division.map(|d| (d, kiosk_core::division::full_name(d))) {
             Some((code, Some(name))) => (Some(format!("{name}{street}")), Some(code.to_string())),
             Some((_, None)) => {
-                return Err(self_text(
-                    lang,
+                return Err(Tri::new(
                     "请在列表中选择所在地区",
                     "choose the area from the list",
                     "رايوننى تىزىملىكتىن تاللاڭ",
-                ))
+                )
+                .pick(lang)
+                .to_string())
             }
             None if street.is_empty() => (None, None),
             None => {
-                return Err(self_text(
-                    lang,
+                return Err(Tri::new(
                     "请先选择所在地区，再填写街道门牌",
                     "choose the area first, then the street and number",
                     "ئالدى بىلەن رايوننى تاللاڭ، ئاندىن كوچا ۋە نومۇرنى يېزىڭ",
-                ))
+                )
+                .pick(lang)
+                .to_string())
             }
         };
         Ok(Contact {
