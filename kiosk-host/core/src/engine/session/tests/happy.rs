@@ -374,3 +374,48 @@ fn change_info_carries_the_division_picked_to_the_commit() {
         }]
     );
 }
+
+/// A business that writes the ID card's person (补领 here) keeps the registry's division when
+/// the card's address is the registry's, and clears it when the card brings another address
+/// (which came whole, with no division picked).
+#[test]
+fn an_id_card_address_keeps_the_division_only_when_it_is_the_same_address() {
+    let fx = Fixture::new(card(
+        CardState::LostTemporary,
+        AppStateCode::TemporarilyBlocked,
+    ));
+    let ctx = fx.ctx();
+    for (registry_address, kept) in [
+        (None, Some("652301002")),
+        (Some("新疆昌吉市北京路12号"), None),
+    ] {
+        let (mut s, _) = Session::start("K1-20260310-0002".into(), B::Replace, false, &ctx)
+            .expect("replace starts");
+        let person = fx.principal(IdSource::IdCard);
+        let mut facts = fx.holder();
+        if let Some(p) = facts.person.as_mut() {
+            p.address_division = Some("652301002".into());
+            if let Some(a) = registry_address {
+                p.address = a.into();
+            }
+        }
+        s.handle(Event::IdCardRead { person, facts }, &ctx)
+            .expect("ID card");
+        let effects = s.handle(Event::Confirm, &ctx).expect("confirm");
+        let upserted: Vec<&Person> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Commit(c) => Some(c),
+                _ => None,
+            })
+            .flat_map(|c| &c.changes)
+            .filter_map(|c| match c {
+                Change::UpsertPerson(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(upserted.len(), 1, "{registry_address:?}");
+        assert_eq!(upserted[0].address, "新疆昌吉市兴昌路1号");
+        assert_eq!(upserted[0].address_division.as_deref(), kept);
+    }
+}
