@@ -210,6 +210,7 @@ pub fn all() -> Vec<Walk> {
                     Event::ContactGiven(Contact {
                         phone: Some("13800001111".into()),
                         address: None,
+                        division: None,
                     }),
                 );
                 feed(e, &mut s, Event::Confirm);

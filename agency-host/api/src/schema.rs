@@ -103,7 +103,14 @@ pub struct Person {
     #[schema(minimum = 0, maximum = 255)]
     pub ethnicity: u8,
     pub birth_date: NaiveDate,
+    /// The address written out (what receipts and screens show, masked).
     pub address: String,
+    /// The GB/T 2260 division `address` lies in (a county's 6 or a town's 9 digits), when it
+    /// was picked at the kiosk; absent when the address came whole (ID card, typed in full,
+    /// imported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[0-9]{6}([0-9]{3})?$")]
+    pub address_division: Option<String>,
     pub phone: Option<String>,
     /// SHA-256 (hex) of the card photo on file.
     pub photo_sha256: Option<String>,
@@ -198,12 +205,19 @@ pub enum CardAction {
 #[derive(ToSchema)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
-    /// Creates the person, or updates name, sex, ethnicity, birth date and address.
+    /// Creates the person, or updates name, sex, ethnicity, birth date, address and the
+    /// address's division.
     UpsertPerson(Person),
+    /// `null` leaves a field as it is.
     SetContact {
         id_number: String,
         phone: Option<String>,
         address: Option<String>,
+        /// The GB/T 2260 division of `address` (6 or 9 digits), only with `address`; a new
+        /// address without one clears the person's division.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(pattern = "^[0-9]{6}([0-9]{3})?$")]
+        division: Option<String>,
     },
     /// The JPEG's bytes as an array of numbers (0–255).
     SetPhoto {
@@ -374,6 +388,7 @@ mod tests {
             ethnicity: 1,
             birth_date: chrono::NaiveDate::from_ymd_opt(1980, 5, 6).unwrap(),
             address: "新疆昌吉市".into(),
+            address_division: Some("652301".into()),
             phone: Some("13912345678".into()),
             photo_sha256: None,
         }
@@ -426,6 +441,13 @@ mod tests {
                 id_number: "652301198005061234".into(),
                 phone: None,
                 address: Some("x".into()),
+                division: Some("652301002".into()),
+            },
+            Change::SetContact {
+                id_number: "652301198005061234".into(),
+                phone: Some("13912345678".into()),
+                address: None,
+                division: None,
             },
             Change::SetPhoto {
                 id_number: "652301198005061234".into(),

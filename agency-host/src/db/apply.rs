@@ -180,6 +180,7 @@ impl Apply<'_, '_> {
                     person.ethnicity = p.ethnicity;
                     person.birth_date = p.birth_date;
                     person.address = p.address.clone();
+                    person.address_division = p.address_division.clone();
                     self.write_person(index, person).await?;
                 }
                 let mut detail = detail;
@@ -192,14 +193,17 @@ impl Apply<'_, '_> {
                 id_number,
                 phone,
                 address,
+                division,
             } => {
                 let (row, index) = self.person(id_number)?;
                 let mut person = row.person.clone();
                 if let Some(phone) = phone {
                     person.phone = Some(phone.clone());
                 }
+                // A new address brings its division, or none: it clears the old one.
                 if let Some(address) = address {
                     person.address = address.clone();
+                    person.address_division = division.clone();
                 }
                 self.write_person(index, person).await?;
                 Ok((mask::id_number(id_number), detail))

@@ -144,7 +144,7 @@ fn touched(commit: &Commit) -> (BTreeSet<String>, BTreeSet<String>) {
 }
 
 /// A commit the agency accepts: no archive record, no journal settlement, the case (if any)
-/// the key's.
+/// the key's, every change's fields well formed ([`Change::check`]: division codes).
 fn validate(commit: &Commit, case_id: &str) -> Result<()> {
     if commit.archive.is_some() {
         return Err(DbError::Invalid(
@@ -166,6 +166,9 @@ fn validate(commit: &Commit, case_id: &str) -> Result<()> {
         }
     }
     for change in &commit.changes {
+        change
+            .check()
+            .map_err(|e| DbError::Invalid(e.to_string()))?;
         let empty = match change {
             Change::UpsertPerson(p) => p.id_number.is_empty(),
             Change::AddCard(c) => c.card_number.is_empty() || c.id_number.is_empty(),

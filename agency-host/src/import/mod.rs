@@ -317,6 +317,7 @@ fn person_line(c: &mut Checker<'_>, now: Timestamp) -> Option<(Person, Option<Ve
             ethnicity: ethnicity?,
             birth_date: birth.or(encoded.map(|(d, _)| d))?,
             address,
+            address_division: None,
             phone,
             photo_sha256,
         },

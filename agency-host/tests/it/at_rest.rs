@@ -123,6 +123,7 @@ fn personal_data_are_not_in_clear_in_the_database() {
         id_number: needles[0].clone(),
         phone: Some("13700001111".into()),
         address: None,
+        division: None,
     });
     let r = k1.post(
         agency_api::paths::COMMITS,

@@ -116,6 +116,7 @@ fn a_commit_is_applied_whole_with_its_audit_entries_or_not_at_all() {
             id_number: id_number(2),
             phone: Some("13800000000".into()),
             address: None,
+            division: None,
         }],
     );
     let r = k1.post(
@@ -427,4 +428,66 @@ fn racing_reservations_one_wins_and_leases_expire() {
     assert_eq!(r.status, 422);
     let r = a.delete(&format!("/v1/reservations/{}", case_id("KB", 1)));
     assert_eq!(r.status, 403);
+}
+
+/// 信息变更's structured address: the division code is kept in the sealed person next to the
+/// written-out address, a new address without one clears it, and a code of another shape is
+/// refused with nothing written.
+#[test]
+fn a_contact_change_keeps_the_division_next_to_the_address() {
+    let agency = Agency::serving();
+    let k1 = agency.kiosk("K1");
+    seed(&k1, "K1", 1, CardState::Active);
+    let address = "新疆维吾尔自治区昌吉回族自治州昌吉市延安北路街道北京路12号";
+    let contact = |case_n: u32, address: Option<&str>, division: Option<&str>| {
+        let c = commit(
+            Actor::Citizen(case_id("K1", case_n)),
+            Some(case("K1", case_n, BusinessCode::ChangeInfo, Some(1))),
+            vec![Change::SetContact {
+                id_number: id_number(1),
+                phone: None,
+                address: address.map(str::to_string),
+                division: division.map(str::to_string),
+            }],
+        );
+        k1.post(
+            paths::COMMITS,
+            &body(&format!("{}#1", case_id("K1", case_n)), &c),
+        )
+    };
+    let person = || k1.get(&format!("/v1/persons/{}", id_number(1))).json()["person"].clone();
+
+    let r = contact(1, Some(address), Some("652301002"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let p = person();
+    assert_eq!(p["address"], address);
+    assert_eq!(p["address_division"], "652301002");
+
+    let before = audit_count(&agency);
+    for (n, division, field) in [
+        (2, Some("6523010"), "division must be"),
+        (3, Some("65230100x"), "division must be"),
+    ] {
+        let r = contact(n, Some("新疆昌吉市北京路1号"), division);
+        assert_eq!(
+            (r.status, r.json()["error"].as_str()),
+            (422, Some("invalid")),
+            "{}",
+            r.text()
+        );
+        let message = r.json()["message"].as_str().unwrap().to_string();
+        assert!(message.contains(field), "{message}");
+    }
+    let r = contact(4, None, Some("652301002"));
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("no address"), "{}", r.text());
+    assert_eq!(audit_count(&agency), before, "nothing of a refused commit");
+    assert_eq!(person()["address_division"], "652301002");
+
+    // An address typed in full clears the division.
+    let r = contact(5, Some("新疆昌吉市北京路1号"), None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let p = person();
+    assert_eq!(p["address"], "新疆昌吉市北京路1号");
+    assert!(p.get("address_division").is_none(), "{p}");
 }

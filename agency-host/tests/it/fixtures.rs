@@ -29,6 +29,7 @@ pub fn person(n: u32, name: &str) -> Person {
         ethnicity: 1,
         birth_date: NaiveDate::from_ymd_opt(1980, 5, 6).unwrap(),
         address: "新疆昌吉市兴昌路475号".into(),
+        address_division: None,
         phone: Some("13912345678".into()),
         photo_sha256: None,
     }

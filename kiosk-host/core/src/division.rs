@@ -57,6 +57,31 @@ pub fn all() -> &'static [Division] {
     })
 }
 
+/// A GB/T 2260 division code that is not 6 or 9 ASCII digits, and the field it was in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{field} must be a GB/T 2260 division code of 6 or 9 digits (a county or a town), not {code:?}"
+)]
+pub struct BadCode {
+    /// The field that held the code (`division`, `address_division`).
+    pub field: &'static str,
+    pub code: String,
+}
+
+/// Checks that `code`, found in `field`, has the shape of a division code an address is
+/// picked from: a county's 6 or a town's 9 ASCII digits. The shape only: a code need not be in
+/// this kiosk's table (the registry keeps addresses from anywhere).
+pub fn check_code(field: &'static str, code: &str) -> Result<(), BadCode> {
+    if matches!(code.len(), 6 | 9) && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(BadCode {
+            field,
+            code: code.to_string(),
+        })
+    }
+}
+
 /// The division with this code.
 pub fn find(code: &str) -> Option<&'static Division> {
     all().iter().find(|d| d.code == code)
@@ -117,6 +142,30 @@ mod tests {
                 _ => panic!("{}: not 6 or 9 digits", d.code),
             }
             assert!(!d.name.is_empty());
+        }
+    }
+
+    #[test]
+    fn codes_are_checked_for_their_shape_and_the_error_names_the_field() {
+        assert_eq!(check_code("division", "652301"), Ok(()));
+        assert_eq!(check_code("division", "652301002"), Ok(()));
+        assert_eq!(
+            check_code("division", "110101"),
+            Ok(()),
+            "outside the table is fine"
+        );
+        for bad in [
+            "",
+            "65230",
+            "6523010",
+            "65230100",
+            "6523010021",
+            "65230a",
+            "６５２３０１",
+        ] {
+            let e = check_code("address_division", bad).unwrap_err();
+            assert_eq!(e.field, "address_division");
+            assert!(e.to_string().starts_with("address_division must be"), "{e}");
         }
     }
 

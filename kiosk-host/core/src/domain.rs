@@ -105,7 +105,15 @@ pub struct Person {
     /// GB 3304 code.
     pub ethnicity: u8,
     pub birth_date: NaiveDate,
+    /// The address written out, as receipts and screens show it (masked).
     pub address: String,
+    /// The GB/T 2260 division `address` lies in (a county's 6 or a town's 9 digits,
+    /// [`crate::division::check_code`]) when the address was given as a division picked plus
+    /// a street (信息变更 at the kiosk). `None` when the address came whole: from an ID card,
+    /// typed in full, or imported; setting such an address clears the division. Absent from
+    /// the JSON when `None`, so records written before the field existed load unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_division: Option<String>,
     pub phone: Option<String>,
     /// SHA-256 (hex) of the compliant card photo on file, if any.
     pub photo_sha256: Option<String>,

@@ -131,7 +131,8 @@ pub fn json_strings(v: &serde_json::Value) -> serde_json::Value {
 
 /// An audit entry's detail with the personal data in it masked, at any depth: ID numbers
 /// (first 6 and last 4), card numbers (last 4), names (first character), phone numbers (the
-/// middle 4 digits), addresses (first 6 characters), birth dates (the year), and photo bytes
+/// middle 4 digits), addresses and their division codes (first 6 characters: a town's code
+/// shows its county only), birth dates (the year), and photo bytes
 /// (`jpeg`, `content`) replaced by their SHA-256 and length.
 pub fn audit_detail(value: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
@@ -157,7 +158,7 @@ pub fn audit_detail(value: serde_json::Value) -> serde_json::Value {
                             "card_number" | "old_card" => card_number(&s),
                             "name" => name(&s),
                             "phone" => middle(&s, 3, 4),
-                            "address" => middle(&s, 6, 0),
+                            "address" | "division" | "address_division" => middle(&s, 6, 0),
                             "birth_date" => match s.split_once('-') {
                                 Some((year, _)) => format!("{year}-**-**"),
                                 None => "*".repeat(s.chars().count()),
@@ -191,6 +192,7 @@ mod tests {
             "nested": [{"card_number": "A12345678", "phone": "13812345678"}],
             "name": "张伟",
             "address": "新疆昌吉市兴昌路475号",
+            "division": "652301002",
             "birth_date": "1980-05-06",
             "reason": null,
         }));
@@ -204,6 +206,7 @@ mod tests {
                 "nested": [{"card_number": "*****5678", "phone": "138****5678"}],
                 "name": "张*",
                 "address": "新疆昌吉市兴******",
+                "division": "652301***",
                 "birth_date": "1980-**-**",
                 "reason": null,
             })

@@ -17,7 +17,7 @@ use crate::inputs::Input;
 use crate::kit::Kit;
 use kiosk_core::domain::BusinessCode;
 use kiosk_core::engine::driver::DriverError;
-use kiosk_core::engine::facts::{Contact, PhotoFacts, Reason};
+use kiosk_core::engine::facts::{PhotoFacts, Reason};
 use kiosk_core::engine::session::{Event, Notice, Phase, Session};
 use kiosk_core::rules::Material;
 
@@ -414,38 +414,13 @@ impl Citizen {
                 self.take_photo(kit);
                 return;
             }
-            "contact" => {
-                // The division picked and the street typed, written out as one address (the
-                // division's full name, then the street).
-                let division = input.division.as_deref().filter(|d| !d.trim().is_empty());
-                let street = input.street.as_deref().unwrap_or_default().trim();
-                let address = match division.map(|d| (d, kiosk_core::division::full_name(d))) {
-                    Some((_, Some(name))) => Some(format!("{name}{street}")),
-                    Some((_, None)) => {
-                        live.problem = Some(self_text(
-                            self.lang,
-                            "请在列表中选择所在地区",
-                            "choose the area from the list",
-                            "رايوننى تىزىملىكتىن تاللاڭ",
-                        ));
-                        return;
-                    }
-                    None if street.is_empty() => None,
-                    None => {
-                        live.problem = Some(self_text(
-                            self.lang,
-                            "请先选择所在地区，再填写街道门牌",
-                            "choose the area first, then the street and number",
-                            "ئالدى بىلەن رايوننى تاللاڭ، ئاندىن كوچا ۋە نومۇرنى يېزىڭ",
-                        ));
-                        return;
-                    }
-                };
-                Event::ContactGiven(Contact {
-                    phone: input.phone.clone().filter(|p| !p.trim().is_empty()),
-                    address,
-                })
-            }
+            "contact" => match input.contact(self.lang) {
+                Ok(contact) => Event::ContactGiven(contact),
+                Err(problem) => {
+                    live.problem = Some(problem);
+                    return;
+                }
+            },
             "reason" => match input.reason.as_deref().and_then(Reason::from_code) {
                 Some(r) => Event::ReasonGiven(r),
                 None => {

@@ -100,6 +100,7 @@ fn person(path: &Path, phone: Option<String>) -> Result<Person, DemoError> {
         ethnicity: t.ethnicity_code,
         birth_date: date(t.birth_date).ok_or_else(|| bad(path, "bad birth date"))?,
         address: t.address.clone(),
+        address_division: None,
         phone,
         photo_sha256: None,
     })

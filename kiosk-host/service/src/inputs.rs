@@ -2,6 +2,10 @@
 //! session actor turns it into an engine event. The PIN fields of an input are wiped when it
 //! is dropped, wherever that is (it is moved, not copied, from the request to the actor).
 
+use firmware_config::Language;
+use kiosk_core::engine::facts::Contact;
+use kiosk_core::text::Tri;
+
 /// A citizen input from a screen (form or JSON), before it becomes an engine event. The PIN
 /// fields are wiped when it is dropped and never shown by `Debug`.
 #[derive(Default, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -89,6 +93,42 @@ fn whole_byte<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::E
 }
 
 impl Input {
+    /// The contact details of a `contact` input: the division picked and the street typed,
+    /// written out as one address (the division's full name, then the street), with the
+    /// division's code kept next to it for the registry; the phone as given. `Err` is the
+    /// problem to show (in `lang`): a division not in the list, or a street without one.
+    pub(crate) fn contact(&self, lang: Language) -> Result<Contact, String> {
+        let division = self.division.as_deref().filter(|d| !d.trim().is_empty());
+        let street = self.street.as_deref().unwrap_or_default().trim();
+        let (address, division) = match division.map(|d| (d, kiosk_core::division::full_name(d))) {
+            Some((code, Some(name))) => (Some(format!("{name}{street}")), Some(code.to_string())),
+            Some((_, None)) => {
+                return Err(Tri::new(
+                    "请在列表中选择所在地区",
+                    "choose the area from the list",
+                    "رايوننى تىزىملىكتىن تاللاڭ",
+                )
+                .pick(lang)
+                .to_string())
+            }
+            None if street.is_empty() => (None, None),
+            None => {
+                return Err(Tri::new(
+                    "请先选择所在地区，再填写街道门牌",
+                    "choose the area first, then the street and number",
+                    "ئالدى بىلەن رايوننى تاللاڭ، ئاندىن كوچا ۋە نومۇرنى يېزىڭ",
+                )
+                .pick(lang)
+                .to_string())
+            }
+        };
+        Ok(Contact {
+            phone: self.phone.clone().filter(|p| !p.trim().is_empty()),
+            address,
+            division,
+        })
+    }
+
     /// The edge's checks of the free texts and lists, before the input goes anywhere: the
     /// comment and the street cleaned ([`kiosk_core::text::clean`]) within their limits, the
     /// comment masked; the reasons codes from the list, at most the list's length, a repeated
@@ -228,6 +268,41 @@ mod tests {
         assert_eq!(i.street.as_deref(), Some("北京路12号"));
         let long = input(|i| i.comment = Some("长".repeat(501)));
         assert_eq!(long.checked().map(|_| ()).unwrap_err().field, "comment");
+    }
+
+    /// The division picked and the street typed: one written-out address, and the
+    /// division's code next to it (what the registry keeps).
+    #[test]
+    fn a_contact_input_carries_the_division_code_with_the_address() {
+        let c = input(|i| {
+            i.action = "contact".into();
+            i.phone = Some("13912345678".into());
+            i.division = Some("652301002".into());
+            i.street = Some(" 北京路12号 ".into());
+        })
+        .contact(Language::En)
+        .expect("a contact");
+        assert_eq!(
+            c,
+            Contact {
+                phone: Some("13912345678".into()),
+                address: Some("新疆维吾尔自治区昌吉回族自治州昌吉市延安北路街道北京路12号".into()),
+                division: Some("652301002".into()),
+            }
+        );
+        let phone_only = input(|i| {
+            i.phone = Some("13912345678".into());
+            i.division = Some(" ".into());
+        })
+        .contact(Language::En)
+        .expect("a phone alone");
+        assert_eq!((phone_only.address, phone_only.division), (None, None));
+        let unknown = input(|i| i.division = Some("110101".into())).contact(Language::En);
+        assert_eq!(unknown, Err("choose the area from the list".into()));
+        let street_only = input(|i| i.street = Some("北京路12号".into())).contact(Language::En);
+        assert!(street_only
+            .unwrap_err()
+            .starts_with("choose the area first"));
     }
 
     #[test]

@@ -54,6 +54,7 @@ fn prepare(path: &Path) {
             ethnicity: 1,
             birth_date: chrono::NaiveDate::from_ymd_opt(1980, 5, 6).unwrap(),
             address: "新疆昌吉市兴昌路475号".into(),
+            address_division: None,
             phone: None,
             photo_sha256: None,
         }),

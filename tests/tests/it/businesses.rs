@@ -376,7 +376,8 @@ fn change_info(rig: &dyn Rig) {
             &mut s,
             Event::ContactGiven(Contact {
                 phone: Some("12345".into()),
-                address: None
+                address: None,
+                division: None
             }),
             now()
         )
@@ -387,6 +388,7 @@ fn change_info(rig: &dyn Rig) {
         Event::ContactGiven(Contact {
             phone: Some("13800001111".into()),
             address: None,
+            division: None,
         }),
     );
     feed(&e, &mut s, Event::Confirm);

@@ -73,6 +73,7 @@ impl IdPerson {
             ethnicity: self.ethnicity,
             birth_date: self.birth_date,
             address: self.address.clone(),
+            address_division: None,
             phone: None,
             photo_sha256: None,
         }
@@ -187,7 +188,12 @@ impl std::fmt::Debug for PhotoFacts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
     pub phone: Option<String>,
+    /// The address written out (the division's full name, then the street).
     pub address: Option<String>,
+    /// The GB/T 2260 division picked for `address` (6 or 9 digits); `None` for an address
+    /// given whole. Only with `address`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
 }
 
 /// Why a card is exchanged (换领) or cancelled (注销).

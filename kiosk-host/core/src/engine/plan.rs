@@ -148,7 +148,8 @@ pub(crate) fn is_initial_pin(pin: &card_io::pin::Pin) -> bool {
 }
 
 /// Checks new contact details (信息变更): a mainland mobile number (11 digits starting with
-/// 1) and an address of 5–100 characters without control characters.
+/// `1`) and an address of 5–100 characters without control characters; a division picked
+/// for the address is a GB/T 2260 code of 6 or 9 digits and comes with the address.
 pub(crate) fn check_contact(c: &Contact) -> Result<(), Notice> {
     if c.phone.is_none() && c.address.is_none() {
         return Err(Notice::from(Tri::new(
@@ -173,6 +174,15 @@ pub(crate) fn check_contact(c: &Contact) -> Result<(), Notice> {
                 "地址应为5至100个字,不含控制字符",
                 "the address must be 5-100 characters without control characters",
                 "ئادرېس 5 تىن 100 گىچە ھەرپ بولۇشى، كونترول ھەرپى بولماسلىقى كېرەك",
+            )));
+        }
+    }
+    if let Some(d) = &c.division {
+        if c.address.is_none() || crate::division::check_code("division", d).is_err() {
+            return Err(Notice::from(Tri::new(
+                "请在列表中选择所在地区",
+                "choose the area from the list",
+                "رايوننى تىزىملىكتىن تاللاڭ",
             )));
         }
     }
@@ -201,6 +211,13 @@ pub(crate) fn effects(s: &Session, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect>
                 }
                 person.phone.clone_from(&existing.phone);
                 person.photo_sha256.clone_from(&existing.photo_sha256);
+                // The ID card's address replaces the registry's and clears its division,
+                // unless it is the same address.
+                if existing.address == person.address {
+                    person
+                        .address_division
+                        .clone_from(&existing.address_division);
+                }
             }
             changes.push(Change::UpsertPerson(person));
         }
@@ -270,6 +287,7 @@ pub(crate) fn effects(s: &Session, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect>
                     id_number: id_number.clone(),
                     phone: c.phone.clone(),
                     address: c.address.clone(),
+                    division: c.division.clone(),
                 });
             }
         }

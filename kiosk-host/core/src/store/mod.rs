@@ -53,19 +53,41 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Why [`Change::check`] refused a change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadChange {
+    #[error(transparent)]
+    Division(#[from] crate::division::BadCode),
+    #[error("a contact change has a division but no address: the division is the address's")]
+    DivisionWithoutAddress,
+}
+
+impl From<BadChange> for StoreError {
+    fn from(e: BadChange) -> StoreError {
+        StoreError::Invalid(e.to_string())
+    }
+}
+
 /// One registry change. Changes that move a state name the state they expect (`from`): the
 /// store refuses the whole commit with [`StoreError::Conflict`] when it is not current.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
-    /// Creates the person, or updates name/sex/ethnicity/birth date/address from an ID card
-    /// read (phone and photo are kept).
+    /// Creates the person, or updates name/sex/ethnicity/birth date/address and the
+    /// address's division from an ID card read (phone and photo are kept).
     UpsertPerson(Person),
     /// Non-key information change (信息变更). `None` leaves a field as it is.
     SetContact {
         id_number: String,
         phone: Option<String>,
+        /// The address written out (the division's full name, then the street).
         address: Option<String>,
+        /// The GB/T 2260 division of `address` (6 or 9 digits), when it was picked. Goes
+        /// with `address`: a new address without a division clears the person's division
+        /// (the address was typed in full); a division without an address is refused.
+        /// Absent from the JSON when `None` (commits written before it existed load).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        division: Option<String>,
     },
     /// A compliant card photo (JPEG bytes) for the person.
     SetPhoto {
@@ -98,6 +120,30 @@ pub enum Change {
 }
 
 impl Change {
+    /// Checks the fields a store cannot take as they come: division codes have the shape of
+    /// one ([`crate::division::check_code`]) and a contact's division comes with its
+    /// address. Both stores check every change with it before writing anything.
+    pub fn check(&self) -> std::result::Result<(), BadChange> {
+        match self {
+            Change::UpsertPerson(Person {
+                address_division: Some(d),
+                ..
+            }) => crate::division::check_code("address_division", d)?,
+            Change::SetContact {
+                address,
+                division: Some(d),
+                ..
+            } => {
+                crate::division::check_code("division", d)?;
+                if address.is_none() {
+                    return Err(BadChange::DivisionWithoutAddress);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// The audit action name of this change, e.g. `card.state`.
     pub fn action(&self) -> &'static str {
         match self {

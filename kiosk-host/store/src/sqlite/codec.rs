@@ -149,7 +149,7 @@ impl PersonRow {
 }
 
 pub(super) const PERSON_COLUMNS: &str =
-    "id_number, name, sex, ethnicity, birth_date, address, phone, photo_sha256";
+    "id_number, name, sex, ethnicity, birth_date, address, phone, photo_sha256, address_division";
 
 pub(super) fn person(row: &Row<'_>) -> Result<Person> {
     let sex: String = row.get(2)?;
@@ -167,6 +167,7 @@ pub(super) fn person(row: &Row<'_>) -> Result<Person> {
         address: row.get(5)?,
         phone: row.get(6)?,
         photo_sha256: row.get(7)?,
+        address_division: row.get(8)?,
     })
 }
 

@@ -127,11 +127,12 @@ fn apply_change(
             let row = PersonRow::of(p)?;
             conn.prepare_cached(
                 "INSERT INTO persons (id_number, name, sex, ethnicity, birth_date, address,
-                     phone, photo_sha256)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     phone, photo_sha256, address_division)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (id_number) DO UPDATE SET
                      name = excluded.name, sex = excluded.sex, ethnicity = excluded.ethnicity,
-                     birth_date = excluded.birth_date, address = excluded.address",
+                     birth_date = excluded.birth_date, address = excluded.address,
+                     address_division = excluded.address_division",
             )?
             .execute(params![
                 p.id_number,
@@ -142,6 +143,7 @@ fn apply_change(
                 p.address,
                 p.phone,
                 p.photo_sha256,
+                p.address_division,
             ])?;
             let mut detail = detail;
             if let Value::Object(map) = &mut detail {
@@ -153,14 +155,18 @@ fn apply_change(
             id_number,
             phone,
             address,
+            division,
         } => {
+            // A new address brings its division, or none: it clears the old one.
             let n = conn
                 .prepare_cached(
                     "UPDATE persons SET phone = COALESCE(?2, phone),
-                         address = COALESCE(?3, address)
+                         address = COALESCE(?3, address),
+                         address_division = CASE WHEN ?3 IS NULL THEN address_division
+                                                 ELSE ?4 END
                      WHERE id_number = ?1",
                 )?
-                .execute(params![id_number, phone, address])?;
+                .execute(params![id_number, phone, address, division])?;
             if n == 0 {
                 require_person(conn, id_number)?;
             }
@@ -548,6 +554,9 @@ impl SqliteStore {
     }
 
     pub(crate) fn apply_commit(conn: &Connection, commit: &Commit) -> Result<Option<String>> {
+        for change in &commit.changes {
+            change.check().map_err(|e| invalid(e.to_string()))?;
+        }
         let mut audit = Audit {
             conn,
             chain: Chain::load(conn)?,

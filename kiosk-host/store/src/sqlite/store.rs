@@ -28,6 +28,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0003_sealed_by_month.sql"),
     ),
     ("0004_outbox", include_str!("../migrations/0004_outbox.sql")),
+    (
+        "0005_address_division",
+        include_str!("../migrations/0005_address_division.sql"),
+    ),
 ];
 
 /// How long a statement waits for another connection's lock before failing.

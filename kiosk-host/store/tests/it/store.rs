@@ -22,6 +22,8 @@ use kiosk_core::store::{
 use kiosk_store::sqlite::{key, DbKey, SqliteStore};
 use kiosk_store::DbError;
 
+mod address;
+
 /// The database key of a test database: the key file beside it, made on first use.
 fn db_key(path: &Path) -> DbKey {
     key::beside_or_new(path).unwrap()
@@ -50,6 +52,7 @@ fn person(id: &str, name: &str) -> Person {
         ethnicity: 1,
         birth_date: day("1980-05-06"),
         address: "新疆昌吉市兴昌路475号".into(),
+        address_division: None,
         phone: Some("13812345678".into()),
         photo_sha256: None,
     }
@@ -392,6 +395,7 @@ fn contact_and_photo_changes() {
                 id_number: ID_A.into(),
                 phone: Some("13900001111".into()),
                 address: None,
+                division: None,
             }],
         ))
         .unwrap();
@@ -456,6 +460,7 @@ fn contact_and_photo_changes() {
                 id_number: ID_B.into(),
                 phone: None,
                 address: Some("x".into()),
+                division: None,
             }],
         ))
         .unwrap_err();
@@ -717,6 +722,7 @@ fn the_audit_log_holds_no_personal_data() {
                     id_number: ID_A.into(),
                     phone: Some("13900001111".into()),
                     address: Some("新疆昌吉市延安北路88号".into()),
+                    division: None,
                 },
                 Change::IssueEcard(Ecard {
                     id_number: ID_A.into(),
@@ -771,6 +777,7 @@ fn a_conflict_writes_nothing() {
                 id_number: ID_A.into(),
                 phone: Some("13900001111".into()),
                 address: None,
+                division: None,
             },
             Change::SetCardState {
                 card_number: CARD_A.into(),

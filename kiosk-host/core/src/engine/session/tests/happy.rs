@@ -1,6 +1,7 @@
 //! Every business's happy path, as the holder would go through it, run row by row.
 
 use super::*;
+use crate::store::Change;
 
 /// Every business's happy path, as the holder would go through it.
 fn happy_paths() -> Vec<Row> {
@@ -314,5 +315,107 @@ fn every_business_runs_its_happy_path() {
     assert_eq!(covered.len(), B::ALL.len(), "a row for every business");
     for r in &rows {
         run(r);
+    }
+}
+
+/// 信息变更 with an address picked as a division plus a street: the commit's contact change
+/// carries the division code next to the written-out address; a code of another shape, or a
+/// division without an address, is refused with a notice and changes nothing.
+#[test]
+fn change_info_carries_the_division_picked_to_the_commit() {
+    let fx = Fixture::new(ACTIVE);
+    let ctx = fx.ctx();
+    let (mut s, _) = Session::start("K1-20260310-0001".into(), B::ChangeInfo, false, &ctx)
+        .expect("change_info starts");
+    s.handle(fx.event(&In::IdCard), &ctx).expect("ID card");
+    s.handle(fx.event(&In::Card), &ctx).expect("card");
+    let address = "新疆维吾尔自治区昌吉回族自治州昌吉市延安北路街道北京路12号";
+    let contact = |address: Option<&str>, division: &str| {
+        Event::ContactGiven(Contact {
+            phone: Some("13912345678".into()),
+            address: address.map(str::to_string),
+            division: Some(division.into()),
+        })
+    };
+    for (address, division) in [
+        (Some(address), "65230100"),
+        (Some(address), "65230100x"),
+        (None, "652301002"),
+    ] {
+        let before = s.phase.clone();
+        let notice = s
+            .handle(contact(address, division), &ctx)
+            .expect_err("refused");
+        assert!(
+            notice.text(Language::En).contains("choose the area"),
+            "{notice}"
+        );
+        assert_eq!(s.phase, before);
+        assert_eq!(s.gathered.contact, None, "{division}: nothing kept");
+    }
+    s.handle(contact(Some(address), "652301002"), &ctx)
+        .expect("contact");
+    let effects = s.handle(Event::Confirm, &ctx).expect("confirm");
+    let changes: Vec<&Change> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Commit(c) => Some(c),
+            _ => None,
+        })
+        .flat_map(|c| &c.changes)
+        .collect();
+    assert_eq!(
+        changes,
+        [&Change::SetContact {
+            id_number: HOLDER_ID.into(),
+            phone: Some("13912345678".into()),
+            address: Some(address.into()),
+            division: Some("652301002".into()),
+        }]
+    );
+}
+
+/// A business that writes the ID card's person (补领 here) keeps the registry's division when
+/// the card's address is the registry's, and clears it when the card brings another address
+/// (which came whole, with no division picked).
+#[test]
+fn an_id_card_address_keeps_the_division_only_when_it_is_the_same_address() {
+    let fx = Fixture::new(card(
+        CardState::LostTemporary,
+        AppStateCode::TemporarilyBlocked,
+    ));
+    let ctx = fx.ctx();
+    for (registry_address, kept) in [
+        (None, Some("652301002")),
+        (Some("新疆昌吉市北京路12号"), None),
+    ] {
+        let (mut s, _) = Session::start("K1-20260310-0002".into(), B::Replace, false, &ctx)
+            .expect("replace starts");
+        let person = fx.principal(IdSource::IdCard);
+        let mut facts = fx.holder();
+        if let Some(p) = facts.person.as_mut() {
+            p.address_division = Some("652301002".into());
+            if let Some(a) = registry_address {
+                p.address = a.into();
+            }
+        }
+        s.handle(Event::IdCardRead { person, facts }, &ctx)
+            .expect("ID card");
+        let effects = s.handle(Event::Confirm, &ctx).expect("confirm");
+        let upserted: Vec<&Person> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Commit(c) => Some(c),
+                _ => None,
+            })
+            .flat_map(|c| &c.changes)
+            .filter_map(|c| match c {
+                Change::UpsertPerson(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(upserted.len(), 1, "{registry_address:?}");
+        assert_eq!(upserted[0].address, "新疆昌吉市兴昌路1号");
+        assert_eq!(upserted[0].address_division.as_deref(), kept);
     }
 }

@@ -311,6 +311,7 @@ impl Fixture {
             In::Phone(phone) => Event::ContactGiven(Contact {
                 phone: Some(phone.into()),
                 address: None,
+                division: None,
             }),
             In::Why(reason) => Event::ReasonGiven(reason),
             In::Bank(number) => Event::BankReceipt(number.into()),
