@@ -8,6 +8,7 @@ mod audit;
 mod commits;
 mod fixtures;
 mod fleet;
+mod fleet_kiosk;
 mod import;
 mod kiosks;
 mod pg;
