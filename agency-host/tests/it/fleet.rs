@@ -28,6 +28,7 @@ use hw_sim::SimDevice;
 use kiosk_core::domain::{BusinessCode as B, CardState, Outcome};
 use kiosk_core::engine::session::{Event, Failure, Session};
 use kiosk_core::store::{AuditLog, Journal, Registry, Reservation};
+use kiosk_store::agency::MAX_BACKOFF;
 use kiosk_store::sqlite::SqliteStore;
 use kiosk_store::AgencyStore;
 
@@ -294,6 +295,8 @@ impl Fleet {
         assert_eq!(self.state(HOLDERS[h].card), CardState::LostTemporary);
     }
 
+    /// Waits until every outbox is empty: the delivery threads send by themselves, after
+    /// a backoff that grows while the agency cannot be reached (to `MAX_BACKOFF`).
     fn wait_drained(&mut self, deadline: Duration) {
         let until = Instant::now() + deadline;
         for n in &self.nodes {
@@ -411,7 +414,7 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
     f.random(steps / 8, &others);
     let restored = Instant::now();
     f.nodes[cut].proxy.restore();
-    f.wait_drained(Duration::from_secs(30));
+    f.wait_drained(MAX_BACKOFF + Duration::from_secs(30));
     let drain = restored.elapsed();
     f.leased.remove(card0);
     assert_eq!(f.state(card0), CardState::Active, "delivered after the cut");
@@ -497,7 +500,7 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
     for n in &f.nodes {
         n.proxy.delay(Duration::ZERO);
     }
-    f.wait_drained(Duration::from_secs(30));
+    f.wait_drained(MAX_BACKOFF + Duration::from_secs(30));
     let run = started.elapsed() - setup;
 
     check(&mut f);

@@ -1,6 +1,8 @@
 //! A throwaway PostgreSQL cluster for this test binary (the same steps as scripts/pg.sh):
 //! made on first use in a temporary directory, one fresh database per test, stopped by its
 //! data directory when the test process ends (a watcher process waits for it to exit).
+//! A test that stops PostgreSQL under a serving agency (`fleet`) starts a cluster of its own
+//! and stops and starts it by its data directory ([`Cluster::stop`], [`Cluster::start_again`]).
 //!
 //! PostgreSQL refuses to run as root: as root, the cluster is made and run as `postgres`.
 //! Nothing is skipped: without PostgreSQL 15's binaries the tests fail saying how to install
