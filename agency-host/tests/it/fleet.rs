@@ -74,6 +74,8 @@ struct Figures {
     outbox_max: u64,
     /// The card after another kiosk read it while its 解挂's commit waited in an outbox.
     guarded_while_queued: Option<AppState>,
+    /// Commits answered at the agency for the case whose answer was lost.
+    replayed: u64,
     /// Cards found apart from the registry at the end, before their last insertion.
     apart: Vec<String>,
 }
@@ -419,6 +421,38 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
     f.leased.remove(card0);
     assert_eq!(f.state(card0), CardState::Active, "delivered after the cut");
 
+    // 2b. The answer lost: kiosk 3's 解挂 commit reaches the agency, which applies it, but
+    //     its answer never comes back (the card mutes the agency's side of kiosk 3's proxy
+    //     right after the command). The kiosk times out, keeps the commit in its outbox and
+    //     sends it again; the agency answers from its idempotency key: applied once.
+    f.release_hold();
+    let lost = kiosks - 1;
+    f.make_lost(0, 0);
+    arm(
+        &f.trips[card0],
+        INS_UNBLOCK_APP,
+        Box::new(f.nodes[lost].proxy.muter()),
+    );
+    let End::Done(case) = f.step(lost, 0) else {
+        panic!("the 解挂 at KF{lost} did not complete");
+    };
+    assert!(!armed(&f.trips[card0]), "muted after the card command");
+    assert_eq!(
+        f.state(card0),
+        CardState::Active,
+        "the agency applied the commit whose answer was lost"
+    );
+    assert_eq!(f.nodes[lost].store().outbox_len().expect("outbox"), 1);
+    f.nodes[lost].proxy.unmute();
+    f.wait_drained(MAX_BACKOFF + Duration::from_secs(30));
+    let closes =
+        format!("SELECT count(*) FROM audit WHERE action = 'case.close' AND subject = '{case}'");
+    assert_eq!(count(&f.agency, &closes), 1, "sent twice, applied once");
+    let answered = format!(
+        "SELECT count(*) FROM idempotency WHERE key LIKE '{case}#%' AND answer IS NOT NULL"
+    );
+    f.fig.replayed = count(&f.agency, &answered);
+
     // 3. PostgreSQL stops under the serving agency and starts again on the same data
     //    directory: meanwhile every kiosk refuses plainly, and nothing is touched.
     f.release_hold();
@@ -509,7 +543,9 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
         "fleet: {kiosks} kiosks, {} businesses: {} completed, {} refused CardBusy or a lease (card \
          held elsewhere), {} 报失 refused RecordChanged (card held or changed elsewhere), {} refused registry unavailable; {} long businesses holding a card, {} \
          rounds of every kiosk at once on one card, {} slow-link switches; faults: network cut mid-commit (drained {drain:.1?} after \
-         restore; the card, read meanwhile at another kiosk: {:?}), PostgreSQL restart ({pg_outage:.1?} down), kiosk killed mid-business and \
+         restore; the card, read meanwhile at another kiosk: {:?}), answer lost after the agency applied a \
+         commit (sent again, applied once; {} keys answered for its case), PostgreSQL \
+         restart ({pg_outage:.1?} down), kiosk killed mid-business and \
          recovered; outbox max depth {}; cards apart from the registry until inserted: {:?}; setup {setup:.1?}, run {run:.1?}, total {:.1?}",
         fig.businesses,
         fig.completed.len(),
@@ -520,6 +556,7 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
         fig.races,
         fig.slow_links,
         fig.guarded_while_queued,
+        fig.replayed,
         fig.outbox_max,
         fig.apart,
         started.elapsed()

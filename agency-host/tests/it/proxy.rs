@@ -3,7 +3,9 @@
 //! `127.0.0.1`, and the agency the kiosk's), and it can be switched to
 //! - cut the network: open connections are dropped and the port is closed, so new ones are
 //!   refused, until [`Proxy::restore`] binds the same port again;
-//! - delay: every chunk forwarded waits a while first (a slow link).
+//! - delay: every chunk forwarded waits a while first (a slow link);
+//! - mute: what the agency sends is dropped, what the kiosk sends still arrives (an answer
+//!   lost after the agency acted on the request).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -22,6 +24,8 @@ struct Switches {
     /// Bumped by every cut: connections of an older generation are dropped.
     generation: AtomicU64,
     delay_ms: AtomicU64,
+    /// Set: bytes from the agency are dropped.
+    mute: AtomicBool,
     stop: AtomicBool,
     /// Connections accepted in all.
     accepted: AtomicU64,
@@ -76,6 +80,17 @@ impl Proxy {
             s.cut.store(true, Ordering::SeqCst);
             s.generation.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    /// A handle that mutes the agency when called: its answers are dropped from then on.
+    pub fn muter(&self) -> impl FnOnce() + Send + 'static {
+        let s = Arc::clone(&self.switches);
+        move || s.mute.store(true, Ordering::SeqCst)
+    }
+
+    /// Lets the agency's answers through again.
+    pub fn unmute(&self) {
+        self.switches.mute.store(false, Ordering::SeqCst);
     }
 
     /// Connections forwarded so far.
@@ -142,19 +157,20 @@ fn listen(listener: TcpListener, port: u16, upstream: SocketAddr, s: &Arc<Switch
 
 /// Forwards both ways on two threads until either side closes or the network is cut.
 fn pipe(client: TcpStream, server: TcpStream, generation: u64, s: &Arc<Switches>) {
-    for (from, to) in [
-        (client.try_clone(), server.try_clone()),
-        (server.try_clone(), client.try_clone()),
+    for (from, to, answers) in [
+        (client.try_clone(), server.try_clone(), false),
+        (server.try_clone(), client.try_clone(), true),
     ] {
         let (Ok(from), Ok(to)) = (from, to) else {
             return;
         };
         let s = Arc::clone(s);
-        std::thread::spawn(move || forward(from, to, generation, &s));
+        std::thread::spawn(move || forward(from, to, answers, generation, &s));
     }
 }
 
-fn forward(mut from: TcpStream, mut to: TcpStream, generation: u64, s: &Switches) {
+/// `answers`: this direction carries the agency's bytes (dropped while muted).
+fn forward(mut from: TcpStream, mut to: TcpStream, answers: bool, generation: u64, s: &Switches) {
     let _ = from.set_nonblocking(false);
     let _ = from.set_read_timeout(Some(TICK));
     let mut buf = [0u8; 16 * 1024];
@@ -172,6 +188,7 @@ fn forward(mut from: TcpStream, mut to: TcpStream, generation: u64, s: &Switches
             }
             // Read before the cut was seen, after it happened: not forwarded.
             Ok(_) if s.generation.load(Ordering::SeqCst) != generation => {}
+            Ok(_) if answers && s.mute.load(Ordering::SeqCst) => {}
             Ok(n) => {
                 let delay = s.delay_ms.load(Ordering::SeqCst);
                 if delay > 0 {
