@@ -1,11 +1,14 @@
 //! The fleet rig (issue 16): N kiosk engines (`FLEET_KIOSKS`, 4 by default) on
 //! `kiosk_store::AgencyStore`, each with its own encrypted SQLite file and reaching the agency
 //! through a loopback TCP proxy of its own (`proxy`), doing a seeded pseudo-random sequence of
-//! businesses (报失 without the card, 解挂 with it, a long business holding a card, a card
-//! read at insertion) on a small shared set of people and cards, while faults are injected:
+//! businesses (报失 without the card, 解挂 with it, a long business holding a card, and
+//! rounds of every kiosk at once on threads) on a small shared set of people and cards, while
+//! faults are injected:
 //! - the network between one kiosk and the agency cut just after a card command (its commit
 //!   waits in the outbox while the agency's lease keeps the card from other kiosks) and
 //!   restored; slow links (the proxy delays every chunk);
+//! - an answer lost: the agency applies a commit whose answer never reaches the kiosk (the
+//!   proxy mutes the agency's side), which sends it again: applied once;
 //! - PostgreSQL stopped and started again by its data directory, under the serving agency;
 //! - a kiosk killed between a card command and its commit (the card unwinds the engine right
 //!   after answering the command), then opened again on the same SQLite file: the intent
