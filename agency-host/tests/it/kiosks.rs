@@ -35,25 +35,25 @@ const ZHANG_ID: &str = "652301197508210015";
 const UYGHUR: &str = "v3-uyghur.toml";
 const UYGHUR_CARD: &str = "A12345678";
 
-fn root() -> PathBuf {
+pub(super) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn pin(s: &str) -> card_io::pin::Pin {
+pub(super) fn pin(s: &str) -> card_io::pin::Pin {
     card_io::pin::Pin::parse(s).expect("test PIN")
 }
 
-fn card(name: &str) -> CardOs {
+pub(super) fn card(name: &str) -> CardOs {
     CardOs::from_file(root().join("hw-sim/cards").join(name)).expect("card file")
 }
 
-fn id_text(name: &str) -> card_io::idcard::text::IdText {
+pub(super) fn id_text(name: &str) -> card_io::idcard::text::IdText {
     hw_sim::idcard::person::Person::load(root().join("hw-sim/people").join(name))
         .expect("person file")
         .text
 }
 
-fn no_printer(_: &[String]) -> Result<(), String> {
+pub(super) fn no_printer(_: &[String]) -> Result<(), String> {
     Ok(())
 }
 
@@ -129,14 +129,14 @@ impl Kiosk {
     }
 }
 
-fn feed(e: &Engine<'_>, s: &mut Session, event: Event) {
+pub(super) fn feed(e: &Engine<'_>, s: &mut Session, event: Event) {
     let name = format!("{event:?}");
     if let Err(n) = e.feed(s, event, Utc::now()) {
         panic!("{:?} {}: {name} refused: {n}", s.business, s.case_id);
     }
 }
 
-fn done(s: &Session) {
+pub(super) fn done(s: &Session) {
     assert!(
         matches!(s.phase, Phase::Done { .. }),
         "{:?} {}: {:?}",

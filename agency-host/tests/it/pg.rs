@@ -1,6 +1,8 @@
 //! A throwaway PostgreSQL cluster for this test binary (the same steps as scripts/pg.sh):
 //! made on first use in a temporary directory, one fresh database per test, stopped by its
 //! data directory when the test process ends (a watcher process waits for it to exit).
+//! A test that stops PostgreSQL under a serving agency (`fleet`) starts a cluster of its own
+//! and stops and starts it by its data directory ([`Cluster::stop`], [`Cluster::start_again`]).
 //!
 //! PostgreSQL refuses to run as root: as root, the cluster is made and run as `postgres`.
 //! Nothing is skipped: without PostgreSQL 15's binaries the tests fail saying how to install
@@ -16,6 +18,8 @@ pub const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 pub struct Cluster {
     pub dir: PathBuf,
     pub port: u16,
+    /// `pg_ctl start`'s server options, to start it again after [`Cluster::stop`].
+    opts: String,
 }
 
 #[allow(
@@ -130,7 +134,33 @@ impl Cluster {
             .status()
             .expect("the cluster's watcher");
         assert!(started.success(), "the cluster's watcher did not start");
-        Cluster { dir, port }
+        Cluster { dir, port, opts }
+    }
+
+    /// Stops the server by its data directory (`pg_ctl stop -m fast`: open connections are
+    /// cut), leaving the cluster on disk for [`Cluster::start_again`].
+    pub fn stop(&self) {
+        let data = self.data().to_string_lossy().into_owned();
+        run(
+            as_postgres(
+                &format!("{PG_BIN}/pg_ctl"),
+                &["-D", &data, "-m", "fast", "-w", "stop"],
+            ),
+            "pg_ctl stop",
+        );
+    }
+
+    /// Starts the stopped server again on the same data directory, port and options.
+    pub fn start_again(&self) {
+        let data = self.data().to_string_lossy().into_owned();
+        let log = self.dir.join("postgres.log").to_string_lossy().into_owned();
+        run(
+            as_postgres(
+                &format!("{PG_BIN}/pg_ctl"),
+                &["-D", &data, "-w", "-l", &log, "-o", &self.opts, "start"],
+            ),
+            "pg_ctl start",
+        );
     }
 
     /// A connection string for `dbname` in this cluster.

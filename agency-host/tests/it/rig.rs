@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::pg::cluster;
+use super::pg::{cluster, Cluster};
 
 pub struct Agency {
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
     pub dbname: String,
+    /// The cluster its database is in.
+    pub cluster: &'static Cluster,
     child: Option<Child>,
     pub base: String,
 }
@@ -52,8 +54,14 @@ pub fn agency_bin() -> &'static str {
 impl Agency {
     /// A new agency (not serving yet) on a new database.
     pub fn new() -> Agency {
+        Agency::in_cluster(cluster())
+    }
+
+    /// A new agency (not serving yet) on a new database in `cluster` (a test that stops
+    /// PostgreSQL has a cluster of its own).
+    pub fn in_cluster(cluster: &'static Cluster) -> Agency {
         let dir = tempfile::tempdir().expect("temp dir");
-        let dbname = cluster().database();
+        let dbname = cluster.database();
         let config = dir.path().join("agency.toml");
         let root = dir.path().to_path_buf();
         let p = |name: &str| root.join(name).display().to_string();
@@ -79,7 +87,7 @@ key = "{server_key}"
 default_ttl_s = 120
 max_ttl_s = 600
 "#,
-            url = cluster().url(&dbname),
+            url = cluster.url(&dbname),
             key = p("data.key"),
             ca_cert = p("tls/ca.crt"),
             ca_key = p("tls/ca.key"),
@@ -91,6 +99,7 @@ max_ttl_s = 600
             dir,
             config,
             dbname,
+            cluster,
             child: None,
             base: String::new(),
         };
@@ -238,7 +247,7 @@ max_ttl_s = 600
 
     /// SQL in this agency's database (as the cluster's superuser).
     pub fn psql(&self, sql: &str) -> String {
-        cluster().psql(&self.dbname, sql)
+        self.cluster.psql(&self.dbname, sql)
     }
 }
 
