@@ -8,7 +8,10 @@
 #   scripts/bench.sh archive http    # only the named benches
 #   scripts/bench.sh face            # face verification: accuracy (data/face/pairs.tsv) and cost
 #
-# Benches: apdus card cardinfo business kiosk http audit photo idcard archive face size.
+# Benches: apdus card cardinfo business kiosk http audit photo idcard archive face size agency.
+# `agency`: the agency on a throwaway PostgreSQL with a registry of 1 000 000 persons,
+# lookups, commits from 10, 50 and 200 simulated kiosks, and the same commit on a standalone
+# kiosk as the ratio (agency-host/examples/agency_bench.rs; some 10 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -28,7 +31,7 @@ BIN="$TARGET_DIR/release"
 OUT="$TARGET_DIR/bench"
 mkdir -p "$OUT"
 
-ALL="apdus card cardinfo business kiosk http audit photo idcard archive face size"
+ALL="apdus card cardinfo business kiosk http audit photo idcard archive face size agency"
 WANT="${*:-$ALL}"
 
 run() {
@@ -97,6 +100,10 @@ for b in $WANT; do
         idcard) run idcard "$BIN/idcard_bench" ;;
         archive) run archive "$BIN/archive-bench" ;;
         face) run face "$BIN/face-bench" ;;
+        agency)
+            cargo build --release --locked -p agency-host --bins --examples
+            run agency "$BIN/examples/agency_bench"
+            ;;
         size)
             echo
             echo "### size: release binaries"

@@ -10,9 +10,10 @@
 //!
 //! It prints, per phase: requests per second, p50/p99 latency seen by the clients, and the
 //! CPU seconds of PostgreSQL (every process of the cluster), of the agency and of the
-//! clients — PostgreSQL's share is its part of the server side (PostgreSQL + agency). The
-//! fleet benchmark with real kiosks (engine, cards, journals) is a later one; this measures
-//! the agency's API and database only.
+//! clients — PostgreSQL's share is its part of the server side (PostgreSQL + agency). Each
+//! client is one simulated kiosk (its own certificate and connection). Last, the same commit
+//! on a standalone kiosk (its own SQLCipher store, one citizen at a time), so that the
+//! agency's cost is a ratio. `scripts/bench.sh agency` runs it with the defaults.
 
 #[allow(dead_code, reason = "the bench uses part of the test cluster helper")]
 #[path = "../tests/it/pg.rs"]
@@ -35,6 +36,8 @@ struct Args {
     clients: Vec<usize>,
     seconds: u64,
     lookup_clients: usize,
+    /// Cards in the standalone kiosk's store.
+    standalone_cards: u32,
 }
 
 fn args() -> Args {
@@ -43,6 +46,7 @@ fn args() -> Args {
         clients: vec![10, 50, 200],
         seconds: 10,
         lookup_clients: 10,
+        standalone_cards: 10_000,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -58,6 +62,9 @@ fn args() -> Args {
             }
             "--seconds" => a.seconds = value.parse().expect("--seconds N"),
             "--lookup-clients" => a.lookup_clients = value.parse().expect("--lookup-clients N"),
+            "--standalone-cards" => {
+                a.standalone_cards = value.parse().expect("--standalone-cards N")
+            }
             other => panic!("unknown argument {other}"),
         }
         i += 2;
@@ -222,6 +229,110 @@ impl Phase {
                 0.0
             }
         );
+    }
+}
+
+/// The commit of the commit phases: a whole case (opened and closed) that moves one card
+/// between active and temporarily lost, `back` the other way.
+fn case_commit(case_id: &str, card: u32, back: bool) -> Commit {
+    let (from, to) = if back {
+        (CardState::LostTemporary, CardState::Active)
+    } else {
+        (CardState::Active, CardState::LostTemporary)
+    };
+    let now = chrono::Utc::now();
+    let mut c = Commit::new(Actor::Citizen(case_id.to_string()), now);
+    c.case = Some(Case {
+        case_id: case_id.to_string(),
+        business: BusinessCode::ReportLoss,
+        id_number: Some(id_number(card)),
+        agent_id_number: None,
+        started_at: now,
+        finished_at: Some(now),
+        outcome: Some(Outcome::Completed),
+        deadline: None,
+        summary: "bench".into(),
+    });
+    c.changes.push(Change::SetCardState {
+        card_number: card_number(card),
+        from,
+        to,
+    });
+    c
+}
+
+/// The same business on a standalone kiosk: [`case_commit`] on the kiosk's own SQLCipher
+/// store (a file in a temporary directory, as durable as the kiosk's), by one client — a
+/// kiosk serves one citizen at a time — over `cards` persons with a card each, filled first.
+fn standalone_phase(seconds: u64, cards: u32) -> Phase {
+    use kiosk_core::domain::{CardRecord, Person, Sex};
+    use kiosk_core::store::Registry;
+    use kiosk_store::sqlite::{DbKey, SqliteStore};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("kiosk.db"), &DbKey::from_bytes([0x5a; 32]))
+        .expect("kiosk database");
+    let date = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1);
+    let mut first = 1;
+    while first <= cards {
+        let last = (first + 999).min(cards);
+        let mut fill = Commit::new(Actor::System, chrono::Utc::now());
+        for n in first..=last {
+            fill.changes.push(Change::UpsertPerson(Person {
+                id_number: id_number(n),
+                name: format!("测试{n}"),
+                sex: Sex::Male,
+                ethnicity: 1,
+                birth_date: date(1980).expect("date"),
+                address: "新疆昌吉市".into(),
+                address_division: None,
+                phone: None,
+                photo_sha256: None,
+            }));
+            fill.changes.push(Change::AddCard(CardRecord {
+                card_number: card_number(n),
+                id_number: id_number(n),
+                chip_serial: Some(format!("{:016X}", 0x8600_0000_0000_0000u64 + u64::from(n))),
+                state: CardState::Active,
+                issue_date: date(2020),
+                expiry_date: date(2030),
+                state_since: chrono::Utc::now(),
+                reissue_batch: None,
+                replacement_requested: false,
+            }));
+        }
+        store.commit(&fill).expect("fill the standalone store");
+        first = last + 1;
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    let start = Instant::now();
+    let mut iter = 0u64;
+    while start.elapsed() < Duration::from_secs(seconds) {
+        let span = u64::from(cards);
+        let card = 1 + (iter % span) as u32;
+        let back = (iter / span) % 2 == 1;
+        let commit = case_commit(&format!("S0-20260101-{iter:06}"), card, back);
+        let t = Instant::now();
+        match store.commit(&commit) {
+            Ok(_) => lat.push(t.elapsed()),
+            Err(e) => {
+                if errors < 3 {
+                    eprintln!("standalone: {e}");
+                }
+                errors += 1;
+            }
+        }
+        iter += 1;
+    }
+    Phase {
+        name: "standalone kiosk, SQLite".into(),
+        requests: lat.len(),
+        errors,
+        wall: start.elapsed().as_secs_f64(),
+        lat,
+        pg_s: 0.0,
+        agency_s: 0.0,
+        clients_s: 0.0,
     }
 }
 
@@ -436,6 +547,7 @@ fn main() {
     // in one commit per case (the case opened and closed with the change).
     // each round its own cards (their states carry over from round to round otherwise)
     let slice = persons / args.clients.len().max(1) as u32;
+    let mut commit_rates = Vec::new();
     for (round, &n) in args.clients.iter().enumerate() {
         let round = round as u32;
         let first = round * slice;
@@ -454,30 +566,8 @@ fn main() {
                 let span = u64::from(per_client.min(50_000));
                 let card = first + i as u32 * per_client + 1 + (iter % span) as u32;
                 let back = (iter / span) % 2 == 1;
-                let (from, to) = if back {
-                    (CardState::LostTemporary, CardState::Active)
-                } else {
-                    (CardState::Active, CardState::LostTemporary)
-                };
                 let case_id = format!("{kiosk}-2026{:02}01-{iter:06}", round + 1);
-                let now = chrono::Utc::now();
-                let mut c = Commit::new(Actor::Citizen(case_id.clone()), now);
-                c.case = Some(Case {
-                    case_id: case_id.clone(),
-                    business: BusinessCode::ReportLoss,
-                    id_number: Some(id_number(card)),
-                    agent_id_number: None,
-                    started_at: now,
-                    finished_at: Some(now),
-                    outcome: Some(Outcome::Completed),
-                    deadline: None,
-                    summary: "bench".into(),
-                });
-                c.changes.push(Change::SetCardState {
-                    card_number: card_number(card),
-                    from,
-                    to,
-                });
+                let c = case_commit(&case_id, card, back);
                 let r = agent
                     .post(&format!("{commit_base}/v1/commits"))
                     .send_json(json!({"key": format!("{case_id}#1"), "commit": c}));
@@ -491,12 +581,31 @@ fn main() {
             }),
         );
         phase.print();
+        commit_rates.push((
+            n,
+            phase.requests as f64 / phase.wall,
+            percentile(&phase.lat, 0.99),
+        ));
     }
     let _ = server.kill();
     let _ = server.wait();
     drop(reader);
     let verify = agency(&config, &["audit", "verify"]);
     println!("{}", verify.trim());
+
+    // The same business on a standalone kiosk, and the agency's figures as a ratio of it.
+    let mut alone = standalone_phase(args.seconds, args.standalone_cards);
+    alone.print();
+    let alone_rate = alone.requests as f64 / alone.wall;
+    let alone_p99 = percentile(&alone.lat, 0.99);
+    for (n, rate, p99) in commit_rates {
+        println!(
+            "agency / standalone, {n} clients: throughput {:.2}x, p99 {:.1}x \
+             (standalone: {alone_rate:.0}/s, p99 {alone_p99:.2} ms)",
+            rate / alone_rate,
+            p99 / alone_p99
+        );
+    }
     let stop = pg::as_postgres(
         &format!("{}/pg_ctl", pg::PG_BIN),
         &[
