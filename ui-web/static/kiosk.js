@@ -247,15 +247,7 @@
         return;
       }
       lastPing = Date.now();
-      var body = new URLSearchParams();
-      body.append("action", "activity");
-      ownRequests += 1;
-      var done = function () {
-        setTimeout(function () {
-          ownRequests -= 1;
-        }, OWN_EVENT_GRACE_MS);
-      };
-      fetch(EVENT_URL, { method: "POST", body: body, credentials: "same-origin" }).then(done, done);
+      quietPost("activity").catch(function () {});
     }
     doc.addEventListener("pointerdown", activity, true);
     doc.addEventListener("keydown", activity, true);
@@ -268,16 +260,8 @@
           return;
         }
         ev.preventDefault();
-        var body = new URLSearchParams();
-        body.append("action", "more_time");
-        /* The host announces every input as a `session` event: this one changes nothing on
-           the screen, so it must not reload the page (and lose what was typed). */
-        ownRequests += 1;
-        fetch(EVENT_URL, { method: "POST", body: body, credentials: "same-origin" })
+        quietPost("more_time")
           .then(function (response) {
-            setTimeout(function () {
-              ownRequests -= 1;
-            }, OWN_EVENT_GRACE_MS);
             if (response.ok) {
               reset();
             } else {
@@ -286,7 +270,6 @@
             }
           })
           .catch(function () {
-            ownRequests -= 1;
             setState("leaving");
             form.submit();
           });
@@ -301,10 +284,35 @@
      moment and happens once; none while the page is already leaving (a form just sent
      redirects to the new screen by itself, and a second navigation would abort it). */
   var RELOAD_DELAY_MS = 120;
-  /* Requests of this page that change no screen (more time): while one is under way, and a
-     moment after its answer (the event may come after it), `session` events are its own. */
+  /* Requests of this page that change no screen (more time, activity): while one is under
+     way, and a moment after its answer (the event may come after it), `session` events are
+     its own. */
   var ownRequests = 0;
   var OWN_EVENT_GRACE_MS = 300;
+
+  /* Posts a session `action` that changes nothing on the screen, without leaving the page:
+     the host announces every input as a `session` event, and this one must not reload the
+     page (and lose what was typed). Resolves with the response. */
+  function quietPost(action) {
+    var body = new URLSearchParams();
+    body.append("action", action);
+    ownRequests += 1;
+    var settled = function () {
+      setTimeout(function () {
+        ownRequests -= 1;
+      }, OWN_EVENT_GRACE_MS);
+    };
+    return fetch(EVENT_URL, { method: "POST", body: body, credentials: "same-origin" }).then(
+      function (response) {
+        settled();
+        return response;
+      },
+      function (error) {
+        settled();
+        throw error;
+      }
+    );
+  }
   /* How often, at most, a page being touched tells the host its citizen is still there. */
   var ACTIVITY_PING_MS = 5000;
 
