@@ -76,20 +76,15 @@ if dpkg-query -W -f='${Status}' kiosk 2>/dev/null | grep -q "installed"; then
     finish
 fi
 
-# The calendar data, when the repository has them, go in as /usr/share/kiosk/calendar/.
-variant=()
-if compgen -G "data/calendar/*" >/dev/null; then
-    variant=(--variant calendar)
-fi
 OUT="$PWD/target/deb"
 rm -rf "$OUT"
 mkdir -p "$OUT"
-build="cargo deb -p kiosk-host${variant[*]:+ ${variant[*]}}"
+variant=$(deb_variant)
+build="cargo deb -p kiosk-host${variant:+ $variant}"
 echo "== build: $build" >>"$LOG"
-# Its own target directory: the packaged kiosk is built without the simulator, and must not
-# replace target/release/kiosk (with the simulator), which the benches and schemathesis run.
+# build_deb (scripts/lib.sh): its own target directory, the calendar variant.
 export CARGO_TARGET_DIR="$PWD/target/deb-build"
-if cargo deb -p kiosk-host "${variant[@]}" --locked -o "$OUT/" >>"$LOG" 2>&1; then
+if build_deb "$OUT" >>"$LOG" 2>&1; then
     pass "build the package ($build)"
 else
     fail "build the package ($build)"
@@ -119,7 +114,7 @@ check "package has /usr/bin/kiosk, the unit, the configuration and the example" 
 check "package has the kiosk's screen: its unit, its script and its README" \
     package_has lib/systemd/system/kiosk-screen.service usr/share/kiosk/kiosk-screen \
     usr/share/doc/kiosk/README.screen
-if [ ${#variant[@]} -gt 0 ]; then
+if [ -n "$variant" ]; then
     check "package has the calendar data" grep -q "./usr/share/kiosk/calendar/" <<<"$contents"
 fi
 # The packaged binary holds no simulator: no hw-sim symbol in the release build cargo-deb

@@ -13,10 +13,11 @@
 # assertions and overflow checks, so a panic or an overflow is the crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 seconds="${1:-30}"
 export RUSTC_BOOTSTRAP=1
 fuzz_dir=tests/fuzz
-target_dir="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-target}/fuzz}"
+target_dir=$(fuzz_target_dir)
 artifacts="$PWD/target/fuzz-artifacts"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -25,7 +26,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 start=$(date +%s)
-cargo fuzz build --fuzz-dir "$fuzz_dir" -s none --target-dir "$target_dir"
+build_fuzz_targets
 echo "fuzz targets built in $(($(date +%s) - start)) s"
 
 dict_for() {

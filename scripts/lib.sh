@@ -138,3 +138,27 @@ check_toolchain() {
     echo "rust-version $declared, rust-toolchain.toml $pinned, active rustc $active"
     [ -n "$declared" ] && [ "$declared" = "$pinned" ] && [ "$active" = "$declared" ]
 }
+
+# The kiosk's Debian package into folder $1, as scripts/check-deb.sh checks it (and
+# scripts/prebuild.sh builds it ahead): in its own target directory (the packaged kiosk has
+# no simulator and must not replace target/release/kiosk, which the benches and schemathesis
+# run), with the calendar data (/usr/share/kiosk/calendar/) when the repository has them.
+deb_variant() {
+    if compgen -G "data/calendar/*" >/dev/null; then echo "--variant calendar"; fi
+}
+build_deb() {
+    local variant
+    read -r -a variant <<<"$(deb_variant)"
+    CARGO_TARGET_DIR="$PWD/target/deb-build" cargo deb -p kiosk-host "${variant[@]}" --locked -o "$1/"
+}
+
+# The cargo-fuzz targets of tests/fuzz, built as scripts/fuzz.sh runs them (and
+# scripts/prebuild.sh builds them ahead). No sanitizer (`-s none`): the targets' code is safe
+# Rust, built with debug assertions and overflow checks, so a panic or an overflow is the
+# crash. RUSTC_BOOTSTRAP=1 allows cargo-fuzz's nightly-only flags on the stable toolchain.
+fuzz_target_dir() {
+    echo "${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-target}/fuzz}"
+}
+build_fuzz_targets() {
+    RUSTC_BOOTSTRAP=1 cargo fuzz build --fuzz-dir tests/fuzz -s none --target-dir "$(fuzz_target_dir)"
+}

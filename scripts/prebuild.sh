@@ -12,6 +12,7 @@
 # Output goes to target/prebuild-<what>.log; the exit status is the last failing command's.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 what="${1:?usage: scripts/prebuild.sh tools|builds}"
 mkdir -p target
 exec >"target/prebuild-$what.log" 2>&1
@@ -29,14 +30,9 @@ case "$what" in
         cargo fuzz --version >/dev/null 2>&1 || run cargo install cargo-fuzz --locked
         ;;
     builds)
-        # check-deb.sh's build: its target directory, its variant, its output folder aside.
-        variant=()
-        if compgen -G "data/calendar/*" >/dev/null; then variant=(--variant calendar); fi
-        CARGO_TARGET_DIR="$PWD/target/deb-build" run cargo deb -p kiosk-host "${variant[@]}" \
-            --locked -o "$PWD/target/prebuild-deb/"
-        # fuzz.sh's build.
-        RUSTC_BOOTSTRAP=1 run cargo fuzz build --fuzz-dir tests/fuzz -s none \
-            --target-dir "${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-target}/fuzz}"
+        # check-deb.sh's build (its output folder aside) and fuzz.sh's.
+        run build_deb "$PWD/target/prebuild-deb"
+        run build_fuzz_targets
         ;;
     *)
         echo "unknown: $what (tools or builds)"
