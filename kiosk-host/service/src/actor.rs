@@ -354,6 +354,7 @@ impl Actor {
                 citizen.id_card(kit, &text);
                 kit.board.count_event(Device::IdModule);
             }
+            DeviceEvent::IdCardPresent => citizen.id_card_present(),
             DeviceEvent::Qr(code) => {
                 citizen.qr_scanned(kit, &code);
                 kit.board.count_event(Device::QrScanner);

@@ -144,6 +144,9 @@ impl Citizen {
             log::warn!("cases left open could not be closed: {e}");
         }
         let session = kit.engine().start(business, agent, Utc::now())?;
+        // The ID card presented before is this session's now: it must not come back on the
+        // home screen after the session, for the next citizen.
+        self.id_card_presented = None;
         let now = Instant::now();
         self.live = Some(Live {
             session,
@@ -294,18 +297,20 @@ impl Citizen {
                 }
             )
         });
-        if self.live.is_none() {
-            // Before any business: the home screen offers those that begin with it.
-            self.id_card_presented = Some(Instant::now());
-            return;
-        }
-        self.id_card_presented = None;
         if !wants {
             return;
         }
         match kit.engine().id_card_read(text) {
             Ok(ev) => self.feed(kit, ev),
             Err(e) => self.device_message = e.to_string(),
+        }
+    }
+
+    /// An ID card was put on the module with no session waiting for one: before any
+    /// business, the home screen offers those that begin with it.
+    pub fn id_card_present(&mut self) {
+        if self.live.is_none() {
+            self.id_card_presented = Some(Instant::now());
         }
     }
 

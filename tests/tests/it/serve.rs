@@ -800,3 +800,45 @@ fn language_and_elderly_mode_end_with_the_citizens_session() {
     let (_, _, body) = request(&k, "GET", "/attract?lang=ug&elderly=0", "text/plain", "");
     assert_eq!(page_prefs(&body), ("ug".to_string(), false));
 }
+
+/// Whether the home screen offers first the businesses that begin with what was presented.
+fn likely(k: &Kiosk) -> Option<String> {
+    let s = screen(k);
+    assert_eq!(s["screen"]["screen"], "home", "{s}");
+    s["screen"]["likely"]["presented"]
+        .as_str()
+        .map(str::to_string)
+}
+
+#[test]
+fn an_id_card_on_the_home_screen_offers_its_businesses_once() {
+    let k = serve();
+    assert_eq!(likely(&k), None);
+    // An ID card read before any business: home offers the businesses that begin with it.
+    // Left on the module (`hold`) until its thread has read it.
+    api(
+        &k,
+        "POST",
+        "/api/sim/idcard",
+        json!({ "person": "v2-3des.toml", "hold": true }),
+    );
+    wait_screen(&k, "the ID card's businesses", |s| {
+        s["screen"]["likely"]["presented"] == "id_card"
+    });
+    k.request("DELETE", "/api/sim/idcard", "text/plain", "");
+    assert_eq!(likely(&k).as_deref(), Some("id_card"));
+    // A session starts and ends: that ID card was its citizen's, not the next one's.
+    api(
+        &k,
+        "POST",
+        "/api/session/start",
+        json!({ "business": "status" }),
+    );
+    api(
+        &k,
+        "POST",
+        "/api/session/event",
+        json!({ "action": "cancel" }),
+    );
+    assert_eq!(likely(&k), None);
+}

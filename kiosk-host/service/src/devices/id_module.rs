@@ -82,6 +82,8 @@ struct Module {
     next_check: Instant,
     /// The case and ID number last fed: the same card is not fed twice to one session.
     fed: Option<(String, String)>,
+    /// A card lay on the module at the last look while no session waited for one.
+    present: bool,
 }
 
 impl Module {
@@ -93,6 +95,7 @@ impl Module {
             backoff: timing.backoff(),
             next_check: Instant::now(),
             fed: None,
+            present: false,
         }
     }
 
@@ -123,6 +126,25 @@ impl Module {
                 self.timing.id_poll
             }
             None => {
+                // Only whether a card lies there (`find card`), nothing read from it: the
+                // home screen then offers the businesses that begin with an ID card. Told
+                // once per card put down.
+                let found = self.reader.as_mut().map(|r| r.find_card());
+                match found {
+                    Some(Ok(())) => {
+                        if !self.present {
+                            self.present = true;
+                            link.session.tell(DeviceEvent::IdCardPresent);
+                        }
+                    }
+                    Some(Err(ReaderError::NoCard)) => self.present = false,
+                    Some(Err(e)) if e.failure() == Failure::Card => self.present = false,
+                    Some(Err(e)) => {
+                        self.failed(link, &e);
+                        return self.timing.id_poll;
+                    }
+                    None => {}
+                }
                 if Instant::now() >= self.next_check {
                     self.next_check = Instant::now() + self.timing.heartbeat;
                     let checked = self.reader.as_mut().map(|r| r.module_status());

@@ -64,6 +64,8 @@ pub enum DeviceEvent {
     CardRemoved,
     /// The ID card module read a card (counted on the board once the session took it).
     IdCard(Box<card_io::idcard::text::IdText>),
+    /// A card was put on the ID card module while no session waited for one (nothing read).
+    IdCardPresent,
     /// The QR scanner read a code (counted on the board once the session took it).
     Qr(String),
     /// A device input the waiting screen must explain ("中文 / English / ئۇيغۇرچە"): an ID
