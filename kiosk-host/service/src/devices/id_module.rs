@@ -131,12 +131,11 @@ impl Module {
                 // once per card put down.
                 let found = self.reader.as_mut().map(|r| r.find_card());
                 match found {
-                    Some(Ok(())) => {
-                        if !self.present {
-                            self.present = true;
-                            link.session.tell(DeviceEvent::IdCardPresent);
-                        }
+                    Some(Ok(())) if !self.present => {
+                        self.present = true;
+                        link.session.tell(DeviceEvent::IdCardPresent);
                     }
+                    Some(Ok(())) => {}
                     Some(Err(ReaderError::NoCard)) => self.present = false,
                     Some(Err(e)) if e.failure() == Failure::Card => self.present = false,
                     Some(Err(e)) => {
