@@ -283,9 +283,12 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the route exists, not with this method.
     MethodNotAllowed,
-    /// 409: the change was planned against a state that is no longer current, or another
-    /// case holds a lease on the card or person; the message says what.
+    /// 409: the change was planned against a state that is no longer current; the message
+    /// says what.
     Conflict,
+    /// 409: another case (another kiosk or a counter) holds a lease on the card or person;
+    /// the message names the case and until when. Worth trying again once it ends.
+    Busy,
     /// 422: the same idempotency key was used with another body.
     IdempotencyMismatch,
     /// 422: the request is well-formed JSON but not a valid request (the message says why;

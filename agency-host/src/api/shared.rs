@@ -92,6 +92,7 @@ impl From<DbError> for Failure {
         }
         match e {
             DbError::Conflict(m) => Failure::new(StatusCode::CONFLICT, ErrorCode::Conflict, m),
+            DbError::Busy(m) => Failure::new(StatusCode::CONFLICT, ErrorCode::Busy, m),
             DbError::NotFound(m) => Failure::not_found(format!("not found: {m}")),
             DbError::Invalid(m) => {
                 Failure::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid, m)

@@ -91,7 +91,7 @@ impl Db {
         )
         .await
         .map_err(|e| {
-            DbError::from(e).racing(|| {
+            DbError::from(e).racing_for_lease(|| {
                 "another case reserved the same card or person at the same moment; nothing \
                  was reserved"
                     .to_string()

@@ -132,7 +132,7 @@ pub(crate) async fn lock(
                 .get(&item)
                 .map(Item::describe)
                 .unwrap_or_else(|| "a record".into());
-            return Err(DbError::Conflict(format!(
+            return Err(DbError::Busy(format!(
                 "{what} is being handled by case {holder} at kiosk {kiosk} (reserved until \
                  {}); nothing was changed",
                 until.format("%Y-%m-%d %H:%M:%S UTC")

@@ -48,10 +48,13 @@ pub enum DbError {
     /// The configuration's connection string does not parse.
     #[error("[database] url: {0}")]
     Url(#[source] tokio_postgres::Error),
-    /// The change was planned against a state that is no longer current, or another case
-    /// holds the card or person. Nothing was written.
+    /// The change was planned against a state that is no longer current. Nothing was
+    /// written.
     #[error("{0}")]
     Conflict(String),
+    /// Another case holds the card or person (a live lease). Nothing was written.
+    #[error("{0}")]
+    Busy(String),
     #[error("{0}")]
     NotFound(String),
     /// The request is not valid (nothing was written).
@@ -93,6 +96,15 @@ impl DbError {
                     )
             }
             _ => false,
+        }
+    }
+
+    /// [`DbError::racing`] for a lease: the other transaction took the same card or person,
+    /// so the answer is [`DbError::Busy`].
+    pub(crate) fn racing_for_lease(self, what: impl FnOnce() -> String) -> DbError {
+        match self.racing(what) {
+            DbError::Conflict(m) => DbError::Busy(m),
+            other => other,
         }
     }
 

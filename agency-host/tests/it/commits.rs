@@ -268,6 +268,7 @@ fn two_kiosks_on_one_card_never_both_win() {
             rb.text()
         );
         let loser = if ra.status == 409 { &ra } else { &rb };
+        assert_eq!(loser.json()["error"], "conflict", "{}", loser.text());
         let message = loser.json()["message"].as_str().unwrap().to_string();
         assert!(
             message.contains("not active (正常) as planned"),
@@ -313,6 +314,7 @@ fn cancel_loss_at_one_kiosk_while_replace_runs_at_another() {
                 "expect": [{"card_number": card_number(1), "state": "lost_temporary"}]}),
     );
     assert_eq!(r.status, 409, "{}", r.text());
+    assert_eq!(r.json()["error"], "busy", "{}", r.text());
     let message = r.json()["message"].as_str().unwrap().to_string();
     assert!(
         message.contains(&format!(
@@ -327,6 +329,7 @@ fn cancel_loss_at_one_kiosk_while_replace_runs_at_another() {
         &set_state("KA", 1, 1, CardState::LostTemporary, CardState::Active),
     );
     assert_eq!(r.status, 409, "{}", r.text());
+    assert_eq!(r.json()["error"], "busy", "{}", r.text());
     assert!(r.json()["message"]
         .as_str()
         .unwrap()
@@ -406,7 +409,8 @@ fn racing_reservations_one_wins_and_leases_expire() {
     );
     assert_eq!(r.status, 200, "{}", r.text());
     let other = json!({"case_id": case_id("KB", 100), "persons": [id_number(700)]});
-    assert_eq!(b.post(paths::RESERVATIONS, &other).status, 409);
+    let r = b.post(paths::RESERVATIONS, &other);
+    assert_eq!((r.status, r.json()["error"].as_str()), (409, Some("busy")));
     std::thread::sleep(std::time::Duration::from_millis(1300));
     let r = b.post(paths::RESERVATIONS, &other);
     assert_eq!(r.status, 200, "{}", r.text());

@@ -38,7 +38,7 @@ use kiosk_store::AgencyStore;
 use super::fleet_kiosk::{
     arm, armed, business, image, outcome, End, FleetCard, Killed, Node, Trip, HOLDERS,
 };
-use super::kiosks::{card, feed, id_text, root};
+use super::kiosks::{card, feed, id_text, root, waiting_commits};
 use super::pg::Cluster;
 use super::rig::Agency;
 
@@ -137,10 +137,10 @@ impl Fleet {
             (End::Failed(Failure::CardBusy, _), Some(_)) if b == B::CancelLoss => {
                 self.fig.card_busy += 1;
             }
-            // 报失 sends no card command (nothing to reserve): the agency refuses its commit,
-            // and nothing is written.
-            (End::Failed(Failure::RecordChanged, _), Some(_)) if b == B::ReportLoss => {
-                self.fig.record_changed += 1;
+            // 报失 sends no card command (nothing to reserve): the agency refuses its commit
+            // because another case holds the card, and nothing is written.
+            (End::Failed(Failure::CardBusy, _), Some(_)) if b == B::ReportLoss => {
+                self.fig.card_busy += 1;
             }
             (End::Refused(Failure::RegistryUnavailable), _) => self.fig.unavailable += 1,
             (other, lease) => panic!(
@@ -266,7 +266,7 @@ impl Fleet {
                         e.feed(&mut s, Event::Cancel, Utc::now()).expect("cancel");
                         match r {
                             Ok(()) => true,
-                            Err(kiosk_core::store::StoreError::Conflict(_)) => false,
+                            Err(kiosk_core::store::StoreError::Busy(_)) => false,
                             Err(e) => panic!("{}: {e}", n.id),
                         }
                     })
@@ -396,7 +396,7 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
     );
     assert!(matches!(f.step(cut, 0), End::Done(_)));
     assert!(!armed(&f.trips[card0]), "cut after the card command");
-    assert_eq!(f.nodes[cut].store().outbox_len().expect("outbox"), 1);
+    assert_eq!(waiting_commits(f.nodes[cut].store()), 1);
     assert_eq!(f.state(card0), CardState::LostTemporary);
     let (app, c) = image(f.cards.remove(card0).expect("card"));
     f.cards.insert(card0, c);
@@ -405,10 +405,11 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
         .insert(card0, "its commit waits in a cut-off kiosk's outbox");
     assert!(matches!(f.step(2, 0), End::Failed(Failure::CardBusy, _)));
     // Kiosk 2's insertion guard judged the card by the registry, which has not heard of the
-    // unblock yet (no lease is asked for a guard): what it left is printed, and the end
-    // check sees card and registry agree once the card is read again.
+    // unblock yet; it asks for the card first, and kiosk 1's case still holds it, so the
+    // card is left as kiosk 1 left it (not blocked again).
     let (app, c) = image(f.cards.remove(card0).expect("card"));
     f.cards.insert(card0, c);
+    assert_eq!(app, AppState::Active, "the guard left a held card alone");
     f.fig.guarded_while_queued = Some(app);
     assert_eq!(
         f.step(cut, 1),
@@ -445,7 +446,7 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
         CardState::Active,
         "the agency applied the commit whose answer was lost"
     );
-    assert_eq!(f.nodes[lost].store().outbox_len().expect("outbox"), 1);
+    assert_eq!(waiting_commits(f.nodes[lost].store()), 1);
     f.nodes[lost].proxy.unmute();
     f.wait_drained(MAX_BACKOFF + Duration::from_secs(30));
     let closes =
@@ -514,7 +515,7 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
         persons: vec![HOLDERS[1].id.into()],
     });
     assert!(
-        matches!(busy, Err(kiosk_core::store::StoreError::Conflict(_))),
+        matches!(busy, Err(kiosk_core::store::StoreError::Busy(_))),
         "{busy:?}"
     );
     f.fig.card_busy += 1;

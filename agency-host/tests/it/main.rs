@@ -14,3 +14,4 @@ mod kiosks;
 mod pg;
 mod proxy;
 mod rig;
+mod staff_login;

@@ -303,8 +303,9 @@ impl Engine<'_> {
             ));
             match self.store.commit(&commit) {
                 Ok(_) => lifted += 1,
-                // Someone else moved it first (cancel_loss, replacement): fine.
-                Err(StoreError::Conflict(_)) => {}
+                // Someone else moved it first (cancel_loss, replacement), or is handling it
+                // now: fine, the next pass looks again.
+                Err(StoreError::Conflict(_) | StoreError::Busy(_)) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -40,6 +40,11 @@ pub enum ExecError {
     MissingPin,
 }
 
+/// The case under which the card guard reserves a card and journals its command: it belongs
+/// to no citizen's session (a store that needs case ids of its own maps it to the kiosk's
+/// system case).
+pub const GUARD_CASE: &str = "guard";
+
 /// Prints receipt lines on the kiosk's printer; an error says why it could not.
 pub(crate) type PrintFn<'a> = &'a dyn Fn(&[String]) -> Result<(), String>;
 
@@ -225,9 +230,13 @@ impl Executor<'_> {
         };
         match self.store.reserve(&reservation) {
             Ok(()) => {}
-            Err(StoreError::Conflict(why)) => {
+            Err(StoreError::Busy(why)) => {
                 log::warn!("case {}: card busy elsewhere: {why}", session.case_id);
                 return Err(Executed::Failed(Failure::CardBusy));
+            }
+            Err(StoreError::Conflict(why)) => {
+                log::warn!("case {}: the card's record moved: {why}", session.case_id);
+                return Err(Executed::Failed(Failure::RecordChanged));
             }
             // A PIN change needs only the card: it runs while the registry cannot be
             // reached (its record waits in the store's outbox).
@@ -250,7 +259,11 @@ impl Executor<'_> {
             Ok(()) => {
                 let mut commit = on_success;
                 commit.settle = Some((id, IntentStatus::Applied));
-                self.store.commit(&commit).map_err(|e| {
+                let committed = self.store.commit(&commit);
+                if committed.is_ok() {
+                    self.report(&intent, true, intent.created_at);
+                }
+                committed.map_err(|e| {
                     // The card did it: the intent stays pending (not abandoned) and the
                     // next read of this card settles it; the citizen must not be told
                     // that nothing was done.
@@ -285,7 +298,10 @@ impl Executor<'_> {
                     json!({ "case": session.case_id }),
                 ));
                 match self.store.commit(&commit) {
-                    Ok(_) => Err(Executed::Failed(Failure::AlreadyEnabled)),
+                    Ok(_) => {
+                        self.report(&intent, true, intent.created_at);
+                        Err(Executed::Failed(Failure::AlreadyEnabled))
+                    }
                     Err(e) => Err(Executed::Failed(store_failure(&e))),
                 }
             }
@@ -294,12 +310,21 @@ impl Executor<'_> {
                 if let Err(se) = self.store.abandon_intent(id, &session.actor(), &reason) {
                     log::error!("intent {id}: could not abandon: {se}");
                 }
+                self.report(&intent, false, intent.created_at);
                 if let Err(se) = self.store.release(&session.case_id) {
                     // The lease expires by itself at the registry.
                     log::warn!("case {}: reservation not released: {se}", session.case_id);
                 }
                 Err(Executed::Failed(card_failure(&e)))
             }
+        }
+    }
+
+    /// Tells the registry what a card command did (see `Registry::card_outcome`); a report
+    /// that cannot be recorded is logged: the journal has the outcome.
+    fn report(&self, intent: &NewIntent, applied: bool, at: Timestamp) {
+        if let Err(e) = self.store.card_outcome(intent, applied, at) {
+            log::warn!("case {}: card outcome not reported: {e}", intent.case_id);
         }
     }
 
@@ -378,7 +403,10 @@ impl Executor<'_> {
                         json!({ "action": intent.action, "applied": true, "at": now }),
                     ));
                     match self.store.commit(&commit) {
-                        Ok(_) => true,
+                        Ok(_) => {
+                            self.report(intent, true, now);
+                            true
+                        }
                         // The registry moved on meanwhile (e.g. staff): the card still did
                         // what it did; record that, apply nothing.
                         Err(StoreError::Conflict(why)) => {
@@ -387,6 +415,7 @@ impl Executor<'_> {
                                 &Actor::System,
                                 &format!("card command took effect but the registry changed since: {why}"),
                             )?;
+                            self.report(intent, true, now);
                             false
                         }
                         Err(e) => return Err(e.into()),
@@ -395,6 +424,10 @@ impl Executor<'_> {
                 Decision::NotApplied(reason) | Decision::Unknowable(reason) => {
                     self.store
                         .abandon_intent(pending.id, &Actor::System, reason)?;
+                    // Only what the card shows is reported: an unknowable outcome is not.
+                    if matches!(decision, Decision::NotApplied(_)) {
+                        self.report(intent, false, now);
+                    }
                     let mut close = Commit::new(Actor::System, now);
                     if let Some(mut case) = intent.on_success.case.clone() {
                         case.outcome = Some(if matches!(decision, Decision::Unknowable(_)) {
@@ -422,7 +455,9 @@ impl Executor<'_> {
 
     /// Makes a card agree with the registry when it is inserted: a card the registry marks
     /// lost is blocked temporarily, a cancelled one permanently; a card blocked for a loss
-    /// that has since been lifted is unblocked. Journaled like any card command.
+    /// that has since been lifted is unblocked. Journaled like any card command, and reserved
+    /// like one first (under [`GUARD_CASE`]): a card another kiosk's case holds is left as it
+    /// is (that case is changing its record; the next insertion looks again).
     pub fn guard(
         &self,
         facts: &CardFacts,
@@ -443,6 +478,40 @@ impl Executor<'_> {
             }
             _ => return Ok(None),
         };
+        let reservation = Reservation {
+            case_id: GUARD_CASE.to_string(),
+            cards: vec![(record.card_number.clone(), record.state)],
+            persons: vec![record.id_number.clone()],
+        };
+        match self.store.reserve(&reservation) {
+            Ok(()) => {}
+            Err(
+                e @ (StoreError::Busy(_) | StoreError::Conflict(_) | StoreError::Unavailable(_)),
+            ) => {
+                log::warn!(
+                    "card {}: not brought in line with the registry now: {e}",
+                    crate::mask::card_number(&record.card_number)
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let guarded = self.guard_reserved(facts, record, action, now);
+        if let Err(se) = self.store.release(GUARD_CASE) {
+            // The lease expires by itself at the registry.
+            log::warn!("card guard: reservation not released: {se}");
+        }
+        guarded
+    }
+
+    /// [`Executor::guard`]'s card command, once the card is reserved.
+    fn guard_reserved(
+        &self,
+        facts: &CardFacts,
+        record: &crate::domain::CardRecord,
+        action: CardAction,
+        now: Timestamp,
+    ) -> Result<Option<CardAction>, ExecError> {
         let mut commit = Commit::new(Actor::System, now);
         commit.events.push((
             "card.guard".into(),
@@ -450,7 +519,7 @@ impl Executor<'_> {
             json!({ "registry_state": record.state, "action": action }),
         ));
         let intent = NewIntent {
-            case_id: format!("guard-{}", local_date(now)),
+            case_id: format!("{GUARD_CASE}-{}", local_date(now)),
             card_number: record.card_number.clone(),
             chip_serial: facts.chip_serial.clone(),
             action,
@@ -462,12 +531,14 @@ impl Executor<'_> {
             Ok(()) => {
                 commit.settle = Some((id, IntentStatus::Applied));
                 self.store.commit(&commit)?;
+                self.report(&intent, true, now);
                 Ok(Some(action))
             }
             Err(ExecError::Op(e)) if e.is_card_gone() => Err(ExecError::Op(e)),
             Err(e) => {
                 self.store
                     .abandon_intent(id, &Actor::System, &e.to_string())?;
+                self.report(&intent, false, now);
                 Err(e)
             }
         }
@@ -520,6 +591,7 @@ pub fn decide(action: CardAction, card: &CardFacts) -> Decision {
 fn store_failure(e: &StoreError) -> Failure {
     match e {
         StoreError::Conflict(_) => Failure::RecordChanged,
+        StoreError::Busy(_) => Failure::CardBusy,
         StoreError::Unavailable(_) => Failure::RegistryUnavailable,
         _ => Failure::StoreFailed,
     }

@@ -43,6 +43,11 @@ pub enum StoreError {
     /// another kiosk or reconciliation changed it first). Nothing was written.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Another case (another kiosk or a counter) holds the card or person right now (a
+    /// reservation, see [`Registry::reserve`]). Nothing was written; worth trying again once
+    /// that case ends.
+    #[error("busy: {0}")]
+    Busy(String),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("database schema version {found} is newer than this program knows ({known})")]
@@ -306,7 +311,8 @@ pub trait Registry: Send + Sync {
     /// Holds a card (in the state the case read it in) and its holder for `case_id` until the
     /// case's commit or [`Registry::release`], so that no other kiosk or counter changes them
     /// meanwhile: the engine calls it before a card command is journaled and sent.
-    /// [`StoreError::Conflict`] when another case holds them or the state moved. A store
+    /// [`StoreError::Busy`] when another case holds them, [`StoreError::Conflict`] when a card
+    /// is no longer in the state the case expects. A store
     /// that only this kiosk writes (the embedded SQLite: one session at a time) holds
     /// nothing: by default, `Ok`.
     fn reserve(&self, reservation: &Reservation) -> Result<()> {
@@ -317,6 +323,14 @@ pub trait Registry: Send + Sync {
     /// take effect). By default nothing is held.
     fn release(&self, case_id: &str) -> Result<()> {
         let _ = case_id;
+        Ok(())
+    }
+    /// Records what the card command of `intent` did (`applied`: it took effect), once the
+    /// engine knows, for a registry shared with other kiosks, which keeps its own account
+    /// of every command sent to a card. A registry that is the kiosk's own database has it
+    /// in the journal already (the intent settled or abandoned): by default, nothing more.
+    fn card_outcome(&self, intent: &NewIntent, applied: bool, at: Timestamp) -> Result<()> {
+        let _ = (intent, applied, at);
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
-//! Staff login against the argon2 hashes of `[[staff]]` (lockout after [`MAX_FAILURES`]
-//! failures for [`LOCKOUT`]), and logout. Both audited with the user as the actor. A name
+//! Staff login against the agency's staff accounts on a kiosk with `[agency]`, else (and
+//! while the agency does not answer) against the argon2 hashes of `[[staff]]` (lockout after
+//! [`MAX_FAILURES`] failures for [`LOCKOUT`]), and logout. Both audited with the user as the actor. A name
 //! that is not a staff user costs the same argon2 check as a wrong password, and gets the same
 //! answer, so neither the time nor the text tells a guesser which names exist.
 
@@ -22,6 +23,7 @@ use super::access::{
 use super::sessions::{StaffSession, LOCKOUT};
 use crate::state::Shared;
 use kiosk_core::domain::Actor;
+use kiosk_store::agency::StaffCheck;
 
 /// The cookie holding the login form's anti-forgery token (login CSRF: a page elsewhere
 /// cannot log the kiosk's browser in as someone else, as it can read neither the cookie nor
@@ -148,14 +150,31 @@ pub async fn login(
             )),
         );
     }
+    let password = std::mem::take(&mut { form }.password);
+    // On a kiosk with an agency the agency decides, and its answer stands (a member removed
+    // there is refused here at once). The kiosk's own `[[staff]]` accounts count only while
+    // the agency does not answer: a technician at a kiosk cut off from it.
+    let (password, offline) = match &s.agency {
+        Some(agency) if user.chars().count() <= MAX_USER => {
+            match ask_agency(agency, &user, password).await {
+                AgencyAnswer::Member { user, roles } => {
+                    return open_session(&s, user, roles, "agency").await;
+                }
+                AgencyAnswer::Refused => return refuse(&s, &user, &actor).await,
+                AgencyAnswer::Unanswered { why, password } => {
+                    log::warn!("staff login: the agency did not answer ({why}); local accounts");
+                    (password, true)
+                }
+            }
+        }
+        _ => (password, false),
+    };
     let account = s
         .config
         .staff
         .iter()
         .find(|a| a.user == user && user.chars().count() <= MAX_USER)
         .map(|a| (a.password_hash.clone(), a.roles.clone()));
-    let default_lang = s.config.ui.default_language;
-    let password = std::mem::take(&mut { form }.password);
     // The same work for a name that is no staff user (the decoy); never a match then.
     let (hash, roles) = match account {
         Some((hash, roles)) => (Some(hash), roles),
@@ -179,18 +198,98 @@ pub async fn login(
             );
         }
     };
-    let Some(roles) = verified else {
-        s.login_gate.failed();
-        {
-            s.staff
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .failed(&user, Instant::now());
+    match verified {
+        Some(roles) => {
+            let via = if offline {
+                "kiosk account, agency unreachable"
+            } else {
+                "kiosk account"
+            };
+            open_session(&s, user, roles, via).await
         }
-        audit(&s, &actor, "staff.login_failed", serde_json::json!({})).await;
-        return login_page(&s, Some("用户名或密码错误 / wrong user or password".into()));
+        None if offline => {
+            failed(&s, &user, &actor).await;
+            login_page(
+                &s,
+                Some(
+                    "无法连接社保卡管理系统核对工作人员账号，且本机没有此账号 / the agency cannot be reached to check staff accounts, and this kiosk has no such account"
+                        .into(),
+                ),
+            )
+        }
+        None => refuse(&s, &user, &actor).await,
+    }
+}
+
+/// What the agency said about a login, with the password back when it said nothing.
+enum AgencyAnswer {
+    Member {
+        user: String,
+        roles: Vec<firmware_config::Role>,
+    },
+    Refused,
+    Unanswered {
+        why: String,
+        password: String,
+    },
+}
+
+/// Asks the agency about `user` and `password` (a blocking call with the agency's deadline,
+/// off the async threads). The password is wiped unless it comes back for the local check.
+async fn ask_agency(
+    agency: &Arc<kiosk_store::AgencyStore>,
+    user: &str,
+    mut password: String,
+) -> AgencyAnswer {
+    let agency = Arc::clone(agency);
+    let name = user.to_string();
+    let mut sent = password.clone();
+    let asked = tokio::task::spawn_blocking(move || agency.staff_login(&name, &mut sent)).await;
+    let answer = match asked {
+        Ok(StaffCheck::Member { user, roles }) => AgencyAnswer::Member { user, roles },
+        Ok(StaffCheck::Refused) => AgencyAnswer::Refused,
+        Ok(StaffCheck::Unanswered(why)) => {
+            return AgencyAnswer::Unanswered { why, password };
+        }
+        Err(e) => {
+            return AgencyAnswer::Unanswered {
+                why: format!("the login check stopped: {e}"),
+                password,
+            };
+        }
     };
+    password.zeroize();
+    answer
+}
+
+/// A failed login counted (lockout, the login gate) and audited.
+async fn failed(s: &Shared, user: &str, actor: &Actor) {
+    s.login_gate.failed();
+    {
+        s.staff
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .failed(user, Instant::now());
+    }
+    audit(s, actor, "staff.login_failed", serde_json::json!({})).await;
+}
+
+/// A wrong user or password: counted, audited, and the login page again.
+async fn refuse(s: &Shared, user: &str, actor: &Actor) -> Response {
+    failed(s, user, actor).await;
+    login_page(s, Some("用户名或密码错误 / wrong user or password".into()))
+}
+
+/// Opens a staff session for `user` with `roles` (checked by `via`), audited, and goes to
+/// the staff home page.
+async fn open_session(
+    s: &Shared,
+    user: String,
+    roles: Vec<firmware_config::Role>,
+    via: &str,
+) -> Response {
     let token = random_hex(32);
+    let default_lang = s.config.ui.default_language;
     {
         let now = Instant::now();
         s.staff.lock().unwrap_or_else(|p| p.into_inner()).open(
@@ -206,10 +305,10 @@ pub async fn login(
         );
     }
     audit(
-        &s,
+        s,
         &Actor::Staff(user),
         "staff.login",
-        serde_json::json!({}),
+        serde_json::json!({ "via": via }),
     )
     .await;
     (

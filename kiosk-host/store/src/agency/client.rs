@@ -233,6 +233,7 @@ pub(super) fn refusal(status: u16, response: ureq::Response) -> Fail {
     };
     match code {
         Some(ErrorCode::Conflict) => Fail::Store(StoreError::Conflict(message)),
+        Some(ErrorCode::Busy) => Fail::Store(StoreError::Busy(message)),
         Some(ErrorCode::Unavailable) => Fail::Unreachable {
             sent: false,
             why: format!("the agency's database: {message}"),

@@ -30,9 +30,15 @@
 //!   later: the agency applies it at most once either way, and the kiosk learns the outcome.
 //! - Before a card command the engine reserves the card and its holder
 //!   (`Registry::reserve` → `POST /v1/reservations`, with the card's state as read): another
-//!   kiosk's live lease or a moved state is a conflict, and the card is not touched. The
-//!   case's commit releases the lease at the agency; a command that did not take effect
-//!   releases it (`DELETE /v1/reservations/{case_id}`); else it expires.
+//!   kiosk's live lease is `Busy`, a moved state a `Conflict`, and the card is not touched.
+//!   The case's commit releases the lease at the agency; a command that did not take effect
+//!   releases it (`DELETE /v1/reservations/{case_id}`); else it expires. The card guard's
+//!   reservations and caseless commits go under the kiosk's system case `<kiosk>-system`.
+//!   A settled card command whose commit finds the card held by another case waits in the
+//!   outbox until that case ends.
+//! - Every card command's outcome the engine learns (`Registry::card_outcome`: applied, or
+//!   refused by the card) is queued as a report (`POST /v1/card-outcomes`) under the next key
+//!   of its case, for the agency's audit log, and sent by the delivery thread.
 //! - While older rows wait, a new commit that settles no card command is refused
 //!   (`Unavailable`), so queued commits reach the agency in order.
 
@@ -44,18 +50,21 @@ use chrono::Utc;
 
 use agency_api::{paths, CommitRequest, Holder};
 use firmware_config::AgencyLink;
-use kiosk_core::store::{Commit, Result, StoreError};
+use kiosk_core::domain::Timestamp;
+use kiosk_core::store::{Commit, NewIntent, Result, StoreError};
 
-use crate::sqlite::{OutboxEntry, SqliteStore};
+use crate::sqlite::{CardOutcomeReport, OutboxEntry, Outgoing, SqliteStore};
 
 mod client;
 mod local;
 mod registry;
+mod staff;
 #[cfg(test)]
 mod tests;
 
 use client::*;
 pub use client::{tls_config, AgencyError};
+pub use staff::StaffCheck;
 
 /// How long a holder read from the agency is reused within a session.
 pub const HOLDER_TTL: Duration = Duration::from_secs(5);
@@ -155,6 +164,11 @@ impl AgencyStore {
                     self.local.outbox_attempt_failed(entry.id, &why)?;
                     return Err(StoreError::Unavailable(why));
                 }
+                Err(Fail::Store(StoreError::Busy(why))) => {
+                    // Another case holds the card now: it ends, or its lease runs out.
+                    self.local.outbox_attempt_failed(entry.id, &why)?;
+                    return Err(StoreError::Busy(why));
+                }
                 Err(Fail::Store(e)) => {
                     // The agency will never apply it (the registry moved on meanwhile): kept
                     // as refused for staff, audited here.
@@ -169,20 +183,57 @@ impl AgencyStore {
     }
 
     fn send(&self, entry: &OutboxEntry) -> std::result::Result<(), Fail> {
-        let request = CommitRequest {
-            key: entry.key.clone(),
-            commit: entry.remote.clone(),
+        let answered = match &entry.remote {
+            Outgoing::Commit(commit) => {
+                let request = CommitRequest {
+                    key: entry.key.clone(),
+                    commit: commit.clone(),
+                };
+                let body = Client::body(&request)?;
+                let answer: Option<agency_api::Committed> =
+                    self.client.json("POST", paths::COMMITS, Some(body))?;
+                answer.is_some()
+            }
+            Outgoing::CardOutcome(report) => {
+                let request = agency_api::CardOutcome {
+                    key: entry.key.clone(),
+                    case_id: entry.case_id.clone(),
+                    card_number: report.card_number.clone(),
+                    chip_serial: report.chip_serial.clone(),
+                    action: report.action,
+                    applied: report.applied,
+                    at: report.at,
+                };
+                let body = Client::body(&request)?;
+                let answer: Option<agency_api::Recorded> =
+                    self.client.json("POST", paths::CARD_OUTCOMES, Some(body))?;
+                answer.is_some()
+            }
         };
-        let body = Client::body(&request)?;
-        let answer: Option<agency_api::Committed> =
-            self.client.json("POST", paths::COMMITS, Some(body))?;
-        match answer {
-            Some(_) => Ok(()),
-            None => Err(Fail::Store(StoreError::NotFound(format!(
-                "the agency has no commits route for {}",
+        if answered {
+            Ok(())
+        } else {
+            Err(Fail::Store(StoreError::NotFound(format!(
+                "the agency has no route for {}",
                 entry.key
-            )))),
+            ))))
         }
+    }
+
+    /// Queues the report of what card command `intent` did for the agency's audit log (the
+    /// delivery thread sends it, after the commit it follows), durably.
+    fn queue_outcome(&self, intent: &NewIntent, applied: bool, at: Timestamp) -> Result<()> {
+        let report = Outgoing::CardOutcome(CardOutcomeReport {
+            card_number: intent.card_number.clone(),
+            chip_serial: intent.chip_serial.clone(),
+            action: intent.action,
+            applied,
+            at,
+        });
+        let case = self.own_case(&intent.case_id);
+        self.local.outbox_push(&case, &report, None, at)?;
+        self.wake_delivery();
+        Ok(())
     }
 
     /// Starts the thread that delivers the outbox: at once when a commit is queued, then
@@ -212,7 +263,22 @@ impl AgencyStore {
     fn key_case(&self, commit: &Commit) -> String {
         match &commit.case {
             Some(case) => case.case_id.clone(),
-            None => format!("{}-system", self.kiosk_id),
+            None => self.system_case(),
+        }
+    }
+
+    /// The kiosk's system case: card guards and lifted losses, which belong to no session.
+    fn system_case(&self) -> String {
+        format!("{}-system", self.kiosk_id)
+    }
+
+    /// `case_id` as the agency knows it: a case of this kiosk as it is, anything else (the
+    /// card guard's [`kiosk_core::engine::executor::GUARD_CASE`]) as the kiosk's system case,
+    /// which its caseless commits are keyed under, so their reservation covers them.
+    fn own_case(&self, case_id: &str) -> String {
+        match case_id.strip_prefix(self.kiosk_id.as_str()) {
+            Some(rest) if rest.starts_with('-') => case_id.to_string(),
+            _ => self.system_case(),
         }
     }
 

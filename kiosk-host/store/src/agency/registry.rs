@@ -11,7 +11,7 @@ use agency_api::{
 };
 use kiosk_core::domain::{Application, CardRecord, CardState, Case, Ecard, Person, Progress};
 use kiosk_core::domain::{Outcome, Timestamp};
-use kiosk_core::store::{Commit, Registry, Reservation, Result, StoreError};
+use kiosk_core::store::{Commit, NewIntent, Registry, Reservation, Result, StoreError};
 
 use super::*;
 
@@ -114,7 +114,7 @@ impl Registry for AgencyStore {
 
     fn reserve(&self, reservation: &Reservation) -> Result<()> {
         let request = ReservationRequest {
-            case_id: reservation.case_id.clone(),
+            case_id: self.own_case(&reservation.case_id),
             cards: reservation.cards.iter().map(|(n, _)| n.clone()).collect(),
             persons: reservation.persons.clone(),
             expect: reservation
@@ -136,9 +136,13 @@ impl Registry for AgencyStore {
     }
 
     fn release(&self, case_id: &str) -> Result<()> {
-        let path = with(paths::RESERVATION, "case_id", case_id);
+        let path = with(paths::RESERVATION, "case_id", &self.own_case(case_id));
         let _: Option<Released> = self.client.json("DELETE", &path, None)?;
         Ok(())
+    }
+
+    fn card_outcome(&self, intent: &NewIntent, applied: bool, at: Timestamp) -> Result<()> {
+        self.queue_outcome(intent, applied, at)
     }
 
     fn commit(&self, commit: &Commit) -> Result<Option<String>> {
@@ -156,6 +160,9 @@ impl Registry for AgencyStore {
         let backlog = match self.deliver_locked() {
             Ok(_) => None,
             Err(StoreError::Unavailable(why)) => Some(why),
+            // An older commit waits for a case elsewhere to let go of its card: this one
+            // queues behind it, in order.
+            Err(StoreError::Busy(why)) => Some(format!("an earlier change waits: {why}")),
             Err(e) => return Err(e),
         };
         if let Some(why) = &backlog {
@@ -163,9 +170,12 @@ impl Registry for AgencyStore {
                 return Err(StoreError::Unavailable(why.clone()));
             }
         }
-        let entry =
-            self.local
-                .outbox_push(&self.key_case(commit), &remote, local.as_ref(), commit.at)?;
+        let entry = self.local.outbox_push(
+            &self.key_case(commit),
+            &Outgoing::Commit(remote),
+            local.as_ref(),
+            commit.at,
+        )?;
         if backlog.is_some() {
             let archive_no = self.local.outbox_apply_local(entry.id)?;
             self.wake_delivery();
@@ -173,6 +183,15 @@ impl Registry for AgencyStore {
         }
         match self.send(&entry) {
             Ok(()) => self.local.outbox_delivered(entry.id, Utc::now()),
+            Err(Fail::Store(StoreError::Busy(why))) if card_done => {
+                // The card did it, and another case holds the card at the agency now (a
+                // card settled after its own lease ran out): delivered once that case ends.
+                log::warn!("{}: held by another case ({why}); queued", entry.key);
+                self.local.outbox_attempt_failed(entry.id, &why)?;
+                let archive_no = self.local.outbox_apply_local(entry.id)?;
+                self.wake_delivery();
+                Ok(archive_no)
+            }
             Err(Fail::Unreachable { sent, why }) => {
                 if card_done {
                     log::warn!(

@@ -5,7 +5,7 @@ use kiosk_core::domain::{Actor, Outcome};
 use kiosk_core::domain::{CardState, Case};
 use kiosk_core::store::Commit;
 
-use crate::sqlite::{OutboxEntry, SqliteStore};
+use crate::sqlite::{CardOutcomeReport, OutboxEntry, Outgoing, SqliteStore};
 
 use super::*;
 use chrono::TimeZone;
@@ -84,7 +84,7 @@ fn the_outbox_numbers_keys_per_case_and_forgets_dropped_ones() {
         .with_ymd_and_hms(2026, 11, 28, 2, 0, 0)
         .single()
         .expect("instant");
-    let c = Commit::new(Actor::System, at);
+    let c = Outgoing::Commit(Commit::new(Actor::System, at));
     let a = store.outbox_push("K1-x", &c, None, at).expect("push");
     let b = store.outbox_push("K1-x", &c, None, at).expect("push");
     assert_eq!((a.key.as_str(), b.key.as_str()), ("K1-x#1", "K1-x#2"));
@@ -110,4 +110,17 @@ fn the_outbox_numbers_keys_per_case_and_forgets_dropped_ones() {
         store.outbox_push("K1-x", &c, None, at).expect("push").key,
         "K1-x#3"
     );
+    // A card command's report takes the case's next key, and reads back as a report.
+    let report = Outgoing::CardOutcome(CardOutcomeReport {
+        card_number: "A00000001".into(),
+        chip_serial: "0102030405060708".into(),
+        action: kiosk_core::domain::CardAction::UnblockApp,
+        applied: true,
+        at,
+    });
+    let r = store.outbox_push("K1-x", &report, None, at).expect("push");
+    assert_eq!(r.key, "K1-x#4");
+    let pending = store.outbox_pending().expect("pending");
+    assert_eq!(pending.last().map(|e| &e.remote), Some(&report));
+    assert_eq!(store.outbox_len().expect("len"), 2);
 }

@@ -37,5 +37,5 @@ mod store;
 
 pub use encrypt::{encrypt_in_place, Encrypted};
 pub use key::{DbKey, KeyFileError};
-pub use outbox::OutboxEntry;
+pub use outbox::{CardOutcomeReport, OutboxEntry, Outgoing};
 pub use store::SqliteStore;

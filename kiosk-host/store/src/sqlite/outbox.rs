@@ -1,12 +1,13 @@
-//! `outbox`: registry commits bound for the agency (see `migrations/0004_outbox.sql`). The
-//! agency client (`crate::agency`) queues a commit here before sending it, so a commit whose
-//! card command already ran survives the agency being unreachable and a kiosk restart, and is
-//! delivered later under the same idempotency key: exactly once.
+//! `outbox`: registry commits and card-command reports bound for the agency (see
+//! `migrations/0004_outbox.sql`, `0006_outbox_reports.sql`). The agency client
+//! (`crate::agency`) queues a commit here before sending it, so a commit whose card command
+//! already ran survives the agency being unreachable and a kiosk restart, and is delivered
+//! later under the same idempotency key: exactly once.
 
 use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 
-use kiosk_core::domain::{Actor, Timestamp};
+use kiosk_core::domain::{Actor, CardAction, Timestamp};
 use kiosk_core::store::{Commit, StoreError};
 
 use super::codec::ts;
@@ -14,28 +15,78 @@ use super::store::SqliteStore;
 use crate::error::db;
 use crate::DbError;
 
-/// A queued commit.
+/// A queued entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
     pub id: i64,
     /// The idempotency key, `<case_id>#<n>`.
     pub key: String,
     pub case_id: String,
-    /// The commit the agency applies.
-    pub remote: Commit,
+    /// What the agency is sent.
+    pub remote: Outgoing,
     /// What stays at the kiosk, still to apply (`None`: applied already, or nothing).
     pub local: Option<Commit>,
     pub attempts: i64,
 }
 
-fn encode(c: &Commit) -> Result<String, DbError> {
-    serde_json::to_string(c)
-        .map_err(|e| DbError::Store(StoreError::Invalid(format!("commit does not encode: {e}"))))
+/// What an outbox entry carries to the agency.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outgoing {
+    /// A registry commit the agency applies.
+    Commit(Commit),
+    /// What a card command did, for the agency's audit log.
+    CardOutcome(CardOutcomeReport),
 }
 
-fn decode(text: &str, id: i64) -> Result<Commit, DbError> {
+impl Outgoing {
+    fn kind(&self) -> &'static str {
+        match self {
+            Outgoing::Commit(_) => "commit",
+            Outgoing::CardOutcome(_) => "card_outcome",
+        }
+    }
+}
+
+/// One card command's outcome (the key and case are the entry's).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CardOutcomeReport {
+    pub card_number: String,
+    /// Hex, as read from the card's ATR.
+    pub chip_serial: String,
+    pub action: CardAction,
+    /// True when the command took effect on the card.
+    pub applied: bool,
+    pub at: Timestamp,
+}
+
+fn encode<T: serde::Serialize>(c: &T) -> Result<String, DbError> {
+    serde_json::to_string(c).map_err(|e| {
+        DbError::Store(StoreError::Invalid(format!(
+            "outbox entry does not encode: {e}"
+        )))
+    })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(text: &str, id: i64) -> Result<T, DbError> {
     serde_json::from_str(text)
         .map_err(|e| DbError::Store(StoreError::Corrupt(format!("outbox row {id}: {e}"))))
+}
+
+fn encode_outgoing(o: &Outgoing) -> Result<String, DbError> {
+    match o {
+        Outgoing::Commit(c) => encode(c),
+        Outgoing::CardOutcome(r) => encode(r),
+    }
+}
+
+fn decode_outgoing(kind: &str, text: &str, id: i64) -> Result<Outgoing, DbError> {
+    match kind {
+        "commit" => Ok(Outgoing::Commit(decode(text, id)?)),
+        "card_outcome" => Ok(Outgoing::CardOutcome(decode(text, id)?)),
+        other => Err(DbError::Store(StoreError::Corrupt(format!(
+            "outbox row {id}: unknown kind {other:?}"
+        )))),
+    }
 }
 
 impl SqliteStore {
@@ -44,12 +95,12 @@ impl SqliteStore {
     pub fn outbox_push(
         &self,
         case_id: &str,
-        remote: &Commit,
+        remote: &Outgoing,
         local: Option<&Commit>,
         at: Timestamp,
     ) -> Result<OutboxEntry, StoreError> {
         db(|| {
-            let request = encode(remote)?;
+            let request = encode_outgoing(remote)?;
             let local_text = local.map(encode).transpose()?;
             self.write(|tx| {
                 let n: i64 = tx.query_row(
@@ -59,9 +110,9 @@ impl SqliteStore {
                 )?;
                 let key = format!("{case_id}#{}", n + 1);
                 tx.execute(
-                    "INSERT INTO outbox (key, case_id, request, local, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![key, case_id, request, local_text, ts(at)],
+                    "INSERT INTO outbox (key, case_id, request, local, created_at, kind)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![key, case_id, request, local_text, ts(at), remote.kind()],
                 )?;
                 Ok(OutboxEntry {
                     id: tx.last_insert_rowid(),
@@ -75,27 +126,27 @@ impl SqliteStore {
         })
     }
 
-    /// The commits not delivered yet, oldest first.
+    /// The entries not delivered yet, oldest first.
     pub fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         db(|| {
             self.read(|tx| {
                 let mut stmt = tx.prepare_cached(
-                    "SELECT id, key, case_id, request, local, attempts FROM outbox
+                    "SELECT id, key, case_id, request, local, attempts, kind FROM outbox
                      WHERE state = 'pending' ORDER BY id",
                 )?;
                 let rows = stmt.query_map([], |r| {
                     Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
+                        (r.get::<_, i64>(0)?, r.get::<_, String>(1)?),
                         r.get::<_, String>(2)?,
                         r.get::<_, Option<String>>(3)?,
                         r.get::<_, Option<String>>(4)?,
                         r.get::<_, i64>(5)?,
+                        r.get::<_, String>(6)?,
                     ))
                 })?;
                 let mut out = Vec::new();
                 for row in rows {
-                    let (id, key, case_id, request, local, attempts) = row?;
+                    let ((id, key), case_id, request, local, attempts, kind) = row?;
                     let request = request.ok_or_else(|| {
                         DbError::Store(StoreError::Corrupt(format!(
                             "outbox row {id} is pending without its commit"
@@ -105,7 +156,7 @@ impl SqliteStore {
                         id,
                         key,
                         case_id,
-                        remote: decode(&request, id)?,
+                        remote: decode_outgoing(&kind, &request, id)?,
                         local: local.map(|l| decode(&l, id)).transpose()?,
                         attempts,
                     });
@@ -115,7 +166,7 @@ impl SqliteStore {
         })
     }
 
-    /// How many commits wait for delivery.
+    /// How many entries (commits and reports) wait for delivery.
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
         db(|| {
             self.read(|tx| {

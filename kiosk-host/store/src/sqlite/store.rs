@@ -32,6 +32,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_address_division",
         include_str!("../migrations/0005_address_division.sql"),
     ),
+    (
+        "0006_outbox_reports",
+        include_str!("../migrations/0006_outbox_reports.sql"),
+    ),
 ];
 
 /// How long a statement waits for another connection's lock before failing.
