@@ -82,7 +82,7 @@ pub fn has_key(bitmap: &str, code: u32, word_bits: u32) -> bool {
     else {
         return false;
     };
-    u64::from_str_radix(word, 16).is_ok_and(|w| w >> (code % word_bits) & 1 == 1)
+    u64::from_str_radix(word, 16).is_ok_and(|w| (w >> (code % word_bits)) & 1 == 1)
 }
 
 /// Whether a key bitmap is a keyboard's: Enter, the digits and the letters.
@@ -267,13 +267,12 @@ pub(crate) fn propose_links(
     };
     if let Some(p) = chosen {
         printer = true;
-        let reason = match &p.answer {
-            LinkAnswer::Printer { paper, .. } if paper != "ok" => {
+        if let LinkAnswer::Printer { paper, .. } = &p.answer {
+            if paper != "ok" {
                 notes.push(format!("the printer {} reports paper {paper}", p.target));
-                "answered the printer status query".to_string()
             }
-            _ => "answered the printer status query".to_string(),
-        };
+        }
+        let reason = "answered the printer status query";
         d.printer_port = String::new();
         (d.printer_usb, d.printer_tcp) = if p.link == "usb" {
             why.insert("printer_usb", format!("{reason} (USB printer class)"));
