@@ -5,6 +5,7 @@
 mod ctx;
 pub mod driver;
 pub mod executor;
+mod face;
 pub mod facts;
 pub mod failure;
 pub mod identity;

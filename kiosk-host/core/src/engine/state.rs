@@ -36,8 +36,8 @@ pub enum Phase {
     /// Refused on the rules (terminal).
     Refused { refusal: Refusal },
     /// 人证核验: the identity step (consent, the match, the staff path), before the
-    /// confirmation (`identity`).
-    Identity { step: super::identity::FaceStep },
+    /// confirmation (`face`, `identity`).
+    Identity { step: super::face::FaceStep },
     /// Waiting for the citizen to confirm.
     Confirming,
     /// Waiting for PIN entry (after confirmation).
@@ -105,7 +105,7 @@ pub enum Event {
     Cancel,
     Timeout,
     /// An event of the identity step (`identity`).
-    Face(super::identity::FaceEvent),
+    Face(super::face::FaceEvent),
 }
 
 /// How the executor's run ended.
@@ -210,7 +210,7 @@ pub struct Session {
     pub deadline: Option<crate::calendar::Deadline>,
     /// What the identity step keeps: the match's record, who approved (`identity`).
     #[serde(skip)]
-    pub identity: super::identity::Verification,
+    pub identity: super::face::Verification,
 }
 
 /// The materials gathered so far.

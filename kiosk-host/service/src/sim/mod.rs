@@ -10,9 +10,11 @@
 //!   decoded from the ESC/POS bytes it received).
 //! - [`panel`]: the `/sim` page and its forms.
 //! - [`hardware`]: the simulated devices themselves ([`SimDevices`]).
+//! - [`face`]: who stands at the camera during the identity step's face match.
 
 mod answers;
 pub mod cards;
+pub mod face;
 pub mod hardware;
 pub mod panel;
 pub mod serial;
@@ -51,4 +53,7 @@ pub fn routes() -> axum::Router<std::sync::Arc<Shared>> {
         .route("/sim/qr", post(panel_qr))
         .route("/sim/printer", post(panel_printer))
         .route("/sim/scene", post(panel_scene))
+        // issue 19: who stands at the camera during a face match.
+        .route("/api/sim/face", post(face::set_scene))
+        .route("/sim/face", post(face::panel_scene))
 }
