@@ -79,8 +79,12 @@ impl Citizen {
         self.live.as_ref().is_some_and(|l| l.face.is_some())
     }
 
-    /// A running attempt's result, fed to the session once it is there.
+    /// A running attempt's result, fed to the session once it is there. While it runs the
+    /// citizen is busy at the camera: the idle timer does not run out on them.
     pub fn face_poll(&mut self, kit: &Kit) {
+        if let Some(live) = self.live.as_mut().filter(|l| l.face.is_some()) {
+            live.last_activity = std::time::Instant::now();
+        }
         let Some(result) = self
             .live
             .as_ref()
