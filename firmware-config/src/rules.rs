@@ -339,6 +339,13 @@ fn face(c: &Config, r: &mut Report<'_>) {
             "write the seconds a citizen has to blink and turn the head (default 15)",
         );
     }
+    if f.counter.chars().count() > 40 || f.counter.chars().any(char::is_control) {
+        r.error(
+            &k(&["face", "counter"]),
+            "[face] counter is longer than 40 characters or holds control characters".to_string(),
+            "name the service counter in a few words, e.g. \"3号窗口\"",
+        );
+    }
 }
 
 fn business(c: &Config, r: &mut Report<'_>) {

@@ -344,6 +344,17 @@ pub struct Face {
     pub retries: u32,
     /// Seconds within which the liveness challenge (blink, turn) must be done (5–60).
     pub liveness_seconds: u32,
+    /// Businesses that need the match where the kiosk can do one, besides those that always
+    /// need it (replacing or cancelling a card, and every agent case: BUSINESS-RULES.md
+    /// section 1). Where no match is possible, these go on without one.
+    pub also_for: Vec<BusinessCode>,
+    /// When a needed match is not possible, fails or is declined: a staff member may approve
+    /// the identity at the kiosk's staff pages (true), or the business is refused, naming
+    /// [`Face::counter`] (false).
+    pub staff_approval: bool,
+    /// The service counter that checks identity in person, named by a refusal (e.g. "3号窗口");
+    /// empty: "a service counter".
+    pub counter: String,
 }
 
 impl Default for Face {
@@ -353,6 +364,9 @@ impl Default for Face {
             model_dir: "/usr/share/kiosk/face".into(),
             retries: 2,
             liveness_seconds: 15,
+            also_for: Vec::new(),
+            staff_approval: true,
+            counter: String::new(),
         }
     }
 }

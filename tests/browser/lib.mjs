@@ -150,6 +150,11 @@ function detectScreen() {
   if (q(".ask-reason")) return "ask-reason";
   if (q(".ask-bank")) return "ask-bank";
   if (q(".ask")) return "ask";
+  // issue 19: the identity step
+  if (q(".face-consent")) return "face-consent";
+  if (q(".face-match")) return "face-match";
+  if (q(".face-failed")) return "face-failed";
+  if (q(".face-staff")) return "face-staff";
   if (q("section.notice")) return "notice";
   if (q("section.rating")) return "done";
   if (q(".outcome.interrupted")) return "interrupted";

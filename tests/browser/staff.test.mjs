@@ -19,7 +19,7 @@ const ACCOUNTS = {
   supervisor: {
     password: "test-supervisor-pw",
     roles: ["supervisor", "technician"],
-    pages: ["/staff", "/staff/selftest", "/staff/stats", "/staff/audit", "/staff/applications", "/staff/suggestions"],
+    pages: ["/staff", "/staff/selftest", "/staff/stats", "/staff/audit", "/staff/applications", "/staff/suggestions", "/staff/identity"],
   },
   archivist: {
     password: "test-archivist-pw",
@@ -29,7 +29,7 @@ const ACCOUNTS = {
   desk: {
     password: "test-front-desk-pw",
     roles: ["front_desk"],
-    pages: ["/staff", "/staff/stats", "/staff/applications"],
+    pages: ["/staff", "/staff/stats", "/staff/applications", "/staff/identity"],
   },
 };
 const ALL_PAGES = [
@@ -40,6 +40,7 @@ const ALL_PAGES = [
   "/staff/audit",
   "/staff/applications",
   "/staff/suggestions",
+  "/staff/identity",
 ];
 
 const dir = mkdtempSync(join(tmpdir(), "kiosk-staff-test-"));

@@ -317,6 +317,53 @@ texts! {
     GuideMaterials => { zh: "申请材料", ug: "كېرەكلىك ماتېرىياللار", en: "Materials" },
     GuideFee => { zh: "收费标准", ug: "ھەققى", en: "Fee" },
     GuideAgent => { zh: "委托代办", ug: "ۋاكالىتەن بېجىرىش", en: "Agents" },
+
+    // issue 19: the identity step (人证核验)
+    FaceConsentHeading => { zh: "人证核验：请允许使用摄像头", ug: "كىشى بىلەن كىملىكنى دەلىللەش: كامېرا ئىشلىتىشكە ئىجازەت بېرىڭ", en: "Identity check: may the kiosk use its camera?" },
+    FaceConsentText => {
+        zh: "本业务须核验您是身份证上的本人。摄像头将拍摄您的面部，与您在系统中的照片比对。只保存比对分数、结果、模型版本和时间，不保存您的影像。如不同意，可由工作人员人工核验。",
+        ug: "بۇ ئىش ئۈچۈن سىزنىڭ كىملىكتىكى كىشى ئىكەنلىكىڭىزنى دەلىللەش كېرەك. كامېرا يۈزىڭىزنى سىستېمىدىكى رەسىمىڭىز بىلەن سېلىشتۇرىدۇ. پەقەت نومۇر، نەتىجە، مودېل نەشرى ۋە ۋاقىتلا ساقلىنىدۇ، سۈرىتىڭىز ساقلانمايدۇ. قوشۇلمىسىڭىز، خىزمەتچى دەلىللەيدۇ.",
+        en: "This business needs a check that you are the person on the ID card. The camera compares your face with your photo on file. Only the score, the result, the model version and the time are kept, never your picture. If you do not agree, a member of staff checks instead.",
+    },
+    FaceAccept => { zh: "同意，开始核验", ug: "قوشۇلىمەن، باشلاش", en: "I agree: start" },
+    FaceDecline => { zh: "不同意，请工作人员核验", ug: "قوشۇلمايمەن، خىزمەتچى دەلىللىسۇن", en: "I do not agree: staff check" },
+    FaceLook => { zh: "请正对摄像头", ug: "كامېراغا توغرا قاراڭ", en: "Look straight at the camera" },
+    FaceBlink => { zh: "请眨眨眼", ug: "كۆزىڭىزنى قىسىپ ئېچىڭ", en: "Blink your eyes" },
+    FaceTurnLeft => { zh: "请把头慢慢向左转，再转回来", ug: "بېشىڭىزنى ئاستا سولغا بۇراپ، قايتا بۇراڭ", en: "Turn your head slowly to your left, then back" },
+    FaceTurnRight => { zh: "请把头慢慢向右转，再转回来", ug: "بېشىڭىزنى ئاستا ئوڭغا بۇراپ، قايتا بۇراڭ", en: "Turn your head slowly to your right, then back" },
+    FaceComparing => { zh: "正在比对，请稍候", ug: "سېلىشتۇرۇۋاتىدۇ، سەل ساقلاڭ", en: "Comparing: one moment" },
+    FaceAttempt => { zh: "第几次核验", ug: "قېتىم", en: "Attempt" },
+    FaceFailedHeading => { zh: "人证核验未通过", ug: "دەلىللەشتىن ئۆتمىدى", en: "The identity check did not pass" },
+    FaceNotLive => {
+        zh: "未能确认镜头前是真人：请本人正对摄像头，按提示眨眼和转头，不要使用照片或手机画面。",
+        ug: "كامېرا ئالدىدىكىنىڭ تىرىك ئادەم ئىكەنلىكى جەزملەنمىدى: كۆرسەتمە بويىچە كۆزىڭىزنى قىسىپ، بېشىڭىزنى بۇراڭ، رەسىم ياكى تېلېفون ئېكرانى ئىشلەتمەڭ.",
+        en: "The kiosk could not tell that a live person was at the camera: face it yourself, blink and turn as asked, and do not show a photo or a phone screen.",
+    },
+    FaceNoFace => {
+        zh: "未能看清一张人脸：请一个人站在摄像头前，不要遮挡面部。",
+        ug: "بىر يۈزنى ئېنىق كۆرەلمىدى: كامېرا ئالدىدا بىرلا كىشى تۇرسۇن، يۈزىڭىزنى توسماڭ.",
+        en: "The kiosk could not see one face clearly: stand alone in front of the camera with your face uncovered.",
+    },
+    FaceNotSame => {
+        zh: "您的面部与身份证持有人的照片不一致。",
+        ug: "يۈزىڭىز كىملىك ئىگىسىنىڭ رەسىمىگە ئوخشىمايدۇ.",
+        en: "Your face does not match the photo of the ID card's holder.",
+    },
+    FaceNothingChanged => {
+        zh: "您的卡片和信息都没有任何改变。",
+        ug: "كارتىڭىز ۋە ئۇچۇرلىرىڭىزدا ھېچقانداق ئۆزگىرىش بولمىدى.",
+        en: "Nothing was changed on your card or in your records.",
+    },
+    FaceRetry => { zh: "再试一次", ug: "قايتا سىناش", en: "Try again" },
+    FaceAskStaff => { zh: "请工作人员核验", ug: "خىزمەتچى دەلىللىسۇن", en: "Ask for staff" },
+    FaceEnd => { zh: "结束办理", ug: "ئاخىرلاشتۇرۇش", en: "End" },
+    FaceStaffHeading => { zh: "请稍候，工作人员将核验您的身份", ug: "سەل ساقلاڭ، خىزمەتچى كىملىكىڭىزنى دەلىللەيدۇ", en: "Please wait: a member of staff will check your identity" },
+    FaceStaffText => {
+        zh: "请把身份证交给工作人员。工作人员在本机的工作人员页面登录后核验，通过后继续办理。",
+        ug: "كىملىكىڭىزنى خىزمەتچىگە بېرىڭ. خىزمەتچى بۇ ئاپپاراتنىڭ خىزمەتچى بېتىگە كىرىپ دەلىللەيدۇ، ئۆتسە ئىش داۋاملىشىدۇ.",
+        en: "Hand your ID card to the member of staff. They check it after logging in to this kiosk's staff pages; once they approve, the business goes on.",
+    },
+    FaceCase => { zh: "业务编号", ug: "ئىش نومۇرى", en: "Case number" },
 }
 
 /// Defines [`StaffKey`] like [`Key`], for the staff pages: staff are trained in Chinese or
@@ -437,6 +484,15 @@ staff_texts! {
     Newer => { zh: "上一页（较新）", en: "Newer" },
     Older => { zh: "下一页（较早）", en: "Older" },
     PageNo => { zh: "页码", en: "Page" },
+
+    // issue 19: the staff approval of a citizen's identity
+    PageIdentity => { zh: "人证核验", en: "Identity check" },
+    HintIdentity => { zh: "人像比对不可用或未通过时，核对身份证与本人后批准或拒绝", en: "When the face match is not possible or failed: check the ID card against the person, then approve or refuse" },
+    IdentityWaiting => { zh: "等待工作人员核验的业务", en: "Waiting for a staff check" },
+    IdentityNone => { zh: "目前没有等待核验的业务", en: "No one is waiting for a check" },
+    IdentityAgent => { zh: "委托代办：核验代办人本人", en: "Agent case: check the agent in person" },
+    IdentityApprove => { zh: "核验通过", en: "Approve" },
+    IdentityRefuse => { zh: "核验不通过", en: "Refuse" },
 }
 
 /// The fixed texts of one language.

@@ -16,6 +16,7 @@ pub mod voice_readings;
 pub use render::render_page;
 pub use view::{
     ApplicationRow, ArchiveResults, ArchiveRow, Ask, AuditRow, Bar, BarChart, CheckRow,
-    DivisionChoice, FeedbackRow, Field, GuideEntry, Icon, Lang, Likely, MenuGroup, MenuItem,
-    MenuSection, Page, Presented, Screen, StaffNav, StaffPage, StatsRow,
+    DivisionChoice, FaceInstruction, FaceView, FaceWhy, FeedbackRow, Field, GuideEntry, Icon,
+    IdentityWaiting, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented, Screen,
+    StaffNav, StaffPage, StatsRow,
 };

@@ -254,6 +254,14 @@ pub enum Screen {
         business: String,
         message: String,
     },
+    /// issue 19: the identity step (人证核验): consent, the live match, its failure, the staff
+    /// path.
+    Face {
+        business: String,
+        face: FaceView,
+        /// A problem with the last choice (e.g. no more attempts).
+        problem: Option<String>,
+    },
     /// Something is wrong with the kiosk (reader down, printer out of paper …): what
     /// happened and what to do; never a stack trace.
     Error {
@@ -338,6 +346,15 @@ pub enum Screen {
         problem: Option<String>,
         rows: Vec<ApplicationRow>,
     },
+    /// issue 19: the session waiting for a staff member to check the citizen's identity
+    /// (人证核验), with approve and refuse.
+    StaffIdentity {
+        nav: StaffNav,
+        notice: Option<String>,
+        problem: Option<String>,
+        /// The case waiting, if any.
+        waiting: Option<IdentityWaiting>,
+    },
     /// Ratings with their reasons and suggestions, newest first, one page.
     StaffSuggestions {
         nav: StaffNav,
@@ -406,10 +423,12 @@ pub enum StaffPage {
     Audit,
     Applications,
     Suggestions,
+    /// issue 19: a citizen's identity waiting for a staff approval.
+    Identity,
 }
 
 impl StaffPage {
-    pub const ALL: [StaffPage; 7] = [
+    pub const ALL: [StaffPage; 8] = [
         StaffPage::Home,
         StaffPage::SelfTest,
         StaffPage::Archive,
@@ -417,6 +436,7 @@ impl StaffPage {
         StaffPage::Audit,
         StaffPage::Applications,
         StaffPage::Suggestions,
+        StaffPage::Identity,
     ];
 
     /// The page's address.
@@ -429,6 +449,7 @@ impl StaffPage {
             StaffPage::Audit => "/staff/audit",
             StaffPage::Applications => "/staff/applications",
             StaffPage::Suggestions => "/staff/suggestions",
+            StaffPage::Identity => "/staff/identity",
         }
     }
 }
@@ -540,4 +561,56 @@ pub struct FeedbackRow {
     pub reasons: Vec<String>,
     /// The comment or the suggestion (numbers in it masked), possibly empty.
     pub text: String,
+}
+
+/// issue 19: what the identity step's screen shows.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(tag = "face", rename_all = "snake_case")]
+pub enum FaceView {
+    /// The notice: accept or decline the camera.
+    Consent,
+    /// The live image, framed, and what to do now.
+    Matching {
+        instruction: FaceInstruction,
+        attempt: u32,
+    },
+    /// The attempt failed: why, and the choices (retry while `may_retry`, staff, end).
+    Failed {
+        why: FaceWhy,
+        may_retry: bool,
+        /// Staff can approve at this kiosk (else "ask for staff" is not offered).
+        staff: bool,
+    },
+    /// Waiting for a member of staff, who approves at the staff pages.
+    AwaitingStaff { case_id: String },
+}
+
+/// What the citizen is asked to do during a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceInstruction {
+    LookAtCamera,
+    Blink,
+    TurnLeft,
+    TurnRight,
+    Comparing,
+}
+
+/// Why an attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceWhy {
+    NotLive,
+    NoFace,
+    NotSamePerson,
+}
+
+/// issue 19: a case waiting for a staff member to check the citizen's identity.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct IdentityWaiting {
+    pub case_id: String,
+    /// The business, in the staff page's language.
+    pub business: String,
+    /// An agent acts: staff check the agent in person.
+    pub agent: bool,
 }

@@ -37,6 +37,15 @@ pub const PROMPTS: &[Key] = &[
     Key::Suggestions,
     Key::SuggestionThanks,
     Key::TimeAlmostUp,
+    // issue 19: the identity step
+    Key::FaceConsentHeading,
+    Key::FaceLook,
+    Key::FaceBlink,
+    Key::FaceTurnLeft,
+    Key::FaceTurnRight,
+    Key::FaceComparing,
+    Key::FaceFailedHeading,
+    Key::FaceStaffHeading,
 ];
 
 /// What espeak-ng is given for one prompt in one language.

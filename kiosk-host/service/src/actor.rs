@@ -31,6 +31,8 @@ use kiosk_core::rules::Material;
 
 /// How often the actor looks for an idle session to end.
 const TICK: Duration = Duration::from_secs(1);
+/// How often it looks at a running face match (issue 19).
+const FACE_TICK: Duration = Duration::from_millis(100);
 
 /// An answer from the actor: the result, and the screen it published before answering.
 #[derive(Debug)]
@@ -78,6 +80,13 @@ enum Command {
     /// one would, so the watchdog's pings stop.
     #[cfg(feature = "sim")]
     Stall(Duration),
+    /// issue 19: a staff member's decision on the identity of the session waiting for one.
+    StaffIdentity {
+        case_id: String,
+        user: String,
+        approved: bool,
+        reply: Reply<Result<(), String>>,
+    },
 }
 
 /// The actor is not running (it stopped, or a command made it fail).
@@ -150,6 +159,23 @@ impl Handle {
     /// The citizen called staff: audited, and said on the status line.
     pub async fn staff_called(&self) -> Result<Answer<()>, Gone> {
         self.ask(|reply| Command::StaffCalled { reply }).await
+    }
+
+    /// A staff member's decision (authenticated at the staff pages) on the identity of the
+    /// session waiting for one (issue 19).
+    pub async fn staff_identity(
+        &self,
+        case_id: String,
+        user: String,
+        approved: bool,
+    ) -> Result<Answer<Result<(), String>>, Gone> {
+        self.ask(|reply| Command::StaffIdentity {
+            case_id,
+            user,
+            approved,
+            reply,
+        })
+        .await
     }
 
     /// [`Handle::start`] for a thread outside the async runtime (tests, tools): blocks it.
@@ -273,10 +299,19 @@ impl Actor {
     fn run(mut self, commands: &mpsc::Receiver<Command>) {
         let mut next_tick = Instant::now() + TICK;
         loop {
-            match commands.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
+            let mut wait = next_tick.saturating_duration_since(Instant::now());
+            let face = self.citizen.face_running();
+            if face {
+                wait = wait.min(FACE_TICK);
+            }
+            match commands.recv_timeout(wait) {
                 Ok(command) => self.handle(command),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if face {
+                self.guarded("a face match", |a| a.citizen.face_poll(&a.kit));
+                self.publish();
             }
             if Instant::now() >= next_tick {
                 next_tick = Instant::now() + TICK;
@@ -357,6 +392,17 @@ impl Actor {
                     ) {
                         log::error!("staff call not audited: {e}");
                     }
+                });
+                self.answer(reply, result);
+            }
+            Command::StaffIdentity {
+                case_id,
+                user,
+                approved,
+                reply,
+            } => {
+                let result = self.guarded("a staff identity decision", |a| {
+                    a.citizen.staff_identity(&a.kit, &case_id, &user, approved)
                 });
                 self.answer(reply, result);
             }
@@ -453,6 +499,7 @@ fn render(kit: &Kit, citizen: &Citizen) -> Published {
         device_message: citizen.device_message().to_string(),
         devices: kit.board.all(),
         waiting: citizen.waiting(),
+        identity_waiting: citizen.awaiting_staff(),
         session_seq: 0,
         device_seq: 0,
     }

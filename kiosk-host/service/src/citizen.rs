@@ -18,8 +18,12 @@ use crate::kit::Kit;
 use kiosk_core::domain::BusinessCode;
 use kiosk_core::engine::driver::DriverError;
 use kiosk_core::engine::facts::{PhotoFacts, Reason};
+use kiosk_core::engine::identity::FaceEvent;
 use kiosk_core::engine::session::{Event, Notice, Phase, Session};
 use kiosk_core::rules::Material;
+
+// issue 19: the identity step (face worker, staff approval).
+mod identity;
 
 /// The camera failed to give a frame (the cause goes to the log, not the screen).
 const CAMERA_UNAVAILABLE: &str = "摄像头暂不可用,请稍后再试或到服务窗口 / the camera is not available: try again in a moment or go to a service counter / كامېرا ۋاقىتلىق ئىشلىمەيدۇ، سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
@@ -44,6 +48,8 @@ pub struct Live {
     pub photo_advice: Vec<String>,
     /// What became of the last "print" (receipt or notice), for the screen.
     pub print_note: Option<String>,
+    /// The identity step's running attempt (dropped with the session: no frame outlives it).
+    pub face: Option<crate::face::FaceRun>,
 }
 
 /// The citizen at the screen.
@@ -156,6 +162,7 @@ impl Citizen {
             problem: None,
             photo_advice: Vec::new(),
             print_note: None,
+            face: None,
         });
         self.after_event(kit);
         Ok(())
@@ -198,8 +205,10 @@ impl Citizen {
         self.after_event(kit);
     }
 
-    /// After any change: a session waiting for the card reads it when one is present.
+    /// After any change: a session waiting for the card reads it when one is present; the
+    /// identity step's worker follows the phase.
     fn after_event(&mut self, kit: &Kit) {
+        self.face_follow(kit);
         let waiting = self.live.as_ref().is_some_and(|l| {
             matches!(
                 l.session.phase,
@@ -439,6 +448,12 @@ impl Citizen {
                 }
             },
             "bank" => Event::BankReceipt(input.receipt.clone().unwrap_or_default()),
+            // issue 19: the identity step's choices.
+            "face_accept" => Event::Face(FaceEvent::Consent(true)),
+            "face_decline" => Event::Face(FaceEvent::Consent(false)),
+            "face_retry" => Event::Face(FaceEvent::Retry),
+            "face_staff" => Event::Face(FaceEvent::AskStaff),
+            "face_end" => Event::Face(FaceEvent::End),
             "pins" => {
                 let parsed = (pin(&input.old), pin(&input.new), pin(&input.repeat));
                 match parsed {

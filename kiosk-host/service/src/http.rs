@@ -49,6 +49,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/static/pinyin.json", get(pinyin))
         .route("/voice/{lang}/{file}", get(voice::serve))
         .route("/camera/preview.jpg", get(preview))
+        // issue 19: the live image of a running face match.
+        .route("/face/preview.jpg", get(face_preview))
         .merge(api)
         .merge(staff::routes());
     #[cfg(feature = "sim")]
@@ -226,5 +228,21 @@ async fn preview(State(s): State<Arc<Shared>>) -> Response {
         )
             .into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// issue 19: the live image of the identity step's running match (the last frame the worker
+/// looked at); 404 when no match runs.
+async fn face_preview(State(s): State<Arc<Shared>>) -> Response {
+    match s.face_preview.get() {
+        Some(jpeg) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            jpeg,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -77,6 +77,8 @@ pub struct Kit {
     pub slot: CardSlot,
     /// True on simulated hardware.
     pub sim: bool,
+    /// The identity step's verifier, frames and live image (issue 19).
+    pub face: crate::face::FaceKit,
 }
 
 impl Kit {

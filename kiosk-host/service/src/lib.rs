@@ -25,6 +25,7 @@ pub mod demo;
 pub mod devices;
 pub mod edge;
 pub mod extract;
+pub mod face;
 pub mod http;
 pub mod inputs;
 pub mod kit;
@@ -263,6 +264,22 @@ pub fn build(
         .clone()
         .map(|p| Box::new(move |lines: &[String]| p.print_lines(lines)) as kit::Printer);
     let slot = CardSlot::new(&target, &config.devices);
+    // issue 19: the identity step's verifier (loaded once) and the camera of its matches.
+    let mut face = face::FaceKit::new(&config);
+    face.camera = camera
+        .clone()
+        .map(|c| Arc::new(face::LiveCamera(c)) as Arc<dyn face::FaceCamera>);
+    #[cfg(feature = "sim")]
+    if let Some(sim) = &sim {
+        face.camera = Some(Arc::new(sim::face::SimFaceCamera {
+            scene: sim.face_scene.clone(),
+            plugged: sim.camera_plugged.clone(),
+            verifier: face.verifier.clone(),
+            other_person: face_data(&opts.root).join("photos/obama.jpg"),
+        }));
+        face.card_photo = Some(sim::face::card_photo());
+    }
+    let face_preview = face.preview.clone();
     let config = Arc::new(config);
     let calendar = Arc::new(calendar);
     let (actor, screen) = actor::spawn(kit::Kit {
@@ -280,6 +297,7 @@ pub fn build(
         board: board.clone(),
         slot: slot.clone(),
         sim: opts.sim,
+        face,
     })?;
     let shared = Arc::new(Shared {
         actor,
@@ -299,6 +317,7 @@ pub fn build(
         hosts: edge::Hosts::new(addr),
         #[cfg(feature = "sim")]
         sim,
+        face_preview,
     });
     Ok((shared, addr, temp))
 }
@@ -332,6 +351,13 @@ fn simulated(
     store: &SqliteStore,
 ) -> Result<Devices, ServeError> {
     let sim = sim::SimDevices::new(root)?;
+    // issue 19: the face models where scripts/lib.sh fetch_face_data puts them, unless the
+    // configured folder has them.
+    let models = face_data(root).join("models");
+    let configured = Path::new(&config.face.model_dir).join(face_match::RECOGNITION_MODEL);
+    if !configured.exists() && models.join(face_match::RECOGNITION_MODEL).exists() {
+        config.face.model_dir = models.to_string_lossy().into_owned();
+    }
     sim.configure(&mut config.devices);
     // With an agency the demo registry is the agency's (loaded by `agency import
     // data/demo/registry.jsonl`): the kiosk's database keeps no registry of its own.
@@ -463,4 +489,13 @@ pub mod tempdir {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
+}
+
+/// Where `scripts/lib.sh fetch_face_data` puts the face models and test photographs:
+/// `FACE_DATA`, else `target/face` in the workspace (issue 19, simulator only).
+#[cfg(feature = "sim")]
+fn face_data(root: &Path) -> PathBuf {
+    std::env::var_os("FACE_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/face"))
 }

@@ -29,6 +29,9 @@ pub struct Published {
     pub devices: Vec<Health>,
     /// The case and the material a gathering screen waits for.
     pub waiting: Option<(String, Material)>,
+    /// issue 19: the case waiting for a staff member to check the citizen's identity (case
+    /// id, business, agent case).
+    pub identity_waiting: Option<(String, kiosk_core::domain::BusinessCode, bool)>,
     /// Counts changes of `page`: a server-sent `session` event for each.
     pub session_seq: u64,
     /// Counts changes of the device status (`card_present`, `device_message`, `devices`): a
@@ -75,6 +78,7 @@ impl Published {
             && self.device_message == other.device_message
             && self.devices == other.devices
             && self.waiting == other.waiting
+            && self.identity_waiting == other.identity_waiting
     }
 }
 
@@ -128,6 +132,7 @@ mod tests {
                 events: 0,
             }],
             waiting: Some(("C1".into(), Material::IdCard)),
+            identity_waiting: None,
             session_seq: 0,
             device_seq: 0,
         }

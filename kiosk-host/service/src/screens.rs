@@ -467,6 +467,11 @@ pub fn session(view: &View<'_>) -> Option<Page> {
             business: business.clone(),
             message: failure.text(l),
         },
+        Phase::Identity { step } => Screen::Face {
+            business: business.clone(),
+            face: face_view(view, step),
+            problem: live.problem.clone(),
+        },
         Phase::Closed => return None,
     };
     Some(page(view.chrome, business, screen))
@@ -694,5 +699,38 @@ mod tests {
             likely_codes(Some(Presented::IdCard), &few),
             Some(vec!["apply".to_string()])
         );
+    }
+}
+
+/// issue 19: the identity step's screen from its step and the running attempt.
+fn face_view(view: &View<'_>, step: &kiosk_core::engine::identity::FaceStep) -> ui_web::FaceView {
+    use crate::face::Instruction;
+    use face_match::liveness::Action;
+    use kiosk_core::engine::identity::{FaceFailure, FaceStep};
+    use ui_web::{FaceInstruction, FaceView, FaceWhy};
+    match step {
+        FaceStep::Consent => FaceView::Consent,
+        FaceStep::Matching { attempt } => FaceView::Matching {
+            instruction: match view.live.face.as_ref().map(|r| r.instruction()) {
+                Some(Instruction::Do(Action::Blink)) => FaceInstruction::Blink,
+                Some(Instruction::Do(Action::TurnLeft)) => FaceInstruction::TurnLeft,
+                Some(Instruction::Do(Action::TurnRight)) => FaceInstruction::TurnRight,
+                Some(Instruction::Comparing) => FaceInstruction::Comparing,
+                Some(Instruction::LookAtCamera) | None => FaceInstruction::LookAtCamera,
+            },
+            attempt: *attempt,
+        },
+        FaceStep::Failed { why, may_retry, .. } => FaceView::Failed {
+            why: match why {
+                FaceFailure::NotLive => FaceWhy::NotLive,
+                FaceFailure::NoFace => FaceWhy::NoFace,
+                FaceFailure::NotSamePerson => FaceWhy::NotSamePerson,
+            },
+            may_retry: *may_retry,
+            staff: view.config.face.staff_approval,
+        },
+        FaceStep::AwaitingStaff { .. } => FaceView::AwaitingStaff {
+            case_id: view.live.session.case_id.clone(),
+        },
     }
 }

@@ -57,6 +57,8 @@ pub struct Shared {
     /// The simulated hardware, when the kiosk runs on it.
     #[cfg(feature = "sim")]
     pub sim: Option<SimDevices>,
+    /// The live image of the identity step's running match (issue 19).
+    pub face_preview: crate::face::Preview,
 }
 
 impl Shared {

@@ -25,6 +25,7 @@ mod cli;
 mod config_cli;
 mod crash_kill;
 mod disk_full;
+mod face_flow;
 mod idcard_pty;
 mod layering;
 mod masking;

@@ -125,6 +125,17 @@ pub fn render_page(page: &Page) -> String {
             heading: Key::FailedHeading,
         }
         .render(),
+        Screen::Face {
+            business,
+            face,
+            problem,
+        } => FaceTpl {
+            c,
+            business,
+            face,
+            problem: problem.as_deref(),
+        }
+        .render(),
         Screen::Error {
             message,
             what_to_do,
@@ -237,6 +248,19 @@ pub fn render_page(page: &Page) -> String {
             next_page: *next_page,
         }
         .render(),
+        Screen::StaffIdentity {
+            nav,
+            notice,
+            problem,
+            waiting,
+        } => StaffIdentityTpl {
+            c,
+            nav,
+            notice: notice.as_deref(),
+            problem: problem.as_deref(),
+            waiting: waiting.as_ref(),
+        }
+        .render(),
         Screen::SimPanel {
             cards,
             people,
@@ -328,6 +352,7 @@ impl<'a> Chrome<'a> {
             StaffPage::Audit => StaffKey::PageAudit,
             StaffPage::Applications => StaffKey::PageApplications,
             StaffPage::Suggestions => StaffKey::PageSuggestions,
+            StaffPage::Identity => StaffKey::PageIdentity,
         })
     }
 
@@ -341,6 +366,7 @@ impl<'a> Chrome<'a> {
             StaffPage::Audit => StaffKey::HintAudit,
             StaffPage::Applications => StaffKey::HintApplications,
             StaffPage::Suggestions => StaffKey::HintSuggestions,
+            StaffPage::Identity => StaffKey::HintIdentity,
         };
         Some(self.s(key))
     }
@@ -771,3 +797,48 @@ struct SuggestTpl<'a> {
 
 #[cfg(test)]
 mod tests;
+
+/// issue 19: the identity step's screen.
+#[derive(Template)]
+#[template(path = "face.html")]
+struct FaceTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    face: &'a crate::view::FaceView,
+    problem: Option<&'a str>,
+}
+
+impl FaceTpl<'_> {
+    /// The instruction's text key.
+    fn instruction_key(&self, i: &crate::view::FaceInstruction) -> Key {
+        use crate::view::FaceInstruction as I;
+        match i {
+            I::LookAtCamera => Key::FaceLook,
+            I::Blink => Key::FaceBlink,
+            I::TurnLeft => Key::FaceTurnLeft,
+            I::TurnRight => Key::FaceTurnRight,
+            I::Comparing => Key::FaceComparing,
+        }
+    }
+
+    /// The failure's explanation key.
+    fn why_key(&self, w: &crate::view::FaceWhy) -> Key {
+        use crate::view::FaceWhy as W;
+        match w {
+            W::NotLive => Key::FaceNotLive,
+            W::NoFace => Key::FaceNoFace,
+            W::NotSamePerson => Key::FaceNotSame,
+        }
+    }
+}
+
+/// issue 19: the staff approval of a citizen's identity.
+#[derive(Template)]
+#[template(path = "staff_identity.html")]
+struct StaffIdentityTpl<'a> {
+    c: Chrome<'a>,
+    nav: &'a StaffNav,
+    notice: Option<&'a str>,
+    problem: Option<&'a str>,
+    waiting: Option<&'a crate::view::IdentityWaiting>,
+}

@@ -11,8 +11,9 @@ use ui_web::i18n::{endonym, Key};
 use ui_web::render_page;
 use ui_web::view::{
     ApplicationRow, ArchiveResults, ArchiveRow, Ask, AuditRow, Bar, BarChart, CheckRow,
-    DivisionChoice, FeedbackRow, Field, GuideEntry, Icon, Lang, Likely, MenuGroup, MenuItem,
-    MenuSection, Page, Presented, Screen, StaffNav, StaffPage, StatsRow,
+    DivisionChoice, FaceInstruction, FaceView, FaceWhy, FeedbackRow, Field, GuideEntry, Icon,
+    IdentityWaiting, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented, Screen,
+    StaffNav, StaffPage, StatsRow,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -655,6 +656,68 @@ fn samples() -> Vec<Screen> {
             business: s("社会保障卡挂失"),
             message: s("卡片写入未完成,卡和记录都没有改变。"),
         },
+        // issue 19: the identity step's four screens and the staff approval.
+        Screen::Face {
+            business: s("社会保障卡补领"),
+            face: FaceView::Consent,
+            problem: None,
+        },
+        Screen::Face {
+            business: s("社会保障卡补领"),
+            face: FaceView::Matching {
+                instruction: FaceInstruction::Blink,
+                attempt: 1,
+            },
+            problem: None,
+        },
+        Screen::Face {
+            business: s("社会保障卡补领"),
+            face: FaceView::Matching {
+                instruction: FaceInstruction::LookAtCamera,
+                attempt: 2,
+            },
+            problem: None,
+        },
+        Screen::Face {
+            business: s("社会保障卡换领"),
+            face: FaceView::Matching {
+                instruction: FaceInstruction::TurnLeft,
+                attempt: 1,
+            },
+            problem: None,
+        },
+        Screen::Face {
+            business: s("社会保障卡换领"),
+            face: FaceView::Matching {
+                instruction: FaceInstruction::TurnRight,
+                attempt: 1,
+            },
+            problem: None,
+        },
+        Screen::Face {
+            business: s("社会保障卡换领"),
+            face: FaceView::Matching {
+                instruction: FaceInstruction::Comparing,
+                attempt: 1,
+            },
+            problem: None,
+        },
+        Screen::Face {
+            business: s("社会保障卡注销"),
+            face: FaceView::Failed {
+                why: FaceWhy::NotSamePerson,
+                may_retry: true,
+                staff: true,
+            },
+            problem: Some(s("已达到重试次数")),
+        },
+        Screen::Face {
+            business: s("社会保障卡注销"),
+            face: FaceView::AwaitingStaff {
+                case_id: s("K1-20260310-0001"),
+            },
+            problem: None,
+        },
         Screen::Error {
             message: s("读卡器没有响应。"),
             what_to_do: s("请稍后再试,或到人工窗口办理。"),
@@ -800,6 +863,16 @@ fn samples() -> Vec<Screen> {
             problems: vec![s("entry 7: hash does not match (altered)")],
             latest: vec![],
         },
+        Screen::StaffIdentity {
+            nav: staff_nav(StaffPage::Identity),
+            notice: None,
+            problem: None,
+            waiting: Some(IdentityWaiting {
+                case_id: s("K1-20260310-0001"),
+                business: s("社会保障卡补领"),
+                agent: true,
+            }),
+        },
         Screen::StaffApplications {
             nav: staff_nav(StaffPage::Applications),
             notice: Some(s("已将 K1-20260301-000001 改为“已受理”")),
@@ -896,6 +969,8 @@ fn variant(screen: &Screen) -> &'static str {
         Screen::Interrupted { .. } => "interrupted",
         Screen::Done { .. } => "done",
         Screen::Failed { .. } => "failed",
+        Screen::Face { .. } => "face",
+        Screen::StaffIdentity { .. } => "staff_identity",
         Screen::Error { .. } => "error",
         Screen::Guide { .. } => "guide",
         Screen::Suggest { .. } => "suggest",
@@ -911,7 +986,7 @@ fn variant(screen: &Screen) -> &'static str {
     }
 }
 
-const VARIANTS: [&str; 22] = [
+const VARIANTS: [&str; 24] = [
     "home",
     "attract",
     "ask",
@@ -934,6 +1009,8 @@ const VARIANTS: [&str; 22] = [
     "staff_applications",
     "staff_suggestions",
     "sim_panel",
+    "face",
+    "staff_identity",
 ];
 
 fn in_session(screen: &Screen) -> bool {
@@ -952,6 +1029,7 @@ fn in_session(screen: &Screen) -> bool {
             | Screen::StaffAudit { .. }
             | Screen::StaffApplications { .. }
             | Screen::StaffSuggestions { .. }
+            | Screen::StaffIdentity { .. }
     )
 }
 
@@ -1110,7 +1188,10 @@ fn every_page_is_a_whole_well_formed_document() {
                     "/staff/archive",
                     "/staff/stats",
                     "/staff/applications",
-                    "/suggest"
+                    "/suggest",
+                    // issue 19
+                    "/staff/identity",
+                    "/sim/face"
                 ]
                 .contains(&form.action.as_str()),
                 "{what}: {}",
@@ -2089,6 +2170,12 @@ fn the_host_gets_exactly_these_actions_and_fields() {
         ("print", set(&["action"])),
         ("rate", set(&["action", "level", "reasons", "comment"])),
         ("reason", set(&["action", "reason"])),
+        // issue 19: the identity step's choices.
+        ("face_accept", set(&["action"])),
+        ("face_decline", set(&["action"])),
+        ("face_retry", set(&["action"])),
+        ("face_staff", set(&["action"])),
+        ("face_end", set(&["action"])),
     ]
     .into_iter()
     .map(|(action, names)| (action.to_owned(), names))
@@ -2106,6 +2193,11 @@ fn the_host_gets_exactly_these_actions_and_fields() {
         ("/sim/qr".to_owned(), set(&["ecard", "text"])),
         ("/sim/printer".to_owned(), set(&["paper"])),
         ("/sim/scene".to_owned(), set(&["scene"])),
+        ("/sim/face".to_owned(), set(&["scene"])),
+        (
+            "/staff/identity".to_owned(),
+            set(&["csrf", "case", "decision"]),
+        ),
         // Staff pages.
         (
             "/staff/login".to_owned(),
@@ -2279,6 +2371,35 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
         Screen::Failed { business, message } => Screen::Failed {
             business: f(business),
             message: f(message),
+        },
+        Screen::Face {
+            business,
+            face,
+            problem,
+        } => Screen::Face {
+            business: f(business),
+            face: match face {
+                FaceView::AwaitingStaff { case_id } => FaceView::AwaitingStaff {
+                    case_id: f(case_id),
+                },
+                other => other.clone(),
+            },
+            problem: problem.as_deref().map(&mut *f),
+        },
+        Screen::StaffIdentity {
+            nav,
+            notice,
+            problem,
+            waiting,
+        } => Screen::StaffIdentity {
+            nav: map_nav(nav, f),
+            notice: notice.as_deref().map(&mut *f),
+            problem: problem.as_deref().map(&mut *f),
+            waiting: waiting.as_ref().map(|w| IdentityWaiting {
+                case_id: f(&w.case_id),
+                business: f(&w.business),
+                agent: w.agent,
+            }),
         },
         Screen::Error {
             message,

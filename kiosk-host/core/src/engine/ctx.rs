@@ -11,6 +11,8 @@ pub struct Ctx<'a> {
     pub now: Timestamp,
     pub settings: &'a firmware_config::Business,
     pub kiosk: &'a firmware_config::Kiosk,
+    /// `[face]`: which businesses need the identity match, retries, the staff path.
+    pub face: &'a firmware_config::Face,
     pub calendar: &'a WorkCalendar,
     /// The language printed notices use.
     pub language: Language,

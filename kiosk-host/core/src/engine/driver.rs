@@ -87,6 +87,7 @@ impl std::fmt::Debug for Event {
             Event::Finish => "Finish",
             Event::Cancel => "Cancel",
             Event::Timeout => "Timeout",
+            Event::Face(_) => "Face",
         };
         f.write_str(name)
     }
@@ -98,6 +99,7 @@ impl Engine<'_> {
             now,
             settings: &self.config.business,
             kiosk: &self.config.kiosk,
+            face: &self.config.face,
             calendar: self.calendar,
             language: self.config.ui.default_language,
         }

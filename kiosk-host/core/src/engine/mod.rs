@@ -1,12 +1,14 @@
 //! The business engine: sessions as pure state machines ([`session`]: the reducer; its state,
 //! events and effects in `state`), the per-business decisions ([`plan`], with `refusal` and
-//! `ctx`), and the executor that runs their effects with an intent journal ([`executor`]).
+//! `ctx`), the identity step before anything irreversible ([`identity`]), and the executor that runs their effects with an intent journal ([`executor`]).
 
 mod ctx;
 pub mod driver;
 pub mod executor;
+mod face;
 pub mod facts;
 pub mod failure;
+pub mod identity;
 pub mod plan;
 mod refusal;
 pub mod session;

@@ -450,6 +450,9 @@ pub fn archive_record(s: &Session, ctx: &Ctx<'_>, record: Option<&CardRecord>) -
             serde_json::json!({ "receipt_number": b }),
         ));
     }
+    if let Some(v) = super::identity::archive_json(s) {
+        materials.push(json("identity_match", "人证核验结果", v));
+    }
     let mut steps = s.steps.clone();
     steps.push(CaseStep {
         at: ctx.now,

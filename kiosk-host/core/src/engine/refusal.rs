@@ -38,6 +38,11 @@ pub enum Refusal {
     PinNotBlocked,
     PinBlocked,
     CardUnusable,
+    /// 人证核验 did not pass (declined, failed, or not possible) and no staff approved: the
+    /// citizen goes to `counter` (`[face] counter`; empty: "a service counter").
+    IdentityNotVerified {
+        counter: String,
+    },
 }
 
 impl Refusal {
@@ -171,6 +176,16 @@ impl Refusal {
                 "the card is blocked or unusable; exchange it or go to a service counter",
                 "كارتا قۇلۇپلانغان ياكى بۇزۇلغان، ئالماشتۇرۇڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ",
             )),
+            Refusal::IdentityNotVerified { counter } if counter.is_empty() => fixed(Tri::new(
+                "未能核验您是身份证上的本人,本业务未办理,没有任何改变。请携带身份证到服务窗口办理",
+                "we could not verify that you are the person on the ID card: nothing was done or changed; please bring the ID card to a service counter",
+                "سىزنىڭ كىملىكتىكى كىشى ئىكەنلىكىڭىزنى دەلىللىيەلمىدۇق، ھېچنېمە ئۆزگەرتىلمىدى؛ كىملىكىڭىزنى ئېلىپ مۇلازىمەت كۆزنىكىگە بېرىڭ",
+            )),
+            Refusal::IdentityNotVerified { counter } => Tri {
+                zh: format!("未能核验您是身份证上的本人,本业务未办理,没有任何改变。请携带身份证到{counter}办理"),
+                en: format!("we could not verify that you are the person on the ID card: nothing was done or changed; please bring the ID card to the counter {counter}"),
+                ug: format!("سىزنىڭ كىملىكتىكى كىشى ئىكەنلىكىڭىزنى دەلىللىيەلمىدۇق، ھېچنېمە ئۆزگەرتىلمىدى؛ كىملىكىڭىزنى ئېلىپ {counter} كۆزنىكىگە بېرىڭ"),
+            },
         }
     }
 }
@@ -215,6 +230,9 @@ mod tests {
             Refusal::PinNotBlocked,
             Refusal::PinBlocked,
             Refusal::CardUnusable,
+            Refusal::IdentityNotVerified {
+                counter: String::new(),
+            },
         ]
     }
 

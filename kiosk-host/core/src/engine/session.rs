@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use card_io::pin::Pin;
 
-use super::plan;
+use super::{identity, plan};
 use crate::domain::{local_date, BusinessCode, Outcome};
 use crate::rules::{self, intake, Material};
 use crate::store::{CaseStep, Commit, Rating};
@@ -61,6 +61,7 @@ impl Session {
             gathered: Gathered::default(),
             lacking: BTreeSet::new(),
             deadline: None,
+            identity: identity::Verification::default(),
             steps: vec![CaseStep {
                 at: ctx.now,
                 step: "申报".into(),
@@ -104,7 +105,7 @@ impl Session {
         });
         match plan::precheck(self, ctx) {
             Err(refusal) => Phase::Refused { refusal },
-            Ok(()) => Phase::Confirming,
+            Ok(()) => identity::enter(self, ctx),
         }
     }
 
@@ -122,6 +123,9 @@ impl Session {
             }
             (_, Event::Cancel | Event::Timeout) => self.abandon(ctx),
             (Phase::Gathering { material }, event) => self.gather(*material, event, ctx)?,
+            (Phase::Identity { step }, Event::Face(e)) => {
+                identity::handle(self, step.clone(), e, ctx)?
+            }
             (Phase::Confirming, Event::Confirm) => match plan::pins_needed(self.business) {
                 Some((old, new)) => {
                     self.phase = Phase::EnteringPins { old, new };

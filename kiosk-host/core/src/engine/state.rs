@@ -35,6 +35,9 @@ pub enum Phase {
     Returned { notice: intake::MissingNotice },
     /// Refused on the rules (terminal).
     Refused { refusal: Refusal },
+    /// 人证核验: the identity step (consent, the match, the staff path), before the
+    /// confirmation (`face`, `identity`).
+    Identity { step: super::face::FaceStep },
     /// Waiting for the citizen to confirm.
     Confirming,
     /// Waiting for PIN entry (after confirmation).
@@ -101,6 +104,8 @@ pub enum Event {
     Finish,
     Cancel,
     Timeout,
+    /// An event of the identity step (`identity`).
+    Face(super::face::FaceEvent),
 }
 
 /// How the executor's run ended.
@@ -203,6 +208,9 @@ pub struct Session {
     /// from two days).
     #[serde(skip)]
     pub deadline: Option<crate::calendar::Deadline>,
+    /// What the identity step keeps: the match's record, who approved (`identity`).
+    #[serde(skip)]
+    pub identity: super::face::Verification,
 }
 
 /// The materials gathered so far.

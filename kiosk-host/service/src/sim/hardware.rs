@@ -40,6 +40,8 @@ pub struct SimDevices {
     pub cards: PathBuf,
     pub people: PathBuf,
     pub scene: Arc<Mutex<Scene>>,
+    /// Who stands at the camera during a face match (issue 19).
+    pub face_scene: Arc<Mutex<super::face::FaceScene>>,
     /// False while the simulated camera is unplugged: frames fail as a camera that left
     /// the USB bus does.
     pub camera_plugged: Arc<std::sync::atomic::AtomicBool>,
@@ -75,6 +77,7 @@ impl SimDevices {
             cards: root.join("hw-sim/cards"),
             people: root.join("hw-sim/people"),
             scene: Arc::new(Mutex::new(Scene::Good)),
+            face_scene: Arc::new(Mutex::new(super::face::FaceScene::Live)),
             camera_plugged: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             id_module,
             qr,

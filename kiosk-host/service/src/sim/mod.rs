@@ -11,9 +11,11 @@
 //! - [`panel`]: the `/sim` page and its forms.
 //! - [`hardware`]: the simulated devices themselves ([`SimDevices`]).
 //! - [`hang`]: the session actor made to hang (the watchdog's test).
+//! - [`face`]: who stands at the camera during the identity step's face match.
 
 mod answers;
 pub mod cards;
+pub mod face;
 // issue 20: the actor hung on purpose, for the watchdog test.
 pub mod hang;
 pub mod hardware;
@@ -55,4 +57,7 @@ pub fn routes() -> axum::Router<std::sync::Arc<Shared>> {
         .route("/sim/printer", post(panel_printer))
         .route("/sim/scene", post(panel_scene))
         .route("/api/sim/hang", post(hang::hang))
+        // issue 19: who stands at the camera during a face match.
+        .route("/api/sim/face", post(face::set_scene))
+        .route("/sim/face", post(face::panel_scene))
 }

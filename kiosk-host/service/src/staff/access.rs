@@ -36,6 +36,8 @@ pub fn roles_for(page: StaffPage) -> &'static [Role] {
         StaffPage::Applications => &[FrontDesk, Supervisor],
         // 8.3: suggestions are shown to supervisors.
         StaffPage::Suggestions => &[Supervisor],
+        // issue 19: the front desk checks identities in person.
+        StaffPage::Identity => &[FrontDesk, Supervisor],
     }
 }
 
@@ -330,7 +332,12 @@ mod tests {
         };
         assert_eq!(
             who.nav(StaffPage::Home).pages,
-            [StaffPage::Home, StaffPage::Stats, StaffPage::Applications]
+            [
+                StaffPage::Home,
+                StaffPage::Stats,
+                StaffPage::Applications,
+                StaffPage::Identity
+            ]
         );
     }
 }

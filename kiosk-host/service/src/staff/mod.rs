@@ -14,6 +14,7 @@ mod applications;
 mod archive;
 mod audit_log;
 pub mod gate;
+mod identity;
 mod labels;
 mod login;
 pub(crate) mod pseudonym;
@@ -55,6 +56,11 @@ pub fn routes() -> Router<Arc<Shared>> {
             get(applications::show).post(applications::move_one),
         )
         .route("/staff/suggestions", get(suggestions::show))
+        // issue 19: the staff approval of a citizen's identity.
+        .route(
+            "/staff/identity",
+            get(identity::show).post(identity::decide),
+        )
 }
 
 /// `GET /staff`: the pages the user's roles open.

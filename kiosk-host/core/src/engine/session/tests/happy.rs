@@ -401,6 +401,7 @@ fn an_id_card_address_keeps_the_division_only_when_it_is_the_same_address() {
         }
         s.handle(Event::IdCardRead { person, facts }, &ctx)
             .expect("ID card");
+        super::face::pass(&mut s, &ctx);
         let effects = s.handle(Event::Confirm, &ctx).expect("confirm");
         let upserted: Vec<&Person> = effects
             .iter()
