@@ -7,6 +7,7 @@ pub mod driver;
 pub mod executor;
 pub mod facts;
 pub mod failure;
+mod next_steps;
 pub mod plan;
 mod refusal;
 pub mod session;

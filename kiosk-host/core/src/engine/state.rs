@@ -203,6 +203,9 @@ pub struct Session {
     /// from two days).
     #[serde(skip)]
     pub deadline: Option<crate::calendar::Deadline>,
+    /// After a wrong PIN: the tries the card has left. The citizen is back on the PIN screen
+    /// (issue 22), which shows them; cleared when a PIN is accepted.
+    pub pin_tries_left: Option<u8>,
 }
 
 /// The materials gathered so far.
