@@ -95,7 +95,9 @@ test("a card pulled before the PIN is entered: a clear message, then cancel goes
   assert.doesNotMatch(message, /panic|error:|Err\(|0x[0-9a-f]{4}|^[0-9A-F]{4}$/i, "no raw error");
   assert.doesNotMatch(await page.content(), new RegExp(GOOD_PIN), "the PIN is not in the page");
   await t.visit(`pulled-${s}`);
-  await step(page, () => page.locator('.session-bar form.cancel button').click(), "home");
+  // A failed business is finished by its own button (nothing is left to cancel there).
+  const end = s === "failed" ? actionButton(page, "finish") : page.locator(".session-bar form.cancel button");
+  await step(page, () => end.click(), "home");
   await t.visit("pulled-home");
 });
 
@@ -112,7 +114,10 @@ test("idle timeout: the page's countdown posts timeout and the kiosk goes home",
     assert.equal(await page.getAttribute("#countdown", "data-idle"), "3");
     assert.equal(await page.locator("#countdown").isVisible(), true, "a visible countdown");
     await t.visit("timeout-ask-card");
-    await waitScreen(page, "home", 10000);
+    // Never a silent return (issue 22): 已超时退出 on take_cards, then home.
+    await waitScreen(page, "take_cards", 10000);
+    assert.match(await page.locator("main").innerText(), /已超时退出/);
+    await waitScreen(page, "home", 20000);
     assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
   } finally {
     posts.stop();

@@ -37,6 +37,10 @@ pub const PROMPTS: &[Key] = &[
     Key::Suggestions,
     Key::SuggestionThanks,
     Key::TimeAlmostUp,
+    // issue 22
+    Key::TakeCardsHeading,
+    Key::StillThere,
+    Key::PhotoCheck,
 ];
 
 /// What espeak-ng is given for one prompt in one language.

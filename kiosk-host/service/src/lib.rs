@@ -27,6 +27,7 @@ pub mod edge;
 pub mod extract;
 pub mod http;
 pub mod inputs;
+pub mod journey;
 pub mod kit;
 pub mod openapi;
 pub mod photo;

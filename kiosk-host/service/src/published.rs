@@ -29,6 +29,8 @@ pub struct Published {
     pub devices: Vec<Health>,
     /// The case and the material a gathering screen waits for.
     pub waiting: Option<(String, Material)>,
+    /// The photo taken and shown to check (`/camera/photo.jpg`; issue 22).
+    pub photo_check: Option<Arc<kiosk_core::engine::facts::PhotoFacts>>,
     /// Counts changes of `page`: a server-sent `session` event for each.
     pub session_seq: u64,
     /// Counts changes of the device status (`card_present`, `device_message`, `devices`): a
@@ -128,6 +130,7 @@ mod tests {
                 events: 0,
             }],
             waiting: Some(("C1".into(), Material::IdCard)),
+            photo_check: None,
             session_seq: 0,
             device_seq: 0,
         }

@@ -563,6 +563,16 @@ fn samples() -> Vec<Screen> {
         ask(
             Ask::Photo {
                 advice: vec![s("请摘下眼镜"), s("请靠近一些")],
+                taken: None,
+            },
+            false,
+            None,
+        ),
+        // Issue 22: the photo taken, shown with 重拍 and 使用此照片.
+        ask(
+            Ask::Photo {
+                advice: vec![],
+                taken: Some(s("/camera/photo.jpg?v=0123456789ab")),
             },
             false,
             None,
@@ -611,6 +621,23 @@ fn samples() -> Vec<Screen> {
             new: true,
             digits: vec![7, 3, 0, 9, 1, 5, 8, 2, 6, 4],
             problem: None,
+            tries_left: None,
+            helps: vec![],
+        },
+        // Issue 22: after a wrong old PIN, only the old PIN, the tries left, 密码重置 offered.
+        Screen::Pins {
+            business: s("社会保障卡密码修改"),
+            old: true,
+            new: false,
+            digits: vec![7, 3, 0, 9, 1, 5, 8, 2, 6, 4],
+            problem: Some(s("密码错误,还可尝试 2 次")),
+            tries_left: Some(2),
+            helps: vec![item(
+                "pin_reset",
+                "社会保障卡密码重置",
+                Icon::PinReset,
+                true,
+            )],
         },
         Screen::Pins {
             business: s("社会保障卡启用"),
@@ -618,6 +645,8 @@ fn samples() -> Vec<Screen> {
             new: true,
             digits: vec![2, 9, 4, 0, 6, 1, 3, 8, 5, 7],
             problem: Some(s("两次输入的新密码不一致")),
+            tries_left: None,
+            helps: vec![],
         },
         Screen::Pins {
             business: s("核验密码"),
@@ -625,6 +654,8 @@ fn samples() -> Vec<Screen> {
             new: false,
             digits: vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
             problem: None,
+            tries_left: None,
+            helps: vec![],
         },
         Screen::Interrupted {
             business: s("社会保障卡密码修改"),
@@ -654,6 +685,20 @@ fn samples() -> Vec<Screen> {
         Screen::Failed {
             business: s("社会保障卡挂失"),
             message: s("卡片写入未完成,卡和记录都没有改变。"),
+            helps: vec![],
+        },
+        Screen::Failed {
+            business: s("社会保障卡密码修改"),
+            message: s("密码已锁定,请办理密码解锁"),
+            helps: vec![
+                item("pin_unblock", "社会保障卡密码解锁", Icon::PinUnblock, true),
+                item("pin_reset", "社会保障卡密码重置", Icon::PinReset, true),
+            ],
+        },
+        Screen::TakeCards {
+            card: true,
+            id_card: true,
+            timed_out: true,
         },
         Screen::Error {
             message: s("读卡器没有响应。"),
@@ -896,6 +941,7 @@ fn variant(screen: &Screen) -> &'static str {
         Screen::Interrupted { .. } => "interrupted",
         Screen::Done { .. } => "done",
         Screen::Failed { .. } => "failed",
+        Screen::TakeCards { .. } => "take_cards",
         Screen::Error { .. } => "error",
         Screen::Guide { .. } => "guide",
         Screen::Suggest { .. } => "suggest",
@@ -941,6 +987,7 @@ fn in_session(screen: &Screen) -> bool {
         screen,
         Screen::Home { .. }
             | Screen::Attract { .. }
+            | Screen::TakeCards { .. }
             | Screen::Guide { .. }
             | Screen::Suggest { .. }
             | Screen::SimPanel { .. }
@@ -970,6 +1017,7 @@ fn page(lang: Lang, elderly: bool, screen: Screen) -> Page {
         in_session: session,
         sim: false,
         attract_after_s: attract.then_some(90),
+        staff_called: false,
         screen,
     }
 }
@@ -2201,8 +2249,9 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
         } => Screen::Ask {
             business: f(business),
             ask: match ask {
-                Ask::Photo { advice } => Ask::Photo {
+                Ask::Photo { advice, taken } => Ask::Photo {
                     advice: strings(advice, f),
+                    taken: taken.clone(),
                 },
                 Ask::Reason { options } => Ask::Reason {
                     options: pairs(options, f),
@@ -2252,12 +2301,22 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             new,
             digits,
             problem,
+            tries_left,
+            helps,
         } => Screen::Pins {
             business: f(business),
             old: *old,
             new: *new,
             digits: digits.clone(),
             problem: problem.as_deref().map(&mut *f),
+            tries_left: *tries_left,
+            helps: helps
+                .iter()
+                .map(|i| MenuItem {
+                    name: f(&i.name),
+                    ..i.clone()
+                })
+                .collect(),
         },
         Screen::Interrupted { business, message } => Screen::Interrupted {
             business: f(business),
@@ -2276,10 +2335,22 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             ecard_qr: ecard_qr.as_deref().map(&mut *f),
             rating_reasons: pairs(rating_reasons, f),
         },
-        Screen::Failed { business, message } => Screen::Failed {
+        Screen::Failed {
+            business,
+            message,
+            helps,
+        } => Screen::Failed {
             business: f(business),
             message: f(message),
+            helps: helps
+                .iter()
+                .map(|i| MenuItem {
+                    name: f(&i.name),
+                    ..i.clone()
+                })
+                .collect(),
         },
+        Screen::TakeCards { .. } => page.screen.clone(),
         Screen::Error {
             message,
             what_to_do,
