@@ -45,8 +45,8 @@ impl Chrome<'_> {
         )
     }
 
-    /// True on the citizen's screens (not on the staff pages or the simulator's panel): they
-    /// carry the 呼叫工作人员 button, in every mode.
+    /// True on the citizen's screens that carry the 呼叫工作人员 button of the header, in every
+    /// mode: not the staff pages or the simulator's panel, nor the error screen (its own).
     pub(super) fn citizen_page(&self) -> bool {
         use crate::view::Screen;
         !matches!(
@@ -60,6 +60,8 @@ impl Chrome<'_> {
                 | Screen::StaffApplications { .. }
                 | Screen::StaffSuggestions { .. }
                 | Screen::SimPanel { .. }
+                // The error screen has its own, larger, call-staff button.
+                | Screen::Error { .. }
         )
     }
 }

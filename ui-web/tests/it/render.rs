@@ -957,7 +957,8 @@ fn variant(screen: &Screen) -> &'static str {
     }
 }
 
-const VARIANTS: [&str; 22] = [
+const VARIANTS: [&str; 23] = [
+    "take_cards",
     "home",
     "attract",
     "ask",
@@ -1238,17 +1239,20 @@ fn elderly_pages_have_the_class_and_a_call_staff_button() {
             .filter(|f| f.action == "/staff-call")
             .collect();
         let what = format!("{} {:?}", variant(&page.screen), page.lang);
-        if page.elderly {
-            assert_eq!(body[0].attr("class"), Some("elderly"), "{what}");
-            assert_eq!(staff.len(), 1, "{what}: one call-staff button");
+        assert_eq!(
+            body[0].attr("class"),
+            page.elderly.then_some("elderly"),
+            "{what}"
+        );
+        // Issue 22: every citizen screen offers to call staff, once, in every mode; the staff
+        // pages and the simulator's panel do not.
+        let citizen = !variant(&page.screen).starts_with("staff")
+            && !matches!(variant(&page.screen), "selftest" | "sim_panel");
+        assert_eq!(staff.len(), usize::from(citizen), "{what}: call-staff buttons");
+        if citizen {
             let button = staff[0].buttons().next().expect("a button");
             assert_eq!(button.ty, "submit");
             assert!(text_of(&tokens).contains(Key::CallStaff.text(page.lang)));
-        } else {
-            assert_eq!(body[0].attr("class"), None, "{what}");
-            // Only the error screen offers to call staff outside elderly mode.
-            let expected = usize::from(variant(&page.screen) == "error");
-            assert_eq!(staff.len(), expected, "{what}");
         }
     }
 }
@@ -1268,8 +1272,18 @@ fn a_session_shows_cancel_and_the_countdown() {
             .iter()
             .filter(|t| t.attr("id") == Some("countdown"))
             .collect();
-        if page.in_session {
+        // Issue 22: nothing is left to cancel once the business ended (its own button
+        // finishes).
+        let over = matches!(
+            variant(&page.screen),
+            "done" | "refused" | "failed" | "notice"
+        );
+        if page.in_session && over {
+            assert_eq!(cancel, 0, "{what}: no cancel after the business");
+        } else if page.in_session {
             assert!(cancel >= 1, "{what}: cancel");
+        }
+        if page.in_session {
             let idle = page
                 .idle_timeout_s
                 .expect("sessions have a timeout")
@@ -1280,7 +1294,17 @@ fn a_session_shows_cancel_and_the_countdown() {
                 .into_iter()
                 .filter(|f| f.action_field() == Some("more_time"))
                 .count();
-            assert_eq!(more, 1, "{what}: more time");
+            // The countdown's, and the 继续 of the full-screen question before the end.
+            assert_eq!(more, 2, "{what}: more time");
+            let ask = tokens
+                .iter()
+                .find(|t| t.attr("id") == Some("still-there"))
+                .expect("the full-screen question before the time-out");
+            assert!(ask.attr("hidden").is_some(), "{what}: hidden until the last 20 s");
+            assert_eq!(
+                ask.attr("data-still-voice").map(unescape),
+                Some(ui_web::voice::path(Key::StillThere, page.lang))
+            );
             let live = tokens
                 .iter()
                 .find(|t| t.attr("id") == Some("countdown-live"))
@@ -1556,6 +1580,7 @@ fn the_photo_step_has_the_live_preview_the_button_and_the_advice() {
             lang,
             Ask::Photo {
                 advice: advice.clone(),
+                taken: None,
             },
             false,
             None,
@@ -1579,9 +1604,34 @@ fn the_photo_step_has_the_live_preview_the_button_and_the_advice() {
             .collect();
         assert_eq!(items, advice);
 
-        let (_, tokens) = ask_page(lang, Ask::Photo { advice: vec![] }, false, None);
+        let (_, tokens) = ask_page(
+            lang,
+            Ask::Photo {
+                advice: vec![],
+                taken: None,
+            },
+            false,
+            None,
+        );
         assert!(!text_of(&tokens).contains(Key::PhotoAdvice.text(lang)));
         assert_eq!(opens(&tokens, "img").len(), 1);
+
+        // Issue 22: a photo taken is shown to check, with 重拍 and 使用此照片, no camera.
+        let (html, tokens) = ask_page(
+            lang,
+            Ask::Photo {
+                advice: vec![],
+                taken: Some(s("/camera/photo.jpg?v=0123456789ab")),
+            },
+            false,
+            None,
+        );
+        assert!(html.contains(r#"src="/camera/photo.jpg?v=0123456789ab""#), "{html}");
+        assert!(!html.contains("/camera/preview.jpg"), "{html}");
+        for (action, key) in [("photo_retake", Key::RetakePhoto), ("photo_use", Key::UsePhoto)] {
+            assert!(html.contains(&format!(r#"value="{action}""#)), "{action}");
+            assert!(text_of(&tokens).contains(key.text(lang)), "{key:?}");
+        }
     }
 }
 
@@ -1741,6 +1791,7 @@ fn outcomes_say_what_happened_and_offer_finish_where_it_makes_sense() {
                 Screen::Failed {
                     business: s("挂失"),
                     message: s("卡和记录都没有改变"),
+                    helps: vec![],
                 },
                 Key::FailedHeading,
                 true,
@@ -1834,6 +1885,8 @@ fn the_pin_form_posts_empty_password_fields_and_the_pad_in_the_hosts_order() {
                 new,
                 digits: digits.clone(),
                 problem: Some(s("新密码过于简单")),
+                tries_left: None,
+                helps: vec![],
             };
             let html = render_page(&page(lang, true, screen));
             let tokens = parse(&html);
@@ -2133,6 +2186,9 @@ fn the_host_gets_exactly_these_actions_and_fields() {
         ("lack", set(&["action"])),
         ("more_time", set(&["action"])),
         ("photo", set(&["action"])),
+        // Issue 22: the photo taken, checked.
+        ("photo_retake", set(&["action"])),
+        ("photo_use", set(&["action"])),
         ("pins", set(&["action", "old", "new", "repeat"])),
         ("print", set(&["action"])),
         ("rate", set(&["action", "level", "reasons", "comment"])),
@@ -3016,7 +3072,7 @@ fn every_citizen_prompt_is_spoken_from_the_hosts_audio_in_the_page_language() {
     // countdown.
     let expected: BTreeSet<&str> = ui_web::voice::PROMPTS
         .iter()
-        .filter(|k| **k != Key::TimeAlmostUp)
+        .filter(|k| **k != Key::TimeAlmostUp && **k != Key::StillThere)
         .map(|k| k.name())
         .collect();
     assert_eq!(used, expected);
