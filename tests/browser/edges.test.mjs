@@ -176,9 +176,11 @@ test("more time: the button restarts the countdown on the same page, nothing typ
     assert.equal(await page.locator("#street").inputValue(), "博峰街14号", "the street typed is kept");
     assert.notEqual(await page.locator("#division").inputValue(), "", "the division chosen is kept");
     assert.ok(!posts.posted.some((p) => p.includes("action=timeout")), `no timeout yet: ${posts.posted}`);
-    // And then it runs out for real.
-    await waitScreen(page, "home", 12000);
+    // And then it runs out for real: 已超时退出 and the cards handed back (issue 22).
+    await waitScreen(page, "take_cards", 12000);
     assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
+    await pullCard(kiosk);
+    await waitScreen(page, "home", 20000);
   } finally {
     posts.stop();
     await idle.undo();

@@ -260,8 +260,13 @@
        clock, is told in the background, at most once per ACTIVITY_PING_MS (an `activity`
        event changes nothing on the screen, so it must not reload the page either). */
     var lastPing = Date.now();
-    function activity() {
+    function activity(ev) {
       if (timer === null || leaving()) {
+        return;
+      }
+      /* A touch on the full-screen question is its 继续 (which asks for more time itself): the
+         question must stay until that press lands. */
+      if (ask && !ask.hidden && ev && ask.contains(ev.target)) {
         return;
       }
       reset();
