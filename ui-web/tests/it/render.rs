@@ -1248,7 +1248,11 @@ fn elderly_pages_have_the_class_and_a_call_staff_button() {
         // pages and the simulator's panel do not.
         let citizen = !variant(&page.screen).starts_with("staff")
             && !matches!(variant(&page.screen), "selftest" | "sim_panel");
-        assert_eq!(staff.len(), usize::from(citizen), "{what}: call-staff buttons");
+        assert_eq!(
+            staff.len(),
+            usize::from(citizen),
+            "{what}: call-staff buttons"
+        );
         if citizen {
             let button = staff[0].buttons().next().expect("a button");
             assert_eq!(button.ty, "submit");
@@ -1300,7 +1304,10 @@ fn a_session_shows_cancel_and_the_countdown() {
                 .iter()
                 .find(|t| t.attr("id") == Some("still-there"))
                 .expect("the full-screen question before the time-out");
-            assert!(ask.attr("hidden").is_some(), "{what}: hidden until the last 20 s");
+            assert!(
+                ask.attr("hidden").is_some(),
+                "{what}: hidden until the last 20 s"
+            );
             assert_eq!(
                 ask.attr("data-still-voice").map(unescape),
                 Some(ui_web::voice::path(Key::StillThere, page.lang))
@@ -1626,9 +1633,15 @@ fn the_photo_step_has_the_live_preview_the_button_and_the_advice() {
             false,
             None,
         );
-        assert!(html.contains(r#"src="/camera/photo.jpg?v=0123456789ab""#), "{html}");
+        assert!(
+            html.contains(r#"src="/camera/photo.jpg?v=0123456789ab""#),
+            "{html}"
+        );
         assert!(!html.contains("/camera/preview.jpg"), "{html}");
-        for (action, key) in [("photo_retake", Key::RetakePhoto), ("photo_use", Key::UsePhoto)] {
+        for (action, key) in [
+            ("photo_retake", Key::RetakePhoto),
+            ("photo_use", Key::UsePhoto),
+        ] {
             assert!(html.contains(&format!(r#"value="{action}""#)), "{action}");
             assert!(text_of(&tokens).contains(key.text(lang)), "{key:?}");
         }
