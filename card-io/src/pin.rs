@@ -37,6 +37,15 @@ impl Pin {
         Ok(Pin(digits))
     }
 
+    /// A second `Pin` with the same digits, in a zeroizing block of its own (the kiosk keeps
+    /// a typed new PIN over a wrong old PIN's retry, and sends it twice).
+    pub fn duplicate(&self) -> Pin {
+        // Copied heap to heap, as `parse` writes them: no copy of the digits on the stack.
+        let mut digits = Box::new(Zeroizing::new([0u8; 6]));
+        digits.copy_from_slice(&self.0[..]);
+        Pin(digits)
+    }
+
     /// The digits as values 0–9.
     pub fn digits(&self) -> &[u8; 6] {
         &self.0

@@ -31,7 +31,7 @@ const ROWS = [
     people: ["long-term.toml"],
     holder: "long-term.toml",
     scenes: ["cluttered", "good"],
-    path: ["ask-idcard", "ask-photo", "ask-photo", "confirm", "done"],
+    path: ["ask-idcard", "ask-photo", "ask-photo", "photo-check", "confirm", "done"],
     checks: {
       "ask-photo": async (page, n) => {
         const advice = page.locator("section.advice li");
@@ -108,7 +108,7 @@ const ROWS = [
     people: ["v2-3des.toml"],
     holder: "v2-3des.toml",
     scenes: ["good"],
-    path: ["ask-idcard", "ask-photo", "confirm", "done"],
+    path: ["ask-idcard", "ask-photo", "photo-check", "confirm", "done"],
     checks: {
       "ask-idcard": async (page) => assert.equal(await page.locator(".ask-idcard .note").count(), 1, "an e-card QR may stand in"),
     },
@@ -137,15 +137,14 @@ const ROWS = [
     card: "pin-blocked.toml",
     holder: "pin-blocked.toml",
     path: ["ask-idcard", "ask-card", "confirm", "done"],
-    keepCard: true,
     before: async () => {
       const text = await statusQuery(t, "pin-blocked.toml", "unblock-before");
       assert.match(text, /密码: 已锁定/, "the PIN is blocked before");
     },
     after: async (r) => {
       receiptHas(r, /^结果: 已办结$/, "pin_unblock: done");
-      // The same card, still in the reader: the PIN counter lives on the card.
-      const text = await statusQuery(t, "pin-blocked.toml", "unblock-after", { inReader: true });
+      // The same card, handed back and inserted again: the PIN counter lives on the card.
+      const text = await statusQuery(t, "pin-blocked.toml", "unblock-after", { again: true });
       assert.match(text, /密码剩余尝试次数: [1-9]/, "tries are back");
       assert.doesNotMatch(text, /已锁定/);
     },
@@ -176,7 +175,7 @@ const ROWS = [
     holder: "expired.toml",
     scenes: ["good"],
     reason: "expiring",
-    path: ["ask-idcard", "ask-card", "ask-photo", "ask-reason", "confirm", "done"],
+    path: ["ask-idcard", "ask-card", "ask-photo", "photo-check", "ask-reason", "confirm", "done"],
     checks: {
       "ask-reason": async (page) => {
         const values = await page.locator('input[name="reason"]').evaluateAll((l) => l.map((i) => i.value));

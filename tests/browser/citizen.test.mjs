@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { accessibilityTest, actionButton, home, insertCard, pullCard, step, useKiosk, waitScreen } from "./lib.mjs";
-import { CARD_PIN, GOOD_PIN, enterPins, rate, startBusiness, walkBusiness } from "./walk.mjs";
+import { CARD_PIN, GOOD_PIN, endSession, enterPins, rate, startBusiness, walkBusiness } from "./walk.mjs";
 
 const t = useKiosk("citizen");
 
@@ -121,8 +121,7 @@ test("report_loss with the ID card, then pin_change on the shuffled PIN pad", as
   for (const u of requested) {
     assert.doesNotMatch(u, new RegExp(`${GOOD_PIN}|${CARD_PIN}`), `no PIN in a requested URL: ${u}`);
   }
-  await step(page, () => actionButton(page, "finish").click(), "home");
-  await pullCard(kiosk);
+  await endSession(t, () => actionButton(page, "finish").click());
 });
 
 accessibilityTest(t);

@@ -95,7 +95,9 @@ test("a card pulled before the PIN is entered: a clear message, then cancel goes
   assert.doesNotMatch(message, /panic|error:|Err\(|0x[0-9a-f]{4}|^[0-9A-F]{4}$/i, "no raw error");
   assert.doesNotMatch(await page.content(), new RegExp(GOOD_PIN), "the PIN is not in the page");
   await t.visit(`pulled-${s}`);
-  await step(page, () => page.locator('.session-bar form.cancel button').click(), "home");
+  // A failed business is finished by its own button (nothing is left to cancel there).
+  const end = s === "failed" ? actionButton(page, "finish") : page.locator(".session-bar form.cancel button");
+  await step(page, () => end.click(), "home");
   await t.visit("pulled-home");
 });
 
@@ -112,7 +114,10 @@ test("idle timeout: the page's countdown posts timeout and the kiosk goes home",
     assert.equal(await page.getAttribute("#countdown", "data-idle"), "3");
     assert.equal(await page.locator("#countdown").isVisible(), true, "a visible countdown");
     await t.visit("timeout-ask-card");
-    await waitScreen(page, "home", 10000);
+    // Never a silent return (issue 22): 已超时退出 on take_cards, then home.
+    await waitScreen(page, "take_cards", 10000);
+    assert.match(await page.locator("main").innerText(), /已超时退出/);
+    await waitScreen(page, "home", 20000);
     assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
   } finally {
     posts.stop();
@@ -156,7 +161,9 @@ test("more time: the button restarts the countdown on the same page, nothing typ
     // the warning's seconds (the same page is scanned in the businesses' walks), so only a
     // screenshot here.
     await page.screenshot({ path: join(SHOTS, "edges-more-time-soon.png"), fullPage: true });
-    await page.locator("#countdown form[data-more-time] button").click();
+    // The full-screen question covers the page by then (issue 22): its 继续 asks for more time.
+    assert.equal(await page.locator("#still-there").isVisible(), true, "还需要时间吗？ on the whole screen");
+    await page.locator("#still-there [data-continue]").click();
     await poll(page, () => !document.getElementById("countdown").classList.contains("soon"), undefined, {
       timeout: 3000,
     });
@@ -169,9 +176,11 @@ test("more time: the button restarts the countdown on the same page, nothing typ
     assert.equal(await page.locator("#street").inputValue(), "博峰街14号", "the street typed is kept");
     assert.notEqual(await page.locator("#division").inputValue(), "", "the division chosen is kept");
     assert.ok(!posts.posted.some((p) => p.includes("action=timeout")), `no timeout yet: ${posts.posted}`);
-    // And then it runs out for real.
-    await waitScreen(page, "home", 12000);
+    // And then it runs out for real: 已超时退出 and the cards handed back (issue 22).
+    await waitScreen(page, "take_cards", 12000);
     assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
+    await pullCard(kiosk);
+    await waitScreen(page, "home", 20000);
   } finally {
     posts.stop();
     await idle.undo();
@@ -206,9 +215,11 @@ test("typing is activity: a citizen typing longer than the idle time is not time
     assert.ok(posts.posted.some((p) => p === "action=activity"), `posted: ${posts.posted}`);
     const json = await sim(kiosk, "GET", "/api/session");
     assert.deepEqual([json.screen.screen, json.screen.ask?.kind], ["ask", "contact"], JSON.stringify(json).slice(0, 300));
-    // Once the typing stops, the countdown runs out as before.
-    await waitScreen(page, "home", 12000);
+    // Once the typing stops, the countdown runs out as before: 已超时退出, the cards handed back.
+    await waitScreen(page, "take_cards", 12000);
     assert.ok(posts.posted.some((p) => p.includes("action=timeout")), `posted: ${posts.posted}`);
+    await pullCard(kiosk);
+    await waitScreen(page, "home", 20000);
   } finally {
     posts.stop();
     await idle.undo();

@@ -46,7 +46,7 @@ test("exchange fully in English: every prompt, label, button and the photo advic
     holder: "expired.toml",
     scenes: ["too_far", "good"],
     reason: "damaged",
-    path: ["ask-idcard", "ask-card", "ask-photo", "ask-photo", "ask-reason", "confirm", "done"],
+    path: ["ask-idcard", "ask-card", "ask-photo", "ask-photo", "photo-check", "ask-reason", "confirm", "done"],
     each: englishScreen,
     checks: {
       "ask-idcard": async (page) =>
@@ -84,7 +84,11 @@ test("exchange fully in English: every prompt, label, button and the photo advic
       },
     },
   });
-  assert.ok(r.receipt.some((l) => /^办理时限: 40个工作日/.test(l)), "the receipt (the Chinese record) has the deadline");
+  // The receipt is in the session's language (issue 22).
+  assert.ok(r.receipt.some((l) => /^Time limit: 40 working days/.test(l)), `the receipt has the deadline: ${r.receipt}`);
+  // Names and addresses stay as written (王建国's name, masked, is Chinese).
+  const notName = r.receipt.filter((l) => !l.startsWith("Name: "));
+  assert.doesNotMatch(notName.join("\n"), /\p{Script=Han}/u, `no Chinese on an English receipt: ${notName}`);
 });
 
 accessibilityTest(t);

@@ -136,15 +136,26 @@ export async function sim(kiosk, method, path, body) {
 export const insertCard = (k, card) => sim(k, "POST", "/api/sim/card", { card });
 export const pullCard = (k) => sim(k, "DELETE", "/api/sim/card");
 export const placeIdCard = (k, person) => sim(k, "POST", "/api/sim/idcard", { person });
+export const liftIdCard = (k) => sim(k, "DELETE", "/api/sim/idcard");
+/** Inserts again the card last pulled out: the same chip, with what businesses changed on it. */
+export const insertAgain = (k) => sim(k, "POST", "/api/sim/card/again");
+
+/** The citizen takes back the card and the ID card (the `take_cards` screen ends with that). */
+export async function takeCards(kiosk) {
+  await pullCard(kiosk);
+  await liftIdCard(kiosk);
+}
 
 /** Which screen a kiosk page shows, from its markup. Runs in the page (no closures). */
 function detectScreen() {
   const q = (sel) => document.querySelector(sel);
+  if (q("[data-take-cards]")) return "take_cards";
   if (q("form[data-home]")) return "home";
   if (q("[data-attract]")) return "attract";
   if (q("form[data-pin-form]")) return "pins";
   if (q(".ask-card")) return "ask-card";
   if (q(".ask-idcard")) return "ask-idcard";
+  if (q(".photo-check")) return "photo-check";
   if (q(".ask-photo")) return "ask-photo";
   if (q(".ask-contact")) return "ask-contact";
   if (q(".ask-reason")) return "ask-reason";
@@ -324,6 +335,8 @@ export async function home(page, kiosk, query = "?lang=zh-CN&elderly=0") {
   // Each test starts from no session, whatever the previous one left. The open page may hear
   // of it and start reloading; kiosk.js gives that up once our navigation begins.
   await sim(kiosk, "POST", "/api/session/event", { action: "cancel" });
+  // The session's end hands back what is in the readers (take_cards): take it.
+  await takeCards(kiosk);
   await page.goto(kiosk.url + "/" + query);
   await waitScreen(page, "home");
 }

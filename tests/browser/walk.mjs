@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import {
-  actionButton, home, insertCard, padType, placeIdCard, poll, printedReceipts, pullCard, sim, step, waitScreen,
+  actionButton, home, insertAgain, insertCard, padType, placeIdCard, poll, printedReceipts, pullCard, sim,
+  step, takeCards, waitScreen,
 } from "./lib.mjs";
 import { codeType, padDigits, pickDivision, typeText } from "./keys.mjs";
 
@@ -27,6 +28,19 @@ export const PEOPLE = {
 /** An ID number as screens and receipts show it: the first 6 and the last 4 digits. */
 export function maskedId(id) {
   return `${id.slice(0, 6)}${"*".repeat(id.length - 10)}${id.slice(-4)}`;
+}
+
+/** The receipt's labels the walks check, in each screen language (issue 22: the receipt is
+    in the session's language). */
+export const RECEIPT_LABELS = {
+  "zh-CN": { archive: "档号", id: "证件号码" },
+  en: { archive: "Archive number", id: "ID number" },
+  ug: { archive: "ئارخىپ نومۇرى", id: "كىملىك نومۇرى" },
+};
+
+/** The receipt labels of the language the page shows. */
+export async function receiptLabels(page) {
+  return RECEIPT_LABELS[(await page.getAttribute("html", "lang")) || "zh-CN"] || RECEIPT_LABELS["zh-CN"];
 }
 
 const FULL_IDS = new RegExp(Object.values(PEOPLE).map((p) => p.id).join("|"));
@@ -74,8 +88,8 @@ export const mainText = (page) => page.locator("main").innerText();
  *
  * - `query`: the home URL's query (language, elderly mode); `agent`: start as an agent
  * - `people`: the ID cards placed, in the order the kiosk asks (the holder's, then the agent's)
- * - `card`: the card inserted when asked (pulled again at the end, unless `keepCard`);
- *   `cardInReader`: the card left in the reader by the walk before is read at once
+ * - `card`: the card inserted when asked (taken back on `take_cards` at the end);
+ *   `cardAgain`: the card the walk before took out is inserted again (the same chip)
  * - `scenes`: the camera scenes, one per press of the photo button
  * - `contact`: `{ phone, division: [county, town], street: typing plan (keys.mjs typeText) }`,
  *   typed on the on-screen keyboards; `reason`; `bank`: the receipt number, typed on the code
@@ -105,11 +119,7 @@ export async function walkBusiness(t, spec) {
   let doneText = "";
   let cardIn = false;
 
-  // From no session, no card in the reader (unless the walk goes on with the card left in
-  // it), the camera on a good scene.
-  if (!spec.cardInReader) {
-    await pullCard(kiosk);
-  }
+  // From no session, no card in the reader, the camera on a good scene.
   await sim(kiosk, "POST", "/api/sim/scene", { scene: "good" });
   // issue 19: the person on the ID card at the camera, for the identity step.
   await sim(kiosk, "POST", "/api/sim/face", { scene: spec.faceScene || "live" });
@@ -140,7 +150,8 @@ export async function walkBusiness(t, spec) {
     if (s === "done") {
       doneText = await mainText(page);
       receipt = await page.locator(".receipt-lines li").allInnerTexts();
-      assert.ok(receipt.some((l) => /^档号: \S+/.test(l)), `${visitLabel}: an archive number: ${receipt}`);
+      const { archive } = await receiptLabels(page);
+      assert.ok(receipt.some((l) => l.startsWith(`${archive}: `)), `${visitLabel}: an archive number: ${receipt}`);
     }
     if (spec.each) {
       await spec.each(page, visitLabel);
@@ -148,7 +159,7 @@ export async function walkBusiness(t, spec) {
     if (checks[s]) {
       await checks[s](page, seen.filter((x) => x === s).length, visitLabel);
     }
-    if (s === (spec.end || "done") || ["home", "refused", "failed", "error", "notice"].includes(s)) {
+    if (s === (spec.end || "done") || ["home", "refused", "failed", "error", "notice", "take_cards"].includes(s)) {
       break;
     }
 
@@ -159,12 +170,14 @@ export async function walkBusiness(t, spec) {
     } else if (s === "ask-card") {
       assert.ok(spec.card, `${visitLabel}: asked for a card`);
       cardIn = true;
-      s = await step(page, () => insertCard(kiosk, spec.card));
+      s = await step(page, () => (spec.cardAgain ? insertAgain(kiosk) : insertCard(kiosk, spec.card)));
     } else if (s === "ask-photo") {
       const scene = scenes.shift() || "good";
       await sim(kiosk, "POST", "/api/sim/scene", { scene });
       await assertLivePreview(page, visitLabel);
       s = await step(page, () => actionButton(page, "photo").click());
+    } else if (s === "photo-check") {
+      s = await step(page, () => actionButton(page, "photo_use").click());
     } else if (s === "ask-contact") {
       const c = spec.contact;
       if (c.phone) {
@@ -208,7 +221,7 @@ export async function walkBusiness(t, spec) {
     await printReceipt(t, receipt, holder, label);
     await rate(t, spec.rate === undefined ? 5 : spec.rate, label);
   }
-  if (cardIn && !spec.keepCard) {
+  if (cardIn) {
     await pullCard(kiosk);
   }
   return { screens: seen, receipt, doneText };
@@ -245,11 +258,12 @@ async function printReceipt(t, shown, holder, label) {
   const lines = printed[printed.length - 1];
   assert.deepEqual(lines, shown, `${label}: the printed receipt is the one on the screen`);
   const text = lines.join("\n");
-  assert.match(text, /^档号: \S+-\S+/m, `${label}: the printed receipt has the archive number`);
+  const words = await receiptLabels(page);
+  assert.ok(lines.some((l) => new RegExp(`^${words.archive}: \\S+-\\S+`).test(l)), `${label}: the printed receipt has the archive number`);
   assert.doesNotMatch(text, FULL_IDS, `${label}: no full ID number on the receipt`);
   assert.doesNotMatch(text, new RegExp(`${GOOD_PIN}|${CARD_PIN}`), `${label}: no PIN on the receipt`);
   if (holder) {
-    assert.ok(text.includes(`证件号码: ${maskedId(holder.id)}`), `${label}: the masked ID on the receipt`);
+    assert.ok(text.includes(`${words.id}: ${maskedId(holder.id)}`), `${label}: the masked ID on the receipt`);
   }
 }
 
@@ -257,7 +271,7 @@ async function printReceipt(t, shown, holder, label) {
 export async function rate(t, how, label) {
   const { page } = t;
   if (how === null) {
-    await step(page, () => actionButton(page, "finish").click(), "home");
+    await endSession(t, () => actionButton(page, "finish").click());
     return;
   }
   const { level, reasons = [], comment } = typeof how === "number" ? { level: how } : how;
@@ -278,23 +292,33 @@ export async function rate(t, how, label) {
     assert.equal(await page.locator("#comment").inputValue(), comment.text, `${label}: the comment typed`);
     await t.visit(`${label}-rating-comment`);
   }
-  await step(page, () => page.locator("[data-rating-submit]").click(), "home");
+  await endSession(t, () => page.locator("[data-rating-submit]").click());
+}
+
+/** Ends the session by `action`: home, after `take_cards` while cards are in (taken back). */
+export async function endSession(t, action) {
+  const { page, kiosk } = t;
+  const s = await step(page, action, ["home", "take_cards"]);
+  if (s === "take_cards") {
+    await t.visit("take-cards");
+    await step(page, () => takeCards(kiosk), "home");
+  }
 }
 
 /**
- * A status query through the page: the result's text (to see a state change). With
- * `inReader`, the card the walk before left in the reader is read at once (what only the card
- * knows, such as its PIN's tries, is then the card's own: the simulator's card inserted again
- * is a fresh copy of its file).
+ * A status query through the page: the result's text (to see a state change). With `again`,
+ * the card the walk before handed back is inserted again, the same chip (what only the card
+ * knows, such as its PIN's tries, is then the card's own; a card inserted from its file is a
+ * fresh copy). A card left in the reader is never read for the next session (issue 22).
  */
-export async function statusQuery(t, card, label, { inReader = false } = {}) {
+export async function statusQuery(t, card, label, { again = false } = {}) {
   const r = await walkBusiness(t, {
     code: "status",
     card,
     label: `${label}-status`,
     rate: null,
-    cardInReader: inReader,
-    path: inReader ? ["confirm", "done"] : ["ask-card", "confirm", "done"],
+    cardAgain: again,
+    path: ["ask-card", "confirm", "done"],
   });
   return r.doneText;
 }

@@ -361,6 +361,23 @@ impl Served {
         }
         panic!("timed out waiting for {what}: {}", self.screen());
     }
+
+    /// The citizen takes back the card and the ID card (the `take_cards` screen at the end of
+    /// a session stays until both are out, issue 22); returns the screen once it is home.
+    pub fn take_cards(&self) -> Value {
+        self.request("DELETE", "/api/sim/card", "text/plain", "");
+        self.request("DELETE", "/api/sim/idcard", "text/plain", "");
+        self.wait_screen("home after take_cards", |p| kind(p) == "home")
+    }
+
+    /// A page that ended a session: `take_cards` while cards are in, then (cards taken) home.
+    pub fn home_after(&self, page: Value) -> Value {
+        if kind(&page) == "take_cards" {
+            self.take_cards()
+        } else {
+            page
+        }
+    }
 }
 
 fn status_of(head: &str) -> u16 {

@@ -56,7 +56,7 @@ texts! {
     /// Label of the group of session controls (cancel, countdown).
     SessionControls => { zh: "办理操作", ug: "بېجىرىش مەشغۇلاتى", en: "Session controls" },
     /// Ends the session.
-    Cancel => { zh: "取消办理", ug: "بىكار قىلىش", en: "Cancel" },
+    Cancel => { zh: "取消办理", ug: "ۋاز كېچىش", en: "Cancel" },
     /// Resets the idle countdown.
     MoreTime => { zh: "延长时间", ug: "ۋاقىت ئۇزارتىش", en: "More time" },
     /// Before the seconds of the countdown.
@@ -364,6 +364,39 @@ texts! {
         en: "Hand your ID card to the member of staff. They check it after logging in to this kiosk's staff pages; once they approve, the business goes on.",
     },
     FaceCase => { zh: "业务编号", ug: "ئىش نومۇرى", en: "Case number" },
+    // issue 22: the citizen's journey (take cards, staff call, time-out warning, PIN retry, photo)
+    /// Heading of the screen at the end of every session.
+    TakeCardsHeading => {
+        zh: "请取走您的卡片和证件",
+        ug: "كارتا ۋە كىنىشكىڭىزنى ئېلىۋېلىڭ",
+        en: "Please take your cards",
+    },
+    /// The social security card is still in the reader.
+    TakeSsCard => { zh: "请从读卡器取走社会保障卡", ug: "ئىجتىمائىي كاپالەت كارتىسىنى كارتا ئوقۇغۇچتىن ئېلىۋېلىڭ", en: "Take the social security card out of the reader" },
+    /// The ID card still lies on the ID module.
+    TakeIdCard => { zh: "请从身份证阅读区取走身份证", ug: "كىملىكنى كىملىك ئوقۇش ئورنىدىن ئېلىۋېلىڭ", en: "Take the ID card off the ID card reader" },
+    /// After the cards are taken.
+    TakeCardsThen => { zh: "取走后将自动返回首页", ug: "ئالغاندىن كېيىن باش بەتكە ئۆزلۈكىدىن قايتىدۇ", en: "The kiosk goes back to the start once they are taken" },
+    /// The session ended because the time ran out.
+    TimedOut => { zh: "已超时退出", ug: "ۋاقىت توشۇپ چېكىندى", en: "Timed out: the session has ended" },
+    /// Said at once after 呼叫工作人员.
+    StaffCalled => { zh: "已呼叫工作人员，请稍候", ug: "خىزمەتچى چاقىرىلدى، سەل ساقلاڭ", en: "Staff have been called, please wait" },
+    /// The full-screen question before a time-out.
+    StillThere => { zh: "还需要时间吗？", ug: "يەنە ۋاقىت كېرەكمۇ؟", en: "Do you need more time?" },
+    /// Goes on with the session (the time-out question).
+    Continue => { zh: "继续", ug: "داۋاملاشتۇرۇش", en: "Continue" },
+    /// Before the tries left after a wrong PIN.
+    PinTriesLeft => { zh: "剩余尝试次数", ug: "قالغان سىناش قېتىمى", en: "Tries left" },
+    /// Offers the business that helps when the PIN is forgotten or blocked.
+    PinHelps => { zh: "忘记密码或密码已锁定，可办理：", ug: "پارولنى ئۇنتۇپ قالغان ياكى پارول قۇلۇپلانغان بولسا، تۆۋەندىكى ئىشنى بېجىرىڭ:", en: "Forgot the PIN, or it is blocked? You can do:" },
+    /// Heading of the photo check.
+    PhotoCheck => { zh: "请确认照片", ug: "رەسىمنى جەزملەشتۈرۈڭ", en: "Check the photo" },
+    /// Takes the photo again.
+    RetakePhoto => { zh: "重拍", ug: "قايتا تارتىش", en: "Retake" },
+    /// Uses the photo shown.
+    UsePhoto => { zh: "使用此照片", ug: "بۇ رەسىمنى ئىشلىتىش", en: "Use this photo" },
+    /// The cropped photo's description.
+    PhotoTaken => { zh: "拍摄的照片", ug: "تارتىلغان رەسىم", en: "The photo taken" },
 }
 
 /// Defines [`StaffKey`] like [`Key`], for the staff pages: staff are trained in Chinese or

@@ -63,6 +63,9 @@ pub struct Page {
     /// Seconds without a touch before the page gives way to the attract screen (`None`: it
     /// does not, e.g. in a session, on the attract screen itself and on staff pages).
     pub attract_after_s: Option<u32>,
+    /// The citizen pressed 呼叫工作人员 in this session: every page says "已呼叫工作人员,请稍候"
+    /// until the session (or the wait at home) ends; never carried to the next citizen.
+    pub staff_called: bool,
     pub screen: Screen,
 }
 
@@ -165,7 +168,12 @@ pub enum Ask {
     /// Insert the social security card.
     Card,
     /// Face the camera; `advice` is the photo pipeline's last advice, if any.
-    Photo { advice: Vec<String> },
+    Photo {
+        advice: Vec<String>,
+        /// A photo taken and cropped, to check before it is used (issue 22): its address;
+        /// the screen shows it with 重拍 and 使用此照片 instead of the camera.
+        taken: Option<String>,
+    },
     /// New phone number and/or address: the division picked from `divisions` (prefectures
     /// first, each followed by its counties, each by its towns) and the street and number.
     Contact { divisions: Vec<DivisionChoice> },
@@ -234,6 +242,11 @@ pub enum Screen {
         new: bool,
         digits: Vec<u8>,
         problem: Option<String>,
+        /// After a wrong PIN: the tries the card has left (shown large).
+        tries_left: Option<u8>,
+        /// The businesses that help when the PIN is forgotten (密码重置), offered after a wrong
+        /// PIN.
+        helps: Vec<MenuItem>,
     },
     /// The card left during a card command: put it back.
     Interrupted {
@@ -253,6 +266,18 @@ pub enum Screen {
     Failed {
         business: String,
         message: String,
+        /// The businesses that help after this failure (a PIN blocked: 密码解锁, 密码重置).
+        helps: Vec<MenuItem>,
+    },
+    /// The end of every session: take back what was inserted. Stays until the card reader
+    /// and the ID module are both empty.
+    TakeCards {
+        /// The social security card is still in the reader.
+        card: bool,
+        /// The ID card still lies on the ID module.
+        id_card: bool,
+        /// The session ended because the time ran out (已超时退出).
+        timed_out: bool,
     },
     /// issue 19: the identity step (人证核验): consent, the live match, its failure, the staff
     /// path.

@@ -46,6 +46,10 @@ pub const PROMPTS: &[Key] = &[
     Key::FaceComparing,
     Key::FaceFailedHeading,
     Key::FaceStaffHeading,
+    // issue 22
+    Key::TakeCardsHeading,
+    Key::StillThere,
+    Key::PhotoCheck,
 ];
 
 /// What espeak-ng is given for one prompt in one language.

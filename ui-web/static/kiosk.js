@@ -193,14 +193,32 @@
     var shown = doc.getElementById("countdown-s");
     var live = doc.getElementById("countdown-live");
     var warnAt = Math.min(15, Math.ceil(total / 4));
+    /* Issue 22: 20 s before the end a full-screen "还需要时间吗？" with a large 继续 and its
+       voice prompt (always spoken: whoever is there may not be looking). */
+    var askAt = Math.min(20, Math.max(1, total - 5));
+    var ask = doc.getElementById("still-there");
+    var askShown = ask ? ask.querySelector("[data-still-there-s]") : null;
     var deadline = 0;
     var warned = false;
+    var asked = false;
     var timer = null;
 
     function tick() {
       var left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
       if (shown) {
         shown.textContent = String(left);
+      }
+      if (askShown) {
+        askShown.textContent = String(left);
+      }
+      if (ask && left <= askAt && !asked) {
+        asked = true;
+        ask.hidden = false;
+        var button = ask.querySelector("[data-continue]");
+        if (button) {
+          button.focus();
+        }
+        playVoice(ask.getAttribute("data-still-voice"));
       }
       if (left <= warnAt && !warned) {
         warned = true;
@@ -223,6 +241,10 @@
     function reset() {
       deadline = Date.now() + total * 1000;
       warned = false;
+      asked = false;
+      if (ask) {
+        ask.hidden = true;
+      }
       box.classList.remove("soon");
       if (live) {
         live.textContent = "";
@@ -238,8 +260,13 @@
        clock, is told in the background, at most once per ACTIVITY_PING_MS (an `activity`
        event changes nothing on the screen, so it must not reload the page either). */
     var lastPing = Date.now();
-    function activity() {
+    function activity(ev) {
       if (timer === null || leaving()) {
+        return;
+      }
+      /* A touch on the full-screen question is its 继续 (which asks for more time itself): the
+         question must stay until that press lands. */
+      if (ask && !ask.hidden && ev && ask.contains(ev.target)) {
         return;
       }
       reset();

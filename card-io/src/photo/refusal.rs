@@ -84,6 +84,8 @@ pub struct Advice {
     #[serde(rename = "zh-CN")]
     pub zh_cn: &'static str,
     pub en: &'static str,
+    /// In Uyghur (Arabic script).
+    pub ug: &'static str,
 }
 
 /// A frame refused, with the measured values that broke the rule.
@@ -152,47 +154,60 @@ impl Refusal {
 
     /// What the citizen should do.
     pub fn advice(&self) -> Advice {
-        let (zh_cn, en) = match self {
+        let (zh_cn, en, ug) = match self {
             Refusal::FrameTooSmall { .. } => (
                 "相机画面太小，请联系工作人员",
                 "the camera picture is too small: please call a member of staff",
+                "كامېرا رەسىمى بەك كىچىك، خىزمەتچىنى چاقىرىڭ",
             ),
-            Refusal::NoFace => ("未检测到人脸：请正对摄像头", "no face found: face the camera"),
+            Refusal::NoFace => ("未检测到人脸：请正对摄像头", "no face found: face the camera",
+                "يۈز تېپىلمىدى: كامېراغا ئۇدۇل قاراڭ",
+            ),
             Refusal::SeveralFaces { .. } => (
                 "检测到多张人脸：画面中只能有申请人本人",
                 "more than one face: only the applicant may be in the picture",
+                "بىردىن ئارتۇق يۈز بار: رەسىمدە پەقەت ئىلتىماسچىنىڭ ئۆزىلا بولسۇن",
             ),
-            Refusal::TooFar { .. } => ("脸部太小：请靠近摄像头", "face too small: move closer"),
+            Refusal::TooFar { .. } => ("脸部太小：请靠近摄像头", "face too small: move closer",
+                "يۈز بەك كىچىك: كامېراغا يېقىنلىشىڭ",
+            ),
             Refusal::TooClose { .. } => (
                 "距离太近或头部不完整：请稍向后退",
                 "too close or cut off: move back",
+                "بەك يېقىن ياكى باش تولۇق ئەمەس: سەل كەينىگە چېكىنىڭ",
             ),
             Refusal::OffCentre { .. } => (
                 "头部不在画面中央：请移到画面中央",
                 "not in the centre: move to the centre",
+                "باش رەسىمنىڭ ئوتتۇرىسىدا ئەمەس: ئوتتۇرىغا يۆتكىلىڭ",
             ),
             Refusal::HeadBox { .. } => (
                 "头部位置不符合要求：请坐正，正对摄像头",
                 "head position out of the rules: sit up straight and face the camera",
+                "باشنىڭ ئورنى تەلەپكە ئۇيغۇن ئەمەس: تۈز ئولتۇرۇپ كامېراغا ئۇدۇل قاراڭ",
             ),
             Refusal::BackgroundNotPlain { .. } => (
                 "背景不是纯色：请站在白色背景前，身后不要有人或物品",
                 "background not plain: stand in front of the white screen with nothing behind you",
+                "ئارقا كۆرۈنۈش ساپ رەڭ ئەمەس: ئاق تامنىڭ ئالدىدا تۇرۇڭ، ئارقىڭىزدا ئادەم ياكى نەرسە بولمىسۇن",
             ),
             Refusal::BackgroundTooDark { .. } => (
                 "背景太暗：请站在白色背景前，并检查照明",
                 "background too dark: stand in front of the white screen and check the lighting",
+                "ئارقا كۆرۈنۈش بەك قاراڭغۇ: ئاق تامنىڭ ئالدىدا تۇرۇڭ، يورۇقلۇقنى تەكشۈرۈڭ",
             ),
             Refusal::BackgroundNotWhite { .. } => (
                 "背景不是白色：请站在白色背景前",
                 "background not white: stand in front of the white screen",
+                "ئارقا كۆرۈنۈش ئاق ئەمەس: ئاق تامنىڭ ئالدىدا تۇرۇڭ",
             ),
             Refusal::FileSize { .. } => (
                 "无法生成符合大小要求的照片文件：请联系工作人员",
                 "the photo file cannot be made within the size limits: please call a member of staff",
+                "تەلەپكە ئۇيغۇن چوڭلۇقتىكى رەسىم ھۆججىتى ھاسىل قىلغىلى بولمىدى: خىزمەتچىنى چاقىرىڭ",
             ),
         };
-        Advice { zh_cn, en }
+        Advice { zh_cn, en, ug }
     }
 }
 
@@ -246,6 +261,9 @@ mod tests {
         for r in &all {
             let a = r.advice();
             assert!(!a.zh_cn.is_empty() && !a.en.is_empty());
+            // Uyghur advice in the Arabic script, with no Chinese left in it (issue 22).
+            assert!(a.ug.chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c)));
+            assert!(!a.ug.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
             assert!(!r.to_string().is_empty());
         }
     }

@@ -40,9 +40,25 @@ pub fn phone(s: &str) -> String {
     }
 }
 
-/// A name: the first character kept, e.g. `张*`, `阿**********`.
+/// A name: the first character kept, e.g. `张*`. A name in parts (a Uyghur name written
+/// `阿卜杜热依木·买买提明`, or in its own script with spaces) keeps the first character of each
+/// part and the separators, so its owner recognises it: `阿*****·买***` (issue 22).
 pub fn name(s: &str) -> String {
-    middle(s, 1, 0)
+    const SEPARATORS: [char; 5] = ['·', '•', '・', '‧', ' '];
+    let mut out = String::with_capacity(s.len());
+    let mut first = true;
+    for c in s.chars() {
+        if SEPARATORS.contains(&c) {
+            out.push(c);
+            first = true;
+        } else if first {
+            out.push(c);
+            first = false;
+        } else {
+            out.push('*');
+        }
+    }
+    out
 }
 
 /// Free text (a citizen's comment, an audit detail) with every run that looks like an ID
@@ -241,7 +257,13 @@ mod tests {
     fn masks() {
         assert_eq!(id_number("652301198005061234"), "652301********1234");
         assert_eq!(name("张伟"), "张*");
-        assert_eq!(name("阿卜杜·买"), "阿****");
+        assert_eq!(name("阿卜杜·买"), "阿**·买");
+        // Each part of a Uyghur name keeps its first letter (issue 22).
+        assert_eq!(
+            name("阿卜杜热依木·买买提明·吐尔逊托合提"),
+            "阿*****·买***·吐*****"
+        );
+        assert_eq!(name("ئابدۇرەھمان مەمەت"), "ئ********** م****");
         assert_eq!(middle("ab", 1, 1), "**");
         assert_eq!(card_number("A00000001"), "*****0001");
         assert_eq!(phone("13912345678"), "139****5678");

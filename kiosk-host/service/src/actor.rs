@@ -431,6 +431,7 @@ impl Actor {
                 kit.board.count_event(Device::IdModule);
             }
             DeviceEvent::IdCardPresent => citizen.id_card_present(),
+            DeviceEvent::IdCardGone => citizen.id_card_gone(),
             DeviceEvent::Qr(code) => {
                 citizen.qr_scanned(kit, &code);
                 kit.board.count_event(Device::QrScanner);
@@ -476,6 +477,7 @@ fn render(kit: &Kit, citizen: &Citizen) -> Published {
         idle_timeout_s: citizen.idle_timeout_s(kit),
         in_session: citizen.live().is_some(),
         sim: kit.sim,
+        staff_called: citizen.staff_was_called(),
     };
     let session = citizen.live().and_then(|live| {
         screens::session(&View {
@@ -485,6 +487,18 @@ fn render(kit: &Kit, citizen: &Citizen) -> Published {
             device_message: citizen.device_message(),
             board: &kit.board,
             has_printer: kit.printer.is_some(),
+        })
+    });
+    // Issue 22: a session over with cards still in hands them back before home.
+    let session = session.or_else(|| {
+        citizen.handback().map(|h| {
+            let (card, id_card) = citizen.left_in();
+            let theirs = Chrome {
+                lang: h.lang,
+                elderly: h.elderly,
+                ..chrome.clone()
+            };
+            crate::journey::take_cards(&theirs, h, card, id_card)
         })
     });
     let session_page = session.is_some();
@@ -500,6 +514,7 @@ fn render(kit: &Kit, citizen: &Citizen) -> Published {
         devices: kit.board.all(),
         waiting: citizen.waiting(),
         identity_waiting: citizen.awaiting_staff(),
+        photo_check: citizen.live().and_then(|l| l.photo_pending.clone()),
         session_seq: 0,
         device_seq: 0,
     }

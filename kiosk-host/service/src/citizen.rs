@@ -24,6 +24,8 @@ use kiosk_core::rules::Material;
 
 // issue 19: the identity step (face worker, staff approval).
 mod identity;
+mod journey;
+pub use journey::Handback;
 
 /// The camera failed to give a frame (the cause goes to the log, not the screen).
 const CAMERA_UNAVAILABLE: &str = "摄像头暂不可用,请稍后再试或到服务窗口 / the camera is not available: try again in a moment or go to a service counter / كامېرا ۋاقىتلىق ئىشلىمەيدۇ، سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
@@ -31,9 +33,6 @@ const CAMERA_UNAVAILABLE: &str = "摄像头暂不可用,请稍后再试或到服
 const NO_CAMERA: &str = "本机没有摄像头,请到服务窗口 / no camera on this kiosk / بۇ ئاپپاراتتا كامېرا يوق، مۇلازىمەت كۆزنىكىگە بېرىڭ";
 /// The photo pipeline failed on a frame for a reason other than the photo rules.
 const PHOTO_FAILED: &str = "照片处理失败,请再拍一次或到服务窗口 / the photo could not be processed: take it again or go to a service counter / رەسىمنى بىر تەرەپ قىلغىلى بولمىدى، قايتا تارتىڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
-/// What the status line says once staff were called.
-const STAFF_CALLED: &str =
-    "已呼叫工作人员,请稍候 / staff have been called / خىزمەتچى چاقىرىلدى، سەل ساقلاڭ";
 
 /// An open session and what its screens need besides the session itself.
 pub struct Live {
@@ -50,6 +49,18 @@ pub struct Live {
     pub print_note: Option<String>,
     /// The identity step's running attempt (dropped with the session: no frame outlives it).
     pub face: Option<crate::face::FaceRun>,
+    /// A card lay in the reader when the session started, not put there for it: it is never
+    /// read; the citizen is asked to take it out and insert it again (issue 22).
+    pub stale_card: bool,
+    /// After a wrong old PIN: the new PIN typed (twice, the same), kept for the retry so
+    /// only the wrong field is asked again. Zeroized when dropped.
+    pub kept_new_pin: Option<card_io::pin::Pin>,
+    /// A message that belongs to this session's current screen (a camera trouble): cleared
+    /// with it.
+    pub screen_message: Option<(Phase, String)>,
+    /// The photo just taken and cropped, shown to check (重拍 / 使用此照片) before it is
+    /// given to the session.
+    pub photo_pending: Option<std::sync::Arc<PhotoFacts>>,
 }
 
 /// The citizen at the screen.
@@ -66,6 +77,15 @@ pub struct Citizen {
     /// When an ID card was read with no session open (the home screen then offers the
     /// businesses that begin with it, for [`ID_CARD_PRESENTED_FOR`]).
     id_card_presented: Option<Instant>,
+    /// issue 22: an ID card lies on the ID module (read, or found, and not yet lifted).
+    id_on_module: bool,
+    /// The card in the reader was put there with no session open and nothing to hand back:
+    /// it belongs to the next session. A card left from before is not read for anyone.
+    card_fresh: bool,
+    /// The session ended with cards still in: the `take_cards` screen until both are out.
+    handback: Option<Handback>,
+    /// The citizen called staff (this session, or this wait at home, only).
+    staff_called: bool,
 }
 
 /// How long an ID card read with no session open counts as presented.
@@ -82,6 +102,10 @@ impl Citizen {
             card_present: false,
             shown_health: String::new(),
             id_card_presented: None,
+            id_on_module: false,
+            card_fresh: false,
+            handback: None,
+            staff_called: false,
         }
     }
 
@@ -92,7 +116,10 @@ impl Citizen {
         if self.live.is_some() {
             return None;
         }
-        if self.card_present {
+        if self.handback.is_some() {
+            return None;
+        }
+        if self.card_present && self.card_fresh {
             return Some(Presented::Card);
         }
         self.id_card_presented
@@ -143,6 +170,9 @@ impl Citizen {
         business: BusinessCode,
         agent: bool,
     ) -> Result<(), DriverError> {
+        // A card put in at home for this business, or the card of the session this start
+        // follows (a business offered after a failure), is this citizen's.
+        let card_theirs = self.card_fresh || self.live.is_some();
         self.cancel(kit);
         // With no session open, an open case is one whose closing could not be written
         // (the disk was full): close it now that the store may take writes again.
@@ -153,6 +183,9 @@ impl Citizen {
         // The ID card presented before is this session's now: it must not come back on the
         // home screen after the session, for the next citizen.
         self.id_card_presented = None;
+        self.handback = None;
+        self.staff_called = false;
+        self.card_fresh = false;
         let now = Instant::now();
         self.live = Some(Live {
             session,
@@ -163,6 +196,10 @@ impl Citizen {
             photo_advice: Vec::new(),
             print_note: None,
             face: None,
+            stale_card: self.card_present && !card_theirs,
+            kept_new_pin: None,
+            screen_message: None,
+            photo_pending: None,
         });
         self.after_event(kit);
         Ok(())
@@ -174,6 +211,7 @@ impl Citizen {
         self.feed(kit, Event::Cancel);
         self.live = None;
         if open {
+            self.hand_back(false);
             self.reset_prefs(kit);
         }
     }
@@ -190,14 +228,20 @@ impl Citizen {
         let Some(mut live) = self.live.take() else {
             return;
         };
-        let result = kit.engine().feed(&mut live.session, event, Utc::now());
+        let result = kit
+            .engine()
+            .feed_in(&mut live.session, event, Utc::now(), self.lang);
         live.last_activity = Instant::now();
         live.problem = result.err().map(|n: Notice| n.text(self.lang).to_string());
         if matches!(live.session.phase, Phase::EnteringPins { .. }) {
             live.digits = Citizen::shuffled_digits();
+        } else {
+            live.kept_new_pin = None;
         }
+        live.clear_stale_screen_message();
         // The session's data leave memory once it is over.
         if live.session.is_over() {
+            self.hand_back(false);
             self.reset_prefs(kit);
         } else {
             self.live = Some(live);
@@ -217,7 +261,8 @@ impl Citizen {
                 }
             )
         });
-        if waiting && self.card_present {
+        let stale = self.live.as_ref().is_some_and(|l| l.stale_card);
+        if waiting && self.card_present && !stale {
             // The watcher may not have seen the card leave yet: look before reading.
             if kit.card_in_reader() {
                 self.card_inserted(kit);
@@ -229,7 +274,13 @@ impl Citizen {
 
     /// The watcher saw a card come in (or a session started with one present).
     pub fn card_inserted(&mut self, kit: &Kit) {
+        if !self.card_present {
+            self.card_fresh = self.live.is_none() && self.handback.is_none();
+        }
         self.card_present = true;
+        if self.live.as_ref().is_some_and(|l| l.stale_card) {
+            return;
+        }
         if let Some(live) = self.live.as_mut() {
             if matches!(
                 live.session.phase,
@@ -276,8 +327,14 @@ impl Citizen {
     /// The watcher saw the card leave.
     pub fn card_removed(&mut self) {
         self.card_present = false;
+        self.card_fresh = false;
+        self.handback_progress();
         let lang = self.lang;
         if let Some(live) = self.live.as_mut() {
+            if live.stale_card {
+                live.stale_card = false;
+                live.problem = None;
+            }
             let needs_card = live.session.gathered.card.is_some()
                 && matches!(
                     live.session.phase,
@@ -309,6 +366,7 @@ impl Citizen {
         if !wants {
             return;
         }
+        self.id_on_module = true;
         match kit.engine().id_card_read(text) {
             Ok(ev) => self.feed(kit, ev),
             Err(e) => self.device_message = e.to_string(),
@@ -318,7 +376,8 @@ impl Citizen {
     /// An ID card was put on the module with no session waiting for one: before any
     /// business, the home screen offers those that begin with it.
     pub fn id_card_present(&mut self) {
-        if self.live.is_none() {
+        self.id_on_module = true;
+        if self.live.is_none() && self.handback.is_none() {
             self.id_card_presented = Some(Instant::now());
         }
     }
@@ -353,11 +412,11 @@ impl Citizen {
             Some(Err(e)) => {
                 // The cause is for the technician's log; the citizen is told what to do.
                 log::warn!("camera: {e}");
-                self.device_message = CAMERA_UNAVAILABLE.into();
+                self.screen_message(CAMERA_UNAVAILABLE);
                 return;
             }
             None => {
-                self.device_message = NO_CAMERA.into();
+                self.screen_message(NO_CAMERA);
                 return;
             }
         };
@@ -369,27 +428,28 @@ impl Citizen {
                 };
                 if let Some(live) = self.live.as_mut() {
                     live.photo_advice.clear();
+                    // A frame taken: whatever the camera's trouble was, it is over.
+                    live.screen_message = None;
+                    // Shown to check first: 重拍 or 使用此照片.
+                    live.photo_pending = Some(std::sync::Arc::new(facts));
+                    live.last_activity = Instant::now();
                 }
-                // A frame taken: whatever the camera's trouble was, it is over.
-                if self.device_message == CAMERA_UNAVAILABLE || self.device_message == PHOTO_FAILED
-                {
-                    self.device_message.clear();
-                }
-                self.feed(kit, Event::PhotoTaken(facts));
             }
             Err(card_io::photo::PhotoError::Refused(r)) => {
                 let a = r.advice();
                 if let Some(live) = self.live.as_mut() {
                     live.photo_advice = vec![match self.lang {
                         Language::En => a.en.to_string(),
-                        _ => a.zh_cn.to_string(),
+                        Language::Ug => a.ug.to_string(),
+                        Language::ZhCn => a.zh_cn.to_string(),
                     }];
+                    live.screen_message = None;
                     live.last_activity = Instant::now();
                 }
             }
             Err(e) => {
                 log::warn!("photo pipeline: {e}");
-                self.device_message = PHOTO_FAILED.into();
+                self.screen_message(PHOTO_FAILED);
             }
         }
     }
@@ -405,6 +465,8 @@ impl Citizen {
                 .filter(|p| !p.is_empty())
                 .map(card_io::pin::Pin::parse)
         };
+        // A new PIN typed before a wrong old PIN: kept for the retry (issue 22).
+        let mut keep_new: Option<card_io::pin::Pin> = None;
         let event = match input.action.as_str() {
             "print" => {
                 self.print(kit);
@@ -425,9 +487,21 @@ impl Citizen {
                 _ => return,
             },
             "photo" => {
+                live.photo_pending = None;
                 self.take_photo(kit);
                 return;
             }
+            "photo_retake" => {
+                live.photo_pending = None;
+                live.last_activity = Instant::now();
+                return;
+            }
+            "photo_use" => match live.photo_pending.take() {
+                Some(p) => Event::PhotoTaken(
+                    std::sync::Arc::try_unwrap(p).unwrap_or_else(|p| (*p).clone()),
+                ),
+                None => return,
+            },
             "contact" => match input.contact(self.lang) {
                 Ok(contact) => Event::ContactGiven(contact),
                 Err(problem) => {
@@ -462,11 +536,25 @@ impl Citizen {
                         live.digits = Citizen::shuffled_digits();
                         return;
                     }
-                    (old, new, repeat) => Event::Pins {
-                        old: old.and_then(Result::ok),
-                        new: new.and_then(Result::ok),
-                        repeat: repeat.and_then(Result::ok),
-                    },
+                    (old, new, repeat) => {
+                        let (new, repeat) = match (
+                            new.and_then(Result::ok),
+                            repeat.and_then(Result::ok),
+                            live.kept_new_pin.take(),
+                        ) {
+                            (None, None, Some(kept)) => (Some(kept.duplicate()), Some(kept)),
+                            (new, repeat, _) => (new, repeat),
+                        };
+                        keep_new = match (&new, &repeat) {
+                            (Some(n), Some(r)) if n.same_as(r) => Some(n.duplicate()),
+                            _ => None,
+                        };
+                        Event::Pins {
+                            old: old.and_then(Result::ok),
+                            new,
+                            repeat,
+                        }
+                    }
                 }
             }
             "rate" => Event::Rate {
@@ -488,7 +576,19 @@ impl Citizen {
                 return;
             }
         };
+        if input.action == "timeout" {
+            // The page's countdown ran out: 已超时退出 and the cards handed back.
+            self.hand_back(true);
+        }
         self.feed(kit, event);
+        // Back on the PIN screen after a wrong old PIN (not a refused new one): only the old
+        // PIN is asked again.
+        if let Some(live) = self.live.as_mut() {
+            let retry = matches!(live.session.phase, Phase::EnteringPins { old: true, .. })
+                && live.session.pin_tries_left.is_some()
+                && live.problem.is_none();
+            live.kept_new_pin = if retry { keep_new } else { None };
+        }
     }
 
     /// "Print" on the receipt or notice screen: prints through the engine (the business is
@@ -522,9 +622,10 @@ impl Citizen {
         self.refresh_device_message(kit);
     }
 
-    /// The citizen pressed "call staff": said on the status line.
+    /// The citizen pressed "call staff": every page says so until this session (or this
+    /// wait at home) ends.
     pub fn staff_called(&mut self) {
-        self.device_message = STAFF_CALLED.into();
+        self.staff_called = true;
     }
 
     /// The case id and the material when a screen waits for a material.
@@ -564,12 +665,16 @@ impl Citizen {
     /// Ends the session when the citizen has been idle too long or the session cap passed.
     /// Returns true when it did.
     pub fn expire(&mut self, kit: &Kit) -> bool {
+        self.handback_progress();
         let (Some(live), Some(idle)) = (&self.live, self.idle_timeout_s(kit)) else {
             return false;
         };
         let idle_over = live.last_activity.elapsed() > Duration::from_secs(u64::from(idle));
         let cap = Duration::from_secs(u64::from(kit.config.ui.session_cap_s));
         if idle_over || live.started.elapsed() > cap {
+            // Never a silent return: 已超时退出, and the cards handed back (in the
+            // citizen's language, so before the session's end resets it).
+            self.hand_back(true);
             self.feed(kit, Event::Timeout);
             self.live = None;
             self.reset_prefs(kit);

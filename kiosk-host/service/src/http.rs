@@ -51,6 +51,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/camera/preview.jpg", get(preview))
         // issue 19: the live image of a running face match.
         .route("/face/preview.jpg", get(face_preview))
+        .route("/camera/photo.jpg", get(crate::journey::photo_check))
         .merge(api)
         .merge(staff::routes());
     #[cfg(feature = "sim")]
@@ -101,6 +102,10 @@ async fn attract_page(State(s): State<Arc<Shared>>, Query(prefs): Query<Prefs>) 
     };
     match shown {
         Ok(shown) if shown.chrome.in_session => Redirect::to("/session").into_response(),
+        // Cards to hand back (issue 22): nothing covers `take_cards`.
+        Ok(shown) if matches!(shown.page.screen, ui_web::view::Screen::TakeCards { .. }) => {
+            Redirect::to("/").into_response()
+        }
         // A card or an ID card presented on the attract screen: home, which offers the
         // businesses that begin with it.
         Ok(shown)

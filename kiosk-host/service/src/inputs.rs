@@ -12,7 +12,7 @@ use kiosk_core::text::Tri;
 pub struct Input {
     /// What the citizen did: `confirm`, `cancel`, `timeout`, `finish`, `more_time`,
     /// `activity` (the page was touched or typed on: the idle clock starts again), `lack`,
-    /// `contact`, `reason`, `bank`, `pins`, `rate`, …
+    /// `contact`, `reason`, `bank`, `pins`, `rate`, `photo`, `photo_retake`, `photo_use`, …
     pub action: String,
     #[serde(default)]
     pub phone: Option<String>,

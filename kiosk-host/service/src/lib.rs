@@ -28,6 +28,7 @@ pub mod extract;
 pub mod face;
 pub mod http;
 pub mod inputs;
+pub mod journey;
 pub mod kit;
 pub mod openapi;
 pub mod photo;

@@ -32,6 +32,8 @@ pub struct Published {
     /// issue 19: the case waiting for a staff member to check the citizen's identity (case
     /// id, business, agent case).
     pub identity_waiting: Option<(String, kiosk_core::domain::BusinessCode, bool)>,
+    /// The photo taken and shown to check (`/camera/photo.jpg`; issue 22).
+    pub photo_check: Option<Arc<kiosk_core::engine::facts::PhotoFacts>>,
     /// Counts changes of `page`: a server-sent `session` event for each.
     pub session_seq: u64,
     /// Counts changes of the device status (`card_present`, `device_message`, `devices`): a
@@ -117,6 +119,7 @@ mod tests {
             idle_timeout_s: None,
             in_session: false,
             sim: false,
+            staff_called: false,
         };
         Published {
             page: crate::screens::error(&chrome, page_title.into(), String::new()),
@@ -133,6 +136,7 @@ mod tests {
             }],
             waiting: Some(("C1".into(), Material::IdCard)),
             identity_waiting: None,
+            photo_check: None,
             session_seq: 0,
             device_seq: 0,
         }

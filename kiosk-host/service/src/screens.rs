@@ -59,6 +59,8 @@ pub struct Chrome {
     pub in_session: bool,
     /// True on simulated hardware.
     pub sim: bool,
+    /// The citizen called staff (this session only).
+    pub staff_called: bool,
 }
 
 /// What the session's page is made from: the actor's state.
@@ -137,7 +139,12 @@ fn kiosk_title(l: Language) -> String {
 }
 
 /// A business's button on the home menu.
-fn menu_item(l: Language, business: BusinessCode, icon: Icon, registry_down: bool) -> MenuItem {
+pub(crate) fn menu_item(
+    l: Language,
+    business: BusinessCode,
+    icon: Icon,
+    registry_down: bool,
+) -> MenuItem {
     let r = rules::rule(business);
     MenuItem {
         code: code(business),
@@ -282,6 +289,7 @@ fn page(chrome: &Chrome, title: String, screen: Screen) -> Page {
         in_session: chrome.in_session,
         sim: chrome.sim,
         attract_after_s: (!chrome.in_session).then_some(ATTRACT_AFTER_S),
+        staff_called: chrome.staff_called,
         screen,
     }
 }
@@ -326,6 +334,7 @@ pub fn unavailable() -> Page {
         in_session: false,
         sim: false,
         attract_after_s: None,
+        staff_called: false,
         screen: Screen::Error {
             message: "服务暂时不可用 / The service is not available right now.".into(),
             what_to_do: "请联系工作人员 / Please call a member of staff.".into(),
@@ -378,6 +387,9 @@ pub fn session(view: &View<'_>) -> Option<Page> {
                 Material::SsCard => Ask::Card,
                 Material::Photo => Ask::Photo {
                     advice: live.photo_advice.clone(),
+                    taken: live.photo_pending.as_ref().map(|p| {
+                        format!("/camera/photo.jpg?v={}", p.sha256.get(..12).unwrap_or_default())
+                    }),
                 },
                 Material::ContactDetails => Ask::Contact {
                     divisions: divisions(),
@@ -387,10 +399,16 @@ pub fn session(view: &View<'_>) -> Option<Page> {
                 },
                 Material::BankMaterials => Ask::BankReceipt,
             },
-            can_lack: true,
+            // "我没有" means nothing for a choice (the reason): not offered there (issue 22).
+            can_lack: *material != Material::Reason,
             problem: live
                 .problem
                 .clone()
+                .or_else(|| {
+                    (live.stale_card && *material == Material::SsCard)
+                        .then(|| super::journey::stale_card_problem(l))
+                })
+                .or_else(|| live.screen_message.as_ref().map(|(_, m)| split_message(m, l)))
                 .or_else(|| waiting_device_down(view.board, *material).map(|m| split_message(&m, l)))
                 .or_else(|| {
                     (!view.device_message.is_empty())
@@ -430,9 +448,16 @@ pub fn session(view: &View<'_>) -> Option<Page> {
         Phase::EnteringPins { old, new } => Screen::Pins {
             business: business.clone(),
             old: *old,
-            new: *new,
+            // After a wrong old PIN the new one typed is kept: only the old one is asked.
+            new: *new && live.kept_new_pin.is_none(),
             digits: live.digits.clone(),
-            problem: live.problem.clone(),
+            problem: live.problem.clone().or_else(|| {
+                s.pin_tries_left.map(|tries_left| {
+                    kiosk_core::engine::session::Failure::WrongPin { tries_left }.text(l)
+                })
+            }),
+            tries_left: s.pin_tries_left,
+            helps: super::journey::pin_helps(view, s.pin_tries_left.is_some()),
         },
         Phase::Executing | Phase::Interrupted => Screen::Interrupted {
             business: business.clone(),
@@ -466,6 +491,7 @@ pub fn session(view: &View<'_>) -> Option<Page> {
         Phase::Failed { failure } => Screen::Failed {
             business: business.clone(),
             message: failure.text(l),
+            helps: super::journey::failure_helps(view, failure),
         },
         Phase::Identity { step } => Screen::Face {
             business: business.clone(),
@@ -645,6 +671,7 @@ mod tests {
             idle_timeout_s: None,
             in_session: false,
             sim: false,
+            staff_called: false,
         }
     }
 

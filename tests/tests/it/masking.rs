@@ -232,7 +232,7 @@ fn run(k: &Kiosk, w: &Walk, secrets: &Secrets, seen_masked: &mut BTreeSet<String
     if w.card.is_some() {
         k.api("DELETE", "/api/sim/card", Value::Null);
     }
-    assert_eq!(kind(&k.screen()), "home", "{} ended", w.code);
+    assert_eq!(kind(&k.home_after(k.screen())), "home", "{} ended", w.code);
     receipt
 }
 

@@ -512,7 +512,11 @@ fn rating_reasons_are_codes_and_comments_are_cleaned() {
         &json!({ "action": "rate", "level": 1, "reasons": ["slow", "slow"],
                  "comment": "bad\u{1b}[31m\r\n\u{202E}call 138 1234 5678" }),
     );
-    assert_eq!(tests::served::kind(&page), "home", "{page}");
+    assert_eq!(
+        tests::served::kind(&k.home_after(page.clone())),
+        "home",
+        "{page}"
+    );
 }
 
 #[test]

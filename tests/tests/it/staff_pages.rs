@@ -48,7 +48,7 @@ fn report_loss(k: &Kiosk) {
         "/api/session/event",
         &json!({ "action": "rate", "level": 5, "comment": "很方便，有事请打13912345678" }),
     );
-    assert_eq!(kind(&page), "home", "{page}");
+    assert_eq!(kind(&k.home_after(page.clone())), "home", "{page}");
 }
 
 /// 换发 for 马丽 (an application), rated 2 with a reason and a comment.
@@ -63,7 +63,7 @@ fn reissue(k: &Kiosk) {
         "/api/session/event",
         &json!({ "action": "rate", "level": 2, "reasons": ["slow"], "comment": "等了很久" }),
     );
-    assert_eq!(kind(&page), "home", "{page}");
+    assert_eq!(kind(&k.home_after(page.clone())), "home", "{page}");
     let r = k.request("DELETE", "/api/sim/card", "application/json", "{}");
     assert!(r.status < 400, "{}", r.body);
 }

@@ -14,12 +14,13 @@ use askama::Template;
 use crate::i18n::{endonym, Key, StaffKey, Texts};
 use crate::icons::icon_svg;
 
+mod journey;
 mod qr;
 use crate::keyboard::Keyboard;
 use crate::view::{
     ApplicationRow, ArchiveResults, Ask, AuditRow, BarChart, Choice, DivisionChoice, FeedbackRow,
-    Field, GuideEntry, Icon, Lang, Likely, MenuGroup, MenuSection, Page, Presented, Screen,
-    StaffNav, StaffPage, StatsRow,
+    Field, GuideEntry, Icon, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented,
+    Screen, StaffNav, StaffPage, StatsRow,
 };
 pub use qr::qr_svg;
 use qr::QrView;
@@ -65,6 +66,7 @@ pub fn render_page(page: &Page) -> String {
             c,
             business,
             message,
+            helps: &[],
             kind: "refused",
             heading: Key::RefusedHeading,
         }
@@ -86,6 +88,8 @@ pub fn render_page(page: &Page) -> String {
             new,
             digits,
             problem,
+            tries_left,
+            helps,
         } => PinsTpl {
             c,
             business,
@@ -93,6 +97,8 @@ pub fn render_page(page: &Page) -> String {
             new: *new,
             digits,
             problem: problem.as_deref(),
+            tries_left: *tries_left,
+            helps,
         }
         .render(),
         Screen::Interrupted { business, message } => InterruptedTpl {
@@ -117,10 +123,15 @@ pub fn render_page(page: &Page) -> String {
             rating_reasons,
         }
         .render(),
-        Screen::Failed { business, message } => EndedTpl {
+        Screen::Failed {
+            business,
+            message,
+            helps,
+        } => EndedTpl {
             c,
             business,
             message,
+            helps,
             kind: "failed",
             heading: Key::FailedHeading,
         }
@@ -145,6 +156,11 @@ pub fn render_page(page: &Page) -> String {
             what_to_do,
         }
         .render(),
+        Screen::TakeCards {
+            card,
+            id_card,
+            timed_out,
+        } => journey::take_cards(c, *card, *id_card, *timed_out),
         Screen::Guide { entries } => GuideTpl { c, entries }.render(),
         Screen::Suggest {
             sent,
@@ -630,6 +646,8 @@ struct EndedTpl<'a> {
     c: Chrome<'a>,
     business: &'a str,
     message: &'a str,
+    /// The businesses offered to go on with (issue 22).
+    helps: &'a [MenuItem],
     /// The section's class: `refused` or `failed`.
     kind: &'static str,
     heading: Key,
@@ -653,6 +671,8 @@ struct PinsTpl<'a> {
     new: bool,
     digits: &'a [u8],
     problem: Option<&'a str>,
+    tries_left: Option<u8>,
+    helps: &'a [MenuItem],
 }
 
 #[derive(Template)]

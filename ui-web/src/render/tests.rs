@@ -40,6 +40,7 @@ fn chrome_links_carry_both_settings() {
         in_session: false,
         sim: false,
         attract_after_s: None,
+        staff_called: false,
         screen: Screen::Guide { entries: vec![] },
     };
     let c = Chrome::new(&page);

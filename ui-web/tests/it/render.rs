@@ -564,6 +564,16 @@ fn samples() -> Vec<Screen> {
         ask(
             Ask::Photo {
                 advice: vec![s("请摘下眼镜"), s("请靠近一些")],
+                taken: None,
+            },
+            false,
+            None,
+        ),
+        // Issue 22: the photo taken, shown with 重拍 and 使用此照片.
+        ask(
+            Ask::Photo {
+                advice: vec![],
+                taken: Some(s("/camera/photo.jpg?v=0123456789ab")),
             },
             false,
             None,
@@ -612,6 +622,23 @@ fn samples() -> Vec<Screen> {
             new: true,
             digits: vec![7, 3, 0, 9, 1, 5, 8, 2, 6, 4],
             problem: None,
+            tries_left: None,
+            helps: vec![],
+        },
+        // Issue 22: after a wrong old PIN, only the old PIN, the tries left, 密码重置 offered.
+        Screen::Pins {
+            business: s("社会保障卡密码修改"),
+            old: true,
+            new: false,
+            digits: vec![7, 3, 0, 9, 1, 5, 8, 2, 6, 4],
+            problem: Some(s("密码错误,还可尝试 2 次")),
+            tries_left: Some(2),
+            helps: vec![item(
+                "pin_reset",
+                "社会保障卡密码重置",
+                Icon::PinReset,
+                true,
+            )],
         },
         Screen::Pins {
             business: s("社会保障卡启用"),
@@ -619,6 +646,8 @@ fn samples() -> Vec<Screen> {
             new: true,
             digits: vec![2, 9, 4, 0, 6, 1, 3, 8, 5, 7],
             problem: Some(s("两次输入的新密码不一致")),
+            tries_left: None,
+            helps: vec![],
         },
         Screen::Pins {
             business: s("核验密码"),
@@ -626,6 +655,8 @@ fn samples() -> Vec<Screen> {
             new: false,
             digits: vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
             problem: None,
+            tries_left: None,
+            helps: vec![],
         },
         Screen::Interrupted {
             business: s("社会保障卡密码修改"),
@@ -655,6 +686,20 @@ fn samples() -> Vec<Screen> {
         Screen::Failed {
             business: s("社会保障卡挂失"),
             message: s("卡片写入未完成,卡和记录都没有改变。"),
+            helps: vec![],
+        },
+        Screen::Failed {
+            business: s("社会保障卡密码修改"),
+            message: s("密码已锁定,请办理密码解锁"),
+            helps: vec![
+                item("pin_unblock", "社会保障卡密码解锁", Icon::PinUnblock, true),
+                item("pin_reset", "社会保障卡密码重置", Icon::PinReset, true),
+            ],
+        },
+        Screen::TakeCards {
+            card: true,
+            id_card: true,
+            timed_out: true,
         },
         // issue 19: the identity step's four screens and the staff approval.
         Screen::Face {
@@ -971,6 +1016,7 @@ fn variant(screen: &Screen) -> &'static str {
         Screen::Failed { .. } => "failed",
         Screen::Face { .. } => "face",
         Screen::StaffIdentity { .. } => "staff_identity",
+        Screen::TakeCards { .. } => "take_cards",
         Screen::Error { .. } => "error",
         Screen::Guide { .. } => "guide",
         Screen::Suggest { .. } => "suggest",
@@ -986,7 +1032,8 @@ fn variant(screen: &Screen) -> &'static str {
     }
 }
 
-const VARIANTS: [&str; 24] = [
+const VARIANTS: [&str; 25] = [
+    "take_cards",
     "home",
     "attract",
     "ask",
@@ -1018,6 +1065,7 @@ fn in_session(screen: &Screen) -> bool {
         screen,
         Screen::Home { .. }
             | Screen::Attract { .. }
+            | Screen::TakeCards { .. }
             | Screen::Guide { .. }
             | Screen::Suggest { .. }
             | Screen::SimPanel { .. }
@@ -1048,6 +1096,7 @@ fn page(lang: Lang, elderly: bool, screen: Screen) -> Page {
         in_session: session,
         sim: false,
         attract_after_s: attract.then_some(90),
+        staff_called: false,
         screen,
     }
 }
@@ -1271,17 +1320,24 @@ fn elderly_pages_have_the_class_and_a_call_staff_button() {
             .filter(|f| f.action == "/staff-call")
             .collect();
         let what = format!("{} {:?}", variant(&page.screen), page.lang);
-        if page.elderly {
-            assert_eq!(body[0].attr("class"), Some("elderly"), "{what}");
-            assert_eq!(staff.len(), 1, "{what}: one call-staff button");
+        assert_eq!(
+            body[0].attr("class"),
+            page.elderly.then_some("elderly"),
+            "{what}"
+        );
+        // Issue 22: every citizen screen offers to call staff, once, in every mode; the staff
+        // pages and the simulator's panel do not.
+        let citizen = !variant(&page.screen).starts_with("staff")
+            && !matches!(variant(&page.screen), "selftest" | "sim_panel");
+        assert_eq!(
+            staff.len(),
+            usize::from(citizen),
+            "{what}: call-staff buttons"
+        );
+        if citizen {
             let button = staff[0].buttons().next().expect("a button");
             assert_eq!(button.ty, "submit");
             assert!(text_of(&tokens).contains(Key::CallStaff.text(page.lang)));
-        } else {
-            assert_eq!(body[0].attr("class"), None, "{what}");
-            // Only the error screen offers to call staff outside elderly mode.
-            let expected = usize::from(variant(&page.screen) == "error");
-            assert_eq!(staff.len(), expected, "{what}");
         }
     }
 }
@@ -1301,8 +1357,18 @@ fn a_session_shows_cancel_and_the_countdown() {
             .iter()
             .filter(|t| t.attr("id") == Some("countdown"))
             .collect();
-        if page.in_session {
+        // Issue 22: nothing is left to cancel once the business ended (its own button
+        // finishes).
+        let over = matches!(
+            variant(&page.screen),
+            "done" | "refused" | "failed" | "notice"
+        );
+        if page.in_session && over {
+            assert_eq!(cancel, 0, "{what}: no cancel after the business");
+        } else if page.in_session {
             assert!(cancel >= 1, "{what}: cancel");
+        }
+        if page.in_session {
             let idle = page
                 .idle_timeout_s
                 .expect("sessions have a timeout")
@@ -1313,7 +1379,20 @@ fn a_session_shows_cancel_and_the_countdown() {
                 .into_iter()
                 .filter(|f| f.action_field() == Some("more_time"))
                 .count();
-            assert_eq!(more, 1, "{what}: more time");
+            // The countdown's, and the 继续 of the full-screen question before the end.
+            assert_eq!(more, 2, "{what}: more time");
+            let ask = tokens
+                .iter()
+                .find(|t| t.attr("id") == Some("still-there"))
+                .expect("the full-screen question before the time-out");
+            assert!(
+                ask.attr("hidden").is_some(),
+                "{what}: hidden until the last 20 s"
+            );
+            assert_eq!(
+                ask.attr("data-still-voice").map(unescape),
+                Some(ui_web::voice::path(Key::StillThere, page.lang))
+            );
             let live = tokens
                 .iter()
                 .find(|t| t.attr("id") == Some("countdown-live"))
@@ -1589,6 +1668,7 @@ fn the_photo_step_has_the_live_preview_the_button_and_the_advice() {
             lang,
             Ask::Photo {
                 advice: advice.clone(),
+                taken: None,
             },
             false,
             None,
@@ -1612,9 +1692,40 @@ fn the_photo_step_has_the_live_preview_the_button_and_the_advice() {
             .collect();
         assert_eq!(items, advice);
 
-        let (_, tokens) = ask_page(lang, Ask::Photo { advice: vec![] }, false, None);
+        let (_, tokens) = ask_page(
+            lang,
+            Ask::Photo {
+                advice: vec![],
+                taken: None,
+            },
+            false,
+            None,
+        );
         assert!(!text_of(&tokens).contains(Key::PhotoAdvice.text(lang)));
         assert_eq!(opens(&tokens, "img").len(), 1);
+
+        // Issue 22: a photo taken is shown to check, with 重拍 and 使用此照片, no camera.
+        let (html, tokens) = ask_page(
+            lang,
+            Ask::Photo {
+                advice: vec![],
+                taken: Some(s("/camera/photo.jpg?v=0123456789ab")),
+            },
+            false,
+            None,
+        );
+        assert!(
+            html.contains(r#"src="/camera/photo.jpg?v=0123456789ab""#),
+            "{html}"
+        );
+        assert!(!html.contains("/camera/preview.jpg"), "{html}");
+        for (action, key) in [
+            ("photo_retake", Key::RetakePhoto),
+            ("photo_use", Key::UsePhoto),
+        ] {
+            assert!(html.contains(&format!(r#"value="{action}""#)), "{action}");
+            assert!(text_of(&tokens).contains(key.text(lang)), "{key:?}");
+        }
     }
 }
 
@@ -1774,6 +1885,7 @@ fn outcomes_say_what_happened_and_offer_finish_where_it_makes_sense() {
                 Screen::Failed {
                     business: s("挂失"),
                     message: s("卡和记录都没有改变"),
+                    helps: vec![],
                 },
                 Key::FailedHeading,
                 true,
@@ -1867,6 +1979,8 @@ fn the_pin_form_posts_empty_password_fields_and_the_pad_in_the_hosts_order() {
                 new,
                 digits: digits.clone(),
                 problem: Some(s("新密码过于简单")),
+                tries_left: None,
+                helps: vec![],
             };
             let html = render_page(&page(lang, true, screen));
             let tokens = parse(&html);
@@ -2166,6 +2280,9 @@ fn the_host_gets_exactly_these_actions_and_fields() {
         ("lack", set(&["action"])),
         ("more_time", set(&["action"])),
         ("photo", set(&["action"])),
+        // Issue 22: the photo taken, checked.
+        ("photo_retake", set(&["action"])),
+        ("photo_use", set(&["action"])),
         ("pins", set(&["action", "old", "new", "repeat"])),
         ("print", set(&["action"])),
         ("rate", set(&["action", "level", "reasons", "comment"])),
@@ -2293,8 +2410,9 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
         } => Screen::Ask {
             business: f(business),
             ask: match ask {
-                Ask::Photo { advice } => Ask::Photo {
+                Ask::Photo { advice, taken } => Ask::Photo {
                     advice: strings(advice, f),
+                    taken: taken.clone(),
                 },
                 Ask::Reason { options } => Ask::Reason {
                     options: pairs(options, f),
@@ -2344,12 +2462,22 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             new,
             digits,
             problem,
+            tries_left,
+            helps,
         } => Screen::Pins {
             business: f(business),
             old: *old,
             new: *new,
             digits: digits.clone(),
             problem: problem.as_deref().map(&mut *f),
+            tries_left: *tries_left,
+            helps: helps
+                .iter()
+                .map(|i| MenuItem {
+                    name: f(&i.name),
+                    ..i.clone()
+                })
+                .collect(),
         },
         Screen::Interrupted { business, message } => Screen::Interrupted {
             business: f(business),
@@ -2368,9 +2496,20 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             ecard_qr: ecard_qr.as_deref().map(&mut *f),
             rating_reasons: pairs(rating_reasons, f),
         },
-        Screen::Failed { business, message } => Screen::Failed {
+        Screen::Failed {
+            business,
+            message,
+            helps,
+        } => Screen::Failed {
             business: f(business),
             message: f(message),
+            helps: helps
+                .iter()
+                .map(|i| MenuItem {
+                    name: f(&i.name),
+                    ..i.clone()
+                })
+                .collect(),
         },
         Screen::Face {
             business,
@@ -2401,6 +2540,7 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                 agent: w.agent,
             }),
         },
+        Screen::TakeCards { .. } => page.screen.clone(),
         Screen::Error {
             message,
             what_to_do,
@@ -3066,7 +3206,7 @@ fn every_citizen_prompt_is_spoken_from_the_hosts_audio_in_the_page_language() {
     // countdown.
     let expected: BTreeSet<&str> = ui_web::voice::PROMPTS
         .iter()
-        .filter(|k| **k != Key::TimeAlmostUp)
+        .filter(|k| **k != Key::TimeAlmostUp && **k != Key::StillThere)
         .map(|k| k.name())
         .collect();
     assert_eq!(used, expected);

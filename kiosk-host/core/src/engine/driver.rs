@@ -132,7 +132,22 @@ impl Engine<'_> {
 
     /// Feeds one event; runs the effects it produces and feeds their outcome back.
     pub fn feed(&self, s: &mut Session, event: Event, now: Timestamp) -> Result<(), Notice> {
-        let ctx = self.ctx(now);
+        self.feed_in(s, event, now, self.config.ui.default_language)
+    }
+
+    /// [`Engine::feed`] for a citizen who chose `language`: what the session writes for them
+    /// (the receipt, a printed notice) is in it (issue 22).
+    pub fn feed_in(
+        &self,
+        s: &mut Session,
+        event: Event,
+        now: Timestamp,
+        language: firmware_config::Language,
+    ) -> Result<(), Notice> {
+        let ctx = Ctx {
+            language,
+            ..self.ctx(now)
+        };
         let mut event = event;
         loop {
             let effects = s.handle(event, &ctx)?;

@@ -9,6 +9,7 @@ mod face;
 pub mod facts;
 pub mod failure;
 pub mod identity;
+mod next_steps;
 pub mod plan;
 mod refusal;
 pub mod session;

@@ -16,6 +16,7 @@ use crate::domain::{
 use crate::rules::{self, Precondition};
 use crate::store::{ArchivedMaterial, CaseStep, Change, Commit, NewArchiveRecord};
 use crate::text::Tri;
+use firmware_config::Language;
 
 /// Checks the business's preconditions once its materials are complete.
 pub(crate) fn precheck(s: &Session, ctx: &Ctx<'_>) -> Result<(), Refusal> {
@@ -502,25 +503,50 @@ pub fn receipt(
     archive_no: Option<&str>,
     ecard_token: Option<&str>,
 ) -> Vec<String> {
+    // In the session's language (issue 22): labels and fixed values from `t`, names and
+    // addresses as written.
+    let lang = ctx.language;
+    let t = |zh: &str, en: &str, ug: &str| Tri::new(zh, en, ug).pick(lang).to_string();
     let g = &s.gathered;
     let rule = rules::rule(s.business);
     let local = ctx.now + Duration::seconds(i64::from(crate::domain::LOCAL_OFFSET_S));
     let mut lines = vec![
-        "社会保障卡业务回执".to_string(),
-        format!("业务: {}", rule.name.zh),
-        format!("办件编号: {}", s.case_id),
-        format!("时间: {}", local.format("%Y-%m-%d %H:%M")),
+        t(
+            "社会保障卡业务回执",
+            "Social security card receipt",
+            "ئىجتىمائىي كاپالەت كارتىسى ئىش تالونى",
+        ),
+        format!("{}: {}", t("业务", "Business", "ئىش"), rule.name.pick(lang)),
+        format!(
+            "{}: {}",
+            t("办件编号", "Case number", "ئىش نومۇرى"),
+            s.case_id
+        ),
+        format!(
+            "{}: {}",
+            t("时间", "Time", "ۋاقىت"),
+            local.format("%Y-%m-%d %H:%M")
+        ),
     ];
     if let Some(p) = &g.principal {
-        lines.push(format!("姓名: {}", crate::mask::name(&p.name)));
+        lines.push(format!(
+            "{}: {}",
+            t("姓名", "Name", "ئىسمى"),
+            crate::mask::name(&p.name)
+        ));
     }
     if let Some(id) = s.principal_id() {
-        lines.push(format!("证件号码: {}", crate::mask::id_number(id)));
+        lines.push(format!(
+            "{}: {}",
+            t("证件号码", "ID number", "كىملىك نومۇرى"),
+            crate::mask::id_number(id)
+        ));
     }
     if s.agent {
         if let Some(a) = &g.agent {
             lines.push(format!(
-                "代办人: {} {}",
+                "{}: {} {}",
+                t("代办人", "Agent", "ۋاكالەتچى"),
                 crate::mask::name(&a.name),
                 crate::mask::id_number(&a.id_number)
             ));
@@ -533,7 +559,8 @@ pub fn receipt(
         .or_else(|| g.holder.as_ref().and_then(|h| h.current_card().cloned()));
     if let Some(r) = &record {
         lines.push(format!(
-            "卡号: {}",
+            "{}: {}",
+            t("卡号", "Card number", "كارتا نومۇرى"),
             crate::mask::card_number(&r.card_number)
         ));
     }
@@ -548,56 +575,114 @@ pub fn receipt(
                     ctx.settings.application_deadline_days,
                 )
             });
-            lines.push(format!(
-                "办理时限: {}个工作日,{} 前{}",
-                ctx.settings.application_deadline_days,
-                d.date,
-                if d.provisional { "(暂定)" } else { "" }
-            ));
+            let days = ctx.settings.application_deadline_days;
+            let provisional = if d.provisional {
+                t("(暂定)", " (provisional)", " (ۋاقىتلىق)")
+            } else {
+                String::new()
+            };
+            lines.push(match lang {
+                Language::ZhCn => format!("办理时限: {days}个工作日,{} 前{provisional}", d.date),
+                Language::En => format!(
+                    "Time limit: {days} working days, by {}{provisional}",
+                    d.date
+                ),
+                Language::Ug => format!(
+                    "بېجىرىش مۇددىتى: {days} خىزمەت كۈنى، {} دىن بۇرۇن{provisional}",
+                    d.date
+                ),
+            });
             if rule.fee == rules::Fee::ReplacementFee && ctx.settings.replacement_fee_fen > 0 {
                 lines.push(format!(
-                    "工本费: {}.{:02} 元",
+                    "{}: {}.{:02} {}",
+                    t("工本费", "Card fee", "كارتا ھەققى"),
                     ctx.settings.replacement_fee_fen / 100,
-                    ctx.settings.replacement_fee_fen % 100
+                    ctx.settings.replacement_fee_fen % 100,
+                    t("元", "yuan", "يۈەن")
                 ));
             }
         }
-        BusinessCode::ReportLoss => lines.push(format!(
-            "卡状态: 临时挂失,{} 日后自动解除",
-            ctx.settings.temporary_loss_days
-        )),
+        BusinessCode::ReportLoss => {
+            let n = ctx.settings.temporary_loss_days;
+            lines.push(match lang {
+                Language::ZhCn => format!("卡状态: 临时挂失,{n} 日后自动解除"),
+                Language::En => format!("Card state: reported lost, lifted by itself after {n} days"),
+                Language::Ug => format!("كارتا ھالىتى: ۋاقىتلىق يوقاتقانلىق مەلۇم قىلىندى، {n} كۈندىن كېيىن ئۆزلۈكىدىن بىكار بولىدۇ"),
+            });
+        }
         BusinessCode::Status => {
             if let Some(r) = &record {
-                lines.push(format!("卡状态: {}", r.state.text().zh));
+                lines.push(format!(
+                    "{}: {}",
+                    t("卡状态", "Card state", "كارتا ھالىتى"),
+                    r.state.text().pick(lang)
+                ));
             }
             if let Some(c) = &g.card {
                 match (c.pin_blocked, c.pin_tries_left) {
-                    (true, _) => lines.push("密码: 已锁定".into()),
-                    (false, Some(n)) => lines.push(format!("密码剩余尝试次数: {n}")),
+                    (true, _) => lines.push(format!(
+                        "{}: {}",
+                        t("密码", "PIN", "پارول"),
+                        t("已锁定", "blocked", "قۇلۇپلانغان")
+                    )),
+                    (false, Some(n)) => lines.push(format!(
+                        "{}: {n}",
+                        t(
+                            "密码剩余尝试次数",
+                            "PIN tries left",
+                            "پارولنى سىناش قېتىمى قالدى"
+                        )
+                    )),
                     _ => {}
                 }
                 if let Some(e) = c.expiry_date {
-                    lines.push(format!("有效期至: {e}"));
+                    lines.push(format!(
+                        "{}: {e}",
+                        t("有效期至", "Valid until", "ئىناۋەتلىك مۇددىتى")
+                    ));
                 }
             }
             if let Some(a) = g.holder.as_ref().and_then(|h| h.open_application()) {
-                lines.push(format!(
-                    "申请进度: {}(时限 {})",
-                    a.progress.text().zh,
-                    a.deadline
-                ));
+                let progress = a.progress.text().pick(lang).to_string();
+                lines.push(match lang {
+                    Language::ZhCn => format!("申请进度: {progress}(时限 {})", a.deadline),
+                    Language::En => format!("Application: {progress} (by {})", a.deadline),
+                    Language::Ug => {
+                        format!("ئىلتىماس ئەھۋالى: {progress} (مۇددىتى {})", a.deadline)
+                    }
+                });
             }
         }
         BusinessCode::Ecard => {
             if ecard_token.is_some() {
-                lines.push("电子社保卡已签发,请在屏幕上扫码领取".into());
+                lines.push(t(
+                    "电子社保卡已签发,请在屏幕上扫码领取",
+                    "The e-card is issued: scan the code on the screen to take it",
+                    "ئېلېكترونلۇق كارتا تارقىتىلدى، ئېكراندىكى كودنى سىكانىرلاپ ئېلىڭ",
+                ));
             }
         }
-        _ => lines.push("结果: 已办结".into()),
+        _ => lines.push(format!(
+            "{}: {}",
+            t("结果", "Result", "نەتىجە"),
+            t("已办结", "done", "تاماملاندى")
+        )),
     }
     if let Some(no) = archive_no {
-        lines.push(format!("档号: {no}"));
+        lines.push(format!(
+            "{}: {no}",
+            t("档号", "Archive number", "ئارخىپ نومۇرى")
+        ));
     }
-    lines.push(format!("监督投诉: {}", rules::COMPLAINT_CHANNEL.zh));
+    lines.extend(super::next_steps::lines(
+        s.business,
+        archive_no.is_some(),
+        lang,
+    ));
+    lines.push(format!(
+        "{}: {}",
+        t("监督投诉", "Complaints", "نازارەت ۋە شىكايەت"),
+        rules::COMPLAINT_CHANNEL.pick(lang)
+    ));
     lines
 }

@@ -62,6 +62,7 @@ impl Session {
             lacking: BTreeSet::new(),
             deadline: None,
             identity: identity::Verification::default(),
+            pin_tries_left: None,
             steps: vec![CaseStep {
                 at: ctx.now,
                 step: "申报".into(),
@@ -520,6 +521,7 @@ impl Session {
                 archive_no,
                 ecard_token,
             } => {
+                self.pin_tries_left = None;
                 self.phase = Phase::Done {
                     receipt: plan::receipt(
                         self,
@@ -546,6 +548,30 @@ impl Session {
             }
             Executed::Interrupted => {
                 self.phase = Phase::Interrupted;
+                Vec::new()
+            }
+            // A wrong old PIN with tries left: back to the PIN screen, the case stays open.
+            Executed::Failed(Failure::WrongPin { tries_left }) if tries_left > 0 => {
+                match plan::pins_needed(self.business) {
+                    Some((old @ true, new)) => {
+                        self.step(ctx, "密码错误", &format!("还可尝试 {tries_left} 次"));
+                        self.pin_tries_left = Some(tries_left);
+                        self.phase = Phase::EnteringPins { old, new };
+                    }
+                    Some((false, _)) | None => {
+                        self.phase = Phase::Failed {
+                            failure: Failure::WrongPin { tries_left },
+                        }
+                    }
+                }
+                Vec::new()
+            }
+            // The last try went wrong: the PIN is blocked now.
+            Executed::Failed(Failure::WrongPin { .. }) => {
+                self.pin_tries_left = Some(0);
+                self.phase = Phase::Failed {
+                    failure: Failure::PinBlocked,
+                };
                 Vec::new()
             }
             Executed::Failed(failure) => {

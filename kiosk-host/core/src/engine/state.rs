@@ -211,6 +211,9 @@ pub struct Session {
     /// What the identity step keeps: the match's record, who approved (`identity`).
     #[serde(skip)]
     pub identity: super::face::Verification,
+    /// After a wrong PIN: the tries the card has left. The citizen is back on the PIN screen
+    /// (issue 22), which shows them; cleared when a PIN is accepted.
+    pub pin_tries_left: Option<u8>,
 }
 
 /// The materials gathered so far.

@@ -136,8 +136,8 @@ impl Module {
                         link.session.tell(DeviceEvent::IdCardPresent);
                     }
                     Some(Ok(())) => {}
-                    Some(Err(ReaderError::NoCard)) => self.present = false,
-                    Some(Err(e)) if e.failure() == Failure::Card => self.present = false,
+                    Some(Err(ReaderError::NoCard)) => self.lifted(link),
+                    Some(Err(e)) if e.failure() == Failure::Card => self.lifted(link),
                     Some(Err(e)) => {
                         self.failed(link, &e);
                         return self.timing.id_poll;
@@ -175,6 +175,13 @@ impl Module {
         }
     }
 
+    /// No card on the module: when one lay there, the session hears it was lifted.
+    fn lifted(&mut self, link: &Link) {
+        if std::mem::replace(&mut self.present, false) {
+            link.session.tell(DeviceEvent::IdCardGone);
+        }
+    }
+
     /// The module failed: report it, close the port, reopen after the backoff.
     fn failed(&mut self, link: &Link, e: &ReaderError) {
         log::warn!("ID module {}: {e}", self.settings.path);
@@ -190,6 +197,7 @@ impl Module {
         match reader.read_card() {
             Ok(read) => {
                 link.report(Device::IdModule, State::Ok, "");
+                self.present = true;
                 let key = (case.to_string(), read.text.id_number.clone());
                 if self.fed.as_ref() == Some(&key) {
                     // The same card still on the antenna.
@@ -199,7 +207,10 @@ impl Module {
                 link.session
                     .tell_and_wait(DeviceEvent::IdCard(Box::new(read.text)));
             }
-            Err(ReaderError::NoCard) => link.report(Device::IdModule, State::Ok, ""),
+            Err(ReaderError::NoCard) => {
+                link.report(Device::IdModule, State::Ok, "");
+                self.lifted(link);
+            }
             Err(e) if e.failure() == Failure::Card => {
                 link.report(Device::IdModule, State::Ok, "");
                 link.session

@@ -67,6 +67,8 @@ pub enum DeviceEvent {
     IdCard(Box<card_io::idcard::text::IdText>),
     /// A card was put on the ID card module while no session waited for one (nothing read).
     IdCardPresent,
+    /// The ID card was lifted off the module (issue 22: `take_cards` waits for it).
+    IdCardGone,
     /// The QR scanner read a code (counted on the board once the session took it).
     Qr(String),
     /// A device input the waiting screen must explain ("中文 / English / ئۇيغۇرچە"): an ID

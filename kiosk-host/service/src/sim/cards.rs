@@ -46,8 +46,30 @@ pub async fn remove_card(State(s): State<Arc<Shared>>) -> Response {
     let Some(sim) = &s.sim else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    sim.readers.remove(CARD_SLOT);
+    let taken = sim.readers.remove(CARD_SLOT);
+    if taken.is_some() {
+        if let Ok(mut hand) = sim.in_hand.lock() {
+            *hand = taken;
+        }
+    }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// Inserts again the card last taken out (the same chip, its state kept).
+pub async fn insert_again(State(s): State<Arc<Shared>>) -> Response {
+    let Some(sim) = &s.sim else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let card = sim.in_hand.lock().ok().and_then(|mut h| h.take());
+    let Some(card) = card else {
+        return bad("no card was taken out of the reader");
+    };
+    sim.readers.remove(CARD_SLOT);
+    if sim.readers.insert(CARD_SLOT, card) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        bad("the card reader is unplugged (POST /api/sim/reader {\"action\":\"start\"})")
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -57,6 +57,9 @@ pub struct SimDevices {
     pub printed: Arc<Mutex<Vec<Vec<String>>>>,
     /// The e-card platform's key of this run (signs demo people's dynamic codes).
     pub ecard_key: ed25519_dalek::SigningKey,
+    /// The card last taken out of the reader, in the citizen's hand: inserted again it is the
+    /// same chip, with what the businesses changed on it (issue 22).
+    pub in_hand: Mutex<Option<Box<dyn hw_sim::device::SimDevice>>>,
 }
 
 impl SimDevices {
@@ -86,6 +89,7 @@ impl SimDevices {
             printer_sim: Mutex::new(sim_printer),
             printed,
             ecard_key: ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng),
+            in_hand: Mutex::new(None),
         })
     }
 

@@ -40,6 +40,7 @@ pub fn routes() -> axum::Router<std::sync::Arc<Shared>> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/api/sim/card", post(insert_card).delete(remove_card))
+        .route("/api/sim/card/again", post(cards::insert_again))
         .route("/api/sim/idcard", post(place_id_card).delete(lift_id_card))
         .route("/api/sim/idmodule", post(id_module_fault))
         .route("/api/sim/qr", post(scan_qr))

@@ -65,6 +65,7 @@ pub async fn panel(State(s): State<Arc<Shared>>) -> Response {
             in_session: false,
             sim: true,
             attract_after_s: None,
+            staff_called: false,
             screen: ui_web::Screen::SimPanel {
                 cards,
                 people,

@@ -122,6 +122,7 @@ pub(super) fn html(lang: Lang, title: &str, screen: ui_web::Screen) -> Response 
         in_session: false,
         sim: false,
         attract_after_s: None,
+        staff_called: false,
         screen,
     };
     (

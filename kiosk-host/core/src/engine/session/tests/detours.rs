@@ -380,9 +380,50 @@ fn executor_outcomes_move_the_session() {
             with(
                 to_executing(),
                 vec![
+                    // Back on the PIN screen, the case still open (issue 22).
                     (
-                        In::ExecFailed(wrong.clone()),
-                        is(P::Failed(wrong), &["Commit(Failed)"]),
+                        In::ExecFailed(wrong),
+                        is(
+                            P::Pins {
+                                old: true,
+                                new: true,
+                            },
+                            &[],
+                        ),
+                    ),
+                    (
+                        In::Pins(Some(OLD_PIN), Some(NEW_PIN), Some(NEW_PIN)),
+                        is(P::Executing, &["Card(ChangePin)"]),
+                    ),
+                    (In::Done, is(P::Done { ecard: false }, &[])),
+                ],
+            ),
+        ),
+        row(
+            "wrong PIN on the last try: blocked, the case closed",
+            B::PinChange,
+            false,
+            ACTIVE,
+            with(
+                to_executing(),
+                vec![
+                    (
+                        In::ExecFailed(Failure::WrongPin { tries_left: 1 }),
+                        is(
+                            P::Pins {
+                                old: true,
+                                new: true,
+                            },
+                            &[],
+                        ),
+                    ),
+                    (
+                        In::Pins(Some(OLD_PIN), Some(NEW_PIN), Some(NEW_PIN)),
+                        is(P::Executing, &["Card(ChangePin)"]),
+                    ),
+                    (
+                        In::ExecFailed(Failure::WrongPin { tries_left: 0 }),
+                        is(P::Failed(Failure::PinBlocked), &["Commit(Failed)"]),
                     ),
                     (In::Finish, is(P::Closed, &["ReleaseCard"])),
                 ],
@@ -597,4 +638,44 @@ fn cancel_and_timeout_end_the_session_from_every_phase() {
             });
         }
     }
+}
+
+/// Issue 22: a wrong old PIN keeps the case open on the PIN screen with the card's tries left;
+/// the PIN accepted then clears them; a business without an old PIN fails as before.
+#[test]
+fn a_wrong_pin_is_retried_with_the_tries_left() {
+    let fx = Fixture::new(ACTIVE);
+    let ctx = fx.ctx();
+    let (mut s, _) = Session::start("K1-20260310-0001".into(), B::PinChange, false, &ctx)
+        .expect("pin_change starts");
+    for input in [In::Card, In::Confirm] {
+        s.handle(fx.event(&input), &ctx).expect("accepted");
+    }
+    let pins = || In::Pins(Some(OLD_PIN), Some(NEW_PIN), Some(NEW_PIN));
+    s.handle(fx.event(&pins()), &ctx).expect("sent to the card");
+    assert_eq!(s.pin_tries_left, None);
+    let effects = s
+        .handle(
+            fx.event(&In::ExecFailed(Failure::WrongPin { tries_left: 2 })),
+            &ctx,
+        )
+        .expect("a wrong PIN is no notice");
+    assert!(effects.is_empty(), "no commit: the case stays open");
+    assert_eq!(s.pin_tries_left, Some(2));
+    assert!(s.steps.iter().any(|st| st.step == "密码错误"));
+    s.handle(fx.event(&pins()), &ctx).expect("sent again");
+    s.handle(fx.event(&In::Done), &ctx).expect("done");
+    assert_eq!(s.pin_tries_left, None);
+    assert!(matches!(s.phase, Phase::Done { .. }));
+
+    // 启用 asks no old PIN: a wrong PIN there is a failure, as before.
+    let (mut e, _) =
+        Session::start("K1-20260310-0002".into(), B::Enable, false, &ctx).expect("enable starts");
+    e.phase = Phase::Executing;
+    e.handle(
+        fx.event(&In::ExecFailed(Failure::WrongPin { tries_left: 2 })),
+        &ctx,
+    )
+    .expect("handled");
+    assert!(matches!(e.phase, Phase::Failed { .. }), "{:?}", e.phase);
 }

@@ -1,0 +1,67 @@
+//! The screens of the citizen's journey around the businesses (issue 22): `take_cards`, shown
+//! at the end of every session until the card reader and the ID module are both empty.
+
+use askama::Template;
+
+use super::Chrome;
+use crate::i18n::Key;
+
+#[derive(Template)]
+#[template(path = "take_cards.html")]
+struct TakeCardsTpl<'a> {
+    c: Chrome<'a>,
+    card: bool,
+    id_card: bool,
+    timed_out: bool,
+}
+
+/// The `take_cards` screen: what to take, and 已超时退出 when the time ran out.
+pub(super) fn take_cards(
+    c: Chrome<'_>,
+    card: bool,
+    id_card: bool,
+    timed_out: bool,
+) -> askama::Result<String> {
+    TakeCardsTpl {
+        c,
+        card,
+        id_card,
+        timed_out,
+    }
+    .render()
+}
+
+impl Chrome<'_> {
+    /// True on the screens after the business ended (done, refused, failed, the one-time
+    /// notice): nothing is left to cancel, their own button finishes (issue 22).
+    pub(super) fn business_over(&self) -> bool {
+        use crate::view::Screen;
+        matches!(
+            self.page.screen,
+            Screen::Done { .. }
+                | Screen::Refused { .. }
+                | Screen::Failed { .. }
+                | Screen::Notice { .. }
+        )
+    }
+
+    /// True on the citizen's screens that carry the 呼叫工作人员 button of the header, in every
+    /// mode: not the staff pages or the simulator's panel, nor the error screen (its own).
+    pub(super) fn citizen_page(&self) -> bool {
+        use crate::view::Screen;
+        !matches!(
+            self.page.screen,
+            Screen::StaffLogin { .. }
+                | Screen::SelfTest { .. }
+                | Screen::StaffHome { .. }
+                | Screen::StaffArchive { .. }
+                | Screen::StaffStats { .. }
+                | Screen::StaffAudit { .. }
+                | Screen::StaffApplications { .. }
+                | Screen::StaffSuggestions { .. }
+                | Screen::SimPanel { .. }
+                // The error screen has its own, larger, call-staff button.
+                | Screen::Error { .. }
+        )
+    }
+}
