@@ -115,6 +115,7 @@ mod tests {
             idle_timeout_s: None,
             in_session: false,
             sim: false,
+            staff_called: false,
         };
         Published {
             page: crate::screens::error(&chrome, page_title.into(), String::new()),
