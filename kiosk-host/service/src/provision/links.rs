@@ -267,10 +267,12 @@ pub(crate) fn propose_links(
     };
     if let Some(p) = chosen {
         printer = true;
-        if let LinkAnswer::Printer { paper, .. } = &p.answer {
-            if paper != "ok" {
-                notes.push(format!("the printer {} reports paper {paper}", p.target));
-            }
+        let paper = match &p.answer {
+            LinkAnswer::Printer { paper, .. } => paper.as_str(),
+            LinkAnswer::NotAnswering { .. } => "ok",
+        };
+        if paper != "ok" {
+            notes.push(format!("the printer {} reports paper {paper}", p.target));
         }
         let reason = "answered the printer status query";
         d.printer_port = String::new();
