@@ -51,7 +51,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/camera/preview.jpg", get(preview))
         // issue 19: the live image of a running face match.
         .route("/face/preview.jpg", get(face_preview))
-        .route("/camera/photo.jpg", get(crate::journey::photo_check))
+        .route("/camera/photo.jpg", get(photo_check))
         .merge(api)
         .merge(staff::routes());
     #[cfg(feature = "sim")]
@@ -203,6 +203,26 @@ async fn pinyin() -> Response {
         ui_web::assets::PINYIN_JSON,
     )
         .into_response()
+}
+
+/// The photo taken, cropped as it will be used, while the citizen checks it (重拍 / 使用此照片):
+/// `GET /camera/photo.jpg`. Not found when no photo waits to be checked.
+async fn photo_check(
+    axum::extract::State(s): axum::extract::State<std::sync::Arc<crate::state::Shared>>,
+) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    match s.shown().photo_check.clone() {
+        Some(photo) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            photo.jpeg.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// The camera's live preview (a JPEG frame), while a photo is being taken.

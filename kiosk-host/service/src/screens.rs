@@ -406,7 +406,7 @@ pub fn session(view: &View<'_>) -> Option<Page> {
                 .clone()
                 .or_else(|| {
                     (live.stale_card && *material == Material::SsCard)
-                        .then(|| super::journey::stale_card_problem(l))
+                        .then(|| stale_card_problem(l))
                 })
                 .or_else(|| live.screen_message.as_ref().map(|(_, m)| split_message(m, l)))
                 .or_else(|| waiting_device_down(view.board, *material).map(|m| split_message(&m, l)))
@@ -457,7 +457,7 @@ pub fn session(view: &View<'_>) -> Option<Page> {
                 })
             }),
             tries_left: s.pin_tries_left,
-            helps: super::journey::pin_helps(view, s.pin_tries_left.is_some()),
+            helps: pin_helps(view, s.pin_tries_left.is_some()),
         },
         Phase::Executing | Phase::Interrupted => Screen::Interrupted {
             business: business.clone(),
@@ -491,7 +491,7 @@ pub fn session(view: &View<'_>) -> Option<Page> {
         Phase::Failed { failure } => Screen::Failed {
             business: business.clone(),
             message: failure.text(l),
-            helps: super::journey::failure_helps(view, failure),
+            helps: failure_helps(view, failure),
         },
         Phase::Identity { step } => Screen::Face {
             business: business.clone(),
@@ -660,75 +660,6 @@ fn notes(view: &View<'_>, b: BusinessCode) -> Vec<String> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn chrome() -> Chrome {
-        Chrome {
-            lang: Language::ZhCn,
-            elderly: false,
-            idle_timeout_s: None,
-            in_session: false,
-            sim: false,
-            staff_called: false,
-        }
-    }
-
-    fn likely_codes(presented: Option<Presented>, config: &Config) -> Option<Vec<String>> {
-        match home(&chrome(), config, presented, false).screen {
-            Screen::Home { likely, .. } => {
-                likely.map(|l| l.items.into_iter().map(|i| i.code).collect())
-            }
-            other => panic!("not home: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn with_the_registry_down_only_the_businesses_on_the_card_alone_are_offered() {
-        let config = Config::default();
-        let paused = |down: bool| -> Vec<(String, bool)> {
-            match home(&chrome(), &config, Some(Presented::Card), down).screen {
-                Screen::Home { likely, sections } => likely
-                    .into_iter()
-                    .flat_map(|l| l.items)
-                    .chain(sections.into_iter().flat_map(|s| s.items))
-                    .map(|i| (i.code, i.paused))
-                    .collect(),
-                other => panic!("not home: {other:?}"),
-            }
-        };
-        assert!(paused(false).iter().all(|(_, p)| !p));
-        for (code, p) in paused(true) {
-            assert_eq!(p, code != "status" && code != "pin_change", "{code}");
-        }
-    }
-
-    #[test]
-    fn home_offers_first_the_businesses_that_begin_with_what_was_presented() {
-        let config = Config::default();
-        assert_eq!(likely_codes(None, &config), None);
-        let card = likely_codes(Some(Presented::Card), &config).expect("card businesses");
-        for c in ["enable", "pin_change", "pin_unblock", "status"] {
-            assert!(card.contains(&c.to_string()), "{c} with a card: {card:?}");
-        }
-        assert!(!card.contains(&"apply".to_string()), "{card:?}");
-        let id = likely_codes(Some(Presented::IdCard), &config).expect("ID card businesses");
-        for c in ["apply", "report_loss"] {
-            assert!(id.contains(&c.to_string()), "{c} with an ID card: {id:?}");
-        }
-        assert!(!id.contains(&"pin_change".to_string()), "{id:?}");
-        // Only what the kiosk offers.
-        let mut few = Config::default();
-        few.business.enabled = vec![BusinessCode::Apply];
-        assert_eq!(likely_codes(Some(Presented::Card), &few), None);
-        assert_eq!(
-            likely_codes(Some(Presented::IdCard), &few),
-            Some(vec!["apply".to_string()])
-        );
-    }
-}
-
 /// issue 19: the identity step's screen from its step and the running attempt.
 fn face_view(view: &View<'_>, step: &kiosk_core::engine::identity::FaceStep) -> ui_web::FaceView {
     use crate::face::Instruction;
@@ -761,3 +692,62 @@ fn face_view(view: &View<'_>, step: &kiosk_core::engine::identity::FaceStep) -> 
         },
     }
 }
+
+// issue 22: the businesses that help after a wrong or blocked PIN; a card left in the reader.
+
+/// The enabled businesses among `wanted`, as buttons.
+fn offered(config: &Config, l: Language, wanted: &[(BusinessCode, Icon)]) -> Vec<MenuItem> {
+    wanted
+        .iter()
+        .filter(|(b, _)| config.business.enabled.contains(b))
+        .map(|(b, icon)| menu_item(l, *b, *icon, false))
+        .collect()
+}
+
+/// On the PIN screen after a wrong old PIN: 密码重置 for a PIN forgotten.
+pub fn pin_helps(view: &View<'_>, after_wrong_pin: bool) -> Vec<MenuItem> {
+    if !after_wrong_pin || view.live.session.business == BusinessCode::PinReset {
+        return Vec::new();
+    }
+    offered(
+        view.config,
+        view.chrome.lang,
+        &[(BusinessCode::PinReset, Icon::PinReset)],
+    )
+}
+
+/// After the last try: the PIN is blocked; 密码解锁 (and 密码重置 for a PIN forgotten).
+pub fn failure_helps(
+    view: &View<'_>,
+    failure: &kiosk_core::engine::session::Failure,
+) -> Vec<MenuItem> {
+    match failure {
+        kiosk_core::engine::session::Failure::PinBlocked
+        | kiosk_core::engine::session::Failure::WrongPin { .. } => offered(
+            view.config,
+            view.chrome.lang,
+            &[
+                (BusinessCode::PinUnblock, Icon::PinUnblock),
+                (BusinessCode::PinReset, Icon::PinReset),
+            ],
+        )
+        .into_iter()
+        .filter(|i| i.code != code(view.live.session.business))
+        .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What the card step says while a card left in the reader from before is there: it is not
+/// read for this citizen.
+pub fn stale_card_problem(l: Language) -> String {
+    match l {
+        Language::ZhCn => "读卡器中已有一张卡,为保护个人信息不会读取它。请取出后再插入您本人的社会保障卡",
+        Language::Ug => "كارتا ئوقۇغۇچتا بىر كارتا بار، شەخسىي ئۇچۇرنى قوغداش ئۈچۈن ئۇ ئوقۇلمايدۇ. ئۇنى چىقىرىپ، ئۆزىڭىزنىڭ ئىجتىمائىي كاپالەت كارتىسىنى قايتا سېلىڭ",
+        Language::En => "A card is already in the reader; to protect personal data it is not read. Take it out, then insert your own social security card",
+    }
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests;

@@ -21,7 +21,7 @@ fn kiosk() -> (Kiosk, tempfile::TempDir) {
 }
 
 fn event(k: &Kiosk, action: &str) -> Value {
-    k.api("POST", "/api/session/event", &json!({ "action": action }))
+    k.api("POST", "/api/session/event", json!({ "action": action }))
 }
 
 fn face_step(page: &Value) -> &str {
@@ -33,13 +33,13 @@ fn replace_to_consent(k: &Kiosk) -> Value {
     let page = k.api(
         "POST",
         "/api/session/start",
-        &json!({ "business": "replace" }),
+        json!({ "business": "replace" }),
     );
     assert_eq!(kind(&page), "ask", "{page}");
     k.api(
         "POST",
         "/api/sim/idcard",
-        &json!({ "person": "t0-blocked-6a81.toml" }),
+        json!({ "person": "t0-blocked-6a81.toml" }),
     );
     let mut page = k.wait_screen("the ID card read", |p| {
         !(kind(p) == "ask" && p["screen"]["ask"]["kind"] == "id_card")
@@ -53,7 +53,7 @@ fn replace_to_consent(k: &Kiosk) -> Value {
             Some("reason") => k.api(
                 "POST",
                 "/api/session/event",
-                &json!({ "action": "reason", "reason": "damaged" }),
+                json!({ "action": "reason", "reason": "damaged" }),
             ),
             other => panic!("unexpected ask {other:?}: {page}"),
         };
@@ -75,7 +75,7 @@ fn match_result(k: &Kiosk) -> Value {
 }
 
 fn scene(k: &Kiosk, scene: &str) {
-    k.api("POST", "/api/sim/face", &json!({ "scene": scene }));
+    k.api("POST", "/api/sim/face", json!({ "scene": scene }));
 }
 
 #[test]
@@ -160,14 +160,14 @@ fn another_person_fails_and_ending_changes_nothing() {
     k.api(
         "POST",
         "/api/session/start",
-        &json!({ "business": "status" }),
+        json!({ "business": "status" }),
     );
     k.api(
         "POST",
         "/api/sim/card",
-        &json!({ "card": "t0-blocked-6a81.toml" }),
+        json!({ "card": "t0-blocked-6a81.toml" }),
     );
-    let page = k.wait_screen("the status confirmation", |p| kind(p) == "confirm");
+    k.wait_screen("the status confirmation", |p| kind(p) == "confirm");
     let page = event(&k, "confirm");
     let receipt = page["screen"]["receipt"].to_string();
     assert!(receipt.contains("临时挂失"), "{receipt}");
@@ -176,18 +176,18 @@ fn another_person_fails_and_ending_changes_nothing() {
 #[test]
 fn without_a_camera_the_match_is_not_possible_and_staff_decide() {
     let (k, _dir) = kiosk();
-    k.api("POST", "/api/sim/scene", &json!({ "scene": "unplugged" }));
+    k.api("POST", "/api/sim/scene", json!({ "scene": "unplugged" }));
     // The photo step needs the camera: a business without one (an agent's loss report).
     let page = k.api(
         "POST",
         "/api/session/start",
-        &json!({ "business": "report_loss", "agent": true }),
+        json!({ "business": "report_loss", "agent": true }),
     );
     assert_eq!(kind(&page), "ask", "{page}");
     k.api(
         "POST",
         "/api/sim/idcard",
-        &json!({ "person": "v3-sm4.toml" }),
+        json!({ "person": "v3-sm4.toml" }),
     );
     k.wait_screen("the agent's ID card asked", |p| {
         p["screen"]["ask"]["agent"] == true
@@ -195,7 +195,7 @@ fn without_a_camera_the_match_is_not_possible_and_staff_decide() {
     k.api(
         "POST",
         "/api/sim/idcard",
-        &json!({ "person": "long-term.toml" }),
+        json!({ "person": "long-term.toml" }),
     );
     let page = k.wait_screen("the staff path", |p| kind(p) == "face");
     // No consent is asked for a camera that cannot be used.

@@ -3,7 +3,7 @@
 
 use askama::Template;
 
-use super::Chrome;
+use super::chrome::Chrome;
 use crate::i18n::Key;
 
 #[derive(Template)]

@@ -11,16 +11,17 @@
 
 use askama::Template;
 
-use crate::i18n::{endonym, Key, StaffKey, Texts};
-use crate::icons::icon_svg;
+use crate::i18n::{Key, StaffKey, Texts};
 
+mod chrome;
 mod journey;
+use chrome::Chrome;
 mod qr;
 use crate::keyboard::Keyboard;
 use crate::view::{
     ApplicationRow, ArchiveResults, Ask, AuditRow, BarChart, Choice, DivisionChoice, FeedbackRow,
-    Field, GuideEntry, Icon, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented,
-    Screen, StaffNav, StaffPage, StatsRow,
+    Field, GuideEntry, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented, Screen,
+    StaffNav, StatsRow,
 };
 pub use qr::qr_svg;
 use qr::QrView;
@@ -324,144 +325,6 @@ fn fallback_page(lang: Lang) -> String {
         call = t.get(Key::CallStaff),
         home = t.get(Key::BackHome),
     )
-}
-
-/// What the base layout needs: the page and its language's texts.
-struct Chrome<'a> {
-    page: &'a Page,
-    texts: Texts,
-}
-
-/// A language on the switcher.
-struct LangLink {
-    tag: &'static str,
-    name: &'static str,
-    dir: &'static str,
-    href: String,
-    current: bool,
-}
-
-impl<'a> Chrome<'a> {
-    fn new(page: &'a Page) -> Self {
-        Chrome {
-            page,
-            texts: Texts(page.lang),
-        }
-    }
-
-    fn t(&self, key: Key) -> &'static str {
-        self.texts.get(key)
-    }
-
-    /// A fixed text of the staff pages.
-    fn s(&self, key: StaffKey) -> &'static str {
-        key.text(self.page.lang)
-    }
-
-    /// A staff page's name on the staff navigation.
-    fn page_label(&self, page: &StaffPage) -> &'static str {
-        self.s(match page {
-            StaffPage::Home => StaffKey::PageHome,
-            StaffPage::SelfTest => StaffKey::PageSelfTest,
-            StaffPage::Archive => StaffKey::PageArchive,
-            StaffPage::Stats => StaffKey::PageStats,
-            StaffPage::Audit => StaffKey::PageAudit,
-            StaffPage::Applications => StaffKey::PageApplications,
-            StaffPage::Suggestions => StaffKey::PageSuggestions,
-            StaffPage::Identity => StaffKey::PageIdentity,
-        })
-    }
-
-    /// What a staff page is for, on the staff home (none for the home itself).
-    fn page_hint(&self, page: &StaffPage) -> Option<&'static str> {
-        let key = match page {
-            StaffPage::Home => return None,
-            StaffPage::SelfTest => StaffKey::HintSelfTest,
-            StaffPage::Archive => StaffKey::HintArchive,
-            StaffPage::Stats => StaffKey::HintStats,
-            StaffPage::Audit => StaffKey::HintAudit,
-            StaffPage::Applications => StaffKey::HintApplications,
-            StaffPage::Suggestions => StaffKey::HintSuggestions,
-            StaffPage::Identity => StaffKey::HintIdentity,
-        };
-        Some(self.s(key))
-    }
-
-    fn lang_tag(&self) -> &'static str {
-        self.page.lang.tag()
-    }
-
-    fn dir(&self) -> &'static str {
-        dir_of(self.page.lang)
-    }
-
-    /// The query of a chrome link: both settings, so that neither is lost on the way.
-    fn query(lang: Lang, elderly: bool) -> String {
-        format!("?lang={}&elderly={}", lang.tag(), u8::from(elderly))
-    }
-
-    fn languages(&self) -> Vec<LangLink> {
-        Lang::ALL
-            .into_iter()
-            .map(|lang| LangLink {
-                tag: lang.tag(),
-                name: endonym(lang),
-                dir: dir_of(lang),
-                href: Self::query(lang, self.page.elderly),
-                current: lang == self.page.lang,
-            })
-            .collect()
-    }
-
-    fn elderly_href(&self) -> String {
-        Self::query(self.page.lang, !self.page.elderly)
-    }
-
-    fn elderly_label(&self) -> &'static str {
-        if self.page.elderly {
-            self.t(Key::ElderlyOff)
-        } else {
-            self.t(Key::ElderlyOn)
-        }
-    }
-
-    /// The address of a spoken prompt's audio in the page's language (`data-voice`).
-    fn voice(&self, key: Key) -> String {
-        crate::voice::path(key, self.page.lang)
-    }
-
-    /// A text keyboard in the page's language for field `id`.
-    fn text_keyboard(&self, id: &str) -> Keyboard {
-        Keyboard::text(id, self.page.lang)
-    }
-
-    /// A home menu button's picture.
-    fn icon(&self, icon: &Icon) -> &'static str {
-        icon_svg(icon)
-    }
-
-    /// The digit pad's keys with their names in the page's language.
-    fn pad_keys(&self) -> Vec<crate::keyboard::KeyCap> {
-        Keyboard::pad_keys(self.page.lang)
-    }
-
-    fn group_title(&self, group: &MenuGroup) -> &'static str {
-        self.t(match group {
-            MenuGroup::GetCard => Key::GroupGetCard,
-            MenuGroup::CardServices => Key::GroupCardServices,
-            MenuGroup::LossAndCancel => Key::GroupLossAndCancel,
-            MenuGroup::Pin => Key::GroupPin,
-            MenuGroup::Query => Key::GroupQuery,
-        })
-    }
-}
-
-fn dir_of(lang: Lang) -> &'static str {
-    if lang.rtl() {
-        "rtl"
-    } else {
-        "ltr"
-    }
 }
 
 /// A bar chart laid out for its inline SVG: horizontal bars, the label on the left and the

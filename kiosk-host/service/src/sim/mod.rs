@@ -11,11 +11,13 @@
 //! - [`panel`]: the `/sim` page and its forms.
 //! - [`hardware`]: the simulated devices themselves ([`SimDevices`]).
 //! - [`hang`]: the session actor made to hang (the watchdog's test).
-//! - [`face`]: who stands at the camera during the identity step's face match.
+//! - [`face`]: who stands at the camera during the identity step's face match
+//!   ([`face_http`]: chosen over HTTP).
 
 mod answers;
 pub mod cards;
 pub mod face;
+pub mod face_http;
 // issue 20: the actor hung on purpose, for the watchdog test.
 pub mod hang;
 pub mod hardware;
@@ -59,6 +61,6 @@ pub fn routes() -> axum::Router<std::sync::Arc<Shared>> {
         .route("/sim/scene", post(panel_scene))
         .route("/api/sim/hang", post(hang::hang))
         // issue 19: who stands at the camera during a face match.
-        .route("/api/sim/face", post(face::set_scene))
-        .route("/sim/face", post(face::panel_scene))
+        .route("/api/sim/face", post(face_http::set_scene))
+        .route("/sim/face", post(face_http::panel_scene))
 }
