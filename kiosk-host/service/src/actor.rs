@@ -71,6 +71,13 @@ enum Command {
         event: DeviceEvent,
         done: Option<Reply<()>>,
     },
+    // issue 20: the watchdog's liveness probe, and the simulator's hang to test it.
+    /// Answered at once: the actor takes commands (the watchdog asks).
+    Ping(mpsc::Sender<()>),
+    /// The simulator's hook (`POST /api/sim/hang`): the actor sleeps this long, as a hung
+    /// one would, so the watchdog's pings stop.
+    #[cfg(feature = "sim")]
+    Stall(Duration),
 }
 
 /// The actor is not running (it stopped, or a command made it fail).
@@ -180,6 +187,20 @@ impl Handle {
         answer.blocking_recv().map_err(|_| Gone)
     }
 
+    /// Whether the actor answers a ping within `timeout` (the watchdog's liveness probe;
+    /// blocks the calling thread, never call it from an async task).
+    pub fn answers_within(&self, timeout: Duration) -> bool {
+        let (tx, rx) = mpsc::channel();
+        self.tx.send(Command::Ping(tx)).is_ok() && rx.recv_timeout(timeout).is_ok()
+    }
+
+    /// Makes the actor sleep `how_long` on its thread, as a hung actor would (the simulator's
+    /// hook for the watchdog test); returns at once.
+    #[cfg(feature = "sim")]
+    pub fn stall(&self, how_long: Duration) -> Result<(), Gone> {
+        self.tx.send(Command::Stall(how_long)).map_err(|_| Gone)
+    }
+
     /// A device event, handled in its turn; the caller goes on at once.
     pub fn device(&self, event: DeviceEvent) -> Result<(), Gone> {
         self.tx
@@ -281,6 +302,15 @@ impl Actor {
 
     fn handle(&mut self, command: Command) {
         match command {
+            Command::Ping(reply) => {
+                // The prober may have given up waiting.
+                let _ = reply.send(());
+            }
+            #[cfg(feature = "sim")]
+            Command::Stall(how_long) => {
+                log::warn!("the session actor stalls {how_long:?} (simulator)");
+                std::thread::sleep(how_long);
+            }
             Command::Start {
                 business,
                 agent,

@@ -41,6 +41,8 @@ pub mod staff;
 pub mod state;
 pub mod suggest;
 pub mod voice;
+// issue 20: systemd's notify protocol and watchdog.
+pub mod watchdog;
 
 pub use state::Shared;
 
@@ -101,6 +103,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("agency: {0}")]
     Agency(#[from] kiosk_store::AgencyError),
+    #[error("systemd: {0}")]
+    Watchdog(#[from] watchdog::WatchdogError),
 }
 
 /// How to run.
@@ -247,9 +251,9 @@ pub fn build(
     if let Some(link) = &config.agency {
         board.declare(devices::Device::Registry, Some(link.url.clone()));
     }
-    let printer = devices::port(&config.devices.printer_port).map(|path| {
+    let printer = devices::printer_target(&config.devices).map(|target| {
         Arc::new(ReceiptPrinter::new(
-            path,
+            target,
             config.devices.printer_baud,
             opts.timing,
             board.clone(),
@@ -389,7 +393,8 @@ pub fn start_devices(
     Ok(devices::start(&link, parts, timing)?)
 }
 
-/// Runs the service until Ctrl-C.
+/// Runs the service until Ctrl-C; under systemd it says when it is ready and
+/// pings the watchdog ([`watchdog`]).
 pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     let (shared, addr, _temp) = build(&opts)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -404,7 +409,16 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
                 source,
             })?;
         let local = listener.local_addr()?;
-        let _devices = start_devices(&shared, opts.timing)?;
+        let devices = start_devices(&shared, opts.timing)?;
+        // Under a `Type=notify` unit: ready now, and pinged while the kiosk answers.
+        let _watchdog = watchdog::start_from_env(
+            watchdog::Liveness {
+                actor: shared.actor.clone(),
+                beats: devices.heartbeats(),
+                device_silence: watchdog::DEVICE_SILENCE,
+            },
+            &format!("serving on http://{local}/"),
+        )?;
         println!(
             "kiosk serving on http://{local}/{}",
             if opts.sim {

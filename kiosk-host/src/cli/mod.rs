@@ -19,6 +19,8 @@ mod selftest;
 mod serve;
 mod stats;
 mod storage;
+// issue 20: the support bundle.
+mod support;
 
 use clap::{Parser, Subcommand};
 
@@ -80,6 +82,9 @@ enum Command {
     Provision(provision::ProvisionArgs),
     /// Check every device and resource of the kiosk; exit 1 when any check fails.
     Selftest(selftest::SelftestArgs),
+    /// Write what the office needs to diagnose this kiosk (no secrets, nothing personal)
+    /// into one .tar.gz file.
+    SupportBundle(support::SupportArgs),
 }
 
 pub(crate) fn run() -> i32 {
@@ -102,5 +107,6 @@ pub(crate) fn run() -> i32 {
         Command::Stats(args) => stats::run(args),
         Command::Provision(args) => provision::run(&provider, args),
         Command::Selftest(args) => selftest::run(&provider, args),
+        Command::SupportBundle(args) => support::run(&provider, args),
     }
 }

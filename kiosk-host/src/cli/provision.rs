@@ -59,6 +59,14 @@ pub(crate) struct ProvisionArgs {
     /// The QR scanner's port (a scanner only speaks when scanning, so it cannot be probed).
     #[arg(long, value_name = "PATH")]
     qr_port: Option<String>,
+    /// The QR scanner in USB HID keyboard mode: its name under /dev/input/by-id or its
+    /// /dev/input/event* path (needed when several keyboards are found).
+    #[arg(long, value_name = "NAME")]
+    qr_hid: Option<String>,
+    /// A network receipt printer to ask (HOST:PORT, or HOST for 9100); default the
+    /// configured printer_tcp.
+    #[arg(long, value_name = "HOST:PORT")]
+    printer_tcp: Option<String>,
 }
 
 /// The existing file's text and configuration; `None` when there is no file.
@@ -212,6 +220,12 @@ pub(crate) fn run(readers: &dyn ReaderProvider, args: ProvisionArgs) -> i32 {
         qr_baud: base.devices.qr_baud,
         camera_resolution: Resolution::new(base.devices.camera_width, base.devices.camera_height),
         timeout: PROBE_TIMEOUT,
+        qr_hid: args.qr_hid.clone(),
+        printer_tcp: args
+            .printer_tcp
+            .clone()
+            .or_else(|| kiosk_service::devices::port(&base.devices.printer_tcp)),
+        ..ProbeOptions::default()
     };
     let cameras = provision::system_cameras();
     let findings = provision::probe(

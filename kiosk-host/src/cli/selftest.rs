@@ -2,7 +2,7 @@
 //! JSON), with what to do for each failure. Exit code 1 when any check fails (warnings do
 //! not count), 0 otherwise.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use card_io::transport::ReaderProvider;
@@ -40,8 +40,9 @@ fn print_text(results: &[CheckResult]) {
     }
 }
 
-pub(crate) fn run(readers: &dyn ReaderProvider, args: SelftestArgs) -> i32 {
-    let (loaded, config_result) = selftest::load_config(args.config.as_deref());
+/// Every check's result, the configuration's first (what `kiosk support-bundle` keeps too).
+pub(crate) fn results(readers: &dyn ReaderProvider, config: Option<&Path>) -> Vec<CheckResult> {
+    let (loaded, config_result) = selftest::load_config(config);
     let mut results = vec![config_result];
     if let Some((config, path)) = &loaded {
         let cameras = provision::system_cameras();
@@ -56,6 +57,11 @@ pub(crate) fn run(readers: &dyn ReaderProvider, args: SelftestArgs) -> i32 {
         };
         results.extend(selftest::run_all(&cx));
     }
+    results
+}
+
+pub(crate) fn run(readers: &dyn ReaderProvider, args: SelftestArgs) -> i32 {
+    let results = results(readers, args.config.as_deref());
     let (passed, warned, failed) = selftest::counts(&results);
     if args.json {
         println!(

@@ -45,3 +45,8 @@ mod temporarily_blocked;
 mod transport_rules;
 mod unseen_cards;
 mod vpcd_pull;
+// issue 20: devices beyond serial, the watchdog, the support bundle.
+mod provision_links;
+mod serve_printer_tcp;
+mod support_bundle;
+mod watchdog;

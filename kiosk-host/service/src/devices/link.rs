@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::backoff::Backoff;
 use super::board::{Board, Device, State};
+use super::heartbeat::Heartbeats;
 use kiosk_core::rules::Material;
 
 /// Failures starting the device threads.
@@ -86,13 +87,14 @@ pub trait Session: Send + Sync {
     fn waiting_for(&self, materials: &[Material]) -> Option<String>;
 }
 
-/// What a device thread is connected to: the session, the health board, and the flag that
-/// stops it.
+/// What a device thread is connected to: the session, the health board, the flag that
+/// stops it, and the heartbeats the watchdog reads.
 #[derive(Clone)]
 pub struct Link {
     pub session: Arc<dyn Session>,
     pub board: Arc<Board>,
     pub(super) stop: Arc<AtomicBool>,
+    pub beats: Arc<Heartbeats>,
 }
 
 impl std::fmt::Debug for Link {
@@ -109,6 +111,7 @@ impl Link {
             session,
             board,
             stop: Arc::new(AtomicBool::new(false)),
+            beats: Arc::new(Heartbeats::default()),
         }
     }
 
@@ -125,11 +128,13 @@ impl Link {
         }
     }
 
-    /// Sleeps `total` in short steps, returning early (false) once the threads are to stop.
+    /// Sleeps `total` in short steps, returning early (false) once the threads are to stop;
+    /// the calling thread's heartbeat beats at every step.
     pub fn nap(&self, total: Duration) -> bool {
         let step = Duration::from_millis(50);
         let mut left = total;
         loop {
+            self.beats.beat();
             if self.stopping() {
                 return false;
             }

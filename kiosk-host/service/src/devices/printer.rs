@@ -1,12 +1,14 @@
-//! The receipt printer: [`ReceiptPrinter`] prints receipts and notices on the port named in
-//! `[devices]` (opened on first use, reopened after a failure), and a watch thread asks its
+//! The receipt printer: [`ReceiptPrinter`] prints receipts and notices on the printer named
+//! in `[devices]` — a serial port, a USB printer-class device or a network printer's raw TCP
+//! port, the same ESC/POS and status handling on each (opened on first use, reopened after a
+//! failure; a network printer is connected to again), and a watch thread asks its
 //! status (DLE EOT) every few seconds so paper out or a silent printer shows before anyone
 //! presses "print".
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use card_io::printer::{Paper, Printer, PrinterConfig, PrinterError, Receipt};
+use card_io::printer::{Paper, Printer, PrinterConfig, PrinterError, PrinterTarget, Receipt};
 
 use super::backoff::Backoff;
 use super::board::{Board, Device, State};
@@ -22,6 +24,7 @@ pub enum Printed {
 
 /// The printer and its port.
 pub struct ReceiptPrinter {
+    target: PrinterTarget,
     path: String,
     config: PrinterConfig,
     port: Mutex<Port>,
@@ -51,7 +54,7 @@ pub fn failure(e: &PrinterError) -> (State, String) {
         PrinterError::Offline => {
             "打印机未就绪(盖子打开或故障),请联系工作人员 / the printer is offline (cover open or fault); please call staff / پرىنتېر تەييار ئەمەس (قاپقىقى ئوچۇق ياكى كاشىلا بار)، خىزمەتچىنى چاقىرىڭ"
         }
-        PrinterError::Open { .. } => {
+        PrinterError::Open { .. } | PrinterError::OpenLink { .. } => {
             "打印机未连接,请联系工作人员 / the printer is not connected; please call staff / پرىنتېر ئۇلانمىغان، خىزمەتچىنى چاقىرىڭ"
         }
         PrinterError::Unencodable { .. } | PrinterError::ControlCharacter { .. } => {
@@ -63,9 +66,16 @@ pub fn failure(e: &PrinterError) -> (State, String) {
 }
 
 impl ReceiptPrinter {
-    pub fn new(path: String, baud: u32, timing: Timing, board: Arc<Board>) -> ReceiptPrinter {
+    /// The printer at `target`; `baud` applies to a serial one.
+    pub fn new(
+        target: PrinterTarget,
+        baud: u32,
+        timing: Timing,
+        board: Arc<Board>,
+    ) -> ReceiptPrinter {
         ReceiptPrinter {
-            path,
+            path: target.to_string(),
+            target,
             config: PrinterConfig {
                 baud_rate: baud,
                 ..PrinterConfig::default()
@@ -79,8 +89,14 @@ impl ReceiptPrinter {
         }
     }
 
+    /// Where the printer is, for messages (`/dev/ttyUSB2`, `tcp://192.0.2.40:9100`).
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// Where the printer is.
+    pub fn target(&self) -> &PrinterTarget {
+        &self.target
     }
 
     fn lock(&self) -> MutexGuard<'_, Port> {
@@ -102,7 +118,7 @@ impl ReceiptPrinter {
                     timeout_ms: 0,
                 });
             }
-            match Printer::open(&self.path, self.config) {
+            match Printer::open_target(&self.target, self.config) {
                 Ok(p) => port.printer = Some(p),
                 Err(e) => {
                     port.backoff.failed();

@@ -1,11 +1,14 @@
-//! The e-card QR scanner's thread: card-io's reader thread on the scanner's serial path; each
-//! scan goes to the session, the thread waiting until the session has taken it. A lost port is reported down and reopened with backoff.
+//! The e-card QR scanner's thread: card-io's reader thread on the scanner's serial path or,
+//! for a scanner in USB HID keyboard mode, on its evdev input device grabbed for the kiosk
+//! alone (the same scans, the same events); each scan goes to the session, the thread
+//! waiting until the session has taken it. A lost port is reported down and reopened with
+//! backoff.
 //! (A scanner is silent until something is scanned, so silence is not a failure.)
 
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use card_io::qr::{QrConfig, QrEvent, QrReader};
+use card_io::qr::{QrConfig, QrEvent, QrReader, QrSource};
 
 use super::board::{Device, State};
 use super::link::{DeviceError, DeviceEvent, Link, Timing};
@@ -16,7 +19,7 @@ const EVENT_WAIT: Duration = Duration::from_millis(200);
 /// Starts the thread; it ends when the device threads stop.
 pub fn spawn(
     link: Link,
-    path: String,
+    source: QrSource,
     baud: u32,
     timing: Timing,
 ) -> Result<JoinHandle<()>, DeviceError> {
@@ -26,21 +29,22 @@ pub fn spawn(
     };
     std::thread::Builder::new()
         .name("qr-scanner".into())
-        .spawn(move || run(&link, &path, config, timing))
+        .spawn(move || run(&link, &source, config, timing))
         .map_err(|source| DeviceError::Thread {
             device: Device::QrScanner,
             source,
         })
 }
 
-fn run(link: &Link, path: &str, config: QrConfig, timing: Timing) {
+fn run(link: &Link, source: &QrSource, config: QrConfig, timing: Timing) {
+    let path = super::qr_name(source);
     let mut backoff = timing.backoff();
     let mut reader: Option<QrReader> = None;
     loop {
         let wait = match reader.as_ref() {
             None if !backoff.due() => backoff.wait().min(EVENT_WAIT),
             None => {
-                match QrReader::open(path, config) {
+                match QrReader::open_source(source, config) {
                     Ok(r) => {
                         reader = Some(r);
                         backoff.reset();

@@ -1,4 +1,5 @@
-//! What `kiosk provision` finds: readers, serial ports and cameras, each with what it is, and
+//! What `kiosk provision` finds: readers, serial ports, keyboards, USB and network printers
+//! and cameras, each with what it is, and
 //! the options and errors of a probe.
 
 use std::io;
@@ -9,6 +10,8 @@ use card_io::camera::Resolution;
 use card_io::idcard::{self};
 use firmware_config::ConfigError;
 use serde::Serialize;
+
+use super::links::{KeyboardFinding, LinkPrinterFinding};
 
 /// Serial ports probed when the technician names none.
 pub const DEFAULT_PORT_GLOBS: [&str; 3] = ["/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*"];
@@ -162,6 +165,16 @@ pub struct Findings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qr_port: Option<String>,
     pub camera: CameraFinding,
+    /// Keyboard-mode input devices: QR scanners in USB HID mode, maybe.
+    pub keyboards: Vec<KeyboardFinding>,
+    /// The input device the technician named as the QR scanner (`--qr-hid`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_hid: Option<String>,
+    /// USB printer-class devices and the network printer asked, with their answers.
+    pub link_printers: Vec<LinkPrinterFinding>,
+    /// The network printer the technician named (`--printer-tcp`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub printer_tcp: Option<String>,
 }
 
 /// What to probe.
@@ -180,6 +193,15 @@ pub struct ProbeOptions {
     pub camera_resolution: Resolution,
     /// How long each serial probe waits for an answer.
     pub timeout: Duration,
+    /// Where sysfs is (`/sys`; a fake tree in tests): input devices' names and keys.
+    pub sys_root: PathBuf,
+    /// Where the device nodes are (`/dev`; a fake tree in tests): `input/`, `usb/lp*`.
+    pub dev_root: PathBuf,
+    /// The QR scanner's input device, when the technician names it (`--qr-hid`): a by-id
+    /// name or a device path.
+    pub qr_hid: Option<String>,
+    /// A network printer to ask (`--printer-tcp HOST:PORT`, or the configured one).
+    pub printer_tcp: Option<String>,
 }
 
 impl Default for ProbeOptions {
@@ -191,6 +213,10 @@ impl Default for ProbeOptions {
             qr_baud: card_io::qr::DEFAULT_BAUD_RATE,
             camera_resolution: Resolution::HD,
             timeout: PROBE_TIMEOUT,
+            sys_root: PathBuf::from("/sys"),
+            dev_root: PathBuf::from("/dev"),
+            qr_hid: None,
+            printer_tcp: None,
         }
     }
 }

@@ -7,6 +7,9 @@
 //!   then the ESC/POS printer status (`10 04 01`, at 9600, 19200 and 115200). A QR scanner
 //!   only speaks when something is scanned, so it cannot be recognised: it is proposed when
 //!   the technician names it (`--qr-port`) or when exactly one port opened and stayed silent.
+//! - Keyboard-mode QR scanners (evdev devices with a keyboard's keys) and printers on the
+//!   USB printer class (`/dev/usb/lp*`) or the network (`--printer-tcp`, asked DLE EOT):
+//!   [`links`].
 //! - Cameras (`/dev/video*`): one frame each, when the program is built with `camera-v4l`.
 //!
 //! The probes sit behind small traits ([`SerialProbe`], [`Cameras`], and card-io's
@@ -17,6 +20,8 @@
 //! replaces the file atomically and keeps the old one as `FILE.bak`.
 
 mod findings;
+// issue 20: HID scanners, USB and network printers.
+mod links;
 mod ports;
 mod probe;
 mod propose;
@@ -25,6 +30,7 @@ mod tests;
 mod write;
 
 pub use findings::*;
+pub use links::*;
 pub use ports::*;
 pub use probe::*;
 pub use propose::*;

@@ -9,7 +9,9 @@ use card_io::camera::image::RgbImage;
 use card_io::camera::{CameraError, Resolution};
 use card_io::idcard::{self, ReaderConfig, ReaderError};
 use card_io::printer::status::{parse_paper, parse_printer};
-use card_io::printer::{Paper, Printer, PrinterConfig, PrinterError, PrinterStatus, StatusQuery};
+use card_io::printer::{
+    Paper, Printer, PrinterConfig, PrinterError, PrinterStatus, PrinterTarget, StatusQuery,
+};
 use card_io::sam::psam;
 use card_io::sscard::SsCard;
 use card_io::transport::{Disposition, ReaderProvider};
@@ -35,6 +37,20 @@ pub trait SerialProbe {
     ) -> Result<PrinterStatus, PrinterError>;
     /// Opens `port` at `baud` (8N1) and closes it again.
     fn opens(&self, port: &str, baud: u32) -> Result<(), PortError>;
+    /// The status (DLE EOT, and the port status of a USB one) of a printer on the USB
+    /// printer class or the network.
+    fn link_printer_status(
+        &self,
+        target: &card_io::printer::PrinterTarget,
+        timeout: Duration,
+    ) -> Result<PrinterStatus, PrinterError> {
+        let config = PrinterConfig {
+            answer_timeout: timeout,
+            write_timeout: timeout.max(Duration::from_secs(1)),
+            ..PrinterConfig::default()
+        };
+        Printer::open_target(target, config)?.status()
+    }
 }
 
 /// The machine's serial ports, through card-io.
@@ -393,11 +409,49 @@ pub fn probe(
         }
     };
 
+    progress.start("keyboard-mode input devices (HID QR scanners)");
+    let keyboards = keyboards(&options.sys_root, &options.dev_root);
+    progress.done(&format!("{} found", keyboards.len()));
+    let mut link_printers = Vec::new();
+    let usb = usb_printers(&options.dev_root)
+        .into_iter()
+        .map(|device| ("usb", PrinterTarget::Usb { device }));
+    let tcp = options.printer_tcp.iter().map(|address| {
+        (
+            "tcp",
+            PrinterTarget::Tcp {
+                address: address.clone(),
+            },
+        )
+    });
+    for (link, target) in usb.chain(tcp) {
+        progress.start(&format!("{target} for the printer status"));
+        let answer = probe_link_printer(serial, &target, options.timeout);
+        progress.done(match &answer {
+            LinkAnswer::Printer { .. } => "a printer",
+            LinkAnswer::NotAnswering { .. } => "no answer",
+        });
+        let target = match target {
+            PrinterTarget::Usb { device } => device,
+            PrinterTarget::Tcp { address } => address,
+            PrinterTarget::Serial { port } => port,
+        };
+        link_printers.push(LinkPrinterFinding {
+            link,
+            target,
+            answer,
+        });
+    }
+
     Findings {
         readers: reader_findings,
         reader_error,
         ports,
         qr_port: options.qr_port.clone(),
         camera,
+        keyboards,
+        qr_hid: options.qr_hid.clone(),
+        link_printers,
+        printer_tcp: options.printer_tcp.clone(),
     }
 }

@@ -32,15 +32,18 @@ pub struct Proposal {
 }
 
 /// The keys of `[devices]`, in the file's order.
-pub(crate) const DEVICE_KEYS: [&str; 11] = [
+pub(crate) const DEVICE_KEYS: [&str; 14] = [
     "card_reader",
     "psam_reader",
     "id_module_port",
     "id_module_baud",
     "qr_port",
     "qr_baud",
+    "qr_hid_device",
     "printer_port",
     "printer_baud",
+    "printer_usb",
+    "printer_tcp",
     "camera_device",
     "camera_width",
     "camera_height",
@@ -212,6 +215,12 @@ pub fn propose(base: &Config, f: &Findings) -> Proposal {
             PortKind::Silent | PortKind::CannotOpen { .. } => {}
         }
     }
+    // A scanner named on a serial port, else one in keyboard mode, else the silent port;
+    // a printer on a serial port, else on USB or the network (one named there wins).
+    let (hid_qr, link_printer) =
+        propose_links(f, &mut d, &mut why, &mut notes, (found_qr, found_printer));
+    found_qr |= hid_qr;
+    found_printer |= link_printer;
     if !found_qr {
         let named_failed = f.qr_port.as_ref().is_some_and(|named| {
             f.ports

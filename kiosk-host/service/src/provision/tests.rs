@@ -27,6 +27,10 @@ fn findings(readers: Vec<ReaderFinding>, ports: Vec<PortFinding>) -> Findings {
         ports,
         qr_port: None,
         camera: CameraFinding::NotBuilt,
+        keyboards: Vec::new(),
+        qr_hid: None,
+        link_printers: Vec::new(),
+        printer_tcp: None,
     }
 }
 

@@ -10,9 +10,12 @@
 //!   decoded from the ESC/POS bytes it received).
 //! - [`panel`]: the `/sim` page and its forms.
 //! - [`hardware`]: the simulated devices themselves ([`SimDevices`]).
+//! - [`hang`]: the session actor made to hang (the watchdog's test).
 
 mod answers;
 pub mod cards;
+// issue 20: the actor hung on purpose, for the watchdog test.
+pub mod hang;
 pub mod hardware;
 pub mod panel;
 pub mod serial;
@@ -51,4 +54,5 @@ pub fn routes() -> axum::Router<std::sync::Arc<Shared>> {
         .route("/sim/qr", post(panel_qr))
         .route("/sim/printer", post(panel_printer))
         .route("/sim/scene", post(panel_scene))
+        .route("/api/sim/hang", post(hang::hang))
 }
