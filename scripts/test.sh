@@ -64,7 +64,7 @@ background+=("$builds_pid")
 # One test binary per crate; in the `tests` crate's, the tests that share pcscd's vpcd ports
 # take the rig's lock (tests/src/rig.rs). Cargo runs the binaries one after another.
 set +e
-cargo test --workspace --locked -- --test-threads=2 2>&1 | tee target/test-output.log
+cargo test --workspace --locked --no-fail-fast -- --test-threads=2 2>&1 | tee target/test-output.log
 status=${PIPESTATUS[0]}
 phase "cargo test"
 # The screens in a real browser: playwright-core driving Chromium against kiosk serve --sim.

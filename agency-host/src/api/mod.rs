@@ -40,7 +40,7 @@ pub use shared::*;
 pub async fn authenticate(State(s): State<Shared>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<Peer>().and_then(|p| p.0.clone());
     let Some(peer) = peer else {
-        return Failure::forbidden().into_response();
+        return refuse_after_body(&s, req, Failure::forbidden()).await;
     };
     match s.db.kiosk_allowed(&peer.kiosk_id, &peer.serial).await {
         Ok(true) => {}
@@ -51,7 +51,7 @@ pub async fn authenticate(State(s): State<Shared>, mut req: Request, next: Next)
                 peer.kiosk_id,
                 peer.serial
             );
-            return Failure::forbidden().into_response();
+            return refuse_after_body(&s, req, Failure::forbidden()).await;
         }
         // The database is down: only the health check may answer (it says so).
         Err(e) if e.is_unavailable() && req.uri().path() == paths::HEALTH => {}
@@ -62,6 +62,16 @@ pub async fn authenticate(State(s): State<Shared>, mut req: Request, next: Next)
         Ok(r) => r,
         Err(_) => Failure::unavailable().into_response(),
     }
+}
+
+/// Answers `failure` once the request's body has been read (at most the body limit, for at
+/// most a second): a client still sending its body when a refusal closes the connection would
+/// see the connection reset instead of the answer (seen with a POST from a client without a
+/// certificate).
+async fn refuse_after_body(s: &Shared, req: Request, failure: Failure) -> Response {
+    let body = axum::body::to_bytes(req.into_body(), s.max_body);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), body).await;
+    failure.into_response()
 }
 
 // ---- cases -----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ use kiosk_service::provision::{self, LinkAnswer, ProbeOptions, SystemSerial};
 
 /// A key capability bitmap (sysfs words, most significant first, 64-bit) with `codes` set.
 fn bitmap(codes: &[u32]) -> String {
-    let mut words = vec![0u64; 12];
+    let mut words = [0u64; 12];
     for &c in codes {
         words[(c / 64) as usize] |= 1 << (c % 64);
     }

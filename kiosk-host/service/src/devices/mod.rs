@@ -29,6 +29,7 @@ pub mod id_module;
 pub mod link;
 pub mod printer;
 pub mod qr;
+pub use qr::qr_name;
 pub mod registry;
 pub mod slot;
 
@@ -159,16 +160,6 @@ pub fn printer_target(d: &firmware_config::Devices) -> Option<PrinterTarget> {
         return Some(PrinterTarget::Usb { device });
     }
     port(&d.printer_port).map(|port| PrinterTarget::Serial { port })
-}
-
-/// How the board names a QR scanner's source.
-pub fn qr_name(source: &QrSource) -> String {
-    match source {
-        QrSource::Serial { port } => port.clone(),
-        QrSource::Hid { device } => {
-            format!("{} (HID)", card_io::qr::hid_device_path(device).display())
-        }
-    }
 }
 
 /// Declares every device on `board` from the configuration.

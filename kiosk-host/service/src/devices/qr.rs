@@ -37,7 +37,7 @@ pub fn spawn(
 }
 
 fn run(link: &Link, source: &QrSource, config: QrConfig, timing: Timing) {
-    let path = super::qr_name(source);
+    let path = qr_name(source);
     let mut backoff = timing.backoff();
     let mut reader: Option<QrReader> = None;
     loop {
@@ -97,6 +97,16 @@ fn run(link: &Link, source: &QrSource, config: QrConfig, timing: Timing) {
         };
         if !link.nap(wait) {
             return;
+        }
+    }
+}
+
+/// How the board names a QR scanner's source.
+pub fn qr_name(source: &QrSource) -> String {
+    match source {
+        QrSource::Serial { port } => port.clone(),
+        QrSource::Hid { device } => {
+            format!("{} (HID)", card_io::qr::hid_device_path(device).display())
         }
     }
 }

@@ -155,11 +155,9 @@ fn space(path: &Path) -> String {
     let block = u64::from(st.f_frsize).max(1);
     let mib = |blocks: u64| blocks.saturating_mul(block) / (1024 * 1024);
     let (free, total) = (mib(u64::from(st.f_bavail)), mib(u64::from(st.f_blocks)));
-    let used = if total > 0 {
-        100 - free * 100 / total
-    } else {
-        0
-    };
+    let used = (free * 100)
+        .checked_div(total)
+        .map_or(0, |p| 100u64.saturating_sub(p));
     format!(
         "{}: {free} MiB free of {total} MiB ({used}% used)",
         path.display()

@@ -187,7 +187,7 @@ impl AgencyStore {
             Outgoing::Commit(commit) => {
                 let request = CommitRequest {
                     key: entry.key.clone(),
-                    commit: commit.clone(),
+                    commit: (**commit).clone(),
                 };
                 let body = Client::body(&request)?;
                 let answer: Option<agency_api::Committed> =

@@ -172,7 +172,7 @@ impl Registry for AgencyStore {
         }
         let entry = self.local.outbox_push(
             &self.key_case(commit),
-            &Outgoing::Commit(remote),
+            &Outgoing::Commit(Box::new(remote)),
             local.as_ref(),
             commit.at,
         )?;

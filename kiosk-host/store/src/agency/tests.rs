@@ -84,7 +84,7 @@ fn the_outbox_numbers_keys_per_case_and_forgets_dropped_ones() {
         .with_ymd_and_hms(2026, 11, 28, 2, 0, 0)
         .single()
         .expect("instant");
-    let c = Outgoing::Commit(Commit::new(Actor::System, at));
+    let c = Outgoing::Commit(Box::new(Commit::new(Actor::System, at)));
     let a = store.outbox_push("K1-x", &c, None, at).expect("push");
     let b = store.outbox_push("K1-x", &c, None, at).expect("push");
     assert_eq!((a.key.as_str(), b.key.as_str()), ("K1-x#1", "K1-x#2"));

@@ -33,7 +33,7 @@ pub struct OutboxEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outgoing {
     /// A registry commit the agency applies.
-    Commit(Commit),
+    Commit(Box<Commit>),
     /// What a card command did, for the agency's audit log.
     CardOutcome(CardOutcomeReport),
 }
@@ -81,7 +81,7 @@ fn encode_outgoing(o: &Outgoing) -> Result<String, DbError> {
 
 fn decode_outgoing(kind: &str, text: &str, id: i64) -> Result<Outgoing, DbError> {
     match kind {
-        "commit" => Ok(Outgoing::Commit(decode(text, id)?)),
+        "commit" => Ok(Outgoing::Commit(Box::new(decode(text, id)?))),
         "card_outcome" => Ok(Outgoing::CardOutcome(decode(text, id)?)),
         other => Err(DbError::Store(StoreError::Corrupt(format!(
             "outbox row {id}: unknown kind {other:?}"
