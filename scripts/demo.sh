@@ -8,12 +8,14 @@ cd "$(dirname "$0")/.."
 ensure_packages
 ensure_pcscd
 cargo build --release --locked --bin kiosk --bin hw-sim
+# The binaries where cargo put them (CARGO_TARGET_DIR when set).
+BIN="${CARGO_TARGET_DIR:-./target}/release"
 CARD="${1:-hw-sim/cards/v3-uyghur.toml}"
-./target/release/hw-sim vpcd --card "$CARD" --psam </dev/null &
+$BIN/hw-sim vpcd --card "$CARD" --psam </dev/null &
 SIM=$!
 cleanup() { kill "$SIM" 2>/dev/null || true; stop_pcscd_if_started; }
 trap cleanup EXIT
-K=./target/release/kiosk
+K=$BIN/kiosk
 for _ in $(seq 1 50); do
     if $K readers 2>/dev/null | grep -q "social security card"; then break; fi
     sleep 0.2
@@ -36,7 +38,7 @@ run $K card status --json
 
 # The resident ID card module on a pseudo-terminal, and the photo pipeline.
 PERSON="${CARD/cards/people}"
-./target/release/hw-sim idcard --person "$PERSON" </dev/null >target/demo-idcard.out 2>&1 &
+$BIN/hw-sim idcard --person "$PERSON" </dev/null >target/demo-idcard.out 2>&1 &
 IDSIM=$!
 trap 'kill "$IDSIM" 2>/dev/null || true; cleanup' EXIT
 PORT=""
@@ -47,9 +49,9 @@ for _ in $(seq 1 50); do
 done
 run $K idcard read --port "$PORT"
 run $K idcard read --port "$PORT" --json
-run ./target/release/hw-sim camera --scene good -o target/demo-frame.png
+run $BIN/hw-sim camera --scene good -o target/demo-frame.png
 run $K photo make target/demo-frame.png -o target/demo-photo.jpg
-run ./target/release/hw-sim camera --scene cluttered -o target/demo-cluttered.png
+run $BIN/hw-sim camera --scene cluttered -o target/demo-cluttered.png
 run $K photo check target/demo-cluttered.png
 
 # The business side: the demo registry matching the simulated cards, the service guide, the
@@ -85,4 +87,4 @@ run $K config validate "$CONF"
 # The kiosk itself, on simulated hardware with the demo registry: open the address it prints
 # in a browser (Ctrl-C stops it). /sim is the hardware panel; the simulated devices can also
 # be driven through /api/sim/* (see README.md).
-run ./target/release/kiosk serve --sim --config "$CONF" --listen "${KIOSK_LISTEN:-127.0.0.1:8080}"
+run $BIN/kiosk serve --sim --config "$CONF" --listen "${KIOSK_LISTEN:-127.0.0.1:8080}"

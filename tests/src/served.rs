@@ -329,6 +329,28 @@ impl Served {
         serde_json::from_str(&a.body).unwrap_or(Value::Null)
     }
 
+    /// A loss report (报失) for the person on the simulated ID card `person`, confirmed: the
+    /// done page (asserted), before anything is printed.
+    pub fn report_loss(&self, person: &str) -> Value {
+        self.api(
+            "POST",
+            "/api/session/start",
+            serde_json::json!({ "business": "report_loss" }),
+        );
+        self.api(
+            "POST",
+            "/api/sim/idcard",
+            serde_json::json!({ "person": person }),
+        );
+        let page = self.api(
+            "POST",
+            "/api/session/event",
+            serde_json::json!({ "action": "confirm" }),
+        );
+        assert_eq!(kind(&page), "done", "{page}");
+        page
+    }
+
     /// `/api/devices`.
     pub fn devices(&self) -> Value {
         self.api("GET", "/api/devices", Value::Null)

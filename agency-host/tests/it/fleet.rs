@@ -25,7 +25,6 @@ use std::time::{Duration, Instant};
 
 use card_io::sscard::AppState;
 use chrono::Utc;
-use firmware_config::AgencyLink;
 use hw_sim::backend::CARD_SLOT;
 use hw_sim::SimDevice;
 use kiosk_core::domain::{BusinessCode as B, CardState, Outcome};
@@ -339,13 +338,7 @@ fn a_fleet_of_kiosks_keeps_cards_and_registry_in_step_through_faults() {
         .map(|i| Node::new(&agency, dir.path(), &format!("KF{i}")))
         .collect();
     agency.kiosk("KFO");
-    let direct = AgencyLink {
-        url: agency.base.clone(),
-        ca_cert: agency.path("tls/ca.crt").display().to_string(),
-        cert: agency.path("KFO.crt").display().to_string(),
-        key: agency.path("KFO.key").display().to_string(),
-        timeout_ms: 2000,
-    };
+    let direct = agency.link("KFO", &agency.base);
     let oracle = AgencyStore::new(&direct, "KFO", SqliteStore::open_in_memory().expect("db"))
         .expect("oracle");
     let mut cards = BTreeMap::new();

@@ -126,13 +126,7 @@ impl Node {
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("agency address {}", agency.base));
         let proxy = Proxy::new(upstream);
-        let link = AgencyLink {
-            url: proxy.url(),
-            ca_cert: agency.path("tls/ca.crt").display().to_string(),
-            cert: agency.path(&format!("{id}.crt")).display().to_string(),
-            key: agency.path(&format!("{id}.key")).display().to_string(),
-            timeout_ms: 2000,
-        };
+        let link = agency.link(id, &proxy.url());
         let mut config = Config::default();
         config.kiosk.id = id.to_string();
         config.agency = Some(link.clone());

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use card_io::transport::ReaderProvider;
 use chrono::Utc;
-use firmware_config::{AgencyLink, Config};
+use firmware_config::Config;
 use hw_sim::backend::{CARD_SLOT, PSAM_SLOT};
 use hw_sim::{CardOs, PsamOptions, PsamOs, SimReaders};
 use kiosk_core::calendar::WorkCalendar;
@@ -68,13 +68,7 @@ struct Kiosk {
 impl Kiosk {
     fn new(agency: &Agency, id: &str) -> Kiosk {
         agency.kiosk(id);
-        let link = AgencyLink {
-            url: agency.base.clone(),
-            ca_cert: agency.path("tls/ca.crt").display().to_string(),
-            cert: agency.path(&format!("{id}.crt")).display().to_string(),
-            key: agency.path(&format!("{id}.key")).display().to_string(),
-            timeout_ms: 2000,
-        };
+        let link = agency.link(id, &agency.base);
         let mut config = Config::default();
         config.kiosk.id = id.to_string();
         config.agency = Some(link.clone());

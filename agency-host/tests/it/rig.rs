@@ -208,6 +208,18 @@ max_ttl_s = 600
         }
     }
 
+    /// What kiosk `id` (enrolled with [`Agency::kiosk`]) puts in its `[agency]` table to reach
+    /// this agency at `url` (its own address, or a proxy's).
+    pub fn link(&self, id: &str, url: &str) -> firmware_config::AgencyLink {
+        firmware_config::AgencyLink {
+            url: url.to_string(),
+            ca_cert: self.path("tls/ca.crt").display().to_string(),
+            cert: self.path(&format!("{id}.crt")).display().to_string(),
+            key: self.path(&format!("{id}.key")).display().to_string(),
+            timeout_ms: 2000,
+        }
+    }
+
     /// Enrols a kiosk (key made here, `--new-key`) and returns its client.
     pub fn kiosk(&self, id: &str) -> Client {
         let key = self.path(&format!("{id}.key"));

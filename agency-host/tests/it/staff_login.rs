@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use firmware_config::{AgencyLink, Role};
+use firmware_config::Role;
 use kiosk_store::agency::StaffCheck;
 use kiosk_store::sqlite::SqliteStore;
 use kiosk_store::AgencyStore;
@@ -42,13 +42,7 @@ fn staff_log_in_at_a_kiosk_against_the_agencys_accounts() {
         String::from_utf8_lossy(&out.stderr)
     );
     agency.kiosk("KS");
-    let link = AgencyLink {
-        url: agency.base.clone(),
-        ca_cert: agency.path("tls/ca.crt").display().to_string(),
-        cert: agency.path("KS.crt").display().to_string(),
-        key: agency.path("KS.key").display().to_string(),
-        timeout_ms: 2000,
-    };
+    let link = agency.link("KS", &agency.base);
     let local = SqliteStore::open_in_memory().expect("kiosk database");
     let store = Arc::new(AgencyStore::new(&link, "KS", local).expect("agency store"));
 

@@ -101,14 +101,7 @@ fn a_receipt_prints_on_a_network_printer_and_paper_out_is_reported() {
     let h = health(&k, "ok");
     assert_eq!(h["port"], format!("tcp://{addr}"), "{h}");
 
-    k.api(
-        "POST",
-        "/api/session/start",
-        json!({ "business": "report_loss" }),
-    );
-    k.api("POST", "/api/sim/idcard", json!({ "person": ZHANG }));
-    let page = k.api("POST", "/api/session/event", json!({ "action": "confirm" }));
-    assert_eq!(kind(&page), "done", "{page}");
+    k.report_loss(ZHANG);
     let page = k.api("POST", "/api/session/event", json!({ "action": "print" }));
     assert_eq!(kind(&page), "done", "{page}");
     let receipt = printer.receipt();

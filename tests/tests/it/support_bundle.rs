@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{json, Value};
-use tests::served::{kind, Served};
+use tests::served::Served;
 
 const ZHANG: &str = "v2-3des.toml";
 
@@ -70,14 +70,7 @@ fn the_support_bundle_of_the_demo_kiosk_holds_no_personal_data_and_no_secret() {
             &stdout,
             &stderr,
         );
-        k.api(
-            "POST",
-            "/api/session/start",
-            json!({ "business": "report_loss" }),
-        );
-        k.api("POST", "/api/sim/idcard", json!({ "person": ZHANG }));
-        let page = k.api("POST", "/api/session/event", json!({ "action": "confirm" }));
-        assert_eq!(kind(&page), "done", "{page}");
+        k.report_loss(ZHANG);
         k.api("POST", "/api/session/event", json!({ "action": "print" }));
     }
     // A line as a careless log statement would write it: masked in the bundle.

@@ -101,14 +101,7 @@ fn the_watchdog_is_pinged_while_the_kiosk_answers_and_stops_when_its_actor_hangs
     assert!(pings(&got) >= 2, "a ping every second: {got:?}");
 
     // A loss reported before the hang: on file after the restart.
-    k.api(
-        "POST",
-        "/api/session/start",
-        json!({ "business": "report_loss" }),
-    );
-    k.api("POST", "/api/sim/idcard", json!({ "person": ZHANG }));
-    let page = k.api("POST", "/api/session/event", json!({ "action": "confirm" }));
-    assert_eq!(kind(&page), "done", "{page}");
+    k.report_loss(ZHANG);
 
     k.api("POST", "/api/sim/hang", json!({ "seconds": 20 }));
     let got = until_line(&socket, "STATUS=not answering", Duration::from_secs(5));
