@@ -76,7 +76,11 @@ test("exchange fully in English: every prompt, label, button and the photo advic
         );
         assert.equal(rows[3][1], "the card is damaged");
         const notes = await page.locator(".notes li").allInnerTexts();
-        assert.ok(notes.some((n) => /^Time limit: 40 working days/.test(n)), `notes: ${notes}`);
+        assert.ok(notes.some((n) => /^Time limit: Completed on the spot/.test(n)), `notes: ${notes}`);
+        assert.ok(notes.some((n) => /^Card production: .*40 working days/.test(n)), `notes: ${notes}`);
+        // What cannot be undone, in English, before the second touch.
+        const said = await page.locator(".consequences.irreversible").innerText();
+        assert.match(said, /cannot be undone/, said);
       },
       done: async (page) => {
         assert.equal(await page.locator("main h2.prompt").innerText(), "Done");
@@ -84,7 +88,7 @@ test("exchange fully in English: every prompt, label, button and the photo advic
       },
     },
   });
-  assert.ok(r.receipt.some((l) => /^办理时限: 40个工作日/.test(l)), "the receipt (the Chinese record) has the deadline");
+  assert.ok(r.receipt.some((l) => /^预计制卡: .*40个工作日/.test(l)), "the receipt (the Chinese record) has the production date");
 });
 
 accessibilityTest(t);

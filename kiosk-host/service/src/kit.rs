@@ -77,6 +77,10 @@ pub struct Kit {
     pub slot: CardSlot,
     /// True on simulated hardware.
     pub sim: bool,
+    /// The kiosk's clock: every "now" the actor hands the engine.
+    pub clock: crate::clock::Clock,
+    /// The payment provider for fees (`None`: a fee is paid at the counter).
+    pub payment: Option<Arc<dyn kiosk_core::payment::Payment>>,
 }
 
 impl Kit {

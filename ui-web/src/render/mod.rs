@@ -53,31 +53,61 @@ pub fn render_page(page: &Page) -> String {
             intro,
             items,
             complaint,
+            rating_reasons,
         } => NoticeTpl {
             c,
             business,
             intro,
             items,
             complaint,
+            levels: RatingLevel::all(page.lang),
+            rating_reasons,
         }
         .render(),
-        Screen::Refused { business, message } => EndedTpl {
+        Screen::Refused {
+            business,
+            message,
+            rating_reasons,
+        } => EndedTpl {
             c,
             business,
             message,
             kind: "refused",
             heading: Key::RefusedHeading,
+            levels: RatingLevel::all(page.lang),
+            rating_reasons,
         }
         .render(),
         Screen::Confirm {
             business,
             fields,
             notes,
+            consequences,
+            irreversible,
+            acknowledged,
         } => ConfirmTpl {
             c,
             business,
             fields,
             notes,
+            consequences,
+            irreversible: *irreversible,
+            acknowledged: *acknowledged,
+        }
+        .render(),
+        Screen::Pay {
+            business,
+            amount,
+            qr,
+            slip,
+            problem,
+        } => PayTpl {
+            c,
+            business,
+            amount,
+            qr: QrView::of(qr.as_deref()),
+            slip,
+            problem: problem.as_deref(),
         }
         .render(),
         Screen::Pins {
@@ -104,6 +134,7 @@ pub fn render_page(page: &Page) -> String {
         Screen::Done {
             business,
             fields,
+            result,
             receipt,
             ecard_qr,
             rating_reasons,
@@ -111,18 +142,25 @@ pub fn render_page(page: &Page) -> String {
             c,
             business,
             fields,
+            result,
             receipt,
             qr: QrView::of(ecard_qr.as_deref()),
             levels: RatingLevel::all(page.lang),
             rating_reasons,
         }
         .render(),
-        Screen::Failed { business, message } => EndedTpl {
+        Screen::Failed {
+            business,
+            message,
+            rating_reasons,
+        } => EndedTpl {
             c,
             business,
             message,
             kind: "failed",
             heading: Key::FailedHeading,
+            levels: RatingLevel::all(page.lang),
+            rating_reasons,
         }
         .render(),
         Screen::Error {
@@ -595,6 +633,8 @@ struct NoticeTpl<'a> {
     intro: &'a str,
     items: &'a [String],
     complaint: &'a str,
+    levels: [RatingLevel; 5],
+    rating_reasons: &'a [Choice],
 }
 
 /// A business that ended without being done: refused on the rules, or stopped by a failure.
@@ -607,6 +647,8 @@ struct EndedTpl<'a> {
     /// The section's class: `refused` or `failed`.
     kind: &'static str,
     heading: Key,
+    levels: [RatingLevel; 5],
+    rating_reasons: &'a [Choice],
 }
 
 #[derive(Template)]
@@ -616,6 +658,20 @@ struct ConfirmTpl<'a> {
     business: &'a str,
     fields: &'a [Field],
     notes: &'a [String],
+    consequences: &'a [String],
+    irreversible: bool,
+    acknowledged: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pay.html")]
+struct PayTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    amount: &'a str,
+    qr: QrView,
+    slip: &'a [String],
+    problem: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -643,6 +699,7 @@ struct DoneTpl<'a> {
     c: Chrome<'a>,
     business: &'a str,
     fields: &'a [Field],
+    result: &'a [Field],
     receipt: &'a [String],
     qr: QrView,
     levels: [RatingLevel; 5],

@@ -480,13 +480,14 @@ pub fn archive_record(s: &Session, ctx: &Ctx<'_>, record: Option<&CardRecord>) -
     }
 }
 
-/// The time limit of an application business accepted now (`None` for the businesses done
-/// at once): `application_deadline_days` working days after today (UTC+8).
+/// The expected production date of a card applied for now (`None` for the businesses that
+/// send no card to production): `application_deadline_days` working days after today (UTC+8).
+/// It is the application's date, not the case's time limit (every case is 即时办结, 6.3.2).
 pub(crate) fn application_deadline(
     business: BusinessCode,
     ctx: &Ctx<'_>,
 ) -> Option<crate::calendar::Deadline> {
-    (rules::rule(business).time_limit == rules::TimeLimit::ApplicationDeadline).then(|| {
+    rules::rule(business).production.then(|| {
         ctx.calendar
             .add_working_days(local_date(ctx.now), ctx.settings.application_deadline_days)
     })
@@ -545,11 +546,12 @@ pub fn receipt(
                     ctx.settings.application_deadline_days,
                 )
             });
+            lines.push("办理时限: 即时办结(已受理)".into());
             lines.push(format!(
-                "办理时限: {}个工作日,{} 前{}",
-                ctx.settings.application_deadline_days,
+                "预计制卡: {} 前({}个工作日{}),制成后凭本回执领取",
                 d.date,
-                if d.provisional { "(暂定)" } else { "" }
+                ctx.settings.application_deadline_days,
+                if d.provisional { ",暂定" } else { "" }
             ));
             if rule.fee == rules::Fee::ReplacementFee && ctx.settings.replacement_fee_fen > 0 {
                 lines.push(format!(
@@ -579,7 +581,7 @@ pub fn receipt(
             }
             if let Some(a) = g.holder.as_ref().and_then(|h| h.open_application()) {
                 lines.push(format!(
-                    "申请进度: {}(时限 {})",
+                    "申请进度: {}(预计 {} 前制成)",
                     a.progress.text().zh,
                     a.deadline
                 ));

@@ -38,6 +38,9 @@ pub enum Refusal {
     PinNotBlocked,
     PinBlocked,
     CardUnusable,
+    /// 注销 for a death is done by an agent (the deceased cannot come), with the documents of
+    /// the rule: the deceased's ID card and card, the agent's ID card, the bank's materials.
+    DeathNeedsAgent,
 }
 
 impl Refusal {
@@ -171,6 +174,11 @@ impl Refusal {
                 "the card is blocked or unusable; exchange it or go to a service counter",
                 "كارتا قۇلۇپلانغان ياكى بۇزۇلغان، ئالماشتۇرۇڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ",
             )),
+            Refusal::DeathNeedsAgent => fixed(Tri::new(
+                "因死亡注销须由代办人办理:请选择\u{201c}代他人办理\u{201d},并带齐死者身份证、社会保障卡、代办人本人身份证及合作银行要求的材料",
+                "a cancellation for death is done by an agent: choose \"for someone else\" and bring the deceased's ID card and card, your own ID card and the bank's materials",
+                "ۋاپات سەۋەبىدىن ئەمەلدىن قالدۇرۇشنى ۋاكالەتچى بېجىرىدۇ: «باشقىلار ئۈچۈن» نى تاللاپ، مەرھۇمنىڭ كىملىكى، كارتىسى، ئۆز كىملىكىڭىز ۋە بانكا تەلەپ قىلغان ماتېرىياللارنى ئېلىپ كېلىڭ",
+            )),
         }
     }
 }
@@ -215,6 +223,7 @@ mod tests {
             Refusal::PinNotBlocked,
             Refusal::PinBlocked,
             Refusal::CardUnusable,
+            Refusal::DeathNeedsAgent,
         ]
     }
 

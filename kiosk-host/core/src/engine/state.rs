@@ -203,6 +203,10 @@ pub struct Session {
     /// from two days).
     #[serde(skip)]
     pub deadline: Option<crate::calendar::Deadline>,
+    /// The language of the citizen's screen, set by the service: the one-time notice is
+    /// printed in it (`None`: the kiosk's default, [`super::Ctx::language`]).
+    #[serde(skip)]
+    pub language: Option<firmware_config::Language>,
 }
 
 /// The materials gathered so far.

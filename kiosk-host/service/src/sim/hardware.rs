@@ -55,6 +55,8 @@ pub struct SimDevices {
     pub printed: Arc<Mutex<Vec<Vec<String>>>>,
     /// The e-card platform's key of this run (signs demo people's dynamic codes).
     pub ecard_key: ed25519_dalek::SigningKey,
+    /// The simulated payment provider (fees, issue 17).
+    pub payment: Arc<super::payment::SimPayment>,
 }
 
 impl SimDevices {
@@ -83,6 +85,7 @@ impl SimDevices {
             printer_sim: Mutex::new(sim_printer),
             printed,
             ecard_key: ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng),
+            payment: Arc::new(super::payment::SimPayment::default()),
         })
     }
 

@@ -17,6 +17,7 @@ use crate::rules::Material as M;
 
 mod detours;
 mod happy;
+mod standard;
 
 /// The holder's ID number (valid GB 11643) and birth date, and the agent's.
 const HOLDER_ID: &str = "65230119800506123X";
