@@ -114,13 +114,14 @@ fn identity_materials_follow_6_1_3_2() {
 #[test]
 fn every_business_materials_are_pinned_to_the_standard_clause_letters() {
     use BusinessCode::*;
-    use Material::*;
+    use Material::{AgentIdCard, BankMaterials, ContactDetails, IdCard, Reason, SsCard};
     use Needed::*;
+    const PHOTO: Material = Material::Photo;
     const A: (Material, Needed, &str) = (IdCard, Always, "6.1.3.2 a)");
     const C: (Material, Needed, &str) = (SsCard, Always, "6.1.3.2 c)");
     const C_OR_D: (Material, Needed, &str) = (SsCard, IfCardReadable, "6.1.3.2 c)");
     const D_CARD: (Material, Needed, &str) = (SsCard, ForAgent, "6.1.3.2 d)");
-    const B: (Material, Needed, &str) = (Photo, WithoutPhotoOnFile, "6.1.3.2 b)");
+    const B: (Material, Needed, &str) = (PHOTO, WithoutPhotoOnFile, "6.1.3.2 b)");
     const D: (Material, Needed, &str) = (AgentIdCard, ForAgent, "6.1.3.2 d)");
     const E: (Material, Needed, &str) = (BankMaterials, Always, "6.1.3.2 e)");
     let expected: [(BusinessCode, Vec<(Material, Needed, &str)>); 15] = [
@@ -138,7 +139,7 @@ fn every_business_materials_are_pinned_to_the_standard_clause_letters() {
         (PinChange, vec![A, C]),
         (PinReset, vec![A, C]),
         (PinUnblock, vec![A, C]),
-        (Photo, vec![A, (Photo, Always, "6.1.3.2 b)"), D]),
+        (Photo, vec![A, (PHOTO, Always, "6.1.3.2 b)"), D]),
     ];
     for (code, want) in expected {
         let got: Vec<(Material, Needed, &str)> = rule(code)
@@ -577,14 +578,14 @@ fn agent_materials_only_in_agent_cases() {
             .map(|q| q.material),
     );
     assert_eq!(agent, materials([Material::IdCard, Material::AgentIdCard]));
-    // Status identifies by the card; an agent also brings the principal's ID card.
+    // Status: the ID card and the card (6.1.3.2 a), c)); an agent adds their own ID card.
     let status = rule(BusinessCode::Status);
     let own = materials(
         required(status, &IntakeContext::new(false, true, true))
             .iter()
             .map(|q| q.material),
     );
-    assert_eq!(own, materials([Material::SsCard]));
+    assert_eq!(own, materials([Material::IdCard, Material::SsCard]));
     let agent = materials(
         required(status, &IntakeContext::new(true, true, true))
             .iter()
@@ -593,6 +594,17 @@ fn agent_materials_only_in_agent_cases() {
     assert_eq!(
         agent,
         materials([Material::SsCard, Material::IdCard, Material::AgentIdCard])
+    );
+    // An e-card by an agent: the principal's card too (6.1.3.2 d)).
+    let ecard = rule(BusinessCode::Ecard);
+    let agent = materials(
+        required(ecard, &IntakeContext::new(true, true, false))
+            .iter()
+            .map(|q| q.material),
+    );
+    assert_eq!(
+        agent,
+        materials([Material::IdCard, Material::SsCard, Material::AgentIdCard])
     );
 }
 
@@ -637,11 +649,17 @@ fn agents_are_refused_for_pin_change_and_pin_reset() {
 }
 
 #[test]
-fn an_ecard_stands_in_for_the_id_card_only_where_the_rule_allows() {
+fn an_ecard_stands_in_for_the_id_card_nowhere_the_standard_asks_for_it() {
     let ctx = IntakeContext::new(false, true, false);
-    let mut p = Provided::new();
-    assert!(p.identified_by_ecard(rule(BusinessCode::ReportLoss)));
-    assert_eq!(check(rule(BusinessCode::ReportLoss), &ctx, &p), Ok(()));
+    // 6.1.3.2 a) asks for the ID card original for every on-site business, a loss report
+    // included: the e-card QR is not counted as it.
+    for r in all() {
+        let mut p = Provided::new();
+        assert!(!p.identified_by_ecard(r), "{:?}", r.code);
+        assert!(!p.contains(Material::IdCard));
+    }
+    let notice = check(rule(BusinessCode::ReportLoss), &ctx, &Provided::new()).unwrap_err();
+    assert_eq!(notice.materials(), [Material::IdCard]);
 
     let mut p = Provided::new();
     assert!(!p.identified_by_ecard(rule(BusinessCode::Apply)));

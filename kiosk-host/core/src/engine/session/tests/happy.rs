@@ -70,6 +70,7 @@ fn happy_paths() -> Vec<Row> {
             ACTIVE,
             with(
                 vec![
+                    (In::IdCard, is(P::Ask(M::SsCard), &[])),
                     (In::Card, is(P::Confirming, &[])),
                     (In::Confirm, is(P::Executing, &["Commit(Completed)"])),
                 ],
@@ -92,13 +93,14 @@ fn happy_paths() -> Vec<Row> {
             ),
         ),
         row(
-            "report_loss by e-card",
+            "report_loss: an e-card QR does not stand in for the ID card (6.1.3.2 a))",
             B::ReportLoss,
             false,
             ACTIVE,
             with(
                 vec![
-                    (In::Ecard, is(P::Confirming, &[])),
+                    (In::Ecard, Then::Notice("needs the resident ID card")),
+                    (In::IdCard, is(P::Confirming, &[])),
                     (In::Confirm, is(P::Executing, &["Commit(Completed)"])),
                 ],
                 finish_rated(),
@@ -212,6 +214,7 @@ fn happy_paths() -> Vec<Row> {
             ACTIVE,
             with(
                 vec![
+                    (In::IdCard, is(P::Ask(M::SsCard), &[])),
                     (In::Card, is(P::Confirming, &[])),
                     (
                         In::Confirm,
