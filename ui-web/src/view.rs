@@ -263,10 +263,7 @@ pub enum Screen {
         problem: Option<String>,
     },
     /// The card left during a card command: put it back.
-    Interrupted {
-        business: String,
-        message: String,
-    },
+    Interrupted { business: String, message: String },
     Done {
         business: String,
         fields: Vec<Field>,
@@ -289,14 +286,9 @@ pub enum Screen {
     },
     /// Something is wrong with the kiosk (reader down, printer out of paper …): what
     /// happened and what to do; never a stack trace.
-    Error {
-        message: String,
-        what_to_do: String,
-    },
+    Error { message: String, what_to_do: String },
     /// The public service guide.
-    Guide {
-        entries: Vec<GuideEntry>,
-    },
+    Guide { entries: Vec<GuideEntry> },
     /// The suggestion box (8.3): a form, or the thanks once a suggestion was saved.
     Suggest {
         /// True once the suggestion was saved.
@@ -322,9 +314,7 @@ pub enum Screen {
         csrf: String,
     },
     /// The staff home: the pages the user's roles open (`nav.pages`).
-    StaffHome {
-        nav: StaffNav,
-    },
+    StaffHome { nav: StaffNav },
     /// Archive query (7.2): three query forms and, after a query, its results (masked).
     StaffArchive {
         nav: StaffNav,

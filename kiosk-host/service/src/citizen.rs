@@ -273,9 +273,9 @@ impl Citizen {
             Ok(ins) => {
                 if interrupted {
                     if let Some(live) = self.live.as_mut() {
-                        let _ = kit
-                            .engine()
-                            .resume(&mut live.session, &ins.settled, kit.clock.now());
+                        let _ =
+                            kit.engine()
+                                .resume(&mut live.session, &ins.settled, kit.clock.now());
                     }
                 } else {
                     self.feed(kit, ins.event);

@@ -49,7 +49,11 @@ fn audit(kit: &Kit, action: &str, case_id: &str, detail: serde_json::Value) {
 
 /// Decides what "confirm" does about the fee of the session's business.
 pub fn gate(kit: &Kit, live: &mut Live, lang: Language) -> Gate {
-    if live.paying.as_ref().is_some_and(|p| p.state == PayState::Paid) {
+    if live
+        .paying
+        .as_ref()
+        .is_some_and(|p| p.state == PayState::Paid)
+    {
         return Gate::Go;
     }
     let business = live.session.business;
@@ -73,7 +77,11 @@ pub fn gate(kit: &Kit, live: &mut Live, lang: Language) -> Gate {
             return Gate::Counter(lines);
         }
     };
-    if live.paying.as_ref().is_some_and(|p| p.state == PayState::Pending) {
+    if live
+        .paying
+        .as_ref()
+        .is_some_and(|p| p.state == PayState::Pending)
+    {
         return Gate::Wait;
     }
     match provider.request(&live.session.case_id, fen) {

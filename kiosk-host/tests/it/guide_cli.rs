@@ -85,8 +85,8 @@ fn json_lists_the_fifteen_businesses() {
     // separate information.
     for e in entries {
         assert_eq!(e["time_limit"], "即时办结", "{}", e["code"]);
-        let production = ["apply", "replace", "exchange", "reissue"]
-            .contains(&e["code"].as_str().unwrap());
+        let production =
+            ["apply", "replace", "exchange", "reissue"].contains(&e["code"].as_str().unwrap());
         assert_eq!(e["production"].is_string(), production, "{}", e["code"]);
     }
     assert!(entries[0]["production"]

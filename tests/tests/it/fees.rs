@@ -47,7 +47,11 @@ fn audited(db: &Path, action: &str) -> usize {
 /// 换领 for 王建国's expired card up to its confirm screen, acknowledged and confirmed: the
 /// page that follows.
 fn exchange_to_the_fee(k: &Served) -> Value {
-    let mut page = k.api("POST", "/api/session/start", json!({ "business": "exchange" }));
+    let mut page = k.api(
+        "POST",
+        "/api/session/start",
+        json!({ "business": "exchange" }),
+    );
     for _ in 0..12 {
         let sig = |p: &Value| (kind(p).to_string(), p["screen"]["ask"].clone());
         let was = sig(&page);
@@ -76,12 +80,24 @@ fn exchange_to_the_fee(k: &Served) -> Value {
                 // What cannot be undone is said, and "confirm" is not taken before "I have
                 // read this" (two deliberate touches).
                 assert_eq!(page["screen"]["irreversible"], true, "{page}");
-                assert!(page["screen"]["consequences"].to_string().contains("不可撤销"), "{page}");
+                assert!(
+                    page["screen"]["consequences"]
+                        .to_string()
+                        .contains("不可撤销"),
+                    "{page}"
+                );
                 let early = k.api("POST", "/api/session/event", json!({ "action": "confirm" }));
                 assert_eq!(kind(&early), "confirm", "{early}");
                 assert_eq!(early["screen"]["acknowledged"], false, "{early}");
-                assert!(orders(k).is_empty(), "nothing asked before the acknowledgement");
-                let ack = k.api("POST", "/api/session/event", json!({ "action": "acknowledge" }));
+                assert!(
+                    orders(k).is_empty(),
+                    "nothing asked before the acknowledgement"
+                );
+                let ack = k.api(
+                    "POST",
+                    "/api/session/event",
+                    json!({ "action": "acknowledge" }),
+                );
                 assert_eq!(ack["screen"]["acknowledged"], true, "{ack}");
                 return k.api("POST", "/api/session/event", json!({ "action": "confirm" }));
             }
@@ -111,12 +127,22 @@ fn a_fee_is_paid_before_the_card_is_touched_then_the_business_goes_on() {
     assert_eq!(audited(&db, "card.guard"), 0);
     let o = orders(&k);
     assert_eq!(o.len(), 1, "{o:?}");
-    assert_eq!((o[0]["amount_fen"].as_i64(), o[0]["state"].as_str()), (Some(2000), Some("pending")));
+    assert_eq!(
+        (o[0]["amount_fen"].as_i64(), o[0]["state"].as_str()),
+        (Some(2000), Some("pending"))
+    );
     // Paid: the actor sees it on its tick and the business goes on to the card.
     k.api("POST", "/api/sim/payment", json!({ "outcome": "pay" }));
     let page = k.wait_screen("the business done", |p| kind(p) == "done");
-    assert!(page["screen"]["receipt"].to_string().contains("预计制卡"), "{page}");
-    assert_eq!(registry_state(&db), CardState::Cancelled, "the old card cancelled");
+    assert!(
+        page["screen"]["receipt"].to_string().contains("预计制卡"),
+        "{page}"
+    );
+    assert_eq!(
+        registry_state(&db),
+        CardState::Cancelled,
+        "the old card cancelled"
+    );
     assert_eq!(audited(&db, "payment.paid"), 1);
     assert_eq!(audited(&db, "payment.refunded"), 0);
 }
@@ -130,7 +156,11 @@ fn an_expired_payment_takes_nothing_and_a_failed_business_is_refunded() {
     // The payment expires: back on the confirm screen, told so, nothing taken or done.
     k.api("POST", "/api/sim/payment", json!({ "outcome": "expire" }));
     let page = k.wait_screen("the confirm screen again", |p| kind(p) == "confirm");
-    assert!(page["screen"].to_string().contains("未收取任何费用") || page.to_string().contains("未收取任何费用"), "{page}");
+    assert!(
+        page["screen"].to_string().contains("未收取任何费用")
+            || page.to_string().contains("未收取任何费用"),
+        "{page}"
+    );
     assert_eq!(registry_state(&db), CardState::Active);
     // Confirmed again: a new order. The card is pulled before it is paid, so the business
     // cannot be carried out; put back, nothing has changed, and the payment is refunded.
@@ -145,7 +175,11 @@ fn an_expired_payment_takes_nothing_and_a_failed_business_is_refunded() {
         k.api("POST", "/api/sim/card", json!({ "card": WANG }));
         k.wait_screen("the business failed", |p| kind(p) == "failed");
     }
-    assert_eq!(registry_state(&db), CardState::Active, "nothing was changed");
+    assert_eq!(
+        registry_state(&db),
+        CardState::Active,
+        "nothing was changed"
+    );
     let o = orders(&k);
     let states: Vec<&str> = o.iter().filter_map(|x| x["state"].as_str()).collect();
     assert_eq!(states, ["expired", "refunded"], "{o:?}");
@@ -169,7 +203,11 @@ fn at_the_counter_a_slip_is_printed_and_the_card_is_never_touched() {
     assert!(orders(&k).is_empty(), "no order at the kiosk");
     let page = k.api("POST", "/api/session/event", json!({ "action": "cancel" }));
     assert_eq!(kind(&page), "home", "{page}");
-    assert_eq!(registry_state(&db), CardState::Active, "the card was never touched");
+    assert_eq!(
+        registry_state(&db),
+        CardState::Active,
+        "the card was never touched"
+    );
     assert_eq!(audited(&db, "payment.counter_slip"), 1);
 }
 

@@ -24,27 +24,41 @@ fn a_card_inserted_after_the_window_finds_its_loss_lifted_and_is_unblocked() {
     assert_eq!(window, Duration::days(15), "the default window");
 
     let mut s = start(&e, B::ReportLoss, false);
-    feed(&e, &mut s, e.id_card_read(&id_text(ZHANG)).expect("ID card"));
+    feed(
+        &e,
+        &mut s,
+        e.id_card_read(&id_text(ZHANG)).expect("ID card"),
+    );
     feed(&e, &mut s, Event::Confirm);
     let state = || k.store.card(ZHANG_CARD).unwrap().unwrap().state;
     assert_eq!(state(), CardState::LostTemporary);
 
     // Inside the window: nothing lifts, and a card put in is blocked for the loss.
-    assert_eq!(e.lift_expired_losses(now() + window - Duration::hours(1)).unwrap(), 0);
+    assert_eq!(
+        e.lift_expired_losses(now() + window - Duration::hours(1))
+            .unwrap(),
+        0
+    );
     rig.insert(tests::card(ZHANG, Transport::T1));
     let ins = e
         .card_inserted(now() + Duration::days(1))
         .expect("card read");
-    assert!(ins.guarded.is_some(), "the lost card is blocked when put in");
+    assert!(
+        ins.guarded.is_some(),
+        "the lost card is blocked when put in"
+    );
     assert_eq!(state(), CardState::LostTemporary);
 
     // After the window: the insertion itself lifts the loss and unblocks the card.
     let later = now() + window + Duration::hours(1);
     let ins = e.card_inserted(later).expect("card read");
     assert_eq!(state(), CardState::Active, "lifted at the insertion");
-    assert!(ins.guarded.is_some(), "the card blocked for the loss is unblocked");
-    let conn = kiosk_core::card_ops::connect_card(rig.provider(), &Default::default())
-        .expect("card");
+    assert!(
+        ins.guarded.is_some(),
+        "the card blocked for the loss is unblocked"
+    );
+    let conn =
+        kiosk_core::card_ops::connect_card(rig.provider(), &Default::default()).expect("card");
     let status = kiosk_core::card_ops::status(conn, tests::today()).expect("status");
     assert_eq!(status.application, card_io::sscard::AppState::Active);
     let lifted = k
@@ -80,11 +94,7 @@ fn the_actor_lifts_a_loss_when_its_window_ends_while_the_kiosk_runs() {
     // Report the loss.
     let page = start_loss(&k);
     assert_eq!(kind(&page), "confirm", "{page}");
-    let page = k.api(
-        "POST",
-        "/api/session/event",
-        json!({ "action": "confirm" }),
-    );
+    let page = k.api("POST", "/api/session/event", json!({ "action": "confirm" }));
     assert_eq!(kind(&page), "done", "{page}");
     k.api("POST", "/api/session/event", json!({ "action": "finish" }));
     // A second report is refused: the card is lost already.

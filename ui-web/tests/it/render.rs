@@ -951,13 +951,14 @@ fn variant(screen: &Screen) -> &'static str {
     }
 }
 
-const VARIANTS: [&str; 22] = [
+const VARIANTS: [&str; 23] = [
     "home",
     "attract",
     "ask",
     "notice",
     "refused",
     "confirm",
+    "pay",
     "pins",
     "interrupted",
     "done",
@@ -2126,6 +2127,7 @@ fn the_host_gets_exactly_these_actions_and_fields() {
     }
     let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>();
     let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("acknowledge", set(&["action"])),
         ("bank", set(&["action", "receipt"])),
         ("cancel", set(&["action"])),
         ("confirm", set(&["action"])),

@@ -15,10 +15,10 @@ use std::collections::BTreeSet;
 
 use card_io::pin::Pin;
 
+use super::facts::Reason;
 use super::plan;
 use crate::domain::{local_date, BusinessCode, Outcome};
 use crate::rules::{self, intake, Material};
-use super::facts::Reason;
 use crate::store::{CaseStep, Commit, Rating};
 use crate::text::Tri;
 
@@ -191,7 +191,11 @@ impl Session {
                     Effect::Rate(Rating {
                         case_id: self.case_id.clone(),
                         level,
-                        reasons: if Rating::is_good(level) { Vec::new() } else { reasons },
+                        reasons: if Rating::is_good(level) {
+                            Vec::new()
+                        } else {
+                            reasons
+                        },
                         comment,
                         at: ctx.now,
                     }),
@@ -210,7 +214,9 @@ impl Session {
             }
             (Phase::Returned { notice: n }, Event::Confirm) => {
                 // "Print the notice", in the citizen's language.
-                vec![Effect::Print(n.lines(self.language.unwrap_or(ctx.language)))]
+                vec![Effect::Print(
+                    n.lines(self.language.unwrap_or(ctx.language)),
+                )]
             }
             (Phase::Done { receipt, .. }, Event::Confirm) => {
                 // "Print the receipt".

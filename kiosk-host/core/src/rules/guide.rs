@@ -88,9 +88,7 @@ pub fn entry(rule: &BusinessRule, settings: &Business, lang: Language) -> GuideE
             .map(|s| s.pick(lang).to_string())
             .collect(),
         time_limit: time_limit_text(rule.time_limit, settings, lang),
-        production: rule
-            .production
-            .then(|| production_text(settings, lang)),
+        production: rule.production.then(|| production_text(settings, lang)),
         materials: rule
             .requirements
             .iter()
@@ -102,7 +100,9 @@ pub fn entry(rule: &BusinessRule, settings: &Business, lang: Language) -> GuideE
             })
             .collect(),
         fee: fee_text(rule.fee, settings, lang),
-        agent: super::agents::agent_rule(rule.code).into_pick(lang).to_string(),
+        agent: super::agents::agent_rule(rule.code)
+            .into_pick(lang)
+            .to_string(),
         complaint: COMPLAINT_CHANNEL.pick(lang).to_string(),
     }
 }

@@ -105,11 +105,8 @@ const PHOTO_ALWAYS: Requirement = req(Material::Photo, Needed::Always, "6.1.3.2 
 /// c) 社会保障卡.
 const SS_CARD: Requirement = req(Material::SsCard, Needed::Always, "6.1.3.2 c)");
 /// c) the old card, when the citizen has it and it answers; d) always from an agent.
-const SS_CARD_IF_READABLE_OR_AGENT: Requirement = req(
-    Material::SsCard,
-    Needed::IfCardReadable,
-    "6.1.3.2 c)",
-);
+const SS_CARD_IF_READABLE_OR_AGENT: Requirement =
+    req(Material::SsCard, Needed::IfCardReadable, "6.1.3.2 c)");
 /// d) 委托人的社会保障卡原件, where the business itself needs no card.
 const SS_CARD_FOR_AGENT: Requirement = req(Material::SsCard, Needed::ForAgent, "6.1.3.2 d)");
 /// d) 被委托人有效身份证件原件.

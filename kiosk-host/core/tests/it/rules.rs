@@ -185,7 +185,10 @@ fn an_agent_brings_the_principals_card_where_there_is_one() {
         }
     }
     for code in BusinessCode::ALL {
-        assert!(kiosk_core::rules::agents::agrees_with_policy(code), "{code:?}");
+        assert!(
+            kiosk_core::rules::agents::agrees_with_policy(code),
+            "{code:?}"
+        );
         assert_text(
             &format!("{code:?} agent rule"),
             &kiosk_core::rules::agents::agent_rule(code),
@@ -229,7 +232,11 @@ fn card_presence_matches_the_card_requirement() {
             // The card of a business that needs none is asked of an agent only (6.1.3.2 d)).
             CardPresence::No => &[&[], &[Needed::ForAgent]],
         };
-        assert!(expected.contains(&card.as_slice()), "{:?}: {card:?}", r.code);
+        assert!(
+            expected.contains(&card.as_slice()),
+            "{:?}: {card:?}",
+            r.code
+        );
     }
     assert_eq!(
         rule(BusinessCode::Exchange).presence,
@@ -437,7 +444,13 @@ fn the_notice_lists_every_missing_item_at_once() {
     let clauses: Vec<&str> = notice.missing.iter().map(|m| m.clause).collect();
     assert_eq!(
         clauses,
-        ["6.1.3.2 a)", "6.1.3.2 c)", "6.1.3.2 b)", "6.1.3.2 d)", "6.1.3"]
+        [
+            "6.1.3.2 a)",
+            "6.1.3.2 c)",
+            "6.1.3.2 b)",
+            "6.1.3.2 d)",
+            "6.1.3"
+        ]
     );
 
     // With a photo on file: the photo is not asked for, the rest still all at once.
@@ -719,7 +732,12 @@ fn the_guide_follows_the_settings() {
     // 6.3.2: every business at the kiosk is 即时办结; production is separate information.
     for e in &zh {
         assert_eq!(e.time_limit, "即时办结", "{:?}", e.code);
-        assert_eq!(e.production.is_some(), rule(e.code).production, "{:?}", e.code);
+        assert_eq!(
+            e.production.is_some(),
+            rule(e.code).production,
+            "{:?}",
+            e.code
+        );
     }
     let production = entry(&zh, BusinessCode::Apply).production.clone().unwrap();
     assert!(production.contains("40个工作日"), "{production}");
@@ -743,7 +761,10 @@ fn the_guide_follows_the_settings() {
     ] {
         let e = entry(&zh, code);
         assert_eq!(e.time_limit, "即时办结", "{code:?}");
-        assert!(e.production.as_deref().unwrap().contains("30个工作日"), "{code:?}");
+        assert!(
+            e.production.as_deref().unwrap().contains("30个工作日"),
+            "{code:?}"
+        );
     }
     assert_eq!(entry(&zh, BusinessCode::Replace).fee, "20元");
     assert_eq!(entry(&zh, BusinessCode::Exchange).fee, "20元");

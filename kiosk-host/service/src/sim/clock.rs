@@ -27,7 +27,10 @@ pub async fn advance_clock(State(s): State<Arc<Shared>>, Json(req): Json<ClockRe
         return StatusCode::NOT_FOUND.into_response();
     }
     if req.advance_s > MAX_ADVANCE_S {
-        return bad(format!("advance_s {} is over {MAX_ADVANCE_S}", req.advance_s));
+        return bad(format!(
+            "advance_s {} is over {MAX_ADVANCE_S}",
+            req.advance_s
+        ));
     }
     s.clock.advance(req.advance_s);
     Json(serde_json::json!({ "now": s.clock.now().to_rfc3339() })).into_response()

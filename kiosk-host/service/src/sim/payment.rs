@@ -76,10 +76,7 @@ impl Payment for SimPayment {
             )));
         }
         // Zero-padded, so the map's order is the orders' order.
-        let order_id = format!(
-            "SIMPAY-{:08}",
-            self.next.fetch_add(1, Ordering::SeqCst) + 1
-        );
+        let order_id = format!("SIMPAY-{:08}", self.next.fetch_add(1, Ordering::SeqCst) + 1);
         self.orders().insert(
             order_id.clone(),
             Order {
@@ -140,10 +137,7 @@ pub struct PaymentReq {
 }
 
 /// The citizen's payment app (pay) or the provider (expire, fail) settles an order.
-pub async fn settle_payment(
-    State(s): State<Arc<Shared>>,
-    Json(req): Json<PaymentReq>,
-) -> Response {
+pub async fn settle_payment(State(s): State<Arc<Shared>>, Json(req): Json<PaymentReq>) -> Response {
     let Some(sim) = &s.sim else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -190,9 +184,15 @@ mod tests {
         assert_eq!(p.state(&a.order_id).ok(), Some(PayState::Pending));
         // The newest pending order is settled by default.
         assert_eq!(p.settle(None, PayState::Paid), Ok(b.order_id.clone()));
-        assert_eq!(p.settle(Some(&a.order_id), PayState::Expired), Ok(a.order_id.clone()));
+        assert_eq!(
+            p.settle(Some(&a.order_id), PayState::Expired),
+            Ok(a.order_id.clone())
+        );
         assert!(p.settle(None, PayState::Paid).is_err(), "none pending");
-        assert!(p.refund(&a.order_id).is_err(), "an expired order took nothing");
+        assert!(
+            p.refund(&a.order_id).is_err(),
+            "an expired order took nothing"
+        );
         p.refund(&b.order_id).expect("refund");
         assert_eq!(p.state(&b.order_id).ok(), Some(PayState::Refunded));
         assert!(p.refund(&b.order_id).is_err(), "refunded once");

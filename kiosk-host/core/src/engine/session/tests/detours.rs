@@ -49,13 +49,16 @@ fn one_time_notices_list_everything_missing() {
             B::PinChange,
             false,
             ACTIVE,
-            vec![(In::IdCard, is(P::Ask(M::SsCard), &[])),(
-                In::Lacking(M::SsCard),
-                is(
-                    P::Returned(vec![M::SsCard]),
-                    &["Commit(ReturnedIncomplete)"],
+            vec![
+                (In::IdCard, is(P::Ask(M::SsCard), &[])),
+                (
+                    In::Lacking(M::SsCard),
+                    is(
+                        P::Returned(vec![M::SsCard]),
+                        &["Commit(ReturnedIncomplete)"],
+                    ),
                 ),
-            )],
+            ],
         ),
     ];
     for r in &rows {

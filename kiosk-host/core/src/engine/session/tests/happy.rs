@@ -181,7 +181,10 @@ fn happy_paths() -> Vec<Row> {
                 vec![
                     (In::IdCard, is(P::Ask(M::SsCard), &[])),
                     (In::Lacking(M::SsCard), is(P::Ask(M::Reason), &[])),
-                    (In::Why(Reason::Duplicate), is(P::Ask(M::BankMaterials), &[])),
+                    (
+                        In::Why(Reason::Duplicate),
+                        is(P::Ask(M::BankMaterials), &[]),
+                    ),
                     (In::Bank("B-2026-001"), is(P::Confirming, &[])),
                     (In::Confirm, is(P::Executing, &["Commit(Completed)"])),
                 ],

@@ -92,7 +92,10 @@ fn a_cancellation_for_death_is_refused_from_the_holder_in_person() {
                 In::Why(Reason::Death),
                 is(P::Refused(Refusal::DeathNeedsAgent), &["Commit(Refused)"]),
             ),
-            (In::Rate(4), is(P::Closed, &["Rate(4, 0 reasons)", "ReleaseCard"])),
+            (
+                In::Rate(4),
+                is(P::Closed, &["Rate(4, 0 reasons)", "ReleaseCard"]),
+            ),
         ],
     ));
     // From an agent with the documents of the rule, it goes on to the confirm screen.
@@ -132,7 +135,10 @@ fn refused_notice_and_failed_cases_can_be_rated() {
                         &["Commit(Refused)"],
                     ),
                 ),
-                (In::Rate(1), is(P::Closed, &["Rate(1, 1 reasons)", "ReleaseCard"])),
+                (
+                    In::Rate(1),
+                    is(P::Closed, &["Rate(1, 1 reasons)", "ReleaseCard"]),
+                ),
             ],
         ),
         row(
@@ -148,7 +154,10 @@ fn refused_notice_and_failed_cases_can_be_rated() {
                         &["Commit(ReturnedIncomplete)"],
                     ),
                 ),
-                (In::Rate(3), is(P::Closed, &["Rate(3, 0 reasons)", "ReleaseCard"])),
+                (
+                    In::Rate(3),
+                    is(P::Closed, &["Rate(3, 0 reasons)", "ReleaseCard"]),
+                ),
             ],
         ),
         row(
@@ -167,7 +176,10 @@ fn refused_notice_and_failed_cases_can_be_rated() {
                     In::ExecFailed(Failure::PinBlocked),
                     is(P::Failed(Failure::PinBlocked), &["Commit(Failed)"]),
                 ),
-                (In::Rate(2), is(P::Closed, &["Rate(2, 1 reasons)", "ReleaseCard"])),
+                (
+                    In::Rate(2),
+                    is(P::Closed, &["Rate(2, 1 reasons)", "ReleaseCard"]),
+                ),
             ],
         ),
     ];
@@ -249,7 +261,9 @@ fn an_applicant_without_a_card_sees_the_progress_by_the_id_card_alone() {
             continue;
         }
         assert_eq!(s.phase, Phase::Confirming);
-        let effects = s.handle(Event::Confirm, &ctx).unwrap_or_else(|n| panic!("{n}"));
+        let effects = s
+            .handle(Event::Confirm, &ctx)
+            .unwrap_or_else(|n| panic!("{n}"));
         assert_eq!(summary(&effects), ["Commit(Completed)"]);
         s.handle(
             Event::Executed(Executed::Ok {
