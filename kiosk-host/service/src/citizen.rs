@@ -276,6 +276,8 @@ impl Citizen {
                         let _ =
                             kit.engine()
                                 .resume(&mut live.session, &ins.settled, kit.clock.now());
+                        // Settled as not done: a fee paid for it is refunded.
+                        crate::fees::settle(kit, live);
                     }
                 } else {
                     self.feed(kit, ins.event);

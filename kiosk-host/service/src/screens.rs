@@ -432,7 +432,14 @@ pub fn session(view: &View<'_>) -> Option<Page> {
         Phase::Confirming => Screen::Confirm {
             business: business.clone(),
             fields: fields(view, Typed::InFull),
-            notes: notes(view, s.business),
+            notes: {
+                // Why the last payment did not go through (fees), first.
+                let mut n = notes(view, s.business);
+                if let Some(p) = &live.problem {
+                    n.insert(0, p.clone());
+                }
+                n
+            },
             consequences: rules::consequence::lines(s.business, &view.config.business, l),
             irreversible: rules::consequence::irreversible(s.business),
             acknowledged: live.acknowledged,

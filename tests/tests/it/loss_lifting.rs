@@ -66,7 +66,9 @@ fn a_card_inserted_after_the_window_finds_its_loss_lifted_and_is_unblocked() {
         .entries(0, 10_000)
         .unwrap()
         .into_iter()
-        .filter(|a| a.action == "card.loss_lifted")
+        .filter(|a| {
+            a.action == "card.loss_lifted" && a.subject == kiosk_core::mask::card_number(ZHANG_CARD)
+        })
         .count();
     assert_eq!(lifted, 1, "the lifting is audited once");
     // Nothing more to lift.
