@@ -124,7 +124,8 @@ fn every_business_materials_are_pinned_to_the_standard_clause_letters() {
     const B: (Material, Needed, &str) = (PHOTO, WithoutPhotoOnFile, "6.1.3.2 b)");
     const D: (Material, Needed, &str) = (AgentIdCard, ForAgent, "6.1.3.2 d)");
     const E: (Material, Needed, &str) = (BankMaterials, Always, "6.1.3.2 e)");
-    let expected: [(BusinessCode, Vec<(Material, Needed, &str)>); 15] = [
+    type Row = (Material, Needed, &'static str);
+    let expected: [(BusinessCode, Vec<Row>); 15] = [
         (Apply, vec![A, B, D]),
         (Enable, vec![A, C]),
         (Ecard, vec![A, D_CARD, D]),
@@ -142,7 +143,7 @@ fn every_business_materials_are_pinned_to_the_standard_clause_letters() {
         (Photo, vec![A, (PHOTO, Always, "6.1.3.2 b)"), D]),
     ];
     for (code, want) in expected {
-        let got: Vec<(Material, Needed, &str)> = rule(code)
+        let got: Vec<Row> = rule(code)
             .requirements
             .iter()
             .map(|q| (q.material, q.needed, q.clause))
@@ -150,7 +151,7 @@ fn every_business_materials_are_pinned_to_the_standard_clause_letters() {
         assert_eq!(got, want, "{code:?}");
         // The guide prints the same rows with the same clauses.
         let g = guide::entry(rule(code), &Business::default(), Language::ZhCn);
-        let printed: Vec<(Material, Needed, &str)> = g
+        let printed: Vec<Row> = g
             .materials
             .iter()
             .map(|m| (m.material, m.needed, m.clause))
