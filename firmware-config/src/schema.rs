@@ -188,10 +188,16 @@ impl BusinessCode {
 pub struct Business {
     /// Days after which a temporary loss report (临时挂失) lifts by itself.
     pub temporary_loss_days: u32,
-    /// Working days for an application (the standard allows 30–40).
+    /// Expected production time, in working days, of a card not issued on the spot (the
+    /// agency's figure; 30–40, after 6.3.1). Shown to the citizen as the expected date; not the
+    /// case's time limit (every case at the kiosk is 即时办结, 6.3.2).
     pub application_deadline_days: u32,
-    /// Replacement fee in CNY fen (0 or 2000 in practice).
+    /// Replacement fee in CNY fen (0 or 2000 in practice). 0: nothing is charged.
     pub replacement_fee_fen: i64,
+    /// Where a fee is charged, the outlet takes it at the counter: the kiosk prints a
+    /// pay-at-counter slip and stops before the card is touched (false: the citizen pays at
+    /// the kiosk through its payment provider, before the card is touched).
+    pub pay_at_counter: bool,
     /// Card photo file-size window, KB.
     pub photo_min_kb: u32,
     pub photo_max_kb: u32,
@@ -205,6 +211,7 @@ impl Default for Business {
             temporary_loss_days: 15,
             application_deadline_days: 40,
             replacement_fee_fen: 0,
+            pay_at_counter: false,
             photo_min_kb: 14,
             photo_max_kb: 40,
             enabled: BusinessCode::ALL.to_vec(),

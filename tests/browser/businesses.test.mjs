@@ -22,7 +22,13 @@ import { PEOPLE, mainText, maskedId, statusQuery, walkBusiness } from "./walk.mj
 const t = useKiosk("businesses");
 
 const receiptHas = (r, re, what) => assert.ok(r.receipt.some((l) => re.test(l)), `${what}: ${r.receipt.join(" | ")}`);
-const APPLICATION = /^办理时限: 40个工作日,\d{4}-\d{2}-\d{2} 前/;
+// 6.3.2: the case is 即时办结; the card's production has an expected date of its own.
+const APPLICATION = /^预计制卡: \d{4}-\d{2}-\d{2} 前(40个工作日/;
+/** The confirm screen states what cannot be undone before the two touches (walk.mjs). */
+const IRREVERSIBLE = async (page) => {
+  const text = await page.locator(".consequences.irreversible").innerText();
+  assert.match(text, /不可撤销/, `what cannot be undone: ${text}`);
+};
 
 const ROWS = [
   {
@@ -43,7 +49,11 @@ const ROWS = [
           assert.match(lines[0], /背景/, `advice about the background: ${lines[0]}`);
         }
       },
-      confirm: async (page) => assert.match(await mainText(page), /40个工作日/),
+      confirm: async (page) => {
+        const text = await mainText(page);
+        assert.match(text, /办理时限: 即时办结/, "the case's time limit (6.3.2)");
+        assert.match(text, /预计40个工作日内制成/, "the production's expected time, apart");
+      },
     },
     after: (r) => receiptHas(r, APPLICATION, "apply: the application's deadline"),
     rate: 4,
@@ -92,8 +102,12 @@ const ROWS = [
       },
       confirm: async (page) => {
         const text = await mainText(page);
-        assert.match(text, /新手机号码\s*138\*\*\*\*8000/, "the new phone masked");
+        // In full to the person who typed it, so a typo can be caught (issue 17 item 9).
+        assert.match(text, /新手机号码\s*13800138000/, "the new phone in full on the confirm screen");
         assert.match(text, /新地址\s*新疆维吾尔自治区昌吉回族自治州昌吉市延安北路街道延安北路30号2单元/);
+      },
+      done: async (page) => {
+        assert.match(await mainText(page), /新手机号码\s*138\*\*\*\*8000/, "masked again on the result");
         assert.doesNotMatch(await page.content(), /13800138000/, "not the full phone number");
       },
     },
@@ -110,7 +124,8 @@ const ROWS = [
     scenes: ["good"],
     path: ["ask-idcard", "ask-photo", "photo-check", "confirm", "done"],
     checks: {
-      "ask-idcard": async (page) => assert.equal(await page.locator(".ask-idcard .note").count(), 1, "an e-card QR may stand in"),
+      // 6.1.3.2 a): the ID card original; an e-card QR stands in for it nowhere.
+      "ask-idcard": async (page) => assert.equal(await page.locator(".ask-idcard .note").count(), 0, "no e-card QR instead"),
     },
     after: (r) => receiptHas(r, /^结果: 已办结$/, "photo: done"),
   },
@@ -181,7 +196,10 @@ const ROWS = [
         const values = await page.locator('input[name="reason"]').evaluateAll((l) => l.map((i) => i.value));
         assert.deepEqual(values, ["damaged", "expiring", "key_data_changed"]);
       },
-      confirm: async (page) => assert.match(await mainText(page), /原因\s*有效期将满/),
+      confirm: async (page) => {
+        assert.match(await mainText(page), /原因\s*有效期将满/);
+        await IRREVERSIBLE(page);
+      },
     },
     after: async (r) => {
       receiptHas(r, APPLICATION, "exchange: the application's deadline");
@@ -197,6 +215,7 @@ const ROWS = [
     card: "v3-sm4.toml",
     holder: "v3-sm4.toml",
     path: ["ask-idcard", "ask-card", "confirm", "done"],
+    checks: { confirm: IRREVERSIBLE },
     after: (r) => receiptHas(r, APPLICATION, "reissue: the application's deadline"),
   },
   {
@@ -219,6 +238,12 @@ const ROWS = [
       confirm: async (page) => {
         const agent = `李** ${maskedId(PEOPLE["long-term.toml"].id)}`;
         assert.match(await mainText(page), new RegExp(`代办人\\s*${agent.replace(/\*/g, "\\*")}`));
+        // Consequences before confirming (issue 22 item 7): the 15-day window, the bank's part.
+        const said = await page.locator(".consequences").innerText();
+        assert.match(said, /15天后自动解除/, `the loss window: ${said}`);
+        assert.match(said, /另行向合作银行挂失/, `the bank's part: ${said}`);
+        assert.equal(await page.locator(".consequences.irreversible").count(), 0, "a loss report can be undone");
+        assert.equal(await page.locator('input[name="action"][value="acknowledge"]').count(), 0, "one touch");
       },
     },
     after: (r) => {
@@ -233,6 +258,7 @@ const ROWS = [
     holder: "v2-3des.toml",
     // His photo is on file since the photo row.
     path: ["ask-idcard", "confirm", "done"],
+    checks: { confirm: IRREVERSIBLE },
     after: async (r) => {
       receiptHas(r, APPLICATION, "replace: the application's deadline");
       const text = await statusQuery(t, "v2-3des.toml", "replace-after");
@@ -255,7 +281,10 @@ const ROWS = [
         assert.deepEqual(values, ["death", "emigration", "duplicate"]);
       },
       "ask-bank": async (page) => assert.equal(await page.locator("#receipt").getAttribute("required"), ""),
-      confirm: async (page) => assert.match(await mainText(page), /原因\s*出国\(境\)定居/),
+      confirm: async (page) => {
+        assert.match(await mainText(page), /原因\s*出国\(境\)定居/);
+        await IRREVERSIBLE(page);
+      },
     },
     after: async (r) => {
       receiptHas(r, /^结果: 已办结$/, "cancel: done");

@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accessibilityTest, actionButton, home, insertCard, pullCard, step, useKiosk, waitScreen } from "./lib.mjs";
+import { accessibilityTest, actionButton, home, insertCard, placeIdCard, pullCard, step, useKiosk, waitScreen } from "./lib.mjs";
 import { CARD_PIN, GOOD_PIN, endSession, enterPins, rate, startBusiness, walkBusiness } from "./walk.mjs";
 
 const t = useKiosk("citizen");
@@ -14,7 +14,10 @@ test("status query in zh-CN: the card prompt reacts by itself, done shows 正常
   await home(page, kiosk);
   assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
   await t.visit("home");
-  await step(page, () => page.getByRole("button", { name: /^社会保障卡应用状态查询/ }).click(), "ask-card");
+  // 6.1.3.2 a): the ID card original first, then the card.
+  await step(page, () => page.getByRole("button", { name: /^社会保障卡应用状态查询/ }).click(), "ask-idcard");
+  await t.visit("status-ask-idcard");
+  await step(page, () => placeIdCard(kiosk, "v2-3des.toml"), "ask-card");
   await t.visit("status-ask-card");
   // No reload from the test: the page's server-sent events bring the next screen.
   const navigations = [];
@@ -28,6 +31,8 @@ test("status query in zh-CN: the card prompt reacts by itself, done shows 正常
   await t.visit("status-confirm");
   await step(page, () => actionButton(page, "confirm").click(), "done");
   assert.match(await page.locator("main").innerText(), /卡状态: 正常/);
+  // The result as a large panel of its own (issue 22 item 7).
+  assert.match(await page.locator(".result-panel").innerText(), /卡状态\s*正常/);
   await t.visit("status-done");
   // Two-step rating: choose 5 (no reasons for a 5), then send.
   await rate(t, 5, "status");
@@ -89,7 +94,9 @@ test("report_loss with the ID card, then pin_change on the shuffled PIN pad", as
   await home(page, kiosk);
   await insertCard(kiosk, "v3-sm4.toml");
   await startBusiness(page, "pin_change");
-  await waitScreen(page, "confirm");
+  // 6.1.3.2 a): the ID card original, then the card already in the reader is read.
+  await waitScreen(page, "ask-idcard");
+  await step(page, () => placeIdCard(kiosk, "v3-sm4.toml"), "confirm");
   await t.visit("pin-confirm");
   await step(page, () => actionButton(page, "confirm").click(), "pins");
   await t.visit("pin-pins");

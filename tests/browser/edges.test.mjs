@@ -5,9 +5,9 @@ import { test } from "node:test";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import {
-  accessibilityTest, actionButton, home, insertCard, poll, pullCard, screenOf, SHOTS, sim, step, useKiosk, waitScreen,
+  accessibilityTest, actionButton, home, insertCard, placeIdCard, poll, pullCard, screenOf, SHOTS, sim, step, useKiosk, waitScreen,
 } from "./lib.mjs";
-import { CARD_PIN, GOOD_PIN, enterPins, startBusiness } from "./walk.mjs";
+import { CARD_PIN, GOOD_PIN, enterPins, rate, startBusiness } from "./walk.mjs";
 import { clearText, padDigits, pickDivision, typeText } from "./keys.mjs";
 
 const t = useKiosk("edges");
@@ -71,7 +71,10 @@ test("replace: pressing 我没有 until the one-time notice, which lists every m
     assert.ok(item.trim().length > 0, "no empty item");
   }
   await t.visit("replace-notice");
-  await step(page, () => actionButton(page, "finish").click(), "home");
+  // A case ended with a one-time notice is rated too (BUSINESS-RULES.md section 6); 基本满意
+  // is a good rating, so no reasons are asked.
+  assert.equal(await page.locator("button.rate").count(), 5, "the five rating levels");
+  await rate(t, 3, "replace-notice");
 });
 
 test("a card pulled before the PIN is entered: a clear message, then cancel goes home", async () => {
@@ -79,7 +82,8 @@ test("a card pulled before the PIN is entered: a clear message, then cancel goes
   await home(page, kiosk);
   await insertCard(kiosk, "v2-3des.toml");
   await startBusiness(page, "pin_change");
-  await waitScreen(page, "confirm");
+  await waitScreen(page, "ask-idcard");
+  await step(page, () => placeIdCard(kiosk, "v2-3des.toml"), "confirm");
   await step(page, () => actionButton(page, "confirm").click(), "pins");
   // The kiosk says so at once: the page reloads on the host's event, still on the PIN screen
   // (nothing was sent to the card), with the problem shown.
@@ -109,11 +113,11 @@ test("idle timeout: the page's countdown posts timeout and the kiosk goes home",
   const posts = recordPosts(page);
   try {
     await startBusiness(page, "status");
-    await waitScreen(page, "ask-card");
+    await waitScreen(page, "ask-idcard");
     assert.ok((await idle.configured()) >= 10, `the configured idle time: ${await idle.configured()}`);
     assert.equal(await page.getAttribute("#countdown", "data-idle"), "3");
     assert.equal(await page.locator("#countdown").isVisible(), true, "a visible countdown");
-    await t.visit("timeout-ask-card");
+    await t.visit("timeout-ask-idcard");
     // Never a silent return (issue 22): 已超时退出 on take_cards, then home.
     await waitScreen(page, "take_cards", 10000);
     assert.match(await page.locator("main").innerText(), /已超时退出/);

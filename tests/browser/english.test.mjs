@@ -76,7 +76,11 @@ test("exchange fully in English: every prompt, label, button and the photo advic
         );
         assert.equal(rows[3][1], "the card is damaged");
         const notes = await page.locator(".notes li").allInnerTexts();
-        assert.ok(notes.some((n) => /^Time limit: 40 working days/.test(n)), `notes: ${notes}`);
+        assert.ok(notes.some((n) => /^Time limit: Completed on the spot/.test(n)), `notes: ${notes}`);
+        assert.ok(notes.some((n) => /^Card production: .*40 working days/.test(n)), `notes: ${notes}`);
+        // What cannot be undone, in English, before the second touch.
+        const said = await page.locator(".consequences.irreversible").innerText();
+        assert.match(said, /cannot be undone/, said);
       },
       done: async (page) => {
         assert.equal(await page.locator("main h2.prompt").innerText(), "Done");
@@ -84,8 +88,10 @@ test("exchange fully in English: every prompt, label, button and the photo advic
       },
     },
   });
-  // The receipt is in the session's language (issue 22).
-  assert.ok(r.receipt.some((l) => /^Time limit: 40 working days/.test(l)), `the receipt has the deadline: ${r.receipt}`);
+  // The receipt is in the session's language (issue 22): the case is done on the spot, the
+  // card's production has its own expected date (issue 17).
+  assert.ok(r.receipt.some((l) => /^Time limit: Completed on the spot/.test(l)), `the receipt has the time limit: ${r.receipt}`);
+  assert.ok(r.receipt.some((l) => /^Card expected by .*40 working days/.test(l)), `the receipt has the production date: ${r.receipt}`);
   // Names and addresses stay as written (王建国's name, masked, is Chinese).
   const notName = r.receipt.filter((l) => !l.startsWith("Name: "));
   assert.doesNotMatch(notName.join("\n"), /\p{Script=Han}/u, `no Chinese on an English receipt: ${notName}`);

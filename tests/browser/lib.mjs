@@ -167,12 +167,15 @@ function detectScreen() {
   if (q(".face-failed")) return "face-failed";
   if (q(".face-staff")) return "face-staff";
   if (q("section.notice")) return "notice";
-  if (q("section.rating")) return "done";
+  // Refused and failed screens carry the rating too (a rating after every case).
   if (q(".outcome.interrupted")) return "interrupted";
   if (q(".outcome.failed")) return "failed";
   if (q(".outcome.refused")) return "refused";
   if (q(".outcome.error")) return "error";
+  if (q("section.rating")) return "done";
+  if (q("section.pay")) return "pay";
   if (q('input[name="action"][value="confirm"]')) return "confirm";
+  if (q('input[name="action"][value="acknowledge"]')) return "confirm";
   if (q(".guide-index")) return "guide";
   if (q("section.suggest .thanks")) return "suggest-sent";
   if (q("section.suggest")) return "suggest";

@@ -204,6 +204,14 @@ export async function walkBusiness(t, spec) {
       await t.visit(`${visitLabel}-typed`);
       s = await step(page, () => actionButton(page, "bank").click());
     } else if (s === "confirm") {
+      // An irreversible business (补领, 换领, 换发, 注销) states what cannot be undone and takes
+      // two deliberate touches: "I have read this", then confirm.
+      if (await actionButton(page, "acknowledge").count()) {
+        assert.equal(await actionButton(page, "confirm").count(), 0, `${visitLabel}: no confirm before the acknowledgement`);
+        assert.equal(await page.locator(".consequences.irreversible").isVisible(), true, `${visitLabel}: what cannot be undone`);
+        await step(page, () => actionButton(page, "acknowledge").click(), "confirm");
+        await t.visit(`${visitLabel}-acknowledged`);
+      }
       s = await step(page, () => actionButton(page, "confirm").click());
     } else if (s === "pins") {
       await enterPins(page, spec.pins || { old: CARD_PIN, new: GOOD_PIN });
@@ -312,13 +320,23 @@ export async function endSession(t, action) {
  * fresh copy). A card left in the reader is never read for the next session (issue 22).
  */
 export async function statusQuery(t, card, label, { again = false } = {}) {
+  // 6.1.3.2 a): the holder's ID card first (the demo people's files are named as their cards).
   const r = await walkBusiness(t, {
     code: "status",
     card,
+    people: [card],
     label: `${label}-status`,
     rate: null,
     cardAgain: again,
-    path: ["ask-card", "confirm", "done"],
+    path: ["ask-idcard", "ask-card", "confirm", "done"],
+    checks: {
+      // The result as a large panel of its own (issue 22 item 7), not only in the receipt.
+      done: async (page) => {
+        const panel = page.locator(".result-panel");
+        assert.equal(await panel.isVisible(), true, "the status result panel");
+        assert.match(await panel.innerText(), /卡状态/);
+      },
+    },
   });
   return r.doneText;
 }

@@ -71,6 +71,7 @@ pub fn all() -> Vec<Walk> {
             setup: None,
             run: |e| {
                 let mut s = start(e, B::Status, false);
+                feed(e, &mut s, id_card(e, ZHANG));
                 feed(e, &mut s, inserted(e));
                 feed(e, &mut s, Event::Confirm);
                 s
@@ -95,6 +96,7 @@ pub fn all() -> Vec<Walk> {
             setup: None,
             run: |e| {
                 let mut s = start(e, B::PinChange, false);
+                feed(e, &mut s, id_card(e, ZHANG));
                 feed(e, &mut s, inserted(e));
                 feed(e, &mut s, Event::Confirm);
                 feed(e, &mut s, pins(Some("123456"), Some("580317")));

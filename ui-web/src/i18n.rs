@@ -397,6 +397,43 @@ texts! {
     UsePhoto => { zh: "使用此照片", ug: "بۇ رەسىمنى ئىشلىتىش", en: "Use this photo" },
     /// The cropped photo's description.
     PhotoTaken => { zh: "拍摄的照片", ug: "تارتىلغان رەسىم", en: "The photo taken" },
+    // issue 17 / issue 22 item 7: consequences on the confirm screen, the production date
+    ConsequencesHeading => { zh: "办理前请知悉", ug: "بېجىرىشتىن ئىلگىرى بىلىۋېلىڭ", en: "Before you confirm" },
+    CannotBeUndoneHeading => {
+        zh: "请注意：此业务办理后不可撤销",
+        ug: "دىققەت: بۇ ئىش بېجىرىلگەندىن كېيىن قايتۇرغىلى بولمايدۇ",
+        en: "Please note: this cannot be undone",
+    },
+    AcknowledgeButton => {
+        zh: "我已阅读并了解，继续",
+        ug: "ئوقۇدۇم ۋە چۈشەندىم، داۋاملاشتۇرۇش",
+        en: "I have read this, continue",
+    },
+    SecondTouch => {
+        zh: "再按一次确认，业务即办理，不可撤销",
+        ug: "يەنە بىر قېتىم بېسىپ جەزملەشتۈرسىڭىز بېجىرىلىدۇ، قايتۇرغىلى بولمايدۇ",
+        en: "Touch confirm once more to go ahead; it cannot be undone",
+    },
+    ConfirmIrreversibleButton => {
+        zh: "确认办理（不可撤销）",
+        ug: "جەزملەشتۈرۈش (قايتۇرغىلى بولمايدۇ)",
+        en: "Confirm (cannot be undone)",
+    },
+    GuideProduction => { zh: "制卡时间", ug: "كارتا ياساش ۋاقتى", en: "Card production" },
+    ResultHeading => { zh: "查询结果", ug: "سۈرۈشتۈرۈش نەتىجىسى", en: "Result" },
+    PayHeading => { zh: "请先缴费", ug: "ئاۋۋال ھەق تۆلەڭ", en: "Please pay first" },
+    PayAmount => { zh: "应缴金额", ug: "تۆلەيدىغان سومما", en: "Amount" },
+    PayQr => { zh: "请用手机支付应用扫描此二维码缴费", ug: "تېلېفون پۇل تۆلەش ئەپى بىلەن بۇ QR كودىنى سىكانىرلاپ تۆلەڭ", en: "Scan this QR code with a payment app to pay" },
+    PayBeforeCard => {
+        zh: "缴费成功后才会处理您的卡；未缴费不收取任何费用",
+        ug: "ھەق تۆلەنگەندىن كېيىنلا كارتىڭىز بىر تەرەپ قىلىنىدۇ؛ تۆلىمىسىڭىز ھېچ نەرسە ئېلىنمايدۇ",
+        en: "Your card is handled only once the payment has gone through; nothing is taken otherwise",
+    },
+    PayAtCounterHeading => {
+        zh: "请到服务窗口缴费办理",
+        ug: "مۇلازىمەت كۆزنىكىدە ھەق تۆلەپ بېجىرىڭ",
+        en: "Please pay at a service counter",
+    },
 }
 
 /// Defines [`StaffKey`] like [`Key`], for the staff pages: staff are trained in Chinese or
@@ -475,7 +512,7 @@ staff_texts! {
     FromDay => { zh: "开始日期（年-月-日）", en: "From (YYYY-MM-DD)" },
     ToDay => { zh: "结束日期（年-月-日）", en: "To (YYYY-MM-DD)" },
     Show => { zh: "统计", en: "Show" },
-    Satisfaction => { zh: "满意率（满意及非常满意）", en: "Satisfaction (satisfied or very satisfied)" },
+    Satisfaction => { zh: "好评率（非常满意、满意及基本满意）", en: "Good ratings (very satisfied, satisfied or fairly satisfied)" },
     Item => { zh: "项目", en: "Item" },
     Count => { zh: "数量", en: "Count" },
     Cases => { zh: "办件", en: "Cases" },
@@ -484,7 +521,7 @@ staff_texts! {
     MeanTime => { zh: "平均用时", en: "Mean time" },
     Ratings => { zh: "评价数", en: "Ratings" },
     MeanRating => { zh: "平均分", en: "Mean rating" },
-    Satisfied => { zh: "满意率", en: "Satisfied" },
+    Satisfied => { zh: "好评率", en: "Good ratings" },
     PerBusiness => { zh: "各业务明细", en: "Per business" },
 
     // ---- audit ----

@@ -224,16 +224,43 @@ pub enum Screen {
         intro: String,
         items: Vec<String>,
         complaint: String,
+        /// Reasons offered with the two lowest ratings: a notice's case is rated too.
+        #[schema(value_type = Vec<(String, String)>)]
+        rating_reasons: Vec<Choice>,
     },
     Refused {
         business: String,
         message: String,
+        /// Reasons offered with the two lowest ratings: a refused case is rated too.
+        #[schema(value_type = Vec<(String, String)>)]
+        rating_reasons: Vec<Choice>,
     },
     Confirm {
         business: String,
         fields: Vec<Field>,
         /// E.g. the fee, the time limit.
         notes: Vec<String>,
+        /// What the business does that the citizen must know before confirming (the loss
+        /// window, the bank's part, what cannot be undone), from the rule table.
+        consequences: Vec<String>,
+        /// The business cannot be undone: "I have read this" (`action=acknowledge`) comes
+        /// before the confirm button.
+        irreversible: bool,
+        /// The citizen has acknowledged (the second touch, confirm, is now offered).
+        acknowledged: bool,
+    },
+    /// A fee to pay before the business touches the card (issue 17): the payment's QR code,
+    /// or, where the fee is paid at the counter, the slip printed (`qr` absent).
+    Pay {
+        business: String,
+        /// The amount, e.g. "20.00 元".
+        amount: String,
+        /// What the payment QR code encodes; absent for a pay-at-counter slip.
+        qr: Option<String>,
+        /// The pay-at-counter slip's lines (empty while paying at the kiosk).
+        slip: Vec<String>,
+        /// Why the last payment did not go through, or that the provider is unavailable.
+        problem: Option<String>,
     },
     /// The on-screen PIN pad: `digits` is the key order (shuffled per entry by the host).
     Pins {
@@ -249,13 +276,13 @@ pub enum Screen {
         helps: Vec<MenuItem>,
     },
     /// The card left during a card command: put it back.
-    Interrupted {
-        business: String,
-        message: String,
-    },
+    Interrupted { business: String, message: String },
     Done {
         business: String,
         fields: Vec<Field>,
+        /// The business's result as a large panel of its own (状态查询: the card's state, PIN
+        /// tries left, validity, application progress); empty for the others.
+        result: Vec<Field>,
         receipt: Vec<String>,
         /// An e-card token to show as a QR code (as text; the page draws it).
         ecard_qr: Option<String>,
@@ -268,6 +295,9 @@ pub enum Screen {
         message: String,
         /// The businesses that help after this failure (a PIN blocked: 密码解锁, 密码重置).
         helps: Vec<MenuItem>,
+        /// Reasons offered with the two lowest ratings: a failed case is rated too.
+        #[schema(value_type = Vec<(String, String)>)]
+        rating_reasons: Vec<Choice>,
     },
     /// The end of every session: take back what was inserted. Stays until the card reader
     /// and the ID module are both empty.
@@ -289,14 +319,9 @@ pub enum Screen {
     },
     /// Something is wrong with the kiosk (reader down, printer out of paper …): what
     /// happened and what to do; never a stack trace.
-    Error {
-        message: String,
-        what_to_do: String,
-    },
+    Error { message: String, what_to_do: String },
     /// The public service guide.
-    Guide {
-        entries: Vec<GuideEntry>,
-    },
+    Guide { entries: Vec<GuideEntry> },
     /// The suggestion box (8.3): a form, or the thanks once a suggestion was saved.
     Suggest {
         /// True once the suggestion was saved.
@@ -322,9 +347,7 @@ pub enum Screen {
         csrf: String,
     },
     /// The staff home: the pages the user's roles open (`nav.pages`).
-    StaffHome {
-        nav: StaffNav,
-    },
+    StaffHome { nav: StaffNav },
     /// Archive query (7.2): three query forms and, after a query, its results (masked).
     StaffArchive {
         nav: StaffNav,
@@ -420,6 +443,9 @@ pub struct GuideEntry {
     pub basis: String,
     pub procedure: Vec<String>,
     pub time_limit: String,
+    /// The expected production of a card not issued on the spot (申领, 补领, 换领, 换发): the
+    /// agency's figure, apart from the time limit.
+    pub production: Option<String>,
     pub materials: Vec<String>,
     pub fee: String,
     pub agent: String,

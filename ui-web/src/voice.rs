@@ -31,6 +31,8 @@ pub const PROMPTS: &[Key] = &[
     Key::InterruptedHeading,
     Key::ErrorHeading,
     Key::ConfirmHeading,
+    Key::PayHeading,
+    Key::PayAtCounterHeading,
     Key::PinHeading,
     Key::DoneHeading,
     Key::ServiceGuide,

@@ -19,6 +19,7 @@
 //! - [`mask`]: masking of personal data for screens, receipts and logs.
 //! - [`text`]: [`text::Tri`], text in the three screen languages (zh, en, ug) and `pick`.
 //! - [`division`]: the GB/T 2260 divisions of Xinjiang that addresses are picked from.
+//! - [`payment`]: fees, the payment provider trait, and where a fee is paid (kiosk or counter).
 
 pub mod archive_number;
 pub mod calendar;
@@ -29,6 +30,7 @@ pub mod domain;
 pub mod ecard;
 pub mod engine;
 pub mod mask;
+pub mod payment;
 pub mod pin_policy;
 pub mod rules;
 pub mod store;

@@ -3,7 +3,8 @@
 //! and the device events, and does one thing at a time. Handlers and device threads talk to
 //! it over a channel ([`Handle`]): a citizen's input or a business to start comes with a
 //! reply channel, a device event (a card inserted, an ID card read, a scan, a device's health
-//! changed) may or may not wait for its turn, and the actor's own timer ends idle sessions.
+//! changed) may or may not wait for its turn, and the actor's own timer ends idle sessions
+//! and lifts the temporary losses whose window has ended (`clock::LossTimer`).
 //!
 //! After each command the actor renders the screen and publishes it ([`Published`]) on a
 //! `watch` channel, before it answers: the screen routes, `GET /api/session`, the server-sent
@@ -20,6 +21,7 @@ use firmware_config::Language;
 use tokio::sync::{oneshot, watch};
 
 use crate::citizen::Citizen;
+use crate::clock::{LossTimer, LOSS_CHECK_EVERY};
 use crate::devices::{Device, DeviceEvent, Session, State};
 use crate::inputs::Input;
 use crate::kit::Kit;
@@ -271,7 +273,7 @@ impl Session for Inbox {
 /// Starts the actor on `kit`: settles what a previous run left (expired temporary losses,
 /// journal intents) on this thread first, then hands the kit to the actor's thread.
 pub fn spawn(kit: Kit) -> std::io::Result<(Handle, Screen)> {
-    if let Err(e) = kit.engine().startup(chrono::Utc::now()) {
+    if let Err(e) = kit.engine().startup(kit.clock.now()) {
         log::warn!("startup reconciliation: {e}");
     }
     let citizen = Citizen::new(&kit.config);
@@ -298,6 +300,7 @@ struct Actor {
 impl Actor {
     fn run(mut self, commands: &mpsc::Receiver<Command>) {
         let mut next_tick = Instant::now() + TICK;
+        let mut losses = LossTimer::new(&self.kit.clock, Instant::now() + LOSS_CHECK_EVERY);
         loop {
             let mut wait = next_tick.saturating_duration_since(Instant::now());
             let face = self.citizen.face_running();
@@ -318,6 +321,17 @@ impl Actor {
                 self.guarded("the idle timer", |a| {
                     a.citizen.expire(&a.kit);
                 });
+                self.guarded("the payment", |a| a.citizen.poll_payment(&a.kit));
+                if losses.due(&self.kit.clock, Instant::now()) {
+                    self.guarded("the loss timer", |a| {
+                        // 临时挂失 lifts by itself at the end of its window, while the kiosk runs.
+                        match a.kit.engine().lift_expired_losses(a.kit.clock.now()) {
+                            Ok(0) => {}
+                            Ok(n) => log::info!("{n} temporary loss report(s) lifted"),
+                            Err(e) => log::warn!("lifting expired losses: {e}"),
+                        }
+                    });
+                }
                 self.publish();
             }
         }

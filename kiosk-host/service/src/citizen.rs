@@ -8,7 +8,6 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use firmware_config::Language;
 use rand::seq::SliceRandom;
 
@@ -61,6 +60,14 @@ pub struct Live {
     /// The photo just taken and cropped, shown to check (重拍 / 使用此照片) before it is
     /// given to the session.
     pub photo_pending: Option<std::sync::Arc<PhotoFacts>>,
+    /// The citizen touched "I have read this" on the confirm screen of an irreversible
+    /// business (`rules::consequence::irreversible`): the first of the two touches; only then
+    /// is "confirm" taken.
+    pub acknowledged: bool,
+    /// The fee being paid, or paid, for this session's business (`fees`).
+    pub paying: Option<crate::fees::Paying>,
+    /// The pay-at-counter slip, when the fee is paid at the counter: the business stops.
+    pub counter_slip: Option<Vec<String>>,
 }
 
 /// The citizen at the screen.
@@ -176,10 +183,10 @@ impl Citizen {
         self.cancel(kit);
         // With no session open, an open case is one whose closing could not be written
         // (the disk was full): close it now that the store may take writes again.
-        if let Err(e) = kit.engine().close_left_open(Utc::now()) {
+        if let Err(e) = kit.engine().close_left_open(kit.clock.now()) {
             log::warn!("cases left open could not be closed: {e}");
         }
-        let session = kit.engine().start(business, agent, Utc::now())?;
+        let session = kit.engine().start(business, agent, kit.clock.now())?;
         // The ID card presented before is this session's now: it must not come back on the
         // home screen after the session, for the next citizen.
         self.id_card_presented = None;
@@ -200,6 +207,9 @@ impl Citizen {
             kept_new_pin: None,
             screen_message: None,
             photo_pending: None,
+            acknowledged: false,
+            paying: None,
+            counter_slip: None,
         });
         self.after_event(kit);
         Ok(())
@@ -223,6 +233,17 @@ impl Citizen {
         self.elderly = kit.config.ui.elderly_mode;
     }
 
+    /// On the actor's tick: a fee being paid is looked at; once paid, the business goes on.
+    pub fn poll_payment(&mut self, kit: &Kit) {
+        let lang = self.lang;
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        if crate::fees::poll(kit, live, lang) {
+            self.feed(kit, Event::Confirm);
+        }
+    }
+
     /// Feeds an event to the session; keeps a problem to show when it was refused.
     pub fn feed(&mut self, kit: &Kit, event: Event) {
         let Some(mut live) = self.live.take() else {
@@ -230,9 +251,11 @@ impl Citizen {
         };
         let result = kit
             .engine()
-            .feed_in(&mut live.session, event, Utc::now(), self.lang);
+            .feed_in(&mut live.session, event, kit.clock.now(), self.lang);
         live.last_activity = Instant::now();
         live.problem = result.err().map(|n: Notice| n.text(self.lang).to_string());
+        // A paid business that failed is refunded; an unpaid order of an ended session closed.
+        crate::fees::settle(kit, &mut live);
         if matches!(live.session.phase, Phase::EnteringPins { .. }) {
             live.digits = Citizen::shuffled_digits();
         } else {
@@ -304,13 +327,15 @@ impl Citizen {
             return;
         }
         let interrupted = matches!(live.session.phase, Phase::Interrupted);
-        match kit.engine().card_inserted(Utc::now()) {
+        match kit.engine().card_inserted(kit.clock.now()) {
             Ok(ins) => {
                 if interrupted {
                     if let Some(live) = self.live.as_mut() {
-                        let _ = kit
-                            .engine()
-                            .resume(&mut live.session, &ins.settled, Utc::now());
+                        let _ =
+                            kit.engine()
+                                .resume(&mut live.session, &ins.settled, kit.clock.now());
+                        // Settled as not done: a fee paid for it is refunded.
+                        crate::fees::settle(kit, live);
                     }
                 } else {
                     self.feed(kit, ins.event);
@@ -395,7 +420,7 @@ impl Citizen {
         if !wants {
             return;
         }
-        match kit.engine().ecard_scanned(qr, Utc::now()) {
+        match kit.engine().ecard_scanned(qr, kit.clock.now()) {
             Ok(ev) => self.feed(kit, ev),
             Err(e) => {
                 if let Some(live) = self.live.as_mut() {
@@ -471,6 +496,41 @@ impl Citizen {
             "print" => {
                 self.print(kit);
                 return;
+            }
+            "acknowledge" => {
+                if matches!(live.session.phase, Phase::Confirming) {
+                    live.acknowledged = true;
+                    live.last_activity = Instant::now();
+                }
+                return;
+            }
+            "confirm"
+                if matches!(live.session.phase, Phase::Confirming)
+                    && kiosk_core::rules::consequence::irreversible(live.session.business)
+                    && !live.acknowledged =>
+            {
+                live.problem = Some(self_text(
+                    lang,
+                    "请先阅读不可撤销的后果，并按“我已阅读并了解”",
+                    "first read what cannot be undone and touch \"I have read this\"",
+                    "ئاۋۋال قايتۇرغىلى بولمايدىغان ئاقىۋەتنى ئوقۇپ «ئوقۇدۇم» نى بېسىڭ",
+                ));
+                return;
+            }
+            // A fee is paid before anything irreversible (issue 17, item 7).
+            "confirm" if matches!(live.session.phase, Phase::Confirming) => {
+                match crate::fees::gate(kit, live, lang) {
+                    crate::fees::Gate::Go => Event::Confirm,
+                    crate::fees::Gate::Wait => return,
+                    crate::fees::Gate::Counter(slip) => {
+                        live.counter_slip = Some(slip);
+                        return;
+                    }
+                    crate::fees::Gate::Problem(problem) => {
+                        live.problem = Some(problem);
+                        return;
+                    }
+                }
             }
             "confirm" => Event::Confirm,
             "cancel" => Event::Cancel,

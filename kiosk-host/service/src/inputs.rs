@@ -10,7 +10,8 @@ use kiosk_core::text::Tri;
 /// fields are wiped when it is dropped and never shown by `Debug`.
 #[derive(Default, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct Input {
-    /// What the citizen did: `confirm`, `cancel`, `timeout`, `finish`, `more_time`,
+    /// What the citizen did: `acknowledge` (the first touch of an irreversible business's
+    /// confirm screen), `confirm`, `cancel`, `timeout`, `finish`, `more_time`,
     /// `activity` (the page was touched or typed on: the idle clock starts again), `lack`,
     /// `contact`, `reason`, `bank`, `pins`, `rate`, `photo`, `photo_retake`, `photo_use`, …
     pub action: String,

@@ -79,6 +79,10 @@ pub struct Kit {
     pub sim: bool,
     /// The identity step's verifier, frames and live image (issue 19).
     pub face: crate::face::FaceKit,
+    /// The kiosk's clock: every "now" the actor hands the engine.
+    pub clock: crate::clock::Clock,
+    /// The payment provider for fees (`None`: a fee is paid at the counter).
+    pub payment: Option<Arc<dyn kiosk_core::payment::Payment>>,
 }
 
 impl Kit {

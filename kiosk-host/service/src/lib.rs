@@ -20,12 +20,14 @@ pub mod actor;
 pub mod answer;
 pub mod api;
 pub mod citizen;
+pub mod clock;
 #[cfg(feature = "sim")]
 pub mod demo;
 pub mod devices;
 pub mod edge;
 pub mod extract;
 pub mod face;
+pub mod fees;
 pub mod http;
 pub mod inputs;
 pub mod journey;
@@ -35,6 +37,7 @@ pub mod photo;
 pub mod provision;
 pub mod published;
 pub mod records;
+pub mod result_panel;
 pub mod screens;
 pub mod selftest;
 #[cfg(feature = "sim")]
@@ -129,6 +132,7 @@ struct Devices {
     readers: Arc<dyn ReaderProvider>,
     target: Target,
     camera: Option<Camera>,
+    payment: Option<Arc<dyn kiosk_core::payment::Payment>>,
     #[cfg(feature = "sim")]
     sim: Option<sim::SimDevices>,
     issuer: Option<kiosk_core::ecard::EcardIssuer>,
@@ -219,6 +223,7 @@ pub fn build(
         readers,
         target,
         camera,
+        payment,
         #[cfg(feature = "sim")]
         sim,
         issuer,
@@ -283,6 +288,7 @@ pub fn build(
     let face_preview = face.preview.clone();
     let config = Arc::new(config);
     let calendar = Arc::new(calendar);
+    let clock = clock::Clock::system();
     let (actor, screen) = actor::spawn(kit::Kit {
         config: config.clone(),
         calendar: calendar.clone(),
@@ -299,6 +305,8 @@ pub fn build(
         slot: slot.clone(),
         sim: opts.sim,
         face,
+        clock: clock.clone(),
+        payment,
     })?;
     let shared = Arc::new(Shared {
         actor,
@@ -316,6 +324,7 @@ pub fn build(
         printer,
         agency,
         hosts: edge::Hosts::new(addr),
+        clock,
         #[cfg(feature = "sim")]
         sim,
         face_preview,
@@ -336,6 +345,8 @@ fn real(config: &firmware_config::Config) -> Result<Devices, ServeError> {
         readers: Arc::new(card_io::pcsc_backend::PcscProvider::new()),
         target: Target::default(),
         camera: devices::camera::configured(&config.devices)?,
+        // No payment provider is integrated yet: a configured fee is paid at the counter.
+        payment: None,
         #[cfg(feature = "sim")]
         sim: None,
         issuer,
@@ -380,6 +391,7 @@ fn simulated(
             card_algorithms: hw_sim::psam::card_algorithms(),
         },
         camera: Some(sim.camera()?),
+        payment: Some(sim.payment.clone() as Arc<dyn kiosk_core::payment::Payment>),
         sim: Some(sim),
         issuer: Some(kiosk_core::ecard::EcardIssuer::new(key)),
         verifier: Some(verifier),

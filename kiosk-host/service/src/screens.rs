@@ -250,6 +250,7 @@ pub fn guide(chrome: &Chrome, config: &Config) -> Page {
             basis: e.basis,
             procedure: e.procedure,
             time_limit: e.time_limit,
+            production: e.production,
             materials: e.materials.into_iter().map(|m| m.text).collect(),
             fee: e.fee,
             agent: e.agent,
@@ -368,6 +369,10 @@ pub fn session(view: &View<'_>) -> Option<Page> {
     let rule = rules::rule(s.business);
     let business = t(&rule.name, l);
     let screen = match &s.phase {
+        // A fee being paid, or to pay at the counter (issue 17): before the card is touched.
+        Phase::Confirming if live.paying.is_some() || live.counter_slip.is_some() => {
+            crate::fees::screen(live, business.clone(), &view.config.business, l)
+        }
         Phase::Gathering {
             material: Material::SsCard,
         } if view.board.state(Device::CardReader) == Some(State::Down) => {
@@ -378,7 +383,7 @@ pub fn session(view: &View<'_>) -> Option<Page> {
             ask: match material {
                 Material::IdCard => Ask::IdCard {
                     agent: false,
-                    ecard_allowed: rule.ecard_identifies,
+                    ecard_allowed: rule.ecard_identifies(),
                 },
                 Material::AgentIdCard => Ask::IdCard {
                     agent: true,
@@ -435,15 +440,27 @@ pub fn session(view: &View<'_>) -> Option<Page> {
                 .map(|m| t(&m.bring, l))
                 .collect(),
             complaint: t(&rules::COMPLAINT_CHANNEL, l),
+            rating_reasons: rating_reasons(l),
         },
         Phase::Refused { refusal } => Screen::Refused {
             business: business.clone(),
             message: refusal.text(l),
+            rating_reasons: rating_reasons(l),
         },
         Phase::Confirming => Screen::Confirm {
             business: business.clone(),
-            fields: fields(view),
-            notes: notes(view, s.business),
+            fields: fields(view, Typed::InFull),
+            notes: {
+                // Why the last payment did not go through (fees), first.
+                let mut n = notes(view, s.business);
+                if let Some(p) = &live.problem {
+                    n.insert(0, p.clone());
+                }
+                n
+            },
+            consequences: rules::consequence::lines(s.business, &view.config.business, l),
+            irreversible: rules::consequence::irreversible(s.business),
+            acknowledged: live.acknowledged,
         },
         Phase::EnteringPins { old, new } => Screen::Pins {
             business: business.clone(),
@@ -471,7 +488,7 @@ pub fn session(view: &View<'_>) -> Option<Page> {
         Phase::Done { receipt, ecard_qr } => Screen::Done {
             business: business.clone(),
             fields: {
-                let mut f = fields(view);
+                let mut f = fields(view, Typed::Masked);
                 let note = live
                     .print_note
                     .clone()
@@ -484,6 +501,7 @@ pub fn session(view: &View<'_>) -> Option<Page> {
                 }
                 f
             },
+            result: crate::result_panel::fields(s, l),
             receipt: receipt.clone(),
             ecard_qr: ecard_qr.clone(),
             rating_reasons: rating_reasons(l),
@@ -492,6 +510,7 @@ pub fn session(view: &View<'_>) -> Option<Page> {
             business: business.clone(),
             message: failure.text(l),
             helps: failure_helps(view, failure),
+            rating_reasons: rating_reasons(l),
         },
         Phase::Identity { step } => Screen::Face {
             business: business.clone(),
@@ -582,7 +601,17 @@ pub(crate) fn rating_reasons(l: Language) -> Vec<(String, String)> {
 }
 
 /// The masked facts of the session for confirmation and result screens.
-fn fields(view: &View<'_>) -> Vec<Field> {
+/// How the phone number the citizen has just typed is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Typed {
+    /// In full, on the confirm screen, to the person who typed it, so a typo can be caught
+    /// (issue 17, item 9).
+    InFull,
+    /// Masked, as everywhere else (receipts, logs, the result screen).
+    Masked,
+}
+
+fn fields(view: &View<'_>, typed: Typed) -> Vec<Field> {
     let l = view.chrome.lang;
     let live = view.live;
     let g = &live.session.gathered;
@@ -624,7 +653,10 @@ fn fields(view: &View<'_>) -> Vec<Field> {
         if let Some(p) = &c.phone {
             out.push(Field {
                 label: ui(l, "新手机号码", "New phone", "يېڭى تېلېفون"),
-                value: kiosk_core::mask::phone(p),
+                value: match typed {
+                    Typed::InFull => p.clone(),
+                    Typed::Masked => kiosk_core::mask::phone(p),
+                },
             });
         }
         if let Some(a) = &c.address {
@@ -646,18 +678,24 @@ fn fields(view: &View<'_>) -> Vec<Field> {
 fn notes(view: &View<'_>, b: BusinessCode) -> Vec<String> {
     let l = view.chrome.lang;
     let rule = rules::rule(b);
-    vec![
-        format!(
+    let mut notes = vec![format!(
+        "{}: {}",
+        ui(l, "办理时限", "Time limit", "بېجىرىش مۇددىتى"),
+        rules::guide::time_limit_text(rule.time_limit, &view.config.business, l)
+    )];
+    if rule.production {
+        notes.push(format!(
             "{}: {}",
-            ui(l, "办理时限", "Time limit", "بېجىرىش مۇددىتى"),
-            rules::guide::time_limit_text(rule.time_limit, &view.config.business, l)
-        ),
-        format!(
-            "{}: {}",
-            ui(l, "收费", "Fee", "ھەق"),
-            rules::guide::fee_text(rule.fee, &view.config.business, l)
-        ),
-    ]
+            ui(l, "制卡时间", "Card production", "كارتا ياساش ۋاقتى"),
+            rules::guide::production_text(&view.config.business, l)
+        ));
+    }
+    notes.push(format!(
+        "{}: {}",
+        ui(l, "收费", "Fee", "ھەق"),
+        rules::guide::fee_text(rule.fee, &view.config.business, l)
+    ));
+    notes
 }
 
 /// issue 19: the identity step's screen from its step and the running attempt.

@@ -54,6 +54,8 @@ pub struct Shared {
     pub agency: Option<Arc<kiosk_store::AgencyStore>>,
     /// The host names the kiosk answers to (the edge's Host and Origin checks).
     pub hosts: Hosts,
+    /// The kiosk's clock (the simulator moves it: `POST /api/sim/clock`).
+    pub clock: crate::clock::Clock,
     /// The simulated hardware, when the kiosk runs on it.
     #[cfg(feature = "sim")]
     pub sim: Option<SimDevices>,

@@ -147,7 +147,7 @@ fn table(stats: &[BusinessStats]) -> String {
         "平均用时 Mean time",
         "评价 Ratings",
         "平均分 Mean",
-        "满意率 Satisfied",
+        "好评率 Good",
         "1/2/3/4/5",
     ];
     let rows: Vec<[String; 9]> = stats

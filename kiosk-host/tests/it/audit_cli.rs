@@ -248,7 +248,7 @@ fn stats_prints_the_period_and_refuses_bad_dates() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("业务 Business"), "{text}");
-    assert!(text.contains("满意率 Satisfied"), "{text}");
+    assert!(text.contains("好评率 Good"), "{text}");
     let loss = text
         .lines()
         .find(|l| l.starts_with("report_loss"))

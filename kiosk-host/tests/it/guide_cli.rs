@@ -81,7 +81,18 @@ fn json_lists_the_fifteen_businesses() {
         assert!(!e["procedure"].as_array().unwrap().is_empty());
         assert!(!e["materials"].as_array().unwrap().is_empty());
     }
-    assert_eq!(entries[0]["time_limit"], "40个工作日");
+    // 6.3.2: every business at the kiosk is 即时办结; apply's expected production date is
+    // separate information.
+    for e in entries {
+        assert_eq!(e["time_limit"], "即时办结", "{}", e["code"]);
+        let production =
+            ["apply", "replace", "exchange", "reissue"].contains(&e["code"].as_str().unwrap());
+        assert_eq!(e["production"].is_string(), production, "{}", e["code"]);
+    }
+    assert!(entries[0]["production"]
+        .as_str()
+        .unwrap()
+        .contains("40个工作日"));
     assert_eq!(entries[0]["complaint"], COMPLAINT_CHANNEL.zh);
 }
 
@@ -116,7 +127,11 @@ fn the_guide_uses_the_configured_business_settings() {
         .map(|e| e["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["status", "replace"]);
-    assert_eq!(entries[1]["time_limit"], "30 working days");
+    assert_eq!(entries[1]["time_limit"], "Completed on the spot");
+    assert!(entries[1]["production"]
+        .as_str()
+        .unwrap()
+        .contains("30 working days"));
     assert_eq!(entries[1]["fee"], "CNY 20");
 }
 

@@ -14,15 +14,15 @@ use tests::kiosk::{compliant_photo, feed, id_text, now, start, TestKiosk};
 use tests::rig::{InProcess, Rig};
 use tests::{card, pin};
 
-/// (business, card file, person file or "" when the card identifies, expected read, expected
-/// execution). Reading: SELECT, card number, expiry date, holder number, PIN tries (a
+/// (business, card file, person file (the ID card read first, 6.1.3.2 a)), expected read,
+/// expected execution). Reading: SELECT, card number, expiry date, holder number, PIN tries (a
 /// temporarily blocked application: SELECT and the two EF05 items). Carrying out: SELECT and
 /// the command; a secured command adds the region code (the PSAM's diversification factor)
 /// and GET CHALLENGE.
 const ROWS: [(B, &str, &str, usize, usize); 9] = [
-    (B::Status, "v2-3des.toml", "", 5, 0),
+    (B::Status, "v2-3des.toml", "v2-3des.toml", 5, 0),
     (B::Enable, "v3-uyghur.toml", "v3-uyghur.toml", 5, 2),
-    (B::PinChange, "v2-3des.toml", "", 5, 2),
+    (B::PinChange, "v2-3des.toml", "v2-3des.toml", 5, 2),
     (B::PinReset, "v2-3des.toml", "v2-3des.toml", 5, 4),
     (B::PinUnblock, "pin-blocked.toml", "pin-blocked.toml", 5, 4),
     (
@@ -61,7 +61,7 @@ fn count(transport: Transport) -> Vec<(B, usize, usize)> {
         while let Phase::Gathering { material } = s.phase {
             let ev = match material {
                 Material::Photo => Event::PhotoTaken(compliant_photo()),
-                Material::Reason if business == B::Cancel => Event::ReasonGiven(Reason::Death),
+                Material::Reason if business == B::Cancel => Event::ReasonGiven(Reason::Emigration),
                 Material::Reason => Event::ReasonGiven(Reason::Expiring),
                 Material::BankMaterials => Event::BankReceipt("B-1".into()),
                 other => panic!("{business:?} asks for {other:?}"),

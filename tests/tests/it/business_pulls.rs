@@ -91,13 +91,11 @@ const NEW_PIN: &str = "580317";
 /// is used, with whatever earlier runs did to it.
 fn prepare(e: &Engine<'_>, rig: &dyn Rig, c: &Case, fresh: bool) -> (Session, Event) {
     let mut s = start(e, c.business, false);
-    if c.business != B::PinChange {
-        feed(
-            e,
-            &mut s,
-            e.id_card_read(&id_text(c.person)).expect("ID card"),
-        );
-    }
+    feed(
+        e,
+        &mut s,
+        e.id_card_read(&id_text(c.person)).expect("ID card"),
+    );
     if fresh {
         rig.insert(card(c.card, Transport::T1));
     }
@@ -107,7 +105,7 @@ fn prepare(e: &Engine<'_>, rig: &dyn Rig, c: &Case, fresh: bool) -> (Session, Ev
         let ev = match material {
             kiosk_core::rules::Material::Photo => Event::PhotoTaken(compliant_photo()),
             kiosk_core::rules::Material::Reason if c.business == B::Cancel => {
-                Event::ReasonGiven(Reason::Death)
+                Event::ReasonGiven(Reason::Emigration)
             }
             kiosk_core::rules::Material::Reason => Event::ReasonGiven(Reason::Expiring),
             kiosk_core::rules::Material::BankMaterials => Event::BankReceipt("B-1".into()),
@@ -200,6 +198,19 @@ fn consistent(k: &TestKiosk, e: &Engine<'_>, rig: &dyn Rig, c: &Case, at: &str) 
                     CardState::Active,
                     "{at}"
                 );
+                // The reconciled enable writes its archive record (issue 17, item 9).
+                use kiosk_core::store::ArchiveStore;
+                let archived = k
+                    .store
+                    .query_archive(
+                        &kiosk_core::store::ArchiveQuery {
+                            card_number: Some(c.card_number.to_string()),
+                            ..Default::default()
+                        },
+                        &kiosk_core::domain::Actor::System,
+                    )
+                    .map(|r| r.iter().any(|a| a.record.case_id == s.case_id));
+                assert!(matches!(archived, Ok(true)), "{at}: {archived:?}");
             }
         }
         B::PinChange | B::PinReset => {
@@ -293,6 +304,11 @@ fn one_run(rig: &dyn Rig, c: &Case, slot: Slot, point: PullPoint, n: usize) -> b
     };
     rig.insert(card(other, Transport::T1));
     let mut next = start(&e, B::Status, false);
+    feed(
+        &e,
+        &mut next,
+        e.id_card_read(&id_text(other)).expect("ID card"),
+    );
     let ins = e.card_inserted(now()).expect("the next card is read");
     feed(&e, &mut next, ins.event);
     assert!(

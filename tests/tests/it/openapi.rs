@@ -432,6 +432,16 @@ fn every_answer_of_a_business_fits_the_document() {
         json!({ "business": "status" }),
     );
     assert_eq!((status, kind(&page)), (200, "ask"), "{page}");
+    // 6.1.3.2 a): the ID card first, then the card.
+    let r = k.json(
+        "POST",
+        "/api/sim/idcard",
+        &json!({ "person": "v2-3des.toml" }),
+    );
+    assert!(r.status < 300, "{r:?}");
+    wait_page(&k, &doc, "the card asked for", |p| {
+        p["screen"]["ask"]["kind"] == "card"
+    });
     let r = k.json("POST", "/api/sim/card", &json!({ "card": "v2-3des.toml" }));
     assert!(r.status < 300, "{r:?}");
     wait_page(&k, &doc, "confirmation", |p| kind(p) == "confirm");

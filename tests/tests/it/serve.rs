@@ -74,8 +74,19 @@ fn status_query_through_the_json_api() {
         "/api/session/start",
         json!({ "business": "status" }),
     );
+    // 6.1.3.2 a): the ID card original first, as for every on-site business.
     assert_eq!(kind(&page), "ask");
-    assert_eq!(page["screen"]["ask"]["kind"], "card");
+    assert_eq!(page["screen"]["ask"]["kind"], "id_card");
+    api(
+        &k,
+        "POST",
+        "/api/sim/idcard",
+        json!({ "person": "v2-3des.toml" }),
+    );
+    let page = wait_screen(&k, "the card asked for", |p| {
+        p["screen"]["ask"]["kind"] == "card"
+    });
+    assert_eq!(kind(&page), "ask");
     api(
         &k,
         "POST",
@@ -98,6 +109,8 @@ fn status_query_through_the_json_api() {
     assert_eq!(kind(&page), "done", "{page}");
     let receipt = page["screen"]["receipt"].to_string();
     assert!(receipt.contains("正常"), "{receipt}");
+    // The result as a panel of its own (issue 22 item 7).
+    assert_eq!(page["screen"]["result"][0]["value"], "正常", "{page}");
     let page = api(
         &k,
         "POST",

@@ -249,6 +249,7 @@ fn lost_card_found_status_and_cancel_loss(rig: &dyn Rig, t: Transport) {
 
         // 查询: the status shows the loss report.
         let mut s = start(&e, B::Status, false);
+        feed(&e, &mut s, e.id_card_read(&id_text(FILE)).expect("ID card"));
         let ins = e.card_inserted(now()).expect("card read");
         assert_eq!(ins.guarded, None, "{what}: a lost card stays blocked");
         feed(&e, &mut s, ins.event);

@@ -55,32 +55,62 @@ pub fn render_page(page: &Page) -> String {
             intro,
             items,
             complaint,
+            rating_reasons,
         } => NoticeTpl {
             c,
             business,
             intro,
             items,
             complaint,
+            levels: RatingLevel::all(page.lang),
+            rating_reasons,
         }
         .render(),
-        Screen::Refused { business, message } => EndedTpl {
+        Screen::Refused {
+            business,
+            message,
+            rating_reasons,
+        } => EndedTpl {
             c,
             business,
             message,
             helps: &[],
             kind: "refused",
             heading: Key::RefusedHeading,
+            levels: RatingLevel::all(page.lang),
+            rating_reasons,
         }
         .render(),
         Screen::Confirm {
             business,
             fields,
             notes,
+            consequences,
+            irreversible,
+            acknowledged,
         } => ConfirmTpl {
             c,
             business,
             fields,
             notes,
+            consequences,
+            irreversible: *irreversible,
+            acknowledged: *acknowledged,
+        }
+        .render(),
+        Screen::Pay {
+            business,
+            amount,
+            qr,
+            slip,
+            problem,
+        } => PayTpl {
+            c,
+            business,
+            amount,
+            qr: QrView::of(qr.as_deref()),
+            slip,
+            problem: problem.as_deref(),
         }
         .render(),
         Screen::Pins {
@@ -111,6 +141,7 @@ pub fn render_page(page: &Page) -> String {
         Screen::Done {
             business,
             fields,
+            result,
             receipt,
             ecard_qr,
             rating_reasons,
@@ -118,6 +149,7 @@ pub fn render_page(page: &Page) -> String {
             c,
             business,
             fields,
+            result,
             receipt,
             qr: QrView::of(ecard_qr.as_deref()),
             levels: RatingLevel::all(page.lang),
@@ -128,6 +160,7 @@ pub fn render_page(page: &Page) -> String {
             business,
             message,
             helps,
+            rating_reasons,
         } => EndedTpl {
             c,
             business,
@@ -135,6 +168,8 @@ pub fn render_page(page: &Page) -> String {
             helps,
             kind: "failed",
             heading: Key::FailedHeading,
+            levels: RatingLevel::all(page.lang),
+            rating_reasons,
         }
         .render(),
         Screen::Face {
@@ -500,6 +535,8 @@ struct NoticeTpl<'a> {
     intro: &'a str,
     items: &'a [String],
     complaint: &'a str,
+    levels: [RatingLevel; 5],
+    rating_reasons: &'a [Choice],
 }
 
 /// A business that ended without being done: refused on the rules, or stopped by a failure.
@@ -514,6 +551,8 @@ struct EndedTpl<'a> {
     /// The section's class: `refused` or `failed`.
     kind: &'static str,
     heading: Key,
+    levels: [RatingLevel; 5],
+    rating_reasons: &'a [Choice],
 }
 
 #[derive(Template)]
@@ -523,6 +562,20 @@ struct ConfirmTpl<'a> {
     business: &'a str,
     fields: &'a [Field],
     notes: &'a [String],
+    consequences: &'a [String],
+    irreversible: bool,
+    acknowledged: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pay.html")]
+struct PayTpl<'a> {
+    c: Chrome<'a>,
+    business: &'a str,
+    amount: &'a str,
+    qr: QrView,
+    slip: &'a [String],
+    problem: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -552,6 +605,7 @@ struct DoneTpl<'a> {
     c: Chrome<'a>,
     business: &'a str,
     fields: &'a [Field],
+    result: &'a [Field],
     receipt: &'a [String],
     qr: QrView,
     levels: [RatingLevel; 5],

@@ -495,6 +495,7 @@ fn guide_entry(code: &str, name: &str) -> GuideEntry {
             format!("{name}:办结"),
         ],
         time_limit: format!("{name}:即时办结"),
+        production: Some(format!("{name}:预计40个工作日内制成")),
         materials: vec![format!("{name}:居民身份证"), format!("{name}:社会保障卡")],
         fee: format!("{name}:不收费"),
         agent: format!("{name}:可以代办"),
@@ -602,10 +603,12 @@ fn samples() -> Vec<Screen> {
             intro: s("您的材料不齐全,请补齐以下全部材料后再来办理。"),
             items: vec![s("居民身份证"), s("社会保障卡"), s("合作银行销户回执")],
             complaint: s("12333"),
+            rating_reasons: vec![(s("materials"), s("材料要求多"))],
         },
         Screen::Refused {
             business: s("社会保障卡解挂"),
             message: s("该卡已申请补领,不能解挂。"),
+            rating_reasons: vec![(s("slow"), s("办理时间太长"))],
         },
         Screen::Confirm {
             business: s("社会保障卡挂失"),
@@ -615,6 +618,39 @@ fn samples() -> Vec<Screen> {
                 field("卡号", "****5678"),
             ],
             notes: vec![s("挂失后卡立即停用"), s("不收费")],
+            consequences: vec![s("15天后自动解除"), s("银行账户请另行向合作银行挂失")],
+            irreversible: false,
+            acknowledged: false,
+        },
+        Screen::Confirm {
+            business: s("社会保障卡注销"),
+            fields: vec![field("姓名", "张*")],
+            notes: vec![s("即时办结")],
+            consequences: vec![s("卡将被停用并注销,此操作不可撤销。")],
+            irreversible: true,
+            acknowledged: false,
+        },
+        Screen::Confirm {
+            business: s("社会保障卡注销"),
+            fields: vec![field("姓名", "张*")],
+            notes: vec![s("即时办结")],
+            consequences: vec![s("卡将被停用并注销,此操作不可撤销。")],
+            irreversible: true,
+            acknowledged: true,
+        },
+        Screen::Pay {
+            business: s("社会保障卡换领"),
+            amount: s("20.00 元"),
+            qr: Some(s("simpay://pay?order=SIMPAY-00000001&fen=2000")),
+            slip: vec![],
+            problem: None,
+        },
+        Screen::Pay {
+            business: s("社会保障卡换领"),
+            amount: s("20.00 元"),
+            qr: None,
+            slip: vec![s("社会保障卡业务缴费单"), s("应缴金额: 20.00 元")],
+            problem: None,
         },
         Screen::Pins {
             business: s("社会保障卡密码修改"),
@@ -665,6 +701,7 @@ fn samples() -> Vec<Screen> {
         Screen::Done {
             business: s("电子社会保障卡申领"),
             fields: vec![field("姓名", "张*"), field("办理时间", "2026-11-02 10:15")],
+            result: vec![],
             receipt: vec![
                 s("电子社会保障卡申领 回执"),
                 s("身份证号码 650102********1234"),
@@ -678,7 +715,8 @@ fn samples() -> Vec<Screen> {
         },
         Screen::Done {
             business: s("应用状态查询"),
-            fields: vec![field("卡状态", "正常"), field("密码剩余次数", "3")],
+            fields: vec![field("姓名", "张*")],
+            result: vec![field("卡状态", "正常"), field("密码剩余次数", "3")],
             receipt: vec![],
             ecard_qr: None,
             rating_reasons: vec![],
@@ -687,6 +725,7 @@ fn samples() -> Vec<Screen> {
             business: s("社会保障卡挂失"),
             message: s("卡片写入未完成,卡和记录都没有改变。"),
             helps: vec![],
+            rating_reasons: vec![],
         },
         Screen::Failed {
             business: s("社会保障卡密码修改"),
@@ -695,6 +734,7 @@ fn samples() -> Vec<Screen> {
                 item("pin_unblock", "社会保障卡密码解锁", Icon::PinUnblock, true),
                 item("pin_reset", "社会保障卡密码重置", Icon::PinReset, true),
             ],
+            rating_reasons: vec![],
         },
         Screen::TakeCards {
             card: true,
@@ -1010,6 +1050,7 @@ fn variant(screen: &Screen) -> &'static str {
         Screen::Notice { .. } => "notice",
         Screen::Refused { .. } => "refused",
         Screen::Confirm { .. } => "confirm",
+        Screen::Pay { .. } => "pay",
         Screen::Pins { .. } => "pins",
         Screen::Interrupted { .. } => "interrupted",
         Screen::Done { .. } => "done",
@@ -1032,7 +1073,7 @@ fn variant(screen: &Screen) -> &'static str {
     }
 }
 
-const VARIANTS: [&str; 25] = [
+const VARIANTS: [&str; 26] = [
     "take_cards",
     "home",
     "attract",
@@ -1040,6 +1081,7 @@ const VARIANTS: [&str; 25] = [
     "notice",
     "refused",
     "confirm",
+    "pay",
     "pins",
     "interrupted",
     "done",
@@ -1843,6 +1885,7 @@ fn the_notice_lists_every_item_with_print_and_finish() {
                 intro: s("请补齐以下材料"),
                 items: items.clone(),
                 complaint: s("12333"),
+                rating_reasons: vec![],
             };
             let tokens = parse(&render_page(&page(lang, elderly, screen)));
             let lists = opens(&tokens, "ol");
@@ -1877,6 +1920,7 @@ fn outcomes_say_what_happened_and_offer_finish_where_it_makes_sense() {
                 Screen::Refused {
                     business: s("解挂"),
                     message: s("已申请补领,不能解挂"),
+                    rating_reasons: vec![],
                 },
                 Key::RefusedHeading,
                 true,
@@ -1886,6 +1930,7 @@ fn outcomes_say_what_happened_and_offer_finish_where_it_makes_sense() {
                     business: s("挂失"),
                     message: s("卡和记录都没有改变"),
                     helps: vec![],
+                    rating_reasons: vec![],
                 },
                 Key::FailedHeading,
                 true,
@@ -1941,6 +1986,9 @@ fn confirm_lists_the_fields_and_notes_and_posts_confirm_or_cancel() {
             business: s("挂失"),
             fields: fields.clone(),
             notes: vec![s("挂失后卡立即停用")],
+            consequences: vec![],
+            irreversible: false,
+            acknowledged: false,
         };
         let tokens = parse(&render_page(&page(lang, false, screen)));
         let terms: Vec<String> = tokens
@@ -2069,6 +2117,7 @@ fn done_shows_the_result_the_qr_code_and_an_unsteered_rating() {
             let screen = Screen::Done {
                 business: s("电子社会保障卡申领"),
                 fields: vec![field("姓名", "张*")],
+                result: vec![],
                 receipt: vec![s("回执第一行"), s("回执第二行")],
                 ecard_qr: Some(s("ECARD1.payload.signature")),
                 rating_reasons: reasons.clone(),
@@ -2163,6 +2212,7 @@ fn done_without_qr_receipt_or_reasons_leaves_them_out() {
         let screen = Screen::Done {
             business: s("应用状态查询"),
             fields: vec![field("卡状态", "正常")],
+            result: vec![],
             receipt: vec![],
             ecard_qr: None,
             rating_reasons: vec![],
@@ -2182,6 +2232,7 @@ fn a_token_too_long_for_a_qr_code_says_so_instead() {
     let screen = Screen::Done {
         business: s("电子社会保障卡申领"),
         fields: vec![],
+        result: vec![],
         receipt: vec![],
         ecard_qr: Some("x".repeat(5000)),
         rating_reasons: vec![],
@@ -2272,6 +2323,7 @@ fn the_host_gets_exactly_these_actions_and_fields() {
     }
     let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>();
     let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("acknowledge", set(&["action"])),
         ("bank", set(&["action", "receipt"])),
         ("cancel", set(&["action"])),
         ("confirm", set(&["action"])),
@@ -2437,24 +2489,50 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             intro,
             items,
             complaint,
+            rating_reasons,
         } => Screen::Notice {
             business: f(business),
             intro: f(intro),
             items: strings(items, f),
             complaint: f(complaint),
+            rating_reasons: pairs(rating_reasons, f),
         },
-        Screen::Refused { business, message } => Screen::Refused {
+        Screen::Refused {
+            business,
+            message,
+            rating_reasons,
+        } => Screen::Refused {
             business: f(business),
             message: f(message),
+            rating_reasons: pairs(rating_reasons, f),
         },
         Screen::Confirm {
             business,
             fields: fs,
             notes,
+            consequences,
+            irreversible,
+            acknowledged,
         } => Screen::Confirm {
             business: f(business),
             fields: fields(fs, f),
             notes: strings(notes, f),
+            consequences: strings(consequences, f),
+            irreversible: *irreversible,
+            acknowledged: *acknowledged,
+        },
+        Screen::Pay {
+            business,
+            amount,
+            qr,
+            slip,
+            problem,
+        } => Screen::Pay {
+            business: f(business),
+            amount: f(amount),
+            qr: qr.clone(),
+            slip: strings(slip, f),
+            problem: problem.as_deref().map(&mut *f),
         },
         Screen::Pins {
             business,
@@ -2486,12 +2564,14 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
         Screen::Done {
             business,
             fields: fs,
+            result,
             receipt,
             ecard_qr,
             rating_reasons,
         } => Screen::Done {
             business: f(business),
             fields: fields(fs, f),
+            result: fields(result, f),
             receipt: strings(receipt, f),
             ecard_qr: ecard_qr.as_deref().map(&mut *f),
             rating_reasons: pairs(rating_reasons, f),
@@ -2500,6 +2580,7 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             business,
             message,
             helps,
+            rating_reasons,
         } => Screen::Failed {
             business: f(business),
             message: f(message),
@@ -2510,6 +2591,7 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                     ..i.clone()
                 })
                 .collect(),
+            rating_reasons: pairs(rating_reasons, f),
         },
         Screen::Face {
             business,
@@ -2558,6 +2640,7 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                     basis: f(&e.basis),
                     procedure: strings(&e.procedure, f),
                     time_limit: f(&e.time_limit),
+                    production: e.production.as_deref().map(&mut *f),
                     materials: strings(&e.materials, f),
                     fee: f(&e.fee),
                     agent: f(&e.agent),

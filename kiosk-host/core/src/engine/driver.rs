@@ -232,9 +232,12 @@ impl Engine<'_> {
         Ok(Event::EcardScanned { person, facts })
     }
 
-    /// A card was inserted: read it, settle its pending intents, make it agree with the
-    /// registry (block lost or cancelled cards), and read it again if anything changed.
+    /// A card was inserted: lift the temporary losses whose window has ended (so the card is
+    /// judged against the registry as it stands now), read it, settle its pending intents,
+    /// make it agree with the registry (block lost or cancelled cards, unblock one whose loss
+    /// has lifted), and read it again if anything changed.
     pub fn card_inserted(&self, now: Timestamp) -> Result<Insertion, DriverError> {
+        self.lift_expired_losses(now)?;
         let read = || -> Result<_, DriverError> {
             let mut conn = card_ops::connect_card(self.readers, &self.target)
                 .map_err(|e| DriverError::Exec(e.into()))?;
@@ -298,8 +301,10 @@ impl Engine<'_> {
         }
     }
 
-    /// Lifts temporary losses older than the configured window (临时挂失 lifts by itself).
-    pub(crate) fn lift_expired_losses(&self, now: Timestamp) -> Result<usize, StoreError> {
+    /// Lifts temporary losses older than the configured window (临时挂失 lifts by itself):
+    /// at startup, at every card insertion, and on the service's timer while the kiosk runs.
+    /// Returns how many were lifted; each is audited (`card.loss_lifted`).
+    pub fn lift_expired_losses(&self, now: Timestamp) -> Result<usize, StoreError> {
         let days = i64::from(self.config.business.temporary_loss_days);
         let before = now - Duration::days(days);
         let cards = self

@@ -287,7 +287,15 @@ impl Executor<'_> {
                 // registry agree, and say so.
                 let mut commit = on_success;
                 commit.settle = Some((id, IntentStatus::Applied));
-                commit.archive = None;
+                // The enable is settled: its case is archived like any finished one (6.4),
+                // with the settlement as its last step.
+                if let Some(archive) = commit.archive.as_mut() {
+                    archive.steps.push(crate::store::CaseStep {
+                        at: commit.at,
+                        step: "对账办结".into(),
+                        detail: "卡密码已设置,登记改为正常".into(),
+                    });
+                }
                 if let Some(case) = commit.case.as_mut() {
                     case.outcome = Some(Outcome::Reconciled);
                     case.summary = "card PIN already set: registry moved to active".into();

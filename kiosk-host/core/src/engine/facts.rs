@@ -114,7 +114,7 @@ impl HolderFacts {
     }
 
     /// An application still on its way (not collected, not rejected).
-    pub(crate) fn open_application(&self) -> Option<&Application> {
+    pub fn open_application(&self) -> Option<&Application> {
         use crate::domain::Progress;
         self.applications
             .iter()

@@ -484,13 +484,14 @@ pub fn archive_record(s: &Session, ctx: &Ctx<'_>, record: Option<&CardRecord>) -
     }
 }
 
-/// The time limit of an application business accepted now (`None` for the businesses done
-/// at once): `application_deadline_days` working days after today (UTC+8).
+/// The expected production date of a card applied for now (`None` for the businesses that
+/// send no card to production): `application_deadline_days` working days after today (UTC+8).
+/// It is the application's date, not the case's time limit (every case is 即时办结, 6.3.2).
 pub(crate) fn application_deadline(
     business: BusinessCode,
     ctx: &Ctx<'_>,
 ) -> Option<crate::calendar::Deadline> {
-    (rules::rule(business).time_limit == rules::TimeLimit::ApplicationDeadline).then(|| {
+    rules::rule(business).production.then(|| {
         ctx.calendar
             .add_working_days(local_date(ctx.now), ctx.settings.application_deadline_days)
     })
@@ -575,20 +576,30 @@ pub fn receipt(
                     ctx.settings.application_deadline_days,
                 )
             });
+            // 6.3.2: at an outlet every business is 即时办结; the production of the card has
+            // its own expected date (the agency's figure), which is not the case's time limit.
             let days = ctx.settings.application_deadline_days;
             let provisional = if d.provisional {
-                t("(暂定)", " (provisional)", " (ۋاقىتلىق)")
+                t(",暂定", ", provisional", "، ۋاقىتلىق")
             } else {
                 String::new()
             };
+            lines.push(t(
+                "办理时限: 即时办结(已受理)",
+                "Time limit: Completed on the spot (accepted)",
+                "بېجىرىش مۇددىتى: شۇ ھامان بېجىرىلىدۇ (قوبۇل قىلىندى)",
+            ));
             lines.push(match lang {
-                Language::ZhCn => format!("办理时限: {days}个工作日,{} 前{provisional}", d.date),
+                Language::ZhCn => format!(
+                    "预计制卡: {} 前({days}个工作日{provisional}),制成后凭本回执领取",
+                    d.date
+                ),
                 Language::En => format!(
-                    "Time limit: {days} working days, by {}{provisional}",
+                    "Card expected by {} ({days} working days{provisional}); collect it with this receipt",
                     d.date
                 ),
                 Language::Ug => format!(
-                    "بېجىرىش مۇددىتى: {days} خىزمەت كۈنى، {} دىن بۇرۇن{provisional}",
+                    "كارتا {} دىن بۇرۇن ياسىلىدۇ ({days} خىزمەت كۈنى{provisional})، بۇ تالون بىلەن ئېلىڭ",
                     d.date
                 ),
             });
@@ -645,11 +656,16 @@ pub fn receipt(
             if let Some(a) = g.holder.as_ref().and_then(|h| h.open_application()) {
                 let progress = a.progress.text().pick(lang).to_string();
                 lines.push(match lang {
-                    Language::ZhCn => format!("申请进度: {progress}(时限 {})", a.deadline),
-                    Language::En => format!("Application: {progress} (by {})", a.deadline),
-                    Language::Ug => {
-                        format!("ئىلتىماس ئەھۋالى: {progress} (مۇددىتى {})", a.deadline)
+                    Language::ZhCn => {
+                        format!("申请进度: {progress}(预计 {} 前制成)", a.deadline)
                     }
+                    Language::En => {
+                        format!("Application: {progress} (card expected by {})", a.deadline)
+                    }
+                    Language::Ug => format!(
+                        "ئىلتىماس ئەھۋالى: {progress} (كارتا {} دىن بۇرۇن ياسىلىدۇ)",
+                        a.deadline
+                    ),
                 });
             }
         }

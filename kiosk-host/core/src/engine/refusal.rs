@@ -43,6 +43,9 @@ pub enum Refusal {
     IdentityNotVerified {
         counter: String,
     },
+    /// 注销 for a death is done by an agent (the deceased cannot come), with the documents of
+    /// the rule: the deceased's ID card and card, the agent's ID card, the bank's materials.
+    DeathNeedsAgent,
 }
 
 impl Refusal {
@@ -186,6 +189,11 @@ impl Refusal {
                 en: format!("we could not verify that you are the person on the ID card: nothing was done or changed; please bring the ID card to the counter {counter}"),
                 ug: format!("سىزنىڭ كىملىكتىكى كىشى ئىكەنلىكىڭىزنى دەلىللىيەلمىدۇق، ھېچنېمە ئۆزگەرتىلمىدى؛ كىملىكىڭىزنى ئېلىپ {counter} كۆزنىكىگە بېرىڭ"),
             },
+            Refusal::DeathNeedsAgent => fixed(Tri::new(
+                "因死亡注销须由代办人办理:请选择\u{201c}代他人办理\u{201d},并带齐死者身份证、社会保障卡、代办人本人身份证及合作银行要求的材料",
+                "a cancellation for death is done by an agent: choose \"for someone else\" and bring the deceased's ID card and card, your own ID card and the bank's materials",
+                "ۋاپات سەۋەبىدىن ئەمەلدىن قالدۇرۇشنى ۋاكالەتچى بېجىرىدۇ: «باشقىلار ئۈچۈن» نى تاللاپ، مەرھۇمنىڭ كىملىكى، كارتىسى، ئۆز كىملىكىڭىز ۋە بانكا تەلەپ قىلغان ماتېرىياللارنى ئېلىپ كېلىڭ",
+            )),
         }
     }
 }
@@ -233,6 +241,7 @@ mod tests {
             Refusal::IdentityNotVerified {
                 counter: String::new(),
             },
+            Refusal::DeathNeedsAgent,
         ]
     }
 

@@ -4,8 +4,10 @@
 //! 申报 (gather each material from the devices; the citizen may say "I don't have it") →
 //! 受理 (completeness check; anything missing ends the case with one notice listing every
 //! missing item) → preconditions on the registry and the card (refusals say why) →
-//! confirmation with masked data → PIN entry where the business needs one → 办理 (effects run
-//! by the executor) → 办结 (receipt, rating).
+//! confirmation with masked data and the business's consequences (`rules::consequence`; the
+//! service asks a second touch for an irreversible one) → PIN entry where the business needs
+//! one → 办理 (effects run by the executor) → 办结 (receipt). Every ending (done, refused,
+//! one-time notice, failed) may be rated.
 //!
 //! PINs never enter the session: a PIN-entry event hands them straight to the card effect.
 
@@ -13,6 +15,7 @@ use std::collections::BTreeSet;
 
 use card_io::pin::Pin;
 
+use super::facts::Reason;
 use super::{identity, plan};
 use crate::domain::{local_date, BusinessCode, Outcome};
 use crate::rules::{self, intake, Material};
@@ -95,7 +98,12 @@ impl Session {
             return Phase::Gathering { material };
         }
         let rule = rules::rule(self.business);
-        let provided: intake::Provided = self.gathered.provided().into_iter().collect();
+        let mut provided: intake::Provided = self.gathered.provided().into_iter().collect();
+        if self.progress_only() {
+            // An applicant without a card yet: the ID card alone shows where the application
+            // stands (BUSINESS-RULES.md section 1, 状态查询).
+            provided.insert(Material::SsCard);
+        }
         if let Err(notice) = intake::check(rule, &self.intake_context(), &provided) {
             return Phase::Returned { notice };
         }
@@ -108,6 +116,20 @@ impl Session {
             Err(refusal) => Phase::Refused { refusal },
             Ok(()) => identity::enter(self, ctx),
         }
+    }
+
+    /// A status query by the ID card alone: the holder said they have no card, has none in
+    /// use (none yet, or lost or cancelled) and has an application on its way. Only the
+    /// application's progress is shown then.
+    pub fn progress_only(&self) -> bool {
+        self.business == BusinessCode::Status
+            && self.lacking.contains(&Material::SsCard)
+            && self.gathered.card.is_none()
+            && self.gathered.holder.as_ref().is_some_and(|h| {
+                h.open_application().is_some()
+                    && h.current_card()
+                        .is_none_or(|c| !matches!(c.state, crate::domain::CardState::Active))
+            })
     }
 
     /// Handles one event. Returns the effects to run; a [`Notice`] when the event was not
@@ -148,8 +170,13 @@ impl Session {
             (Phase::Executing | Phase::Interrupted, Event::Executed(result)) => {
                 self.executed(result, ctx)
             }
+            // A rating after every case (BUSINESS-RULES.md section 6): done, refused, ended
+            // with a one-time notice, or failed.
             (
-                Phase::Done { .. },
+                Phase::Done { .. }
+                | Phase::Returned { .. }
+                | Phase::Refused { .. }
+                | Phase::Failed { .. },
                 Event::Rate {
                     level,
                     reasons,
@@ -168,7 +195,11 @@ impl Session {
                     Effect::Rate(Rating {
                         case_id: self.case_id.clone(),
                         level,
-                        reasons: if level <= 2 { reasons } else { Vec::new() },
+                        reasons: if Rating::is_good(level) {
+                            Vec::new()
+                        } else {
+                            reasons
+                        },
                         comment,
                         at: ctx.now,
                     }),
@@ -186,7 +217,7 @@ impl Session {
                 vec![Effect::ReleaseCard]
             }
             (Phase::Returned { notice: n }, Event::Confirm) => {
-                // "Print the notice".
+                // "Print the notice", in the citizen's language (`Engine::feed_in`).
                 vec![Effect::Print(n.lines(ctx.language))]
             }
             (Phase::Done { receipt, .. }, Event::Confirm) => {
@@ -289,7 +320,7 @@ impl Session {
                 }
             }
             (Material::IdCard, Event::EcardScanned { person, facts }) => {
-                if !rules::rule(self.business).ecard_identifies {
+                if !rules::rule(self.business).ecard_identifies() {
                     return Err(Notice::from(Tri::new(
                         "本业务须使用居民身份证",
                         "this business needs the resident ID card",
@@ -380,6 +411,12 @@ impl Session {
                         "choose a reason of this business",
                         "بۇ ئىشنىڭ سەۋەبىنى تاللاڭ",
                     )));
+                }
+                if self.business == BusinessCode::Cancel && r == Reason::Death && !self.agent {
+                    self.phase = Phase::Refused {
+                        refusal: Refusal::DeathNeedsAgent,
+                    };
+                    return Ok(Vec::new());
                 }
                 self.step(ctx, "选择原因", r.zh());
                 self.gathered.reason = Some(r);

@@ -7,7 +7,7 @@ use firmware_config::{Business, Language};
 use serde::Serialize;
 
 use super::intake::{material_text, LABEL_COMPLAINT};
-use super::row::{AgentPolicy, BusinessRule, Fee, Material, Needed, TimeLimit};
+use super::row::{BusinessRule, Fee, Material, Needed, TimeLimit};
 use super::table::{all, COMPLAINT_CHANNEL};
 use crate::domain::BusinessCode;
 use crate::text::Tri;
@@ -26,8 +26,12 @@ pub struct GuideEntry {
     pub basis: String,
     /// 办理程序, in order.
     pub procedure: Vec<String>,
-    /// 办理时限, e.g. "40个工作日" or "即时办结".
+    /// 办理时限: "即时办结" for every business at the kiosk (6.3.2).
     pub time_limit: String,
+    /// The expected production of a card not issued on the spot (the agency's figure, e.g.
+    /// "新卡预计30个工作日内制成"), for the businesses that send a card to production; not a
+    /// time limit of the case.
+    pub production: Option<String>,
     /// 申报材料, each with its condition.
     pub materials: Vec<GuideMaterial>,
     /// 收费标准, e.g. "免费" or "20元".
@@ -84,6 +88,7 @@ pub fn entry(rule: &BusinessRule, settings: &Business, lang: Language) -> GuideE
             .map(|s| s.pick(lang).to_string())
             .collect(),
         time_limit: time_limit_text(rule.time_limit, settings, lang),
+        production: rule.production.then(|| production_text(settings, lang)),
         materials: rule
             .requirements
             .iter()
@@ -95,30 +100,30 @@ pub fn entry(rule: &BusinessRule, settings: &Business, lang: Language) -> GuideE
             })
             .collect(),
         fee: fee_text(rule.fee, settings, lang),
-        agent: match rule.agent {
-            AgentPolicy::Allowed => AGENT_ALLOWED,
-            AgentPolicy::Never => AGENT_NEVER,
-        }
-        .pick(lang)
-        .to_string(),
+        agent: super::agents::agent_rule(rule.code)
+            .into_pick(lang)
+            .to_string(),
         complaint: COMPLAINT_CHANNEL.pick(lang).to_string(),
     }
 }
 
-/// The time limit as text: the configured application deadline in working days, or 即时办结.
-pub fn time_limit_text(limit: TimeLimit, settings: &Business, lang: Language) -> String {
+/// The time limit as text: 即时办结 (6.3.2) for every business at the kiosk.
+pub fn time_limit_text(limit: TimeLimit, _settings: &Business, lang: Language) -> String {
     match limit {
         TimeLimit::Immediate => IMMEDIATE.pick(lang).to_string(),
-        TimeLimit::ApplicationDeadline => {
-            let days = settings.application_deadline_days;
-            Tri::new(
-                format!("{days}个工作日"),
-                format!("{days} working days"),
-                format!("{days} خىزمەت كۈنى"),
-            )
-            .into_pick(lang)
-        }
     }
+}
+
+/// The expected production time of a card not issued on the spot, as text (the agency's
+/// figure, setting `application_deadline_days`).
+pub fn production_text(settings: &Business, lang: Language) -> String {
+    let days = settings.application_deadline_days;
+    Tri::new(
+        format!("未当场发卡的,新卡预计{days}个工作日内制成(制卡进度可凭身份证查询)"),
+        format!("A card not issued on the spot is expected within {days} working days (progress can be queried with the ID card)"),
+        format!("شۇ ھامان بېرىلمىگەن كارتا {days} خىزمەت كۈنى ئىچىدە ياسىلىدۇ (باسقۇچىنى كىملىك بىلەن سۈرۈشتۈرگىلى بولىدۇ)"),
+    )
+    .into_pick(lang)
 }
 
 /// The fee as text: 免费, or the configured replacement fee in yuan (0 and below are free;
@@ -158,6 +163,9 @@ pub fn render(entries: &[GuideEntry], lang: Language) -> Vec<String> {
             lines.push(format!("     {}) {step}", n + 1));
         }
         lines.push(format!("   {}{}", label(&LABEL_TIME_LIMIT), e.time_limit));
+        if let Some(p) = &e.production {
+            lines.push(format!("   {}{p}", label(&LABEL_PRODUCTION)));
+        }
         lines.push(format!("   {}", label(&LABEL_MATERIALS)));
         for m in &e.materials {
             lines.push(format!("     - {} ({})", m.text, m.clause));
@@ -222,7 +230,7 @@ fn material_line(
         (Needed::Always, _) => noun.to_string(),
         (_, _) => format!("{}{noun}", condition(needed).pick(lang)),
     };
-    if material == Material::IdCard && rule.ecard_identifies {
+    if material == Material::IdCard && rule.ecard_identifies() {
         line.push_str(ECARD_INSTEAD.pick(lang));
     }
     line
@@ -254,6 +262,7 @@ const LABEL_CONTENT: Tri = Tri::new("服务内容:", "Content: ", "مەزمۇن�
 const LABEL_BASIS: Tri = Tri::new("办理依据:", "Basis: ", "ئاساسى: ");
 const LABEL_PROCEDURE: Tri = Tri::new("办理程序:", "Procedure:", "بېجىرىش تەرتىپى:");
 const LABEL_TIME_LIMIT: Tri = Tri::new("办理时限:", "Time limit: ", "ۋاقىت چېكى: ");
+const LABEL_PRODUCTION: Tri = Tri::new("制卡时间:", "Card production: ", "كارتا ياساش: ");
 const LABEL_MATERIALS: Tri = Tri::new("申报材料:", "Materials:", "ماتېرىياللار:");
 const LABEL_FEE: Tri = Tri::new("收费标准:", "Fee: ", "ھەققى: ");
 const LABEL_AGENT: Tri = Tri::new("委托办理:", "Agent: ", "ۋاكالەت: ");
@@ -264,16 +273,6 @@ const ONE_TIME_NOTICE: Tri = Tri::new(
 );
 const IMMEDIATE: Tri = Tri::new("即时办结", "Completed on the spot", "شۇ ھامان بېجىرىلىدۇ");
 const FREE: Tri = Tri::new("免费", "Free", "ھەقسىز");
-const AGENT_ALLOWED: Tri = Tri::new(
-    "可委托他人办理:被委托人须提供本人有效身份证件原件,并提供委托人的材料(6.1.3.2 d))",
-    "An agent may act for the holder: the agent brings their own valid ID card and the holder's materials (6.1.3.2 d))",
-    "ۋاكالەتچى بېجىرسە بولىدۇ: ۋاكالەتچى ئۆزىنىڭ ئىناۋەتلىك كىملىكى ۋە سۇغۇرتىغا قاتناشقۇچىنىڭ ماتېرىياللىرىنى ئېلىپ كېلىدۇ (6.1.3.2 d))",
-);
-const AGENT_NEVER: Tri = Tri::new(
-    "不可委托,须参保人本人办理",
-    "No agent: the holder must come in person",
-    "ۋاكالەتچى بېجىرەلمەيدۇ، سۇغۇرتىغا قاتناشقۇچىنىڭ ئۆزى بېجىرىشى كېرەك",
-);
 const ALWAYS: Tri = Tri::new("", "", "");
 const IF_NO_PHOTO: Tri = Tri::new(
     "系统内无照片的,提供",
@@ -286,9 +285,9 @@ const IF_AGENT: Tri = Tri::new(
     "ۋاكالەتچى بېجىرسە: ",
 );
 const IF_CARD_READABLE: Tri = Tri::new(
-    "原卡能读取的,提供",
-    "If the card can still be read: ",
-    "كارتىنى ئوقۇغىلى بولسا: ",
+    "原卡能读取的,以及委托他人办理的,提供",
+    "If the card can still be read, and always when an agent acts: ",
+    "كارتىنى ئوقۇغىلى بولسا، ۋاكالەتچى بېجىرگەندە ھەر ۋاقىت: ",
 );
 const ECARD_INSTEAD: Tri = Tri::new(
     "(也可出示电子社会保障卡二维码)",

@@ -54,13 +54,14 @@ impl Provided {
     }
 
     /// A verified e-card QR identified the holder: it counts as the holder's ID card for the
-    /// businesses whose rule allows it ([`BusinessRule::ecard_identifies`]). Returns whether it
+    /// businesses whose rule allows it ([`BusinessRule::ecard_identifies`], none today). Returns whether it
     /// was counted.
     pub fn identified_by_ecard(&mut self, rule: &BusinessRule) -> bool {
-        if rule.ecard_identifies {
+        let counted = rule.ecard_identifies();
+        if counted {
             self.materials.insert(Material::IdCard);
         }
-        rule.ecard_identifies
+        counted
     }
 }
 
@@ -110,7 +111,7 @@ impl IntakeContext {
             Needed::Always => true,
             Needed::WithoutPhotoOnFile => !self.photo_on_file,
             Needed::ForAgent => self.agent,
-            Needed::IfCardReadable => self.card_readable,
+            Needed::IfCardReadable => self.card_readable || self.agent,
         }
     }
 }

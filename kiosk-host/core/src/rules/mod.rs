@@ -4,6 +4,8 @@
 //! ([`intake`]), the session engine and the public service guide ([`guide`]) all read this one
 //! table, so they cannot disagree.
 
+pub mod agents;
+pub mod consequence;
 pub mod guide;
 pub mod intake;
 mod row;

@@ -61,7 +61,9 @@ pub enum Needed {
     WithoutPhotoOnFile,
     /// Only in 委托 cases.
     ForAgent,
-    /// Only when the citizen has the card and it can be read (换领 of a damaged card).
+    /// When the citizen has the card and it can be read (换领 of a damaged card), and always in
+    /// 委托 cases: 6.1.3.2 d) asks the agent for the
+    /// principal's card original, and the kiosk can only check a card it reads (换领, 注销).
     IfCardReadable,
 }
 
@@ -107,14 +109,14 @@ pub enum Precondition {
     Any,
 }
 
-/// The time limit (6.3).
+/// The time limit (6.3). Every business at an outlet is 即时办结 (6.3.2); 6.3.1's 30–40
+/// working days are the *online* application's. A card not issued on the spot has its own
+/// expected production date ([`BusinessRule::production`]), which is not the case's limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeLimit {
     /// 即时办结 (6.3.2).
     Immediate,
-    /// The configured application deadline in working days (6.3.1: 30–40).
-    ApplicationDeadline,
 }
 
 /// The fee.
@@ -140,11 +142,26 @@ pub struct BusinessRule {
     pub requirements: &'static [Requirement],
     pub agent: AgentPolicy,
     pub time_limit: TimeLimit,
+    /// True when the business ends with a card sent to production (申领, 补领, 换领, 换发): the
+    /// application gets an expected production date (the agency's figure, setting
+    /// `application_deadline_days`), tracked apart from the case.
+    pub production: bool,
     pub fee: Fee,
     /// Steps the citizen goes through (service guide "procedure"), in order.
     pub procedure: &'static [Tri],
     /// True when the business sends commands that change the card.
     pub writes_card: bool,
-    /// True when an e-card QR may stand in for the ID card to identify the holder.
-    pub ecard_identifies: bool,
+}
+
+impl BusinessRule {
+    /// True when an e-card QR may stand in for the ID card to identify the holder: only where
+    /// the rule asks for no ID card original (6.1.3.2 a) asks for it for every on-site
+    /// business, so the table has no such business today; the e-card never replaces the ID
+    /// card for a business that changes a card or the registry).
+    pub fn ecard_identifies(&self) -> bool {
+        !self
+            .requirements
+            .iter()
+            .any(|q| q.material == Material::IdCard && q.needed == Needed::Always)
+    }
 }

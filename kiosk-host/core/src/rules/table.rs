@@ -3,32 +3,25 @@
 //! Each row is a `const`; [`ALL`] lists them in table order and [`rule`] matches every
 //! [`BusinessCode`], so a new code fails to compile here instead of panicking at run time.
 //!
-//! Choices the documents leave open:
+//! Choices the documents leave open (BUSINESS-RULES.md sections 1 and 3 as corrected on
+//! 2026-12-06):
 //!
-//! - **Agents (委托, 6.1.3.2 d)).** BUSINESS-RULES.md section 3 forbids agents for PIN change
-//!   and PIN reset. This table also refuses them for `enable` and `pin_unblock`:
-//!   - `enable` is a PIN change (the holder's own PIN replaces the initial one, see
-//!     `engine::CardAction::Activate`); an agent would choose, and so know, the holder's PIN —
-//!     the very reason PIN change is never delegated.
-//!   - `pin_unblock` restores the wrong-PIN budget of whoever holds the card. An agent holds
-//!     the card and the principal's ID card by definition (6.1.3.2 d)), so a delegated unblock
-//!     would let the person who used up the tries guess again. So every PIN business stays
-//!     with the holder in person (3.2 lists PIN change, reset and unblock together).
-//!
-//!   Every other business allows agents, as 6.1.3.2 d) does; `cancel` must, since after a
-//!   death it is always done by someone else. In `photo` (and the photo of an application)
-//!   the camera takes whoever stands before it, so an agent case means the holder is there
-//!   with a helper (a child with a parent); the notice says so.
-//!   `status` identifies the holder by the card (6.1.3.2 c)); in an agent case the principal's
-//!   ID card is asked for as well, as 6.1.3.2 d) lists it.
+//! - **The ID document (6.1.3.2 a)).** Every on-site business asks for the holder's ID card
+//!   original, 状态查询 and PIN 修改 included. An e-card QR therefore identifies nobody where a
+//!   row lists the ID card ([`BusinessRule::ecard_identifies`]), which today is every row.
+//! - **Agents (委托, 6.1.3.2 d)).** The agent brings the principal's ID card **and** card and
+//!   their own ID card. Where the principal has no card (申领: not made yet; 挂失, 补领: lost;
+//!   照片: perhaps none yet) the card cannot be asked for; 换领 and 注销 ask an agent for the
+//!   card even when the holder in person may come without it, since the kiosk checks only a
+//!   card it reads. PIN change and reset are never delegated (section 3); this table also
+//!   refuses agents for `enable` (it sets the holder's own PIN) and `pin_unblock` (it gives the
+//!   wrong-PIN tries back to whoever holds the card). Every rule's reason is in
+//!   [`super::agents`], which the guide prints.
+//! - **Time limits (6.3).** Every business at the kiosk is 即时办结 (6.3.2); the case ends in the
+//!   session. 6.3.1's 30–40 working days are the online application's. A card sent to
+//!   production ([`BusinessRule::production`]) gets an expected date of its own.
 //! - **Order of requirements.** The holder's documents (6.1.3.2 a), c), b)), then the agent's
 //!   (d)), then the bank's (e)) and the business's own data: the notice lists them in this order.
-//! - **E-card identification.** An e-card QR stands in for the ID card only for `status`,
-//!   `report_loss` and `photo`: they issue nothing, write nothing to the card and change no
-//!   secret. A loss report is the case that matters most: a wallet lost with both cards leaves
-//!   the holder with the phone, and a wrongful temporary loss is harmless (it is lifted by
-//!   `cancel_loss` or ends by itself). Everything that issues a card or an e-card, writes to
-//!   the card, sets a PIN or cancels needs the ID card original, 6.1.3.2 a).
 //! - **Clauses.** 6.1.3.2 c) names the card for enable and status; the table cites it for every
 //!   business that reads or writes the card, since the card must be there to act on it. The new
 //!   contact details and the reasons are the business's own data, not in the 6.1.3.2 list: they
@@ -105,17 +98,17 @@ const fn req(material: Material, needed: Needed, clause: &'static str) -> Requir
 
 /// a) 参保人有效身份证件原件.
 const ID_CARD: Requirement = req(Material::IdCard, Needed::Always, "6.1.3.2 a)");
-/// d) the principal's ID card in 委托 cases, where the holder is otherwise identified by the card.
-const ID_CARD_FOR_AGENT: Requirement = req(Material::IdCard, Needed::ForAgent, "6.1.3.2 d)");
 /// b) 符合制卡要求的电子照片, when none is on file.
 const PHOTO_IF_NONE: Requirement = req(Material::Photo, Needed::WithoutPhotoOnFile, "6.1.3.2 b)");
 /// b) the photo itself is the purpose of the business.
 const PHOTO_ALWAYS: Requirement = req(Material::Photo, Needed::Always, "6.1.3.2 b)");
 /// c) 社会保障卡.
 const SS_CARD: Requirement = req(Material::SsCard, Needed::Always, "6.1.3.2 c)");
-/// c) the old card, when the citizen has it and it answers.
-const SS_CARD_IF_READABLE: Requirement =
+/// c) the old card, when the citizen has it and it answers; d) always from an agent.
+const SS_CARD_IF_READABLE_OR_AGENT: Requirement =
     req(Material::SsCard, Needed::IfCardReadable, "6.1.3.2 c)");
+/// d) 委托人的社会保障卡原件, where the business itself needs no card.
+const SS_CARD_FOR_AGENT: Requirement = req(Material::SsCard, Needed::ForAgent, "6.1.3.2 d)");
 /// d) 被委托人有效身份证件原件.
 const AGENT_ID_CARD: Requirement = req(Material::AgentIdCard, Needed::ForAgent, "6.1.3.2 d)");
 /// e) 合作银行要求的其他材料.
@@ -138,11 +131,6 @@ const DECLARE_ID_AND_CARD: Tri = Tri::new(
     "Submit: choose this service, place your ID card on the reader and insert your social security card",
     "تاپشۇرۇش: بۇ مۇلازىمەتنى تاللاپ، كىملىكىڭىزنى ئوقۇتۇڭ ۋە ئىجتىمائىي كاپالەت كارتىڭىزنى سېلىڭ",
 );
-const DECLARE_CARD: Tri = Tri::new(
-    "申报:选择本业务,插入社会保障卡",
-    "Submit: choose this service and insert your social security card",
-    "تاپشۇرۇش: بۇ مۇلازىمەتنى تاللاپ، ئىجتىمائىي كاپالەت كارتىڭىزنى سېلىڭ",
-);
 const DECLARE_EXCHANGE: Tri = Tri::new(
     "申报:选择本业务,读取身份证;旧卡能读取的插入旧卡,并选择换领原因",
     "Submit: choose this service and place your ID card on the reader; insert the old card if it can still be read, and choose the reason",
@@ -164,9 +152,9 @@ const DONE_NOW: Tri = Tri::new(
     "تاماملاش: شۇ ھامان بېجىرىلىدۇ، تالون بېسىلىدۇ",
 );
 const DONE_APPLICATION: Tri = Tri::new(
-    "办结:打印受理回执;新卡在办理时限内制成,凭回执领取",
-    "Finish: an acknowledgement is printed; the new card is made within the time limit and collected with it",
-    "تاماملاش: قوبۇل قىلىش تالونى بېسىلىدۇ؛ يېڭى كارتا بەلگىلەنگەن مۇددەت ئىچىدە ياسىلىدۇ، تالون بىلەن ئېلىنىدۇ",
+    "办结:即时办结,打印受理回执;新卡制成后(预计日期见回执)凭回执领取",
+    "Finish: done on the spot, an acknowledgement is printed; the new card is collected with it once made (expected date on the receipt)",
+    "تاماملاش: شۇ ھامان بېجىرىلىدۇ، قوبۇل قىلىش تالونى بېسىلىدۇ؛ يېڭى كارتا ياسالغاندىن كېيىن (مۆلچەرلەنگەن ۋاقتى تالوندا) تالون بىلەن ئېلىنىدۇ",
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -180,16 +168,17 @@ const APPLY: BusinessRule = BusinessRule {
         "ئىجتىمائىي كاپالەت كارتىسىغا ئىلتىماس قىلىش",
     ),
     content: Tri::new(
-        "首次申领社会保障卡:提交申请,新卡在办理时限内制成后领取。",
-        "First application for a social security card: the application is submitted and the card is made within the time limit.",
-        "ئىجتىمائىي كاپالەت كارتىسىغا تۇنجى قېتىم ئىلتىماس قىلىش؛ يېڭى كارتا بەلگىلەنگەن مۇددەت ئىچىدە ياسىلىدۇ.",
+        "首次申领社会保障卡:当场受理申请,新卡制成后领取。",
+        "First application for a social security card: the application is accepted on the spot and the card is collected once made.",
+        "ئىجتىمائىي كاپالەت كارتىسىغا تۇنجى قېتىم ئىلتىماس قىلىش؛ ئىلتىماس شۇ ھامان قوبۇل قىلىنىدۇ، يېڭى كارتا ياسالغاندىن كېيىن ئېلىنىدۇ.",
     ),
-    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) b) d)、6.2.2、6.3.1;GB/T 32621",
+    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) b) d)、6.2.2、6.3.2;GB/T 32621",
     presence: CardPresence::No,
     precondition: Precondition::NoValidCard,
     requirements: &[ID_CARD, PHOTO_IF_NONE, AGENT_ID_CARD],
     agent: AgentPolicy::Allowed,
-    time_limit: TimeLimit::ApplicationDeadline,
+    time_limit: TimeLimit::Immediate,
+    production: true,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID,
@@ -202,7 +191,6 @@ const APPLY: BusinessRule = BusinessRule {
         DONE_APPLICATION,
     ],
     writes_card: false,
-    ecard_identifies: false,
 };
 
 const ENABLE: BusinessRule = BusinessRule {
@@ -224,6 +212,7 @@ const ENABLE: BusinessRule = BusinessRule {
     // Never: enabling sets the holder's own PIN (see the module comment).
     agent: AgentPolicy::Never,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID_AND_CARD,
@@ -236,7 +225,6 @@ const ENABLE: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: true,
-    ecard_identifies: false,
 };
 
 const ECARD: BusinessRule = BusinessRule {
@@ -254,9 +242,10 @@ const ECARD: BusinessRule = BusinessRule {
     basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) d)、6.2.2、6.3.2;GB/T 32621",
     presence: CardPresence::No,
     precondition: Precondition::CardIn(&[CardState::Active]),
-    requirements: &[ID_CARD, AGENT_ID_CARD],
+    requirements: &[ID_CARD, SS_CARD_FOR_AGENT, AGENT_ID_CARD],
     agent: AgentPolicy::Allowed,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID,
@@ -273,7 +262,6 @@ const ECARD: BusinessRule = BusinessRule {
         ),
     ],
     writes_card: false,
-    ecard_identifies: false,
 };
 
 const STATUS: BusinessRule = BusinessRule {
@@ -288,16 +276,18 @@ const STATUS: BusinessRule = BusinessRule {
         "Shows the card's state, the PIN tries left, the validity and the application progress.",
         "كارتىنىڭ ھالىتى، پارول كىرگۈزۈشنىڭ قالغان قېتىم سانى، ئىناۋەتلىك مۇددىتى ۋە ئىلتىماس باسقۇچى كۆرسىتىلىدۇ.",
     ),
-    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 c) d)、6.2.2、6.3.2;GB/T 32621",
+    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) c) d)、6.2.2、6.3.2;GB/T 32621",
     presence: CardPresence::Required,
     precondition: Precondition::Any,
-    // The card identifies the holder (6.1.3.2 c)); an agent also brings the principal's ID.
-    requirements: &[SS_CARD, ID_CARD_FOR_AGENT, AGENT_ID_CARD],
+    // 6.1.3.2 a) and c): the ID card original and the card. Progress by the ID card alone is
+    // the card's absence declared (an applicant without a card yet).
+    requirements: &[ID_CARD, SS_CARD, AGENT_ID_CARD],
     agent: AgentPolicy::Allowed,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
-        DECLARE_CARD,
+        DECLARE_ID_AND_CARD,
         CHECK,
         Tri::new(
             "办理:屏幕显示卡状态、剩余密码输入次数、有效期和申领进度",
@@ -307,7 +297,6 @@ const STATUS: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: false,
-    ecard_identifies: true,
 };
 
 const CHANGE_INFO: BusinessRule = BusinessRule {
@@ -328,6 +317,7 @@ const CHANGE_INFO: BusinessRule = BusinessRule {
     requirements: &[ID_CARD, SS_CARD, AGENT_ID_CARD, CONTACT_DETAILS],
     agent: AgentPolicy::Allowed,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID_AND_CARD,
@@ -340,7 +330,6 @@ const CHANGE_INFO: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: false,
-    ecard_identifies: false,
 };
 
 const REPORT_LOSS: BusinessRule = BusinessRule {
@@ -361,6 +350,7 @@ const REPORT_LOSS: BusinessRule = BusinessRule {
     requirements: &[ID_CARD, AGENT_ID_CARD],
     agent: AgentPolicy::Allowed,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID,
@@ -373,7 +363,6 @@ const REPORT_LOSS: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: false,
-    ecard_identifies: true,
 };
 
 const CANCEL_LOSS: BusinessRule = BusinessRule {
@@ -394,6 +383,7 @@ const CANCEL_LOSS: BusinessRule = BusinessRule {
     requirements: &[ID_CARD, SS_CARD, AGENT_ID_CARD],
     agent: AgentPolicy::Allowed,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID_AND_CARD,
@@ -406,7 +396,6 @@ const CANCEL_LOSS: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: true,
-    ecard_identifies: false,
 };
 
 const REPLACE: BusinessRule = BusinessRule {
@@ -421,13 +410,14 @@ const REPLACE: BusinessRule = BusinessRule {
         "For a lost card: the loss report becomes formal, the old card is cancelled and a new card is applied for.",
         "كارتا يوقالغان بولسا، رەسمىي يوقاتقانلىق مەلۇم قىلىنىدۇ، كونا كارتا ئەمەلدىن قالدۇرۇلۇپ يېڭى كارتىغا ئىلتىماس قىلىنىدۇ.",
     ),
-    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) b) d)、6.2.2、6.3.1;GB/T 32621",
+    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) b) d)、6.2.2、6.3.2;GB/T 32621",
     presence: CardPresence::No,
     // A temporary loss is converted to a formal one by this request.
     precondition: Precondition::CardIn(&[CardState::LostTemporary, CardState::LostFormal]),
     requirements: &[ID_CARD, PHOTO_IF_NONE, AGENT_ID_CARD],
     agent: AgentPolicy::Allowed,
-    time_limit: TimeLimit::ApplicationDeadline,
+    time_limit: TimeLimit::Immediate,
+    production: true,
     fee: Fee::ReplacementFee,
     procedure: &[
         DECLARE_ID,
@@ -440,7 +430,6 @@ const REPLACE: BusinessRule = BusinessRule {
         DONE_APPLICATION,
     ],
     writes_card: false,
-    ecard_identifies: false,
 };
 
 const EXCHANGE: BusinessRule = BusinessRule {
@@ -451,18 +440,19 @@ const EXCHANGE: BusinessRule = BusinessRule {
         "For a damaged card, a card expiring within 60 days, or a change of key data: the old card is blocked and cancelled and a new card is applied for.",
         "كارتا بۇزۇلغان، ئىناۋەتلىك مۇددىتى 60 كۈن ئىچىدە توشىدىغان ياكى ئاساسلىق ئۇچۇر ئۆزگەرگەن بولسا، كونا كارتا توختىتىلىپ ئەمەلدىن قالدۇرۇلىدۇ ۋە يېڭى كارتىغا ئىلتىماس قىلىنىدۇ.",
     ),
-    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) b) c) d)、6.2.2、6.3.1;GB/T 32621",
+    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) b) c) d)、6.2.2、6.3.2;GB/T 32621",
     presence: CardPresence::IfAvailable,
     precondition: Precondition::CardIn(&[CardState::Active]),
     requirements: &[
         ID_CARD,
-        SS_CARD_IF_READABLE,
+        SS_CARD_IF_READABLE_OR_AGENT,
         PHOTO_IF_NONE,
         AGENT_ID_CARD,
         REASON,
     ],
     agent: AgentPolicy::Allowed,
-    time_limit: TimeLimit::ApplicationDeadline,
+    time_limit: TimeLimit::Immediate,
+    production: true,
     fee: Fee::ReplacementFee,
     procedure: &[
         DECLARE_EXCHANGE,
@@ -475,7 +465,6 @@ const EXCHANGE: BusinessRule = BusinessRule {
         DONE_APPLICATION,
     ],
     writes_card: true,
-    ecard_identifies: false,
 };
 
 const REISSUE: BusinessRule = BusinessRule {
@@ -490,13 +479,14 @@ const REISSUE: BusinessRule = BusinessRule {
         "When the issuer replaces cards in a batch (e.g. a new card generation): the old card is blocked and cancelled and a new card is applied for.",
         "تارقاتقۇچى ئورگان كارتىلارنى بىر تۇتاش يېڭىلىغاندا، كونا كارتا توختىتىلىپ ئەمەلدىن قالدۇرۇلىدۇ ۋە يېڭى كارتىغا ئىلتىماس قىلىنىدۇ.",
     ),
-    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) b) c) d)、6.2.2、6.3.1;GB/T 32621",
+    basis: "DB 6523/T 372-2023 第1章范围、6.1.3.2 a) b) c) d)、6.2.2、6.3.2;GB/T 32621",
     presence: CardPresence::Required,
     // Active and in a reissue batch; the batch is checked by the engine.
     precondition: Precondition::CardIn(&[CardState::Active]),
     requirements: &[ID_CARD, SS_CARD, PHOTO_IF_NONE, AGENT_ID_CARD],
     agent: AgentPolicy::Allowed,
-    time_limit: TimeLimit::ApplicationDeadline,
+    time_limit: TimeLimit::Immediate,
+    production: true,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID_AND_CARD,
@@ -509,7 +499,6 @@ const REISSUE: BusinessRule = BusinessRule {
         DONE_APPLICATION,
     ],
     writes_card: true,
-    ecard_identifies: false,
 };
 
 const CANCEL: BusinessRule = BusinessRule {
@@ -529,7 +518,7 @@ const CANCEL: BusinessRule = BusinessRule {
     precondition: Precondition::NotCancelled,
     requirements: &[
         ID_CARD,
-        SS_CARD_IF_READABLE,
+        SS_CARD_IF_READABLE_OR_AGENT,
         AGENT_ID_CARD,
         BANK_MATERIALS,
         REASON,
@@ -537,6 +526,7 @@ const CANCEL: BusinessRule = BusinessRule {
     // Allowed: after a death the cancellation is always done by someone else.
     agent: AgentPolicy::Allowed,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
         DECLARE_CANCEL,
@@ -549,7 +539,6 @@ const CANCEL: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: true,
-    ecard_identifies: false,
 };
 
 const PIN_CHANGE: BusinessRule = BusinessRule {
@@ -560,16 +549,17 @@ const PIN_CHANGE: BusinessRule = BusinessRule {
         "Changes the card's PIN; the old PIN is needed.",
         "كونا پارول ئارقىلىق كارتا پارولى ئۆزگەرتىلىدۇ.",
     ),
-    basis: "DB 6523/T 372-2023 第1章范围、3.2、6.1.3.2 c)、6.2.2、6.3.2;GB/T 32621",
+    basis: "DB 6523/T 372-2023 第1章范围、3.2、6.1.3.2 a) c)、6.2.2、6.3.2;GB/T 32621",
     presence: CardPresence::Required,
     precondition: Precondition::CardIn(&[CardState::Active]),
-    // The card and its PIN identify the holder (6.1.3.2 c)).
-    requirements: &[SS_CARD],
+    // 6.1.3.2 a): the ID card original as for every on-site business; c): the card.
+    requirements: &[ID_CARD, SS_CARD],
     agent: AgentPolicy::Never,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
-        DECLARE_CARD,
+        DECLARE_ID_AND_CARD,
         CHECK,
         Tri::new(
             "办理:输入原密码,再两次输入新密码(6位数字,不能过于简单)",
@@ -579,7 +569,6 @@ const PIN_CHANGE: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: true,
-    ecard_identifies: false,
 };
 
 const PIN_RESET: BusinessRule = BusinessRule {
@@ -600,6 +589,7 @@ const PIN_RESET: BusinessRule = BusinessRule {
     requirements: &[ID_CARD, SS_CARD],
     agent: AgentPolicy::Never,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID_AND_CARD,
@@ -612,7 +602,6 @@ const PIN_RESET: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: true,
-    ecard_identifies: false,
 };
 
 const PIN_UNBLOCK: BusinessRule = BusinessRule {
@@ -635,6 +624,7 @@ const PIN_UNBLOCK: BusinessRule = BusinessRule {
     // Never: an unblock restores the wrong-PIN tries to whoever holds the card (module comment).
     agent: AgentPolicy::Never,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID_AND_CARD,
@@ -647,7 +637,6 @@ const PIN_UNBLOCK: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: true,
-    ecard_identifies: false,
 };
 
 const PHOTO: BusinessRule = BusinessRule {
@@ -664,6 +653,7 @@ const PHOTO: BusinessRule = BusinessRule {
     requirements: &[ID_CARD, PHOTO_ALWAYS, AGENT_ID_CARD],
     agent: AgentPolicy::Allowed,
     time_limit: TimeLimit::Immediate,
+    production: false,
     fee: Fee::Free,
     procedure: &[
         DECLARE_ID,
@@ -676,5 +666,4 @@ const PHOTO: BusinessRule = BusinessRule {
         DONE_NOW,
     ],
     writes_card: false,
-    ecard_identifies: true,
 };

@@ -484,6 +484,17 @@ pub struct Rating {
     pub at: Timestamp,
 }
 
+impl Rating {
+    /// The lowest good level: 非常满意 (5), 满意 (4) and 基本满意 (3) are 好评; 不满意 (2) and
+    /// 非常不满意 (1) are 差评 and take reasons (BUSINESS-RULES.md section 6).
+    pub const LOWEST_GOOD: u8 = 3;
+
+    /// True for a good rating (好评).
+    pub fn is_good(level: u8) -> bool {
+        level >= Rating::LOWEST_GOOD
+    }
+}
+
 /// Statistics of one business over a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BusinessStats {
@@ -499,7 +510,8 @@ pub struct BusinessStats {
     pub ratings: u64,
     /// Mean level (1–5).
     pub mean_rating: Option<f64>,
-    /// Share of ratings at 4 or 5 (0–1).
+    /// Share of good ratings (好评: 非常满意, 满意 and 基本满意, levels 3–5; see
+    /// [`Rating::is_good`]) over all ratings (0–1).
     pub satisfied_rate: Option<f64>,
     /// Count per level 1..=5 (index 0 = level 1).
     pub rating_counts: [u64; 5],

@@ -91,19 +91,14 @@ fn every_code_has_exactly_one_row_in_document_order() {
 #[test]
 fn identity_materials_follow_6_1_3_2() {
     for r in all() {
+        // a): the ID card original for every on-site business, 状态查询 and PIN 修改 included.
         let id = r
             .requirements
             .iter()
             .find(|q| q.material == Material::IdCard && q.needed == Needed::Always);
-        match r.code {
-            BusinessCode::Status | BusinessCode::PinChange => {
-                assert!(id.is_none(), "{:?} identifies by the card", r.code);
-                assert!(r.requirements.iter().any(|q| q.material == Material::SsCard
-                    && q.needed == Needed::Always
-                    && q.clause == "6.1.3.2 c)"));
-            }
-            _ => assert_eq!(id.map(|q| q.clause), Some("6.1.3.2 a)"), "{:?}", r.code),
-        }
+        assert_eq!(id.map(|q| q.clause), Some("6.1.3.2 a)"), "{:?}", r.code);
+        // So an e-card QR stands in for it nowhere.
+        assert!(!r.ecard_identifies(), "{:?}", r.code);
         // No material twice in one rule.
         let set = materials(r.requirements.iter().map(|q| q.material));
         assert_eq!(set.len(), r.requirements.len(), "{:?}", r.code);
@@ -111,6 +106,94 @@ fn identity_materials_follow_6_1_3_2() {
         for q in r.requirements {
             assert!(q.clause.starts_with("6.1.3"), "{:?}: {}", r.code, q.clause);
         }
+    }
+}
+
+/// Every business's materials pinned to the clause letters of 6.1.3.2 (and 6.1.3 for the
+/// business's own data): (material, when, clause).
+#[test]
+fn every_business_materials_are_pinned_to_the_standard_clause_letters() {
+    use BusinessCode::*;
+    use Material::{AgentIdCard, BankMaterials, ContactDetails, IdCard, Reason, SsCard};
+    use Needed::*;
+    const PHOTO: Material = Material::Photo;
+    const A: (Material, Needed, &str) = (IdCard, Always, "6.1.3.2 a)");
+    const C: (Material, Needed, &str) = (SsCard, Always, "6.1.3.2 c)");
+    const C_OR_D: (Material, Needed, &str) = (SsCard, IfCardReadable, "6.1.3.2 c)");
+    const D_CARD: (Material, Needed, &str) = (SsCard, ForAgent, "6.1.3.2 d)");
+    const B: (Material, Needed, &str) = (PHOTO, WithoutPhotoOnFile, "6.1.3.2 b)");
+    const D: (Material, Needed, &str) = (AgentIdCard, ForAgent, "6.1.3.2 d)");
+    const E: (Material, Needed, &str) = (BankMaterials, Always, "6.1.3.2 e)");
+    type Row = (Material, Needed, &'static str);
+    let expected: [(BusinessCode, Vec<Row>); 15] = [
+        (Apply, vec![A, B, D]),
+        (Enable, vec![A, C]),
+        (Ecard, vec![A, D_CARD, D]),
+        (Status, vec![A, C, D]),
+        (ChangeInfo, vec![A, C, D, (ContactDetails, Always, "6.1.3")]),
+        (ReportLoss, vec![A, D]),
+        (CancelLoss, vec![A, C, D]),
+        (Replace, vec![A, B, D]),
+        (Exchange, vec![A, C_OR_D, B, D, (Reason, Always, "6.1.3")]),
+        (Reissue, vec![A, C, B, D]),
+        (Cancel, vec![A, C_OR_D, D, E, (Reason, Always, "6.1.3")]),
+        (PinChange, vec![A, C]),
+        (PinReset, vec![A, C]),
+        (PinUnblock, vec![A, C]),
+        (Photo, vec![A, (PHOTO, Always, "6.1.3.2 b)"), D]),
+    ];
+    for (code, want) in expected {
+        let got: Vec<Row> = rule(code)
+            .requirements
+            .iter()
+            .map(|q| (q.material, q.needed, q.clause))
+            .collect();
+        assert_eq!(got, want, "{code:?}");
+        // The guide prints the same rows with the same clauses.
+        let g = guide::entry(rule(code), &Business::default(), Language::ZhCn);
+        let printed: Vec<Row> = g
+            .materials
+            .iter()
+            .map(|m| (m.material, m.needed, m.clause))
+            .collect();
+        assert_eq!(printed, want, "{code:?} guide");
+    }
+}
+
+/// 6.1.3.2 d): an agent brings the principal's card wherever the principal has one to bring;
+/// the guide says why where it cannot be asked for.
+#[test]
+fn an_agent_brings_the_principals_card_where_there_is_one() {
+    for r in all() {
+        if r.agent != AgentPolicy::Allowed {
+            continue;
+        }
+        let agent_ctx = IntakeContext::new(true, true, false);
+        let card_asked = required(r, &agent_ctx)
+            .iter()
+            .any(|q| q.material == Material::SsCard);
+        let no_card_to_bring = matches!(
+            r.code,
+            BusinessCode::Apply
+                | BusinessCode::ReportLoss
+                | BusinessCode::Replace
+                | BusinessCode::Photo
+        );
+        assert_eq!(card_asked, !no_card_to_bring, "{:?}", r.code);
+        let why = kiosk_core::rules::agents::agent_rule(r.code);
+        if no_card_to_bring {
+            assert!(why.zh.contains("不要求卡"), "{:?}: {}", r.code, why.zh);
+        }
+    }
+    for code in BusinessCode::ALL {
+        assert!(
+            kiosk_core::rules::agents::agrees_with_policy(code),
+            "{code:?}"
+        );
+        assert_text(
+            &format!("{code:?} agent rule"),
+            &kiosk_core::rules::agents::agent_rule(code),
+        );
     }
 }
 
@@ -144,12 +227,17 @@ fn card_presence_matches_the_card_requirement() {
             .filter(|q| q.material == Material::SsCard)
             .map(|q| q.needed)
             .collect();
-        let expected: &[Needed] = match r.presence {
-            CardPresence::Required => &[Needed::Always],
-            CardPresence::IfAvailable => &[Needed::IfCardReadable],
-            CardPresence::No => &[],
+        let expected: &[&[Needed]] = match r.presence {
+            CardPresence::Required => &[&[Needed::Always]],
+            CardPresence::IfAvailable => &[&[Needed::IfCardReadable]],
+            // The card of a business that needs none is asked of an agent only (6.1.3.2 d)).
+            CardPresence::No => &[&[], &[Needed::ForAgent]],
         };
-        assert_eq!(card, expected, "{:?}", r.code);
+        assert!(
+            expected.contains(&card.as_slice()),
+            "{:?}: {card:?}",
+            r.code
+        );
     }
     assert_eq!(
         rule(BusinessCode::Exchange).presence,
@@ -166,12 +254,15 @@ fn rows_match_business_rules_section_1() {
     use BusinessCode::*;
     for r in all() {
         let c = r.code;
-        let expect_deadline = matches!(c, Apply | Replace | Exchange | Reissue);
+        // 6.3.2: every business at the kiosk is 即时办结; the four that send a card to
+        // production have an expected production date apart from it.
+        assert_eq!(r.time_limit, TimeLimit::Immediate, "{c:?}");
         assert_eq!(
-            r.time_limit == TimeLimit::ApplicationDeadline,
-            expect_deadline,
+            r.production,
+            matches!(c, Apply | Replace | Exchange | Reissue),
             "{c:?}"
         );
+        assert!(!r.basis.contains("6.3.1"), "{c:?}: {}", r.basis);
         assert_eq!(
             r.fee == Fee::ReplacementFee,
             matches!(c, Replace | Exchange),
@@ -190,11 +281,6 @@ fn rows_match_business_rules_section_1() {
                     | PinReset
                     | PinUnblock
             ),
-            "{c:?}"
-        );
-        assert_eq!(
-            r.ecard_identifies,
-            matches!(c, Status | ReportLoss | Photo),
             "{c:?}"
         );
         let photo = r
@@ -344,17 +430,29 @@ fn the_notice_lists_every_missing_item_at_once() {
     };
     let notice = check(exchange, &ctx, &Provided::new()).unwrap_err();
     assert_eq!(notice.business, BusinessCode::Exchange);
+    // An agent brings the principal's card even when the holder in person could come
+    // without a readable one (6.1.3.2 d)).
     assert_eq!(
         notice.materials(),
         [
             Material::IdCard,
+            Material::SsCard,
             Material::Photo,
             Material::AgentIdCard,
             Material::Reason
         ]
     );
     let clauses: Vec<&str> = notice.missing.iter().map(|m| m.clause).collect();
-    assert_eq!(clauses, ["6.1.3.2 a)", "6.1.3.2 b)", "6.1.3.2 d)", "6.1.3"]);
+    assert_eq!(
+        clauses,
+        [
+            "6.1.3.2 a)",
+            "6.1.3.2 c)",
+            "6.1.3.2 b)",
+            "6.1.3.2 d)",
+            "6.1.3"
+        ]
+    );
 
     // With a photo on file: the photo is not asked for, the rest still all at once.
     let on_file = IntakeContext {
@@ -364,7 +462,12 @@ fn the_notice_lists_every_missing_item_at_once() {
     let notice = check(exchange, &on_file, &Provided::new()).unwrap_err();
     assert_eq!(
         notice.materials(),
-        [Material::IdCard, Material::AgentIdCard, Material::Reason]
+        [
+            Material::IdCard,
+            Material::SsCard,
+            Material::AgentIdCard,
+            Material::Reason
+        ]
     );
 
     // A readable old card is required too, and what was provided is not listed.
@@ -489,14 +592,14 @@ fn agent_materials_only_in_agent_cases() {
             .map(|q| q.material),
     );
     assert_eq!(agent, materials([Material::IdCard, Material::AgentIdCard]));
-    // Status identifies by the card; an agent also brings the principal's ID card.
+    // Status: the ID card and the card (6.1.3.2 a), c)); an agent adds their own ID card.
     let status = rule(BusinessCode::Status);
     let own = materials(
         required(status, &IntakeContext::new(false, true, true))
             .iter()
             .map(|q| q.material),
     );
-    assert_eq!(own, materials([Material::SsCard]));
+    assert_eq!(own, materials([Material::IdCard, Material::SsCard]));
     let agent = materials(
         required(status, &IntakeContext::new(true, true, true))
             .iter()
@@ -505,6 +608,17 @@ fn agent_materials_only_in_agent_cases() {
     assert_eq!(
         agent,
         materials([Material::SsCard, Material::IdCard, Material::AgentIdCard])
+    );
+    // An e-card by an agent: the principal's card too (6.1.3.2 d)).
+    let ecard = rule(BusinessCode::Ecard);
+    let agent = materials(
+        required(ecard, &IntakeContext::new(true, true, false))
+            .iter()
+            .map(|q| q.material),
+    );
+    assert_eq!(
+        agent,
+        materials([Material::IdCard, Material::SsCard, Material::AgentIdCard])
     );
 }
 
@@ -549,11 +663,17 @@ fn agents_are_refused_for_pin_change_and_pin_reset() {
 }
 
 #[test]
-fn an_ecard_stands_in_for_the_id_card_only_where_the_rule_allows() {
+fn an_ecard_stands_in_for_the_id_card_nowhere_the_standard_asks_for_it() {
     let ctx = IntakeContext::new(false, true, false);
-    let mut p = Provided::new();
-    assert!(p.identified_by_ecard(rule(BusinessCode::ReportLoss)));
-    assert_eq!(check(rule(BusinessCode::ReportLoss), &ctx, &p), Ok(()));
+    // 6.1.3.2 a) asks for the ID card original for every on-site business, a loss report
+    // included: the e-card QR is not counted as it.
+    for r in all() {
+        let mut p = Provided::new();
+        assert!(!p.identified_by_ecard(r), "{:?}", r.code);
+        assert!(!p.contains(Material::IdCard));
+    }
+    let notice = check(rule(BusinessCode::ReportLoss), &ctx, &Provided::new()).unwrap_err();
+    assert_eq!(notice.materials(), [Material::IdCard]);
 
     let mut p = Provided::new();
     assert!(!p.identified_by_ecard(rule(BusinessCode::Apply)));
@@ -610,9 +730,18 @@ fn the_guide_has_one_entry_per_enabled_code_in_table_order() {
 fn the_guide_follows_the_settings() {
     let default = Business::default();
     let zh = guide::guide(&default, Language::ZhCn);
-    assert_eq!(entry(&zh, BusinessCode::Apply).time_limit, "40个工作日");
-    assert_eq!(entry(&zh, BusinessCode::Replace).time_limit, "40个工作日");
-    assert_eq!(entry(&zh, BusinessCode::ReportLoss).time_limit, "即时办结");
+    // 6.3.2: every business at the kiosk is 即时办结; production is separate information.
+    for e in &zh {
+        assert_eq!(e.time_limit, "即时办结", "{:?}", e.code);
+        assert_eq!(
+            e.production.is_some(),
+            rule(e.code).production,
+            "{:?}",
+            e.code
+        );
+    }
+    let production = entry(&zh, BusinessCode::Apply).production.clone().unwrap();
+    assert!(production.contains("40个工作日"), "{production}");
     assert_eq!(entry(&zh, BusinessCode::Replace).fee, "免费");
     assert!(entry(&zh, BusinessCode::ReportLoss)
         .content
@@ -631,7 +760,12 @@ fn the_guide_follows_the_settings() {
         BusinessCode::Exchange,
         BusinessCode::Reissue,
     ] {
-        assert_eq!(entry(&zh, code).time_limit, "30个工作日", "{code:?}");
+        let e = entry(&zh, code);
+        assert_eq!(e.time_limit, "即时办结", "{code:?}");
+        assert!(
+            e.production.as_deref().unwrap().contains("30个工作日"),
+            "{code:?}"
+        );
     }
     assert_eq!(entry(&zh, BusinessCode::Replace).fee, "20元");
     assert_eq!(entry(&zh, BusinessCode::Exchange).fee, "20元");
@@ -641,13 +775,16 @@ fn the_guide_follows_the_settings() {
     let en = guide::guide(&changed, Language::En);
     assert_eq!(
         entry(&en, BusinessCode::Apply).time_limit,
-        "30 working days"
+        "Completed on the spot"
     );
+    assert!(entry(&en, BusinessCode::Apply)
+        .production
+        .as_deref()
+        .unwrap()
+        .contains("30 working days"));
     assert_eq!(entry(&en, BusinessCode::Replace).fee, "CNY 20");
     let ug = guide::guide(&changed, Language::Ug);
-    assert!(entry(&ug, BusinessCode::Apply)
-        .time_limit
-        .starts_with("30 "));
+    assert!(has_arabic(&entry(&ug, BusinessCode::Apply).time_limit));
     assert!(entry(&ug, BusinessCode::Replace).fee.starts_with("20 "));
 
     let odd = Business {

@@ -4,8 +4,6 @@
 //! [`Citizen::staff_identity`]. The rules are the reducer's (`kiosk_core::engine::identity`);
 //! the worker is [`crate::face`].
 
-use chrono::Utc;
-
 use super::{Citizen, Live};
 use crate::face::Instruction;
 use crate::kit::Kit;
@@ -131,13 +129,14 @@ impl Citizen {
         let Some(mut live) = self.live.take() else {
             return Err("no session".into());
         };
-        let result = kit.engine().feed(
+        let result = kit.engine().feed_in(
             &mut live.session,
             Event::Face(FaceEvent::Staff {
                 user: user.to_string(),
                 approved,
             }),
-            Utc::now(),
+            kit.clock.now(),
+            self.lang,
         );
         self.live = Some(live);
         let after = result.map_err(|n| n.to_string());

@@ -60,6 +60,8 @@ pub struct SimDevices {
     /// The card last taken out of the reader, in the citizen's hand: inserted again it is the
     /// same chip, with what the businesses changed on it (issue 22).
     pub in_hand: Mutex<Option<Box<dyn hw_sim::device::SimDevice>>>,
+    /// The simulated payment provider (fees, issue 17).
+    pub payment: Arc<super::payment::SimPayment>,
 }
 
 impl SimDevices {
@@ -90,6 +92,7 @@ impl SimDevices {
             printed,
             ecard_key: ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng),
             in_hand: Mutex::new(None),
+            payment: Arc::new(super::payment::SimPayment::default()),
         })
     }
 

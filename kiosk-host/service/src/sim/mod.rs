@@ -8,6 +8,8 @@
 //! - [`serial`]: the ID card module (place or lift a person's card, faults), the QR scanner
 //!   (scan a text or a demo person's e-card code), the printer (paper, silence, receipts
 //!   decoded from the ESC/POS bytes it received).
+//! - [`clock`]: the kiosk's clock moved forward (days passing).
+//! - [`payment`]: the simulated payment provider, its orders paid, expired or failed.
 //! - [`panel`]: the `/sim` page and its forms.
 //! - [`hardware`]: the simulated devices themselves ([`SimDevices`]).
 //! - [`hang`]: the session actor made to hang (the watchdog's test).
@@ -16,12 +18,14 @@
 
 mod answers;
 pub mod cards;
+pub mod clock;
 pub mod face;
 pub mod face_http;
 // issue 20: the actor hung on purpose, for the watchdog test.
 pub mod hang;
 pub mod hardware;
 pub mod panel;
+pub mod payment;
 pub mod serial;
 
 pub use cards::{camera_scene, insert_card, reader, remove_card, SCENES};
@@ -50,6 +54,12 @@ pub fn routes() -> axum::Router<std::sync::Arc<Shared>> {
         .route("/api/sim/printer", get(printer_get).post(printer))
         .route("/api/sim/reader", post(reader))
         .route("/api/sim/scene", post(camera_scene))
+        // issue 17: time passing (a temporary loss lifting on the actor's timer)
+        .route("/api/sim/clock", post(clock::advance_clock))
+        .route(
+            "/api/sim/payment",
+            post(payment::settle_payment).get(payment::payments),
+        )
         .route("/sim", get(panel))
         .route("/sim/card", post(panel_card))
         .route("/sim/card/remove", post(panel_remove))

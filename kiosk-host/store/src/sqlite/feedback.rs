@@ -87,7 +87,15 @@ impl Tally {
             mean_handling_s: (self.timed > 0).then(|| self.handling_s / self.timed as f64),
             ratings,
             mean_rating: share(level_sum, ratings),
-            satisfied_rate: share(self.rating_counts[3] + self.rating_counts[4], ratings),
+            satisfied_rate: share(
+                self.rating_counts
+                    .iter()
+                    .zip(1u8..)
+                    .filter(|(_, level)| kiosk_core::store::Rating::is_good(*level))
+                    .map(|(n, _)| n)
+                    .sum(),
+                ratings,
+            ),
             rating_counts: self.rating_counts,
         }
     }

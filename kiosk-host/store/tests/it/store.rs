@@ -2064,7 +2064,8 @@ fn statistics_on_a_hand_built_period() {
     assert!(close(apply.mean_handling_s, 330.0), "{apply:?}"); // (600 + 60) / 2
     assert_eq!(apply.ratings, 1);
     assert!(close(apply.mean_rating, 3.0), "{apply:?}");
-    assert!(close(apply.satisfied_rate, 0.0), "{apply:?}");
+    // 基本满意 (3) is a good rating (BUSINESS-RULES.md section 6).
+    assert!(close(apply.satisfied_rate, 1.0), "{apply:?}");
     assert_eq!(apply.rating_counts, [0, 0, 1, 0, 0]);
 
     let photo = get(BusinessCode::Photo);

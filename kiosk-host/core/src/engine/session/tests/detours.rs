@@ -49,13 +49,16 @@ fn one_time_notices_list_everything_missing() {
             B::PinChange,
             false,
             ACTIVE,
-            vec![(
-                In::Lacking(M::SsCard),
-                is(
-                    P::Returned(vec![M::SsCard]),
-                    &["Commit(ReturnedIncomplete)"],
+            vec![
+                (In::IdCard, is(P::Ask(M::SsCard), &[])),
+                (
+                    In::Lacking(M::SsCard),
+                    is(
+                        P::Returned(vec![M::SsCard]),
+                        &["Commit(ReturnedIncomplete)"],
+                    ),
                 ),
-            )],
+            ],
         ),
     ];
     for r in &rows {
@@ -265,6 +268,7 @@ fn unfit_events_get_a_notice() {
             false,
             ACTIVE,
             vec![
+                (In::IdCard, is(P::Ask(M::SsCard), &[])),
                 (In::Card, is(P::Confirming, &[])),
                 (In::Rate(5), Then::Notice("not possible at this step")),
                 (In::Finish, Then::Notice("not possible at this step")),
@@ -279,10 +283,9 @@ fn unfit_events_get_a_notice() {
 #[test]
 fn pin_entry_refuses_what_the_pin_rules_refuse() {
     let to_pins = |business| -> Vec<(In, Then)> {
-        let mut steps = Vec::new();
-        if business != B::PinChange {
-            steps.push((In::IdCard, is(P::Ask(M::SsCard), &[])));
-        }
+        // 6.1.3.2 a): the ID card first for every business, PIN change included.
+        let mut steps = vec![(In::IdCard, is(P::Ask(M::SsCard), &[]))];
+        debug_assert!(business != B::Status);
         steps.push((In::Card, is(P::Confirming, &[])));
         let old = business == B::PinChange;
         steps.push((In::Confirm, is(P::Pins { old, new: true }, &[])));
@@ -353,6 +356,7 @@ fn pin_entry_refuses_what_the_pin_rules_refuse() {
 fn executor_outcomes_move_the_session() {
     let to_executing = || -> Vec<(In, Then)> {
         vec![
+            (In::IdCard, is(P::Ask(M::SsCard), &[])),
             (In::Card, is(P::Confirming, &[])),
             (
                 In::Confirm,
@@ -482,6 +486,7 @@ fn ratings_are_1_to_5_and_keep_reasons_only_when_low() {
             false,
             ACTIVE,
             vec![
+                (In::IdCard, is(P::Ask(M::SsCard), &[])),
                 (In::Card, is(P::Confirming, &[])),
                 (In::Confirm, is(P::Executing, &["Commit(Completed)"])),
                 (In::Done, is(P::Done { ecard: false }, &[])),
@@ -648,7 +653,8 @@ fn a_wrong_pin_is_retried_with_the_tries_left() {
     let ctx = fx.ctx();
     let (mut s, _) = Session::start("K1-20260310-0001".into(), B::PinChange, false, &ctx)
         .expect("pin_change starts");
-    for input in [In::Card, In::Confirm] {
+    // 6.1.3.2 a): the ID card first (issue 17).
+    for input in [In::IdCard, In::Card, In::Confirm] {
         s.handle(fx.event(&input), &ctx).expect("accepted");
     }
     let pins = || In::Pins(Some(OLD_PIN), Some(NEW_PIN), Some(NEW_PIN));

@@ -44,8 +44,10 @@ fn at_identity(fx: &Fixture, business: B, agent: bool) -> Session {
                 M::SsCard => In::Card,
                 M::Photo => In::Photo,
                 M::ContactDetails => In::Phone("13912345678"),
-                M::Reason => In::Why(match business {
-                    B::Cancel => Reason::Death,
+                // 死亡 only from an agent (issue 17): the holder in person emigrates.
+                M::Reason => In::Why(match (business, agent) {
+                    (B::Cancel, true) => Reason::Death,
+                    (B::Cancel, false) => Reason::Emigration,
                     _ => Reason::Damaged,
                 }),
                 M::BankMaterials => In::Bank("BOC-2026-001"),

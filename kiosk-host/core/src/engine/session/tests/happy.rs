@@ -70,6 +70,7 @@ fn happy_paths() -> Vec<Row> {
             ACTIVE,
             with(
                 vec![
+                    (In::IdCard, is(P::Ask(M::SsCard), &[])),
                     (In::Card, is(P::Confirming, &[])),
                     (In::Confirm, is(P::Executing, &["Commit(Completed)"])),
                 ],
@@ -92,13 +93,14 @@ fn happy_paths() -> Vec<Row> {
             ),
         ),
         row(
-            "report_loss by e-card",
+            "report_loss: an e-card QR does not stand in for the ID card (6.1.3.2 a))",
             B::ReportLoss,
             false,
             ACTIVE,
             with(
                 vec![
-                    (In::Ecard, is(P::Confirming, &[])),
+                    (In::Ecard, Then::Notice("needs the resident ID card")),
+                    (In::IdCard, is(P::Confirming, &[])),
                     (In::Confirm, is(P::Executing, &["Commit(Completed)"])),
                 ],
                 finish_rated(),
@@ -179,7 +181,10 @@ fn happy_paths() -> Vec<Row> {
                 vec![
                     (In::IdCard, is(P::Ask(M::SsCard), &[])),
                     (In::Lacking(M::SsCard), is(P::Ask(M::Reason), &[])),
-                    (In::Why(Reason::Death), is(P::Ask(M::BankMaterials), &[])),
+                    (
+                        In::Why(Reason::Duplicate),
+                        is(P::Ask(M::BankMaterials), &[]),
+                    ),
                     (In::Bank("B-2026-001"), is(P::Confirming, &[])),
                     (In::Confirm, is(P::Executing, &["Commit(Completed)"])),
                 ],
@@ -212,6 +217,7 @@ fn happy_paths() -> Vec<Row> {
             ACTIVE,
             with(
                 vec![
+                    (In::IdCard, is(P::Ask(M::SsCard), &[])),
                     (In::Card, is(P::Confirming, &[])),
                     (
                         In::Confirm,

@@ -18,6 +18,7 @@ use crate::rules::Material as M;
 mod detours;
 mod face;
 mod happy;
+mod standard;
 
 /// The holder's ID number (valid GB 11643) and birth date, and the agent's.
 const HOLDER_ID: &str = "65230119800506123X";
