@@ -18,13 +18,21 @@ use kiosk_core::domain::BusinessCode;
 use kiosk_core::engine::driver::DriverError;
 use kiosk_core::engine::facts::{PhotoFacts, Reason};
 use kiosk_core::engine::identity::FaceEvent;
-use kiosk_core::engine::session::{Event, Notice, Phase, Session};
+use kiosk_core::engine::session::{Event, Notice, Phase};
 use kiosk_core::rules::Material;
 
 // issue 19: the identity step (face worker, staff approval).
+pub mod fees;
 mod identity;
 mod journey;
+mod live;
+mod messages;
+
 pub use journey::Handback;
+pub use live::Live;
+use messages::card_message;
+pub(crate) use messages::self_text;
+pub use messages::{no_printer, split_message};
 
 /// The camera failed to give a frame (the cause goes to the log, not the screen).
 const CAMERA_UNAVAILABLE: &str = "摄像头暂不可用,请稍后再试或到服务窗口 / the camera is not available: try again in a moment or go to a service counter / كامېرا ۋاقىتلىق ئىشلىمەيدۇ، سەل تۇرۇپ قايتا سىناڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
@@ -32,43 +40,6 @@ const CAMERA_UNAVAILABLE: &str = "摄像头暂不可用,请稍后再试或到服
 const NO_CAMERA: &str = "本机没有摄像头,请到服务窗口 / no camera on this kiosk / بۇ ئاپپاراتتا كامېرا يوق، مۇلازىمەت كۆزنىكىگە بېرىڭ";
 /// The photo pipeline failed on a frame for a reason other than the photo rules.
 const PHOTO_FAILED: &str = "照片处理失败,请再拍一次或到服务窗口 / the photo could not be processed: take it again or go to a service counter / رەسىمنى بىر تەرەپ قىلغىلى بولمىدى، قايتا تارتىڭ ياكى مۇلازىمەت كۆزنىكىگە بېرىڭ";
-
-/// An open session and what its screens need besides the session itself.
-pub struct Live {
-    pub session: Session,
-    pub last_activity: Instant,
-    pub started: Instant,
-    /// The PIN pad's key order for the current entry.
-    pub digits: Vec<u8>,
-    /// A problem with the last input, shown on the screen.
-    pub problem: Option<String>,
-    /// The photo pipeline's advice after the last refused frame.
-    pub photo_advice: Vec<String>,
-    /// What became of the last "print" (receipt or notice), for the screen.
-    pub print_note: Option<String>,
-    /// The identity step's running attempt (dropped with the session: no frame outlives it).
-    pub face: Option<crate::face::FaceRun>,
-    /// A card lay in the reader when the session started, not put there for it: it is never
-    /// read; the citizen is asked to take it out and insert it again (issue 22).
-    pub stale_card: bool,
-    /// After a wrong old PIN: the new PIN typed (twice, the same), kept for the retry so
-    /// only the wrong field is asked again. Zeroized when dropped.
-    pub kept_new_pin: Option<card_io::pin::Pin>,
-    /// A message that belongs to this session's current screen (a camera trouble): cleared
-    /// with it.
-    pub screen_message: Option<(Phase, String)>,
-    /// The photo just taken and cropped, shown to check (重拍 / 使用此照片) before it is
-    /// given to the session.
-    pub photo_pending: Option<std::sync::Arc<PhotoFacts>>,
-    /// The citizen touched "I have read this" on the confirm screen of an irreversible
-    /// business (`rules::consequence::irreversible`): the first of the two touches; only then
-    /// is "confirm" taken.
-    pub acknowledged: bool,
-    /// The fee being paid, or paid, for this session's business (`fees`).
-    pub paying: Option<crate::fees::Paying>,
-    /// The pay-at-counter slip, when the fee is paid at the counter: the business stops.
-    pub counter_slip: Option<Vec<String>>,
-}
 
 /// The citizen at the screen.
 pub struct Citizen {
@@ -239,7 +210,7 @@ impl Citizen {
         let Some(live) = self.live.as_mut() else {
             return;
         };
-        if crate::fees::poll(kit, live, lang) {
+        if fees::poll(kit, live, lang) {
             self.feed(kit, Event::Confirm);
         }
     }
@@ -255,7 +226,7 @@ impl Citizen {
         live.last_activity = Instant::now();
         live.problem = result.err().map(|n: Notice| n.text(self.lang).to_string());
         // A paid business that failed is refunded; an unpaid order of an ended session closed.
-        crate::fees::settle(kit, &mut live);
+        fees::settle(kit, &mut live);
         if matches!(live.session.phase, Phase::EnteringPins { .. }) {
             live.digits = Citizen::shuffled_digits();
         } else {
@@ -335,7 +306,7 @@ impl Citizen {
                             kit.engine()
                                 .resume(&mut live.session, &ins.settled, kit.clock.now());
                         // Settled as not done: a fee paid for it is refunded.
-                        crate::fees::settle(kit, live);
+                        fees::settle(kit, live);
                     }
                 } else {
                     self.feed(kit, ins.event);
@@ -519,14 +490,14 @@ impl Citizen {
             }
             // A fee is paid before anything irreversible (issue 17, item 7).
             "confirm" if matches!(live.session.phase, Phase::Confirming) => {
-                match crate::fees::gate(kit, live, lang) {
-                    crate::fees::Gate::Go => Event::Confirm,
-                    crate::fees::Gate::Wait => return,
-                    crate::fees::Gate::Counter(slip) => {
+                match fees::gate(kit, live, lang) {
+                    fees::Gate::Go => Event::Confirm,
+                    fees::Gate::Wait => return,
+                    fees::Gate::Counter(slip) => {
                         live.counter_slip = Some(slip);
                         return;
                     }
-                    crate::fees::Gate::Problem(problem) => {
+                    fees::Gate::Problem(problem) => {
                         live.problem = Some(problem);
                         return;
                     }
@@ -759,87 +730,5 @@ impl Citizen {
             ui.idle_timeout_s
         };
         Some(if self.elderly { t.saturating_mul(2) } else { t })
-    }
-}
-
-/// What the receipt screen says on a kiosk without a printer.
-pub fn no_printer(lang: Language) -> String {
-    self_text(
-        lang,
-        "本机没有凭条打印机,请拍照或记下以上内容",
-        "this kiosk has no receipt printer: take a photo of the screen or write it down",
-        "بۇ ئاپپاراتتا تالون پرىنتېرى يوق، ئېكراننى رەسىمگە تارتىۋېلىڭ ياكى خاتىرىلىۋېلىڭ",
-    )
-}
-
-/// The part of a device message for the screen language. Device messages travel as one
-/// string (the health board, the `device` event, logs): "中文 / English / ئۇيغۇرچە"; a part
-/// that is missing falls back to the Chinese.
-pub fn split_message(message: &str, lang: Language) -> String {
-    let mut parts = message.splitn(3, " / ");
-    let zh = parts.next().unwrap_or_default();
-    let en = parts.next();
-    let ug = parts.next();
-    match lang {
-        Language::ZhCn => zh,
-        Language::En => en.unwrap_or(zh),
-        Language::Ug => ug.unwrap_or(zh),
-    }
-    .to_string()
-}
-
-pub(crate) fn self_text(lang: Language, zh: &str, en: &str, ug: &str) -> String {
-    match lang {
-        Language::ZhCn => zh,
-        Language::En => en,
-        Language::Ug => ug,
-    }
-    .into()
-}
-
-/// What the citizen sees when the card could not be read.
-fn card_message(e: &DriverError, lang: Language) -> String {
-    let (zh, en, ug) = match e {
-        DriverError::Exec(kiosk_core::engine::executor::ExecError::Op(op)) if op.is_card_gone() => {
-            (
-                "未能读取社会保障卡,请重新插卡",
-                "the card could not be read: insert it again",
-                "ئىجتىمائىي كاپالەت كارتىسىنى ئوقۇغىلى بولمىدى، قايتا سېلىڭ",
-            )
-        }
-        DriverError::Exec(kiosk_core::engine::executor::ExecError::Op(op))
-            if op.exit_code() == 3 =>
-        {
-            (
-                "读卡器不可用,请联系工作人员",
-                "the card reader is not available: please call staff",
-                "كارتا ئوقۇغۇچ ئىشلىمەيدۇ، خىزمەتچىنى چاقىرىڭ",
-            )
-        }
-        _ => (
-            "这张卡无法读取,请确认插入的是社会保障卡",
-            "this card cannot be read: is it the social security card?",
-            "بۇ كارتىنى ئوقۇغىلى بولمايدۇ، ئىجتىمائىي كاپالەت كارتىسى ئىكەنلىكىنى جەزملەشتۈرۈڭ",
-        ),
-    };
-    self_text(lang, zh, en, ug)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn device_messages_are_told_in_the_screen_language() {
-        let m = "打印机缺纸 / the printer is out of paper / پرىنتېردا قەغەز يوق";
-        assert_eq!(split_message(m, Language::ZhCn), "打印机缺纸");
-        assert_eq!(
-            split_message(m, Language::En),
-            "the printer is out of paper"
-        );
-        assert_eq!(split_message(m, Language::Ug), "پرىنتېردا قەغەز يوق");
-        // Older two-part messages: Uyghur falls back to the Chinese, and one part is all.
-        assert_eq!(split_message("仅中文 / only", Language::Ug), "仅中文");
-        assert_eq!(split_message("仅中文", Language::En), "仅中文");
     }
 }

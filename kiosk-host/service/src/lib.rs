@@ -27,7 +27,6 @@ pub mod devices;
 pub mod edge;
 pub mod extract;
 pub mod face;
-pub mod fees;
 pub mod http;
 pub mod inputs;
 pub mod journey;

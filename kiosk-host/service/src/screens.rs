@@ -371,7 +371,7 @@ pub fn session(view: &View<'_>) -> Option<Page> {
     let screen = match &s.phase {
         // A fee being paid, or to pay at the counter (issue 17): before the card is touched.
         Phase::Confirming if live.paying.is_some() || live.counter_slip.is_some() => {
-            crate::fees::screen(live, business.clone(), &view.config.business, l)
+            crate::citizen::fees::screen(live, business.clone(), &view.config.business, l)
         }
         Phase::Gathering {
             material: Material::SsCard,

@@ -9,7 +9,8 @@
 //!   (scan a text or a demo person's e-card code), the printer (paper, silence, receipts
 //!   decoded from the ESC/POS bytes it received).
 //! - [`clock`]: the kiosk's clock moved forward (days passing).
-//! - [`payment`]: the simulated payment provider, its orders paid, expired or failed.
+//! - [`payment`]: the simulated payment provider, its orders paid, expired or failed
+//!   ([`payment_http`]: over HTTP).
 //! - [`panel`]: the `/sim` page and its forms.
 //! - [`hardware`]: the simulated devices themselves ([`SimDevices`]).
 //! - [`hang`]: the session actor made to hang (the watchdog's test).
@@ -26,6 +27,7 @@ pub mod hang;
 pub mod hardware;
 pub mod panel;
 pub mod payment;
+pub mod payment_http;
 pub mod serial;
 
 pub use cards::{camera_scene, insert_card, reader, remove_card, SCENES};
@@ -58,7 +60,7 @@ pub fn routes() -> axum::Router<std::sync::Arc<Shared>> {
         .route("/api/sim/clock", post(clock::advance_clock))
         .route(
             "/api/sim/payment",
-            post(payment::settle_payment).get(payment::payments),
+            post(payment_http::settle_payment).get(payment_http::payments),
         )
         .route("/sim", get(panel))
         .route("/sim/card", post(panel_card))

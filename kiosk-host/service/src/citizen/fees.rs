@@ -10,19 +10,13 @@
 use firmware_config::Language;
 use kiosk_core::domain::Actor;
 use kiosk_core::engine::session::Phase;
-use kiosk_core::payment::{self, HowToPay, PayState, PaymentRequest};
+use kiosk_core::payment::{self, HowToPay, PayState};
 use kiosk_core::text::Tri;
 use serde_json::json;
 
-use crate::citizen::Live;
+use super::live::Live;
+pub use super::live::Paying;
 use crate::kit::Kit;
-
-/// A fee being paid, or paid, in a session.
-#[derive(Debug, Clone)]
-pub struct Paying {
-    pub request: PaymentRequest,
-    pub state: PayState,
-}
 
 /// What "confirm" does about the fee.
 #[derive(Debug)]
