@@ -178,11 +178,7 @@ fn run(k: &Kiosk, w: &Walk, secrets: &Secrets, seen_masked: &mut BTreeSet<String
                     k.api("POST", "/api/sim/card", json!({ "card": card }));
                     next(k, &page)
                 }
-                "photo" => {
-                    k.api("POST", "/api/sim/scene", json!({ "scene": "good" }));
-                    event(json!({ "action": "photo" }));
-                    next(k, &page)
-                }
+                "photo" => k.take_photo(),
                 "contact" => event(json!({
                     "action": "contact", "phone": NEW_PHONE, "division": "652301002",
                     "street": "延安北路30号"
@@ -195,6 +191,7 @@ fn run(k: &Kiosk, w: &Walk, secrets: &Secrets, seen_masked: &mut BTreeSet<String
                 }
                 other => panic!("{label}: an unexpected question {other}: {page}"),
             },
+            "face" => k.pass_identity(),
             "confirm" => event(json!({ "action": "confirm" })),
             "pins" => {
                 let s = &page["screen"];
