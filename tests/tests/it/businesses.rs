@@ -8,7 +8,7 @@ use kiosk_core::card_ops::{self, Target};
 use kiosk_core::domain::{BusinessCode as B, CardState, Outcome, Progress};
 use kiosk_core::engine::driver::{DriverError, Engine};
 use kiosk_core::engine::facts::{Contact, PhotoFacts, Reason};
-use kiosk_core::engine::session::{Event, Failure, Phase, Refusal, Session};
+use kiosk_core::engine::session::{Event, Phase, Refusal, Session};
 use kiosk_core::rules::Material;
 use kiosk_core::store::{AuditLog, Journal, Registry};
 use tests::kiosk::{feed, id_text, now, receipt, start, TestKiosk};
