@@ -373,10 +373,71 @@ pub fn case_on(page: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The citizen's hands (issue 22): a session ends on `take_cards` until the card reader and
+/// the ID module are empty, and a card left in the reader is never read for the next session.
+/// So each drive starts with both cards out, starts the business, then puts them in; and takes
+/// them out again when the kiosk asks.
+/// Between drives both cards are in, as the test set them up (the card's state is read
+/// through pcscd).
+pub struct Hands<'a> {
+    pub rig: &'a Vpcd,
+    pub id_module: &'a hw_sim::idcard::PtyHandle,
+    pub person: &'a hw_sim::idcard::Person,
+    out: std::cell::Cell<bool>,
+}
+
+impl<'a> Hands<'a> {
+    /// Hands for cards that are in now.
+    pub fn new(
+        rig: &'a Vpcd,
+        id_module: &'a hw_sim::idcard::PtyHandle,
+        person: &'a hw_sim::idcard::Person,
+    ) -> Hands<'a> {
+        Hands {
+            rig,
+            id_module,
+            person,
+            out: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Both cards out (the reader's removal seen by pcscd).
+    pub fn take(&self) {
+        if !self.out.replace(true) {
+            self.rig.remove();
+            self.id_module.lift();
+        }
+    }
+
+    /// Both cards in: the social security card in the reader, the ID card on the module.
+    pub fn give(&self) {
+        if self.out.replace(false) {
+            self.rig.reinsert();
+            if let Err(e) = self.id_module.place(self.person) {
+                panic!("the ID card placed on the module: {e}");
+            }
+        }
+    }
+}
+
 /// Drives `business` over the JSON API until it is over or the kiosk is gone. `before_last`
 /// runs just before the step that makes the business act (confirm, or the PINs).
 pub fn drive(
     k: &Served,
+    hands: &Hands<'_>,
+    business: &str,
+    pins: (&str, &str),
+    before_last: impl FnMut(),
+    stop_after_done: bool,
+) -> Seen {
+    let seen = drive_session(k, hands, business, pins, before_last, stop_after_done);
+    hands.give();
+    seen
+}
+
+fn drive_session(
+    k: &Served,
+    hands: &Hands<'_>,
     business: &str,
     pins: (&str, &str),
     mut before_last: impl FnMut(),
@@ -387,10 +448,12 @@ pub fn drive(
         let a = k.try_json("POST", path, &body).ok()?;
         serde_json::from_str(&a.body).ok()
     };
+    hands.take();
     let Some(mut page) = post("/api/session/start", json!({ "business": business })) else {
         seen.killed = true;
         return seen;
     };
+    hands.give();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         assert!(Instant::now() < deadline, "{business} stuck at {page}");
@@ -433,6 +496,13 @@ pub fn drive(
                     "/api/session/event",
                     json!({ "action": "rate", "level": 5 }),
                 )
+            }
+            "take_cards" => {
+                hands.take();
+                std::thread::sleep(Duration::from_millis(20));
+                k.try_json("GET", "/api/session", &Value::Null)
+                    .ok()
+                    .and_then(|a| serde_json::from_str(&a.body).ok())
             }
             "home" => return seen,
             "refused" | "failed" | "notice" | "interrupted" | "error" => {

@@ -132,6 +132,11 @@ pub fn feed(engine: &Engine<'_>, s: &mut Session, event: Event) {
 /// stand in for the service's face worker with a matching face (the step itself is tested in
 /// kiosk-core's reducer tests and tests/it/face_flow.rs).
 pub fn pass_identity(engine: &Engine<'_>, s: &mut Session) {
+    pass_identity_at(engine, s, now());
+}
+
+/// [`pass_identity`] at the instant `at` (a test that runs its session on its own clock).
+pub fn pass_identity_at(engine: &Engine<'_>, s: &mut Session, at: Timestamp) {
     use kiosk_core::engine::identity::{FaceEvent, FaceRecord, FaceResult};
     use kiosk_core::engine::session::Phase;
     if !matches!(s.phase, Phase::Identity { .. }) {
@@ -142,10 +147,10 @@ pub fn pass_identity(engine: &Engine<'_>, s: &mut Session) {
         threshold: 0.6,
         same_person: true,
         model_version: "engine-walk".into(),
-        at: now(),
+        at,
     });
     for e in [FaceEvent::Consent(true), FaceEvent::Result(matched)] {
-        if let Err(n) = engine.feed(s, Event::Face(e), now()) {
+        if let Err(n) = engine.feed(s, Event::Face(e), at) {
             panic!("{:?} {}: identity step refused: {n}", s.business, s.case_id);
         }
     }

@@ -384,6 +384,55 @@ impl Served {
         panic!("timed out waiting for {what}: {}", self.screen());
     }
 
+    /// The identity step (人证核验, issue 19) passed with a live match: the simulated camera
+    /// shows its `live` scene, the citizen consents, and the match's result comes (a debug
+    /// build on a loaded machine: up to a few minutes). Returns the screen after the step.
+    pub fn pass_identity(&self) -> Value {
+        self.api(
+            "POST",
+            "/api/sim/face",
+            serde_json::json!({ "scene": "live" }),
+        );
+        let page = self.api(
+            "POST",
+            "/api/session/event",
+            serde_json::json!({ "action": "face_accept" }),
+        );
+        assert_eq!(kind(&page), "face", "{page}");
+        eventually("the face match's result", || {
+            let p = self.screen();
+            if kind(&p) == "face" {
+                Err(p.to_string())
+            } else {
+                Ok(p)
+            }
+        })
+    }
+
+    /// The photo step with the simulator's `good` scene: the shot taken, shown (the photo
+    /// check, issue 22) and used. Returns the screen after the step.
+    pub fn take_photo(&self) -> Value {
+        self.api(
+            "POST",
+            "/api/sim/scene",
+            serde_json::json!({ "scene": "good" }),
+        );
+        let before = self.api(
+            "POST",
+            "/api/session/event",
+            serde_json::json!({ "action": "photo" }),
+        );
+        let shown = |p: &Value| p["screen"]["ask"]["taken"].is_string();
+        if !shown(&before) {
+            self.wait_screen("the photo shown", shown);
+        }
+        self.api(
+            "POST",
+            "/api/session/event",
+            serde_json::json!({ "action": "photo_use" }),
+        )
+    }
+
     /// The citizen takes back the card and the ID card (the `take_cards` screen at the end of
     /// a session stays until both are out, issue 22); returns the screen once it is home.
     pub fn take_cards(&self) -> Value {

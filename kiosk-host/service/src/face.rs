@@ -34,6 +34,10 @@ pub trait FaceCamera: Send + Sync {
     /// The frames of one attempt at `challenge` (the simulator's person follows it; a real
     /// camera ignores it).
     fn frames(&self, challenge: &Challenge) -> Result<Frames, String>;
+
+    /// Why the camera cannot be used now (unplugged, failing), if it cannot: asked before
+    /// the consent, so no consent is asked for a camera that will not be used.
+    fn unavailable(&self) -> Option<String>;
 }
 
 /// The kiosk's camera: its frames as they come, timed by the wall clock, at most 5 a second.
@@ -53,6 +57,11 @@ impl FaceCamera for LiveCamera {
             let frame = camera.frame().map_err(|e| e.to_string())?;
             Ok((frame, start.elapsed()))
         }))
+    }
+
+    fn unavailable(&self) -> Option<String> {
+        // One frame (the camera thread reopens a camera that failed before).
+        self.0.frame().err().map(|e| e.to_string())
     }
 }
 
@@ -126,13 +135,15 @@ impl FaceKit {
 
     /// Why no match is possible here, if it is not (before the consent is asked).
     pub fn impossible(&self) -> Option<String> {
-        if self.camera.is_none() {
+        let Some(camera) = &self.camera else {
             return Some("this kiosk has no camera".into());
-        }
+        };
         if !face_match::compiled_in() || self.verifier.model_version() == "none" {
             return Some("this kiosk cannot verify faces (no face models or feature)".into());
         }
-        None
+        camera
+            .unavailable()
+            .map(|why| format!("the camera cannot be used: {why}"))
     }
 
     /// Starts attempt `attempt` against `reference`.

@@ -8,7 +8,7 @@ use kiosk_core::card_ops::{self, Target};
 use kiosk_core::domain::{BusinessCode as B, CardState, Outcome, Progress};
 use kiosk_core::engine::driver::{DriverError, Engine};
 use kiosk_core::engine::facts::{Contact, PhotoFacts, Reason};
-use kiosk_core::engine::session::{Event, Failure, Phase, Refusal, Session};
+use kiosk_core::engine::session::{Event, Phase, Refusal, Session};
 use kiosk_core::rules::Material;
 use kiosk_core::store::{AuditLog, Journal, Registry};
 use tests::kiosk::{feed, id_text, now, receipt, start, TestKiosk};
@@ -206,13 +206,30 @@ fn pin_change_wrong_old_pin(rig: &dyn Rig) {
             repeat: Some(pin("580317")),
         },
     );
-    match &s.phase {
-        Phase::Failed { failure } => assert_eq!(failure, &Failure::WrongPin { tries_left: 2 }),
-        other => panic!("{other:?}"),
-    }
+    // The citizen stays on the PIN screen with the card's tries left (issue 22): the case is
+    // open, nothing is pending, and only the old PIN is asked again.
+    assert!(
+        matches!(s.phase, Phase::EnteringPins { old: true, .. }),
+        "{:?}",
+        s.phase
+    );
+    assert_eq!(s.pin_tries_left, Some(2));
     let case = k.store.case(&s.case_id).unwrap().unwrap();
-    assert_eq!(case.outcome, Some(Outcome::Failed));
+    assert_eq!(case.outcome, None, "the case stays open for the retry");
     assert!(k.store.pending_intents().unwrap().is_empty());
+    // The right old PIN, in the same business: done, and the new PIN works.
+    feed(
+        &e,
+        &mut s,
+        Event::Pins {
+            old: Some(pin("123456")),
+            new: Some(pin("580317")),
+            repeat: Some(pin("580317")),
+        },
+    );
+    completed(&k, &s);
+    let conn = card_ops::connect_card(rig.provider(), &Target::default()).expect("card");
+    card_ops::verify(conn, &pin("580317")).expect("new PIN works");
 }
 
 fn pin_reset(rig: &dyn Rig) {
@@ -731,6 +748,7 @@ fn a_session_across_midnight_gives_one_deadline() {
     let mut s = e.start(B::Exchange, false, thursday).expect("start");
     let step = |s: &mut kiosk_core::engine::session::Session, ev: Event, at| {
         e.feed(s, ev, at).unwrap_or_else(|n| panic!("{n}"));
+        tests::kiosk::pass_identity_at(&e, s, at);
     };
     step(&mut s, id_card(&e, "expired.toml"), thursday);
     rig.insert(card("expired.toml", Transport::T1));

@@ -24,7 +24,7 @@ use kiosk_core::card_ops::{self, Target};
 use kiosk_core::domain::{local_date, CardState, Outcome};
 use kiosk_core::store::{ArchiveStore, Journal, Registry};
 use tests::crash::{
-    self, agree, card_state, drive, setup, ApduKill, KillCard, KillSwitch, Rng, Seen,
+    self, agree, card_state, drive, setup, ApduKill, Hands, KillCard, KillSwitch, Rng, Seen,
 };
 use tests::rig::{Rig, Vpcd};
 use tests::served::Served;
@@ -107,9 +107,10 @@ fn sigkill_at_random_points_loses_nothing_and_leaves_nothing_half_done() {
     let person =
         hw_sim::idcard::Person::load(tests::kiosk::root().join("hw-sim/people").join(PERSON))
             .expect("person file");
-    let (id_path, _id_module) =
+    let (id_path, id_module) =
         hw_sim::idcard::spawn_pty(hw_sim::idcard::IdModule::new(&person).expect("module"))
             .expect("ID module pty");
+    let hands = Hands::new(&rig, &id_module, &person);
     let dir = tempfile::tempdir().expect("temp dir");
     let (db, config) = setup(dir.path(), &id_path);
     let bin = tests::workspace_bin("kiosk");
@@ -209,6 +210,7 @@ fn sigkill_at_random_points_loses_nothing_and_leaves_nothing_half_done() {
         }
         let seen = drive(
             kiosk.served(),
+            &hands,
             business,
             (&old, &new),
             || {
@@ -291,7 +293,7 @@ fn sigkill_at_random_points_loses_nothing_and_leaves_nothing_half_done() {
 
         // The next citizen is served: a status query completes, reading the card (which
         // settles anything the card still has to agree with).
-        let next = drive(served, "status", ("", ""), || {}, false);
+        let next = drive(served, &hands, "status", ("", ""), || {}, false);
         assert!(
             !next.killed && next.done.len() == 1,
             "round {round} (seed {seed}): the next status query: {next:?}"

@@ -18,7 +18,7 @@ use hw_sim::Transport;
 use kiosk_core::domain::{local_date, CardState, Outcome};
 use kiosk_core::store::{ArchiveStore, Journal, Registry};
 use serde_json::{json, Value};
-use tests::crash::{self, agree, card_state, drive, setup, KillCard, KillSwitch};
+use tests::crash::{self, agree, card_state, drive, setup, Hands, KillCard, KillSwitch};
 use tests::rig::Vpcd;
 use tests::served::{kind, Served};
 use tests::{card, kiosk::root};
@@ -116,9 +116,10 @@ fn a_full_disk_gives_a_clear_error_and_no_corruption_and_the_kiosk_recovers() {
     }));
     let person =
         hw_sim::idcard::Person::load(root().join("hw-sim/people").join(FILE)).expect("person file");
-    let (id_path, _module) =
+    let (id_path, id_module) =
         hw_sim::idcard::spawn_pty(hw_sim::idcard::IdModule::new(&person).expect("module"))
             .expect("ID module pty");
+    let hands = Hands::new(&rig, &id_module, &person);
     let dir = tempfile::tempdir().expect("temp dir");
     let (db, config) = setup(dir.path(), &id_path);
     let k = start(dir.path(), &config);
@@ -153,7 +154,7 @@ fn a_full_disk_gives_a_clear_error_and_no_corruption_and_the_kiosk_recovers() {
     );
     k.api("POST", "/api/session/event", json!({ "action": "cancel" }));
     // A status query reads the card: the kiosk blocks the card reported lost.
-    let seen = drive(&k, "status", ("", ""), || {}, false);
+    let seen = drive(&k, &hands, "status", ("", ""), || {}, false);
     assert_eq!(seen.done.len(), 1, "{seen:?}");
     assert_eq!(
         card_state(&rig).0,
@@ -183,7 +184,7 @@ fn a_full_disk_gives_a_clear_error_and_no_corruption_and_the_kiosk_recovers() {
 
     // Space is back: the next card read settles the intent; card and registry agree.
     fsize(pid, None);
-    let seen = drive(&k, "status", ("", ""), || {}, false);
+    let seen = drive(&k, &hands, "status", ("", ""), || {}, false);
     assert_eq!(seen.done.len(), 1, "{seen:?}");
     let store = crash::open_db(&db);
     assert!(store.pending_intents().expect("journal").is_empty());

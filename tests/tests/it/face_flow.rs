@@ -49,7 +49,7 @@ fn replace_to_consent(k: &Kiosk) -> Value {
             break;
         }
         page = match page["screen"]["ask"]["kind"].as_str() {
-            Some("photo") => event(k, "photo"),
+            Some("photo") => k.take_photo(),
             Some("reason") => k.api(
                 "POST",
                 "/api/session/event",
@@ -181,7 +181,7 @@ fn without_a_camera_the_match_is_not_possible_and_staff_decide() {
     let page = k.api(
         "POST",
         "/api/session/start",
-        json!({ "business": "report_loss", "agent": true }),
+        json!({ "business": "report_loss", "agent": "true" }),
     );
     assert_eq!(kind(&page), "ask", "{page}");
     k.api(

@@ -188,11 +188,7 @@ fn run(k: &Kiosk, w: &Walk, secrets: &Secrets, seen_masked: &mut BTreeSet<String
                     k.api("POST", "/api/sim/card", json!({ "card": card }));
                     next(k, &page)
                 }
-                "photo" => {
-                    k.api("POST", "/api/sim/scene", json!({ "scene": "good" }));
-                    event(json!({ "action": "photo" }));
-                    next(k, &page)
-                }
+                "photo" => k.take_photo(),
                 "contact" => event(json!({
                     "action": "contact", "phone": NEW_PHONE, "division": "652301002",
                     "street": "延安北路30号"
@@ -205,6 +201,7 @@ fn run(k: &Kiosk, w: &Walk, secrets: &Secrets, seen_masked: &mut BTreeSet<String
                 }
                 other => panic!("{label}: an unexpected question {other}: {page}"),
             },
+            "face" => k.pass_identity(),
             "confirm" => {
                 // An irreversible business takes two touches: "I have read this", then confirm.
                 if page["screen"]["irreversible"] == true {

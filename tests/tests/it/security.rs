@@ -364,7 +364,10 @@ fn reissue(k: &Kiosk) {
     k.post_json("/api/session/start", &json!({ "business": "reissue" }));
     k.post_json("/api/sim/idcard", &json!({ "person": "v3-sm4.toml" }));
     k.post_json("/api/sim/card", &json!({ "card": "v3-sm4.toml" }));
-    k.wait_screen("confirm", |p| tests::served::kind(p) == "confirm");
+    let page = k.wait_screen("the identity step", |p| tests::served::kind(p) == "face");
+    assert_eq!(page["screen"]["face"]["face"], "consent", "{page}");
+    let page = k.pass_identity();
+    assert_eq!(tests::served::kind(&page), "confirm", "{page}");
     let page = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
     assert_eq!(tests::served::kind(&page), "done", "{page}");
     k.post_json(

@@ -99,6 +99,10 @@ impl FaceCamera for SimFaceCamera {
             Ok((frame, at))
         }))
     }
+
+    fn unavailable(&self) -> Option<String> {
+        (!self.plugged.load(Ordering::SeqCst)).then(|| "the camera is unplugged".into())
+    }
 }
 
 /// The simulated ID cards' photo, decoded: the astronaut portrait cut to an ID card photo's
