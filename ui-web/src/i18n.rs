@@ -563,6 +563,11 @@ staff_texts! {
     IdentityAgent => { zh: "委托代办：核验代办人本人", en: "Agent case: check the agent in person" },
     IdentityApprove => { zh: "核验通过", en: "Approve" },
     IdentityRefuse => { zh: "核验不通过", en: "Refuse" },
+
+    // issue 17: the archive searched by card number and by a range of days
+    ByCardNumber => { zh: "按社会保障卡号查询", en: "By card number" },
+    CardNumber => { zh: "社会保障卡号（9位）", en: "Card number (9 characters)" },
+    ByDays => { zh: "按办结日期查询", en: "By the day finished" },
 }
 
 /// The fixed texts of one language.

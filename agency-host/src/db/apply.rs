@@ -432,6 +432,31 @@ impl Apply<'_, '_> {
                 .await?;
                 Ok((case_id.clone(), detail))
             }
+            // issue 17: a deadline recomputed once the calendar covers its years.
+            Change::SetDeadline {
+                case_id,
+                from,
+                from_provisional,
+                to,
+                provisional,
+            } => {
+                let stmt = tx
+                    .prepare_cached(
+                        "UPDATE applications SET deadline = $4, deadline_provisional = $5
+                         WHERE case_id = $1 AND deadline = $2 AND deadline_provisional = $3",
+                    )
+                    .await?;
+                let changed = tx
+                    .execute(&stmt, &[case_id, from, from_provisional, to, provisional])
+                    .await?;
+                if changed == 0 {
+                    return Err(DbError::Conflict(format!(
+                        "the application of case {case_id} no longer has the deadline {from}; \
+                         it was not recomputed"
+                    )));
+                }
+                Ok((case_id.clone(), detail))
+            }
             Change::IssueEcard(e) => {
                 let exists = tx
                     .query_opt("SELECT 1 FROM ecards WHERE token_id = $1", &[&e.token_id])

@@ -134,7 +134,7 @@ fn touched(commit: &Commit) -> (BTreeSet<String>, BTreeSet<String>) {
             Change::CreateApplication(a) => {
                 persons.insert(a.id_number.clone());
             }
-            Change::MoveApplication { .. } => {}
+            Change::MoveApplication { .. } | Change::SetDeadline { .. } => {}
             Change::IssueEcard(e) => {
                 persons.insert(e.id_number.clone());
             }

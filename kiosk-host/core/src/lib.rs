@@ -24,6 +24,7 @@
 pub mod archive_number;
 pub mod calendar;
 pub mod card_ops;
+pub mod deadlines;
 pub mod digest;
 pub mod division;
 pub mod domain;

@@ -82,6 +82,8 @@ pub(crate) struct QueryArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     limit: Option<u32>,
     /// The staff user asking (needs the archive role); the query is audited under this name.
+    /// The user's password is read from standard input (one line), as `kiosk config staff`
+    /// takes it, and checked against the account's hash before anything is read.
     #[arg(long, value_name = "USER")]
     staff: String,
     /// Print JSON (ID numbers masked unless --full).
@@ -236,6 +238,40 @@ fn archive_staff(config: &Config, user: &str) -> Result<Actor, i32> {
         )),
         Some(_) => Ok(Actor::Staff(user.to_string())),
     }
+}
+
+/// Checks the staff user's password, read from standard input (issue 17, item 9): the
+/// archive holds every citizen's records, so a name alone does not open it. Exit 1 when the
+/// password is wrong or missing; the password is never printed.
+fn authenticate(config: &Config, user: &str) -> Result<(), i32> {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    let Some(account) = config.staff.iter().find(|s| s.user == user) else {
+        return Err(fail(1, format!("refused: {user:?} is not a staff user")));
+    };
+    let password = match super::secret::read_secret_line("password") {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return Err(fail(
+                1,
+                format!("refused: no password for {user:?} on standard input (one line)"),
+            ))
+        }
+        Err(e) => {
+            return Err(fail(
+                1,
+                format!("refused: cannot read the password from standard input: {e}"),
+            ))
+        }
+    };
+    let hash = PasswordHash::new(&account.password_hash).map_err(|e| {
+        fail(
+            1,
+            format!("refused: the password hash of {user:?} in the configuration is invalid: {e}"),
+        )
+    })?;
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), &hash)
+        .map_err(|_| fail(1, format!("refused: wrong password for {user:?}")))
 }
 
 fn seal(args: SealArgs) -> i32 {
@@ -408,7 +444,9 @@ fn query(args: QueryArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let actor = match archive_staff(&config, &args.staff) {
+    let actor = match archive_staff(&config, &args.staff)
+        .and_then(|actor| authenticate(&config, &args.staff).map(|()| actor))
+    {
         Ok(a) => a,
         Err(code) => return code,
     };

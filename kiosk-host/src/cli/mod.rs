@@ -21,6 +21,8 @@ mod stats;
 mod storage;
 // issue 20: the support bundle.
 mod support;
+// issue 17: the calendar and the deadlines counted with it.
+mod calendar;
 
 use clap::{Parser, Subcommand};
 
@@ -66,6 +68,10 @@ enum Command {
     /// Applications for new cards: list them, move them along their progress states.
     #[command(subcommand)]
     Application(application::ApplicationCmd),
+    /// The working-day calendar: which years are final, provisional or missing; install a
+    /// year's file and recompute the deadlines it makes final (issue 17).
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCmd),
     /// The kiosk's database file: encrypt a plaintext one in place.
     #[command(subcommand)]
     Storage(storage::StorageCmd),
@@ -102,6 +108,7 @@ pub(crate) fn run() -> i32 {
         Command::Guide(args) => guide::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Application(cmd) => application::run(cmd),
+        Command::Calendar(cmd) => calendar::run(cmd),
         Command::Demo(cmd) => demo::run(cmd),
         Command::Storage(cmd) => storage::run(cmd),
         Command::Stats(args) => stats::run(args),

@@ -334,10 +334,31 @@ impl Engine<'_> {
         Ok(lifted)
     }
 
-    /// At start: lift expired losses, settle the intents of a card left in the reader, and
+    /// At start: lift expired losses, recompute the provisional deadlines the calendar now
+    /// covers (`deadlines::recompute`), settle the intents of a card left in the reader, and
     /// close the cases a stopped kiosk left open.
     pub fn startup(&self, now: Timestamp) -> Result<Vec<Settled>, DriverError> {
         self.lift_expired_losses(now)?;
+        // issue 17: the calendar may cover years it lacked when deadlines were counted.
+        let recomputed = crate::deadlines::recompute(
+            self.store,
+            self.calendar,
+            self.config.business.application_deadline_days,
+            now,
+        )?;
+        for r in &recomputed {
+            log::info!(
+                "case {}: deadline recomputed with the calendar, {} -> {}{}",
+                r.case_id,
+                r.old.date,
+                r.new.date,
+                if r.new.provisional {
+                    " (still provisional)"
+                } else {
+                    ""
+                }
+            );
+        }
         let settled = if self.store.pending_intents()?.is_empty() {
             Vec::new()
         } else {

@@ -122,6 +122,16 @@ pub enum Change {
     RevokeEcards {
         id_number: String,
     },
+    /// issue 17: an application's deadline recomputed once the calendar covers the years it
+    /// was computed without (`engine::deadlines`). Names the deadline it expects (`from`,
+    /// `from_provisional`): refused as a conflict when it is no longer current.
+    SetDeadline {
+        case_id: String,
+        from: NaiveDate,
+        from_provisional: bool,
+        to: NaiveDate,
+        provisional: bool,
+    },
 }
 
 impl Change {
@@ -162,6 +172,7 @@ impl Change {
             Change::MoveApplication { .. } => "application.move",
             Change::IssueEcard(_) => "ecard.issue",
             Change::RevokeEcards { .. } => "ecard.revoke",
+            Change::SetDeadline { .. } => "application.deadline",
         }
     }
 }

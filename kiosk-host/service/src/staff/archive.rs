@@ -36,6 +36,8 @@ pub struct ArchiveForm {
     #[serde(default)]
     archive_no: String,
     #[serde(default)]
+    card_number: String,
+    #[serde(default)]
     business: String,
     #[serde(default)]
     from: String,
@@ -69,6 +71,20 @@ fn month(lang: Lang, value: &str, zh: &str, en: &str) -> Result<Option<Month>, P
             en,
             &format!("{e}（请按 年-月 填写，例如 2026-03）"),
             &e.to_string(),
+        )
+    })
+}
+
+/// A day of the form (`YYYY-MM-DD`), or which field is wrong and what to write.
+fn day(lang: Lang, value: &str, zh: &str, en: &str) -> Result<chrono::NaiveDate, PageError> {
+    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+        let shown = mask::free_text(value.trim());
+        bad(
+            lang,
+            zh,
+            en,
+            &format!("“{shown}”不是日期（请按 年-月-日 填写，例如 2026-03-01）"),
+            &format!("{shown:?} is not a day; write YYYY-MM-DD, e.g. 2026-03-01"),
         )
     })
 }
@@ -153,6 +169,44 @@ fn parse(form: &ArchiveForm, lang: Lang) -> Result<Parsed, PageError> {
                 ),
             };
             format!("{}{range}", labels::business(b, lang))
+        }
+        // issue 17: by card number, by a range of days (BUSINESS-RULES.md section 5).
+        "card_number" => {
+            let card = form.card_number.trim().to_ascii_uppercase();
+            if card.len() != 9 || !card.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(bad(
+                    lang,
+                    "社会保障卡号",
+                    "card number",
+                    "请输入9位卡号（字母和数字），例如 A12345678",
+                    "write the 9 letters and digits of the card number, e.g. A12345678",
+                ));
+            }
+            let shown = format!(
+                "{} {}",
+                tr(lang, "社会保障卡号", "card number"),
+                mask::card_number(&card)
+            );
+            query.card_number = Some(card);
+            shown
+        }
+        "days" => {
+            let from = day(lang, &form.from, "起始日期", "from")?;
+            let to = day(lang, &form.to, "截止日期", "to")?;
+            if from > to {
+                return Err(bad(
+                    lang,
+                    "起止日期",
+                    "days",
+                    &format!("起始日期 {from} 晚于截止日期 {to}，请把较早的日期填在起始日期"),
+                    &format!(
+                        "the from day {from} is after the to day {to}; put the earlier day first"
+                    ),
+                ));
+            }
+            query.from = Some(from);
+            query.to = Some(to);
+            format!("{} {from}–{to}", tr(lang, "办结日期", "finished"))
         }
         other => {
             return Err(bad(
@@ -335,5 +389,35 @@ mod tests {
         let p = parse(&f, Lang::En).expect("a valid ID number");
         assert_eq!(p.criteria, "ID number 652301********0015");
         assert_eq!(p.query.id_number.as_deref(), Some("652301197508210015"));
+    }
+
+    /// issue 17: by card number (shown masked) and by a range of days, each bad field named.
+    #[test]
+    fn card_numbers_and_day_ranges_are_queries() {
+        let mut f = form("card_number");
+        f.card_number = " a12345678 ".into();
+        let p = parse(&f, Lang::En).expect("a card number");
+        assert_eq!(p.query.card_number.as_deref(), Some("A12345678"));
+        assert!(!p.criteria.contains("A12345678"), "{}", p.criteria);
+        f.card_number = "A1234".into();
+        assert!(problem(&f).starts_with("card number: "), "{}", problem(&f));
+        let mut f = form("days");
+        f.from = "2026-03-01".into();
+        f.to = "2026-03-31".into();
+        assert_eq!(
+            days(&f),
+            (
+                NaiveDate::from_ymd_opt(2026, 3, 1),
+                NaiveDate::from_ymd_opt(2026, 3, 31)
+            )
+        );
+        f.to = "2026-02-30".into();
+        assert!(problem(&f).starts_with("to: "), "{}", problem(&f));
+        f.to = "2026-02-01".into();
+        assert!(
+            problem(&f).starts_with("days: the from day"),
+            "{}",
+            problem(&f)
+        );
     }
 }

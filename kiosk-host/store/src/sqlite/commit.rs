@@ -341,6 +341,33 @@ fn apply_change(
             .execute(params![case_id, to.code(), reasons, ts(at), actor])?;
             Ok((case_id.clone(), detail))
         }
+        Change::SetDeadline {
+            case_id,
+            from,
+            from_provisional,
+            to,
+            provisional,
+        } => {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE applications SET deadline = ?4, deadline_provisional = ?5
+                     WHERE case_id = ?1 AND deadline = ?2 AND deadline_provisional = ?3",
+                )?
+                .execute(params![
+                    case_id,
+                    date(*from),
+                    from_provisional,
+                    date(*to),
+                    provisional
+                ])?;
+            if changed == 0 {
+                return Err(DbError::Store(StoreError::Conflict(format!(
+                    "the application of case {case_id} no longer has the deadline {from}; \
+                     it was not recomputed"
+                ))));
+            }
+            Ok((case_id.clone(), detail))
+        }
         Change::IssueEcard(e) => {
             if exists(
                 conn,
