@@ -66,10 +66,15 @@ fn exchange_to_the_fee(k: &Served) -> Value {
                 k.api("POST", "/api/sim/card", json!({ "card": WANG }));
                 k.wait_screen("the card read", |p| sig(p) != was)
             }
-            ("ask", Some("photo")) => {
-                k.api("POST", "/api/sim/scene", json!({ "scene": "good" }));
-                k.api("POST", "/api/session/event", json!({ "action": "photo" }));
-                k.wait_screen("the photo taken", |p| sig(p) != was)
+            // The photo checked and used (issue 22).
+            ("ask", Some("photo")) => k.take_photo(),
+            // The identity step (issue 19) comes before the confirmation, so before the fee.
+            ("face", _) => {
+                assert!(
+                    orders(k).is_empty(),
+                    "nothing asked before the identity step"
+                );
+                k.pass_identity()
             }
             ("ask", Some("reason")) => k.api(
                 "POST",
@@ -202,6 +207,8 @@ fn at_the_counter_a_slip_is_printed_and_the_card_is_never_touched() {
     assert!(printed.contains("缴费单"), "the slip is printed: {printed}");
     assert!(orders(&k).is_empty(), "no order at the kiosk");
     let page = k.api("POST", "/api/session/event", json!({ "action": "cancel" }));
+    // The cards are handed back (take_cards, issue 22), then home.
+    let page = k.home_after(page);
     assert_eq!(kind(&page), "home", "{page}");
     assert_eq!(
         registry_state(&db),

@@ -443,9 +443,19 @@ fn the_ecard_qr_names_no_one() {
         long_digit_runs(&with_decoded(&dynamic)),
         Vec::<String>::new()
     );
+    // 6.1.3.2 a): the e-card stands in for the ID card nowhere (issue 17): scanned where the
+    // ID card is asked, the code is refused for what it is not, and the page names no one.
     k.post_json("/api/sim/qr", &json!({ "text": dynamic }));
-    let page = k.wait_screen("confirm", |p| tests::served::kind(p) == "confirm");
-    assert!(page.to_string().contains("652301********0015"), "{page}");
+    let page = k.wait_screen("the e-card refused", |p| !p["screen"]["problem"].is_null());
+    assert_eq!(page["screen"]["ask"]["kind"], "id_card", "{page}");
+    assert!(
+        page["screen"]["problem"]
+            .as_str()
+            .unwrap_or("")
+            .contains("居民身份证"),
+        "{page}"
+    );
+    assert!(!page.to_string().contains("652301********0015"), "{page}");
 }
 
 #[test]
@@ -493,6 +503,9 @@ fn a_login_flood_is_bounded_and_memory_returns() {
 fn rating_reasons_are_codes_and_comments_are_cleaned() {
     let k = serve();
     k.post_json("/api/session/start", &json!({ "business": "status" }));
+    // 6.1.3.2 a): the ID card original first (issue 17).
+    k.post_json("/api/sim/idcard", &json!({ "person": "v2-3des.toml" }));
+    k.wait_screen("the card asked", |p| p["screen"]["ask"]["kind"] == "card");
     k.post_json("/api/sim/card", &json!({ "card": "v2-3des.toml" }));
     k.wait_screen("confirm", |p| tests::served::kind(p) == "confirm");
     let done = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
