@@ -23,7 +23,7 @@ const t = useKiosk("businesses");
 
 const receiptHas = (r, re, what) => assert.ok(r.receipt.some((l) => re.test(l)), `${what}: ${r.receipt.join(" | ")}`);
 // 6.3.2: the case is 即时办结; the card's production has an expected date of its own.
-const APPLICATION = /^预计制卡: \d{4}-\d{2}-\d{2} 前(40个工作日/;
+const APPLICATION = /^预计制卡: \d{4}-\d{2}-\d{2} 前\(40个工作日/;
 /** The confirm screen states what cannot be undone before the two touches (walk.mjs). */
 const IRREVERSIBLE = async (page) => {
   const text = await page.locator(".consequences.irreversible").innerText();
