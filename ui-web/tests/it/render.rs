@@ -2384,6 +2384,8 @@ fn the_host_gets_exactly_these_actions_and_fields() {
                 "business",
                 "from",
                 "to",
+                // issue 17: by card number (and a range of days: `from`, `to`).
+                "card_number",
             ]),
         ),
         ("/staff/stats".to_owned(), set(&["csrf", "from", "to"])),
