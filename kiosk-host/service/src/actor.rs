@@ -20,7 +20,7 @@ use firmware_config::Language;
 use tokio::sync::{oneshot, watch};
 
 use crate::citizen::Citizen;
-use crate::devices::{Device, DeviceEvent, Session, State};
+use crate::devices::{Device, DeviceEvent, IdCardData, Session, State};
 use crate::inputs::Input;
 use crate::kit::Kit;
 use crate::published::{Published, Screen};
@@ -426,8 +426,9 @@ impl Actor {
             // Counted before the screen is published, so that one publication shows both
             // the session moved on and the input taken (what the simulator's controls wait
             // for).
-            DeviceEvent::IdCard(text) => {
-                citizen.id_card(kit, &text);
+            DeviceEvent::IdCard(read) => {
+                let IdCardData { text, photo } = *read;
+                citizen.id_card(kit, &text, photo);
                 kit.board.count_event(Device::IdModule);
             }
             DeviceEvent::IdCardPresent => citizen.id_card_present(),

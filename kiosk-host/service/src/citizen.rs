@@ -61,6 +61,10 @@ pub struct Live {
     /// The photo just taken and cropped, shown to check (重拍 / 使用此照片) before it is
     /// given to the session.
     pub photo_pending: Option<std::sync::Arc<PhotoFacts>>,
+    /// The ID cards' photos read in this session, decoded by the licensed WLT decoder, by
+    /// ID number (the holder's, an agent's): the identity step's first reference. Dropped
+    /// with the session.
+    pub id_photos: Vec<(String, face_match::RgbImage)>,
 }
 
 /// The citizen at the screen.
@@ -200,6 +204,7 @@ impl Citizen {
             kept_new_pin: None,
             screen_message: None,
             photo_pending: None,
+            id_photos: Vec::new(),
         });
         self.after_event(kit);
         Ok(())
@@ -353,8 +358,13 @@ impl Citizen {
         }
     }
 
-    /// An ID card was read by the module.
-    pub fn id_card(&mut self, kit: &Kit, text: &card_io::idcard::text::IdText) {
+    /// An ID card was read by the module (`photo`: decoded, when the kiosk has a decoder).
+    pub fn id_card(
+        &mut self,
+        kit: &Kit,
+        text: &card_io::idcard::text::IdText,
+        photo: Option<face_match::RgbImage>,
+    ) {
         let wants = self.live.as_ref().is_some_and(|l| {
             matches!(
                 l.session.phase,
@@ -368,7 +378,13 @@ impl Citizen {
         }
         self.id_on_module = true;
         match kit.engine().id_card_read(text) {
-            Ok(ev) => self.feed(kit, ev),
+            Ok(ev) => {
+                if let (Some(photo), Some(live)) = (photo, self.live.as_mut()) {
+                    live.id_photos.retain(|(id, _)| id != &text.id_number);
+                    live.id_photos.push((text.id_number.clone(), photo));
+                }
+                self.feed(kit, ev)
+            }
             Err(e) => self.device_message = e.to_string(),
         }
     }

@@ -229,6 +229,21 @@ pub(crate) fn id_module(cx: &Context<'_>) -> Outcome {
     }
 }
 
+/// The licensed WLT decoder `[devices] wlt_decoder` names (issue 19: the ID card's photo is
+/// the face match's first reference): the library loads and exports `unpack`.
+pub(crate) fn wlt_decoder(cx: &Context<'_>) -> Outcome {
+    let Some(path) = cx.config.devices.wlt_decoder.as_deref() else {
+        return pass("none configured: ID card photos stay undecoded; the identity step compares with the registry's photo");
+    };
+    match card_io::idcard::LibraryDecoder::open(std::path::Path::new(path)) {
+        Ok(_) => pass(format!("{path} loads and exports unpack")),
+        Err(e) => fail(
+            e.to_string(),
+            format!("install the vendor's licensed decoder at {path}, or correct [devices] wlt_decoder (`kiosk idcard read --wlt-decoder FILE` tries one on a card)"),
+        ),
+    }
+}
+
 pub(crate) fn printer(cx: &Context<'_>) -> Outcome {
     let d = &cx.config.devices;
     let (port, baud) = (d.printer_port.as_str(), d.printer_baud);

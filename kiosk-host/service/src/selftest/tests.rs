@@ -171,7 +171,9 @@ fn everything_present_passes() {
 #[test]
 fn each_problem_fails_with_its_hint() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(dir.path(), &[2026]);
+    let mut cfg = config(dir.path(), &[2026]);
+    let missing = dir.path().join("libwlt-vendor.so");
+    cfg.devices.wlt_decoder = Some(missing.display().to_string());
     let sim = readers(Some(vec![1, 3, 4]));
     sim.unplug(CARD_SLOT);
     let serial = FakeSerial {
@@ -205,6 +207,11 @@ fn each_problem_fails_with_its_hint() {
     failed("printer", "paper out", "paper roll");
     failed("qr_scanner", "cannot open", "USB cable of the QR scanner");
     failed("calendar", "no entries for 2027", "2027 holidays");
+    failed(
+        "wlt_decoder",
+        "libwlt-vendor.so",
+        "install the vendor's licensed decoder",
+    );
     let cam = result(&results, "camera");
     assert_eq!(cam.status, Status::Warn);
     assert!(cam.detail.contains("almost black"));
