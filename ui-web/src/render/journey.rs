@@ -59,6 +59,7 @@ impl Chrome<'_> {
                 | Screen::StaffAudit { .. }
                 | Screen::StaffApplications { .. }
                 | Screen::StaffSuggestions { .. }
+                | Screen::StaffIdentity { .. }
                 | Screen::SimPanel { .. }
                 // The error screen has its own, larger, call-staff button.
                 | Screen::Error { .. }
