@@ -85,8 +85,9 @@ pub(crate) async fn append(
 pub(crate) type Answer<'a> = (&'a str, &'a (dyn Fn(i64) -> Result<String> + Sync));
 
 /// Locks `chain`'s head row (made at seq 0 on the chain's first append) and returns its
-/// (seq, hash).
-async fn lock_head(tx: &Transaction<'_>, chain: &str) -> Result<(i64, String)> {
+/// (seq, hash). Its first statement can be pipelined with others of the transaction: it is
+/// one `SELECT … FOR UPDATE` unless the chain is new.
+pub(crate) async fn lock_head(tx: &Transaction<'_>, chain: &str) -> Result<(i64, String)> {
     let select = tx
         .prepare_cached("SELECT seq, hash FROM audit_heads WHERE chain = $1 FOR UPDATE")
         .await?;
@@ -115,25 +116,24 @@ pub(crate) async fn append_and_answer(
     entries: Vec<Pending>,
     answer: Option<Answer<'_>>,
 ) -> Result<i64> {
+    let head = lock_head(tx, chain_of(actor)).await?;
+    append_locked(tx, head, at, actor, entries, answer, None).await
+}
+
+/// Appends `entries` by `actor` after `head`, the (seq, hash) of the actor's chain's head
+/// row that this transaction locked ([`lock_head`]); stores the key's answer and releases
+/// the lease of case `release`, all in one statement. Returns the last sequence number.
+pub(crate) async fn append_locked(
+    tx: &Transaction<'_>,
+    head: (i64, String),
+    at: Timestamp,
+    actor: &str,
+    entries: Vec<Pending>,
+    answer: Option<Answer<'_>>,
+    release: Option<&str>,
+) -> Result<i64> {
     let chain = chain_of(actor);
-    if entries.is_empty() {
-        let stmt = tx
-            .prepare_cached("SELECT seq FROM audit_heads WHERE chain = $1")
-            .await?;
-        let seq: i64 = match tx.query_opt(&stmt, &[&chain]).await? {
-            Some(row) => row.try_get(0)?,
-            None => 0,
-        };
-        if let Some((key, make)) = answer {
-            tx.execute(
-                "UPDATE idempotency SET answer = $2 WHERE key = $1",
-                &[&key, &make(seq)?],
-            )
-            .await?;
-        }
-        return Ok(seq);
-    }
-    let (mut seq, mut hash) = lock_head(tx, chain).await?;
+    let (mut seq, mut hash) = head;
     let n = entries.len();
     let mut seqs = Vec::with_capacity(n);
     let mut ats = Vec::with_capacity(n);
@@ -169,7 +169,9 @@ pub(crate) async fn append_and_answer(
                  SELECT $13, * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[],
                      $5::text[], $6::text[], $7::text[], $8::text[])
              ), head AS (
-                 UPDATE audit_heads SET seq = $9, hash = $10 WHERE chain = $13
+                 UPDATE audit_heads SET seq = $9, hash = $10 WHERE chain = $13 AND seq <> $9
+             ), lease AS (
+                 DELETE FROM leases WHERE case_id = $14
              )
              UPDATE idempotency SET answer = $12 WHERE key = $11",
         )
@@ -178,7 +180,7 @@ pub(crate) async fn append_and_answer(
         &stmt,
         &[
             &seqs, &ats, &actors, &actions, &subjects, &details, &prevs, &hashes, &seq, &hash,
-            &key, &text, &chain,
+            &key, &text, &chain, &release,
         ],
     )
     .await?;
