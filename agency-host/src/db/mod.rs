@@ -19,6 +19,8 @@ pub mod admin;
 mod apply;
 pub mod audit;
 pub mod commit;
+// issues 22 and 19: staff calls and identity approvals
+pub mod desk;
 pub mod leases;
 mod locks;
 pub mod read;

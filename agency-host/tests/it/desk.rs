@@ -1,0 +1,144 @@
+//! Staff calls and identity approvals through the agency (issues 22 and 19): a kiosk posts a
+//! call and asks for an identity approval; a staff member at an enrolled station (its
+//! certificate and their account in HTTP Basic) sees the open calls and pending approvals,
+//! answers and decides; the kiosk reads the decision; every step is audited in the chain of
+//! whoever took it, and the chains verify.
+
+use serde_json::{json, Value};
+
+use agency_api::desk::paths;
+
+use super::fixtures::case_id;
+use super::rig::Agency;
+
+const LI: (&str, &str) = ("li", "correct horse battery");
+
+fn add_staff(agency: &Agency, user: &str, role: &str, password: &str) {
+    let out = agency.run(
+        &["staff", "add", user, "--role", role],
+        Some(&format!("{password}\n")),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn approval_path(case: &str) -> String {
+    paths::IDENTITY_APPROVAL.replace("{case_id}", case)
+}
+
+#[test]
+fn staff_see_calls_and_decide_approvals_that_kiosks_post() {
+    let agency = Agency::serving();
+    add_staff(&agency, LI.0, "front-desk", LI.1);
+    add_staff(&agency, "wang", "archive", "archive-only-pw");
+    let k1 = agency.kiosk("K1");
+    let k2 = agency.kiosk("K2");
+    let desk = agency.kiosk("DESK1");
+
+    // a kiosk's call, with its case and screen; another kiosk's case is not its own
+    let case = case_id("K1", 7);
+    let r = k1.post(
+        paths::STAFF_CALLS,
+        &json!({"at": "2026-12-07T09:00:00Z", "case_id": case, "screen": "identity"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let call_id = r.json()["call_id"].as_i64().unwrap();
+    let r = k2.post(
+        paths::STAFF_CALLS,
+        &json!({"at": "2026-12-07T09:00:01Z", "case_id": case}),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = k2.post(paths::STAFF_CALLS, &json!({"at": "2026-12-07T09:00:02Z"}));
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // staff routes: no account, a wrong password, a role that does not serve citizens
+    let open = format!("{}?open=true", paths::DESK_CALLS);
+    assert_eq!(desk.get(&open).status, 401);
+    assert_eq!(
+        desk.send_as((LI.0, "wrong"), "GET", &open, None).status,
+        401
+    );
+    let r = desk.send_as(("wang", "archive-only-pw"), "GET", &open, None);
+    assert_eq!(r.status, 403, "{}", r.text());
+    // the open calls, oldest first
+    let r = desk.send_as(LI, "GET", &open, None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let calls = r.json()["calls"].as_array().unwrap().clone();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls[0]["kiosk_id"], "K1");
+    assert_eq!(calls[0]["screen"], "identity");
+    assert_eq!(calls[1]["kiosk_id"], "K2");
+    // answered once; then it is no longer open
+    let answer = paths::DESK_CALL_ANSWER.replace("{call_id}", &call_id.to_string());
+    let r = desk.send_as(LI, "POST", &answer, None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["answered_by"], "li");
+    let r = desk.send_as(LI, "POST", &answer, None);
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("answered by li"), "{}", r.text());
+    let calls = desk.send_as(LI, "GET", &open, None).json()["calls"].clone();
+    assert_eq!(calls.as_array().unwrap().len(), 1, "{calls}");
+
+    // an identity approval: asked by the kiosk (masked ID number only), pending
+    let ask = json!({
+        "business": "replace",
+        "id_masked": "652301********0016",
+        "why": "not_possible",
+        "at": "2026-12-07T09:01:00Z",
+    });
+    let r = k1.send("PUT", &approval_path(&case), Some(&ask));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["state"], "pending");
+    let mut clear = ask.clone();
+    clear["id_masked"] = Value::from("652301198001010016");
+    let r = k1.send("PUT", &approval_path(&case_id("K1", 8)), Some(&clear));
+    assert_eq!(
+        r.status,
+        422,
+        "an ID number in clear is refused: {}",
+        r.text()
+    );
+    assert_eq!(k2.get(&approval_path(&case)).status, 403);
+    assert_eq!(k1.get(&approval_path(&case_id("K1", 9))).status, 404);
+    // staff see it, and decide it once
+    let r = desk.send_as(LI, "GET", paths::DESK_APPROVALS, None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let pending = r.json()["approvals"].clone();
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(pending[0]["case_id"], case.as_str());
+    assert_eq!(pending[0]["id_masked"], "652301********0016");
+    let decide = paths::DESK_APPROVAL.replace("{case_id}", &case);
+    let r = desk.send_as(LI, "POST", &decide, Some(&json!({"approved": true})));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = desk.send_as(LI, "POST", &decide, Some(&json!({"approved": false})));
+    assert_eq!(r.status, 409, "{}", r.text());
+    // the kiosk reads the decision; asking again does not reopen it
+    let r = k1.get(&approval_path(&case)).json();
+    assert_eq!(r["state"], "approved");
+    assert_eq!(r["decided_by"], "li");
+    let r = k1.send("PUT", &approval_path(&case), Some(&ask)).json();
+    assert_eq!(r["state"], "approved");
+    let r = desk.send_as(LI, "GET", paths::DESK_APPROVALS, None);
+    assert!(r.json()["approvals"].as_array().unwrap().is_empty());
+
+    // audited in the chain of whoever acted, and every chain verifies
+    let actions = |chain: &str| {
+        agency
+            .psql(&format!(
+                "SELECT string_agg(action, ' ' ORDER BY seq) FROM audit WHERE chain = '{chain}'"
+            ))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(actions("kiosk:K1"), "staff.called identity.approval_asked");
+    assert_eq!(
+        actions("staff:li"),
+        "staff.call_answered identity.staff_decision"
+    );
+    assert!(actions("kiosk:DESK1").contains("staff.login"));
+    let out = agency.ok(&["audit", "verify"]);
+    assert!(out.contains("the audit log verifies"), "{out}");
+}
