@@ -20,7 +20,7 @@ CREATE TABLE identity_approvals (
     case_id    text PRIMARY KEY,
     kiosk_id   text NOT NULL,
     business   text NOT NULL,
-    id_masked  text NOT NULL,
+    id_masked  text,
     why        text NOT NULL,
     asked_at   timestamptz NOT NULL,
     state      text NOT NULL CHECK (state IN ('pending', 'approved', 'refused')),

@@ -77,8 +77,9 @@ pub struct ApprovalRequest {
     /// The business's code (e.g. `replace`).
     pub business: String,
     /// The holder's ID number, masked (6 + 4 characters), for staff to compare with the
-    /// ID card the citizen holds.
-    pub id_masked: String,
+    /// ID card the citizen holds, when the kiosk has it at hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_masked: Option<String>,
     /// Why a staff approval is needed (`not_possible`, `declined`, `failed`, …).
     pub why: String,
     #[schema(value_type = String, format = DateTime)]
@@ -100,7 +101,8 @@ pub struct ApprovalRecord {
     pub case_id: String,
     pub kiosk_id: String,
     pub business: String,
-    pub id_masked: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_masked: Option<String>,
     pub why: String,
     #[schema(value_type = String, format = DateTime)]
     pub asked_at: Timestamp,

@@ -176,14 +176,16 @@ impl Db {
         short("why", &req.why, 64)?;
         // Only a masked ID number is taken: 6 + 4 characters around asterisks.
         let masked = &req.id_masked;
-        let chars: Vec<char> = masked.chars().collect();
-        let shape = chars.len() == 18
-            && chars[6..14].iter().all(|c| *c == '*')
-            && chars[..6]
-                .iter()
-                .chain(&chars[14..])
-                .all(|c| c.is_ascii_alphanumeric());
-        if !shape {
+        let shape = |m: &String| {
+            let chars: Vec<char> = m.chars().collect();
+            chars.len() == 18
+                && chars[6..14].iter().all(|c| *c == '*')
+                && chars[..6]
+                    .iter()
+                    .chain(&chars[14..])
+                    .all(|c| c.is_ascii_alphanumeric())
+        };
+        if !masked.as_ref().is_none_or(shape) {
             return Err(DbError::Invalid(
                 "id_masked must be an ID number masked as the kiosk masks it (6 characters, \
                  8 asterisks, 4 characters)"

@@ -142,3 +142,101 @@ fn staff_see_calls_and_decide_approvals_that_kiosks_post() {
     let out = agency.ok(&["audit", "verify"]);
     assert!(out.contains("the audit log verifies"), "{out}");
 }
+
+/// `target/<profile>/kiosk` beside this test's `agency` (build it first:
+/// `cargo build -p kiosk-host`).
+fn kiosk_bin() -> std::path::PathBuf {
+    let bin = std::path::Path::new(super::rig::agency_bin()).with_file_name("kiosk");
+    assert!(
+        bin.exists(),
+        "{} is missing: cargo build -p kiosk-host first",
+        bin.display()
+    );
+    bin
+}
+
+/// A `kiosk serve --sim` with an `[agency]`, stopped (by its PID) when dropped.
+struct ServedKiosk {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for ServedKiosk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_kiosk(agency: &Agency, id: &str, dir: &std::path::Path) -> ServedKiosk {
+    use std::io::BufRead;
+    let link = agency.link(id, &agency.base);
+    let config = dir.join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[kiosk]\nid = \"{id}\"\n\n[storage]\ndatabase = \"{db}\"\narchive_dir = \"{ar}\"\n\n\
+             [agency]\nurl = \"{url}\"\nca_cert = \"{ca}\"\ncert = \"{cert}\"\nkey = \"{key}\"\n",
+            db = dir.join("kiosk.db").display(),
+            ar = dir.join("archive").display(),
+            url = link.url,
+            ca = link.ca_cert,
+            cert = link.cert,
+            key = link.key,
+        ),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(kiosk_bin())
+        .args(["serve", "--sim", "--config"])
+        .arg(&config)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    ServedKiosk { child, base }
+}
+
+#[test]
+fn a_call_pressed_at_a_kiosk_reaches_the_agencys_staff() {
+    let agency = Agency::serving();
+    add_staff(&agency, LI.0, "front-desk", LI.1);
+    agency.kiosk("KC");
+    let desk = agency.kiosk("DESK1");
+    let dir = tempfile::tempdir().unwrap();
+    let kiosk = serve_kiosk(&agency, "KC", dir.path());
+
+    // the citizen presses 呼叫工作人员 at the kiosk (the page's form)
+    let r = ureq::post(&format!("{}/staff-call", kiosk.base))
+        .set("Content-Type", "application/x-www-form-urlencoded")
+        .send_string("");
+    assert!(r.is_ok(), "{r:?}");
+
+    // staff at the agency see it among the open calls (posted best-effort, at once)
+    let open = format!("{}?open=true", paths::DESK_CALLS);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let calls = loop {
+        let calls = desk.send_as(LI, "GET", &open, None).json()["calls"].clone();
+        if !calls.as_array().unwrap().is_empty() || std::time::Instant::now() > deadline {
+            break calls;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(calls.as_array().unwrap().len(), 1, "{calls}");
+    assert_eq!(calls[0]["kiosk_id"], "KC");
+    let staff_called = agency
+        .psql("SELECT count(*) FROM audit WHERE chain = 'kiosk:KC' AND action = 'staff.called'");
+    assert_eq!(staff_called.trim(), "1");
+}
