@@ -190,6 +190,8 @@ fn serve_kiosk(agency: &Agency, id: &str, dir: &std::path::Path) -> ServedKiosk 
         .args(["serve", "--sim", "--config"])
         .arg(&config)
         .args(["--listen", "127.0.0.1:0"])
+        // the simulator's cards and people are found from the workspace root
+        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -239,4 +241,117 @@ fn a_call_pressed_at_a_kiosk_reaches_the_agencys_staff() {
     let staff_called = agency
         .psql("SELECT count(*) FROM audit WHERE chain = 'kiosk:KC' AND action = 'staff.called'");
     assert_eq!(staff_called.trim(), "1");
+}
+
+impl ServedKiosk {
+    /// A JSON request to the kiosk's API that must succeed; its JSON answer.
+    fn api(&self, method: &str, path: &str, body: Value) -> Value {
+        let r = ureq::request(method, &format!("{}{path}", self.base))
+            .set("Content-Type", "application/json")
+            .send_string(&body.to_string())
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        // (`Null` when the answer is not JSON)
+        serde_json::from_str(&r.into_string().unwrap()).unwrap_or(Value::Null)
+    }
+
+    fn screen(&self) -> Value {
+        ureq::get(&format!("{}/api/session", self.base))
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap()
+    }
+
+    /// Polls the screen until `ok` holds (at most 30 s).
+    fn wait(&self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let page = self.screen();
+            if ok(&page) {
+                return page;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}: still {page}");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+}
+
+fn kind(page: &Value) -> &str {
+    page["screen"]["screen"].as_str().unwrap_or("")
+}
+
+#[test]
+fn an_identity_the_kiosk_cannot_match_is_approved_by_staff_at_the_agency() {
+    let agency = Agency::serving();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let registry = root.join("data/demo/registry.jsonl");
+    agency.ok(&["import", registry.to_str().unwrap()]);
+    add_staff(&agency, LI.0, "front-desk", LI.1);
+    agency.kiosk("KI");
+    let desk = agency.kiosk("DESK1");
+    let dir = tempfile::tempdir().unwrap();
+    let kiosk = serve_kiosk(&agency, "KI", dir.path());
+
+    // a replacement (it needs the identity check) for 古丽娜尔, up to the consent; the
+    // citizen declines the camera: the session waits for a staff member
+    let page = kiosk.api(
+        "POST",
+        "/api/session/start",
+        json!({ "business": "replace" }),
+    );
+    assert_eq!(kind(&page), "ask", "{page}");
+    kiosk.api(
+        "POST",
+        "/api/sim/idcard",
+        json!({ "person": "t0-blocked-6a81.toml" }),
+    );
+    let mut page = kiosk.wait("the ID card read", |p| {
+        !(kind(p) == "ask" && p["screen"]["ask"]["kind"] == "id_card")
+    });
+    for _ in 0..8 {
+        if kind(&page) != "ask" {
+            break;
+        }
+        page = match page["screen"]["ask"]["kind"].as_str() {
+            // take the photo, then use it
+            Some("photo") if page["screen"]["ask"]["taken"].is_string() => {
+                kiosk.api("POST", "/api/session/event", json!({"action": "photo_use"}))
+            }
+            Some("photo") => kiosk.api("POST", "/api/session/event", json!({"action": "photo"})),
+            Some("reason") => kiosk.api(
+                "POST",
+                "/api/session/event",
+                json!({ "action": "reason", "reason": "damaged" }),
+            ),
+            other => panic!("unexpected ask {other:?}: {page}"),
+        };
+    }
+    assert_eq!(kind(&page), "face", "{page}");
+    let page = kiosk.api(
+        "POST",
+        "/api/session/event",
+        json!({"action": "face_decline"}),
+    );
+    assert_eq!(page["screen"]["face"]["face"], "awaiting_staff", "{page}");
+
+    // the kiosk asks the agency's staff; a staff member there sees it and approves
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let pending = loop {
+        let list = desk.send_as(LI, "GET", paths::DESK_APPROVALS, None).json()["approvals"].clone();
+        if !list.as_array().unwrap().is_empty() || std::time::Instant::now() > deadline {
+            break list;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(pending[0]["kiosk_id"], "KI");
+    assert_eq!(pending[0]["business"], "replace");
+    let case = pending[0]["case_id"].as_str().unwrap().to_string();
+    let decide = paths::DESK_APPROVAL.replace("{case_id}", &case);
+    let r = desk.send_as(LI, "POST", &decide, Some(&json!({"approved": true})));
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // the kiosk picks the decision up: the business goes on to the confirmation
+    let page = kiosk.wait("the staff decision", |p| kind(p) != "face");
+    assert_eq!(kind(&page), "confirm", "{page}");
 }
