@@ -394,7 +394,7 @@ impl Actor {
                     }
                     // issue 22: also to the agency's staff, best-effort
                     if let Some(agency) = a.kit.store.agency() {
-                        crate::desk::post_call(Arc::clone(agency), None);
+                        crate::staff_call::post_call(Arc::clone(agency), None);
                     }
                 });
                 self.answer(reply, result);

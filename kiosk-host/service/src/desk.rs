@@ -3,7 +3,7 @@
 //!
 //! - 呼叫工作人员: the call is recorded here as before (the local audit entry, the page's
 //!   "已呼叫工作人员"), and posted to the agency **best-effort** on a thread of its own
-//!   ([`post_call`]), so staff at the agency see it among the open calls. Not through the
+//!   ([`crate::staff_call::post_call`], a module of its own as the actor uses it), so staff at the agency see it among the open calls. Not through the
 //!   outbox: a call matters only while the citizen waits; delivered after an outage it would
 //!   send staff to a kiosk the citizen left long ago, and the outbox would hold the
 //!   registry's commits behind it. A call the agency did not get is in the kiosk's log and
@@ -17,32 +17,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kiosk_store::agency::{ApprovalRequest, ApprovalState, StaffCall};
+use kiosk_store::agency::{ApprovalRequest, ApprovalState};
 use kiosk_store::AgencyStore;
 
 use crate::state::Shared;
 
 /// How often a waiting approval is asked for at the agency.
 pub const POLL: Duration = Duration::from_secs(2);
-
-/// Posts a citizen's staff call to the agency on a thread of its own (the deadline of
-/// `[agency] timeout_ms`); logs what came of it.
-pub fn post_call(agency: Arc<AgencyStore>, case_id: Option<String>) {
-    let call = StaffCall {
-        at: chrono::Utc::now(),
-        case_id,
-        screen: None,
-    };
-    let spawned = std::thread::Builder::new()
-        .name("staff-call".into())
-        .spawn(move || match agency.staff_call(&call) {
-            Ok(record) => log::info!("staff call {} posted to the agency", record.call_id),
-            Err(e) => log::warn!("staff call not posted to the agency (recorded here): {e}"),
-        });
-    if let Err(e) = spawned {
-        log::warn!("staff call not posted to the agency: no thread: {e}");
-    }
-}
 
 /// Asks the agency's staff for the approval the session waits for, and feeds their
 /// decision to the session. Runs while the service does.

@@ -42,6 +42,7 @@ pub mod selftest;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod staff;
+pub mod staff_call;
 pub mod state;
 pub mod suggest;
 pub mod voice;
