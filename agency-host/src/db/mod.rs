@@ -9,6 +9,7 @@
 //! - [`audit`]: appending to the hash chains (one per kiosk, each serialised on its head
 //!   row), checkpoints of every head, and verifying them chain by chain.
 //! - [`admin`]: enrolled kiosks, staff accounts, case numbers, health.
+//! - [`desk`]: staff calls and identity approvals (kiosks post them, staff answer them).
 //!
 //! Locks are always taken in one order — persons (by blind index), cards (by blind index),
 //! the case row, the head of the actor's audit chain, applications — so two transactions
