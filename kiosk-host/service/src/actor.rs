@@ -392,6 +392,10 @@ impl Actor {
                     ) {
                         log::error!("staff call not audited: {e}");
                     }
+                    // issue 22: also to the agency's staff, best-effort
+                    if let Some(agency) = a.kit.store.agency() {
+                        crate::staff_call::post_call(Arc::clone(agency), None);
+                    }
                 });
                 self.answer(reply, result);
             }

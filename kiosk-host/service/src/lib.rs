@@ -22,6 +22,8 @@ pub mod api;
 pub mod citizen;
 #[cfg(feature = "sim")]
 pub mod demo;
+// issues 22 and 19: staff calls and identity approvals through the agency
+pub mod desk;
 pub mod devices;
 pub mod edge;
 pub mod extract;
@@ -40,6 +42,7 @@ pub mod selftest;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod staff;
+pub mod staff_call;
 pub mod state;
 pub mod suggest;
 pub mod voice;
@@ -454,6 +457,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
                 ""
             }
         );
+        // issue 19: identity approvals also through the agency's staff
+        if let Some(agency) = shared.agency.clone() {
+            tokio::spawn(desk::approvals(Arc::clone(&shared), agency));
+        }
         let app = http::router(shared);
         edge::serve(listener, app, async {
             let _ = tokio::signal::ctrl_c().await;
