@@ -438,7 +438,12 @@ mod tests {
             entry_hash(1, at(0), "a", "identity.matched", "s", &back, GENESIS),
             entry_hash(1, at(0), "a", "identity.matched", "s", &d, GENESIS)
         );
-        for x in [0.201_087_728_142_738_31, 1e-7, 123_456.789_012_345_6, f64::MAX] {
+        for x in [
+            0.201_087_728_142_738_31,
+            1e-7,
+            123_456.789_012_345_6,
+            f64::MAX,
+        ] {
             let text = canonical_json(&json!(x));
             let again: Value = serde_json::from_str(&text).unwrap();
             assert_eq!(canonical_json(&again), text, "{x}");
