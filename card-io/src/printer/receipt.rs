@@ -16,13 +16,22 @@ use super::PrinterError;
 /// (for the paper-use estimate of [`Encoded::paper_dots`]).
 pub const TEXT_LINE_DOTS: u32 = 34;
 
+/// Dot rows a text line takes, wrapped by the printer at `width` columns.
+fn text_dots(text: &str, width: usize) -> u32 {
+    let rows = columns(text).div_ceil(width.max(1)).max(1);
+    u32::try_from(rows)
+        .unwrap_or(u32::MAX)
+        .saturating_mul(TEXT_LINE_DOTS)
+}
+
 /// A receipt as bytes for the printer, with what they hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Encoded {
     pub bytes: Vec<u8>,
     /// Lines sent as raster images (0: the text path alone).
     pub images: usize,
-    /// Paper used, in dot rows: the images and their spacing, [`TEXT_LINE_DOTS`] per text line.
+    /// Paper used, in dot rows: the images and their spacing, [`TEXT_LINE_DOTS`] per printed
+    /// text line (a line longer than the paper wraps on the printer).
     pub paper_dots: u32,
 }
 
@@ -223,10 +232,10 @@ impl Out {
         }
     }
 
-    fn text_line(&mut self, text: &str, align: Align) -> Result<(), PrinterError> {
+    fn text_line(&mut self, text: &str, align: Align, width: usize) -> Result<(), PrinterError> {
         self.align(align);
         self.bytes.extend_from_slice(&escpos::line(text)?);
-        self.paper_dots += TEXT_LINE_DOTS;
+        self.paper_dots += text_dots(text, width);
         Ok(())
     }
 
@@ -313,7 +322,11 @@ impl Receipt {
             return Ok(Encoded {
                 bytes,
                 images: 0,
-                paper_dots: self.lines().len() as u32 * TEXT_LINE_DOTS,
+                paper_dots: self
+                    .lines()
+                    .iter()
+                    .map(|l| text_dots(&l.text, self.width))
+                    .sum(),
             });
         };
         let Some(r) = raster else {
@@ -340,7 +353,7 @@ impl Receipt {
         // The title: centred, 1.5 times the body's size (bold and double height as text).
         if self.title.chars().all(raster::printer_font_has) {
             out.style(true, true);
-            out.text_line(&self.title, Align::Center)?;
+            out.text_line(&self.title, Align::Center, self.width)?;
             out.style(false, false);
         } else {
             for line in r.render_wrapped(&self.title, em * 3 / 2, rtl, paper)? {
@@ -355,7 +368,7 @@ impl Receipt {
                         _ => near,
                     };
                     if t.chars().all(raster::printer_font_has) {
-                        out.text_line(t, align)?;
+                        out.text_line(t, align, self.width)?;
                     } else {
                         for line in r.render_wrapped(t, em, rtl, paper)? {
                             out.image(&line, align, false)?;
@@ -377,7 +390,7 @@ impl Receipt {
                         .into_iter()
                         .skip(1)
                         {
-                            out.text_line(&l.text, near)?;
+                            out.text_line(&l.text, near, self.width)?;
                         }
                         continue;
                     }
@@ -405,8 +418,10 @@ impl Receipt {
                         }
                     }
                 }
-                Entry::Separator => out.text_line(&"-".repeat(self.width), Align::Left)?,
-                Entry::Blank => out.text_line("", near)?,
+                Entry::Separator => {
+                    out.text_line(&"-".repeat(self.width), Align::Left, self.width)?
+                }
+                Entry::Blank => out.text_line("", near, self.width)?,
             }
         }
         out.bytes.extend_from_slice(&escpos::cut());
