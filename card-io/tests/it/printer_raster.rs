@@ -178,3 +178,30 @@ fn uyghur_receipts_go_as_raster_images() {
     assert!(e.paper_dots > 5 * 24, "{}", e.paper_dots);
     assert!("ئىسمى".chars().all(is_rtl));
 }
+
+/// A name masked in its own script (what `kiosk_core::mask::name` makes of a Uyghur-script
+/// name, should the registry ever hold one): the first letter of each part stays at the
+/// right of its part, the asterisks follow it leftwards, the first part at the right margin.
+#[test]
+fn a_uyghur_script_mask_reads_right_to_left() {
+    let r = rasteriser();
+    let line = r.render_line("ئ**** م***", 24, true).expect("render");
+    let first = r.render_line("ئ", 24, true).expect("render");
+    let (columns, _) = first.ink_box().expect("ink");
+    let letter = first.crop(columns.clone(), 0..first.height);
+    let (line_columns, _) = line.ink_box().expect("ink");
+    let right = line.crop(
+        line_columns.end - letter.width..line_columns.end,
+        0..line.height,
+    );
+    assert!(
+        agreement(&right, &letter) > 0.7,
+        "ئ at the right margin\n{}",
+        line.to_ascii()
+    );
+    let left = line.crop(
+        line_columns.start..line_columns.start + letter.width,
+        0..line.height,
+    );
+    assert!(agreement(&left, &letter) < 0.3, "\n{}", line.to_ascii());
+}
