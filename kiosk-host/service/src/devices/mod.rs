@@ -180,6 +180,16 @@ pub fn printer_target(d: &firmware_config::Devices) -> Option<PrinterTarget> {
     port(&d.printer_port).map(|port| PrinterTarget::Serial { port })
 }
 
+/// issue 22: how receipt text the printer's font lacks (Uyghur) is rasterised: `[devices]`
+/// `receipt_fonts` and `printer_dots`, the body text at the printer's own 24-dot height.
+pub fn raster_settings(d: &firmware_config::Devices) -> card_io::printer::RasterSettings {
+    card_io::printer::RasterSettings {
+        fonts: d.receipt_fonts.clone(),
+        paper_dots: d.printer_dots,
+        ..card_io::printer::RasterSettings::default()
+    }
+}
+
 /// Declares every device on `board` from the configuration.
 pub fn declare(board: &Board, devices: &firmware_config::Devices) {
     board.declare(Device::CardReader, Some(devices.card_reader.clone()));

@@ -244,7 +244,32 @@ pub(crate) fn wlt_decoder(cx: &Context<'_>) -> Outcome {
     }
 }
 
+/// The printer's status, then (issue 22) the raster fonts of Uyghur receipts: a printer that
+/// answers but whose fonts are missing fails, since Uyghur receipts would not print.
 pub(crate) fn printer(cx: &Context<'_>) -> Outcome {
+    let mut o = printer_status(cx);
+    if o.status == Status::Fail {
+        return o;
+    }
+    let settings = crate::devices::raster_settings(&cx.config.devices);
+    match card_io::printer::Rasteriser::load(settings) {
+        Ok(r) => {
+            let names: Vec<String> = r
+                .font_paths()
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            o.detail = format!("{}; Uyghur receipts as images ({})", o.detail, names.join(", "));
+            o
+        }
+        Err(e) => fail(
+            format!("{}; but Uyghur receipts cannot print: {e}", o.detail),
+            "install Debian's fonts-noto-core and fonts-noto-cjk, or set [devices] receipt_fonts to fonts with the Uyghur letters",
+        ),
+    }
+}
+
+fn printer_status(cx: &Context<'_>) -> Outcome {
     let d = &cx.config.devices;
     let (port, baud) = (d.printer_port.as_str(), d.printer_baud);
     match cx.serial.printer_status(port, baud, ANSWER_TIMEOUT) {
