@@ -8,7 +8,8 @@
 #   scripts/bench.sh archive http    # only the named benches
 #   scripts/bench.sh face            # face verification: accuracy (data/face/pairs.tsv) and cost
 #
-# Benches: apdus card cardinfo business kiosk http audit photo idcard archive face size agency.
+# Benches: apdus card cardinfo business kiosk http audit photo idcard receipt archive face size
+# agency.
 # `agency`: the agency on a throwaway PostgreSQL with a registry of 1 000 000 persons,
 # lookups, commits from 10, 50 and 200 simulated kiosks, and the same commit on a standalone
 # kiosk as the ratio (agency-host/examples/agency_bench.rs; some 10 minutes).
@@ -31,7 +32,7 @@ BIN="$TARGET_DIR/release"
 OUT="$TARGET_DIR/bench"
 mkdir -p "$OUT"
 
-ALL="apdus card cardinfo business kiosk http audit photo idcard archive face size agency"
+ALL="apdus card cardinfo business kiosk http audit photo idcard receipt archive face size agency"
 WANT="${*:-$ALL}"
 
 run() {
@@ -98,6 +99,7 @@ for b in $WANT; do
         audit) run audit "$BIN/audit-load-bench" ;;
         photo) run photo "$BIN/photo_bench" ;;
         idcard) run idcard "$BIN/idcard_bench" ;;
+        receipt) run receipt "$BIN/receipt_bench" ;;
         archive) run archive "$BIN/archive-bench" ;;
         face) run face "$BIN/face-bench" ;;
         agency)

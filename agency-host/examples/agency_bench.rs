@@ -6,7 +6,16 @@
 //! ```text
 //! cargo build --release -p agency-host --bins --examples
 //! target/release/examples/agency_bench [--persons 1000000] [--clients 10,50,200] [--seconds 10]
+//!     [--rate 500]
 //! ```
+//!
+//! Commits run in two modes, each at every N of `--clients`:
+//! - closed loop: each kiosk sends its next commit as soon as the last one returns, so the
+//!   figures are the agency's most (N kiosks that never pause);
+//! - open loop (`--rate R`, 0 = none): R commits per second in all, spread evenly over the N
+//!   kiosks (each sends one every N/R s, the kiosks' start times staggered), as real kiosks
+//!   do (one commit each every few minutes, thousands of kiosks). Latency is measured from
+//!   the time a commit was *due*, so a kiosk held up by a slow answer counts its waiting too.
 //!
 //! It prints, per phase: requests per second, p50/p99 latency seen by the clients, and the
 //! CPU seconds of PostgreSQL (every process of the cluster), of the agency and of the
@@ -36,6 +45,8 @@ struct Args {
     clients: Vec<usize>,
     seconds: u64,
     lookup_clients: usize,
+    /// Offered commits per second in all of the open-loop phases (0: none).
+    rate: f64,
     /// Cards in the standalone kiosk's store.
     standalone_cards: u32,
 }
@@ -46,6 +57,7 @@ fn args() -> Args {
         clients: vec![10, 50, 200],
         seconds: 10,
         lookup_clients: 10,
+        rate: 500.0,
         standalone_cards: 10_000,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -61,6 +73,7 @@ fn args() -> Args {
                     .collect()
             }
             "--seconds" => a.seconds = value.parse().expect("--seconds N"),
+            "--rate" => a.rate = value.parse().expect("--rate R"),
             "--lookup-clients" => a.lookup_clients = value.parse().expect("--lookup-clients N"),
             "--standalone-cards" => {
                 a.standalone_cards = value.parse().expect("--standalone-cards N")
@@ -339,14 +352,19 @@ fn standalone_phase(seconds: u64, cards: u32) -> Phase {
 /// One request of a client: `(its agent, client index, iteration)`.
 type Work = Arc<dyn Fn(&ureq::Agent, usize, u64) -> Result<(), String> + Send + Sync>;
 
-/// Runs `work(client index, iteration)` on `clients` threads for `seconds`.
+/// Runs `work(client index, iteration)` on `clients` threads for `seconds`: closed loop
+/// (`every` None: each client's next request when its last returns), or open loop (each
+/// client one request every `every`, the clients' first ones spread over one `every`;
+/// latency from the time a request was due).
 fn run_phase(
     name: &str,
     clients: Vec<ureq::Agent>,
     seconds: u64,
     ids: (u32, u32),
+    every: Option<Duration>,
     work: Work,
 ) -> Phase {
+    let count = clients.len().max(1) as u32;
     let (postmaster, agency_pid) = ids;
     let stop = Arc::new(AtomicBool::new(false));
     let barrier = Arc::new(Barrier::new(clients.len() + 1));
@@ -360,8 +378,22 @@ fn run_phase(
                 let mut errors = 0usize;
                 barrier.wait();
                 let mut n = 0u64;
+                let mut due = every.map(|e| Instant::now() + e * i as u32 / count);
                 while !stop.load(Ordering::Relaxed) {
-                    let t = Instant::now();
+                    let t = match (&mut due, every) {
+                        (Some(due), Some(every)) => {
+                            let at = *due;
+                            *due += every;
+                            if let Some(wait) = at.checked_duration_since(Instant::now()) {
+                                std::thread::sleep(wait);
+                            }
+                            if stop.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            at
+                        }
+                        _ => Instant::now(),
+                    };
                     match work(&agent, i, n) {
                         Ok(()) => lat.push(t.elapsed()),
                         Err(e) => {
@@ -529,6 +561,7 @@ fn main() {
         agents(args.lookup_clients),
         args.seconds,
         ids,
+        None,
         Arc::new(move |agent, _, _| {
             let n = rand::random::<u32>() % persons + 1;
             let r = agent
@@ -544,21 +577,36 @@ fn main() {
     phase.print();
 
     // Commits: each client a kiosk with its own cards, moving them active ⇄ lost_temporary
-    // in one commit per case (the case opened and closed with the change).
+    // in one commit per case (the case opened and closed with the change); every N closed
+    // loop, then every N open loop at `--rate`.
+    let mut rounds: Vec<(usize, Option<Duration>)> =
+        args.clients.iter().map(|&n| (n, None)).collect();
+    if args.rate > 0.0 {
+        rounds.extend(
+            args.clients
+                .iter()
+                .map(|&n| (n, Some(Duration::from_secs_f64(n as f64 / args.rate)))),
+        );
+    }
     // each round its own cards (their states carry over from round to round otherwise)
-    let slice = persons / args.clients.len().max(1) as u32;
+    let slice = persons / rounds.len().max(1) as u32;
     let mut commit_rates = Vec::new();
-    for (round, &n) in args.clients.iter().enumerate() {
+    for (round, &(n, every)) in rounds.iter().enumerate() {
         let round = round as u32;
         let first = round * slice;
         let commit_base = base.clone();
         let kiosk_ids: Vec<String> = kiosks[..n].iter().map(|(id, _, _)| id.clone()).collect();
         let per_client = (slice / n as u32).max(1);
+        let name = match every {
+            None => format!("commit, {n} clients"),
+            Some(_) => format!("commit, {n} at {:.0}/s", args.rate),
+        };
         let mut phase = run_phase(
-            &format!("commit, {n} clients"),
+            &name,
             agents(n),
             args.seconds,
             ids,
+            every,
             Arc::new(move |agent, i, iter| {
                 let kiosk = &kiosk_ids[i];
                 // the client's cards: a slice of the registry; each iteration the next card,
@@ -582,7 +630,7 @@ fn main() {
         );
         phase.print();
         commit_rates.push((
-            n,
+            name,
             phase.requests as f64 / phase.wall,
             percentile(&phase.lat, 0.99),
         ));
@@ -598,9 +646,9 @@ fn main() {
     alone.print();
     let alone_rate = alone.requests as f64 / alone.wall;
     let alone_p99 = percentile(&alone.lat, 0.99);
-    for (n, rate, p99) in commit_rates {
+    for (name, rate, p99) in commit_rates {
         println!(
-            "agency / standalone, {n} clients: throughput {:.2}x, p99 {:.1}x \
+            "agency / standalone, {name}: throughput {:.2}x, p99 {:.1}x \
              (standalone: {alone_rate:.0}/s, p99 {alone_p99:.2} ms)",
             rate / alone_rate,
             p99 / alone_p99

@@ -27,6 +27,7 @@ use firmware_config::agency::AgencyConfig;
 use firmware_config::{ConfigError, Role};
 
 use crate::crypto::{KeyError, Keys};
+use crate::db::audit::CHECKPOINT_EVERY;
 use crate::db::{Db, DbError};
 use crate::import::{Format, ImportError};
 use crate::tls::{self, TlsError};
@@ -172,8 +173,16 @@ enum StaffCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Recomputes every hash and link of the audit log.
-    Verify,
+    /// Recomputes every hash and link of the audit log, chain by chain, and checks every
+    /// chain against its head row and the heads the checkpoints recorded.
+    Verify {
+        /// Only this chain (`kiosk:<id>`, `system`, `staff:<user>`, `v1`).
+        #[arg(long)]
+        chain: Option<String>,
+    },
+    /// Records every chain's head in a checkpoint entry now (`agency serve` does it every
+    /// minute when a head moved).
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]
@@ -403,26 +412,41 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { chain },
         } => {
             let db = open(&config()?)?;
-            let report = runtime(None)?.block_on(db.verify_audit())?;
+            let report = runtime(None)?.block_on(db.verify_audit(chain.as_deref()))?;
             for p in &report.problems {
                 println!("{p}");
             }
             if report.ok() {
                 println!(
-                    "the audit log verifies: {} entries, head {}",
-                    report.entries,
-                    report
-                        .head
-                        .map(|(s, h)| format!("seq {s} {h}"))
-                        .unwrap_or_else(|| "none".into())
+                    "the audit log verifies: {} entries in {} chain(s)",
+                    report.entries(),
+                    report.chains.len()
                 );
+                for (name, (entries, head)) in &report.chains {
+                    println!(
+                        "  {name}: {entries} entries, head {}",
+                        head.as_ref()
+                            .map(|(s, h)| format!("seq {s} {h}"))
+                            .unwrap_or_else(|| "none".into())
+                    );
+                }
                 Ok(())
             } else {
                 Err(CliError::Audit(report.problems.len()))
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint,
+        } => {
+            let db = open(&config()?)?;
+            match runtime(None)?.block_on(db.audit_checkpoint())? {
+                Some(seq) => println!("checkpoint written: chain system seq {seq}"),
+                None => println!("no head moved since the last checkpoint"),
+            }
+            Ok(())
         }
     }
 }
@@ -457,16 +481,33 @@ fn serve(config: &AgencyConfig) -> Result<(), CliError> {
         })?;
         // The tests and scripts read this line to learn the port (with `listen = ":0"`).
         println!("agency listening on https://{local}");
+        let db_for_checkpoints = db.clone();
         let state = Arc::new(crate::api::AppState {
             db,
             deadline,
             max_body: config.agency.max_body_bytes as usize,
         });
         let app = crate::api::router(state);
+        let checkpoints = tokio::spawn(checkpoints(db_for_checkpoints));
         crate::server::serve(listener, tls, app, shutdown_signal()).await;
+        checkpoints.abort();
         log::info!("stopped");
         Ok(())
     })
+}
+
+/// Records the audit chains' heads every [`CHECKPOINT_EVERY`] (when one moved).
+async fn checkpoints(db: Db) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match db.audit_checkpoint().await {
+            Ok(Some(seq)) => log::debug!("audit checkpoint at seq {seq} of chain system"),
+            Ok(None) => {}
+            Err(e) => log::warn!("audit checkpoint: {e}"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

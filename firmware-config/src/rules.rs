@@ -168,6 +168,26 @@ fn devices(c: &Config, r: &mut Report<'_>) {
         None if d.camera_device.is_empty() => {}
         None => absolute(r, &camera, &d.camera_device, "/dev/video0"),
     }
+    // issue 22: the receipt printer's raster fonts and paper.
+    for font in &d.receipt_fonts {
+        let path = font.rsplit_once('#').map_or(font.as_str(), |(p, _)| p);
+        absolute(
+            r,
+            &k(&["devices", "receipt_fonts"]),
+            path,
+            "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
+        );
+    }
+    if !(64..=4096).contains(&d.printer_dots) {
+        r.error(
+            &k(&["devices", "printer_dots"]),
+            format!(
+                "[devices] printer_dots {} is no receipt printer's width",
+                d.printer_dots
+            ),
+            "write 384 for 58 mm paper or 576 for 80 mm (203 dpi)",
+        );
+    }
     if let Some(lib) = &d.wlt_decoder {
         let path = k(&["devices", "wlt_decoder"]);
         absolute(r, &path, lib, "/opt/vendor/lib/libWltRS.so");

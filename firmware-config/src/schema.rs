@@ -107,6 +107,15 @@ pub struct Devices {
     /// The receipt printer on the network, raw TCP: `host:port`, or `host` for port 9100. Set
     /// `printer_port = ""` with it.
     pub printer_tcp: String,
+    /// Fonts for receipt text the printer's own font lacks (Uyghur), which is printed as
+    /// raster images: font files tried in order for each character, each `PATH` or
+    /// `PATH#FACE` (a face of a collection). Default: Debian's Noto Sans Arabic
+    /// (fonts-noto-core), then Noto Sans CJK SC (fonts-noto-cjk, face 2). A missing font
+    /// fails the printer's self-test and Uyghur receipts; Chinese and English ones print.
+    pub receipt_fonts: Vec<String>,
+    /// Dots across the receipt printer's printable width: 384 for 58 mm paper at 203 dpi,
+    /// 576 for 80 mm.
+    pub printer_dots: u32,
     /// Camera: a V4L2 device (`/dev/video0`), a still picture served as every frame
     /// (`file:/full/path.png`, for demos and benches), or empty: the kiosk has none.
     pub camera_device: String,
@@ -133,6 +142,11 @@ impl Default for Devices {
             printer_baud: 9_600,
             printer_usb: String::new(),
             printer_tcp: String::new(),
+            receipt_fonts: vec![
+                "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf".into(),
+                "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2".into(),
+            ],
+            printer_dots: 384,
             camera_device: "/dev/video0".into(),
             camera_width: 1280,
             camera_height: 720,

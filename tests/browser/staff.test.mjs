@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KIOSK_BIN, sim, step, useKiosk } from "./lib.mjs";
+import { KIOSK_BIN, sim, step, takeCards, useKiosk } from "./lib.mjs";
 
 const ID_NUMBER = "652301197508210015";
 const ID_MASKED = "652301********0015";
@@ -164,7 +164,14 @@ test("a citizen business through the JSON API: report_loss with the ID card, rat
     reasons: ["slow"],
     comment: "排队时间太长",
   });
-  s = await sim(kiosk, "GET", "/api/session");
+  // The session ends on take_cards until the ID module has seen the card go (issue 22).
+  await takeCards(kiosk);
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    s = await sim(kiosk, "GET", "/api/session");
+    if (s.screen.screen !== "take_cards" || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   assert.equal(s.screen.screen, "home", JSON.stringify(s).slice(0, 400));
 });
 

@@ -148,9 +148,37 @@ pub struct Vpcd {
 /// would meet another module's card in the same reader.
 static PCSC: Mutex<Option<Vpcd>> = Mutex::new(None);
 
+/// The machine-wide side of [`PCSC`]: vpcd's ports are the machine's, so two test processes
+/// (two worktrees' runs, a test binary and a bench) must not attach to them at once. The first
+/// test of a process that talks to pcscd takes an exclusive lock on this file and keeps it
+/// until the process exits (the rig stays attached between tests); another process waits.
+static MACHINE: std::sync::OnceLock<std::fs::File> = std::sync::OnceLock::new();
+
+fn lock_machine() {
+    MACHINE.get_or_init(|| {
+        let path = std::env::temp_dir().join("kiosk-tests-pcscd.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if file.try_lock().is_err() {
+            eprintln!(
+                "waiting for another test process that uses pcscd and vpcd to end ({})",
+                path.display()
+            );
+            file.lock()
+                .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+        }
+        file
+    });
+}
+
 /// Takes [`PCSC`]. After a test panicked holding it, the rig it left (a card inserted, a
 /// pull armed, the PSAM out) is dropped, so that the next test starts from a fresh one.
 fn lock_pcsc() -> MutexGuard<'static, Option<Vpcd>> {
+    lock_machine();
     match PCSC.lock() {
         Ok(guard) => guard,
         Err(poisoned) => {

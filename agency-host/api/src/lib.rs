@@ -15,6 +15,7 @@
 //! codes (`CardState::code`). The agency keeps instants to the microsecond (PostgreSQL's
 //! precision): an instant read back may have lost the nanoseconds it was sent with.
 
+pub mod desk;
 pub mod schema;
 
 use chrono::NaiveDate;

@@ -30,6 +30,8 @@ use agency_api::{
     StaffLogin, StaffMember,
 };
 
+// issues 22 and 19: staff calls and identity approvals
+mod desk;
 mod holders;
 mod shared;
 use holders::*;
@@ -314,6 +316,8 @@ async fn get_openapi() -> Response {
         (name = "changes", description = "Reservations, commits and card command reports"),
         (name = "staff", description = "Staff accounts"),
         (name = "agency", description = "Health and this document"),
+        (name = "desk", description = "Staff calls and identity approvals: kiosks post them, \
+            staff (an enrolled station and a staff account) answer them"),
     ),
     modifiers(&MutualTls),
 )]
@@ -334,6 +338,12 @@ impl utoipa::Modify for MutualTls {
                 ),
                 extensions: None,
             },
+        );
+        components.add_security_scheme(
+            "staff_basic",
+            SecurityScheme::Http(utoipa::openapi::security::Http::new(
+                utoipa::openapi::security::HttpAuthScheme::Basic,
+            )),
         );
         doc.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
             "kiosk_certificate",
@@ -365,6 +375,13 @@ pub fn api() -> OpenApiRouter<Shared> {
         .routes(routes!(post_staff_login))
         .routes(routes!(get_health))
         .routes(routes!(get_openapi))
+        // issues 22 and 19: staff calls and identity approvals
+        .routes(routes!(desk::post_staff_call))
+        .routes(routes!(desk::put_approval, desk::get_approval))
+        .routes(routes!(desk::get_desk_calls))
+        .routes(routes!(desk::post_desk_call_answer))
+        .routes(routes!(desk::get_desk_approvals))
+        .routes(routes!(desk::post_desk_approval))
 }
 
 /// The OpenAPI document, generated from the routes.

@@ -55,16 +55,17 @@ impl Apply<'_, '_> {
         Ok(())
     }
 
-    pub(crate) async fn case(&mut self, case: &Case, kiosk: &str) -> Result<Option<Value>> {
-        let before = self
-            .tx
-            .query_opt(
-                "SELECT kiosk_id FROM cases WHERE case_id = $1 FOR UPDATE",
-                &[&case.case_id],
-            )
-            .await?;
-        if let Some(row) = &before {
-            let owner: String = row.try_get(0)?;
+    /// The case row's write and audit entry: `before` is the kiosk that holds the case
+    /// already ([`case_owner`], read in the transaction's first pipelined round), if any.
+    /// Returns the `case.close` detail when the case closes (its entry goes last), and the
+    /// write, to be sent with the changes' (pipelined).
+    pub(crate) fn case(
+        &mut self,
+        case: &Case,
+        kiosk: &str,
+        before: Option<String>,
+    ) -> Result<(Option<Value>, CaseWrite)> {
+        if let Some(owner) = &before {
             if owner != kiosk {
                 return Err(DbError::Forbidden(format!(
                     "case {} is handled by kiosk {owner}",
@@ -79,35 +80,6 @@ impl Apply<'_, '_> {
         let sealed = rows::seal_json(self.keys, rows::CASE, case.case_id.as_bytes(), &secret)?;
         let business = rows::code(&case.business)?;
         let outcome = case.outcome.map(|o| o.code());
-        let stmt = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO cases (case_id, kiosk_id, business, sealed, started_at,
-                     finished_at, outcome, deadline, summary)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT (case_id) DO UPDATE SET
-                     business = excluded.business, sealed = excluded.sealed,
-                     started_at = excluded.started_at, finished_at = excluded.finished_at,
-                     outcome = excluded.outcome, deadline = excluded.deadline,
-                     summary = excluded.summary",
-            )
-            .await?;
-        self.tx
-            .execute(
-                &stmt,
-                &[
-                    &case.case_id,
-                    &kiosk,
-                    &business,
-                    &sealed,
-                    &case.started_at,
-                    &case.finished_at,
-                    &outcome,
-                    &case.deadline,
-                    &case.summary,
-                ],
-            )
-            .await?;
         let detail = json!({
             "business": business,
             "id_number": case.id_number.as_deref().map(mask::id_number),
@@ -119,8 +91,15 @@ impl Apply<'_, '_> {
             "summary": case.summary,
             "opened": before.is_none(),
         });
+        let write = CaseWrite {
+            case: case.clone(),
+            kiosk: kiosk.to_string(),
+            business,
+            sealed,
+            outcome,
+        };
         if case.outcome.is_some() {
-            Ok(Some(detail))
+            Ok((Some(detail), write))
         } else {
             let action = if before.is_none() {
                 "case.open"
@@ -129,7 +108,7 @@ impl Apply<'_, '_> {
             };
             self.entries
                 .push(Pending::new(action, case.case_id.clone(), detail));
-            Ok(None)
+            Ok((None, write))
         }
     }
 
@@ -509,6 +488,60 @@ impl Apply<'_, '_> {
                 Ok((mask::id_number(id_number), detail))
             }
         }
+    }
+}
+
+/// The kiosk that holds case `case_id` already, if any (its row locked).
+pub(crate) async fn case_owner(tx: &Transaction<'_>, case_id: &str) -> Result<Option<String>> {
+    let stmt = tx
+        .prepare_cached("SELECT kiosk_id FROM cases WHERE case_id = $1 FOR UPDATE")
+        .await?;
+    match tx.query_opt(&stmt, &[&case_id]).await? {
+        Some(row) => Ok(Some(row.try_get(0)?)),
+        None => Ok(None),
+    }
+}
+
+/// A case row to write (insert, or update the kiosk's own).
+pub(crate) struct CaseWrite {
+    case: Case,
+    kiosk: String,
+    business: String,
+    sealed: Vec<u8>,
+    outcome: Option<&'static str>,
+}
+
+impl CaseWrite {
+    pub(crate) async fn run(self, tx: &Transaction<'_>) -> Result<()> {
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO cases (case_id, kiosk_id, business, sealed, started_at,
+                     finished_at, outcome, deadline, summary)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (case_id) DO UPDATE SET
+                     business = excluded.business, sealed = excluded.sealed,
+                     started_at = excluded.started_at, finished_at = excluded.finished_at,
+                     outcome = excluded.outcome, deadline = excluded.deadline,
+                     summary = excluded.summary",
+            )
+            .await?;
+        let c = &self.case;
+        tx.execute(
+            &stmt,
+            &[
+                &c.case_id,
+                &self.kiosk,
+                &self.business,
+                &self.sealed,
+                &c.started_at,
+                &c.finished_at,
+                &self.outcome,
+                &c.deadline,
+                &c.summary,
+            ],
+        )
+        .await?;
+        Ok(())
     }
 }
 

@@ -1,14 +1,19 @@
 //! A kiosk's commit, applied in one transaction with its audit entries, or not at all.
 //!
-//! 1. The idempotency key is claimed first (`INSERT … ON CONFLICT DO NOTHING`): a second
-//!    request with the same key waits for the first's transaction, then finds its stored
-//!    answer (returned as it is) or, if the request differs, refuses it.
-//! 2. The persons and cards the changes touch are locked (`SELECT … FOR UPDATE`, by blind
-//!    index, persons then cards), and no live lease of another case may hold any of them.
-//! 3. The case row, the changes (each `from` state checked against the locked row), the
-//!    events; a commit that closes its case or changes the registry releases its lease.
-//! 4. The audit entries are appended (the head row locked last, so the serialised part of a
-//!    commit is as short as can be), and the key's answer is stored.
+//! 1. One round trip, its statements pipelined (PostgreSQL runs them in the order sent): the
+//!    idempotency key claimed (`INSERT … ON CONFLICT DO NOTHING`: a second request with the
+//!    same key waits for the first's transaction, then finds its stored answer, returned as
+//!    it is, or, if the request differs, refuses it); the persons and cards the changes touch
+//!    locked (`SELECT … FOR UPDATE`, by blind index, persons then cards) and their leases
+//!    read (no live lease of another case may hold any of them); the case row locked; the
+//!    head row of the kiosk's audit chain locked (a chain per kiosk: only the kiosk's own
+//!    transactions wait for it).
+//! 2. The case row and the changes (each `from` state checked against the locked row),
+//!    pipelined; then the events.
+//! 3. One statement: the audit entries appended, the chain's head moved, the key's answer
+//!    stored, and the case's lease released when the commit closes its case or changes the
+//!    registry. Then the commit: five round trips in all for a case with one change
+//!    (`BEGIN` and `COMMIT` included).
 //!
 //! The entries are those the kiosk's SQLite store writes for the same commit (`case.open` /
 //! `case.update`, one per change, the events, `case.close`), with personal data masked; each
@@ -26,7 +31,7 @@ use kiosk_core::domain::Actor;
 use kiosk_core::store::audit_chain::canonical_json;
 use kiosk_core::store::{Change, Commit};
 
-use super::apply::{with_case, Apply};
+use super::apply::{case_owner, with_case, Apply};
 use super::audit::{self, Pending};
 use super::locks::lock;
 use super::{Db, DbError, Result};
@@ -200,34 +205,64 @@ impl Db {
         let body = serde_json::to_value(commit)
             .map_err(|e| DbError::Invalid(format!("the commit does not encode: {e}")))?;
         let digest = request_digest("commit", &body);
+        let actor = actor_label(&commit.actor, kiosk);
+        let (persons, cards) = touched(commit);
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        if let Claim::Answered(answer) = claim(&tx, key, kiosk, &digest).await? {
+        // One round trip (pipelined, run by PostgreSQL in this order): the key claimed, the
+        // persons and cards locked, their leases checked, the case row locked, the chain's
+        // head locked.
+        let case_row = async {
+            match &commit.case {
+                Some(case) => Ok(Some(case_owner(&tx, &case.case_id).await?)),
+                None => Ok::<_, DbError>(None),
+            }
+        };
+        let (claimed, locked, before, head) = futures_util::try_join!(
+            claim(&tx, key, kiosk, &digest),
+            lock(&tx, &self.keys, &persons, &cards, case_id),
+            case_row,
+            audit::lock_head(&tx, audit::chain_of(&actor)),
+        )?;
+        if let Claim::Answered(answer) = claimed {
             let answer: Committed = serde_json::from_str(&answer)
                 .map_err(|e| DbError::Corrupt(format!("stored answer of {key:?}: {e}")))?;
             tx.rollback().await?;
             return Ok((answer, true));
         }
-        let (persons, cards) = touched(commit);
-        let locked = lock(&tx, &self.keys, &persons, &cards, case_id).await?;
         let mut apply = Apply {
             tx: &tx,
             keys: &self.keys,
             locked,
             at: commit.at,
-            actor: actor_label(&commit.actor, kiosk),
+            actor,
             entries: Vec::new(),
         };
-        let closing = match &commit.case {
-            Some(case) => apply.case(case, kiosk).await?,
-            None => None,
+        let (closing, case_write) = match (&commit.case, before) {
+            (Some(case), Some(before)) => {
+                let (closing, write) = apply.case(case, kiosk, before)?;
+                (closing, Some(write))
+            }
+            _ => (None, None),
         };
-        for change in &commit.changes {
-            let (subject, detail) = apply.change(change).await?;
-            apply
-                .entries
-                .push(Pending::new(change.action(), subject, detail));
-        }
+        // The case row's write and the changes' (pipelined; each change still sees the rows
+        // as the changes before it left them).
+        let write_case = async {
+            match case_write {
+                Some(w) => w.run(&tx).await,
+                None => Ok(()),
+            }
+        };
+        let changes = async {
+            let mut done = Vec::with_capacity(commit.changes.len());
+            for change in &commit.changes {
+                let (subject, detail) = apply.change(change).await?;
+                done.push(Pending::new(change.action(), subject, detail));
+            }
+            Ok::<_, DbError>(done)
+        };
+        let ((), done) = futures_util::try_join!(write_case, changes)?;
+        apply.entries.extend(done);
         for (action, subject, detail) in &commit.events {
             apply.entries.push(Pending::new(
                 action.clone(),
@@ -240,10 +275,10 @@ impl Db {
                 .entries
                 .push(Pending::new("case.close", case.case_id.clone(), detail));
         }
-        if !commit.changes.is_empty() || commit.case.as_ref().is_some_and(|c| c.outcome.is_some()) {
-            tx.execute("DELETE FROM leases WHERE case_id = $1", &[&case_id])
-                .await?;
-        }
+        // A commit that changes the registry or closes its case releases its lease.
+        let release = (!commit.changes.is_empty()
+            || commit.case.as_ref().is_some_and(|c| c.outcome.is_some()))
+        .then_some(case_id);
         let entries: Vec<Pending> = std::mem::take(&mut apply.entries)
             .into_iter()
             .map(|mut p| {
@@ -259,8 +294,16 @@ impl Db {
             })
             .map_err(|e| DbError::Corrupt(format!("answer: {e}")))
         };
-        let audit_seq =
-            audit::append_and_answer(&tx, commit.at, &actor, entries, Some((key, &make))).await?;
+        let audit_seq = audit::append_locked(
+            &tx,
+            head,
+            commit.at,
+            &actor,
+            entries,
+            Some((key, &make)),
+            release,
+        )
+        .await?;
         let answer = Committed {
             archive_no: None,
             audit_seq,
@@ -281,9 +324,14 @@ impl Db {
         let body = serde_json::to_value(o)
             .map_err(|e| DbError::Invalid(format!("the report does not encode: {e}")))?;
         let digest = request_digest("card_outcome", &body);
+        let actor = format!("kiosk:{kiosk}");
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        if let Claim::Answered(answer) = claim(&tx, &o.key, kiosk, &digest).await? {
+        let (claimed, head) = futures_util::try_join!(
+            claim(&tx, &o.key, kiosk, &digest),
+            audit::lock_head(&tx, audit::chain_of(&actor)),
+        )?;
+        if let Claim::Answered(answer) = claimed {
             let answer: Recorded = serde_json::from_str(&answer)
                 .map_err(|e| DbError::Corrupt(format!("stored answer of {:?}: {e}", o.key)))?;
             tx.rollback().await?;
@@ -299,16 +347,18 @@ impl Db {
             serde_json::to_string(&Recorded { audit_seq })
                 .map_err(|e| DbError::Corrupt(format!("answer: {e}")))
         };
-        let audit_seq = audit::append_and_answer(
+        let audit_seq = audit::append_locked(
             &tx,
+            head,
             o.at,
-            &format!("kiosk:{kiosk}"),
+            &actor,
             vec![Pending::new(
                 "card.command",
                 mask::card_number(&o.card_number),
                 detail,
             )],
             Some((&o.key, &make)),
+            None,
         )
         .await?;
         let answer = Recorded { audit_seq };

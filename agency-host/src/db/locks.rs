@@ -72,12 +72,13 @@ pub(crate) async fn lock(
             ix
         })
         .collect();
-    let mut locked = Locked {
-        persons: BTreeMap::new(),
-        cards: BTreeMap::new(),
-        items,
-    };
-    if !person_indexes.is_empty() {
+    // The three statements are sent at once (pipelined: one round trip); PostgreSQL runs
+    // them in the order sent, so the locks are still taken persons first, then cards.
+    let persons = async {
+        let mut out = BTreeMap::new();
+        if person_indexes.is_empty() {
+            return Ok(out);
+        }
         let stmt = tx
             .prepare_cached(
                 "SELECT p.person_id, p.id_index, p.sealed FROM persons p
@@ -87,7 +88,7 @@ pub(crate) async fn lock(
         for row in tx.query(&stmt, &[&person_indexes]).await? {
             let index: Vec<u8> = row.try_get(1)?;
             let person = rows::person(keys, &row)?;
-            locked.persons.insert(
+            out.insert(
                 index,
                 PersonRow {
                     person_id: row.try_get(0)?,
@@ -95,8 +96,13 @@ pub(crate) async fn lock(
                 },
             );
         }
-    }
-    if !card_indexes.is_empty() {
+        Ok::<_, DbError>(out)
+    };
+    let cards = async {
+        let mut out = BTreeMap::new();
+        if card_indexes.is_empty() {
+            return Ok(out);
+        }
         let stmt = tx
             .prepare_cached(
                 "SELECT c.card_index, c.state FROM cards c
@@ -104,16 +110,20 @@ pub(crate) async fn lock(
             )
             .await?;
         for row in tx.query(&stmt, &[&card_indexes]).await? {
-            locked.cards.insert(
+            out.insert(
                 row.try_get(0)?,
                 CardRow {
                     state: rows::card_state(row.try_get(1)?)?,
                 },
             );
         }
-    }
-    let all: Vec<Vec<u8>> = locked.items.keys().cloned().collect();
-    if !all.is_empty() {
+        Ok::<_, DbError>(out)
+    };
+    let all: Vec<Vec<u8>> = items.keys().cloned().collect();
+    let leased = async {
+        if all.is_empty() {
+            return Ok(None);
+        }
         let stmt = tx
             .prepare_cached(
                 "SELECT i.item, l.case_id, l.kiosk_id, l.expires_at FROM lease_items i
@@ -122,22 +132,29 @@ pub(crate) async fn lock(
                  ORDER BY i.item LIMIT 1",
             )
             .await?;
-        if let Some(row) = tx.query_opt(&stmt, &[&all, &case_id]).await? {
-            let item: Vec<u8> = row.try_get(0)?;
-            let holder: String = row.try_get(1)?;
-            let kiosk: String = row.try_get(2)?;
-            let until: Timestamp = row.try_get(3)?;
-            let what = locked
-                .items
-                .get(&item)
-                .map(Item::describe)
-                .unwrap_or_else(|| "a record".into());
-            return Err(DbError::Busy(format!(
-                "{what} is being handled by case {holder} at kiosk {kiosk} (reserved until \
-                 {}); nothing was changed",
-                until.format("%Y-%m-%d %H:%M:%S UTC")
-            )));
-        }
+        Ok::<_, DbError>(tx.query_opt(&stmt, &[&all, &case_id]).await?)
+    };
+    let (persons, cards, leased) = futures_util::try_join!(persons, cards, leased)?;
+    let locked = Locked {
+        persons,
+        cards,
+        items,
+    };
+    if let Some(row) = leased {
+        let item: Vec<u8> = row.try_get(0)?;
+        let holder: String = row.try_get(1)?;
+        let kiosk: String = row.try_get(2)?;
+        let until: Timestamp = row.try_get(3)?;
+        let what = locked
+            .items
+            .get(&item)
+            .map(Item::describe)
+            .unwrap_or_else(|| "a record".into());
+        return Err(DbError::Busy(format!(
+            "{what} is being handled by case {holder} at kiosk {kiosk} (reserved until \
+             {}); nothing was changed",
+            until.format("%Y-%m-%d %H:%M:%S UTC")
+        )));
     }
     Ok(locked)
 }

@@ -6,17 +6,22 @@
 //!   checked, leases of other cases respected, audit entries appended, the idempotency
 //!   key's answer stored with it.
 //! - [`leases`]: reservations of cards and persons by a case.
-//! - [`audit`]: appending to the hash chain (serialised on its head row) and verifying it.
+//! - [`audit`]: appending to the hash chains (one per kiosk, each serialised on its head
+//!   row), checkpoints of every head, and verifying them chain by chain.
 //! - [`admin`]: enrolled kiosks, staff accounts, case numbers, health.
+//! - [`desk`]: staff calls and identity approvals (kiosks post them, staff answer them).
 //!
 //! Locks are always taken in one order — persons (by blind index), cards (by blind index),
-//! applications, the audit head last — so two transactions never wait for each other in a
-//! circle.
+//! the case row, the head of the actor's audit chain, applications — so two transactions
+//! never wait for each other in a circle (a chain's head is locked only by its own actor's
+//! transactions, and by them always after the persons and cards).
 
 pub mod admin;
 mod apply;
 pub mod audit;
 pub mod commit;
+// issues 22 and 19: staff calls and identity approvals
+pub mod desk;
 pub mod leases;
 mod locks;
 pub mod read;

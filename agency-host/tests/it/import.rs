@@ -66,7 +66,9 @@ fn a_good_file_loads_and_a_bad_one_names_every_line_and_writes_nothing() {
     assert_eq!(holder["person"]["name"], "李娜");
     assert_eq!(holder["person"]["sex"], "female");
     assert_eq!(holder["person"]["birth_date"], "1980-05-06");
-    let entry = agency.psql("SELECT action || ' ' || detail FROM audit ORDER BY seq DESC LIMIT 1");
+    let entry = agency.psql(
+        "SELECT action || ' ' || detail FROM audit WHERE chain = 'system' ORDER BY seq DESC LIMIT 1",
+    );
     assert!(
         entry.starts_with("registry.import {\"cards\":2,\"persons\":2"),
         "{entry}"

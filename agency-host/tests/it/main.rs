@@ -6,6 +6,8 @@ mod api;
 mod at_rest;
 mod audit;
 mod commits;
+// issues 22 and 19: staff calls and identity approvals at the agency
+mod desk;
 mod fixtures;
 mod fleet;
 mod fleet_kiosk;

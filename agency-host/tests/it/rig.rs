@@ -322,6 +322,27 @@ impl Client {
         })
     }
 
+    /// A request with a staff account in HTTP Basic authentication (the `/v1/desk` routes).
+    pub fn send_as(
+        &self,
+        (user, password): (&str, &str),
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        use base64::Engine as _;
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        let req = self
+            .agent
+            .request(method, &format!("{}{path}", self.base))
+            .set("Authorization", &format!("Basic {basic}"));
+        Client::reply(match body {
+            Some(b) => req.send_json(b),
+            None => req.call(),
+        })
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
     pub fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
         self.try_send(method, path, body)
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"))

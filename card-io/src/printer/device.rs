@@ -17,6 +17,7 @@ use serialport::SerialPort;
 
 use super::escpos;
 use super::link::{PrinterLink, PrinterTarget, TcpLink, UsbLpLink};
+use super::raster::Rasteriser;
 use super::receipt::Receipt;
 use super::status::{self, Paper, PrinterStatus, StatusQuery};
 use super::PrinterError;
@@ -53,6 +54,8 @@ pub struct PrintReport {
     /// The roll is near its end: staff should change it soon.
     pub paper_near_end: bool,
     pub bytes_sent: usize,
+    /// Lines printed as raster images.
+    pub images: usize,
 }
 
 /// A receipt printer.
@@ -194,10 +197,23 @@ impl Printer {
         Ok(s)
     }
 
-    /// Encodes and prints a receipt (nothing is sent if its text cannot be encoded).
+    /// Encodes and prints a receipt by the text path (nothing is sent if its text cannot be
+    /// encoded, or holds characters the printer's font lacks: [`PrinterError::NeedsRaster`]).
     pub fn print(&mut self, receipt: &Receipt) -> Result<PrintReport, PrinterError> {
-        let bytes = receipt.encode()?;
-        self.print_bytes(&bytes)
+        self.print_with(receipt, None)
+    }
+
+    /// Encodes and prints a receipt, the lines the printer's font lacks as raster images
+    /// from `raster` ([`Receipt::encode_with`]); nothing is sent if encoding fails.
+    pub fn print_with(
+        &mut self,
+        receipt: &Receipt,
+        raster: Option<&Rasteriser>,
+    ) -> Result<PrintReport, PrinterError> {
+        let encoded = receipt.encode_with(raster)?;
+        let mut report = self.print_bytes(&encoded.bytes)?;
+        report.images = encoded.images;
+        Ok(report)
     }
 
     /// Prints ESC/POS bytes after checking the printer is ready.
@@ -214,6 +230,7 @@ impl Printer {
         Ok(PrintReport {
             paper_near_end: paper == Paper::NearEnd,
             bytes_sent: bytes.len(),
+            images: 0,
         })
     }
 

@@ -1,6 +1,7 @@
 //! ESC/POS commands as pure functions. Text is GB18030: every byte of a multi-byte GB18030
 //! sequence is at least `0x30`, so text can never be mistaken for a command byte.
 
+use super::raster::Bitmap;
 use super::status::StatusQuery;
 use super::PrinterError;
 
@@ -79,6 +80,24 @@ pub fn feed(lines: u8) -> [u8; 3] {
     [ESC, b'd', lines]
 }
 
+/// `ESC J n`: print the buffer and feed `dots` dot rows.
+pub fn feed_dots(dots: u8) -> [u8; 3] {
+    [ESC, b'J', dots]
+}
+
+/// `GS v 0 0 xL xH yL yH d…`: a raster image at normal size, `xL xH` bytes per row and `yL yH`
+/// rows ([`Bitmap`]'s layout). `None` when the image is too large for the command.
+pub fn raster_image(image: &Bitmap) -> Option<Vec<u8>> {
+    let x = u16::try_from(image.row_bytes()).ok()?;
+    let y = u16::try_from(image.height).ok()?;
+    let mut out = Vec::with_capacity(8 + image.bits.len());
+    out.extend_from_slice(&[GS, b'v', b'0', 0]);
+    out.extend_from_slice(&x.to_le_bytes());
+    out.extend_from_slice(&y.to_le_bytes());
+    out.extend_from_slice(&image.bits);
+    Some(out)
+}
+
 /// `GS V 66 0`.
 pub fn cut() -> [u8; 4] {
     CUT
@@ -138,6 +157,14 @@ mod tests {
         assert_eq!(size(false, true), [0x1D, 0x21, 0x01]);
         assert_eq!(size(true, true), [0x1D, 0x21, 0x11]);
         assert_eq!(align(Align::Center), [0x1B, 0x61, 1]);
+        assert_eq!(feed_dots(7), [0x1B, 0x4A, 7]);
+        let mut b = Bitmap::new(10, 2);
+        b.set(0, 0);
+        b.set(9, 1);
+        assert_eq!(
+            raster_image(&b),
+            Some(vec![0x1D, 0x76, 0x30, 0, 2, 0, 2, 0, 0x80, 0, 0, 0x40])
+        );
     }
 
     #[test]

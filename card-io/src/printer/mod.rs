@@ -6,7 +6,10 @@
 //! - [`status`]: the DLE EOT answers parsed into [`PrinterStatus`].
 //! - [`receipt`]: [`Receipt`], a renderer of titled label/value receipts into lines and bytes.
 //!   It prints what it is given: masking personal data (BUSINESS-RULES.md section 7) is the
-//!   caller's job (`kiosk-host`'s `mask` module).
+//!   caller's job (`kiosk-host`'s `mask` module). A receipt whose text the printer's own font
+//!   lacks (Uyghur) is encoded with [`Receipt::encode_with`]: those lines as raster images.
+//! - [`raster`]: [`Rasteriser`]: lines shaped and laid out right to left where the script
+//!   wants it, from font files, into 1-bit [`Bitmap`]s for `GS v 0`.
 //! - [`link`]: the byte pipes ([`PrinterLink`]: serial, [`link::UsbLpLink`],
 //!   [`link::TcpLink`]), [`PrinterTarget`] naming one, and what each can report.
 //! - [`device`]: [`Printer`] over any link: status checked before (and after) printing;
@@ -15,6 +18,7 @@
 pub mod device;
 pub mod escpos;
 pub mod link;
+pub mod raster;
 pub mod receipt;
 pub mod status;
 
@@ -23,7 +27,8 @@ use std::path::PathBuf;
 pub use device::{PrintReport, Printer, PrinterConfig, DEFAULT_BAUD_RATE};
 pub use escpos::Align;
 pub use link::{PrinterLink, PrinterTarget, RAW_TCP_PORT};
-pub use receipt::{Line, Receipt, DEFAULT_WIDTH};
+pub use raster::{Bitmap, RasterSettings, Rasteriser};
+pub use receipt::{Encoded, Line, Receipt, DEFAULT_WIDTH};
 pub use status::{Paper, PrinterStatus, StatusQuery};
 
 /// What can go wrong between the kiosk and a printed receipt.
@@ -32,6 +37,18 @@ pub enum PrinterError {
     /// Text holding a character GB18030 cannot carry faithfully.
     #[error("character U+{:04X} cannot be printed (no faithful GB18030 code)", u32::from(*ch))]
     Unencodable { ch: char },
+    /// Text the printer's own font lacks (Uyghur), and no raster fonts to print it with.
+    #[error("character U+{:04X} is not in the printer's font and no raster font is loaded", u32::from(*ch))]
+    NeedsRaster { ch: char },
+    /// A raster font could not be read.
+    #[error("receipt font {}: {why}", path.display())]
+    Font { path: PathBuf, why: String },
+    /// The raster settings cannot work (paper width, text size).
+    #[error("receipt raster settings: {why}")]
+    RasterSettings { why: String },
+    /// No raster font has a glyph for this character.
+    #[error("no receipt font has character U+{:04X}", u32::from(*ch))]
+    NoGlyph { ch: char },
     /// Text holding a control character, which the printer would take for a command.
     #[error("control character U+{:04X} in receipt text", u32::from(*ch))]
     ControlCharacter { ch: char },

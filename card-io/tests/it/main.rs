@@ -7,6 +7,7 @@ mod idcard_text;
 mod photo_pipeline;
 mod printer_device;
 mod printer_escpos;
+mod printer_raster;
 mod qr_hid_keys;
 mod qr_hid_uinput;
 mod qr_line_decoder;

@@ -340,3 +340,30 @@ fn face_settings_and_the_wlt_decoder_are_checked_where_they_are() {
         Some("/opt/wlt/libWltRS.so.2")
     );
 }
+
+// issue 22: the receipt printer's raster fonts and paper width.
+#[test]
+fn receipt_fonts_are_absolute_and_the_paper_a_printers() {
+    let e = Config::parse(
+        "[devices]\nreceipt_fonts = [\"fonts/NotoSansArabic-Regular.ttf\", \"/usr/share/fonts/a.ttc#2\"]\nprinter_dots = 20\n",
+        "kiosk.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("\"fonts/NotoSansArabic-Regular.ttf\" is not an absolute path"),
+        "{e}"
+    );
+    assert!(!e.contains("a.ttc"), "a face index after # is fine: {e}");
+    assert!(e.contains("printer_dots 20"), "{e}");
+    let ok = Config::parse(
+        "[devices]\nreceipt_fonts = [\"/usr/share/fonts/a.ttc#2\"]\nprinter_dots = 576\n",
+        "k.toml",
+    )
+    .unwrap();
+    assert_eq!(ok.devices.receipt_fonts, vec!["/usr/share/fonts/a.ttc#2"]);
+    assert_eq!(ok.devices.printer_dots, 576);
+    let default = Config::parse("", "k.toml").unwrap();
+    assert!(default.devices.receipt_fonts[0].ends_with("NotoSansArabic-Regular.ttf"));
+    assert_eq!(default.devices.printer_dots, 384);
+}

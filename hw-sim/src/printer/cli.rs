@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use card_io::printer::Paper;
 
-use super::decoder::DecodedReceipt;
+use super::decoder::{DecodedReceipt, Printed};
 use super::pty::{spawn_pty, PrinterControl};
 use super::state::PrinterState;
 use super::PrinterSimError;
@@ -84,10 +84,19 @@ fn read_stdin(control: PrinterControl) {
     }
 }
 
-/// The receipt as printed: its lines, then the cut mark.
+/// The receipt as printed: its lines (an image as `[image W×H]`, its size in dots), then the
+/// cut mark.
 pub fn render(receipt: &DecodedReceipt) -> String {
-    let mut out = receipt.text();
-    out.push('\n');
+    let mut out = String::new();
+    for p in receipt.in_order() {
+        match p {
+            Printed::Text(l) => out.push_str(&l.text),
+            Printed::Image(i) => {
+                out.push_str(&format!("[image {}×{}]", i.bitmap.width, i.bitmap.height))
+            }
+        }
+        out.push('\n');
+    }
     out.push_str(CUT_MARK);
     out.push('\n');
     out

@@ -1,7 +1,7 @@
 //! The ESC/POS receipt printer, simulated on a pseudo-terminal (CARD-PROFILE.md section 8).
 //!
-//! - [`decoder`]: [`EscPosDecoder`], pure: ESC/POS bytes → printed lines, receipts at each
-//!   cut, and the status queries to answer. Written from the command set, not from
+//! - [`decoder`]: [`EscPosDecoder`], pure: ESC/POS bytes → printed lines and raster images
+//!   (`GS v 0`, kept bit for bit), receipts at each cut, and the status queries to answer. Written from the command set, not from
 //!   `card-io`'s encoder; only the plain data types (`Line`, `Align`, `Paper`) are shared.
 //! - [`state`]: [`PrinterState`], pure: paper, online, answering → the DLE EOT answers.
 //! - [`pty`]: [`PrinterSim`] on a pty pair; [`spawn_pty`] gives the slave's path;
@@ -16,7 +16,7 @@ pub mod state;
 
 use std::path::PathBuf;
 
-pub use decoder::{DecodedReceipt, DecoderEvent, EscPosDecoder};
+pub use decoder::{DecodedReceipt, DecoderEvent, EscPosDecoder, Printed, PrintedImage};
 pub use pty::{spawn_pty, PrinterControl, PrinterSim};
 pub use state::PrinterState;
 

@@ -1,5 +1,6 @@
 //! `hw-sim printer` as a process: the first stdout line is the pty path; card-io's `Printer`
-//! prints on it and the receipt comes out on stdout (or in `--output FILE`) as text; stdin
+//! prints on it and the receipt comes out on stdout (or in `--output FILE`) as text (a raster
+//! image as `[image W×H]`); stdin
 //! commands change what the status queries answer.
 
 use std::io::{BufRead, BufReader, Write};
@@ -78,7 +79,7 @@ fn config() -> PrinterConfig {
 
 fn receipt() -> Receipt {
     Receipt::new("社会保障卡业务回执")
-        .field("姓名", "ئا***")
+        .field("姓名", "阿***")
         .field("身份证号", "650102********0019")
         .centered("谢谢")
 }
@@ -109,6 +110,20 @@ fn prints_to_stdout_and_obeys_commands() {
     let report = printer.print(&r).expect("print");
     assert!(report.paper_near_end);
     assert_eq!(sim.receipt().join("\n"), r.to_text());
+
+    // A Uyghur line goes as a raster image: stdout shows it as its size.
+    let raster = card_io::printer::Rasteriser::load(Default::default())
+        .expect("the Debian fonts of DEFAULT_FONTS are installed (scripts/lib.sh)");
+    let ug = Receipt::new("回执").text("ئىسمى: 阿***");
+    let report = printer.print_with(&ug, Some(&raster)).expect("print");
+    assert_eq!(report.images, 1);
+    let printed = sim.receipt();
+    assert_eq!(printed.len(), 2, "{printed:?}");
+    assert_eq!(printed[0], "回执");
+    assert!(
+        printed[1].starts_with("[image ") && printed[1].ends_with(']'),
+        "{printed:?}"
+    );
 }
 
 #[test]

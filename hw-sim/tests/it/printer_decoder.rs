@@ -134,3 +134,72 @@ proptest! {
         prop_assert_eq!(&receipts[0].lines, &r.lines());
     }
 }
+
+/// The share of ink two images agree on (intersection over union).
+fn agreement(a: &card_io::printer::Bitmap, b: &card_io::printer::Bitmap) -> f64 {
+    let (mut both, mut either) = (0u32, 0u32);
+    for y in 0..a.height.max(b.height) {
+        for x in 0..a.width.max(b.width) {
+            let (p, q) = (a.get(x, y), b.get(x, y));
+            both += u32::from(p && q);
+            either += u32::from(p || q);
+        }
+    }
+    f64::from(both) / f64::from(either.max(1))
+}
+
+/// A Uyghur receipt through the raster path: the simulated printer keeps each `GS v 0` image;
+/// each is the rendering of its line, right aligned, the line's first word at the right margin.
+#[test]
+fn uyghur_receipt_prints_as_raster_images_right_to_left() {
+    use card_io::printer::raster::{RasterSettings, Rasteriser};
+    use card_io::printer::Align;
+    use hw_sim::printer::Printed;
+    let r = Rasteriser::load(RasterSettings::default())
+        .expect("the Debian fonts of DEFAULT_FONTS are installed (scripts/lib.sh)");
+    let (first, rest) = ("كارتا", "نومۇرى: *****0001");
+    let line = format!("{first} {rest}");
+    let receipt = Receipt::new("回执").text(&line).separator().text("谢谢");
+    let encoded = receipt.encode_with(Some(&r)).expect("encode");
+    let (receipts, after) = decode_all(&encoded.bytes);
+    assert!(after.is_empty());
+    let [printed] = receipts.as_slice() else {
+        panic!("one receipt: {receipts:?}");
+    };
+    // The title, the separator and the Chinese line as text, the Uyghur line as one image
+    // between the title and the separator.
+    assert_eq!(printed.text(), format!("回执\n{}\n谢谢", "-".repeat(32)));
+    assert_eq!(printed.images.len(), 1);
+    let image = &printed.images[0];
+    assert_eq!(image.after_lines, 1);
+    assert_eq!(image.align, Align::Right);
+    assert!(matches!(printed.in_order()[1], Printed::Image(_)));
+    // Size: the line's ink, no wider than the paper, whole bytes.
+    let rendered = r.render_line(&line, 24, true).expect("render");
+    let (columns, rows) = rendered.ink_box().expect("ink");
+    let bitmap = &image.bitmap;
+    assert_eq!(bitmap.height, rows.end - rows.start);
+    assert_eq!(bitmap.width, (columns.end - columns.start).div_ceil(8) * 8);
+    assert!(bitmap.width <= 384);
+    // Bit for bit the rendering of the line (padded on the left to whole bytes).
+    let ink = rendered.crop(columns, rows.clone());
+    let pad = bitmap.width - ink.width;
+    assert_eq!(bitmap.crop(pad..bitmap.width, 0..bitmap.height), ink);
+    assert_eq!(bitmap.crop(0..pad, 0..bitmap.height).ink(), 0);
+    // Right to left: the first word is at the right edge of what was printed (most of its ink
+    // agrees: in the line its pen position falls between dots), not at the left.
+    let word = r.render_line(first, 24, true).expect("render");
+    let (word_columns, _) = word.ink_box().expect("ink");
+    let word = word.crop(word_columns, rows.clone());
+    let at_right = bitmap.crop(bitmap.width - word.width..bitmap.width, 0..bitmap.height);
+    let at_left = bitmap.crop(pad..pad + word.width, 0..bitmap.height);
+    assert!(
+        agreement(&at_right, &word) > 0.7 && agreement(&at_left, &word) < 0.3,
+        "right {:.2} left {:.2}\n{}",
+        agreement(&at_right, &word),
+        agreement(&at_left, &word),
+        bitmap.to_ascii()
+    );
+    // The paper the image and its spacing took: one line's height.
+    assert_eq!(printed.dots_fed, Rasteriser::line_height(24));
+}

@@ -22,7 +22,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::citizen::Citizen;
 use crate::clock::{LossTimer, LOSS_CHECK_EVERY};
-use crate::devices::{Device, DeviceEvent, Session, State};
+use crate::devices::{Device, DeviceEvent, IdCardData, Session, State};
 use crate::inputs::Input;
 use crate::kit::Kit;
 use crate::published::{Published, Screen};
@@ -406,6 +406,10 @@ impl Actor {
                     ) {
                         log::error!("staff call not audited: {e}");
                     }
+                    // issue 22: also to the agency's staff, best-effort
+                    if let Some(agency) = a.kit.store.agency() {
+                        crate::staff_call::post_call(Arc::clone(agency), None);
+                    }
                 });
                 self.answer(reply, result);
             }
@@ -440,8 +444,9 @@ impl Actor {
             // Counted before the screen is published, so that one publication shows both
             // the session moved on and the input taken (what the simulator's controls wait
             // for).
-            DeviceEvent::IdCard(text) => {
-                citizen.id_card(kit, &text);
+            DeviceEvent::IdCard(read) => {
+                let IdCardData { text, photo } = *read;
+                citizen.id_card(kit, &text, photo);
                 kit.board.count_event(Device::IdModule);
             }
             DeviceEvent::IdCardPresent => citizen.id_card_present(),

@@ -22,6 +22,7 @@ use kiosk_core::engine::session::{Event, Notice, Phase};
 use kiosk_core::rules::Material;
 
 // issue 19: the identity step (face worker, staff approval).
+mod documents;
 pub mod fees;
 mod identity;
 mod journey;
@@ -181,6 +182,7 @@ impl Citizen {
             acknowledged: false,
             paying: None,
             counter_slip: None,
+            id_photos: Vec::new(),
         });
         self.after_event(kit);
         Ok(())
@@ -345,58 +347,6 @@ impl Citizen {
                 );
                 live.problem = Some(message.clone());
                 self.device_message = message;
-            }
-        }
-    }
-
-    /// An ID card was read by the module.
-    pub fn id_card(&mut self, kit: &Kit, text: &card_io::idcard::text::IdText) {
-        let wants = self.live.as_ref().is_some_and(|l| {
-            matches!(
-                l.session.phase,
-                Phase::Gathering {
-                    material: Material::IdCard | Material::AgentIdCard
-                }
-            )
-        });
-        if !wants {
-            return;
-        }
-        self.id_on_module = true;
-        match kit.engine().id_card_read(text) {
-            Ok(ev) => self.feed(kit, ev),
-            Err(e) => self.device_message = e.to_string(),
-        }
-    }
-
-    /// An ID card was put on the module with no session waiting for one: before any
-    /// business, the home screen offers those that begin with it.
-    pub fn id_card_present(&mut self) {
-        self.id_on_module = true;
-        if self.live.is_none() && self.handback.is_none() {
-            self.id_card_presented = Some(Instant::now());
-        }
-    }
-
-    /// A QR code was scanned.
-    pub fn qr_scanned(&mut self, kit: &Kit, qr: &str) {
-        let wants = self.live.as_ref().is_some_and(|l| {
-            matches!(
-                l.session.phase,
-                Phase::Gathering {
-                    material: Material::IdCard
-                }
-            )
-        });
-        if !wants {
-            return;
-        }
-        match kit.engine().ecard_scanned(qr, kit.clock.now()) {
-            Ok(ev) => self.feed(kit, ev),
-            Err(e) => {
-                if let Some(live) = self.live.as_mut() {
-                    live.problem = Some(e.to_string());
-                }
             }
         }
     }

@@ -23,6 +23,8 @@ pub mod citizen;
 pub mod clock;
 #[cfg(feature = "sim")]
 pub mod demo;
+// issues 22 and 19: staff calls and identity approvals through the agency
+pub mod desk;
 pub mod devices;
 pub mod edge;
 pub mod extract;
@@ -42,6 +44,7 @@ pub mod selftest;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod staff;
+pub mod staff_call;
 pub mod state;
 pub mod suggest;
 pub mod voice;
@@ -261,13 +264,35 @@ pub fn build(
         Arc::new(ReceiptPrinter::new(
             target,
             config.devices.printer_baud,
+            devices::raster_settings(&config.devices),
             opts.timing,
             board.clone(),
         ))
     });
+    #[cfg(not(feature = "sim"))]
     let print = printer
         .clone()
         .map(|p| Box::new(move |lines: &[String]| p.print_lines(lines)) as kit::Printer);
+    // issue 22: on simulated hardware, what the kiosk asks to print is kept too, for the
+    // simulated printer's journal to check raster receipts against.
+    #[cfg(feature = "sim")]
+    let print = {
+        let requests = sim.as_ref().map(|s| {
+            s.use_raster(devices::raster_settings(&config.devices));
+            s.print_requests.clone()
+        });
+        printer.clone().map(|p| {
+            Box::new(move |lines: &[String]| {
+                if let Some(r) = &requests {
+                    let mut r = r.lock().unwrap_or_else(|p| p.into_inner());
+                    r.push(lines.to_vec());
+                    let excess = r.len().saturating_sub(sim::hardware::KEEP_REQUESTS);
+                    r.drain(..excess);
+                }
+                p.print_lines(lines)
+            }) as kit::Printer
+        })
+    };
     let slot = CardSlot::new(&target, &config.devices);
     // issue 19: the identity step's verifier (loaded once) and the camera of its matches.
     let mut face = face::FaceKit::new(&config);
@@ -465,6 +490,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServeError> {
                 ""
             }
         );
+        // issue 19: identity approvals also through the agency's staff
+        if let Some(agency) = shared.agency.clone() {
+            tokio::spawn(desk::approvals(Arc::clone(&shared), agency));
+        }
         let app = http::router(shared);
         edge::serve(listener, app, async {
             let _ = tokio::signal::ctrl_c().await;

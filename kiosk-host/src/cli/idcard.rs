@@ -2,10 +2,12 @@
 //!
 //! Exit codes: 0 done; 1 a card problem (no card, a card that cannot be selected or read,
 //! corrupt answers or card data after the retry); 3 a port problem (cannot open the port,
-//! the module is silent or is not a GA 467 module).
+//! the module is silent or is not a GA 467 module); 2 the `--wlt-decoder` library does not
+//! load, or the photo cannot be decoded or written (`--photo`).
 
 use card_io::idcard::{
-    self, Failure, IdCardRead, NoLicensedDecoder, ReaderError, WltDecoder, DEFAULT_BAUD,
+    self, Failure, IdCardRead, LibraryDecoder, NoLicensedDecoder, ReaderError, WltDecoder,
+    DEFAULT_BAUD,
 };
 use clap::Subcommand;
 use kiosk_core::mask;
@@ -26,6 +28,13 @@ pub(crate) enum IdcardCmd {
         /// Print JSON on standard output (full, unmasked record).
         #[arg(long)]
         json: bool,
+        /// The licensed WLT decoder (the vendor's shared library, as `[devices] wlt_decoder`)
+        /// to decode the photo with: checks that the library loads and decodes this card.
+        #[arg(long, value_name = "LIBRARY")]
+        wlt_decoder: Option<std::path::PathBuf>,
+        /// Write the decoded photo here as PNG (needs --wlt-decoder).
+        #[arg(long, value_name = "FILE", requires = "wlt_decoder")]
+        photo: Option<std::path::PathBuf>,
     },
     /// Module status and module id.
     Status {
@@ -68,7 +77,15 @@ fn read_json(card: &IdCardRead) -> Value {
     })
 }
 
-fn print_read(card: &IdCardRead) {
+/// The photo decoded by `decoder` (the vendor's library, or none): its size, or why not.
+fn decoded_photo(
+    card: &IdCardRead,
+    decoder: &dyn WltDecoder,
+) -> Result<card_io::idcard::wlt::DecodedPhoto, String> {
+    decoder.decode(&card.photo_wlt).map_err(|e| e.to_string())
+}
+
+fn print_read(card: &IdCardRead, decoder: &dyn WltDecoder) {
     let t = &card.text;
     println!("name:         {}", mask::name(&t.name));
     if t.name.chars().count() == idcard::text::NAME_CHARS {
@@ -81,9 +98,9 @@ fn print_read(card: &IdCardRead) {
     println!("ID number:    {}", mask::id_number(&t.id_number));
     println!("authority:    {}", t.authority);
     println!("valid:        {} to {}", t.valid_from, t.valid_to);
-    let photo = match NoLicensedDecoder.decode(&card.photo_wlt) {
+    let photo = match decoded_photo(card, decoder) {
         Ok(p) => format!("{}×{} pixels", p.width, p.height),
-        Err(e) => e.to_string(),
+        Err(e) => e,
     };
     println!("photo:        {} bytes WLT ({photo})", card.photo_wlt.len());
     println!("(personal data masked; --json prints the full record)");
@@ -91,18 +108,37 @@ fn print_read(card: &IdCardRead) {
 
 pub(crate) fn run(cmd: IdcardCmd) -> i32 {
     match cmd {
-        IdcardCmd::Read { port, baud, json } => {
-            let card = idcard::open(&port, baud).and_then(|mut r| r.read_card());
-            match card {
-                Ok(card) if json => {
-                    println!("{}", read_json(&card));
-                    0
-                }
-                Ok(card) => {
-                    print_read(&card);
-                    0
-                }
-                Err(e) => failed(&e),
+        IdcardCmd::Read {
+            port,
+            baud,
+            json,
+            wlt_decoder,
+            photo,
+        } => {
+            let decoder: Box<dyn WltDecoder> = match wlt_decoder {
+                Some(path) => match LibraryDecoder::open(&path) {
+                    Ok(d) => Box::new(d),
+                    Err(e) => return fail(2, format!("--wlt-decoder: {e}")),
+                },
+                None => Box::new(NoLicensedDecoder),
+            };
+            let card = match idcard::open(&port, baud).and_then(|mut r| r.read_card()) {
+                Ok(card) => card,
+                Err(e) => return failed(&e),
+            };
+            if json {
+                let mut v = read_json(&card);
+                v["photo"] = match decoded_photo(&card, &*decoder) {
+                    Ok(p) => json!({ "width": p.width, "height": p.height }),
+                    Err(e) => json!({ "error": e }),
+                };
+                println!("{v}");
+            } else {
+                print_read(&card, &*decoder);
+            }
+            match photo {
+                Some(out) => save_photo(&card, &*decoder, &out),
+                None => 0,
             }
         }
         IdcardCmd::Status { port, baud, json } => {
@@ -123,5 +159,17 @@ pub(crate) fn run(cmd: IdcardCmd) -> i32 {
                 Err(e) => failed(&e),
             }
         }
+    }
+}
+
+/// Writes the decoded photo as PNG; 2 when it cannot be decoded or written.
+fn save_photo(card: &IdCardRead, decoder: &dyn WltDecoder, out: &std::path::Path) -> i32 {
+    let image = decoded_photo(card, decoder).and_then(|p| {
+        p.to_image()
+            .ok_or_else(|| "the decoder's photo has the wrong number of pixels".to_string())
+    });
+    match image.and_then(|i| i.save(out).map_err(|e| format!("{}: {e}", out.display()))) {
+        Ok(()) => 0,
+        Err(e) => fail(2, format!("--photo: {e}")),
     }
 }

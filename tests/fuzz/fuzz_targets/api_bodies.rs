@@ -23,7 +23,7 @@ use firmware_config::BusinessCode;
 use http_body_util::BodyExt;
 use hw_sim::idcard::Person;
 use hw_sim::CardOs;
-use kiosk_service::devices::DeviceEvent;
+use kiosk_service::devices::{DeviceEvent, IdCardData};
 use kiosk_service::inputs::Input;
 use kiosk_service::{self as server, ServeOptions, Shared};
 use libfuzzer_sys::fuzz_target;
@@ -396,7 +396,13 @@ fuzz_target!(|ops: Vec<Op>| {
                     Ok(p) => p,
                     Err(e) => panic!("{}: {e}", path.display()),
                 };
-                device(k, DeviceEvent::IdCard(Box::new(person.text)));
+                device(
+                    k,
+                    DeviceEvent::IdCard(Box::new(IdCardData {
+                        text: person.text,
+                        photo: None,
+                    })),
+                );
             }
             Op::Qr(text) => device(k, DeviceEvent::Qr(text)),
         }

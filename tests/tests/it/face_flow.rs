@@ -11,9 +11,14 @@ use tests::served::{kind, Served as Kiosk};
 
 /// A kiosk with a front-desk account, a 5 s liveness limit and one retry.
 fn kiosk() -> (Kiosk, tempfile::TempDir) {
+    kiosk_with("")
+}
+
+/// [`kiosk`] with `devices` as its `[devices]` section's settings.
+fn kiosk_with(devices: &str) -> (Kiosk, tempfile::TempDir) {
     let hash = tests::staff::phc("desk pass");
     let text = format!(
-        "[[staff]]\nuser = \"desk\"\npassword_hash = \"{hash}\"\nroles = [\"front_desk\"]\n\n[face]\nliveness_seconds = 5\nretries = 1\n"
+        "[[staff]]\nuser = \"desk\"\npassword_hash = \"{hash}\"\nroles = [\"front_desk\"]\n\n[face]\nliveness_seconds = 5\nretries = 1\n\n[devices]\n{devices}"
     );
     let (dir, path) = tests::served::temp_file("kiosk.toml", &text);
     let k = Kiosk::start_workspace(&["--config", path.to_str().expect("a UTF-8 path")]);
@@ -200,4 +205,69 @@ fn without_a_camera_the_match_is_not_possible_and_staff_decide() {
     let page = k.wait_screen("the staff path", |p| kind(p) == "face");
     // No consent is asked for a camera that cannot be used.
     assert_eq!(face_step(&page), "awaiting_staff", "{page}");
+}
+
+/// The stand-in for a vendor's licensed WLT decoder (card-io/tests/wlt-standin/standin.c,
+/// built here with the system C compiler, as card-io's own tests do).
+fn wlt_standin() -> std::path::PathBuf {
+    let src = tests::kiosk::root().join("card-io/tests/wlt-standin/standin.c");
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("face-flow-wlt");
+    std::fs::create_dir_all(&dir).expect("a folder for the stand-in");
+    let out = dir.join("libwlt-standin.so");
+    let status = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("run cc (the C compiler builds the stand-in decoder)");
+    assert!(status.success(), "cc failed on {}", src.display());
+    out
+}
+
+/// An agent's loss report for 马丽 (v3-sm4) up to the identity step's consent, the agent's ID
+/// card being `agent`.
+fn agent_loss_to_consent(k: &Kiosk, agent: &str) -> Value {
+    let page = k.api(
+        "POST",
+        "/api/session/start",
+        json!({ "business": "report_loss", "agent": "true" }),
+    );
+    assert_eq!(kind(&page), "ask", "{page}");
+    k.api(
+        "POST",
+        "/api/sim/idcard",
+        json!({ "person": "v3-sm4.toml" }),
+    );
+    k.wait_screen("the agent's ID card asked", |p| {
+        p["screen"]["ask"]["agent"] == true
+    });
+    k.api("POST", "/api/sim/idcard", json!({ "person": agent }));
+    let page = k.wait_screen("the identity step", |p| kind(p) == "face");
+    assert_eq!(face_step(&page), "consent", "{page}");
+    page
+}
+
+/// Issue 19 item 2: the ID card's photo, decoded by the licensed decoder plugged in at run
+/// time (`[devices] wlt_decoder`; here the tests' stand-in library), is the match's first
+/// reference. An agent whose card photo is the stand-in's plain grey test picture gets no
+/// match (no face in the reference: the staff path), though the live person would match the
+/// simulator's own photo; an agent whose card photo the decoder cannot decode (the
+/// simulator's bytes are not its test format) falls back to that photo and passes.
+#[test]
+fn the_id_cards_decoded_photo_is_the_reference() {
+    let lib = wlt_standin();
+    let (k, _dir) = kiosk_with(&format!("wlt_decoder = \"{}\"\n", lib.display()));
+    scene(&k, "live");
+    agent_loss_to_consent(&k, "kwlt-photo.toml");
+    let page = event(&k, "face_accept");
+    assert_eq!(face_step(&page), "matching", "{page}");
+    let page = match_result(&k);
+    assert_eq!(face_step(&page), "awaiting_staff", "{page}");
+    let page = event(&k, "face_end");
+    k.home_after(page);
+    // The control: the decoder cannot decode this agent's photo; the simulator's is used.
+    agent_loss_to_consent(&k, "long-term.toml");
+    event(&k, "face_accept");
+    let page = match_result(&k);
+    assert_eq!(kind(&page), "confirm", "{page}");
 }

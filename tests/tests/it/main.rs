@@ -53,3 +53,5 @@ mod provision_links;
 mod serve_printer_tcp;
 mod support_bundle;
 mod watchdog;
+// issue 22: Uyghur receipts printed as raster images.
+mod uyghur_receipt;

@@ -160,7 +160,6 @@ fn receipt() -> Receipt {
     Receipt::new("社会保障卡业务回执")
         .field("业务", "PIN 解锁")
         .field("姓名", mask::name("阿卜杜热合曼·买买提"))
-        .field("ئىسمى", mask::name("ئابدۇرەھمان مەمەت"))
         .field("身份证号", mask::id_number("650102199001010019"))
         .field("办理时间", "2024-05-06 10:21:00")
         .separator()

@@ -265,9 +265,9 @@ fn a_camera_unplugged_is_said_plainly_and_the_photo_is_taken_once_it_is_back() {
     let page = k.screen();
     let problem = page["screen"]["problem"].as_str().unwrap_or("");
     assert!(problem.contains("camera is not available"), "{page}");
-    // Plugged back: the photo is taken and the business goes on.
+    // Plugged back: the photo is taken, shown, used, and the business goes on.
     k.api("POST", "/api/sim/scene", json!({ "scene": "good" }));
-    let page = event(&k, json!({ "action": "photo" }));
+    let page = photo_taken_and_used(&k);
     assert_eq!(kind(&page), "confirm", "{page}");
 }
 
@@ -547,7 +547,7 @@ fn real_hardware_mode_takes_a_photo_with_the_configured_camera() {
         })
     };
     assert_eq!(page["in_session"], true, "{page}");
-    let page = event(&k, json!({ "action": "photo" }));
+    let page = photo_taken_and_used(&k);
     assert_eq!(
         kind(&page),
         "confirm",
@@ -574,4 +574,16 @@ fn real_hardware_mode_takes_a_photo_with_the_configured_camera() {
         firmware_config::rules::PHOTO_PIXELS,
         "the card photo's size"
     );
+}
+
+/// The photo taken with whatever the camera shows, shown cropped (the photo check, issue 22)
+/// and used; the page after it.
+fn photo_taken_and_used(k: &Kiosk) -> Value {
+    let page = event(k, json!({ "action": "photo" }));
+    if !page["screen"]["ask"]["taken"].is_string() {
+        k.wait_screen("the photo shown to check", |p| {
+            p["screen"]["ask"]["taken"].is_string()
+        });
+    }
+    event(k, json!({ "action": "photo_use" }))
 }

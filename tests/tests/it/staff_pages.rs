@@ -56,7 +56,10 @@ fn reissue(k: &Kiosk) {
     k.post_json("/api/session/start", &json!({ "business": "reissue" }));
     k.post_json("/api/sim/idcard", &json!({ "person": "v3-sm4.toml" }));
     k.post_json("/api/sim/card", &json!({ "card": "v3-sm4.toml" }));
-    wait_for(k, "confirm");
+    // 换发 passes the identity step (人证核验, issue 19) first.
+    wait_for(k, "face");
+    let page = k.pass_identity();
+    assert_eq!(kind(&page), "confirm", "{page}");
     let page = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
     assert_eq!(kind(&page), "done", "{page}");
     let page = k.post_json(

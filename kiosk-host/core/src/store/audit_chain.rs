@@ -425,6 +425,32 @@ mod tests {
     }
 
     #[test]
+    fn a_float_in_a_detail_keeps_its_hash_through_storage() {
+        // The identity step's score (f32 widened to f64) has 17 significant digits: the text
+        // stored must parse back to the very same number (serde_json's `float_roundtrip`),
+        // or the entry reads as altered at the next verification.
+        let score = f64::from(0.201_087_73_f32);
+        let d = json!({ "score": score, "threshold": f64::from(0.6_f32) });
+        let stored = canonical_json(&d);
+        let back: Value = serde_json::from_str(&stored).unwrap();
+        assert_eq!(canonical_json(&back), stored);
+        assert_eq!(
+            entry_hash(1, at(0), "a", "identity.matched", "s", &back, GENESIS),
+            entry_hash(1, at(0), "a", "identity.matched", "s", &d, GENESIS)
+        );
+        for x in [
+            0.201_087_728_142_738_31,
+            1e-7,
+            123_456.789_012_345_6,
+            f64::MAX,
+        ] {
+            let text = canonical_json(&json!(x));
+            let again: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(canonical_json(&again), text, "{x}");
+        }
+    }
+
+    #[test]
     fn time_has_fixed_precision() {
         assert_eq!(format_time(at(0)), "2026-02-02T02:40:00.000000123Z");
         let whole = chrono::Utc.timestamp_opt(1_770_000_000, 0).unwrap();

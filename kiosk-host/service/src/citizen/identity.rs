@@ -22,6 +22,9 @@ fn reference(kit: &Kit, live: &Live) -> Result<RgbImage, String> {
         s.principal_id().map(str::to_string)
     }
     .ok_or_else(|| "no ID card read".to_string())?;
+    if let Some((_, photo)) = live.id_photos.iter().find(|(n, _)| n == &id) {
+        return Ok(photo.clone());
+    }
     if let Some(photo) = kit.face.card_photo.as_ref().and_then(|f| f(&id)) {
         return Ok(photo);
     }

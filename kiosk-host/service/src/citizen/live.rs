@@ -34,6 +34,10 @@ pub struct Live {
     /// The photo just taken and cropped, shown to check (重拍 / 使用此照片) before it is
     /// given to the session.
     pub photo_pending: Option<std::sync::Arc<PhotoFacts>>,
+    /// The ID cards' photos read in this session, decoded by the licensed WLT decoder, by
+    /// ID number (the holder's, an agent's): the identity step's first reference. Dropped
+    /// with the session.
+    pub id_photos: Vec<(String, face_match::RgbImage)>,
     /// The citizen touched "I have read this" on the confirm screen of an irreversible
     /// business (`rules::consequence::irreversible`): the first of the two touches; only then
     /// is "confirm" taken.

@@ -4,33 +4,71 @@
 //! card may stay on the antenna); the thread waits until the session has taken it. A module that is silent, sends garbled frames or whose
 //! port fails is reported down and reopened with backoff.
 
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use card_io::idcard::{self, Failure, IdReader, ReaderConfig, ReaderError, SerialLine};
+use card_io::idcard::{
+    self, Failure, IdReader, ReaderConfig, ReaderError, SerialLine, WltDecoder, WltPhoto,
+};
 
 use super::backoff::Backoff;
 use super::board::{Device, State};
-use super::link::{DeviceError, DeviceEvent, Link, Timing};
+use super::link::{DeviceError, DeviceEvent, IdCardData, Link, Timing};
 use kiosk_core::rules::Material;
 
+/// The licensed WLT decoder the module's thread uses (vendors' decoders are not known to be
+/// thread-safe: it is called from this thread only).
+pub type PhotoDecoder = Arc<dyn WltDecoder + Send + Sync>;
+
 /// Where the module is and how to talk to it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     pub path: String,
     pub reader: ReaderConfig,
+    /// `None`: no licensed decoder; the ID card's photo stays bytes.
+    pub decoder: Option<PhotoDecoder>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("path", &self.path)
+            .field("reader", &self.reader)
+            .field("decoder", &self.decoder.is_some())
+            .finish()
+    }
 }
 
 impl Settings {
-    pub fn new(path: String, baud: u32) -> Settings {
+    pub fn new(path: String, baud: u32, decoder: Option<PhotoDecoder>) -> Settings {
         Settings {
             path,
             reader: ReaderConfig {
                 baud,
                 ..ReaderConfig::default()
             },
+            decoder,
         }
     }
+}
+
+/// The photo in pixels, when a decoder is there and it can decode this one; a failure is
+/// logged (no personal data: the decoder's code) and the identity step falls back to the
+/// registry's photo.
+fn decode(decoder: Option<&PhotoDecoder>, photo: &WltPhoto) -> Option<image::RgbImage> {
+    let decoded = match decoder?.decode(photo) {
+        Ok(d) => d,
+        Err(e) => {
+            log::warn!("the ID card's photo could not be decoded: {e}");
+            return None;
+        }
+    };
+    let image = decoded.to_image();
+    if image.is_none() {
+        log::warn!("the WLT decoder gave a photo whose size does not match its pixels");
+    }
+    image
 }
 
 /// Starts the thread; it ends when the device threads stop.
@@ -204,8 +242,12 @@ impl Module {
                     return;
                 }
                 self.fed = Some(key);
+                let photo = decode(self.settings.decoder.as_ref(), &read.photo_wlt);
                 link.session
-                    .tell_and_wait(DeviceEvent::IdCard(Box::new(read.text)));
+                    .tell_and_wait(DeviceEvent::IdCard(Box::new(IdCardData {
+                        text: read.text,
+                        photo,
+                    })));
             }
             Err(ReaderError::NoCard) => {
                 link.report(Device::IdModule, State::Ok, "");

@@ -56,6 +56,22 @@ impl Timing {
     }
 }
 
+/// An ID card as the module read it: its text, and its photo when a licensed WLT decoder
+/// (`[devices] wlt_decoder`) turned it into pixels (the identity step's first reference).
+pub struct IdCardData {
+    pub text: card_io::idcard::text::IdText,
+    pub photo: Option<image::RgbImage>,
+}
+
+impl std::fmt::Debug for IdCardData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Nothing personal in logs: whether a photo came with it, and its size.
+        f.debug_struct("IdCardData")
+            .field("photo", &self.photo.as_ref().map(|p| p.dimensions()))
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a device thread tells the citizen's session.
 #[derive(Debug)]
 pub enum DeviceEvent {
@@ -64,7 +80,7 @@ pub enum DeviceEvent {
     /// The card left the reader (or the reader left with it).
     CardRemoved,
     /// The ID card module read a card (counted on the board once the session took it).
-    IdCard(Box<card_io::idcard::text::IdText>),
+    IdCard(Box<IdCardData>),
     /// A card was put on the ID card module while no session waited for one (nothing read).
     IdCardPresent,
     /// The ID card was lifted off the module (issue 22: `take_cards` waits for it).

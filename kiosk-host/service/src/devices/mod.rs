@@ -43,7 +43,7 @@ use card_io::qr::QrSource;
 pub use backoff::Backoff;
 pub use board::{Board, Device, Health, State};
 pub use heartbeat::Heartbeats;
-pub use link::{DeviceError, DeviceEvent, Link, Session, Timing};
+pub use link::{DeviceError, DeviceEvent, IdCardData, Link, Session, Timing};
 
 /// The running device threads; dropping it stops them and waits for them to end.
 #[derive(Debug, Default)]
@@ -91,6 +91,24 @@ pub struct Parts<'a> {
     pub registry: Option<registry::Probe>,
 }
 
+/// The licensed WLT decoder `[devices] wlt_decoder` names, loaded; `None` without one, or
+/// when it does not load (said in the log: the identity step then uses the registry's photo).
+fn wlt_decoder(d: &firmware_config::Devices) -> Option<id_module::PhotoDecoder> {
+    let path = d.wlt_decoder.as_deref()?;
+    match card_io::idcard::LibraryDecoder::open(std::path::Path::new(path)) {
+        Ok(decoder) => {
+            log::info!("[devices] wlt_decoder {path}: loaded");
+            Some(std::sync::Arc::new(decoder))
+        }
+        Err(e) => {
+            log::error!(
+                "[devices] wlt_decoder {path}: {e}; ID card photos stay undecoded and the identity step uses the registry's photo"
+            );
+            None
+        }
+    }
+}
+
 /// Starts the card reader's watcher and a thread for each configured serial device.
 pub fn start(link: &Link, parts: Parts<'_>, timing: Timing) -> Result<Threads, DeviceError> {
     let mut threads = Threads {
@@ -104,7 +122,7 @@ pub fn start(link: &Link, parts: Parts<'_>, timing: Timing) -> Result<Threads, D
     if let Some(path) = port(&d.id_module_port) {
         threads.handles.push(id_module::spawn(
             link.clone(),
-            id_module::Settings::new(path, d.id_module_baud),
+            id_module::Settings::new(path, d.id_module_baud, wlt_decoder(d)),
             timing,
         )?);
     }
@@ -160,6 +178,16 @@ pub fn printer_target(d: &firmware_config::Devices) -> Option<PrinterTarget> {
         return Some(PrinterTarget::Usb { device });
     }
     port(&d.printer_port).map(|port| PrinterTarget::Serial { port })
+}
+
+/// issue 22: how receipt text the printer's font lacks (Uyghur) is rasterised: `[devices]`
+/// `receipt_fonts` and `printer_dots`, the body text at the printer's own 24-dot height.
+pub fn raster_settings(d: &firmware_config::Devices) -> card_io::printer::RasterSettings {
+    card_io::printer::RasterSettings {
+        fonts: d.receipt_fonts.clone(),
+        paper_dots: d.printer_dots,
+        ..card_io::printer::RasterSettings::default()
+    }
 }
 
 /// Declares every device on `board` from the configuration.

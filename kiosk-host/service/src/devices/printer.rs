@@ -4,11 +4,18 @@
 //! failure; a network printer is connected to again), and a watch thread asks its
 //! status (DLE EOT) every few seconds so paper out or a silent printer shows before anyone
 //! presses "print".
+//!
+//! A receipt the printer's own font cannot print (Uyghur) goes as raster images, rendered
+//! from `[devices] receipt_fonts` (card-io's `printer::raster`): the fonts are loaded at the
+//! first such receipt and kept; a missing font fails that receipt with a message saying so
+//! (Chinese and English receipts keep printing) and is tried again at the next.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use card_io::printer::{Paper, Printer, PrinterConfig, PrinterError, PrinterTarget, Receipt};
+use card_io::printer::{
+    Paper, Printer, PrinterConfig, PrinterError, PrinterTarget, RasterSettings, Rasteriser, Receipt,
+};
 
 use super::backoff::Backoff;
 use super::board::{Board, Device, State};
@@ -29,6 +36,9 @@ pub struct ReceiptPrinter {
     config: PrinterConfig,
     port: Mutex<Port>,
     board: Arc<Board>,
+    raster: RasterSettings,
+    /// The raster fonts, once loaded.
+    fonts: Mutex<Option<Arc<Rasteriser>>>,
 }
 
 struct Port {
@@ -57,8 +67,17 @@ pub fn failure(e: &PrinterError) -> (State, String) {
         PrinterError::Open { .. } | PrinterError::OpenLink { .. } => {
             "打印机未连接,请联系工作人员 / the printer is not connected; please call staff / پرىنتېر ئۇلانمىغان، خىزمەتچىنى چاقىرىڭ"
         }
-        PrinterError::Unencodable { .. } | PrinterError::ControlCharacter { .. } => {
+        PrinterError::Unencodable { .. }
+        | PrinterError::ControlCharacter { .. }
+        | PrinterError::NoGlyph { .. } => {
             "凭条内容无法打印 / the receipt's text cannot be printed / تالون مەزمۇنىنى بېسىپ چىقارغىلى بولمايدۇ"
+        }
+        // The printer is fine; the kiosk cannot render this receipt's script.
+        PrinterError::Font { .. } | PrinterError::NeedsRaster { .. } | PrinterError::RasterSettings { .. } => {
+            return (
+                State::Warning,
+                "凭条字体缺失,维吾尔文凭条无法打印,请联系工作人员 / the receipt font is missing: Uyghur receipts cannot be printed; please call staff / تالون خەت نۇسخىسى يوق، ئۇيغۇرچە تالوننى بېسىپ چىقارغىلى بولمايدۇ، خىزمەتچىنى چاقىرىڭ".into(),
+            )
         }
         _ => "打印机无响应,请联系工作人员 / the printer is not answering; please call staff / پرىنتېر جاۋاب بەرمەيدۇ، خىزمەتچىنى چاقىرىڭ",
     };
@@ -70,6 +89,7 @@ impl ReceiptPrinter {
     pub fn new(
         target: PrinterTarget,
         baud: u32,
+        raster: RasterSettings,
         timing: Timing,
         board: Arc<Board>,
     ) -> ReceiptPrinter {
@@ -86,7 +106,20 @@ impl ReceiptPrinter {
                 last: None,
             }),
             board,
+            raster,
+            fonts: Mutex::new(None),
         }
+    }
+
+    /// The raster fonts: loaded at the first call that succeeds, then kept.
+    fn rasteriser(&self) -> Result<Arc<Rasteriser>, PrinterError> {
+        let mut fonts = self.fonts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = fonts.as_ref() {
+            return Ok(Arc::clone(r));
+        }
+        let r = Arc::new(Rasteriser::load(self.raster.clone())?);
+        *fonts = Some(Arc::clone(&r));
+        Ok(r)
     }
 
     /// Where the printer is, for messages (`/dev/ttyUSB2`, `tcp://192.0.2.40:9100`).
@@ -141,7 +174,11 @@ impl ReceiptPrinter {
                 | PrinterError::PaperRanOut
                 | PrinterError::Offline
                 | PrinterError::Unencodable { .. }
-                | PrinterError::ControlCharacter { .. },
+                | PrinterError::ControlCharacter { .. }
+                | PrinterError::NeedsRaster { .. }
+                | PrinterError::NoGlyph { .. }
+                | PrinterError::Font { .. }
+                | PrinterError::RasterSettings { .. },
             ) => port.backoff.reset(),
             Err(_) => {
                 port.printer = None;
@@ -176,8 +213,16 @@ impl ReceiptPrinter {
             return Ok(());
         };
         let receipt = Receipt::new(title.clone()).text(rest.join("\n"));
+        // Raster fonts only for a receipt that needs them.
+        let raster = match receipt.needs_raster() {
+            None => Ok(None),
+            Some(_) => self.rasteriser().map(Some),
+        };
         let mut port = self.lock();
-        let result = self.with_printer(&mut port, true, |p| p.print(&receipt));
+        let result = match raster {
+            Ok(r) => self.with_printer(&mut port, true, |p| p.print_with(&receipt, r.as_deref())),
+            Err(e) => Err(e),
+        };
         let (outcome, health) = match &result {
             Ok(report) if report.paper_near_end => (
                 Printed::Ok,

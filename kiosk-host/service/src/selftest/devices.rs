@@ -229,7 +229,47 @@ pub(crate) fn id_module(cx: &Context<'_>) -> Outcome {
     }
 }
 
+/// The licensed WLT decoder `[devices] wlt_decoder` names (issue 19: the ID card's photo is
+/// the face match's first reference): the library loads and exports `unpack`.
+pub(crate) fn wlt_decoder(cx: &Context<'_>) -> Outcome {
+    let Some(path) = cx.config.devices.wlt_decoder.as_deref() else {
+        return pass("none configured: ID card photos stay undecoded; the identity step compares with the registry's photo");
+    };
+    match card_io::idcard::LibraryDecoder::open(std::path::Path::new(path)) {
+        Ok(_) => pass(format!("{path} loads and exports unpack")),
+        Err(e) => fail(
+            e.to_string(),
+            format!("install the vendor's licensed decoder at {path}, or correct [devices] wlt_decoder (`kiosk idcard read --wlt-decoder FILE` tries one on a card)"),
+        ),
+    }
+}
+
+/// The printer's status, then (issue 22) the raster fonts of Uyghur receipts: a printer that
+/// answers but whose fonts are missing fails, since Uyghur receipts would not print.
 pub(crate) fn printer(cx: &Context<'_>) -> Outcome {
+    let mut o = printer_status(cx);
+    if o.status == Status::Fail {
+        return o;
+    }
+    let settings = crate::devices::raster_settings(&cx.config.devices);
+    match card_io::printer::Rasteriser::load(settings) {
+        Ok(r) => {
+            let names: Vec<String> = r
+                .font_paths()
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            o.detail = format!("{}; Uyghur receipts as images ({})", o.detail, names.join(", "));
+            o
+        }
+        Err(e) => fail(
+            format!("{}; but Uyghur receipts cannot print: {e}", o.detail),
+            "install Debian's fonts-noto-core and fonts-noto-cjk, or set [devices] receipt_fonts to fonts with the Uyghur letters",
+        ),
+    }
+}
+
+fn printer_status(cx: &Context<'_>) -> Outcome {
     let d = &cx.config.devices;
     let (port, baud) = (d.printer_port.as_str(), d.printer_baud);
     match cx.serial.printer_status(port, baud, ANSWER_TIMEOUT) {

@@ -26,6 +26,11 @@ pub const CHECKS: &[Check] = &[
         run: id_module,
     },
     Check {
+        id: "wlt_decoder",
+        name: "ID photo decoder",
+        run: wlt_decoder,
+    },
+    Check {
         id: "printer",
         name: "printer",
         run: printer,

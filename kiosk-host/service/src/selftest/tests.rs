@@ -171,7 +171,9 @@ fn everything_present_passes() {
 #[test]
 fn each_problem_fails_with_its_hint() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(dir.path(), &[2026]);
+    let mut cfg = config(dir.path(), &[2026]);
+    let missing = dir.path().join("libwlt-vendor.so");
+    cfg.devices.wlt_decoder = Some(missing.display().to_string());
     let sim = readers(Some(vec![1, 3, 4]));
     sim.unplug(CARD_SLOT);
     let serial = FakeSerial {
@@ -205,6 +207,11 @@ fn each_problem_fails_with_its_hint() {
     failed("printer", "paper out", "paper roll");
     failed("qr_scanner", "cannot open", "USB cable of the QR scanner");
     failed("calendar", "no entries for 2027", "2027 holidays");
+    failed(
+        "wlt_decoder",
+        "libwlt-vendor.so",
+        "install the vendor's licensed decoder",
+    );
     let cam = result(&results, "camera");
     assert_eq!(cam.status, Status::Warn);
     assert!(cam.detail.contains("almost black"));
@@ -270,6 +277,43 @@ fn camera_skipped_without_a_backend_is_a_warning() {
     let p = printer(&cx);
     assert_eq!(p.status, Status::Warn);
     assert!(p.detail.contains("near its end"));
+}
+
+/// issue 22: a printer that answers but whose raster fonts are missing fails the check (Uyghur
+/// receipts would not print); with Debian's fonts it passes and says so.
+#[test]
+fn missing_receipt_fonts_fail_the_printer_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg = config(dir.path(), &[2026, 2027]);
+    let sim = readers(None);
+    let serial = FakeSerial {
+        id_ok: true,
+        paper: Some(Paper::Ok),
+        qr_opens: true,
+    };
+    let check = |cfg: &Config| {
+        printer(&Context {
+            config: cfg,
+            config_path: None,
+            readers: &sim,
+            serial: &serial,
+            cameras: None,
+            store: &OkStore,
+            now: at(2026, 3, 1),
+        })
+    };
+    let p = check(&cfg);
+    assert_eq!(p.status, Status::Pass, "{p:?}");
+    assert!(p.detail.contains("NotoSansArabic-Regular.ttf"), "{p:?}");
+    cfg.devices.receipt_fonts = vec!["/nonexistent/NotoSansArabic-Regular.ttf".into()];
+    let p = check(&cfg);
+    assert_eq!(p.status, Status::Fail, "{p:?}");
+    assert!(p.detail.contains("Uyghur receipts cannot print"), "{p:?}");
+    assert!(p.detail.contains("/nonexistent/"), "{p:?}");
+    assert!(
+        p.hint.as_deref().unwrap_or("").contains("fonts-noto-core"),
+        "{p:?}"
+    );
 }
 
 #[test]

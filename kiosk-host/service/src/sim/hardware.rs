@@ -55,6 +55,16 @@ pub struct SimDevices {
     printer_sim: Mutex<PrinterSim>,
     /// Receipts the printer printed (decoded from ESC/POS), newest last.
     pub printed: Arc<Mutex<Vec<Vec<String>>>>,
+    /// issue 22: the lines the kiosk asked to print, newest last, and the raster fonts: a
+    /// receipt printed as images enters the journal as the text it was made from once its
+    /// images are found to be that text's rendering, bit for bit ([`journal`]).
+    pub print_requests: Arc<Mutex<Vec<Vec<String>>>>,
+    /// How many raster images each receipt of `printed` held (same order).
+    pub printed_images: Arc<Mutex<Vec<usize>>>,
+    raster: Mutex<(
+        card_io::printer::RasterSettings,
+        Option<Arc<card_io::printer::Rasteriser>>,
+    )>,
     /// The e-card platform's key of this run (signs demo people's dynamic codes).
     pub ecard_key: ed25519_dalek::SigningKey,
     /// The card last taken out of the reader, in the citizen's hand: inserted again it is the
@@ -90,6 +100,9 @@ impl SimDevices {
             printer_path,
             printer_sim: Mutex::new(sim_printer),
             printed,
+            print_requests: Arc::new(Mutex::new(Vec::new())),
+            printed_images: Arc::new(Mutex::new(Vec::new())),
+            raster: Mutex::new((card_io::printer::RasterSettings::default(), None)),
             ecard_key: ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng),
             in_hand: Mutex::new(None),
             payment: Arc::new(super::payment::SimPayment::default()),
@@ -112,15 +125,59 @@ impl SimDevices {
     /// The receipts printed so far (the newest [`KEEP_RECEIPTS`]), newest last. The printer
     /// decodes a receipt before it answers the status query that follows it, so a receipt
     /// the kiosk has finished printing is here.
+    ///
+    /// A receipt with raster images (Uyghur) is kept as the lines the kiosk asked to print
+    /// when its images are their rendering; else each image shows as `[image W×H]`.
     pub fn printed(&self) -> Vec<Vec<String>> {
         let sim = self.printer_sim.lock().unwrap_or_else(|p| p.into_inner());
         let mut all = self.printed.lock().unwrap_or_else(|p| p.into_inner());
+        let mut images = self
+            .printed_images
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         for r in sim.receipts().try_iter() {
-            all.push(r.lines.into_iter().map(|l| l.text).collect());
+            images.push(r.images.len());
+            let lines = if r.images.is_empty() {
+                r.lines.into_iter().map(|l| l.text).collect()
+            } else {
+                let requests = self
+                    .print_requests
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                let raster = self.rasteriser();
+                journal(&r, &requests, raster.as_deref())
+            };
+            all.push(lines);
         }
         let excess = all.len().saturating_sub(KEEP_RECEIPTS);
         all.drain(..excess);
+        let excess = images.len().saturating_sub(KEEP_RECEIPTS);
+        images.drain(..excess);
         all.clone()
+    }
+
+    /// How many raster images each receipt of [`SimDevices::printed`] held (call after it).
+    pub fn printed_images(&self) -> Vec<usize> {
+        self.printed_images
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Sets the raster fonts the kiosk prints with (`[devices] receipt_fonts`).
+    pub fn use_raster(&self, settings: card_io::printer::RasterSettings) {
+        *self.raster.lock().unwrap_or_else(|p| p.into_inner()) = (settings, None);
+    }
+
+    fn rasteriser(&self) -> Option<Arc<card_io::printer::Rasteriser>> {
+        let mut raster = self.raster.lock().unwrap_or_else(|p| p.into_inner());
+        if raster.1.is_none() {
+            match card_io::printer::Rasteriser::load(raster.0.clone()) {
+                Ok(r) => raster.1 = Some(Arc::new(r)),
+                Err(e) => log::warn!("simulated printer: cannot check raster receipts: {e}"),
+            }
+        }
+        raster.1.clone()
     }
 
     /// The simulated camera: the scene chosen on the panel, as a camera thread serves it.
@@ -159,5 +216,81 @@ impl FrameSource for SimCam {
 
     fn resolution(&self) -> Resolution {
         Resolution::HD
+    }
+}
+
+/// Print requests kept to check raster receipts against (the newest).
+pub const KEEP_REQUESTS: usize = 20;
+
+/// A receipt with images as the journal keeps it: the lines of the newest print request whose
+/// rendering (title then lines, card-io's encoder with the same fonts) decodes to exactly
+/// this receipt, images bit for bit; without such a request, the printed text lines with
+/// `[image W×H]` for each image.
+pub fn journal(
+    printed: &hw_sim::printer::DecodedReceipt,
+    requests: &[Vec<String>],
+    raster: Option<&card_io::printer::Rasteriser>,
+) -> Vec<String> {
+    let rendered = |lines: &[String]| {
+        let (title, rest) = lines.split_first()?;
+        let receipt = card_io::printer::Receipt::new(title.clone()).text(rest.join("\n"));
+        let bytes = receipt.encode_with(raster).ok()?.bytes;
+        let (mut receipts, _) = hw_sim::printer::decoder::decode_all(&bytes);
+        receipts.pop()
+    };
+    if let Some(lines) = requests
+        .iter()
+        .rev()
+        .find(|lines| rendered(lines).as_ref() == Some(printed))
+    {
+        return lines.clone();
+    }
+    printed
+        .in_order()
+        .into_iter()
+        .map(|p| match p {
+            hw_sim::printer::Printed::Text(l) => l.text.clone(),
+            hw_sim::printer::Printed::Image(i) => {
+                format!("[image {}×{}]", i.bitmap.width, i.bitmap.height)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use card_io::printer::{RasterSettings, Rasteriser, Receipt};
+
+    /// The journal believes a raster receipt's text only when its images are that text's
+    /// rendering: a changed dot, or other text, shows the images as such.
+    #[test]
+    fn raster_receipts_enter_the_journal_as_their_text_only_when_they_are_its_rendering() {
+        let Ok(raster) = Rasteriser::load(RasterSettings::default()) else {
+            panic!("the Debian fonts of DEFAULT_FONTS are installed (scripts/lib.sh)");
+        };
+        let lines = vec!["回执".to_string(), "ئىسمى: 阿*".to_string()];
+        let receipt = Receipt::new(lines[0].clone()).text(&lines[1]);
+        let bytes = receipt
+            .encode_with(Some(&raster))
+            .map(|e| e.bytes)
+            .unwrap_or_default();
+        let (mut decoded, _) = hw_sim::printer::decoder::decode_all(&bytes);
+        let Some(mut printed) = decoded.pop() else {
+            panic!("a receipt");
+        };
+        assert_eq!(printed.images.len(), 1);
+        let other = vec!["回执".to_string(), "ئىسمى: 买*".to_string()];
+        let requests = vec![lines.clone(), other.clone()];
+        assert_eq!(journal(&printed, &requests, Some(&raster)), lines);
+        // Other text only, or no fonts: the images as such.
+        let shown = journal(&printed, &[other], Some(&raster));
+        assert_eq!(shown.len(), 2);
+        assert_eq!(shown[0], "回执");
+        assert!(shown[1].starts_with("[image "), "{shown:?}");
+        assert!(journal(&printed, &requests, None)[1].starts_with("[image "));
+        // One dot changed.
+        printed.images[0].bitmap.bits[0] ^= 0x80;
+        assert!(journal(&printed, &requests, Some(&raster))[1].starts_with("[image "));
     }
 }

@@ -312,6 +312,8 @@ pub fn printer_state(sim: &SimDevices) -> serde_json::Value {
         "online": st.online,
         "answering": st.answering,
         "receipts": receipts,
+        // issue 22: the raster images of each receipt (a Uyghur one's lines).
+        "images": sim.printed_images(),
     })
 }
 

@@ -56,6 +56,8 @@ use kiosk_core::store::{Commit, NewIntent, Result, StoreError};
 use crate::sqlite::{CardOutcomeReport, OutboxEntry, Outgoing, SqliteStore};
 
 mod client;
+// issues 22 and 19: staff calls and identity approvals through the agency
+mod desk;
 mod local;
 mod registry;
 mod staff;
@@ -64,6 +66,7 @@ mod tests;
 
 use client::*;
 pub use client::{tls_config, AgencyError};
+pub use desk::{ApprovalRecord, ApprovalRequest, ApprovalState, CallRecord, StaffCall};
 pub use staff::StaffCheck;
 
 /// How long a holder read from the agency is reused within a session.
