@@ -104,7 +104,16 @@ impl From<DbError> for Failure {
                 e.to_string(),
             ),
             other => {
-                log::error!("request failed: {other}");
+                // The whole chain of causes (a PostgreSQL error's code and message are in
+                // its source, not its own text).
+                let mut why = other.to_string();
+                let mut cause = std::error::Error::source(&other);
+                while let Some(c) = cause {
+                    why.push_str(": ");
+                    why.push_str(&c.to_string());
+                    cause = c.source();
+                }
+                log::error!("request failed: {why}");
                 Failure::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     ErrorCode::Internal,

@@ -193,8 +193,27 @@ fn validate(commit: &Commit, case_id: &str) -> Result<()> {
 
 impl Db {
     /// Applies `commit` for `kiosk` under the idempotency key `key`. Returns the answer and
-    /// whether it is a stored one replayed.
+    /// whether it is a stored one replayed. A run that PostgreSQL aborted to break a deadlock
+    /// with another kiosk's transaction is run again ([`DbError::lost_a_race`]).
     pub async fn commit(
+        &self,
+        kiosk: &str,
+        key: &str,
+        commit: &Commit,
+    ) -> Result<(Committed, bool)> {
+        let mut attempt = 1;
+        loop {
+            match self.commit_once(kiosk, key, commit).await {
+                Err(e) if attempt < super::RACE_ATTEMPTS && e.lost_a_race() => {
+                    log::info!("commit {key}: {e} (attempt {attempt}); running it again");
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn commit_once(
         &self,
         kiosk: &str,
         key: &str,
@@ -312,8 +331,25 @@ impl Db {
         Ok((answer, false))
     }
 
-    /// Records what a card command did (one audit entry), idempotent by the report's key.
+    /// Records what a card command did (one audit entry), idempotent by the report's key; run
+    /// again when it lost a deadlock ([`DbError::lost_a_race`]).
     pub async fn card_outcome(&self, kiosk: &str, o: &CardOutcome) -> Result<(Recorded, bool)> {
+        let mut attempt = 1;
+        loop {
+            match self.card_outcome_once(kiosk, o).await {
+                Err(e) if attempt < super::RACE_ATTEMPTS && e.lost_a_race() => {
+                    log::info!(
+                        "card outcome {}: {e} (attempt {attempt}); running it again",
+                        o.key
+                    );
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn card_outcome_once(&self, kiosk: &str, o: &CardOutcome) -> Result<(Recorded, bool)> {
         let case_id = owned_case(&o.key, kiosk)?;
         if case_id != o.case_id {
             return Err(DbError::Invalid(format!(

@@ -80,7 +80,24 @@ pub enum DbError {
     Migration(#[from] refinery::Error),
 }
 
+/// How many times a transaction that lost a deadlock or a serialization race is run in all
+/// (each run is rolled back whole; the idempotency key makes a repeat safe).
+pub(crate) const RACE_ATTEMPTS: u32 = 3;
+
 impl DbError {
+    /// True when PostgreSQL aborted the transaction to break a deadlock or a serialization
+    /// conflict with another one: nothing was written, and running it again settles it.
+    pub(crate) fn lost_a_race(&self) -> bool {
+        matches!(
+            self,
+            DbError::Postgres(e) if matches!(
+                e.code(),
+                Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED
+                    || *c == SqlState::T_R_SERIALIZATION_FAILURE
+            )
+        )
+    }
+
     /// True when the database could not be reached or did not answer in time (worth trying
     /// again later; nothing was written).
     pub fn is_unavailable(&self) -> bool {
