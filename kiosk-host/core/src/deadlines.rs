@@ -30,6 +30,21 @@ pub struct Recomputed {
     pub new: Deadline,
 }
 
+/// `<case>: <old date> -> <new date>`, and ` (still provisional)` when it is.
+impl std::fmt::Display for Recomputed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} -> {}",
+            self.case_id, self.old.date, self.new.date
+        )?;
+        if self.new.provisional {
+            f.write_str(" (still provisional)")?;
+        }
+        Ok(())
+    }
+}
+
 /// The applications still open (not collected, not rejected).
 fn open_applications(store: &dyn Registry) -> Result<Vec<Application>, StoreError> {
     let mut open = Vec::new();

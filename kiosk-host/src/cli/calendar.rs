@@ -192,17 +192,7 @@ fn install(file: &Path, store: &StoreArgs, json: bool) -> i32 {
     println!("installed {} into {}", list.join(", "), target.display());
     println!("{} deadline(s) recomputed", done.len());
     for r in &done {
-        println!(
-            "  {}: {} -> {}{}",
-            r.case_id,
-            r.old.date,
-            r.new.date,
-            if r.new.provisional {
-                " (still provisional)"
-            } else {
-                ""
-            }
-        );
+        println!("  {r}");
     }
     0
 }

@@ -93,6 +93,9 @@ fn a_live_person_passes_and_the_business_goes_on() {
     assert_eq!(face_step(&page), "matching", "{page}");
     let page = match_result(&k);
     assert_eq!(kind(&page), "confirm", "{page}");
+    // 补领 cancels the old card: its consequences are acknowledged before the confirmation.
+    assert_eq!(page["screen"]["irreversible"], true, "{page}");
+    event(&k, "acknowledge");
     let page = event(&k, "confirm");
     assert_eq!(kind(&page), "done", "{page}");
 }
@@ -162,11 +165,19 @@ fn another_person_fails_and_ending_changes_nothing() {
     );
     event(&k, "finish");
     // The card is as it was: a status query reads it lost (临时挂失), not cancelled.
+    k.home_after(k.screen());
     k.api(
         "POST",
         "/api/session/start",
         json!({ "business": "status" }),
     );
+    // 状态查询 reads the ID card first (6.1.3.2 a)), then the card.
+    k.api(
+        "POST",
+        "/api/sim/idcard",
+        json!({ "person": "t0-blocked-6a81.toml" }),
+    );
+    k.wait_screen("the card asked", |p| p["screen"]["ask"]["kind"] == "card");
     k.api(
         "POST",
         "/api/sim/card",
@@ -183,26 +194,7 @@ fn without_a_camera_the_match_is_not_possible_and_staff_decide() {
     let (k, _dir) = kiosk();
     k.api("POST", "/api/sim/scene", json!({ "scene": "unplugged" }));
     // The photo step needs the camera: a business without one (an agent's loss report).
-    let page = k.api(
-        "POST",
-        "/api/session/start",
-        json!({ "business": "report_loss", "agent": "true" }),
-    );
-    assert_eq!(kind(&page), "ask", "{page}");
-    k.api(
-        "POST",
-        "/api/sim/idcard",
-        json!({ "person": "v3-sm4.toml" }),
-    );
-    k.wait_screen("the agent's ID card asked", |p| {
-        p["screen"]["ask"]["agent"] == true
-    });
-    k.api(
-        "POST",
-        "/api/sim/idcard",
-        json!({ "person": "long-term.toml" }),
-    );
-    let page = k.wait_screen("the staff path", |p| kind(p) == "face");
+    let page = agent_loss_to_identity(&k, "long-term.toml");
     // No consent is asked for a camera that cannot be used.
     assert_eq!(face_step(&page), "awaiting_staff", "{page}");
 }
@@ -227,6 +219,13 @@ fn wlt_standin() -> std::path::PathBuf {
 /// An agent's loss report for 马丽 (v3-sm4) up to the identity step's consent, the agent's ID
 /// card being `agent`.
 fn agent_loss_to_consent(k: &Kiosk, agent: &str) -> Value {
+    let page = agent_loss_to_identity(k, agent);
+    assert_eq!(face_step(&page), "consent", "{page}");
+    page
+}
+
+/// An agent's loss report for 马丽 (v3-sm4) up to the identity step's first screen.
+fn agent_loss_to_identity(k: &Kiosk, agent: &str) -> Value {
     let page = k.api(
         "POST",
         "/api/session/start",
@@ -242,9 +241,7 @@ fn agent_loss_to_consent(k: &Kiosk, agent: &str) -> Value {
         p["screen"]["ask"]["agent"] == true
     });
     k.api("POST", "/api/sim/idcard", json!({ "person": agent }));
-    let page = k.wait_screen("the identity step", |p| kind(p) == "face");
-    assert_eq!(face_step(&page), "consent", "{page}");
-    page
+    k.wait_screen("the identity step", |p| kind(p) == "face")
 }
 
 /// Issue 19 item 2: the ID card's photo, decoded by the licensed decoder plugged in at run

@@ -347,17 +347,7 @@ impl Engine<'_> {
             now,
         )?;
         for r in &recomputed {
-            log::info!(
-                "case {}: deadline recomputed with the calendar, {} -> {}{}",
-                r.case_id,
-                r.old.date,
-                r.new.date,
-                if r.new.provisional {
-                    " (still provisional)"
-                } else {
-                    ""
-                }
-            );
+            log::info!("deadline recomputed with the calendar: case {r}");
         }
         let settled = if self.store.pending_intents()?.is_empty() {
             Vec::new()
