@@ -183,8 +183,25 @@ fn quickack(stream: &TcpStream) {
     let _ = stream;
 }
 
+/// With nothing listening on vpcd's port, a connection whose ephemeral source port happens
+/// to be that very port connects to itself (TCP simultaneous open) and then holds the port
+/// pcscd's vpcd driver must listen on ("Address already in use" in pcscd's log, every reader
+/// gone). Such a connection is reset (leaving no TIME_WAIT on the port) and refused.
+fn not_to_itself(stream: TcpStream) -> std::io::Result<TcpStream> {
+    let addr = stream.peer_addr()?;
+    if stream.local_addr()? != addr {
+        return Ok(stream);
+    }
+    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+    drop(stream);
+    Err(std::io::Error::new(
+        std::io::ErrorKind::ConnectionRefused,
+        format!("{addr}: connected to itself; vpcd is not listening"),
+    ))
+}
+
 fn connect(shared: &Shared) -> std::io::Result<TcpStream> {
-    let stream = TcpStream::connect_timeout(&shared.addr, CONNECT_TIMEOUT)?;
+    let stream = not_to_itself(TcpStream::connect_timeout(&shared.addr, CONNECT_TIMEOUT)?)?;
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     quickack(&stream);
@@ -337,5 +354,47 @@ fn answer(shared: &Shared, payload: &[u8]) -> Option<Vec<u8>> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod self_connect_tests {
+    use super::*;
+
+    /// A socket bound to a port and connected to that same port: the self-connection the
+    /// kernel can make by chance when vpcd is not listening.
+    fn self_connected() -> (TcpStream, SocketAddr) {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("socket");
+        socket
+            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+            .expect("bind");
+        let addr = socket
+            .local_addr()
+            .expect("local address")
+            .as_socket()
+            .expect("an IP address");
+        socket.connect(&addr.into()).expect("connects to itself");
+        (socket.into(), addr)
+    }
+
+    #[test]
+    fn a_connection_to_itself_is_refused_and_frees_the_port_at_once() {
+        let (stream, addr) = self_connected();
+        let e = not_to_itself(stream).expect_err("refused");
+        assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+        assert!(e.to_string().contains("connected to itself"), "{e}");
+        // pcscd's vpcd (which binds without SO_REUSEADDR, unlike std's listeners) can listen
+        // there now: no TIME_WAIT holds the port.
+        let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("socket");
+        listener.bind(&addr.into()).expect("the port is free");
+    }
+
+    #[test]
+    fn a_connection_to_a_listener_is_kept() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+        let stream = TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
+        assert!(not_to_itself(stream).is_ok());
     }
 }
