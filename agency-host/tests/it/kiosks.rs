@@ -273,6 +273,9 @@ fn two_kiosks_share_the_agencys_registry_and_survive_losing_it() {
     b.insert(uyghur);
     let mut s = eb.start(B::PinChange, false, Utc::now()).expect("start");
     let case_id = s.case_id.clone();
+    // The ID card first (6.1.3.2 a), issue 17), then the card.
+    let ev = eb.id_card_read(&id_text(UYGHUR)).expect("ID card");
+    feed(&eb, &mut s, ev);
     let ev = eb.card_inserted(Utc::now()).expect("card read").event;
     feed(&eb, &mut s, ev);
     feed(&eb, &mut s, Event::Confirm);
