@@ -45,6 +45,16 @@ impl Chrome<'_> {
         )
     }
 
+    /// A receipt line as its label and its value (`label: value`), so that the value is shown
+    /// isolated: in a right-to-left (Uyghur) line, a masked name such as `阿*****·买***`
+    /// would otherwise have its trailing stars moved to its other side.
+    pub(super) fn line_parts<'l>(&self, line: &'l str) -> (&'l str, Option<&'l str>) {
+        match line.split_once(": ") {
+            Some((label, value)) => (label, Some(value)),
+            None => (line, None),
+        }
+    }
+
     /// True on the citizen's screens that carry the 呼叫工作人员 button of the header, in every
     /// mode: not the staff pages or the simulator's panel, nor the error screen (its own).
     pub(super) fn citizen_page(&self) -> bool {

@@ -3322,3 +3322,23 @@ fn a_paused_business_is_shown_but_cannot_be_started() {
         assert_eq!(b.contains("data-paused"), is_paused, "{b}");
     }
 }
+
+/// A receipt line's value is isolated from its label on screen: in a Uyghur (right-to-left)
+/// line, a masked name keeps its stars where they belong (`阿*****·买***`, not `***阿*****·买`).
+#[test]
+fn receipt_values_are_isolated_from_their_labels() {
+    let screen = Screen::Done {
+        business: s("社会保障卡应用状态查询"),
+        fields: vec![],
+        result: vec![],
+        receipt: vec![s("ئىسمى: 阿*****·买***"), s("回执")],
+        ecard_qr: None,
+        rating_reasons: vec![],
+    };
+    let html = render_page(&page(Lang::Ug, false, screen));
+    assert!(
+        html.contains("<li><bdi>ئىسمى: <bdi>阿*****·买***</bdi></bdi></li>"),
+        "{html}"
+    );
+    assert!(html.contains("<li><bdi>回执</bdi></li>"), "{html}");
+}
