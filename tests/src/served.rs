@@ -409,6 +409,23 @@ impl Served {
         })
     }
 
+    /// Confirms the business on its confirm screen `page`: an irreversible one (issue 17)
+    /// takes two touches, "I have read this" first. Returns the page after the confirmation.
+    pub fn confirm(&self, page: &Value) -> Value {
+        if page["screen"]["irreversible"] == true {
+            self.api(
+                "POST",
+                "/api/session/event",
+                serde_json::json!({ "action": "acknowledge" }),
+            );
+        }
+        self.api(
+            "POST",
+            "/api/session/event",
+            serde_json::json!({ "action": "confirm" }),
+        )
+    }
+
     /// The photo step with the simulator's `good` scene: the shot taken, shown (the photo
     /// check, issue 22) and used. Returns the screen after the step.
     pub fn take_photo(&self) -> Value {

@@ -58,24 +58,20 @@ fn stop_pcscd() {
     wait_until("pcscd to exit", || !pcscd_running());
 }
 
-/// Starts a new `pcscd -f` in place of the one stopped; its PID goes where scripts/test.sh
-/// keeps the PID of the pcscd it started (`target/pcscd.pid`), so that the run stops this one
-/// at its end instead of leaving it behind.
-#[allow(
-    clippy::zombie_processes,
-    reason = "pcscd outlives the test; scripts/test.sh stops it by the PID written here"
-)]
+/// Starts a new `pcscd -f` in place of the one stopped, through `sh` so that it is not this
+/// process's child (a child killed by the next test's `pkill` would stay a zombie that
+/// `pgrep` still finds). Its PID goes where scripts/test.sh keeps the PID of the pcscd it
+/// started (`target/pcscd.pid`), so that the run stops this one at its end.
 fn start_pcscd(provider: &dyn ReaderProvider) {
-    let child = Command::new("pcscd")
-        .arg("-f")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+    let out = Command::new("sh")
+        .args(["-c", "pcscd -f >/dev/null 2>&1 & echo $!"])
+        .output()
         .expect("start pcscd");
+    assert!(out.status.success());
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let pid_file = tests::kiosk::root().join("target/pcscd.pid");
-    if pid_file.exists() {
-        std::fs::write(&pid_file, format!("{}\n", child.id())).expect("target/pcscd.pid");
+    if pid_file.exists() && !pid.is_empty() {
+        std::fs::write(&pid_file, format!("{pid}\n")).expect("target/pcscd.pid");
     }
     // hw-sim's bridges reconnect to the new vpcd by themselves, each on its own thread: the
     // card may be back before the PSAM, which the next business needs too.

@@ -368,7 +368,7 @@ fn reissue(k: &Kiosk) {
     assert_eq!(page["screen"]["face"]["face"], "consent", "{page}");
     let page = k.pass_identity();
     assert_eq!(tests::served::kind(&page), "confirm", "{page}");
-    let page = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
+    let page = k.confirm(&page);
     assert_eq!(tests::served::kind(&page), "done", "{page}");
     k.post_json(
         "/api/session/event",

@@ -60,7 +60,7 @@ fn reissue(k: &Kiosk) {
     wait_for(k, "face");
     let page = k.pass_identity();
     assert_eq!(kind(&page), "confirm", "{page}");
-    let page = k.post_json("/api/session/event", &json!({ "action": "confirm" }));
+    let page = k.confirm(&page);
     assert_eq!(kind(&page), "done", "{page}");
     let page = k.post_json(
         "/api/session/event",
