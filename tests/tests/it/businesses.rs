@@ -167,6 +167,23 @@ fn enable(rig: &dyn Rig) {
     assert_eq!(p.name, "阿卜杜热依木·买买提明·吐尔逊托合提");
 }
 
+/// The right old PIN (123456) and a new one (580317), twice: the business is done and the
+/// card takes the new PIN.
+fn right_old_pin_changes_it(k: &TestKiosk, e: &Engine<'_>, s: &mut Session, rig: &dyn Rig) {
+    feed(
+        e,
+        s,
+        Event::Pins {
+            old: Some(pin("123456")),
+            new: Some(pin("580317")),
+            repeat: Some(pin("580317")),
+        },
+    );
+    completed(k, s);
+    let conn = card_ops::connect_card(rig.provider(), &Target::default()).expect("card");
+    card_ops::verify(conn, &pin("580317")).expect("new PIN works");
+}
+
 fn pin_change(rig: &dyn Rig) {
     let k = TestKiosk::new();
     let e = k.engine(rig.provider(), &no_printer);
@@ -175,18 +192,7 @@ fn pin_change(rig: &dyn Rig) {
     let ev = insert(&e, rig, ZHANG);
     feed(&e, &mut s, ev);
     feed(&e, &mut s, Event::Confirm);
-    feed(
-        &e,
-        &mut s,
-        Event::Pins {
-            old: Some(pin("123456")),
-            new: Some(pin("580317")),
-            repeat: Some(pin("580317")),
-        },
-    );
-    completed(&k, &s);
-    let conn = card_ops::connect_card(rig.provider(), &Target::default()).expect("card");
-    card_ops::verify(conn, &pin("580317")).expect("new PIN works");
+    right_old_pin_changes_it(&k, &e, &mut s, rig);
 }
 
 fn pin_change_wrong_old_pin(rig: &dyn Rig) {
@@ -218,18 +224,7 @@ fn pin_change_wrong_old_pin(rig: &dyn Rig) {
     assert_eq!(case.outcome, None, "the case stays open for the retry");
     assert!(k.store.pending_intents().unwrap().is_empty());
     // The right old PIN, in the same business: done, and the new PIN works.
-    feed(
-        &e,
-        &mut s,
-        Event::Pins {
-            old: Some(pin("123456")),
-            new: Some(pin("580317")),
-            repeat: Some(pin("580317")),
-        },
-    );
-    completed(&k, &s);
-    let conn = card_ops::connect_card(rig.provider(), &Target::default()).expect("card");
-    card_ops::verify(conn, &pin("580317")).expect("new PIN works");
+    right_old_pin_changes_it(&k, &e, &mut s, rig);
 }
 
 fn pin_reset(rig: &dyn Rig) {
