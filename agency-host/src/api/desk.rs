@@ -3,8 +3,9 @@
 //! certificate *and* a staff account in HTTP Basic authentication, checked on every request
 //! like a login at that station, and audited so; roles front-desk or supervisor).
 
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::{Extension, Json};
 use base64::Engine as _;
 use serde::Deserialize;
@@ -18,50 +19,70 @@ use agency_api::{ApiError, ErrorCode, Role};
 
 use super::shared::{ApiJson, Failure, Kiosk, Shared};
 
-/// The staff member of a `/v1/desk/…` request: HTTP Basic credentials checked at the agency
-/// (as a login at the calling station), with a role that may serve citizens.
-async fn staff(s: &Shared, station: &str, headers: &HeaderMap) -> Result<String, Failure> {
-    let unauthorized = || {
-        Failure::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::Unauthorized,
-            "staff routes need a staff account: Authorization: Basic base64(user:password)",
-        )
-    };
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .ok_or_else(unauthorized)?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(value.trim())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(unauthorized)?;
-    let decoded = zeroize::Zeroizing::new(decoded);
-    let (user, password) = decoded.split_once(':').ok_or_else(unauthorized)?;
-    let member =
-        s.db.staff_login(station, user, password)
-            .await?
+/// The staff member of a `/v1/desk/…` request, as an extractor: HTTP Basic credentials
+/// checked at the agency (as a login at the calling station, whose certificate the TLS layer
+/// has already checked), with a role that may serve citizens. A desk handler that takes it
+/// cannot run for anyone else.
+pub(super) struct DeskStaff(String);
+
+impl FromRequestParts<Shared> for DeskStaff {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, s: &Shared) -> Result<Self, Failure> {
+        let station = parts
+            .extensions
+            .get::<Kiosk>()
+            .map(|Kiosk(k)| k.clone())
             .ok_or_else(|| {
                 Failure::new(
-                    StatusCode::UNAUTHORIZED,
-                    ErrorCode::Unauthorized,
-                    "用户名或密码错误 / wrong user name or password",
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::Forbidden,
+                    "staff routes are answered to enrolled stations only",
                 )
             })?;
-    if !member
-        .roles
-        .iter()
-        .any(|r| matches!(r, Role::FrontDesk | Role::Supervisor))
-    {
-        return Err(Failure::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "answering calls and approving identities needs the role front-desk or supervisor",
-        ));
+        let unauthorized = || {
+            Failure::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                "staff routes need a staff account: Authorization: Basic base64(user:password)",
+            )
+        };
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+            .ok_or_else(unauthorized)?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(unauthorized)?;
+        let decoded = zeroize::Zeroizing::new(decoded);
+        let (user, password) = decoded.split_once(':').ok_or_else(unauthorized)?;
+        let member =
+            s.db.staff_login(&station, user, password)
+                .await?
+                .ok_or_else(|| {
+                    Failure::new(
+                        StatusCode::UNAUTHORIZED,
+                        ErrorCode::Unauthorized,
+                        "用户名或密码错误 / wrong user name or password",
+                    )
+                })?;
+        if !member
+            .roles
+            .iter()
+            .any(|r| matches!(r, Role::FrontDesk | Role::Supervisor))
+        {
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "answering calls and approving identities needs the role front-desk or supervisor",
+            ));
+        }
+        Ok(DeskStaff(member.user))
     }
-    Ok(member.user)
 }
 
 /// A citizen at the calling kiosk pressed 呼叫工作人员 (audited in the kiosk's chain).
@@ -144,11 +165,9 @@ pub(super) struct CallsQuery {
     ))]
 pub(super) async fn get_desk_calls(
     State(s): State<Shared>,
-    Extension(Kiosk(station)): Extension<Kiosk>,
-    headers: HeaderMap,
+    _staff: DeskStaff,
     q: Result<Query<CallsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CallList>, Failure> {
-    staff(&s, &station, &headers).await?;
     let Query(q) = q.map_err(super::shared::query_rejection)?;
     if !q.open {
         return Err(Failure::new(
@@ -178,11 +197,9 @@ pub(super) async fn get_desk_calls(
     ))]
 pub(super) async fn post_desk_call_answer(
     State(s): State<Shared>,
-    Extension(Kiosk(station)): Extension<Kiosk>,
-    headers: HeaderMap,
+    DeskStaff(user): DeskStaff,
     Path(call_id): Path<i64>,
 ) -> Result<Json<CallRecord>, Failure> {
-    let user = staff(&s, &station, &headers).await?;
     Ok(Json(s.db.answer_call(&user, call_id).await?))
 }
 
@@ -198,10 +215,8 @@ pub(super) async fn post_desk_call_answer(
     ))]
 pub(super) async fn get_desk_approvals(
     State(s): State<Shared>,
-    Extension(Kiosk(station)): Extension<Kiosk>,
-    headers: HeaderMap,
+    _staff: DeskStaff,
 ) -> Result<Json<ApprovalList>, Failure> {
-    staff(&s, &station, &headers).await?;
     Ok(Json(ApprovalList {
         approvals: s.db.pending_approvals().await?,
     }))
@@ -226,12 +241,10 @@ pub(super) async fn get_desk_approvals(
     ))]
 pub(super) async fn post_desk_approval(
     State(s): State<Shared>,
-    Extension(Kiosk(station)): Extension<Kiosk>,
-    headers: HeaderMap,
+    DeskStaff(user): DeskStaff,
     Path(case_id): Path<String>,
     ApiJson(req): ApiJson<ApprovalDecision>,
 ) -> Result<Json<ApprovalRecord>, Failure> {
-    let user = staff(&s, &station, &headers).await?;
     Ok(Json(
         s.db.decide_approval(&user, &case_id, req.approved).await?,
     ))

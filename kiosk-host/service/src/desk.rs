@@ -9,8 +9,8 @@
 //!   registry's commits behind it. A call the agency did not get is in the kiosk's log and
 //!   audit (the citizen can press again).
 //! - Identity approvals: while a session waits for a staff approval (人证核验 not possible,
-//!   declined or failed), [`approvals`] asks the agency's staff for it and polls, every
-//!   [`POLL`]; a decision made there is fed to the session as the kiosk's own
+//!   declined or failed), [`approvals`] asks the agency's staff for it once (PUT) and then
+//!   reads it (GET), every [`POLL`]; a decision made there is fed to the session as the kiosk's own
 //!   `/staff/identity` page does, under the deciding staff member's name. The kiosk's page
 //!   still works (whichever decides first; the other finds the session moved on).
 
@@ -30,12 +30,14 @@ pub const POLL: Duration = Duration::from_secs(2);
 pub async fn approvals(s: Arc<Shared>, agency: Arc<AgencyStore>) {
     let mut every = tokio::time::interval(POLL);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The case the agency has been asked about: it is asked once (PUT), then read (GET).
+    let mut asked: Option<String> = None;
     loop {
         every.tick().await;
         let Some((case_id, business, agent)) = s.shown().identity_waiting.clone() else {
             continue;
         };
-        let req = ApprovalRequest {
+        let ask = (asked.as_deref() != Some(case_id.as_str())).then(|| ApprovalRequest {
             business: serde_json::to_value(business)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
@@ -43,12 +45,28 @@ pub async fn approvals(s: Arc<Shared>, agency: Arc<AgencyStore>) {
             id_masked: None,
             why: if agent { "agent_case" } else { "face_match" }.into(),
             at: chrono::Utc::now(),
-        };
-        let ask = Arc::clone(&agency);
+        });
+        let store = Arc::clone(&agency);
         let case = case_id.clone();
-        let answer = tokio::task::spawn_blocking(move || ask.ask_approval(&case, &req)).await;
+        let asking = ask.is_some();
+        let answer = tokio::task::spawn_blocking(move || match ask {
+            Some(req) => store.ask_approval(&case, &req).map(Some),
+            None => store.approval(&case),
+        })
+        .await;
         let record = match answer {
-            Ok(Ok(record)) => record,
+            Ok(Ok(Some(record))) => {
+                if asking {
+                    asked = Some(case_id.clone());
+                }
+                record
+            }
+            Ok(Ok(None)) => {
+                // The agency lost the request (restored from a backup?): ask again.
+                log::info!("identity approval of {case_id}: the agency has none; asking again");
+                asked = None;
+                continue;
+            }
             Ok(Err(e)) => {
                 log::debug!("identity approval of {case_id} at the agency: {e}");
                 continue;

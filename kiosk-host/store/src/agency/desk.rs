@@ -30,4 +30,11 @@ impl AgencyStore {
             .json::<ApprovalRecord>("PUT", &path, Some(body))?
             .ok_or_else(|| StoreError::NotFound("the agency has no identity approval route".into()))
     }
+
+    /// Where case `case_id`'s approval stands, as asked before by [`Self::ask_approval`]
+    /// (`None`: the agency has no approval for the case).
+    pub fn approval(&self, case_id: &str) -> Result<Option<ApprovalRecord>> {
+        let path = paths::IDENTITY_APPROVAL.replace("{case_id}", &segment(case_id));
+        self.client.get::<ApprovalRecord>(&path)
+    }
 }
