@@ -13,6 +13,8 @@ mod fleet;
 mod fleet_kiosk;
 mod import;
 mod kiosks;
+// issue 16: upgrading an agency that holds data
+mod migrations;
 mod pg;
 mod proxy;
 mod rig;
