@@ -84,11 +84,7 @@ fn a_version_1_audit_log_verifies_as_chain_v1_after_the_upgrade() {
     migrate_to_v1(&agency);
     v1_entries(&agency, 5);
 
-    let out = agency.ok(&["migrate"]);
-    assert!(
-        !out.contains("version 1\n"),
-        "version 1 was applied already: {out}"
-    );
+    agency.ok(&["migrate"]);
     let versions = agency.psql(
         "SELECT string_agg(version::text, ' ' ORDER BY version) FROM refinery_schema_history",
     );
