@@ -6,7 +6,7 @@
 //! ```text
 //! cargo build --release -p agency-host --bins --examples
 //! target/release/examples/agency_bench [--persons 1000000] [--clients 10,50,200] [--seconds 10]
-//!     [--rate 500]
+//!     [--rate 500] [--pool 32] [--pg name=value,name=value]
 //! ```
 //!
 //! Commits run in two modes, each at every N of `--clients`:
@@ -49,6 +49,10 @@ struct Args {
     rate: f64,
     /// Cards in the standalone kiosk's store.
     standalone_cards: u32,
+    /// The agency's `[database] pool_size`.
+    pool: u32,
+    /// PostgreSQL settings (`name=value`) on top of the defaults.
+    pg: Vec<String>,
 }
 
 fn args() -> Args {
@@ -59,6 +63,8 @@ fn args() -> Args {
         lookup_clients: 10,
         rate: 500.0,
         standalone_cards: 10_000,
+        pool: 32,
+        pg: Vec::new(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -74,6 +80,8 @@ fn args() -> Args {
             }
             "--seconds" => a.seconds = value.parse().expect("--seconds N"),
             "--rate" => a.rate = value.parse().expect("--rate R"),
+            "--pool" => a.pool = value.parse().expect("--pool N"),
+            "--pg" => a.pg = value.split(',').map(str::to_string).collect(),
             "--lookup-clients" => a.lookup_clients = value.parse().expect("--lookup-clients N"),
             "--standalone-cards" => {
                 a.standalone_cards = value.parse().expect("--standalone-cards N")
@@ -437,7 +445,16 @@ fn run_phase(
 
 fn main() {
     let args = args();
-    let cluster = pg::Cluster::start(true);
+    let cluster = pg::Cluster::start_with(true, &args.pg);
+    println!(
+        "PostgreSQL settings: {}; agency pool {}",
+        if args.pg.is_empty() {
+            "defaults".to_string()
+        } else {
+            args.pg.join(", ")
+        },
+        args.pool
+    );
     let db = "bench";
     cluster.psql("postgres", &format!("CREATE DATABASE {db}"));
     let postmaster: u32 = std::fs::read_to_string(cluster.dir.join("data/postmaster.pid"))
@@ -450,10 +467,11 @@ fn main() {
     std::fs::write(
         &config,
         format!(
-            "[agency]\nlisten = \"127.0.0.1:0\"\n[database]\nurl = \"{}\"\npool_size = 32\n\
+            "[agency]\nlisten = \"127.0.0.1:0\"\n[database]\nurl = \"{}\"\npool_size = {}\n\
              [storage]\nkey_file = \"{}\"\n[tls]\nca_cert = \"{}\"\nca_key = \"{}\"\n\
              cert = \"{}\"\nkey = \"{}\"\n",
             cluster.url(db),
+            args.pool,
             p("data.key"),
             p("tls/ca.crt"),
             p("tls/ca.key"),

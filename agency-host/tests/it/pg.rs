@@ -68,6 +68,12 @@ impl Cluster {
     /// A new cluster. `durable`: with PostgreSQL's defaults (fsync and synchronous commit,
     /// for benchmarks); otherwise without them (tests: faster, and nothing outlives them).
     pub fn start(durable: bool) -> Cluster {
+        Cluster::start_with(durable, &[])
+    }
+
+    /// A new cluster with settings of its own (`name=value`, each passed as `-c`) after the
+    /// others: the benchmark's production settings.
+    pub fn start_with(durable: bool, settings: &[String]) -> Cluster {
         let initdb = format!("{PG_BIN}/initdb");
         assert!(
             Path::new(&initdb).exists(),
@@ -106,6 +112,9 @@ impl Cluster {
             format!("-p {port} -k {dir_s} -c listen_addresses=127.0.0.1 -c max_connections=300");
         if !durable {
             opts.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
+        for setting in settings {
+            opts.push_str(&format!(" -c {setting}"));
         }
         run(
             as_postgres(
