@@ -247,9 +247,14 @@ export async function waitScreen(page, want, timeout = 10000) {
  * Returns the new screen; `want` (optional) is what it must be.
  */
 export async function step(page, action, want, timeout = 10000) {
-  await page.evaluate(() => {
-    window.__kioskStepFrom = true;
-  });
+  // Mark the document the action starts from. The page may be replacing itself at this moment
+  // (the reload a server-sent event asks for): then mark the next document, once it is stable.
+  await poll(
+    page,
+    `(() => { if (!(${STABLE_SCREEN})) return false; window.__kioskStepFrom = true; return true; })()`,
+    undefined,
+    { timeout },
+  );
   await action();
   const wants = want === undefined ? null : Array.isArray(want) ? want : [want];
   const expr = `(() => { if (window.__kioskStepFrom) return false; return ${STABLE_SCREEN}; })()`;
