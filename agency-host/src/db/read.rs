@@ -249,7 +249,8 @@ impl Db {
         let row = client
             .query_one(&stmt, &[&from, &to, &today, &LOCAL_OFFSET_S])
             .await?;
-        let n = |i: usize| -> Result<u64> { Ok(u64::try_from(row.try_get::<_, i64>(i)?).unwrap_or(0)) };
+        let n =
+            |i: usize| -> Result<u64> { Ok(u64::try_from(row.try_get::<_, i64>(i)?).unwrap_or(0)) };
         Ok(ProductionStats {
             from,
             to,

@@ -91,6 +91,8 @@ fn every_route_answers_an_enrolled_kiosk_as_documented() {
         deadline_provisional: false,
         old_card: Some(card_number(1)),
         reasons: None,
+        ready_at: None,
+        deadline_recomputed_from: None,
     };
     let c = commit(
         Actor::Citizen(case_id("K1", 1)),

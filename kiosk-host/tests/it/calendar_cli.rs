@@ -139,6 +139,8 @@ fn installing_a_years_calendar_recomputes_the_open_provisional_deadlines() {
         deadline_provisional: true,
         old_card: None,
         reasons: None,
+        ready_at: None,
+        deadline_recomputed_from: None,
     };
     {
         let s = store(&db);

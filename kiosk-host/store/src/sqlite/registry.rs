@@ -173,10 +173,8 @@ impl Registry for SqliteStore {
         db(|| {
             self.read(|tx| {
                 let n = |v: i64| u64::try_from(v).unwrap_or(0);
-                Ok(tx.query_row(
-                    &sql,
-                    params![date(from), date(to), date(today)],
-                    |r| {
+                Ok(
+                    tx.query_row(&sql, params![date(from), date(to), date(today)], |r| {
                         Ok(ProductionStats {
                             from,
                             to,
@@ -187,8 +185,8 @@ impl Registry for SqliteStore {
                             not_yet_due: n(r.get(3)?),
                             rejected: n(r.get(4)?),
                         })
-                    },
-                )?)
+                    })?,
+                )
             })
         })
     }

@@ -591,6 +591,8 @@ fn application_changes() {
         deadline_provisional: true,
         old_card: Some(CARD_A.into()),
         reasons: None,
+        ready_at: None,
+        deadline_recomputed_from: None,
     };
     store
         .commit(&commit(
