@@ -580,8 +580,8 @@ staff_texts! {
     ProductionOverdue => { zh: "逾期未制成", en: "Overdue, not made" },
     ProductionNotYetDue => { zh: "未到期", en: "Not yet due" },
     ProductionRejected => { zh: "未通过", en: "Rejected" },
-    RecomputedOpen => { zh: "（按日历重算，原 ", en: " (recomputed with the calendar, was " },
-    RecomputedClose => { zh: "）", en: ")" },
+    /// `{old}`: the deadline before the recompute.
+    RecomputedFrom => { zh: "（按日历重算，原 {old}）", en: " (recomputed with the calendar, was {old})" },
 }
 
 /// The fixed texts of one language.
