@@ -23,6 +23,8 @@ use kiosk_store::sqlite::{key, DbKey, SqliteStore};
 use kiosk_store::DbError;
 
 mod address;
+// issue 17: the production dates and figure
+mod production;
 
 /// The database key of a test database: the key file beside it, made on first use.
 fn db_key(path: &Path) -> DbKey {
