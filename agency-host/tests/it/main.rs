@@ -14,6 +14,8 @@ mod fleet_kiosk;
 mod import;
 mod kiosks;
 mod pg;
+// issue 17: the production dates and figure
+mod production;
 mod proxy;
 mod rig;
 mod staff_login;
