@@ -57,3 +57,4 @@ mod watchdog;
 mod uyghur_receipt;
 // issue 17: progress by the ID card alone; the production's own figure
 mod progress_by_id;
+mod recomputed_deadline;
