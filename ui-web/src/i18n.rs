@@ -540,7 +540,7 @@ staff_texts! {
 
     // ---- applications ----
     State => { zh: "状态", en: "State" },
-    Deadline => { zh: "办理时限", en: "Deadline" },
+    Deadline => { zh: "预计制成日期", en: "Card expected by" },
     DaysLeft => { zh: "剩余工作日", en: "Working days left" },
     Overdue => { zh: "已超期", en: "Overdue" },
     MoveTo => { zh: "改为", en: "Move to" },
