@@ -517,7 +517,7 @@ staff_texts! {
     Count => { zh: "数量", en: "Count" },
     Cases => { zh: "办件", en: "Cases" },
     Completed => { zh: "办结", en: "Completed" },
-    OnTime => { zh: "按时率", en: "On time" },
+    OnTime => { zh: "按期办结率", en: "Cases on time" },
     MeanTime => { zh: "平均用时", en: "Mean time" },
     Ratings => { zh: "评价数", en: "Ratings" },
     MeanRating => { zh: "平均分", en: "Mean rating" },
@@ -540,7 +540,7 @@ staff_texts! {
 
     // ---- applications ----
     State => { zh: "状态", en: "State" },
-    Deadline => { zh: "办理时限", en: "Deadline" },
+    Deadline => { zh: "预计制成日期", en: "Card expected by" },
     DaysLeft => { zh: "剩余工作日", en: "Working days left" },
     Overdue => { zh: "已超期", en: "Overdue" },
     MoveTo => { zh: "改为", en: "Move to" },
@@ -568,6 +568,20 @@ staff_texts! {
     ByCardNumber => { zh: "按社会保障卡号查询", en: "By card number" },
     CardNumber => { zh: "社会保障卡号（9位）", en: "Card number (9 characters)" },
     ByDays => { zh: "按办结日期查询", en: "By the day finished" },
+
+    // issue 17: the production's own on-time figure; a deadline recomputed with the calendar
+    ProductionOnTime => { zh: "制卡按期率", en: "Card production on time" },
+    ProductionScope => {
+        zh: "按预计制成日期在统计期间内的申请计算，不计入按期办结率；截至",
+        en: "Applications whose expected date falls in the period, not counted in the cases' on-time rate; as of",
+    },
+    ProductionMadeOnTime => { zh: "按期制成", en: "Made on time" },
+    ProductionMadeLate => { zh: "逾期制成", en: "Made late" },
+    ProductionOverdue => { zh: "逾期未制成", en: "Overdue, not made" },
+    ProductionNotYetDue => { zh: "未到期", en: "Not yet due" },
+    ProductionRejected => { zh: "未通过", en: "Rejected" },
+    /// `{old}`: the deadline before the recompute.
+    RecomputedFrom => { zh: "（按日历重算，原 {old}）", en: " (recomputed with the calendar, was {old})" },
 }
 
 /// The fixed texts of one language.

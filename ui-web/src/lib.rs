@@ -17,6 +17,6 @@ pub use render::render_page;
 pub use view::{
     ApplicationRow, ArchiveResults, ArchiveRow, Ask, AuditRow, Bar, BarChart, CheckRow,
     DivisionChoice, FaceInstruction, FaceView, FaceWhy, FeedbackRow, Field, GuideEntry, Icon,
-    IdentityWaiting, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented, Screen,
-    StaffNav, StaffPage, StatsRow,
+    IdentityWaiting, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented,
+    ProductionRow, Screen, StaffNav, StaffPage, StatsRow,
 };

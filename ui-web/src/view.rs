@@ -371,6 +371,9 @@ pub enum Screen {
         charts: Vec<BarChart>,
         /// Per business: the figures of `kiosk stats`.
         rows: Vec<StatsRow>,
+        /// issue 17: the card production's own on-time figure (制卡按期率), apart from the
+        /// cases' (every case ends the day it starts).
+        production: ProductionRow,
     },
     /// The audit chain verified, and the latest entries.
     StaffAudit {
@@ -597,6 +600,24 @@ pub struct ApplicationRow {
     /// The states it may move to: (code posted, label). Empty: no move.
     #[schema(value_type = Vec<(String, String)>)]
     pub moves: Vec<Choice>,
+    /// issue 17: the deadline before it was recomputed with the calendar (`YYYY-MM-DD`),
+    /// shown next to the new one; `None` when it never was.
+    pub recomputed_from: Option<String>,
+}
+
+/// issue 17: the card production's on-time figure over the applications whose expected
+/// date falls in the period (formatted by the host).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ProductionRow {
+    /// On time over (on time + late + overdue), e.g. `75.0%`, or `-`.
+    pub rate: String,
+    /// The day "overdue" is judged on (`YYYY-MM-DD`).
+    pub today: String,
+    pub on_time: u64,
+    pub late: u64,
+    pub overdue: u64,
+    pub not_yet_due: u64,
+    pub rejected: u64,
 }
 
 /// A rating or a suggestion.

@@ -49,6 +49,9 @@ pub mod paths {
     pub const APPLICATIONS: &str = "/v1/applications";
     /// `GET`: one application by the case that created it.
     pub const APPLICATION: &str = "/v1/applications/{case_id}";
+    /// `GET`: the production's on-time figure for applications whose expected date falls in
+    /// a period (`?from=&to=&today=`), issue 17.
+    pub const PRODUCTION_STATS: &str = "/v1/production-stats";
     /// `GET`: the calling kiosk's open cases (`?open=true`).
     pub const CASES: &str = "/v1/cases";
     /// `GET`: one case.

@@ -148,6 +148,30 @@ pub struct Application {
     pub deadline_provisional: bool,
     pub old_card: Option<String>,
     pub reasons: Option<String>,
+    /// When the card was made (moved to `ready_for_pickup`, or `collected` first).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ready_at: Option<String>,
+    /// The deadline before its last recompute with the calendar; null if never.
+    pub deadline_recomputed_from: Option<NaiveDate>,
+}
+
+/// The production's own on-time figure for applications whose expected date falls in
+/// `from..=to`, as of `today` (`kiosk_core::store::ProductionStats`).
+#[derive(ToSchema)]
+pub struct ProductionStats {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub today: NaiveDate,
+    /// Made on or before the expected date.
+    pub on_time: u64,
+    /// Made after the expected date.
+    pub late: u64,
+    /// Not made yet, expected date before `today`.
+    pub overdue: u64,
+    /// Not made yet, expected date `today` or later.
+    pub not_yet_due: u64,
+    /// Rejected before the card was made.
+    pub rejected: u64,
 }
 
 /// An electronic social security card.
@@ -286,7 +310,8 @@ mod tests {
         super::CardAction,
         crate::Holder,
         crate::CardOutcome,
-        crate::StaffMember
+        crate::StaffMember,
+        super::ProductionStats
     )))]
     struct Doc;
 
@@ -434,6 +459,8 @@ mod tests {
             deadline_provisional: true,
             old_card: Some("A12345678".into()),
             reasons: None,
+            ready_at: Some(at()),
+            deadline_recomputed_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 30),
         };
         let changes = vec![
             Change::UpsertPerson(person()),
@@ -560,5 +587,20 @@ mod tests {
             at: at(),
         };
         check("CardOutcome", &serde_json::to_value(&outcome).unwrap());
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let production = kiosk_core::store::ProductionStats {
+            from: day(1),
+            to: day(31),
+            today: day(15),
+            on_time: 3,
+            late: 1,
+            overdue: 1,
+            not_yet_due: 2,
+            rejected: 1,
+        };
+        check(
+            "ProductionStats",
+            &serde_json::to_value(production).unwrap(),
+        );
     }
 }

@@ -3,14 +3,16 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use agency_api::{ApiError, ApplicationList, CardList, Holder};
+use agency_api::{ApiError, ApplicationList, CardList, ErrorCode, Holder};
+use chrono::NaiveDate;
 use kiosk_core::domain::{CardState, Progress, Timestamp};
+use kiosk_core::store::ProductionStats;
 
 use super::shared::*;
 
@@ -212,4 +214,41 @@ pub(super) async fn get_applications(
         applications,
         truncated,
     }))
+}
+
+/// `GET /v1/production-stats` parameters (issue 17).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ProductionQuery {
+    /// First expected date counted (`YYYY-MM-DD`).
+    from: NaiveDate,
+    /// Last expected date counted (inclusive).
+    to: NaiveDate,
+    /// The day "overdue" is judged on (the kiosk's local date).
+    today: NaiveDate,
+}
+
+/// The production's own on-time figure: how the applications whose expected date falls in
+/// `from..=to` were made (on time, late, overdue, not yet due, rejected). Not the cases'
+/// time limit (every case at a kiosk ends the day it starts).
+#[utoipa::path(get, path = "/v1/production-stats", tag = "holders", params(ProductionQuery),
+    responses(
+        (status = 200, description = "The figure", body = agency_api::schema::ProductionStats),
+        (status = 422, description = "A parameter is missing or wrong", body = ApiError),
+        (status = 403, description = "Not an enrolled kiosk", body = ApiError),
+        (status = 503, description = "The database cannot be reached", body = ApiError),
+    ))]
+pub(super) async fn get_production_stats(
+    State(s): State<Shared>,
+    q: Result<Query<ProductionQuery>, QueryRejection>,
+) -> Result<Json<ProductionStats>, Failure> {
+    let Query(q) = q.map_err(query_rejection)?;
+    if q.from > q.to {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Invalid,
+            format!("from {} is after to {}", q.from, q.to),
+        ));
+    }
+    Ok(Json(s.db.production_stats(q.from, q.to, q.today).await?))
 }

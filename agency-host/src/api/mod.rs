@@ -365,6 +365,8 @@ pub fn api() -> OpenApiRouter<Shared> {
         .routes(routes!(get_ecard))
         .routes(routes!(get_applications))
         .routes(routes!(get_application))
+        // issue 17: the production's on-time figure
+        .routes(routes!(get_production_stats))
         .routes(routes!(get_cases))
         .routes(routes!(get_case))
         .routes(routes!(post_case_id))

@@ -13,6 +13,7 @@ fn the_document_is_openapi_3_1_with_every_path_of_the_api_crate() {
         paths::ECARD,
         paths::APPLICATIONS,
         paths::APPLICATION,
+        paths::PRODUCTION_STATS,
         paths::CASES,
         paths::CASE,
         paths::CASE_IDS,

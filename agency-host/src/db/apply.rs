@@ -335,8 +335,8 @@ impl Apply<'_, '_> {
                     .prepare_cached(
                         "INSERT INTO applications (case_id, person_id, business, progress,
                              submitted_at, deadline, deadline_provisional, sealed,
-                             progress_at, progress_by)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                             progress_at, progress_by, ready_at, deadline_recomputed_from)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     )
                     .await?;
                 tx.execute(
@@ -352,6 +352,8 @@ impl Apply<'_, '_> {
                         &sealed,
                         &self.at,
                         &self.actor,
+                        &a.ready_at,
+                        &a.deadline_recomputed_from,
                     ],
                 )
                 .await
@@ -399,8 +401,13 @@ impl Apply<'_, '_> {
                 let sealed = rows::seal_json(keys, rows::APPLICATION, case_id.as_bytes(), &secret)?;
                 let stmt = tx
                     .prepare_cached(
+                        // the card is made: the first move to ready_for_pickup or collected
                         "UPDATE applications SET progress = $2, sealed = $3, progress_at = $4,
-                             progress_by = $5
+                             progress_by = $5,
+                             ready_at = CASE
+                                 WHEN ready_at IS NULL
+                                     AND $2 IN ('ready_for_pickup', 'collected')
+                                 THEN $4 ELSE ready_at END
                          WHERE case_id = $1",
                     )
                     .await?;
@@ -421,7 +428,8 @@ impl Apply<'_, '_> {
             } => {
                 let stmt = tx
                     .prepare_cached(
-                        "UPDATE applications SET deadline = $4, deadline_provisional = $5
+                        "UPDATE applications SET deadline = $4, deadline_provisional = $5,
+                             deadline_recomputed_from = $2
                          WHERE case_id = $1 AND deadline = $2 AND deadline_provisional = $3",
                     )
                     .await?;

@@ -1,8 +1,13 @@
 //! Reads: a holder with their cards, applications and e-cards; cards by number, chip serial
-//! or state; applications; cases. Personal data are opened on the way out.
+//! or state; applications and the production's on-time figure; cases. Personal data are
+//! opened on the way out.
 
 use agency_api::Holder;
-use kiosk_core::domain::{Application, CardRecord, CardState, Case, Ecard, Progress, Timestamp};
+use chrono::NaiveDate;
+use kiosk_core::domain::{
+    Application, CardRecord, CardState, Case, Ecard, Progress, Timestamp, LOCAL_OFFSET_S,
+};
+use kiosk_core::store::ProductionStats;
 
 use super::rows::{self, APPLICATION_COLUMNS, CARD_COLUMNS, CASE_COLUMNS, ECARD_COLUMNS};
 use super::{Db, Result};
@@ -208,6 +213,54 @@ impl Db {
             .map(|r| rows::application(&self.keys, r))
             .collect::<Result<_>>()?;
         Ok((apps, truncated))
+    }
+
+    /// The production's on-time figure for applications whose expected date falls on
+    /// `from..=to`, as of `today` (`kiosk_core::store::ProductionStats`). Made: `ready_at`
+    /// set, judged by its kiosk-local date. Not made: neither ready, collected nor rejected.
+    /// Cards made before `ready_at` was kept (V4) have no date to judge by: in neither.
+    pub async fn production_stats(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<ProductionStats> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "WITH a AS (
+                     SELECT deadline, progress,
+                         ((ready_at AT TIME ZONE 'UTC') + $4::int4 * interval '1 second')::date
+                             AS ready_date
+                     FROM applications WHERE deadline BETWEEN $1 AND $2)
+                 SELECT
+                     count(*) FILTER (WHERE ready_date <= deadline),
+                     count(*) FILTER (WHERE ready_date > deadline),
+                     count(*) FILTER (WHERE ready_date IS NULL
+                         AND progress IN ('submitted', 'accepted', 'in_production')
+                         AND deadline < $3),
+                     count(*) FILTER (WHERE ready_date IS NULL
+                         AND progress IN ('submitted', 'accepted', 'in_production')
+                         AND deadline >= $3),
+                     count(*) FILTER (WHERE ready_date IS NULL AND progress = 'rejected')
+                 FROM a",
+            )
+            .await?;
+        let row = client
+            .query_one(&stmt, &[&from, &to, &today, &LOCAL_OFFSET_S])
+            .await?;
+        let n =
+            |i: usize| -> Result<u64> { Ok(u64::try_from(row.try_get::<_, i64>(i)?).unwrap_or(0)) };
+        Ok(ProductionStats {
+            from,
+            to,
+            today,
+            on_time: n(0)?,
+            late: n(1)?,
+            overdue: n(2)?,
+            not_yet_due: n(3)?,
+            rejected: n(4)?,
+        })
     }
 
     pub async fn case(&self, case_id: &str) -> Result<Option<Case>> {

@@ -119,7 +119,8 @@ pub(crate) fn card(keys: &Keys, row: &Row) -> Result<CardRecord> {
 }
 
 pub(crate) const APPLICATION_COLUMNS: &str = "a.case_id, a.business, a.progress, \
-     a.submitted_at, a.deadline, a.deadline_provisional, a.sealed";
+     a.submitted_at, a.deadline, a.deadline_provisional, a.sealed, a.ready_at, \
+     a.deadline_recomputed_from";
 
 pub(crate) fn application(keys: &Keys, row: &Row) -> Result<Application> {
     let case_id: String = row.try_get(0)?;
@@ -134,6 +135,8 @@ pub(crate) fn application(keys: &Keys, row: &Row) -> Result<Application> {
         deadline_provisional: row.try_get(5)?,
         old_card: secret.old_card,
         reasons: secret.reasons,
+        ready_at: row.try_get(7)?,
+        deadline_recomputed_from: row.try_get(8)?,
         case_id,
     })
 }

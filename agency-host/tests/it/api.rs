@@ -91,6 +91,8 @@ fn every_route_answers_an_enrolled_kiosk_as_documented() {
         deadline_provisional: false,
         old_card: Some(card_number(1)),
         reasons: None,
+        ready_at: None,
+        deadline_recomputed_from: None,
     };
     let c = commit(
         Actor::Citizen(case_id("K1", 1)),
@@ -174,6 +176,17 @@ fn every_route_answers_an_enrolled_kiosk_as_documented() {
     let r = k1.get("/v1/applications?progress=submitted");
     let list = check(&doc, "GET", paths::APPLICATIONS, &r);
     assert_eq!(list["applications"][0]["old_card"], card_number(1));
+    let r = k1.get("/v1/production-stats?from=2026-03-01&to=2026-03-31&today=2026-03-02");
+    let production = check(&doc, "GET", paths::PRODUCTION_STATS, &r);
+    // its deadline (2026-03-01) is past on the 2nd, and the card not made
+    assert_eq!(
+        (r.status, production["overdue"].as_u64()),
+        (200, Some(1)),
+        "{production}"
+    );
+    let r = k1.get("/v1/production-stats?from=2026-03-01");
+    check(&doc, "GET", paths::PRODUCTION_STATS, &r);
+    assert_eq!(r.status, 422);
 
     // a staff move of the application, then a rejection with reasons
     application.progress = Progress::Accepted;
@@ -346,6 +359,11 @@ fn every_route() -> Vec<(&'static str, String, Option<Value>)> {
         (
             "GET",
             format!("/v1/applications/{}", case_id("K1", 1)),
+            None,
+        ),
+        (
+            "GET",
+            "/v1/production-stats?from=2026-03-01&to=2026-03-31&today=2026-03-02".into(),
             None,
         ),
         ("GET", "/v1/cases?open=true".into(), None),

@@ -16,6 +16,8 @@ mod kiosks;
 // issue 16: upgrading an agency that holds data
 mod migrations;
 mod pg;
+// issue 17: the production dates and figure
+mod production;
 mod proxy;
 mod rig;
 mod staff_login;

@@ -6,7 +6,8 @@
 //! year's file: `kiosk calendar install`, and every `kiosk serve` start checks again),
 //! [`recompute`] counts every open provisional deadline again with the calendar as it now is
 //! and writes those that changed, each an audited `application.deadline` change (old and new
-//! date in the audit entry, which the staff audit page shows).
+//! date in the audit entry, which the staff audit page shows; the store keeps the old date as
+//! `Application::deadline_recomputed_from`, which the staff applications page shows).
 //!
 //! [`status`] says which years the calendar holds (final), which years open deadlines were
 //! counted into without their calendar (provisional: they wait for it), and which years a new

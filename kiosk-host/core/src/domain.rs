@@ -232,6 +232,16 @@ pub struct Application {
     pub old_card: Option<String>,
     /// Reasons for a rejection.
     pub reasons: Option<String>,
+    /// When the card was made: the move to `ready_for_pickup`, or to `collected` when that
+    /// came first. The production's own on-time figure ([`crate::store::ProductionStats`])
+    /// compares its local date with `deadline`. `None` until then (and for applications
+    /// stored before it was kept).
+    #[serde(default)]
+    pub ready_at: Option<Timestamp>,
+    /// The deadline before its last recompute with the calendar (`Change::SetDeadline`),
+    /// `None` when it was never recomputed. Staff see both dates.
+    #[serde(default)]
+    pub deadline_recomputed_from: Option<NaiveDate>,
 }
 
 /// An electronic social security card.

@@ -1,16 +1,19 @@
 //! `kiosk stats --from YYYY-MM-DD --to YYYY-MM-DD`: per business, the cases started in the
-//! period (kiosk-local dates, inclusive), completed cases, on-time rate, mean handling time
-//! and satisfaction (8.2); then the cases by outcome.
+//! period (kiosk-local dates, inclusive), completed cases, on-time rate (按期办结率: every
+//! case ends the day it starts, 6.3.2), mean handling time and satisfaction (8.2); then the
+//! cases by outcome; then, on its own line, the card production's on-time figure
+//! (制卡按期率) for the applications whose expected date falls in the period, as of today
+//! (issue 17: not a case figure).
 //!
 //! Exit codes: 0 printed, 2 a bad date, 3 the configuration or the database cannot be
 //! opened or read.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
-use kiosk_core::domain::{BusinessCode, Outcome};
+use kiosk_core::domain::{local_date, BusinessCode, Outcome};
 use kiosk_core::rules;
-use kiosk_core::store::{BusinessStats, Feedback};
+use kiosk_core::store::{BusinessStats, Feedback, ProductionStats, Registry};
 
 use super::common::{fail, width, StoreArgs};
 
@@ -40,6 +43,16 @@ struct Report<'a> {
     to: NaiveDate,
     businesses: &'a [BusinessStats],
     outcomes: Vec<OutcomeCount>,
+    /// issue 17: the production's own figure, apart from the cases'.
+    production: ProductionReport,
+}
+
+/// [`ProductionStats`] with its rate, for `--json`.
+#[derive(Serialize)]
+struct ProductionReport {
+    #[serde(flatten)]
+    stats: ProductionStats,
+    on_time_rate: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -72,6 +85,10 @@ pub(crate) fn run(args: StatsArgs) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(3, format!("cannot read the statistics: {e}")),
     };
+    let production = match store.production_stats(from, to, local_date(Utc::now())) {
+        Ok(p) => p,
+        Err(e) => return fail(3, format!("cannot read the production figure: {e}")),
+    };
     if args.json {
         let report = Report {
             from,
@@ -81,6 +98,10 @@ pub(crate) fn run(args: StatsArgs) -> i32 {
                 .into_iter()
                 .map(|(outcome, cases)| OutcomeCount { outcome, cases })
                 .collect(),
+            production: ProductionReport {
+                stats: production,
+                on_time_rate: production.on_time_rate(),
+            },
         };
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
@@ -93,8 +114,28 @@ pub(crate) fn run(args: StatsArgs) -> i32 {
         for (outcome, n) in outcomes {
             println!("{} {}: {n}", outcome_zh(outcome), outcome.code());
         }
+        println!();
+        println!("{}", production_line(&production));
     }
     0
+}
+
+/// The production's figure on its own line: 制卡按期率 and its counts (issue 17).
+fn production_line(p: &ProductionStats) -> String {
+    format!(
+        "制卡按期率 Card production on time: {} (预计制成 {} – {} expected, {} 为准 as of): \
+         按期 on time {}, 逾期制成 late {}, 逾期未制成 overdue {}, 未到期 not yet due {}, \
+         退回 rejected {}",
+        percent(p.on_time_rate()),
+        p.from,
+        p.to,
+        p.today,
+        p.on_time,
+        p.late,
+        p.overdue,
+        p.not_yet_due,
+        p.rejected
+    )
 }
 
 /// The business's code and, from the rule table, its Chinese name.
@@ -143,7 +184,7 @@ fn table(stats: &[BusinessStats]) -> String {
         "业务 Business",
         "办件 Cases",
         "办结 Completed",
-        "按时率 On time",
+        "按期办结率 On time",
         "平均用时 Mean time",
         "评价 Ratings",
         "平均分 Mean",
@@ -231,5 +272,35 @@ mod tests {
         assert!(lines[1].ends_with("0/0/1/1/2"));
         // every column ends at the same terminal column in both lines
         assert_eq!(width(lines[0]), width(lines[1]));
+    }
+
+    #[test]
+    fn the_production_line_has_its_rate_and_counts() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let p = ProductionStats {
+            from: day(1),
+            to: day(31),
+            today: day(20),
+            on_time: 3,
+            late: 1,
+            overdue: 0,
+            not_yet_due: 2,
+            rejected: 1,
+        };
+        let line = production_line(&p);
+        assert!(
+            line.starts_with("制卡按期率 Card production on time: 75.0%"),
+            "{line}"
+        );
+        assert!(line.contains("2026-03-01 – 2026-03-31"), "{line}");
+        assert!(line.contains("逾期制成 late 1"), "{line}");
+        assert!(line.contains("未到期 not yet due 2"), "{line}");
+        assert!(line.ends_with("退回 rejected 1"), "{line}");
+        let none = ProductionStats {
+            on_time: 0,
+            late: 0,
+            ..p
+        };
+        assert!(production_line(&none).starts_with("制卡按期率 Card production on time: -"));
     }
 }

@@ -6,7 +6,9 @@ use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
-use kiosk_core::domain::{Actor, BusinessCode, CardRecord, CardState, Case, Outcome, Person, Sex};
+use kiosk_core::domain::{
+    Actor, Application, BusinessCode, CardRecord, CardState, Case, Outcome, Person, Progress, Sex,
+};
 use kiosk_core::store::{AuditLog, Change, Commit, Feedback, Rating, Registry};
 use kiosk_store::sqlite::{key, SqliteStore};
 
@@ -234,6 +236,37 @@ fn stats_prints_the_period_and_refuses_bad_dates() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kiosk.db");
     prepare(&db);
+    // issue 17: two applications expected in March, one made on time, one never made
+    {
+        let store = SqliteStore::open(&db, &key::beside_or_new(&db).unwrap()).unwrap();
+        let app = |case_id: &str, deadline: u32| Application {
+            case_id: case_id.into(),
+            id_number: ID.into(),
+            business: BusinessCode::Exchange,
+            progress: Progress::InProduction,
+            submitted_at: t("2026-03-02T02:00:00Z"),
+            deadline: chrono::NaiveDate::from_ymd_opt(2026, 3, deadline).unwrap(),
+            deadline_provisional: false,
+            old_card: None,
+            reasons: None,
+            ready_at: None,
+            deadline_recomputed_from: None,
+        };
+        let mut c = Commit::new(Actor::Staff("clerk1".into()), t("2026-03-02T03:00:00Z"));
+        c.changes = vec![
+            Change::CreateApplication(app("K1-20260302-000002", 10)),
+            Change::CreateApplication(app("K1-20260302-000003", 20)),
+        ];
+        store.commit(&c).unwrap();
+        let mut c = Commit::new(Actor::Staff("clerk1".into()), t("2026-03-05T03:00:00Z"));
+        c.changes = vec![Change::MoveApplication {
+            case_id: "K1-20260302-000002".into(),
+            from: Progress::InProduction,
+            to: Progress::ReadyForPickup,
+            reasons: None,
+        }];
+        store.commit(&c).unwrap();
+    }
     let db_arg = db.to_str().unwrap();
 
     let out = kiosk(&[
@@ -256,6 +289,16 @@ fn stats_prints_the_period_and_refuses_bad_dates() {
     assert!(loss.contains("100.0%"), "{loss}");
     assert!(loss.contains("120 s"), "{loss}");
     assert!(loss.contains("0/0/0/1/0"), "{loss}");
+    // the production's figure on its own line (as of today, long after March 2026)
+    let production = text
+        .lines()
+        .find(|l| l.starts_with("制卡按期率 Card production on time: 50.0%"))
+        .unwrap_or_else(|| panic!("no production line: {text}"));
+    assert!(
+        production.contains("按期 on time 1, 逾期制成 late 0, 逾期未制成 overdue 1"),
+        "{production}"
+    );
+    assert!(text.contains("按期办结率 On time"), "{text}");
 
     let out = kiosk(&[
         "stats",
@@ -284,6 +327,20 @@ fn stats_prints_the_period_and_refuses_bad_dates() {
         report["outcomes"][0],
         json!({"outcome": "completed", "cases": 1})
     );
+    let production = &report["production"];
+    assert_eq!(
+        (&production["from"], &production["to"]),
+        (&json!("2026-03-01"), &json!("2026-03-31"))
+    );
+    assert_eq!(
+        (
+            &production["on_time"],
+            &production["late"],
+            &production["overdue"]
+        ),
+        (&json!(1), &json!(0), &json!(1))
+    );
+    assert_eq!(production["on_time_rate"], json!(0.5));
 
     let out = kiosk(&[
         "stats",

@@ -139,6 +139,8 @@ fn installing_a_years_calendar_recomputes_the_open_provisional_deadlines() {
         deadline_provisional: true,
         old_card: None,
         reasons: None,
+        ready_at: None,
+        deadline_recomputed_from: None,
     };
     {
         let s = store(&db);
@@ -193,11 +195,13 @@ fn installing_a_years_calendar_recomputes_the_open_provisional_deadlines() {
         (open.deadline, open.deadline_provisional),
         (new.date, false)
     );
+    assert_eq!(open.deadline_recomputed_from, Some(old.date));
     let closed = s.application("K1-20261210-000002").unwrap().unwrap();
     assert_eq!(
         (closed.deadline, closed.deadline_provisional),
         (old.date, true)
     );
+    assert_eq!(closed.deadline_recomputed_from, None);
     let audited: Vec<_> = s
         .entries(1, 1000)
         .unwrap()

@@ -55,3 +55,6 @@ mod support_bundle;
 mod watchdog;
 // issue 22: Uyghur receipts printed as raster images.
 mod uyghur_receipt;
+// issue 17: progress by the ID card alone; the production's own figure
+mod progress_by_id;
+mod recomputed_deadline;

@@ -442,6 +442,26 @@ fn staff_pages_show_the_kiosks_data_by_role() {
         stats.body
     );
     let token = csrf(&stats.body);
+    // issue 17: the production's figure in its own table; 换发's card is not yet due
+    assert!(stats.body.contains("制卡按期率"), "{}", stats.body);
+    let wide = k.post_form(
+        "/staff/stats",
+        &format!("csrf={token}&from=2026-01-01&to=2030-12-31"),
+        Some(&sup),
+    );
+    assert_eq!(wide.status, 200, "{}", wide.body);
+    assert!(
+        wide.body
+            .contains("制卡按期率 <strong id=\"production-rate\">-</strong>"),
+        "{}",
+        wide.body
+    );
+    assert!(
+        wide.body
+            .contains("<tbody><tr><td>0</td><td>0</td><td>0</td><td>1</td><td>0</td></tr></tbody>"),
+        "{}",
+        wide.body
+    );
     let r = k.post_form(
         "/staff/stats",
         &format!("csrf={token}&from=2026-04-01&to=2026-03-01"),
@@ -532,7 +552,8 @@ fn staff_pages_show_the_kiosks_data_by_role() {
     assert_eq!(by("staff:archivist", "archive.query"), 3);
     assert_eq!(by("staff:archivist", "staff.archive_refused"), 6);
     assert!(by("staff:desk", "staff.home") >= 3);
-    assert_eq!(by("staff:super", "staff.stats"), 3);
+    // (with the wide period of issue 17's production table)
+    assert_eq!(by("staff:super", "staff.stats"), 4);
     assert_eq!(by("staff:super", "staff.suggestions"), 1);
     assert_eq!(by("staff:super", "staff.audit_verify"), 1);
     let verify = Command::new(tests::workspace_bin("kiosk"))

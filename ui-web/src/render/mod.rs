@@ -20,8 +20,8 @@ mod qr;
 use crate::keyboard::Keyboard;
 use crate::view::{
     ApplicationRow, ArchiveResults, Ask, AuditRow, BarChart, Choice, DivisionChoice, FeedbackRow,
-    Field, GuideEntry, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented, Screen,
-    StaffNav, StatsRow,
+    Field, GuideEntry, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented,
+    ProductionRow, Screen, StaffNav, StatsRow,
 };
 pub use qr::qr_svg;
 use qr::QrView;
@@ -244,6 +244,7 @@ pub fn render_page(page: &Page) -> String {
             satisfaction,
             charts,
             rows,
+            production,
         } => StaffStatsTpl {
             c,
             nav,
@@ -253,6 +254,7 @@ pub fn render_page(page: &Page) -> String {
             satisfaction,
             charts: charts.iter().map(ChartView::of).collect(),
             rows,
+            production,
         }
         .render(),
         Screen::StaffAudit {
@@ -665,6 +667,7 @@ struct StaffStatsTpl<'a> {
     satisfaction: &'a str,
     charts: Vec<ChartView<'a>>,
     rows: &'a [StatsRow],
+    production: &'a ProductionRow,
 }
 
 #[derive(Template)]

@@ -12,8 +12,8 @@ use ui_web::render_page;
 use ui_web::view::{
     ApplicationRow, ArchiveResults, ArchiveRow, Ask, AuditRow, Bar, BarChart, CheckRow,
     DivisionChoice, FaceInstruction, FaceView, FaceWhy, FeedbackRow, Field, GuideEntry, Icon,
-    IdentityWaiting, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented, Screen,
-    StaffNav, StaffPage, StatsRow,
+    IdentityWaiting, Lang, Likely, MenuGroup, MenuItem, MenuSection, Page, Presented,
+    ProductionRow, Screen, StaffNav, StaffPage, StatsRow,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -924,6 +924,15 @@ fn samples() -> Vec<Screen> {
                 mean_rating: s("3.50"),
                 satisfied: s("50.0%"),
             }],
+            production: ProductionRow {
+                rate: s("75.0%"),
+                today: s("2026-03-20"),
+                on_time: 3,
+                late: 1,
+                overdue: 0,
+                not_yet_due: 2,
+                rejected: 1,
+            },
         },
         Screen::StaffAudit {
             nav: staff_nav(StaffPage::Audit),
@@ -972,6 +981,7 @@ fn samples() -> Vec<Screen> {
                     days_left: s("40 个工作日"),
                     overdue: false,
                     moves: vec![(s("accepted"), s("已受理")), (s("rejected"), s("未通过"))],
+                    recomputed_from: None,
                 },
                 ApplicationRow {
                     case_id: s("K1-20260101-000002"),
@@ -982,6 +992,7 @@ fn samples() -> Vec<Screen> {
                     days_left: s("超期 3 个工作日"),
                     overdue: true,
                     moves: vec![(s("collected"), s("已领取"))],
+                    recomputed_from: Some(s("2026-02-26")),
                 },
             ],
         },
@@ -2716,6 +2727,7 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
             satisfaction,
             charts,
             rows,
+            production,
         } => Screen::StaffStats {
             nav: map_nav(nav, f),
             from: f(from),
@@ -2747,6 +2759,11 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                     ..r.clone()
                 })
                 .collect(),
+            production: ProductionRow {
+                rate: f(&production.rate),
+                today: f(&production.today),
+                ..production.clone()
+            },
         },
         Screen::StaffAudit {
             nav,
@@ -2793,6 +2810,7 @@ fn map_page(page: &Page, f: &mut dyn FnMut(&str) -> String) -> Page {
                     days_left: f(&r.days_left),
                     overdue: r.overdue,
                     moves: pairs(&r.moves, f),
+                    recomputed_from: r.recomputed_from.as_deref().map(&mut *f),
                 })
                 .collect(),
         },
@@ -3341,4 +3359,48 @@ fn receipt_values_are_isolated_from_their_labels() {
         "{html}"
     );
     assert!(html.contains("<li><bdi>回执</bdi></li>"), "{html}");
+}
+
+// issue 17: a recomputed deadline shows its old date; the production figure has its own table.
+#[test]
+fn a_recomputed_deadline_shows_its_old_date_and_the_production_figure_its_own_table() {
+    let sample = |name: &str| {
+        samples()
+            .into_iter()
+            .find(|s| variant(s) == name)
+            .expect("a sample")
+    };
+    let html = render_page(&page(Lang::ZhCn, false, sample("staff_applications")));
+    assert!(
+        html.contains(
+            "<td>2026-02-28<span class=\"recomputed\">（按日历重算，原 2026-02-26）</span></td>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>2026-04-28</td>"),
+        "no mark without a recompute"
+    );
+    let html = render_page(&page(Lang::En, false, sample("staff_applications")));
+    assert!(
+        html.contains("2026-02-28<span class=\"recomputed\"> (recomputed with the calendar, was 2026-02-26)</span>"),
+        "{html}"
+    );
+
+    let html = render_page(&page(Lang::ZhCn, false, sample("staff_stats")));
+    assert!(
+        html.contains("制卡按期率 <strong id=\"production-rate\">75.0%</strong>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("按期办结率"),
+        "the cases' figure keeps its own name"
+    );
+    assert!(
+        html.contains("<tr><td>3</td><td>1</td><td>0</td><td>2</td><td>1</td></tr>"),
+        "{html}"
+    );
+    assert!(html.contains("截至 2026-03-20"), "{html}");
+    let html = render_page(&page(Lang::En, false, sample("staff_stats")));
+    assert!(html.contains("Card production on time <strong id=\"production-rate\">75.0%</strong>"));
 }

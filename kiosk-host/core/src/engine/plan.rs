@@ -245,6 +245,8 @@ pub(crate) fn effects(s: &Session, pins: CardPins, ctx: &Ctx<'_>) -> Vec<Effect>
             deadline_provisional: deadline.provisional,
             old_card,
             reasons: None,
+            ready_at: None,
+            deadline_recomputed_from: None,
         })
     };
     let set_state = |r: &CardRecord, to: CardState| Change::SetCardState {
@@ -373,14 +375,10 @@ fn done_commit(
     let mut commit = Commit::new(s.actor(), ctx.now);
     let rule = rules::rule(s.business);
     let summary = format!("{} 办结", rule.name.zh);
-    let mut case = s.case_row(Some(Outcome::Completed), Some(ctx.now), &summary);
-    if let Some(Change::CreateApplication(a)) = changes
-        .iter()
-        .find(|c| matches!(c, Change::CreateApplication(_)))
-    {
-        case.deadline = Some(a.deadline);
-    }
-    commit.case = Some(case);
+    // Every business at the kiosk is 即时办结 (6.3.2): the case's time limit is the day it
+    // started, also when it creates an application. The application's expected production
+    // date is the production's own figure (`store::ProductionStats`), not the case's.
+    commit.case = Some(s.case_row(Some(Outcome::Completed), Some(ctx.now), &summary));
     commit.changes = changes;
     commit.archive = Some(archive_record(s, ctx, record));
     commit

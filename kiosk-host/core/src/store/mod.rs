@@ -305,6 +305,15 @@ pub trait Registry: Send + Sync {
     fn application(&self, case_id: &str) -> Result<Option<Application>>;
     /// Applications in a progress state, oldest first (staff work lists).
     fn applications_in(&self, progress: Progress) -> Result<Vec<Application>>;
+    /// The production's own on-time figure for the applications whose expected date
+    /// (`deadline`) falls on days `from..=to`, as of `today` (kiosk local date). Not the
+    /// cases' time limit: see [`ProductionStats`].
+    fn production_stats(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<ProductionStats>;
     fn ecards_of(&self, id_number: &str) -> Result<Vec<Ecard>>;
     /// The e-card (not revoked) whose token identifier is `token_id`: what an opaque e-card
     /// code refers to.
@@ -526,6 +535,42 @@ pub struct BusinessStats {
     pub satisfied_rate: Option<f64>,
     /// Count per level 1..=5 (index 0 = level 1).
     pub rating_counts: [u64; 5],
+}
+
+/// The production's own on-time figure (issue 17 item 2): how the applications whose
+/// expected date (`Application::deadline`, the agency's figure) falls in a period were made.
+/// Every case at the kiosk ends the day it starts (即时办结, 6.3.2), so this figure is
+/// neither the cases' time limit nor part of [`BusinessStats::on_time_rate`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProductionStats {
+    /// First and last expected date counted (inclusive).
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The day "overdue" is judged on.
+    pub today: NaiveDate,
+    /// Made (`ready_at`, local date) on or before the expected date.
+    pub on_time: u64,
+    /// Made after the expected date.
+    pub late: u64,
+    /// Not made yet, expected date before `today`.
+    pub overdue: u64,
+    /// Not made yet, expected date `today` or later.
+    pub not_yet_due: u64,
+    /// Rejected before the card was made.
+    pub rejected: u64,
+}
+
+impl ProductionStats {
+    /// On time over (on time + late + overdue), 0–1; `None` when none of them is counted.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        let judged = self.on_time + self.late + self.overdue;
+        (judged > 0).then(|| self.on_time as f64 / judged as f64)
+    }
+
+    /// Every application counted.
+    pub fn total(&self) -> u64 {
+        self.on_time + self.late + self.overdue + self.not_yet_due + self.rejected
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! `/staff/applications`: the open applications (holder masked, business, state, deadline in
-//! working days, overdue), each with the moves its state allows; a move is
+//! working days, overdue; a deadline recomputed with the calendar with its old date), each
+//! with the moves its state allows; a move is
 //! `engine::staff::move_application`, one commit audited with the staff user as the actor.
 
 use crate::extract::PageForm;
@@ -95,6 +96,7 @@ fn rows(
                 .filter(|to| a.progress.may_move_to(*to))
                 .map(|to| (to.code().to_string(), labels::progress(to, lang)))
                 .collect(),
+            recomputed_from: a.deadline_recomputed_from.map(labels::day),
         });
     }
     Ok(out)

@@ -1,6 +1,8 @@
 //! `/staff/stats`: what `kiosk stats` computes (the store's `stats` and `outcomes`) over a
 //! chosen period: cases per business, outcomes, the ratings distribution and the
-//! satisfaction rate, as bar charts with the same numbers in tables.
+//! satisfaction rate, as bar charts with the same numbers in tables; and, in a table of its
+//! own, the card production's on-time figure (制卡按期率, `Registry::production_stats`) for
+//! the applications whose expected date falls in the period (issue 17: not a case figure).
 
 use crate::extract::PageForm;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use ui_web::i18n::StaffKey;
-use ui_web::{Bar, BarChart, Lang, StaffPage, StatsRow};
+use ui_web::{Bar, BarChart, Lang, ProductionRow, StaffPage, StatsRow};
 
 use super::access::{
     audit, authorise_form, authorise_get, page, with_store, PageError, Prefs, Who,
@@ -19,7 +21,7 @@ use super::access::{
 use super::labels::{self, tr};
 use crate::state::Shared;
 use kiosk_core::domain::{local_date, Outcome};
-use kiosk_core::store::{BusinessStats, Feedback};
+use kiosk_core::store::{BusinessStats, Feedback, ProductionStats, Registry};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PeriodForm {
@@ -64,6 +66,7 @@ fn period(form: &PeriodForm, lang: Lang) -> Result<(NaiveDate, NaiveDate), PageE
 struct Figures {
     stats: Vec<BusinessStats>,
     outcomes: Vec<(Outcome, u64)>,
+    production: ProductionStats,
 }
 
 fn screen(
@@ -142,14 +145,30 @@ fn screen(
         satisfaction,
         charts,
         rows,
+        production: production_row(&figures.production),
+    }
+}
+
+/// The production figure as the page shows it.
+fn production_row(p: &ProductionStats) -> ProductionRow {
+    ProductionRow {
+        rate: labels::percent(p.on_time_rate()),
+        today: labels::day(p.today),
+        on_time: p.on_time,
+        late: p.late,
+        overdue: p.overdue,
+        not_yet_due: p.not_yet_due,
+        rejected: p.rejected,
     }
 }
 
 async fn figures(s: &Arc<Shared>, from: NaiveDate, to: NaiveDate) -> Result<Figures, PageError> {
+    let today = local_date(chrono::Utc::now());
     with_store(s, move |store| -> Result<Figures, PageError> {
         Ok(Figures {
             stats: store.stats(from, to)?,
             outcomes: store.outcomes(from, to)?,
+            production: store.production_stats(from, to, today)?,
         })
     })
     .await?

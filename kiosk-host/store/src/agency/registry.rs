@@ -11,7 +11,9 @@ use agency_api::{
 };
 use kiosk_core::domain::{Application, CardRecord, CardState, Case, Ecard, Person, Progress};
 use kiosk_core::domain::{Outcome, Timestamp};
-use kiosk_core::store::{Commit, NewIntent, Registry, Reservation, Result, StoreError};
+use kiosk_core::store::{
+    Commit, NewIntent, ProductionStats, Registry, Reservation, Result, StoreError,
+};
 
 use super::*;
 
@@ -68,6 +70,21 @@ impl Registry for AgencyStore {
         let path = format!("{}?progress={}", paths::APPLICATIONS, code(&progress)?);
         let list: Option<ApplicationList> = self.client.get(&path)?;
         Ok(list.map(|l| l.applications).unwrap_or_default())
+    }
+
+    fn production_stats(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<ProductionStats> {
+        let path = format!(
+            "{}?from={from}&to={to}&today={today}",
+            paths::PRODUCTION_STATS
+        );
+        let stats: Option<ProductionStats> = self.client.get(&path)?;
+        // 404: an agency older than the route (issue 17)
+        stats.ok_or_else(|| StoreError::NotFound(format!("{path}: the agency has no such route")))
     }
 
     fn ecards_of(&self, id_number: &str) -> Result<Vec<Ecard>> {

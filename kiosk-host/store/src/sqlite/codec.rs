@@ -189,7 +189,8 @@ pub(super) fn card(row: &Row<'_>) -> Result<CardRecord> {
 }
 
 pub(super) const APPLICATION_COLUMNS: &str = "case_id, id_number, business, progress, \
-     submitted_at, deadline, deadline_provisional, old_card, reasons";
+     submitted_at, deadline, deadline_provisional, old_card, reasons, ready_at, \
+     deadline_recomputed_from";
 
 pub(super) fn application(row: &Row<'_>) -> Result<Application> {
     Ok(Application {
@@ -202,6 +203,14 @@ pub(super) fn application(row: &Row<'_>) -> Result<Application> {
         deadline_provisional: row.get(6)?,
         old_card: row.get(7)?,
         reasons: row.get(8)?,
+        ready_at: row
+            .get::<_, Option<String>>(9)?
+            .map(|t| parse_ts(&t, "application ready at"))
+            .transpose()?,
+        deadline_recomputed_from: row
+            .get::<_, Option<String>>(10)?
+            .map(|t| parse_date(&t, "application deadline recomputed from"))
+            .transpose()?,
     })
 }
 

@@ -287,8 +287,8 @@ fn apply_change(
             conn.prepare_cached(
                 "INSERT INTO applications (case_id, id_number, business, progress,
                      submitted_at, deadline, deadline_provisional, old_card, reasons,
-                     progress_at, progress_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     progress_at, progress_by, ready_at, deadline_recomputed_from)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
             .execute(params![
                 a.case_id,
@@ -302,6 +302,8 @@ fn apply_change(
                 a.reasons,
                 ts(at),
                 actor,
+                a.ready_at.map(ts),
+                a.deadline_recomputed_from.map(date),
             ])?;
             Ok((a.case_id.clone(), detail))
         }
@@ -334,8 +336,12 @@ fn apply_change(
                 ))));
             }
             conn.prepare_cached(
+                // the card is made: the first move to ready_for_pickup or collected
                 "UPDATE applications SET progress = ?2, reasons = COALESCE(?3, reasons),
-                     progress_at = ?4, progress_by = ?5
+                     progress_at = ?4, progress_by = ?5,
+                     ready_at = CASE
+                         WHEN ready_at IS NULL AND ?2 IN ('ready_for_pickup', 'collected')
+                         THEN ?4 ELSE ready_at END
                  WHERE case_id = ?1",
             )?
             .execute(params![case_id, to.code(), reasons, ts(at), actor])?;
@@ -350,7 +356,8 @@ fn apply_change(
         } => {
             let changed = conn
                 .prepare_cached(
-                    "UPDATE applications SET deadline = ?4, deadline_provisional = ?5
+                    "UPDATE applications SET deadline = ?4, deadline_provisional = ?5,
+                         deadline_recomputed_from = ?2
                      WHERE case_id = ?1 AND deadline = ?2 AND deadline_provisional = ?3",
                 )?
                 .execute(params![

@@ -5,9 +5,9 @@ use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension};
 
 use kiosk_core::domain::{
-    Application, CardRecord, CardState, Case, Ecard, Person, Progress, Timestamp,
+    Application, CardRecord, CardState, Case, Ecard, Person, Progress, Timestamp, LOCAL_OFFSET_S,
 };
-use kiosk_core::store::{Commit, Registry};
+use kiosk_core::store::{Commit, ProductionStats, Registry};
 
 use super::codec::{self, date, ts};
 use super::query::{one, rows};
@@ -145,6 +145,47 @@ impl Registry for SqliteStore {
                     ),
                     [progress.code()],
                     codec::application,
+                )
+            })
+        })
+    }
+
+    fn production_stats(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> kiosk_core::store::Result<ProductionStats> {
+        // Made: `ready_at` set, judged by its local date. Not made: neither ready, collected
+        // nor rejected. Cards made before `ready_at` was kept (0007) have no date to judge
+        // by and are counted in neither.
+        let sql = format!(
+            "SELECT
+                 coalesce(sum(ready_at IS NOT NULL AND date(ready_at, '{offset} seconds') <= deadline), 0),
+                 coalesce(sum(ready_at IS NOT NULL AND date(ready_at, '{offset} seconds') > deadline), 0),
+                 coalesce(sum(ready_at IS NULL AND progress IN ({open}) AND deadline < ?3), 0),
+                 coalesce(sum(ready_at IS NULL AND progress IN ({open}) AND deadline >= ?3), 0),
+                 coalesce(sum(ready_at IS NULL AND progress = 'rejected'), 0)
+             FROM applications WHERE deadline BETWEEN ?1 AND ?2",
+            offset = format_args!("{LOCAL_OFFSET_S:+}"),
+            open = "'submitted', 'accepted', 'in_production'",
+        );
+        db(|| {
+            self.read(|tx| {
+                let n = |v: i64| u64::try_from(v).unwrap_or(0);
+                Ok(
+                    tx.query_row(&sql, params![date(from), date(to), date(today)], |r| {
+                        Ok(ProductionStats {
+                            from,
+                            to,
+                            today,
+                            on_time: n(r.get(0)?),
+                            late: n(r.get(1)?),
+                            overdue: n(r.get(2)?),
+                            not_yet_due: n(r.get(3)?),
+                            rejected: n(r.get(4)?),
+                        })
+                    })?,
                 )
             })
         })

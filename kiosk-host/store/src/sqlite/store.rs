@@ -36,6 +36,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_outbox_reports",
         include_str!("../migrations/0006_outbox_reports.sql"),
     ),
+    (
+        "0007_application_dates",
+        include_str!("../migrations/0007_application_dates.sql"),
+    ),
 ];
 
 /// How long a statement waits for another connection's lock before failing.

@@ -23,6 +23,8 @@ use kiosk_store::sqlite::{key, DbKey, SqliteStore};
 use kiosk_store::DbError;
 
 mod address;
+// issue 17: the production dates and figure
+mod production;
 
 /// The database key of a test database: the key file beside it, made on first use.
 fn db_key(path: &Path) -> DbKey {
@@ -591,6 +593,8 @@ fn application_changes() {
         deadline_provisional: true,
         old_card: Some(CARD_A.into()),
         reasons: None,
+        ready_at: None,
+        deadline_recomputed_from: None,
     };
     store
         .commit(&commit(

@@ -426,3 +426,41 @@ fn an_id_card_address_keeps_the_division_only_when_it_is_the_same_address() {
         assert_eq!(upserted[0].address_division.as_deref(), kept);
     }
 }
+
+/// issue 17 item 2: a 申领 ends its case in the session (即时办结, 6.3.2): the case's time
+/// limit is the day it started, whatever the production's expected date of its application,
+/// so the case counts on time for the cases' figure.
+#[test]
+fn a_completed_application_case_is_due_the_day_it_started() {
+    let fx = Fixture::new(NO_CARD);
+    let ctx = fx.ctx();
+    let (mut s, _) =
+        Session::start("K1-20260310-0001".into(), B::Apply, false, &ctx).expect("apply starts");
+    s.handle(fx.event(&In::IdCard), &ctx).expect("ID card");
+    s.handle(fx.event(&In::Photo), &ctx).expect("photo");
+    let effects = s.handle(Event::Confirm, &ctx).expect("confirm");
+    let commit = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Commit(c) => Some(c),
+            _ => None,
+        })
+        .expect("the commit");
+    let application = commit
+        .changes
+        .iter()
+        .find_map(|c| match c {
+            Change::CreateApplication(a) => Some(a),
+            _ => None,
+        })
+        .expect("the application");
+    let case = commit.case.as_ref().expect("the case");
+    let today = crate::domain::local_date(ctx.now);
+    assert_eq!(case.outcome, Some(crate::domain::Outcome::Completed));
+    assert_eq!(case.deadline, Some(today));
+    assert!(application.deadline > today, "{}", application.deadline);
+    assert_eq!(
+        (application.ready_at, application.deadline_recomputed_from),
+        (None, None)
+    );
+}

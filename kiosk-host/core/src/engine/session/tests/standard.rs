@@ -236,6 +236,8 @@ fn an_applicant_without_a_card_sees_the_progress_by_the_id_card_alone() {
         deadline_provisional: false,
         old_card: None,
         reasons: None,
+        ready_at: None,
+        deadline_recomputed_from: None,
     };
     for (setup, progress_only) in [(NO_CARD, true), (ACTIVE, false)] {
         let fx = Fixture::new(setup);
