@@ -83,8 +83,14 @@ fn screen(
         }
     }
     let rated: u64 = levels.iter().sum();
-    let satisfaction =
-        labels::percent((rated > 0).then(|| (levels[3] + levels[4]) as f64 / rated as f64));
+    // 好评: 非常满意, 满意 and 基本满意 (BUSINESS-RULES.md section 6), as the statistics count it.
+    let good: u64 = levels
+        .iter()
+        .zip(1u8..)
+        .filter(|(_, level)| kiosk_core::store::Rating::is_good(*level))
+        .map(|(n, _)| n)
+        .sum();
+    let satisfaction = labels::percent((rated > 0).then(|| good as f64 / rated as f64));
     let charts = vec![
         BarChart {
             title: tr(lang, "各业务办件量", "Cases per business"),
