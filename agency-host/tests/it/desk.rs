@@ -145,7 +145,7 @@ fn staff_see_calls_and_decide_approvals_that_kiosks_post() {
 
 /// `target/<profile>/kiosk` beside this test's `agency` (build it first:
 /// `cargo build -p kiosk-host`).
-fn kiosk_bin() -> std::path::PathBuf {
+pub(super) fn kiosk_bin() -> std::path::PathBuf {
     let bin = std::path::Path::new(super::rig::agency_bin()).with_file_name("kiosk");
     assert!(
         bin.exists(),

@@ -168,6 +168,53 @@ fn ready_at_the_recompute_and_the_production_figure_at_the_agency() {
     );
     assert_eq!(p.on_time_rate(), Some(1.0 / 3.0));
 
+    // `kiosk stats` on a kiosk with this `[agency]` reads the figure from the agency (its own
+    // database holds no application), as of today
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("kiosk.db.key");
+    kiosk_store::sqlite::DbKey::generate()
+        .write_new(&key_file)
+        .unwrap();
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[kiosk]\nid = \"K1\"\n\n[storage]\ndatabase = \"{db}\"\nkey_file = \"{key}\"\n\
+             archive_dir = \"{ar}\"\n\n[agency]\nurl = \"{url}\"\nca_cert = \"{ca}\"\n\
+             cert = \"{cert}\"\nkey = \"{tls_key}\"\n",
+            db = dir.path().join("kiosk.db").display(),
+            key = key_file.display(),
+            ar = dir.path().join("archive").display(),
+            url = link.url,
+            ca = link.ca_cert,
+            cert = link.cert,
+            tls_key = link.key,
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(super::desk::kiosk_bin())
+        .arg("stats")
+        .arg("--config")
+        .arg(&config)
+        .args(["--from", "2026-03-01", "--to", "2026-03-31", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let today = report["production"]["today"].as_str().unwrap();
+    let today = NaiveDate::parse_from_str(today, "%Y-%m-%d").unwrap();
+    let expected = store.production_stats(day(1), day(31), today).unwrap();
+    assert_eq!(
+        serde_json::from_value::<ProductionStats>(report["production"].clone()).unwrap(),
+        expected,
+        "{report:#}"
+    );
+    assert_eq!(expected.on_time, 1, "the agency's applications, not none");
+
     // a period the wrong way round, or no period: refused with the API's error
     let r = k1.get("/v1/production-stats?from=2026-03-31&to=2026-03-01&today=2026-03-20");
     assert_eq!(

@@ -3,7 +3,8 @@
 //! case ends the day it starts, 6.3.2), mean handling time and satisfaction (8.2); then the
 //! cases by outcome; then, on its own line, the card production's on-time figure
 //! (制卡按期率) for the applications whose expected date falls in the period, as of today
-//! (issue 17: not a case figure).
+//! (issue 17: not a case figure), from the registry: the kiosk's database, or the agency's
+//! with an `[agency]` (the cases stay the kiosk's own).
 //!
 //! Exit codes: 0 printed, 2 a bad date, 3 the configuration or the database cannot be
 //! opened or read.
@@ -73,8 +74,8 @@ pub(crate) fn run(args: StatsArgs) -> i32 {
     if from > to {
         return fail(2, format!("--from {from} is after --to {to}"));
     }
-    let store = match args.store.open() {
-        Ok((_, s)) => s,
+    let (config, store) = match args.store.open() {
+        Ok(opened) => opened,
         Err(e) => return fail(3, &e),
     };
     let stats = match store.stats(from, to) {
@@ -85,7 +86,17 @@ pub(crate) fn run(args: StatsArgs) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(3, format!("cannot read the statistics: {e}")),
     };
-    let production = match store.production_stats(from, to, local_date(Utc::now())) {
+    // The applications are the registry's: with an `[agency]`, the agency's (the kiosk's own
+    // database holds its cases and ratings, not the fleet's applications).
+    let today = local_date(Utc::now());
+    let production = match &config.agency {
+        None => store.production_stats(from, to, today),
+        Some(link) => match kiosk_store::AgencyStore::new(link, &config.kiosk.id, store) {
+            Ok(agency) => agency.production_stats(from, to, today),
+            Err(e) => return fail(3, format!("cannot reach the agency at {}: {e}", link.url)),
+        },
+    };
+    let production = match production {
         Ok(p) => p,
         Err(e) => return fail(3, format!("cannot read the production figure: {e}")),
     };
