@@ -581,8 +581,9 @@ fn main() {
                 agent
                     .get(&format!("{base}{}", agency_api::paths::HEALTH))
                     .call()
-                    .and_then(|r| Ok(r.into_string()?))
-                    .expect("a kiosk connects");
+                    .expect("a kiosk connects")
+                    .into_string()
+                    .expect("the agency's health answer");
                 agent
             })
             .collect();
