@@ -493,7 +493,7 @@ fn render(kit: &Kit, citizen: &Citizen) -> Published {
     let chrome = Chrome {
         lang: citizen.lang(),
         elderly: citizen.elderly(),
-        idle_timeout_s: citizen.idle_timeout_s(kit),
+        idle_timeout_s: citizen.page_countdown_s(kit),
         in_session: citizen.live().is_some(),
         sim: kit.sim,
         staff_called: citizen.staff_was_called(),

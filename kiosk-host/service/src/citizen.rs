@@ -664,6 +664,19 @@ impl Citizen {
         false
     }
 
+    /// The countdown the page shows: none while the kiosk itself works on a face attempt.
+    /// The citizen is doing what the screen asks then, and the host keeps the session alive
+    /// (`face_poll`): a slow match must not time out the citizen it keeps waiting. The
+    /// attempt is bounded (`[face] liveness_seconds`, a frame count), and its result starts
+    /// the countdown again.
+    pub fn page_countdown_s(&self, kit: &Kit) -> Option<u32> {
+        if self.face_running() {
+            None
+        } else {
+            self.idle_timeout_s(kit)
+        }
+    }
+
     /// Seconds of idleness allowed on the current screen.
     pub fn idle_timeout_s(&self, kit: &Kit) -> Option<u32> {
         let live = self.live.as_ref()?;

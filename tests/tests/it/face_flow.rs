@@ -89,10 +89,24 @@ fn a_live_person_passes_and_the_business_goes_on() {
     scene(&k, "live");
     let page = replace_to_consent(&k);
     assert_eq!(face_step(&page), "consent", "{page}");
+    assert!(
+        page["idle_timeout_s"].is_u64(),
+        "a countdown on consent: {page}"
+    );
     let page = event(&k, "face_accept");
     assert_eq!(face_step(&page), "matching", "{page}");
+    // The kiosk is at work: no countdown for the page to run out (a slow match on a loaded
+    // machine had the page post `timeout` while the host still matched).
+    assert!(
+        page["idle_timeout_s"].is_null(),
+        "no countdown while matching: {page}"
+    );
     let page = match_result(&k);
     assert_eq!(kind(&page), "confirm", "{page}");
+    assert!(
+        page["idle_timeout_s"].is_u64(),
+        "the countdown again: {page}"
+    );
     // 补领 cancels the old card: its consequences are acknowledged before the confirmation.
     assert_eq!(page["screen"]["irreversible"], true, "{page}");
     event(&k, "acknowledge");
