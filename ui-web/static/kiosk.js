@@ -400,6 +400,40 @@
     }
   });
 
+  /* ---- the face match: its result arrives with no touch ----
+     The host announces it as a `session` event, but an event sent before this page's
+     EventSource connected is lost, and the page would show the match running until the
+     session timed out (seen on a loaded machine). So while the match runs, the page also
+     asks the host every 2 s, and goes to the new screen once the match is over. */
+  var FACE_WATCH_MS = 2000;
+
+  function setupFaceWatch() {
+    if (!doc.querySelector(".face-match") || !window.fetch) {
+      return;
+    }
+    var timer = setInterval(function () {
+      if (leaving()) {
+        clearInterval(timer);
+        return;
+      }
+      fetch("/api/session", { credentials: "same-origin" })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (page) {
+          var face = page && page.screen ? page.screen.face : null;
+          if (!page || leaving() || (face && face.face === "matching")) {
+            return;
+          }
+          clearInterval(timer);
+          setState("leaving");
+          clearPins();
+          location.replace("/session");
+        })
+        .catch(function () {});
+    }, FACE_WATCH_MS);
+  }
+
   /* ---- camera preview ---- */
 
   function setupPreview() {
@@ -1160,6 +1194,7 @@
   setupCountdown();
   setupEvents();
   setupPreview();
+  setupFaceWatch();
   setupRating();
   setupKeyboards();
   setupDivisionPicker();
